@@ -1,0 +1,93 @@
+/**
+ * The import rules of DESIGN.md §3, one table: each folder of src/ and the folders it may import.
+ * Everything not listed for a folder is forbidden; `npm run lint` fails on any violation.
+ */
+const mayImport = {
+  cli: ['engine', 'output', 'config', 'errors', 'model', 'log'],
+  output: ['model', 'errors'],
+  server: ['engine', 'schedule', 'metrics', 'output', 'config', 'log', 'model', 'errors'],
+  engine: [
+    'backup',
+    'restore',
+    'actions',
+    'archive',
+    'store',
+    'kube',
+    'schedule',
+    'profile',
+    'volumes',
+    'model',
+    'config',
+    'errors',
+    'log',
+    'metrics',
+  ],
+  backup: ['kube', 'archive', 'actions', 'model', 'log', 'errors'],
+  restore: ['kube', 'archive', 'actions', 'model', 'log', 'errors'],
+  actions: ['kube', 'model', 'log', 'errors'],
+  archive: ['model', 'errors'],
+  store: ['model', 'errors', 'log', 'metrics'],
+  kube: ['model', 'errors', 'log'],
+  schedule: ['model', 'errors'],
+  profile: ['kube', 'archive', 'model', 'errors', 'log'],
+  volumes: ['kube', 'model', 'errors', 'log'],
+  config: ['model', 'errors'],
+  model: [],
+  errors: [],
+  log: ['errors'],
+  metrics: [],
+};
+
+const layerRules = Object.entries(mayImport).map(([from, allowed]) => ({
+  name: `${from}-may-import`,
+  comment: `src/${from}/ may import only: ${allowed.join(', ') || 'nothing else in src'} (DESIGN.md §3)`,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${from}/`, ...allowed.map((dir) => `^src/${dir}/`)],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'providers-are-independent',
+      comment: 'an object-store provider imports only the port, errors and its own SDK',
+      severity: 'error',
+      from: { path: '^src/store/providers/([^/]+)/' },
+      to: { path: '^src/store/', pathNot: ['^src/store/providers/$1/', '^src/store/object-store\\.ts$'] },
+    },
+    {
+      name: 'src-never-imports-tests',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules|test/fixtures)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js'],
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+  },
+};

@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { addGlobalOptions } from './globals.ts';
+import { packageVersion } from './version.ts';
+
+/** Each command group registers itself here: one file per noun (DESIGN.md §3). */
+const commandGroups: ReadonlyArray<(program: Command) => void> = [];
+
+export function buildProgram(): Command {
+  const program = new Command('lifeboat')
+    .description(
+      'Disaster recovery for Kubernetes: Velero-compatible backups to a filesystem, S3/MinIO or Azure Blob,\n' +
+        'restores into a cold-standby cluster, schedules with retention and RPO, and cluster profiles.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the lifeboat version')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true);
+  addGlobalOptions(program);
+  for (const register of commandGroups) register(program);
+  return program;
+}

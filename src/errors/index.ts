@@ -1,0 +1,3 @@
+export * from './lifeboat-error.ts';
+export * from './redact.ts';
+export * from './report.ts';

@@ -1,0 +1,96 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { PinoPretty } from 'pino-pretty';
+import { redact } from '../errors/index.ts';
+
+export type { Logger } from 'pino';
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+export const LOG_LEVELS: readonly LevelWithSilent[] = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+];
+
+export interface LoggerOptions {
+  format: LogFormat;
+  level: LevelWithSilent;
+  /** Where log lines go; stderr by default (stdout carries command output). */
+  destination?: DestinationStream;
+  colorize?: boolean;
+}
+
+/** Keys whose values are credentials or Secret data, wherever they appear in a log record. */
+const REDACT_PATHS = [
+  'password',
+  'secretAccessKey',
+  'accessKeyId',
+  'sessionToken',
+  'accountKey',
+  'connectionString',
+  'sasToken',
+  'token',
+  'authorization',
+  'headers.authorization',
+  '*.password',
+  '*.secretAccessKey',
+  '*.accountKey',
+  '*.connectionString',
+  '*.sasToken',
+  '*.token',
+  'data',
+  'stringData',
+  '*.data',
+  '*.stringData',
+];
+
+/**
+ * The root logger. Text is pretty-printed for people (default on a TTY); JSON is one record a
+ * line for machines. Every message and error passes through redact() on its way out.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination: DestinationStream =
+    options.destination ??
+    (options.format === 'text'
+      ? PinoPretty({
+          destination: 2,
+          sync: true,
+          colorize: options.colorize ?? process.stderr.isTTY,
+          ignore: 'pid,hostname',
+          translateTime: 'SYS:HH:MM:ss.l',
+        })
+      : pino.destination({ dest: 2, sync: true }));
+  return pino(
+    {
+      level: options.level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      serializers: { err: serializeError },
+      hooks: {
+        logMethod(args, method) {
+          const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as typeof args;
+          method.apply(this, redacted);
+        },
+      },
+    },
+    destination,
+  );
+}
+
+function serializeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: redact(String(err)) };
+  const out: Record<string, unknown> = { type: err.name, message: redact(err.message) };
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') out['code'] = code;
+  if (err.stack !== undefined) out['stack'] = redact(err.stack);
+  if (err.cause !== undefined) out['cause'] = serializeError(err.cause);
+  return out;
+}
+
+/** A logger that drops everything, for library callers and tests. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

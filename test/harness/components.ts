@@ -1,0 +1,69 @@
+/**
+ * The real components the tests run, each built from the Go module proxy through a wrapper module
+ * committed under test/harness/go/<dir>/ (go.mod + go.sum pin every dependency).
+ */
+export interface GoComponent {
+  /** Cache folder name: ~/.cache/lifeboat/bin/<name>-<version>/ */
+  name: string;
+  version: string;
+  /** Wrapper module folder under test/harness/go/. */
+  moduleDir: string;
+  /** Package paths to build, each into a binary named after its last path element. */
+  packages: { path: string; binary: string }[];
+  ldflags: string[];
+  tags: string[];
+  /** Arguments that print the version, to check a cached binary runs. */
+  versionArgs: string[];
+}
+
+const K8S_VERSION = 'v1.34.4';
+
+function kubeVersionLdflags(version: string): string[] {
+  const [, major = '1', minor = '0'] = /^v(\d+)\.(\d+)/.exec(version) ?? [];
+  const flags = ['-s', '-w'];
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    flags.push(
+      `-X ${pkg}.gitVersion=${version}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+      `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+    );
+  }
+  return flags;
+}
+
+export const kubernetes: GoComponent = {
+  name: 'kubernetes',
+  version: K8S_VERSION,
+  moduleDir: 'k8s',
+  packages: [
+    { path: 'k8s.io/kubernetes/cmd/kube-apiserver', binary: 'kube-apiserver' },
+    { path: 'k8s.io/kubernetes/cmd/kube-controller-manager', binary: 'kube-controller-manager' },
+  ],
+  ldflags: kubeVersionLdflags(K8S_VERSION),
+  tags: ['selinux', 'notest', 'grpcnotrace'],
+  versionArgs: ['--version'],
+};
+
+export const etcd: GoComponent = {
+  name: 'etcd',
+  version: 'v3.6.14',
+  moduleDir: 'etcd',
+  packages: [{ path: 'go.etcd.io/etcd/server/v3', binary: 'etcd' }],
+  ldflags: ['-s', '-w'],
+  tags: [],
+  versionArgs: ['--version'],
+};
+
+export const versitygw: GoComponent = {
+  name: 'versitygw',
+  version: 'v1.7.0',
+  moduleDir: 'versitygw',
+  packages: [{ path: 'github.com/versity/versitygw/cmd/versitygw', binary: 'versitygw' }],
+  ldflags: ['-s', '-w', '-X main.Version=v1.7.0'],
+  tags: [],
+  versionArgs: ['--version'],
+};
+
+export const ALL_COMPONENTS: readonly GoComponent[] = [etcd, kubernetes, versitygw];

@@ -1,0 +1,51 @@
+/**
+ * Vitest global setup for integration and e2e tests: starts two control planes ("source" and
+ * "standby"), versitygw and Azurite once for the run, hands their addresses to the tests through
+ * `inject('harness')`, and stops them all at the end, also when tests fail or the run is interrupted.
+ *
+ * LIFEBOAT_HARNESS_STATE=DIR reuses a harness started by `npm run harness -- up --state-dir DIR`
+ * (left running afterwards): handy while iterating on tests.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { down, readEnv, up, type HarnessEnv } from './harness.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    harness: HarnessEnv;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const reuse = process.env['LIFEBOAT_HARNESS_STATE'];
+  if (reuse !== undefined && reuse !== '') {
+    project.provide('harness', await readEnv(reuse));
+    return async () => {};
+  }
+  const stateDir = await mkdtemp(join(tmpdir(), 'lifeboat-harness-'));
+  const started = Date.now();
+  const env = await up({
+    stateDir,
+    clusters: ['source', 'standby'],
+    s3: true,
+    azure: true,
+    log: (line) => process.stderr.write(`harness: ${line}\n`),
+  });
+  process.stderr.write(
+    `harness: all components ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${stateDir})\n`,
+  );
+  const stop = () => down(stateDir, { removeData: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop().finally(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  project.provide('harness', env);
+  return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stop();
+  };
+}

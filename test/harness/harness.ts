@@ -1,0 +1,130 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ensureComponent } from './build.ts';
+import { etcd, kubernetes, versitygw } from './components.ts';
+import { startControlPlane } from './control-plane.ts';
+import { startAzurite, startS3, type AzureEnv, type S3Env } from './object-stores.ts';
+import { isAlive, stopProcess, type ManagedProcess } from './processes.ts';
+
+/** What tests and scripts read: where each started component is reached. Written to env.json. */
+export interface HarnessEnv {
+  clusters: Record<string, { kubeconfig: string; server: string }>;
+  s3?: S3Env;
+  azure?: AzureEnv;
+}
+
+export interface HarnessOptions {
+  stateDir: string;
+  clusters: string[];
+  s3: boolean;
+  azure: boolean;
+  log?: (line: string) => void;
+}
+
+interface HarnessState {
+  env: HarnessEnv;
+  processes: ManagedProcess[];
+}
+
+const ENV_FILE = 'env.json';
+const STATE_FILE = 'state.json';
+
+/**
+ * Starts the requested components and writes DIR/env.json. Everything started is recorded in
+ * DIR/state.json as it starts, so `down` stops it even after a failed or interrupted `up`.
+ */
+export async function up(options: HarnessOptions): Promise<HarnessEnv> {
+  const stateDir = resolve(options.stateDir);
+  const log = options.log ?? (() => {});
+  await mkdir(stateDir, { recursive: true });
+  const existing = await readState(stateDir);
+  if (existing !== undefined && existing.processes.some((p) => isAlive(p.pid))) {
+    throw new Error(
+      `a harness is already running in ${stateDir}; run 'harness down --state-dir ${stateDir}' first`,
+    );
+  }
+  for (const name of options.clusters) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+      throw new Error(`cluster name '${name}' must be a DNS label`);
+  }
+  // Build (or find cached) binaries one component at a time: builds are CPU- and memory-heavy.
+  if (options.clusters.length > 0) {
+    await ensureComponent(etcd, log);
+    await ensureComponent(kubernetes, log);
+  }
+  if (options.s3) await ensureComponent(versitygw, log);
+
+  const state: HarnessState = { env: { clusters: {} }, processes: [] };
+  const record = async (procs: ManagedProcess[]) => {
+    state.processes.push(...procs);
+    await writeFile(join(stateDir, STATE_FILE), JSON.stringify(state, null, 2));
+  };
+  try {
+    const started = await Promise.all(
+      [
+        ...options.clusters.map(async (name) => {
+          log(`starting control plane '${name}'`);
+          const plane = await startControlPlane(name, join(stateDir, 'clusters', name), log);
+          state.env.clusters[name] = { kubeconfig: plane.kubeconfig, server: plane.server };
+          await record(plane.processes);
+          log(`control plane '${name}' ready at ${plane.server}`);
+        }),
+        options.s3
+          ? startS3(join(stateDir, 's3'), log).then(async ({ env, proc }) => {
+              state.env.s3 = env;
+              await record([proc]);
+              log(`versitygw (S3) ready at ${env.endpoint}`);
+            })
+          : Promise.resolve(),
+        options.azure
+          ? startAzurite(join(stateDir, 'azurite')).then(async ({ env, proc }) => {
+              state.env.azure = env;
+              await record([proc]);
+              log(`azurite (Azure Blob) ready at ${env.blobEndpoint}`);
+            })
+          : Promise.resolve(),
+      ].map((p) =>
+        p.then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+      ),
+    );
+    const failures = started.filter((e): e is Error => e !== undefined);
+    if (failures.length > 0) throw new AggregateError(failures, failures.map((f) => f.message).join('\n'));
+  } catch (err) {
+    await down(stateDir);
+    throw err;
+  }
+  await writeFile(join(stateDir, ENV_FILE), JSON.stringify(state.env, null, 2), { mode: 0o600 });
+  return state.env;
+}
+
+/** Stops everything recorded in DIR/state.json, by PID; removes env.json. Safe to run twice. */
+export async function down(stateDir: string, options: { removeData?: boolean } = {}): Promise<void> {
+  const dir = resolve(stateDir);
+  const state = await readState(dir);
+  if (state !== undefined) {
+    await Promise.all([...state.processes].reverse().map((p) => stopProcess(p)));
+  }
+  await rm(join(dir, ENV_FILE), { force: true });
+  await rm(join(dir, STATE_FILE), { force: true });
+  if (options.removeData === true) await rm(dir, { recursive: true, force: true });
+}
+
+export async function readEnv(stateDir: string): Promise<HarnessEnv> {
+  return JSON.parse(await readFile(join(resolve(stateDir), ENV_FILE), 'utf8')) as HarnessEnv;
+}
+
+export async function runningProcesses(stateDir: string): Promise<ManagedProcess[]> {
+  const state = await readState(resolve(stateDir));
+  return state === undefined ? [] : state.processes.filter((p) => isAlive(p.pid));
+}
+
+async function readState(dir: string): Promise<HarnessState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as HarnessState;
+  } catch {
+    return undefined;
+  }
+}
