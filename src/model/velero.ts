@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * Velero's velero.io/v1 shapes as lifeboat reads and writes them (spec/velero-format.md §1.5, §3).
+ * Readers are lenient (unknown fields kept); writers build objects in Go declaration order so the
+ * JSON matches Velero's byte for byte (see model/go-json.ts).
+ */
+
+export const BACKUP_FORMAT_VERSION = '1.1.0';
+export const VELERO_API_VERSION = 'velero.io/v1';
+
+export const BackupPhases = [
+  'New',
+  'Queued',
+  'ReadyToStart',
+  'FailedValidation',
+  'InProgress',
+  'WaitingForPluginOperations',
+  'WaitingForPluginOperationsPartiallyFailed',
+  'Finalizing',
+  'FinalizingPartiallyFailed',
+  'Completed',
+  'PartiallyFailed',
+  'Failed',
+  'Deleting',
+] as const;
+export type BackupPhase = (typeof BackupPhases)[number];
+
+const LabelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+      .optional(),
+  })
+  .loose();
+export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
+
+export const BackupSpecSchema = z
+  .object({
+    metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }).loose().optional(),
+    includedNamespaces: z.array(z.string()).optional(),
+    excludedNamespaces: z.array(z.string()).optional(),
+    includedResources: z.array(z.string()).optional(),
+    excludedResources: z.array(z.string()).optional(),
+    includedClusterScopedResources: z.array(z.string()).optional(),
+    excludedClusterScopedResources: z.array(z.string()).optional(),
+    includedNamespaceScopedResources: z.array(z.string()).optional(),
+    excludedNamespaceScopedResources: z.array(z.string()).optional(),
+    labelSelector: LabelSelectorSchema.optional(),
+    orLabelSelectors: z.array(LabelSelectorSchema).optional(),
+    snapshotVolumes: z.boolean().optional(),
+    ttl: z.string().optional(),
+    includeClusterResources: z.boolean().nullable().optional(),
+    storageLocation: z.string().optional(),
+  })
+  .loose();
+export type BackupSpec = z.infer<typeof BackupSpecSchema>;
+
+export const BackupStatusSchema = z
+  .object({
+    version: z.number().optional(),
+    formatVersion: z.string().optional(),
+    expiration: z.string().optional(),
+    phase: z.string().optional(),
+    validationErrors: z.array(z.string()).optional(),
+    startTimestamp: z.string().optional(),
+    completionTimestamp: z.string().optional(),
+    failureReason: z.string().optional(),
+    warnings: z.number().optional(),
+    errors: z.number().optional(),
+    progress: z.object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() }).loose().optional(),
+  })
+  .loose();
+export type BackupStatus = z.infer<typeof BackupStatusSchema>;
+
+export const ObjectMetaSchema = z
+  .object({
+    name: z.string(),
+    namespace: z.string().optional(),
+    uid: z.string().optional(),
+    creationTimestamp: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+
+/** velero-backup.json: requires kind Backup and apiVersion velero.io/v1, as Velero's decoder does. */
+export const VeleroBackupSchema = z
+  .object({
+    kind: z.literal('Backup'),
+    apiVersion: z.literal(VELERO_API_VERSION),
+    metadata: ObjectMetaSchema,
+    spec: BackupSpecSchema.default({}),
+    status: BackupStatusSchema.default({}),
+  })
+  .loose();
+export type VeleroBackup = z.infer<typeof VeleroBackupSchema>;
+
+/** results.Result: per-item messages, Velero's keys. */
+export interface ResultMessages {
+  velero?: string[];
+  cluster?: string[];
+  namespaces?: Record<string, string[]>;
+}
+/** The <name>-results.gz and restore-<name>-results.gz file. */
+export interface ResultsFile {
+  errors: ResultMessages;
+  warnings: ResultMessages;
+}
+
+/** <name>-resource-list.json.gz: "<groupVersion>/<Kind>" → sorted "ns/name" or "name". */
+export type ResourceList = Record<string, string[]>;
+
+/** Velero's annotations/labels on a Backup. */
+export const VeleroLabels = {
+  storageLocation: 'velero.io/storage-location',
+  scheduleName: 'velero.io/schedule-name',
+  backupName: 'velero.io/backup-name',
+  restoreName: 'velero.io/restore-name',
+  excludeFromBackup: 'velero.io/exclude-from-backup',
+} as const;
+export const VeleroAnnotations = {
+  sourceGitVersion: 'velero.io/source-cluster-k8s-gitversion',
+  sourceMajor: 'velero.io/source-cluster-k8s-major-version',
+  sourceMinor: 'velero.io/source-cluster-k8s-minor-version',
+  resourceTimeout: 'velero.io/resource-timeout',
+} as const;

@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+
+/** One object in a bucket/container/folder. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Known length in bytes, when the caller has it (lets providers skip multipart for small bodies). */
+  size?: number;
+  /** Abort the upload; the object must then not exist (no partial object is ever visible). */
+  signal?: AbortSignal;
+}
+
+/**
+ * THE port every storage provider implements (DESIGN.md §2.8). Keys are full object keys inside the
+ * location's bucket/container/root folder (the location prefix is applied by store/layout.ts).
+ * Errors are LifeboatErrors with code NOT_FOUND, UNAUTHENTICATED, FORBIDDEN, UNREACHABLE, TIMEOUT,
+ * CONFLICT or OPERATION_FAILED, and `details.transient === true` when a retry may succeed.
+ */
+export interface ObjectStore {
+  /** Where this store points, for messages: e.g. "s3://bucket (http://127.0.0.1:9000)". Never holds secrets. */
+  readonly description: string;
+  /** Streams the body to the store; for large bodies a multipart/block upload; memory stays bounded. */
+  put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
+  /** The object's bytes as a stream. NOT_FOUND if absent. */
+  get(key: string): Promise<Readable>;
+  /** Object metadata, or undefined when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with prefix, in key order, across all pages. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** The "folders" directly under prefix (ending in the delimiter), e.g. "backups/" → ["backups/b1/", …]. */
+  listCommonPrefixes(prefix: string, delimiter?: string): Promise<string[]>;
+  /** Deletes the object; deleting an absent key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Releases sockets and clients. */
+  close(): Promise<void>;
+}
