@@ -1,0 +1,200 @@
+/**
+ * JSON exactly as Go's encoding/json (Go 1.22+, the toolchain Velero is built with) writes it, so the
+ * bytes lifeboat stores match what Velero stores (spec/velero-format.md §1.2, §2.3, §3.1).
+ *
+ * - goMarshal: json.Marshal of map[string]interface{} — compact, map keys sorted bytewise (UTF-8).
+ * - goEncodeLine: json.NewEncoder(w).Encode — goMarshal plus "\n" (the .json.gz sidecars).
+ * - goMarshalIndent: json.MarshalIndent(v, "", "  ") — plain objects keep their insertion order
+ *   (callers build them in Go struct order); Map values are Go maps and are printed sorted.
+ * - parseJsonExact: JSON.parse that keeps int64 values exact (RawNumber) like Kubernetes'
+ *   unstructured decoding, which turns integers into int64 and everything else into float64.
+ */
+
+/** A JSON number kept as its literal text (an int64 outside JavaScript's safe integer range). */
+export class RawNumber {
+  readonly raw: string;
+
+  constructor(raw: string) {
+    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) {
+      throw new TypeError(`not a JSON number: ${JSON.stringify(raw)}`);
+    }
+    this.raw = raw;
+  }
+
+  /** Lets JSON.stringify print the literal verbatim too. */
+  toJSON(): unknown {
+    return (JSON as JSON & { rawJSON(text: string): unknown }).rawJSON(this.raw);
+  }
+
+  toString(): string {
+    return this.raw;
+  }
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Parses JSON the way Kubernetes' unstructured decoder does: an integer literal that fits int64 stays
+ * exact (a number when safe, else a RawNumber); any other number is a float64. Go then prints an
+ * out-of-int64 integer as a float (12345678901234567890 → 12345678901234567000), and so does goMarshal.
+ */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(text, (_key: string, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || context?.source === undefined) return value;
+    const source = context.source;
+    if (!/^-?\d+$/.test(source)) return value;
+    if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;
+    const big = BigInt(source);
+    return big >= INT64_MIN && big <= INT64_MAX ? new RawNumber(big.toString()) : value;
+  }) as unknown;
+}
+
+/** A Go map built from a record: printed with its keys sorted by every encoder here. */
+export function sortedMap<V>(record: Record<string, V> | Map<string, V>): Map<string, V> {
+  const entries = record instanceof Map ? [...record.entries()] : Object.entries(record);
+  return new Map(entries.sort(([a], [b]) => compareGoStrings(a, b)));
+}
+
+/** Go's strings.Compare on the UTF-8 encodings of a and b (code point order, not UTF-16 order). */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates encode code points above U+FFFF: move them above U+E000..U+FFFF.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+export function goMarshal(value: unknown): string {
+  return compact(value);
+}
+
+export function goEncodeLine(value: unknown): string {
+  return compact(value) + '\n';
+}
+
+export function goMarshalIndent(value: unknown): string {
+  return indented(value, '');
+}
+
+// Go escapes control characters, so the pattern must match them.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+const SHORT_ESCAPES: Record<number, string> = {
+  0x08: '\\b',
+  0x09: '\\t',
+  0x0a: '\\n',
+  0x0c: '\\f',
+  0x0d: '\\r',
+  0x22: '\\"',
+  0x5c: '\\\\',
+};
+
+/** Go's appendString with escapeHTML: invalid UTF-16 (lone surrogates) becomes U+FFFD like Go's decoder. */
+export function goQuote(input: string): string {
+  if (!NEEDS_ESCAPE.test(input)) return `"${input}"`;
+  const s = input.isWellFormed() ? input : input.toWellFormed();
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let escaped: string | undefined;
+    if (c < 0x20 || c === 0x22 || c === 0x5c) {
+      escaped = SHORT_ESCAPES[c] ?? `\\u00${c.toString(16).padStart(2, '0')}`;
+    } else if (c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029) {
+      escaped = `\\u${c.toString(16).padStart(4, '0')}`;
+    }
+    if (escaped === undefined) continue;
+    out += s.slice(start, i) + escaped;
+    start = i + 1;
+  }
+  return out + s.slice(start) + '"';
+}
+
+function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new TypeError(`json: unsupported value: ${n}`);
+  // ECMAScript's Number::toString is Go's float format: shortest digits, exponent below 1e-6 and from
+  // 1e21 on, exponent without leading zeros ("1e-7", "1e+21"). Only the sign of zero differs.
+  return Object.is(n, -0) ? '-0' : String(n);
+}
+
+function scalar(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return goQuote(value);
+    case 'number':
+      return formatNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    default:
+      return value instanceof RawNumber ? value.raw : undefined;
+  }
+}
+
+type Entries = [string, unknown][];
+
+/** The members of an object-like value in output order, or undefined for non-objects. */
+function members(value: unknown, sorted: boolean): Entries | undefined {
+  let entries: Entries;
+  if (value instanceof Map) {
+    entries = [...(value as Map<unknown, unknown>).entries()].map(([k, v]) => {
+      if (typeof k !== 'string') throw new TypeError(`json: unsupported map key type ${typeof k}`);
+      return [k.isWellFormed() ? k : k.toWellFormed(), v];
+    });
+    sorted = true;
+  } else if (typeof value === 'object' && value !== null && isPlainObject(value)) {
+    entries = Object.entries(value);
+  } else {
+    return undefined;
+  }
+  entries = entries.filter(([, v]) => v !== undefined);
+  return sorted ? entries.sort(([a], [b]) => compareGoStrings(a, b)) : entries;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function unsupported(value: unknown): TypeError {
+  const what = typeof value === 'object' ? (value?.constructor?.name ?? 'object') : typeof value;
+  return new TypeError(`json: unsupported type: ${what}`);
+}
+
+function compact(value: unknown): string {
+  const s = scalar(value);
+  if (s !== undefined) return s;
+  if (Array.isArray(value)) {
+    return '[' + value.map((item: unknown) => (item === undefined ? 'null' : compact(item))).join(',') + ']';
+  }
+  const entries = members(value, true);
+  if (entries === undefined) throw unsupported(value);
+  return '{' + entries.map(([k, v]) => goQuote(k) + ':' + compact(v)).join(',') + '}';
+}
+
+function indented(value: unknown, pad: string): string {
+  const s = scalar(value);
+  if (s !== undefined) return s;
+  const inner = pad + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((item: unknown) => inner + (item === undefined ? 'null' : indented(item, inner)));
+    return '[\n' + items.join(',\n') + '\n' + pad + ']';
+  }
+  const entries = members(value, false);
+  if (entries === undefined) throw unsupported(value);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([k, v]) => inner + goQuote(k) + ': ' + indented(v, inner));
+  return '{\n' + lines.join(',\n') + '\n' + pad + '}';
+}
