@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import { isLifeboatError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+
+export interface RetryOptions {
+  /** Total attempts per operation, first included (default 5). */
+  maxAttempts?: number;
+  /** First backoff ceiling in ms; doubles each attempt (default 200). */
+  baseDelayMs?: number;
+  /** Largest backoff ceiling in ms (default 5000). */
+  maxDelayMs?: number;
+  logger?: Logger;
+  /** For tests: how to wait, and the random source of the jitter. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** True when the error says a retry may succeed (`details.transient`). */
+export function isTransient(err: unknown): boolean {
+  return isLifeboatError(err) && err.details?.['transient'] === true;
+}
+
+/**
+ * Retries transient failures with exponential backoff and full jitter, a bounded number of times.
+ * A put whose body is a stream is not retried (the stream is consumed); a listing that fails midway
+ * resumes after the last key it yielded.
+ */
+export class RetryingObjectStore implements ObjectStore {
+  readonly description: string;
+  readonly #inner: ObjectStore;
+  readonly #maxAttempts: number;
+  readonly #base: number;
+  readonly #max: number;
+  readonly #logger: Logger | undefined;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+
+  constructor(inner: ObjectStore, options: RetryOptions = {}) {
+    this.#inner = inner;
+    this.description = inner.description;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#base = options.baseDelayMs ?? 200;
+    this.#max = options.maxDelayMs ?? 5000;
+    this.#logger = options.logger;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+  }
+
+  async put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void> {
+    if (body instanceof Readable) return this.#inner.put(key, body, options);
+    return this.#retry('put', key, () => this.#inner.put(key, body, options), options?.signal);
+  }
+
+  get(key: string): Promise<Readable> {
+    return this.#retry('get', key, () => this.#inner.get(key));
+  }
+
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.#retry('head', key, () => this.#inner.head(key));
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let last: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for await (const info of this.#inner.list(prefix)) {
+          if (last !== undefined && Buffer.compare(Buffer.from(info.key), Buffer.from(last)) <= 0) continue;
+          last = info.key;
+          yield info;
+        }
+        return;
+      } catch (err) {
+        if (!isTransient(err) || attempt >= this.#maxAttempts) throw err;
+        await this.#backoff('list', prefix, attempt, err);
+      }
+    }
+  }
+
+  listCommonPrefixes(prefix: string, delimiter?: string): Promise<string[]> {
+    return this.#retry('listCommonPrefixes', prefix, () => this.#inner.listCommonPrefixes(prefix, delimiter));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#retry('delete', key, () => this.#inner.delete(key));
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+
+  async #retry<T>(operation: string, key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isTransient(err) || attempt >= this.#maxAttempts || signal?.aborted === true) throw err;
+        await this.#backoff(operation, key, attempt, err);
+      }
+    }
+  }
+
+  async #backoff(operation: string, key: string, attempt: number, err: unknown): Promise<void> {
+    const ceiling = Math.min(this.#max, this.#base * 2 ** (attempt - 1));
+    const delay = Math.round(this.#random() * ceiling);
+    this.#logger?.warn(
+      { operation, key, attempt, maxAttempts: this.#maxAttempts, delayMs: delay, err },
+      `${operation} on ${this.description} failed, retrying`,
+    );
+    await this.#sleep(delay);
+  }
+}
