@@ -1,4 +1,4 @@
-/** Go's time.Duration text: ParseDuration input and Duration.String() output (metav1.Duration JSON). */
+/** Go's time text: time.Duration (ParseDuration, Duration.String(), metav1.Duration JSON) and metav1.Time. */
 
 /**
  * A duration the operator typed is not Go syntax. model/ is a leaf and cannot throw LifeboatError:
@@ -89,4 +89,11 @@ function fraction(v: bigint, digits: number): string {
   const whole = (v / scale).toString();
   const frac = (v % scale).toString().padStart(digits, '0').replace(/0+$/, '');
   return frac === '' ? whole : `${whole}.${frac}`;
+}
+
+/** metav1.Time JSON: RFC 3339 in UTC, whole seconds. */
+export function goTime(date: Date | undefined): string | undefined {
+  if (date === undefined) return undefined;
+  if (Number.isNaN(date.getTime())) throw new TypeError('invalid date');
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

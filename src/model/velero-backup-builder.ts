@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatGoDurationNs, parseDurationNs } from './go-duration.ts';
+import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
 import { goMarshalIndent, sortedMap } from './go-json.ts';
 import {
   BACKUP_FORMAT_VERSION,
@@ -10,7 +10,7 @@ import {
   type LabelSelector,
 } from './velero.ts';
 
-export { formatGoDuration, InvalidDurationError, parseDuration } from './go-duration.ts';
+export { formatGoDuration, goTime, InvalidDurationError, parseDuration } from './go-duration.ts';
 
 /**
  * velero-backup.json exactly as Velero writes it (spec/velero-format.md §3): json.MarshalIndent of the
@@ -279,13 +279,6 @@ function addExclusions(
   const excluded = [...(exclude ?? [])];
   for (const entry of added) if (!excluded.includes(entry)) excluded.push(entry);
   return [include?.filter((entry) => !excluded.includes(entry)), excluded];
-}
-
-/** metav1.Time JSON: RFC 3339 in UTC, whole seconds. */
-export function goTime(date: Date | undefined): string | undefined {
-  if (date === undefined) return undefined;
-  if (Number.isNaN(date.getTime())) throw new TypeError('invalid date');
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function normaliseDuration(text: string, what: string): string {

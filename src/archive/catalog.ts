@@ -1,0 +1,142 @@
+import { LifeboatError } from '../errors/index.ts';
+import { compareGoStrings, parseJsonExact } from '../model/go-json.ts';
+import { isKubeObject, type KubeObject } from '../model/kube-object.ts';
+import { CLUSTER_SCOPED_DIR, NAMESPACE_SCOPED_DIR, RESOURCES_DIR, type ParsedArchivePath } from './paths.ts';
+
+/**
+ * What a backup tarball holds, built entry by entry while reading it: the classic item paths Velero's
+ * restore parser reads (pkg/archive/parser.go), plus the version directories seen per resource.
+ */
+
+export interface CatalogItem {
+  groupResource: string;
+  /** Absent for cluster-scoped items. */
+  namespace?: string;
+  name: string;
+  /** Classic path of the item in the archive (and under an extraction directory). */
+  path: string;
+}
+
+interface ResourceEntry {
+  namespaced: Map<string, Set<string>>;
+  cluster: Set<string>;
+  versionDirs: Set<string>;
+}
+
+export class ArchiveCatalog {
+  readonly #resources = new Map<string, ResourceEntry>();
+  #count = 0;
+
+  /** Records an entry; only item entries matter. */
+  add(entry: { parsed: ParsedArchivePath }): void {
+    const parsed = entry.parsed;
+    if (parsed.kind !== 'item') return;
+    let resource = this.#resources.get(parsed.groupResource);
+    if (!resource) {
+      resource = { namespaced: new Map(), cluster: new Set(), versionDirs: new Set() };
+      this.#resources.set(parsed.groupResource, resource);
+    }
+    if (parsed.versionDir !== undefined) {
+      resource.versionDirs.add(parsed.versionDir);
+      return;
+    }
+    let names = resource.cluster;
+    if (parsed.namespace !== undefined) {
+      names = resource.namespaced.get(parsed.namespace) ?? new Set();
+      resource.namespaced.set(parsed.namespace, names);
+    }
+    if (!names.has(parsed.name)) this.#count++;
+    names.add(parsed.name);
+  }
+
+  /** Group-resources with at least one item or version directory, sorted (`deployments.apps`, `pods`). */
+  resources(): string[] {
+    return [...this.#resources.keys()].sort(compareGoStrings);
+  }
+
+  /** Namespaces holding at least one namespaced item (classic paths), sorted. */
+  namespaces(): string[] {
+    const all = new Set<string>();
+    for (const resource of this.#resources.values()) {
+      for (const [ns, names] of resource.namespaced) if (names.size > 0) all.add(ns);
+    }
+    return [...all].sort(compareGoStrings);
+  }
+
+  /** Version directories of a resource (`v1-preferredversion`, `v1beta1`), sorted. */
+  versionDirs(groupResource: string): string[] {
+    return [...(this.#resources.get(groupResource)?.versionDirs ?? [])].sort(compareGoStrings);
+  }
+
+  /**
+   * Items of a resource at classic paths: cluster-scoped first, then by namespace; names in the order
+   * Velero's parser lists them (by file name `<name>.json`, bytewise).
+   */
+  items(groupResource: string): CatalogItem[] {
+    const resource = this.#resources.get(groupResource);
+    if (!resource) return [];
+    const byFile = (a: string, b: string) => compareGoStrings(`${a}.json`, `${b}.json`);
+    const out: CatalogItem[] = [...resource.cluster].sort(byFile).map((name) => ({
+      groupResource,
+      name,
+      path: `${RESOURCES_DIR}/${groupResource}/${CLUSTER_SCOPED_DIR}/${name}.json`,
+    }));
+    for (const ns of [...resource.namespaced.keys()].sort(compareGoStrings)) {
+      for (const name of [...(resource.namespaced.get(ns) ?? [])].sort(byFile)) {
+        out.push({
+          groupResource,
+          namespace: ns,
+          name,
+          path: `${RESOURCES_DIR}/${groupResource}/${NAMESPACE_SCOPED_DIR}/${ns}/${name}.json`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Number of distinct items at classic paths. */
+  count(): number {
+    return this.#count;
+  }
+}
+
+/**
+ * Decodes an item file. Like Velero's restore (unstructured decode) it needs `kind` and `apiVersion`;
+ * lifeboat also needs `metadata.name`. int64 values stay exact (parseJsonExact).
+ */
+export function parseItem(data: Buffer, path: string): KubeObject {
+  let value: unknown;
+  try {
+    value = parseJsonExact(data.toString('utf8'));
+  } catch (err) {
+    throw corruptItem(path, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
+  }
+  if (isKubeObject(value)) return value;
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const meta = (typeof v.metadata === 'object' && v.metadata !== null ? v.metadata : {}) as Record<
+    string,
+    unknown
+  >;
+  const missing =
+    typeof value !== 'object' || value === null || Array.isArray(value)
+      ? 'is not a JSON object'
+      : !nonEmpty(v.kind)
+        ? "has no 'kind'"
+        : !nonEmpty(v.apiVersion)
+          ? "has no 'apiVersion'"
+          : !nonEmpty(meta.name)
+            ? "has no 'metadata.name'"
+            : "has a 'metadata.namespace' that is not a string";
+  throw corruptItem(path, missing);
+}
+
+function nonEmpty(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
+}
+
+function corruptItem(path: string, what: string, cause?: unknown): LifeboatError {
+  return new LifeboatError('CORRUPT', `backup item ${JSON.stringify(path)} ${what}`, {
+    hint: 'The archive is corrupt or not a Velero backup: every item must be a Kubernetes object with kind, apiVersion and metadata.name.',
+    cause,
+  });
+}

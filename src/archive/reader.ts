@@ -1,0 +1,221 @@
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { extract, type Header } from 'tar-stream';
+import { LifeboatError } from '../errors/index.ts';
+import { parseArchivePath, type ParsedArchivePath } from './paths.ts';
+
+/**
+ * Reads a backup tarball as a stream of entries, hardened against hostile input: every problem is a
+ * LifeboatError CORRUPT naming the entry. Regular files only; symlinks, hard links, devices and
+ * directories are skipped (never followed), as Velero's extractor does, and counted in `skipped`.
+ * PAX and GNU long-name headers are understood. Each entry's bytes are buffered (bounded by
+ * maxEntryBytes); nothing else is kept.
+ */
+
+export interface ArchiveLimits {
+  /** Largest single entry. Default 128 MiB. */
+  maxEntryBytes?: number;
+  /** Most uncompressed bytes in the whole tar stream. Default 64 GiB. */
+  maxTotalBytes?: number;
+  /** Most entries of any type. Default 5,000,000. */
+  maxEntries?: number;
+  /** Longest entry name in UTF-8 bytes. Default 4096. */
+  maxPathBytes?: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Required<ArchiveLimits> = {
+  maxEntryBytes: 128 * 1024 ** 2,
+  maxTotalBytes: 64 * 1024 ** 3,
+  maxEntries: 5_000_000,
+  maxPathBytes: 4096,
+};
+
+export interface ArchiveEntry {
+  /** Normalised entry name (no `./`, no empty segments). */
+  path: string;
+  size: number;
+  data: Buffer;
+  parsed: ParsedArchivePath;
+}
+
+export interface SkippedEntries {
+  count: number;
+  /** Per tar entry type (`symlink`, `directory`, `link`, …). */
+  byType: Record<string, number>;
+  /** The first few skipped names, for messages. */
+  examples: string[];
+}
+
+const CORRUPT_HINT =
+  'The archive is corrupt or not a Velero backup: check that the file is a complete <name>.tar.gz from a backup location.';
+
+export function corruptArchive(message: string, cause?: unknown): LifeboatError {
+  return new LifeboatError('CORRUPT', message, { hint: CORRUPT_HINT, cause });
+}
+
+export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
+  readonly skipped: SkippedEntries = { count: 0, byType: {}, examples: [] };
+  /** Content of `metadata/version` without its newline (`1.1.0`, or `1` before Velero 1.4). */
+  version: string | undefined;
+  /** Entries seen, of any type. */
+  entries = 0;
+  readonly #input: Readable;
+  readonly #limits: Required<ArchiveLimits>;
+  #started = false;
+
+  constructor(input: Readable, limits: ArchiveLimits = {}) {
+    this.#input = input;
+    this.#limits = { ...DEFAULT_ARCHIVE_LIMITS, ...limits };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ArchiveEntry> {
+    if (this.#started) throw new Error('a backup archive can be read only once');
+    this.#started = true;
+    return this.#read();
+  }
+
+  async *#read(): AsyncGenerator<ArchiveEntry> {
+    const limits = this.#limits;
+    const gunzip = createGunzip();
+    const meter = new TarMeter(limits.maxTotalBytes);
+    const tar = extract();
+    let current = '(before the first entry)';
+    let failure: unknown;
+    const fail = (err: unknown) => {
+      failure ??= err;
+      tar.destroy(err instanceof Error ? err : new Error(String(err)));
+    };
+    this.#input.on('error', fail);
+    gunzip.on('error', (err: Error & { code?: string }) => {
+      const what =
+        err.code === 'Z_BUF_ERROR'
+          ? 'the gzip stream is truncated'
+          : `not a valid gzip stream (${err.message})`;
+      fail(corruptArchive(`cannot read backup archive at entry ${current}: ${what}`, err));
+    });
+    meter.on('error', (err) =>
+      fail(corruptArchive(`cannot read backup archive at entry ${current}: ${err.message}`)),
+    );
+    this.#input.pipe(gunzip).pipe(meter).pipe(tar);
+    try {
+      for await (const entry of tar) {
+        const header: Header = entry.header;
+        current = JSON.stringify(header.name);
+        if (++this.entries > limits.maxEntries) {
+          throw corruptArchive(`backup archive has more than ${limits.maxEntries} entries (at ${current})`);
+        }
+        const path = checkedPath(header.name, limits.maxPathBytes);
+        if (header.type !== 'file') {
+          this.#skip(path, header.type ?? 'unknown');
+          entry.resume();
+          continue;
+        }
+        if (header.size > limits.maxEntryBytes) {
+          throw corruptArchive(
+            `entry ${current} is ${header.size} bytes, more than the limit of ${limits.maxEntryBytes}`,
+          );
+        }
+        const chunks: Buffer[] = [];
+        for await (const chunk of entry) chunks.push(chunk as Buffer);
+        const data = Buffer.concat(chunks);
+        const parsed = parseArchivePath(path);
+        if (parsed.kind === 'version') this.version = versionOf(data, path);
+        yield { path, size: data.length, data, parsed };
+      }
+      if (failure !== undefined) throw describe(failure, current);
+      if (!meter.endsWithTrailer()) {
+        throw corruptArchive(
+          `backup archive is truncated after entry ${current}: the tar end-of-archive blocks are missing`,
+        );
+      }
+    } catch (err) {
+      throw describe(failure ?? err, current);
+    } finally {
+      this.#input.unpipe(gunzip);
+      this.#input.off('error', fail);
+      gunzip.destroy();
+      meter.destroy();
+      tar.destroy();
+    }
+  }
+
+  #skip(path: string, type: string): void {
+    this.skipped.count++;
+    this.skipped.byType[type] = (this.skipped.byType[type] ?? 0) + 1;
+    if (this.skipped.examples.length < 20) this.skipped.examples.push(path);
+  }
+}
+
+/** Streams the entries of a backup tarball; see BackupArchiveReader. */
+export function readBackupArchive(input: Readable, limits?: ArchiveLimits): BackupArchiveReader {
+  return new BackupArchiveReader(input, limits);
+}
+
+/** Refuses names that could leave the extraction directory; normalises `./` and `//` like filepath.Join. */
+export function checkedPath(
+  name: string,
+  maxPathBytes: number = DEFAULT_ARCHIVE_LIMITS.maxPathBytes,
+): string {
+  const shown = JSON.stringify(name);
+  if (name.includes('\0')) throw corruptArchive(`entry ${shown} has a NUL character in its name`);
+  if (Buffer.byteLength(name) > maxPathBytes) {
+    throw corruptArchive(`entry name ${shown.slice(0, 200)}… is longer than ${maxPathBytes} bytes`);
+  }
+  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name))
+    throw corruptArchive(`entry ${shown} has an absolute path`);
+  const segments = name.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) throw corruptArchive(`entry ${shown} has a ".." path segment`);
+  if (segments.length === 0) throw corruptArchive(`entry ${shown} has an empty name`);
+  return segments.join('/');
+}
+
+function versionOf(data: Buffer, path: string): string {
+  const text = data.toString('utf8');
+  if (data.length > 64 || !/^\d+(\.\d+){0,2}\n?$/.test(text)) {
+    throw corruptArchive(
+      `entry ${JSON.stringify(path)} is not a backup format version (expected "1.1.0\\n" or "1\\n")`,
+    );
+  }
+  return text.trimEnd();
+}
+
+function describe(err: unknown, current: string): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  if (err instanceof LifeboatError) return err;
+  // Errors from tar-stream: bad checksums, unknown formats, data ending inside an entry.
+  if (/tar|header|unexpected end|size mismatch/i.test(err.message)) {
+    const what = /unexpected end/i.test(err.message) ? 'the tar stream is truncated' : err.message;
+    return corruptArchive(`cannot read backup archive at entry ${current}: ${what}`, err);
+  }
+  return err;
+}
+
+/** Counts decompressed bytes (limit) and remembers the last 1 KiB to check the end-of-archive blocks. */
+class TarMeter extends Transform {
+  #total = 0;
+  #tail = Buffer.alloc(0);
+  readonly #max: number;
+
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#total += chunk.length;
+    if (this.#total > this.#max) {
+      callback(new Error(`the archive expands to more than ${this.#max} bytes`));
+      return;
+    }
+    this.#tail =
+      chunk.length >= 1024
+        ? Buffer.from(chunk.subarray(-1024))
+        : Buffer.concat([this.#tail, chunk]).subarray(-1024);
+    callback(null, chunk);
+  }
+
+  /** A tar ends with at least two 512-byte zero blocks. */
+  endsWithTrailer(): boolean {
+    return this.#tail.length === 1024 && this.#tail.every((b) => b === 0);
+  }
+}
