@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { LifeboatError } from '../errors/index.ts';
+import { BackupStore } from './backup-store.ts';
+import { gzipJsonLine, readGzipJson } from './gzip-json.ts';
+import { MemoryObjectStore } from './providers/memory/memory-store.ts';
+
+const backupJson = (name: string) =>
+  JSON.stringify(
+    { kind: 'Backup', apiVersion: 'velero.io/v1', metadata: { name }, spec: {}, status: {} },
+    null,
+    2,
+  );
+
+function setup() {
+  const puts: string[] = [];
+  const deletes: string[] = [];
+  const memory = new MemoryObjectStore({
+    fault: (op, key) => {
+      if (op === 'put') puts.push(key);
+      if (op === 'delete') deletes.push(key);
+      return undefined;
+    },
+  });
+  return { memory, backups: new BackupStore(memory, '/pre/'), puts, deletes };
+}
+
+describe('BackupStore write order', () => {
+  it('writes contents first, then checksums, then velero-backup.json last', async () => {
+    const { memory, backups, puts } = setup();
+    const upload = await backups.beginBackup('b1');
+    const digest = await upload.putFile(
+      'b1.tar.gz',
+      Readable.from([Buffer.from('tar'), Buffer.from('ball')]),
+    );
+    expect(digest).toEqual({ sha256: createHash('sha256').update('tarball').digest('hex'), size: 7 });
+    await upload.putFile('b1-logs.gz', Buffer.from('logs'));
+    expect(await backups.listBackupNames()).toEqual([]);
+    await upload.commit(backupJson('b1'));
+    expect(puts).toEqual([
+      'pre/backups/b1/b1.tar.gz',
+      'pre/backups/b1/b1-logs.gz',
+      'pre/backups/b1/b1-checksums.json.gz',
+      'pre/backups/b1/velero-backup.json',
+    ]);
+    expect(await backups.listBackupNames()).toEqual(['b1']);
+    expect((await backups.getBackup('b1')).metadata.name).toBe('b1');
+    const manifest = JSON.parse(
+      gunzipSync(
+        Buffer.concat(await chunks(await memory.get('pre/backups/b1/b1-checksums.json.gz'))),
+      ).toString(),
+    ) as { algorithm: string; files: Record<string, { sha256: string; size: number }> };
+    expect(manifest.algorithm).toBe('sha256');
+    expect(Object.keys(manifest.files)).toEqual(['b1-logs.gz', 'b1.tar.gz']);
+    expect(manifest.files['b1.tar.gz']).toEqual(digest);
+    expect(manifest.files['b1-logs.gz']?.size).toBe(4);
+  });
+
+  it('a body stream failing midway leaves nothing listed, and abort removes what was written', async () => {
+    const { memory, backups } = setup();
+    const upload = await backups.beginBackup('b2');
+    await upload.putFile('b2-logs.gz', 'some logs');
+    let sent = 0;
+    const failing = new Readable({
+      read() {
+        if (sent++ < 3) this.push(Buffer.alloc(1024, 1));
+        else this.destroy(new Error('cluster went away'));
+      },
+    });
+    const err = (await upload.putFile('b2.tar.gz', failing).catch((e: unknown) => e)) as LifeboatError;
+    expect(err).toBeInstanceOf(LifeboatError);
+    expect(err.message).toMatch(/cluster went away/);
+    expect(await backups.listBackupNames()).toEqual([]);
+    const report = await upload.abort();
+    expect(report.failed).toEqual([]);
+    expect(memory.keys()).toEqual([]);
+    await expect(upload.putFile('x', 'y')).rejects.toThrow(/after it was aborted/);
+  });
+
+  it('a store failing midway rejects without hanging and names the store error', async () => {
+    const memory = new MemoryObjectStore({
+      fault: (op, key) =>
+        op === 'put' && key.endsWith('.tar.gz')
+          ? new LifeboatError('FORBIDDEN', 'no write access', { details: { transient: false } })
+          : undefined,
+    });
+    const upload = await new BackupStore(memory, '').beginBackup('b3');
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(64 * 1024));
+      },
+    });
+    await expect(upload.putFile('b3.tar.gz', endless)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('refuses to reuse a name while anything is under its folder', async () => {
+    const { memory, backups } = setup();
+    await memory.put('pre/backups/half/half.tar.gz', 'partial');
+    const err = (await backups.beginBackup('half').catch((e: unknown) => e)) as LifeboatError;
+    expect(err.code).toBe('ALREADY_EXISTS');
+    expect(err.hint).toBeDefined();
+    expect(await backups.listBackupNames()).toEqual([]);
+  });
+
+  it('refuses reserved file names and bad backup names', async () => {
+    const { backups } = setup();
+    const upload = await backups.beginBackup('b4');
+    await expect(upload.putFile('velero-backup.json', '{}')).rejects.toThrow(
+      /cannot be written with putFile/,
+    );
+    await expect(upload.putFile('b4-checksums.json.gz', '{}')).rejects.toThrow(
+      /cannot be written with putFile/,
+    );
+    await expect(upload.putFile('a/b', '{}')).rejects.toThrow();
+    await expect(backups.beginBackup('../escape')).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('BackupStore reading and deleting', () => {
+  it('reports a corrupt velero-backup.json as CORRUPT naming the key, a missing one as NOT_FOUND', async () => {
+    const { memory, backups } = setup();
+    await memory.put('pre/backups/bad/velero-backup.json', '{not json');
+    await memory.put(
+      'pre/backups/wrong/velero-backup.json',
+      '{"kind":"Restore","apiVersion":"velero.io/v1"}',
+    );
+    await expect(backups.getBackup('bad')).rejects.toMatchObject({
+      code: 'CORRUPT',
+      message: expect.stringContaining('pre/backups/bad/velero-backup.json') as unknown,
+    });
+    await expect(backups.getBackup('wrong')).rejects.toMatchObject({ code: 'CORRUPT' });
+    await expect(backups.getBackup('absent')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists objects and deletes a backup with velero-backup.json first', async () => {
+    const { memory, backups, deletes } = setup();
+    const upload = await backups.beginBackup('b5');
+    await upload.putFile('b5.tar.gz', 'x');
+    await upload.commit(backupJson('b5'));
+    expect((await backups.listBackupObjects('b5')).map((o) => o.fileName)).toEqual([
+      'b5-checksums.json.gz',
+      'b5.tar.gz',
+      'velero-backup.json',
+    ]);
+    expect(Buffer.concat(await chunks(await backups.getBackupObject('b5', 'b5.tar.gz'))).toString()).toBe(
+      'x',
+    );
+    await backups.deleteBackup('b5');
+    expect(deletes[0]).toBe('pre/backups/b5/velero-backup.json');
+    expect(memory.keys()).toEqual([]);
+    expect(await backups.backupExists('b5')).toBe(false);
+  });
+
+  it('validates top-level directories like Velero', async () => {
+    const { memory, backups } = setup();
+    await memory.put('pre/backups/b/velero-backup.json', '{}');
+    await memory.put('pre/kopia/ns/x', '{}');
+    await memory.put('pre/loose-object', 'ok');
+    expect(await backups.validate()).toEqual({ valid: true, invalidPrefixes: [] });
+    await memory.put('pre/junk/x', '{}');
+    expect(await backups.validate()).toEqual({ valid: false, invalidPrefixes: ['junk'] });
+  });
+
+  it('writes and reads restore files', async () => {
+    const { backups } = setup();
+    await backups.putRestoreFile('r1', 'restore-r1-results.gz', gzipJsonLine({ errors: {}, warnings: {} }));
+    expect(await backups.listRestoreNames()).toEqual(['r1']);
+    const results = await readGzipJson(await backups.getRestoreObject('r1', 'restore-r1-results.gz'));
+    expect(results).toEqual({ errors: {}, warnings: {} });
+  });
+});
+
+describe('gzip JSON', () => {
+  it('writes compact JSON with one trailing newline and reads it back', async () => {
+    const gz = gzipJsonLine({ a: [1, 2] });
+    expect(gunzipSync(gz).toString()).toBe('{"a":[1,2]}\n');
+    expect(await readGzipJson(Readable.from([gz]))).toEqual({ a: [1, 2] });
+  });
+
+  it('reports broken gzip or JSON as CORRUPT', async () => {
+    await expect(readGzipJson(Readable.from([Buffer.from('nope')]), 'k1')).rejects.toMatchObject({
+      code: 'CORRUPT',
+    });
+    const { gzipSync } = await import('node:zlib');
+    await expect(readGzipJson(Readable.from([gzipSync('{')]), 'k2')).rejects.toThrow(/k2 is not valid JSON/);
+  });
+});
+
+async function chunks(stream: Readable): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const chunk of stream) out.push(chunk as Buffer);
+  return out;
+}
