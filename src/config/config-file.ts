@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { z } from 'zod';
+import { LifeboatError } from '../errors/index.ts';
+import { LocationSchema, type Location } from '../model/location.ts';
+
+export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
+export const CONFIG_KIND = 'Config';
+
+export const ConfigFileSchema = z
+  .object({
+    apiVersion: z.literal(CONFIG_API_VERSION),
+    kind: z.literal(CONFIG_KIND),
+    locations: z.array(LocationSchema).default([]),
+    defaultLocation: z.string().optional(),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The config file's content and where it lives (a missing file loads as an empty config). */
+export interface LifeboatConfig extends ConfigFile {
+  path: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** --config FILE, else $LIFEBOAT_CONFIG, else $XDG_CONFIG_HOME/lifeboat/config.yaml (~/.config). */
+export function configFilePath(explicit?: string, env: Env = process.env): string {
+  if (explicit !== undefined && explicit !== '') return resolve(explicit);
+  const fromEnv = env['LIFEBOAT_CONFIG'];
+  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
+  const base =
+    env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== ''
+      ? env['XDG_CONFIG_HOME']
+      : join(homedir(), '.config');
+  return join(base, 'lifeboat', 'config.yaml');
+}
+
+/** Velero provider names ("velero.io/aws") are accepted and stored as lifeboat's ("aws"). */
+export function normalizeProvider(provider: string): string {
+  return provider.replace(/^velero\.io\//, '');
+}
+
+export async function loadConfig(path?: string, env: Env = process.env): Promise<LifeboatConfig> {
+  const file = configFilePath(path, env);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return { path: file, ...emptyConfig() };
+    throw new LifeboatError('CONFIG', `cannot read config file ${file}`, {
+      cause: err,
+      hint: 'check the file permissions',
+    });
+  }
+  return { path: file, ...parseConfig(text, file) };
+}
+
+export function emptyConfig(): ConfigFile {
+  return { apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND, locations: [] };
+}
+
+/** Parses and validates config YAML; CONFIG errors name the file, the line or the field at fault. */
+export function parseConfig(text: string, file: string): ConfigFile {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError !== undefined) {
+    const line = yamlError.linePos?.[0].line;
+    throw new LifeboatError(
+      'CONFIG',
+      `config file ${file} is not valid YAML${line === undefined ? '' : ` (line ${line})`}: ${yamlError.message.split('\n')[0] ?? ''}`,
+      {
+        hint: 'fix the YAML syntax, or recreate the file with lifeboat location create',
+      },
+    );
+  }
+  const raw: unknown = doc.toJS() ?? emptyConfig();
+  const parsed = ConfigFileSchema.safeParse(normalizeRaw(raw));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field =
+      issue === undefined || issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+    throw new LifeboatError('CONFIG', `config file ${file}: ${field}: ${issue?.message ?? 'invalid'}`, {
+      hint: `fix ${field} in ${file} (apiVersion ${CONFIG_API_VERSION}, kind ${CONFIG_KIND}, locations: [...])`,
+      details: { file, field },
+    });
+  }
+  return parsed.data;
+}
+
+function normalizeRaw(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || !('locations' in raw) || !Array.isArray(raw.locations))
+    return raw;
+  const locations = (raw.locations as unknown[]).map((l) =>
+    l !== null && typeof l === 'object' && 'provider' in l && typeof l.provider === 'string'
+      ? { ...l, provider: normalizeProvider(l.provider) }
+      : l,
+  );
+  return { ...raw, locations };
+}
+
+/** Writes the config atomically (temp file + rename), readable only by its owner. */
+export async function saveConfig(config: LifeboatConfig): Promise<void> {
+  const { path, ...content } = config;
+  const body = ConfigFileSchema.parse(content);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, stringify(body), { mode: 0o600, flag: 'wx' });
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw new LifeboatError('CONFIG', `cannot write config file ${path}`, {
+      cause: err,
+      hint: 'check that its folder is writable',
+    });
+  }
+}
+
+/** The built-in location used when none is configured: a folder under $XDG_DATA_HOME (~/.local/share). */
+export function embeddedDefaultLocation(env: Env = process.env): Location {
+  const data =
+    env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== ''
+      ? env['XDG_DATA_HOME']
+      : join(homedir(), '.local', 'share');
+  return {
+    name: 'default',
+    provider: 'filesystem',
+    objectStorage: { bucket: join(data, 'lifeboat', 'backups') },
+    config: {},
+    default: true,
+    accessMode: 'ReadWrite',
+  };
+}
+
+/** The named location, else the default one (defaultLocation or default: true), else the embedded default. */
+export function resolveLocation(
+  config: ConfigFile & { path?: string },
+  name?: string,
+  env: Env = process.env,
+): Location {
+  if (name !== undefined && name !== '') {
+    const found = config.locations.find((l) => l.name === name);
+    if (found !== undefined) return found;
+    if (name === 'default' && config.locations.length === 0) return embeddedDefaultLocation(env);
+    const known = config.locations.map((l) => l.name);
+    throw new LifeboatError(
+      'CONFIG',
+      `no storage location named '${name}'${config.path === undefined ? '' : ` in ${config.path}`}`,
+      {
+        hint:
+          known.length === 0
+            ? 'create one with: lifeboat location create NAME --provider ... --bucket ...'
+            : `known locations: ${known.join(', ')}`,
+      },
+    );
+  }
+  if (config.defaultLocation !== undefined) return resolveLocation(config, config.defaultLocation, env);
+  return config.locations.find((l) => l.default) ?? embeddedDefaultLocation(env);
+}
+
+/** Adds a location (ALREADY_EXISTS if the name is taken); with default: true it becomes the only default. */
+export function addLocation(config: LifeboatConfig, location: Location): LifeboatConfig {
+  if (config.locations.some((l) => l.name === location.name)) {
+    throw new LifeboatError(
+      'ALREADY_EXISTS',
+      `location '${location.name}' already exists in ${config.path}`,
+      {
+        hint: `choose another name, or remove it first with: lifeboat location delete ${location.name}`,
+      },
+    );
+  }
+  const others = location.default
+    ? config.locations.map((l) => ({ ...l, default: false }))
+    : config.locations;
+  const defaultLocation = location.default ? undefined : config.defaultLocation;
+  return { ...config, locations: [...others, location], defaultLocation };
+}
+
+/** Removes a location from the config (never touches its data); CONFIG error if unknown. */
+export function removeLocation(config: LifeboatConfig, name: string): LifeboatConfig {
+  if (!config.locations.some((l) => l.name === name)) {
+    const known = config.locations.map((l) => l.name);
+    throw new LifeboatError('CONFIG', `no storage location named '${name}' in ${config.path}`, {
+      hint: known.length === 0 ? 'no locations are configured' : `known locations: ${known.join(', ')}`,
+    });
+  }
+  return {
+    ...config,
+    locations: config.locations.filter((l) => l.name !== name),
+    defaultLocation: config.defaultLocation === name ? undefined : config.defaultLocation,
+  };
+}
