@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
+import { registerLocationCommands } from './location.ts';
 import { packageVersion } from './version.ts';
 
 /** Each command group registers itself here: one file per noun (DESIGN.md §3). */
-const commandGroups: ReadonlyArray<(program: Command) => void> = [];
+const commandGroups: ReadonlyArray<(program: Command) => void> = [registerLocationCommands];
 
 export function buildProgram(): Command {
   const program = new Command('lifeboat')
