@@ -6,7 +6,6 @@ import { buildProgram } from './cli/program.ts';
 /** The lifeboat command: parse, run, and map whatever went wrong to one message and exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv);

@@ -109,8 +109,6 @@ export function registerLocationCommands(program: Command): void {
       await deleteLocation(configFile(command), name);
       process.stdout.write(`Location "${name}" removed from the config; its data was not touched.\n`);
     });
-  // Flag errors must reach main's error mapping (exit code 2), not exit the process directly.
-  for (const command of [location, ...location.commands]) command.exitOverride();
 }
 
 const LOCATION_COLUMNS: Column<Location>[] = [

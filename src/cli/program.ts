@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
+import { registerBackupCommands } from './backup.ts';
 import { registerLocationCommands } from './location.ts';
 import { packageVersion } from './version.ts';
 
 /** Each command group registers itself here: one file per noun (DESIGN.md §3). */
-const commandGroups: ReadonlyArray<(program: Command) => void> = [registerLocationCommands];
+const commandGroups: ReadonlyArray<(program: Command) => void> = [
+  registerBackupCommands,
+  registerLocationCommands,
+];
 
 export function buildProgram(): Command {
   const program = new Command('lifeboat')
@@ -15,6 +19,8 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the lifeboat version')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
+  // Set before the command groups register, so every subcommand inherits it (bad flags exit 2).
+  program.exitOverride();
   addGlobalOptions(program);
   for (const register of commandGroups) register(program);
   return program;

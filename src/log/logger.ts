@@ -1,4 +1,10 @@
-import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import {
+  pino,
+  type DestinationStream,
+  type Logger,
+  type LevelWithSilent,
+  type LoggerOptions as LoggerOptionsOfPino,
+} from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { redact } from '../errors/index.ts';
 
@@ -63,21 +69,23 @@ export function createLogger(options: LoggerOptions): Logger {
           translateTime: 'SYS:HH:MM:ss.l',
         })
       : pino.destination({ dest: 2, sync: true }));
-  return pino(
-    {
-      level: options.level,
-      base: undefined,
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      serializers: { err: serializeError },
-      hooks: {
-        logMethod(args, method) {
-          const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as typeof args;
-          method.apply(this, redacted);
-        },
+  return pino(loggerOptions(options.level), destination);
+}
+
+/** Options every lifeboat logger shares: redaction of secrets in fields, messages and errors. */
+export function loggerOptions(level: LevelWithSilent): LoggerOptionsOfPino {
+  return {
+    level,
+    base: undefined,
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    serializers: { err: serializeError },
+    hooks: {
+      logMethod(args, method) {
+        const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as typeof args;
+        method.apply(this, redacted);
       },
     },
-    destination,
-  );
+  };
 }
 
 function serializeError(err: unknown): Record<string, unknown> {

@@ -10,7 +10,10 @@ export type LocationProvider = z.infer<typeof LocationProviderSchema>;
 export const LocationSchema = z.object({
   name: z
     .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a location name is a DNS label: lower-case letters, digits and -')
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+      'a location name is a DNS label: lower-case letters, digits and -',
+    )
     .max(63),
   /** "aws" (S3 and S3-compatible such as MinIO), "azure", or "filesystem". "velero.io/aws" is accepted as "aws". */
   provider: LocationProviderSchema,

@@ -38,7 +38,10 @@ export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
 
 export const BackupSpecSchema = z
   .object({
-    metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }).loose().optional(),
+    metadata: z
+      .object({ labels: z.record(z.string(), z.string()).optional() })
+      .loose()
+      .optional(),
     includedNamespaces: z.array(z.string()).optional(),
     excludedNamespaces: z.array(z.string()).optional(),
     includedResources: z.array(z.string()).optional(),
@@ -69,7 +72,10 @@ export const BackupStatusSchema = z
     failureReason: z.string().optional(),
     warnings: z.number().optional(),
     errors: z.number().optional(),
-    progress: z.object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() }).loose().optional(),
+    progress: z
+      .object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 export type BackupStatus = z.infer<typeof BackupStatusSchema>;

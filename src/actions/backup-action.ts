@@ -1,0 +1,29 @@
+import type { KubeObject } from '../model/kube-object.ts';
+
+/** An object another one depends on: backed up with it (Velero's additional items). */
+export interface ItemRef {
+  groupResource: string;
+  namespace?: string;
+  name: string;
+}
+
+/** What an action may look up while it runs; lists are cached for the whole backup. */
+export interface BackupActionContext {
+  /** Every object of a served type (empty when the type is not served). */
+  listAll(groupResource: string): Promise<readonly KubeObject[]>;
+}
+
+export interface BackupActionResult {
+  /** The item to store (possibly changed). */
+  item: KubeObject;
+  additionalItems: ItemRef[];
+}
+
+/** A backup item action (Velero's BackupItemAction): runs on each item of the types it applies to. */
+export interface BackupItemAction {
+  /** Registered name, e.g. "velero.io/pod". */
+  name: string;
+  /** Group-resources it applies to, e.g. ["pods"]. */
+  appliesTo: readonly string[];
+  execute(item: KubeObject, context: BackupActionContext): Promise<BackupActionResult>;
+}

@@ -1,0 +1,144 @@
+import type { KubeObject, KubeObjectMeta } from '../model/kube-object.ts';
+import type { BackupItemAction, ItemRef } from './backup-action.ts';
+
+interface PodSpec {
+  volumes?: { persistentVolumeClaim?: { claimName?: string } }[];
+  priorityClassName?: string;
+  serviceAccountName?: string;
+}
+interface Subject {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+interface Binding extends KubeObject {
+  subjects?: Subject[];
+  roleRef?: { kind?: string; name?: string };
+}
+
+/** Pod → its PVCs, PriorityClass and ServiceAccount (Velero's velero.io/pod, plus the SA). */
+export const podAction: BackupItemAction = {
+  name: 'velero.io/pod',
+  appliesTo: ['pods'],
+  execute(item) {
+    const spec = (item['spec'] ?? {}) as PodSpec;
+    const ns = item.metadata.namespace;
+    const additionalItems: ItemRef[] = [];
+    if (spec.priorityClassName) {
+      additionalItems.push({
+        groupResource: 'priorityclasses.scheduling.k8s.io',
+        name: spec.priorityClassName,
+      });
+    }
+    for (const v of spec.volumes ?? []) {
+      const claim = v.persistentVolumeClaim?.claimName;
+      if (claim)
+        additionalItems.push({ groupResource: 'persistentvolumeclaims', namespace: ns, name: claim });
+    }
+    if (spec.serviceAccountName) {
+      additionalItems.push({
+        groupResource: 'serviceaccounts',
+        namespace: ns,
+        name: spec.serviceAccountName,
+      });
+    }
+    return Promise.resolve({ item, additionalItems });
+  },
+};
+
+const LABELS_DROPPED_FROM_PVC = [
+  'velero.io/restore-name',
+  'backup.velero.io/must-include-additional-items',
+  'velero.io/volume-snapshot-name',
+];
+
+/**
+ * Bound PVC → its PV (Velero's velero.io/pv). Like Velero, the stored PVC loses its data source
+ * and, unless it opts out of dynamic provisioning (storageClassName ""), its selector, so that a
+ * restore can bind or provision it afresh.
+ */
+export const pvcAction: BackupItemAction = {
+  name: 'velero.io/pv',
+  appliesTo: ['persistentvolumeclaims'],
+  execute(item) {
+    const spec = (item['spec'] ?? {}) as {
+      volumeName?: string;
+      storageClassName?: string;
+      selector?: unknown;
+    };
+    const status = (item['status'] ?? {}) as { phase?: string };
+    if (status.phase !== 'Bound' || !spec.volumeName) return Promise.resolve({ item, additionalItems: [] });
+    const newSpec: Record<string, unknown> = { ...(item['spec'] as Record<string, unknown>) };
+    delete newSpec['dataSource'];
+    delete newSpec['dataSourceRef'];
+    if (spec.storageClassName !== '') delete newSpec['selector'];
+    const labels = { ...(item.metadata.labels ?? {}) };
+    for (const key of LABELS_DROPPED_FROM_PVC) delete labels[key];
+    const metadata: KubeObjectMeta = { ...item.metadata, labels };
+    if (Object.keys(labels).length === 0) delete metadata.labels;
+    return Promise.resolve({
+      item: { ...item, metadata, spec: newSpec },
+      additionalItems: [{ groupResource: 'persistentvolumes', name: spec.volumeName }],
+    });
+  },
+};
+
+/**
+ * ServiceAccount → the ClusterRoleBindings naming it and their ClusterRoles (Velero's
+ * velero.io/service-account), and the RoleBindings of its namespace naming it, with their Roles.
+ */
+export const serviceAccountAction: BackupItemAction = {
+  name: 'velero.io/service-account',
+  appliesTo: ['serviceaccounts'],
+  async execute(item, context) {
+    const ns = item.metadata.namespace ?? '';
+    const name = item.metadata.name;
+    const names = (s: Subject) =>
+      s.kind === 'ServiceAccount' && s.name === name && (s.namespace ?? '') === ns;
+    const additionalItems: ItemRef[] = [];
+    const crbs = (await context.listAll('clusterrolebindings.rbac.authorization.k8s.io')) as Binding[];
+    for (const crb of crbs) {
+      if (!(crb.subjects ?? []).some(names)) continue;
+      additionalItems.push({
+        groupResource: 'clusterrolebindings.rbac.authorization.k8s.io',
+        name: crb.metadata.name,
+      });
+      if (crb.roleRef?.kind === 'ClusterRole' && crb.roleRef.name) {
+        additionalItems.push({
+          groupResource: 'clusterroles.rbac.authorization.k8s.io',
+          name: crb.roleRef.name,
+        });
+      }
+    }
+    const rbs = (await context.listAll('rolebindings.rbac.authorization.k8s.io')) as Binding[];
+    for (const rb of rbs) {
+      if (
+        rb.metadata.namespace !== ns ||
+        !(rb.subjects ?? []).some((s) => names({ ...s, namespace: s.namespace ?? ns }))
+      ) {
+        continue;
+      }
+      additionalItems.push({
+        groupResource: 'rolebindings.rbac.authorization.k8s.io',
+        namespace: ns,
+        name: rb.metadata.name,
+      });
+      if (rb.roleRef?.kind === 'Role' && rb.roleRef.name) {
+        additionalItems.push({
+          groupResource: 'roles.rbac.authorization.k8s.io',
+          namespace: ns,
+          name: rb.roleRef.name,
+        });
+      } else if (rb.roleRef?.kind === 'ClusterRole' && rb.roleRef.name) {
+        additionalItems.push({
+          groupResource: 'clusterroles.rbac.authorization.k8s.io',
+          name: rb.roleRef.name,
+        });
+      }
+    }
+    return { item, additionalItems };
+  },
+};
+
+/** The built-in backup item actions, by registered name. */
+export const builtinBackupActions: readonly BackupItemAction[] = [podAction, pvcAction, serviceAccountAction];

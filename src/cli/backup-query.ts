@@ -1,0 +1,223 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { LifeboatError, ExitCode } from '../errors/index.ts';
+import {
+  backupLogs,
+  deleteBackup,
+  describeBackup,
+  downloadBackup,
+  listBackups,
+  type BackupQuery,
+  type BackupSummary,
+} from '../engine/backups.ts';
+import { verifyBackup } from '../engine/verify-backup.ts';
+import { formatOutput, renderTable, type Column } from '../output/format.ts';
+import { formatBytes } from '../output/progress.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+import { ObjectName, OutputFormat, parseWith } from './flags.ts';
+
+function query(command: Command, opts: { storageLocation?: string }): BackupQuery {
+  return {
+    configPath: globalOptions(command).config,
+    location: opts.storageLocation,
+    logger: loggerFor(command),
+  };
+}
+
+const locationOption = () =>
+  new Option('--storage-location <name>', 'storage location (default: the default location)');
+const outputOption = () =>
+  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
+
+export function registerBackupQueryCommands(backup: Command): void {
+  backup
+    .command('get')
+    .description('list backups (complete ones only), newest first')
+    .argument('[name]', 'one backup')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(
+      async (
+        name: string | undefined,
+        opts: { storageLocation?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        const rows = await listBackups(
+          query(command, opts),
+          name === undefined ? undefined : parseWith(ObjectName, name, 'backup name'),
+        );
+        if (opts.output !== 'table') {
+          process.stdout.write(formatOutput(rows, opts.output));
+          return;
+        }
+        process.stdout.write(rows.length === 0 ? 'No backups found.\n' : renderTable(rows, COLUMNS));
+      },
+    );
+
+  backup
+    .command('describe')
+    .description('show a backup: spec, status, per-resource counts, errors and warnings')
+    .argument('<name>')
+    .option('--details', 'also list every item backed up and every message')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(
+      async (
+        name: string,
+        opts: { details?: boolean; storageLocation?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        const d = await describeBackup(query(command, opts), parseWith(ObjectName, name, 'backup name'));
+        if (opts.output !== 'table') {
+          process.stdout.write(
+            formatOutput(opts.details ? d : { ...d, resourceList: undefined }, opts.output),
+          );
+          return;
+        }
+        process.stdout.write(describeText(d, opts.details === true));
+      },
+    );
+
+  backup
+    .command('logs')
+    .description('print the log stored with a backup')
+    .argument('<name>')
+    .addOption(locationOption())
+    .action(async (name: string, opts: { storageLocation?: string }, command: Command) => {
+      await backupLogs(query(command, opts), parseWith(ObjectName, name, 'backup name'), process.stdout);
+    });
+
+  backup
+    .command('download')
+    .description('download a backup’s tarball (<name>.tar.gz)')
+    .argument('<name>')
+    .option('-o, --output <file>', 'file to write (default: ./<name>.tar.gz)')
+    .addOption(locationOption())
+    .action(async (name: string, opts: { output?: string; storageLocation?: string }, command: Command) => {
+      const n = parseWith(ObjectName, name, 'backup name');
+      const file = opts.output ?? `${n}.tar.gz`;
+      const bytes = await downloadBackup(query(command, opts), n, file);
+      process.stdout.write(`Backup "${n}" downloaded to ${file} (${formatBytes(bytes)}).\n`);
+    });
+
+  backup
+    .command('delete')
+    .description('delete a backup from its storage location (every object under backups/<name>/)')
+    .argument('<name>')
+    .option('--confirm', 'do not ask for confirmation')
+    .addOption(locationOption())
+    .action(async (name: string, opts: { confirm?: boolean; storageLocation?: string }, command: Command) => {
+      const n = parseWith(ObjectName, name, 'backup name');
+      if (opts.confirm !== true) {
+        throw new LifeboatError('USAGE', `deleting backup "${n}" cannot be undone`, {
+          hint: `run again with --confirm: lifeboat backup delete ${n} --confirm`,
+        });
+      }
+      await deleteBackup(query(command, opts), n);
+      process.stdout.write(`Backup "${n}" deleted.\n`);
+    });
+
+  backup
+    .command('verify')
+    .description('check a stored backup: checksums, tarball, every item, and the resource list')
+    .argument('<name>')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(
+      async (name: string, opts: { storageLocation?: string; output: OutputFormat }, command: Command) => {
+        const report = await verifyBackup(query(command, opts), parseWith(ObjectName, name, 'backup name'));
+        if (opts.output !== 'table') process.stdout.write(formatOutput(report, opts.output));
+        else {
+          for (const c of report.checks)
+            process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+          for (const p of report.problems) process.stdout.write(`  - ${p}\n`);
+          process.stdout.write(
+            report.ok ? `Backup "${name}" verified.\n` : `Backup "${name}" failed verification.\n`,
+          );
+        }
+        if (!report.ok) process.exitCode = ExitCode.failed;
+      },
+    );
+}
+
+const COLUMNS: Column<BackupSummary>[] = [
+  { header: 'NAME', value: (b) => b.name },
+  { header: 'STATUS', value: (b) => (b.problem ? `Unreadable: ${b.problem}` : b.phase) },
+  { header: 'ERRORS', value: (b) => b.errors, align: 'right' },
+  { header: 'WARNINGS', value: (b) => b.warnings, align: 'right' },
+  { header: 'ITEMS', value: (b) => b.items, align: 'right' },
+  { header: 'CREATED', value: (b) => b.created },
+  { header: 'EXPIRES', value: (b) => (b.expires ? relative(b.expires) : '') },
+  { header: 'STORAGE LOCATION', value: (b) => b.location },
+  { header: 'SELECTOR', value: (b) => b.selector },
+];
+
+function relative(iso: string): string {
+  const ms = Date.parse(iso) - Date.now();
+  if (Number.isNaN(ms)) return iso;
+  const days = Math.round(Math.abs(ms) / 86_400_000);
+  const text = days >= 1 ? `${days}d` : `${Math.round(Math.abs(ms) / 3_600_000)}h`;
+  return ms >= 0 ? text : `expired ${text} ago`;
+}
+
+function describeText(d: Awaited<ReturnType<typeof describeBackup>>, details: boolean): string {
+  const b = d.backup;
+  const s = b.status;
+  const lines: string[] = [];
+  const ann = b.metadata.annotations ?? {};
+  lines.push(`Name:         ${b.metadata.name}`);
+  lines.push(
+    `Labels:       ${
+      Object.entries(b.metadata.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '<none>'
+    }`,
+  );
+  lines.push(`Source:       Kubernetes ${ann['velero.io/source-cluster-k8s-gitversion'] ?? 'unknown'}`);
+  lines.push('', `Phase:        ${s.phase ?? 'unknown'}`);
+  if (s.failureReason) lines.push(`Failure:      ${s.failureReason}`);
+  lines.push(`Errors:       ${s.errors ?? 0}`, `Warnings:     ${s.warnings ?? 0}`);
+  lines.push('', 'Namespaces:');
+  lines.push(`  Included:   ${(b.spec.includedNamespaces ?? ['*']).join(', ') || '*'}`);
+  lines.push(`  Excluded:   ${(b.spec.excludedNamespaces ?? []).join(', ') || '<none>'}`);
+  lines.push('Resources:');
+  lines.push(`  Included:   ${(b.spec.includedResources ?? []).join(', ') || '*'}`);
+  lines.push(`  Excluded:   ${(b.spec.excludedResources ?? []).join(', ') || '<none>'}`);
+  const icr = b.spec.includeClusterResources;
+  lines.push(`  Cluster-scoped: ${icr === true ? 'included' : icr === false ? 'excluded' : 'auto'}`);
+  lines.push(`Label selector: ${b.spec.labelSelector ? JSON.stringify(b.spec.labelSelector) : '<none>'}`);
+  lines.push(`Storage location: ${b.spec.storageLocation ?? ''}`, `TTL:          ${b.spec.ttl ?? ''}`);
+  lines.push(
+    '',
+    `Started:      ${s.startTimestamp ?? ''}`,
+    `Completed:    ${s.completionTimestamp ?? ''}`,
+    `Expiration:   ${s.expiration ?? ''}`,
+  );
+  lines.push(`Items backed up: ${s.progress?.itemsBackedUp ?? 0} of ${s.progress?.totalItems ?? 0}`);
+  if (d.resourceList !== undefined) {
+    lines.push('', 'Resources (count):');
+    for (const [key, entries] of Object.entries(d.resourceList)) {
+      lines.push(`  ${key}: ${entries.length}`);
+      if (details) for (const e of entries) lines.push(`    - ${e}`);
+    }
+  }
+  for (const kind of ['errors', 'warnings'] as const) {
+    const r = d.results?.[kind];
+    if (r === undefined) continue;
+    const messages = [
+      ...(r.velero ?? []).map((m) => `velero:${m}`),
+      ...(r.cluster ?? []).map((m) => `cluster:${m}`),
+      ...Object.entries(r.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => `${ns}:${m}`)),
+    ];
+    if (messages.length === 0) continue;
+    lines.push('', `${kind === 'errors' ? 'Errors' : 'Warnings'}:`);
+    for (const m of details ? messages : messages.slice(0, 20)) lines.push(`  ${m}`);
+    if (!details && messages.length > 20) lines.push(`  … ${messages.length - 20} more (use --details)`);
+  }
+  lines.push(
+    '',
+    `Objects in the location: ${d.objects.length} (${formatBytes(d.objects.reduce((a, o) => a + o.size, 0))})`,
+  );
+  if (details) for (const o of d.objects) lines.push(`  ${o.key}  ${formatBytes(o.size)}`);
+  return `${lines.join('\n')}\n`;
+}

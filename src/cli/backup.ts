@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { LifeboatError, ExitCode } from '../errors/index.ts';
+import { runBackup, type BackupRunResult } from '../engine/run-backup.ts';
+import { createProgress, formatBytes } from '../output/progress.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+import { keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
+import { registerBackupQueryCommands } from './backup-query.ts';
+
+export function registerBackupCommands(program: Command): void {
+  const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
+  backup
+    .command('create')
+    .description('back up a cluster to a storage location, in Velero’s format')
+    .argument('<name>', 'backup name (a Kubernetes object name, unique in the location)')
+    .option('--include-namespaces <list>', 'namespaces to include, globs allowed (default: all)')
+    .option('--exclude-namespaces <list>', 'namespaces to exclude, globs allowed')
+    .option('--include-resources <list>', 'resources to include, as resource.group (default: all)')
+    .option('--exclude-resources <list>', 'resources to exclude, as resource.group')
+    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
+    .addOption(
+      new Option(
+        '--include-cluster-resources <mode>',
+        'cluster-scoped resources: true, false, or auto (only for whole-cluster backups)',
+      )
+        .choices(['true', 'false', 'auto'])
+        .default('auto'),
+    )
+    .option('--storage-location <name>', 'storage location (default: the default location)')
+    .option('--ttl <duration>', 'how long to keep the backup (Go duration)', '720h0m0s')
+    .option('--labels <k=v,...>', 'labels to put on the backup')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster to back up (default: $KUBECONFIG, ~/.kube/config)',
+    )
+    .option('--context <name>', 'kubeconfig context')
+    .option(
+      '--wait',
+      'wait for completion (lifeboat always runs the backup to its end; accepted for Velero users)',
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'text, or json for a JSON progress stream and result')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
+    .action(async (name: string, opts: CreateOptions, command: Command) => {
+      const result = await createBackup(name, opts, command);
+      process.exitCode =
+        result.phase === 'Completed'
+          ? ExitCode.ok
+          : result.phase === 'PartiallyFailed'
+            ? ExitCode.partiallyFailed
+            : ExitCode.failed;
+    });
+  registerBackupQueryCommands(backup);
+}
+
+interface CreateOptions {
+  includeNamespaces?: string;
+  excludeNamespaces?: string;
+  includeResources?: string;
+  excludeResources?: string;
+  selector?: string;
+  includeClusterResources: string;
+  storageLocation?: string;
+  ttl: string;
+  labels?: string;
+  kubeconfig?: string;
+  context?: string;
+  output: 'text' | 'json';
+}
+
+async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
+  const backupName = parseWith(ObjectName, name, 'backup name');
+  const json = opts.output === 'json';
+  const logger = loggerFor(command);
+  const progress = createProgress({ json });
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new LifeboatError('INTERRUPTED', 'interrupted'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const started = Date.now();
+  try {
+    const result = await runBackup(
+      {
+        name: backupName,
+        includedNamespaces: list(opts.includeNamespaces),
+        excludedNamespaces: list(opts.excludeNamespaces),
+        includedResources: list(opts.includeResources),
+        excludedResources: list(opts.excludeResources),
+        labelSelector: opts.selector,
+        includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
+        storageLocation: opts.storageLocation,
+        ttl: opts.ttl,
+        labels: keyValues(opts.labels, '--labels'),
+        kube: { kubeconfig: opts.kubeconfig, context: opts.context },
+        configPath: globalOptions(command).config,
+      },
+      {
+        logger,
+        signal: controller.signal,
+        onEvent: (e) =>
+          progress.update(
+            {
+              phase: e.phase,
+              resource: e.resource,
+              itemsBackedUp: e.itemsBackedUp,
+              resourcesDone: e.resourcesDone,
+              resourcesTotal: e.resourcesTotal,
+              bytesUploaded: e.bytesUploaded,
+            },
+            `backing up ${e.resource || '…'}  ${e.itemsBackedUp} items  ${e.resourcesDone}/${e.resourcesTotal} resources  ${formatBytes(e.bytesUploaded)} uploaded`,
+          ),
+      },
+    );
+    progress.done();
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (json) process.stdout.write(`${JSON.stringify({ type: 'result', backup: result })}\n`);
+    else {
+      process.stdout.write(
+        `Backup "${result.name}" ${result.phase}: ${result.itemsBackedUp} items in ${seconds} s, stored in location "${result.location}".\n`,
+      );
+      if (result.failureReason) process.stdout.write(`  failure: ${result.failureReason}\n`);
+      if (result.errors + result.warnings > 0)
+        process.stdout.write(`  errors: ${result.errors}, warnings: ${result.warnings}\n`);
+      process.stdout.write(`Run 'lifeboat backup describe ${result.name} --details' for details.\n`);
+    }
+    return result;
+  } finally {
+    progress.done();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}

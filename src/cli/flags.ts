@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { LifeboatError } from '../errors/index.ts';
+
+/** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
+export function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** "k=v,k2=v2" → record; bad pairs are usage errors naming the flag. */
+export function keyValues(value: string | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of list(value)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0)
+      throw new LifeboatError('USAGE', `${flag}: '${pair}' is not key=value`, {
+        hint: `e.g. ${flag} team=payments,env=prod`,
+      });
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export function tristate(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined || value === 'auto' || value === '') return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new LifeboatError('USAGE', `${flag} must be true, false or auto (got '${value}')`);
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain), as Velero requires for backups and restores. */
+export const ObjectName = z
+  .string()
+  .max(253, 'at most 253 characters')
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    'lower-case letters, digits, "-" and "."; starting and ending with a letter or digit',
+  );
+
+/** Validates with zod and turns failures into a usage error that names the field at fault. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.join('.') ?? '';
+  throw new LifeboatError(
+    'USAGE',
+    `invalid ${what}${path ? ` ${path}` : ''}: ${issue?.message ?? 'invalid value'}`,
+  );
+}
+
+export const OutputFormat = z.enum(['table', 'json', 'yaml']);
+export type OutputFormat = z.infer<typeof OutputFormat>;

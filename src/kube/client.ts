@@ -1,0 +1,226 @@
+import { Agent, request, type RequestOptions } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { LifeboatError, type ErrorCode } from '../errors/index.ts';
+
+export interface RequestSpec {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** Retries of 429/5xx/timeouts/connection resets (default 5). */
+  retries?: number;
+  timeoutMs?: number;
+}
+
+export interface KubeClientOptions {
+  /** Concurrent sockets to the API server (default 16). */
+  maxSockets?: number;
+  /** Sleep used between retries; replaceable in tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The API server's status body on errors. */
+interface StatusBody {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+/** An API call failed with an HTTP status; `status` and `reason` come from the API server. */
+export class KubeApiError extends LifeboatError {
+  readonly status: number;
+  readonly reason: string | undefined;
+  constructor(code: ErrorCode, message: string, status: number, reason: string | undefined, hint?: string) {
+    super(code, message, { hint, details: { status, reason } });
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A small raw JSON client for the Kubernetes API on top of @kubernetes/client-node's kubeconfig and
+ * auth handling: keep-alive sockets, retries with backoff on 429 (honouring Retry-After), 5xx,
+ * timeouts and resets, and errors classified into lifeboat's codes with the server's message.
+ * Used for the hot paths (paged LIST, create) where the typed client is too slow.
+ */
+export class KubeClient {
+  readonly server: string;
+  readonly #kc: KubeConfig;
+  readonly #agent: Agent | HttpAgent;
+  readonly #sleep: (ms: number) => Promise<void>;
+  #tls: Promise<RequestOptions> | undefined;
+
+  constructor(kc: KubeConfig, options: KubeClientOptions = {}) {
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null) throw new LifeboatError('CONFIG', 'the kubeconfig has no current cluster');
+    this.#kc = kc;
+    this.server = cluster.server.replace(/\/+$/, '');
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+    this.#agent = this.server.startsWith('https:') ? new Agent(agentOptions) : new HttpAgent(agentOptions);
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const text = await this.text(spec);
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new LifeboatError(
+        'OPERATION_FAILED',
+        `the API server sent a response that is not JSON for ${spec.path}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** The response body as text, after retries; throws KubeApiError or UNREACHABLE/TIMEOUT errors. */
+  async text(spec: RequestSpec): Promise<string> {
+    const attempts = (spec.retries ?? 5) + 1;
+    let delay = 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(spec);
+      } catch (err) {
+        const retryAfter = retryDelay(err, delay);
+        if (retryAfter === undefined || attempt >= attempts) throw err;
+        await this.#sleep(retryAfter);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  async #options(): Promise<RequestOptions> {
+    this.#tls ??= (async () => {
+      const opts: RequestOptions = {};
+      await this.#kc.applyToHTTPSOptions(opts);
+      return opts;
+    })();
+    const base = await this.#tls;
+    // Tokens from exec/auth-provider plugins can rotate: re-read headers for each request.
+    const fresh: RequestOptions = {};
+    await this.#kc.applyToHTTPSOptions(fresh);
+    return { ...base, headers: { ...fresh.headers }, agent: this.#agent };
+  }
+
+  async #once(spec: RequestSpec): Promise<string> {
+    const url = new URL(this.server + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const options = await this.#options();
+    const body =
+      spec.body === undefined
+        ? undefined
+        : typeof spec.body === 'string'
+          ? spec.body
+          : JSON.stringify(spec.body);
+    const headers: Record<string, string | number> = {
+      ...(options.headers as Record<string, string>),
+      Accept: spec.accept ?? 'application/json',
+      'User-Agent': 'lifeboat',
+    };
+    if (body !== undefined) {
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
+    const send = url.protocol === 'https:' ? request : httpRequest;
+    const timeoutMs = spec.timeoutMs ?? 60_000;
+    return new Promise<string>((resolve, reject) => {
+      const req = send(
+        url,
+        { ...options, method: spec.method ?? 'GET', headers, timeout: timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(transportError(err, this.server)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(text);
+            else reject(apiError(status, text, spec, res.headers['retry-after']));
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (err) => reject(transportError(err, this.server)));
+      req.end(body);
+    });
+  }
+}
+
+function apiError(
+  status: number,
+  text: string,
+  spec: RequestSpec,
+  retryAfter: string | string[] | undefined,
+): KubeApiError {
+  let parsed: StatusBody;
+  try {
+    parsed = JSON.parse(text) as StatusBody;
+  } catch {
+    parsed = { message: text.slice(0, 300) };
+  }
+  const message = `${spec.method ?? 'GET'} ${spec.path}: ${parsed.message ?? `HTTP ${status}`}`;
+  const [code, hint] = classify(status);
+  const err = new KubeApiError(code, message, status, parsed.reason, hint);
+  if (typeof retryAfter === 'string' && /^\d+$/.test(retryAfter)) {
+    (err.details as Record<string, unknown>)['retryAfterSeconds'] = Number(retryAfter);
+  }
+  return err;
+}
+
+function classify(status: number): [ErrorCode, string | undefined] {
+  if (status === 401)
+    return ['UNAUTHENTICATED', 'the cluster rejected the credentials in the kubeconfig; refresh them'];
+  if (status === 403)
+    return ['FORBIDDEN', 'grant the identity in the kubeconfig the needed RBAC permissions'];
+  if (status === 404) return ['NOT_FOUND', undefined];
+  if (status === 409) return ['CONFLICT', undefined];
+  if (status === 408 || status === 504) return ['TIMEOUT', undefined];
+  return ['OPERATION_FAILED', undefined];
+}
+
+function transportError(err: Error & { code?: string }, server: string): LifeboatError {
+  const code = err.code ?? '';
+  if (code === 'ETIMEDOUT') {
+    return new LifeboatError('TIMEOUT', `the API server ${server} did not answer in time`, {
+      hint: 'check that the cluster is up and reachable',
+      cause: err,
+      details: { transient: true },
+    });
+  }
+  const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code);
+  return new LifeboatError('UNREACHABLE', `cannot reach the API server ${server}: ${code || err.message}`, {
+    hint: tls
+      ? 'the server certificate is not trusted: check certificate-authority in the kubeconfig'
+      : 'check that the cluster is up and that --kubeconfig/--context point at it',
+    cause: err,
+    details: { transient: !tls && code !== 'ENOTFOUND' },
+  });
+}
+
+/** How long to wait before retrying this error, or undefined when it is not worth retrying. */
+function retryDelay(err: unknown, base: number): number | undefined {
+  const jitter = (ms: number) => ms / 2 + Math.random() * (ms / 2);
+  if (err instanceof KubeApiError) {
+    const s = err.status;
+    if (s === 429 || s === 500 || s === 502 || s === 503 || s === 504 || s === 408) {
+      const after = err.details?.['retryAfterSeconds'];
+      return typeof after === 'number' ? Math.min(after * 1000, 30_000) : jitter(base);
+    }
+    return undefined;
+  }
+  if (err instanceof LifeboatError && err.details?.['transient'] === true) return jitter(base);
+  return undefined;
+}
