@@ -258,8 +258,7 @@ class Collector {
   /** Namespace objects: those in scope that hold items, match the selector, or (no selector) all included. */
   async #collectNamespaces(included: KubeObject[]): Promise<void> {
     const nsResource = this.#byGroupResource.get('namespaces')!;
-    if (!this.#o.scope.resources.shouldInclude('namespaces') && this.#o.scope.resources.excludes.length > 0)
-      return;
+    if (!this.#o.scope.resources.shouldInclude('namespaces')) return; // a type like any other
     const selector = this.#o.labelSelector;
     for (const ns of included) {
       const name = ns.metadata.name;
@@ -270,11 +269,18 @@ class Collector {
     }
   }
 
-  /** The CRD of every custom resource type backed up (unless CRDs are explicitly filtered). */
+  /**
+   * The CRD of every custom resource type backed up, unless CRDs are named in the resource filter
+   * (then they were listed like any type) or cluster-scoped items are off.
+   */
   async #collectCrds(): Promise<void> {
     const crdResource = this.#byGroupResource.get(CRD);
     const resources = this.#o.scope.resources;
-    if (crdResource === undefined || resources.excludes.includes(CRD) || resources.includes.includes(CRD))
+    if (
+      crdResource === undefined ||
+      resources.includes.includes(CRD) ||
+      !this.#o.scope.keepsAdditional(CRD, undefined)
+    )
       return;
     const crds = await this.#listAll(CRD);
     const byName = new Map(crds.map((c) => [c.metadata.name, c]));

@@ -1,0 +1,97 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { HarnessEnv } from '../harness/harness.ts';
+
+export interface LocationsFixture {
+  dir: string;
+  /** Config file with locations "fs" (default), "s3" (versitygw) and "azure" (Azurite). */
+  configPath: string;
+  fsRoot: string;
+  bucket: string;
+  container: string;
+  /** Environment for the CLI: this config, no stray cloud credentials. */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** A temp config with one location per provider, Velero BSL field names, credentials files in Velero's formats. */
+export async function createLocations(harness: HarnessEnv): Promise<LocationsFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-e2e-'));
+  const suffix = randomBytes(4).toString('hex');
+  const bucket = `lifeboat-e2e-${suffix}`;
+  const container = `lifeboat-e2e-${suffix}`;
+  const s3 = harness.s3!;
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+  await BlobServiceClient.fromConnectionString(harness.azure!.connectionString)
+    .getContainerClient(container)
+    .create();
+
+  const awsCreds = join(dir, 'aws-credentials');
+  await writeFile(
+    awsCreds,
+    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  const azureCreds = join(dir, 'azure-credentials');
+  await writeFile(
+    azureCreds,
+    `AZURE_STORAGE_ACCOUNT_ACCESS_KEY=${harness.azure!.accountKey}\nAZURE_CLOUD_NAME=AzurePublicCloud\n`,
+    { mode: 0o600 },
+  );
+  const fsRoot = join(dir, 'fs-location');
+  const configPath = join(dir, 'config.yaml');
+  await writeFile(
+    configPath,
+    stringify({
+      apiVersion: 'lifeboat.io/v1alpha1',
+      kind: 'Config',
+      locations: [
+        { name: 'fs', provider: 'filesystem', objectStorage: { bucket: fsRoot }, default: true },
+        {
+          name: 's3',
+          provider: 'aws',
+          objectStorage: { bucket, prefix: 'cluster-a' },
+          config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
+          credentialsFile: awsCreds,
+        },
+        {
+          name: 'azure',
+          provider: 'azure',
+          objectStorage: { bucket: container },
+          config: {
+            storageAccount: harness.azure!.accountName,
+            storageAccountURI: harness.azure!.blobEndpoint,
+            storageAccountKeyEnvVar: 'AZURE_STORAGE_ACCOUNT_ACCESS_KEY',
+          },
+          credentialsFile: azureCreds,
+        },
+      ],
+    }),
+  );
+  return {
+    dir,
+    configPath,
+    fsRoot,
+    bucket,
+    container,
+    env: {
+      LIFEBOAT_CONFIG: configPath,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AZURE_STORAGE_CONNECTION_STRING: '',
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
