@@ -23,7 +23,14 @@ export function addGlobalOptions(program: Command): Command {
         .choices(LOG_FORMATS)
         .default(process.stderr.isTTY ? 'text' : 'json', 'text on a terminal, else json'),
     )
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'log level on the terminal (backup and restore logs are always stored at info)',
+      )
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
     .addOption(new Option('--debug', 'show stack traces and debug logs').default(false));
 }
 

@@ -88,7 +88,9 @@ export class KubeClient {
         return await this.#once(spec);
       } catch (err) {
         const retryAfter = retryDelay(err, delay);
-        if (retryAfter === undefined || attempt >= attempts) throw err;
+        // A 500 is more often a lasting fault (a broken webhook) than a passing one: retry it less.
+        const limit = err instanceof KubeApiError && err.status === 500 ? Math.min(attempts, 3) : attempts;
+        if (retryAfter === undefined || attempt >= limit) throw err;
         await this.#sleep(retryAfter);
         delay = Math.min(delay * 2, 10_000);
       }
@@ -100,16 +102,28 @@ export class KubeClient {
   }
 
   async #options(): Promise<RequestOptions> {
-    this.#tls ??= (async () => {
-      const opts: RequestOptions = {};
-      await this.#kc.applyToHTTPSOptions(opts);
-      return opts;
-    })();
+    this.#tls ??= this.#apply();
     const base = await this.#tls;
     // Tokens from exec/auth-provider plugins can rotate: re-read headers for each request.
-    const fresh: RequestOptions = {};
-    await this.#kc.applyToHTTPSOptions(fresh);
+    const fresh = await this.#apply();
     return { ...base, headers: { ...fresh.headers }, agent: this.#agent };
+  }
+
+  async #apply(): Promise<RequestOptions> {
+    const opts: RequestOptions = {};
+    try {
+      await this.#kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      throw new LifeboatError(
+        'CONFIG',
+        `cannot use the kubeconfig's credentials for ${this.server}: ${(err as Error).message}`,
+        {
+          hint: 'check the user and cluster entries of the kubeconfig (kubectl config view)',
+          cause: err,
+        },
+      );
+    }
+    return opts;
   }
 
   async #once(spec: RequestSpec): Promise<string> {

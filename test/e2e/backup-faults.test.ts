@@ -134,16 +134,62 @@ describe('backup faults', () => {
     }
   });
 
-  it('when the API server stops mid-backup, the backup ends Failed with the reason, never Completed', async () => {
-    const planeDir = join(dir, 'doomed');
-    const plane = await startControlPlane(`doomed-${suffix}`, planeDir);
-    try {
+  describe('on a cluster of its own', () => {
+    let plane: Awaited<ReturnType<typeof startControlPlane>>;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      plane = await startControlPlane(`faulty-${suffix}`, join(dir, 'faulty'));
       const client = new KubeClient(loadKubeConfig({ kubeconfig: plane.kubeconfig }));
-      await seedEstate(client, 'doomed');
+      await seedEstate(client, 'faulty');
       client.close();
-      const env = await configWith([
+      env = await configWith([
         { name: 'fs', provider: 'filesystem', objectStorage: { bucket: join(dir, 'fs2') }, default: true },
       ]);
+    });
+    afterAll(async () => stopControlPlane(plane));
+
+    it('a type that cannot be listed (conversion webhook down) makes the backup PartiallyFailed, with the reason', async () => {
+      const client = new KubeClient(loadKubeConfig({ kubeconfig: plane.kubeconfig }));
+      await client.text({
+        method: 'POST',
+        path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        body: GADGET_CRD,
+      });
+      for (let i = 0; i < 100; i++) {
+        try {
+          await client.text({
+            method: 'POST',
+            path: '/apis/faulty.lifeboat.io/v1/namespaces/faulty-app/gadgets',
+            body: { apiVersion: 'faulty.lifeboat.io/v1', kind: 'Gadget', metadata: { name: 'g1' } },
+          });
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100)); // until the CRD is served
+        }
+      }
+      client.close();
+      const name = `partial-${suffix}`;
+      const run = await runCli(
+        ['backup', 'create', name, '--kubeconfig', plane.kubeconfig, '--include-namespaces', 'faulty-*'],
+        { env },
+      );
+      expect(run.status).toBe(3);
+      expect(run.stdout).toMatch(/PartiallyFailed/);
+      const described = await runCli(['backup', 'describe', name, '-o', 'json'], { env });
+      const d = JSON.parse(described.stdout) as {
+        backup: { status: { phase: string; errors: number } };
+        results: { errors: { namespaces: Record<string, string[]> } };
+      };
+      expect(d.backup.status).toMatchObject({ phase: 'PartiallyFailed', errors: 1 });
+      expect(d.results.errors.namespaces['faulty-app']?.[0]).toMatch(
+        /resource: \/gadgets\.faulty\.lifeboat\.io message: \/Error listing items error: \/.*conversion webhook/,
+      );
+      const text = await runCli(['backup', 'describe', name], { env });
+      expect(text.stdout).toMatch(/Errors:\n  faulty-app: resource: \/gadgets/);
+      expect((await runCli(['backup', 'verify', name], { env })).status).toBe(0);
+    });
+
+    it('when the API server stops mid-backup, the backup ends Failed with the reason, never Completed', async () => {
       const apiserver = plane.processes.find((p) => p.name.endsWith('kube-apiserver'))!;
       let killed: Promise<void> | undefined;
       const name = `apidown-${suffix}`;
@@ -164,8 +210,31 @@ describe('backup faults', () => {
       expect(JSON.parse(listed.stdout)).toMatchObject([{ name, phase: 'Failed' }]);
       const described = await runCli(['backup', 'describe', name], { env });
       expect(described.stdout).toMatch(/Failure: +cannot reach the API server/);
-    } finally {
-      await stopControlPlane(plane);
-    }
+    });
   });
 });
+
+/** v2 is served and preferred, v1 stores: listing at v2 needs the (absent) conversion webhook. */
+const GADGET_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gadgets.faulty.lifeboat.io' },
+  spec: {
+    group: 'faulty.lifeboat.io',
+    scope: 'Namespaced',
+    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+    conversion: {
+      strategy: 'Webhook',
+      webhook: {
+        conversionReviewVersions: ['v1'],
+        clientConfig: { service: { namespace: 'nowhere', name: 'converter', path: '/convert' } },
+      },
+    },
+    versions: ['v1', 'v2'].map((name) => ({
+      name,
+      served: true,
+      storage: name === 'v1',
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    })),
+  },
+};
