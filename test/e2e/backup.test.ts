@@ -247,4 +247,30 @@ describe('the stored backup is in Velero’s format', () => {
     expect(logs.stdout).toContain('backed up');
     expect(logs.stdout).not.toContain('correct-horse-battery-staple');
   });
+
+  it('downloads the tarball byte for byte', async () => {
+    const file = join(locations.dir, 'downloaded.tar.gz');
+    const run = await lifeboat('backup', 'download', name, '-o', file);
+    expect(run.status, run.stderr).toBe(0);
+    expect((await readFile(file)).equals(await readFile(join(dir, `${name}.tar.gz`)))).toBe(true);
+  });
+});
+
+describe('backup delete', () => {
+  it('asks for --confirm, then removes every object of the backup', async () => {
+    const name = `doomed-${suffix}`;
+    expect(
+      (await lifeboat('backup', 'create', name, '--kubeconfig', source, '--include-namespaces', estate.data))
+        .status,
+    ).toBe(0);
+    const refused = await lifeboat('backup', 'delete', name);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--confirm');
+    const deleted = await lifeboat('backup', 'delete', name, '--confirm');
+    expect(deleted.status, deleted.stderr).toBe(0);
+    expect(await readdir(join(locations.fsRoot, 'backups', name)).catch(() => [])).toEqual([]);
+    const gone = await lifeboat('backup', 'describe', name);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toMatch(/not found|does not exist/i);
+  });
 });
