@@ -12,13 +12,13 @@ import {
 } from '../model/velero-backup-builder.ts';
 import { BACKUP_FORMAT_VERSION, type BackupPhase } from '../model/velero.ts';
 import { BackupArchiveWriter } from '../archive/writer.ts';
-import { collectBackupItems, type BackupProgress } from '../backup/backupper.ts';
+import { collectBackupItems, type BackupProgress, type CollectOutcome } from '../backup/backupper.ts';
 import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { builtinBackupActions } from '../actions/builtin-backup-actions.ts';
-import { discoverResources } from '../kube/discovery.ts';
+import { discoverResources, type ApiResource } from '../kube/discovery.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
-import { connectCluster } from './cluster.ts';
+import { connectCluster, type ConnectedCluster } from './cluster.ts';
 import { openLocation } from './locations-open.ts';
 
 export interface BackupRequest {
@@ -57,16 +57,39 @@ export interface BackupRunResult {
   expiration: string;
 }
 
+/** What a backup extension sees once the items are collected. */
+export interface BackupExtensionContext {
+  name: string;
+  cluster: ConnectedCluster;
+  served: readonly ApiResource[];
+  /** Undefined when the backup failed before collection finished. */
+  outcome: CollectOutcome | undefined;
+  logger: Logger;
+}
+
+/**
+ * Adds lifeboat's own files to a backup folder (e.g. the cluster profile), written before
+ * velero-backup.json. A failing extension is a backup error (PartiallyFailed), not a lost backup.
+ */
+export interface BackupExtension {
+  name: string;
+  files(context: BackupExtensionContext): Promise<{ fileName: string; body: Buffer }[]>;
+}
+
+export interface BackupDeps {
+  logger: Logger;
+  onEvent?: (event: BackupRunEvent) => void;
+  signal?: AbortSignal;
+  extensions?: readonly BackupExtension[];
+}
+
 /**
  * Backs up a cluster into a storage location in Velero's format. Write order makes partial state
  * invisible: the tarball and every sidecar first, velero-backup.json last; if the store fails,
  * everything written is removed and the backup does not exist. A lost API server ends the backup
  * as Failed (stored, with the reason); per-item problems make it PartiallyFailed.
  */
-export async function runBackup(
-  request: BackupRequest,
-  deps: { logger: Logger; onEvent?: (event: BackupRunEvent) => void; signal?: AbortSignal },
-): Promise<BackupRunResult> {
+export async function runBackup(request: BackupRequest, deps: BackupDeps): Promise<BackupRunResult> {
   const ttlMs = parseTtl(request.ttl);
   const labelSelector = request.labelSelector ? parseLabelSelector(request.labelSelector) : undefined;
   const opened = await openLocation(request.configPath, request.storageLocation, deps.logger);
@@ -155,6 +178,24 @@ export async function runBackup(
         throw storeFailure(err, location.name);
       }
       try {
+        for (const extension of deps.extensions ?? []) {
+          let files: { fileName: string; body: Buffer }[] = [];
+          try {
+            files = await extension.files({
+              name: request.name,
+              cluster,
+              served: resources,
+              outcome,
+              logger: log.logger,
+            });
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            outcome?.results.error({ message: `${extension.name} failed`, error: message });
+            if (phase === 'Completed') phase = 'PartiallyFailed';
+            log.logger.error({ err }, `${extension.name} failed: ${message}`);
+          }
+          for (const f of files) await upload.putFile(f.fileName, f.body);
+        }
         const results = outcome?.results;
         const completed = new Date();
         const expiration = new Date(started.getTime() + ttlMs);
