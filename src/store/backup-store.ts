@@ -135,6 +135,15 @@ export class BackupStore {
     return this.store.get(this.layout.restoreKey(restoreName, fileName));
   }
 
+  /** Deletes everything under restores/<name>/ (Velero's DeleteRestore); returns the deleted keys. */
+  async deleteRestore(restoreName: string): Promise<string[]> {
+    checkName(restoreName, 'restore');
+    const keys: string[] = [];
+    for await (const info of this.store.list(this.layout.restoreDir(restoreName))) keys.push(info.key);
+    await mapBounded(keys, 8, (key) => this.store.delete(key));
+    return keys;
+  }
+
   async #readText(key: string, what: string): Promise<string> {
     let stream: Readable;
     try {
