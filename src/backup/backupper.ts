@@ -50,6 +50,8 @@ export interface CollectOutcome {
   /** Items per group-resource, for describe. */
   counts: Record<string, number>;
   results: ResultsCollector;
+  /** Set when the cluster was lost mid-way: what was collected until then is still described. */
+  fatal?: LifeboatError;
 }
 
 const CRD = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -88,6 +90,21 @@ class Collector {
   }
 
   async run(): Promise<CollectOutcome> {
+    let fatal: LifeboatError | undefined;
+    try {
+      await this.#collectAll();
+    } catch (err) {
+      // An abort (interrupt, store failure) or a bug ends the run; losing the cluster is reported.
+      if (this.#o.signal?.aborted || !(err instanceof LifeboatError)) throw err;
+      fatal = err;
+    }
+    const resourceList: ResourceList = {};
+    for (const key of [...this.#resourceList.keys()].sort())
+      resourceList[key] = this.#resourceList.get(key)!.sort();
+    return { itemsBackedUp: this.#items, resourceList, counts: this.#counts, results: this.#results, fatal };
+  }
+
+  async #collectAll(): Promise<void> {
     const { scope, logger } = this.#o;
     const namespaces = await this.#activeNamespaces();
     const includedNamespaces = namespaces.filter((ns) => scope.namespaces.shouldInclude(ns.metadata.name));
@@ -117,10 +134,6 @@ class Collector {
     this.#resourcesDone++;
     this.#currentResource = '';
     this.#progress();
-    const resourceList: ResourceList = {};
-    for (const key of [...this.#resourceList.keys()].sort())
-      resourceList[key] = this.#resourceList.get(key)!.sort();
-    return { itemsBackedUp: this.#items, resourceList, counts: this.#counts, results: this.#results };
   }
 
   #progress(): void {

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Logger } from '../log/index.ts';
+import { goEncodeLine } from '../model/go-json.ts';
+import {
+  buildVeleroBackupJson,
+  formatGoDuration,
+  withVeleroAutoExclusions,
+} from '../model/velero-backup-builder.ts';
+import type { BackupPhase, LabelSelector } from '../model/velero.ts';
+import type { CollectOutcome } from '../backup/backupper.ts';
+import type { ApiResource } from '../kube/discovery.ts';
+import type { BackupUpload } from '../store/backup-store.ts';
+import type { ConnectedCluster } from './cluster.ts';
+import type { BackupRequest } from './run-backup.ts';
+
+/** What a backup extension sees once the items are collected. */
+export interface BackupExtensionContext {
+  name: string;
+  cluster: ConnectedCluster;
+  served: readonly ApiResource[];
+  /** What was collected (possibly cut short when the cluster was lost). */
+  outcome: CollectOutcome;
+  logger: Logger;
+}
+
+/**
+ * Adds lifeboat's own files to a backup folder (e.g. the cluster profile), written before
+ * velero-backup.json. A failing extension is a backup error (PartiallyFailed), not a lost backup.
+ */
+export interface BackupExtension {
+  name: string;
+  files(context: BackupExtensionContext): Promise<{ fileName: string; body: Buffer }[]>;
+}
+
+export interface RecordInput {
+  request: BackupRequest;
+  location: string;
+  cluster: ConnectedCluster;
+  served: readonly ApiResource[];
+  outcome: CollectOutcome;
+  labelSelector: LabelSelector | undefined;
+  started: Date;
+  ttlMs: number;
+  extensions: readonly BackupExtension[];
+  logger: Logger;
+  /** Ends the log capture and gives <name>-logs.gz. */
+  finishLogs: () => Promise<Buffer>;
+}
+
+export interface BackupRecord {
+  phase: BackupPhase;
+  failureReason: string | undefined;
+  completed: Date;
+  expiration: Date;
+}
+
+/**
+ * Writes everything but the tarball, in Velero's write order: lifeboat's extension files and the
+ * sidecars (always all of them, as Velero writes them, empty when there is nothing to say), then
+ * velero-backup.json last — the commit that makes the backup exist.
+ */
+export async function writeBackupRecord(upload: BackupUpload, input: RecordInput): Promise<BackupRecord> {
+  const { request, outcome } = input;
+  const name = request.name;
+  let phase: BackupPhase = outcome.fatal
+    ? 'Failed'
+    : outcome.results.errorCount > 0
+      ? 'PartiallyFailed'
+      : 'Completed';
+  const failureReason = outcome.fatal?.message;
+  for (const extension of input.extensions) {
+    let files: { fileName: string; body: Buffer }[] = [];
+    try {
+      files = await extension.files({
+        name,
+        cluster: input.cluster,
+        served: input.served,
+        outcome,
+        logger: input.logger,
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      outcome.results.error({ message: `${extension.name} failed`, error: message });
+      if (phase === 'Completed') phase = 'PartiallyFailed';
+      input.logger.error({ err }, `${extension.name} failed: ${message}`);
+    }
+    for (const f of files) await upload.putFile(f.fileName, f.body); // a store failure fails the backup
+  }
+  const completed = new Date();
+  const expiration = new Date(input.started.getTime() + input.ttlMs);
+  input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);
+  const gz = (value: unknown) => gzipSync(goEncodeLine(value));
+  await upload.putFile(`${name}-logs.gz`, await input.finishLogs());
+  await upload.putFile(`${name}-resource-list.json.gz`, gz(outcome.resourceList));
+  await upload.putFile(`${name}-results.gz`, gz(outcome.results.toFile()));
+  await upload.putFile(`${name}-itemoperations.json.gz`, gz([]));
+  await upload.putFile(`${name}-volumesnapshots.json.gz`, gz(null));
+  await upload.putFile(`${name}-podvolumebackups.json.gz`, gz(null));
+  await upload.putFile(`${name}-volumeinfo.json.gz`, gz([]));
+  await upload.commit(
+    buildVeleroBackupJson({
+      name,
+      uid: randomUUID(),
+      storageLocation: input.location,
+      labels: request.labels,
+      annotations: request.annotations ?? {},
+      sourceVersion: input.cluster.version,
+      spec: withVeleroAutoExclusions({
+        includedNamespaces: request.includedNamespaces.length > 0 ? request.includedNamespaces : ['*'],
+        excludedNamespaces: nonEmpty(request.excludedNamespaces),
+        includedResources: nonEmpty(request.includedResources),
+        excludedResources: nonEmpty(request.excludedResources),
+        labelSelector: input.labelSelector,
+        includeClusterResources: request.includeClusterResources,
+        ttl: formatGoDuration(input.ttlMs),
+      }),
+      phase,
+      startTimestamp: input.started,
+      completionTimestamp: completed,
+      expiration,
+      failureReason,
+      warnings: outcome.results.warningCount,
+      errors: outcome.results.errorCount,
+      itemsBackedUp: outcome.itemsBackedUp,
+      totalItems: outcome.itemsBackedUp,
+    }),
+  );
+  return { phase, failureReason, completed, expiration };
+}
+
+function nonEmpty(values: string[]): string[] | undefined {
+  return values.length > 0 ? values : undefined;
+}
