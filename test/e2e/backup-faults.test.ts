@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -12,6 +11,7 @@ import { startS3 } from '../harness/object-stores.ts';
 import { freePort, stopProcess } from '../harness/processes.ts';
 import { runCli } from '../helpers/cli.ts';
 import { seedEstate } from '../helpers/estate.ts';
+import { createS3Bucket } from '../helpers/locations.ts';
 
 /** What an operator meets on a bad day: each fault gives a clear error, a hint, and no half-written backup. */
 const harness = inject('harness');
@@ -101,14 +101,7 @@ describe('backup faults', () => {
     const { env: s3env, proc } = await startS3(s3dir);
     try {
       const bucket = `flaky-${suffix}`;
-      const client = new S3Client({
-        endpoint: s3env.endpoint,
-        region: s3env.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3env.accessKeyId, secretAccessKey: s3env.secretAccessKey },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
+      await createS3Bucket(s3env, bucket);
       const env = await configWith([
         await s3Location('flaky', bucket, s3env.endpoint, s3env.accessKeyId, s3env.secretAccessKey),
       ]);
@@ -185,7 +178,7 @@ describe('backup faults', () => {
         /resource: \/gadgets\.faulty\.lifeboat\.io message: \/Error listing items error: \/.*conversion webhook/,
       );
       const text = await runCli(['backup', 'describe', name], { env });
-      expect(text.stdout).toMatch(/Errors:\n  faulty-app: resource: \/gadgets/);
+      expect(text.stdout).toMatch(/Errors:\n {2}faulty-app: resource: \/gadgets/);
       expect((await runCli(['backup', 'verify', name], { env })).status).toBe(0);
     });
 

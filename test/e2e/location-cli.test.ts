@@ -1,4 +1,3 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -6,6 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createS3Bucket } from '../helpers/locations.ts';
 
 const env = inject('harness');
 const main = resolve(import.meta.dirname, '../../src/main.ts');
@@ -51,19 +51,8 @@ async function awsCredentials(secret: string): Promise<string> {
   return file;
 }
 
-async function newBucket(): Promise<string> {
-  const s3 = env.s3!;
-  const bucket = `lifeboat-cli-${randomBytes(4).toString('hex')}`;
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
-  return bucket;
-}
+const newBucket = (): Promise<string> =>
+  createS3Bucket(env.s3!, `lifeboat-cli-${randomBytes(4).toString('hex')}`);
 
 const s3Config = () => `region=${env.s3!.region},s3Url=${env.s3!.endpoint},s3ForcePathStyle=true`;
 

@@ -6,6 +6,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { HarnessEnv } from '../harness/harness.ts';
+import type { S3Env } from '../harness/object-stores.ts';
+
+/** Creates a bucket on the harness S3 server (path-style, its root credentials). */
+export async function createS3Bucket(
+  s3: S3Env,
+  bucket = `lifeboat-${randomBytes(5).toString('hex')}`,
+): Promise<string> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+  return bucket;
+}
 
 export interface LocationsFixture {
   dir: string;
@@ -26,14 +46,7 @@ export async function createLocations(harness: HarnessEnv): Promise<LocationsFix
   const bucket = `lifeboat-e2e-${suffix}`;
   const container = `lifeboat-e2e-${suffix}`;
   const s3 = harness.s3!;
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
+  await createS3Bucket(s3, bucket);
   await BlobServiceClient.fromConnectionString(harness.azure!.connectionString)
     .getContainerClient(container)
     .create();

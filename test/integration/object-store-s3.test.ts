@@ -1,4 +1,3 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -9,6 +8,7 @@ import { LifeboatError } from '../../src/errors/index.ts';
 import type { Location } from '../../src/model/location.ts';
 import { describeObjectStoreContract } from '../../src/store/object-store.contract.ts';
 import { openObjectStore } from '../../src/store/registry.ts';
+import { createS3Bucket } from '../helpers/locations.ts';
 
 const env = inject('harness');
 const s3 = env.s3!;
@@ -21,18 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function createBucket(): Promise<string> {
-  const bucket = `lifeboat-${randomBytes(5).toString('hex')}`;
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
-  return bucket;
-}
+const createBucket = (): Promise<string> => createS3Bucket(s3);
 
 async function location(bucket: string, secret = s3.secretAccessKey, extra: Record<string, string> = {}) {
   const credentialsFile = join(dir, `credentials-${randomBytes(4).toString('hex')}`);
