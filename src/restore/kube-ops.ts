@@ -1,0 +1,93 @@
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import { LifeboatError } from '../errors/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+
+/** The REST path of a resource's collection (or one object) for an apiVersion and namespace. */
+export function objectPath(
+  groupResource: string,
+  apiVersion: string,
+  namespace: string | undefined,
+  name?: string,
+): string {
+  const dot = groupResource.indexOf('.');
+  const resource = dot === -1 ? groupResource : groupResource.slice(0, dot);
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
+
+/** GET an object; undefined when it does not exist. */
+export async function getObject(client: KubeClient, path: string): Promise<KubeObject | undefined> {
+  try {
+    return await client.json<KubeObject>({ path });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The API server's message of a failed call (never the request body), and what the operator can do. */
+export function describeFailure(err: unknown): { message: string; hint?: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof KubeApiError)) {
+    return err instanceof LifeboatError && err.hint ? { message, hint: err.hint } : { message };
+  }
+  if (/admission webhook/i.test(message)) {
+    return {
+      message,
+      hint: 'an admission webhook in the target denied it: check the webhook and its service',
+    };
+  }
+  if (/immutable/i.test(message)) {
+    return {
+      message,
+      hint: 'an immutable field differs from the object in the target: delete it there and restore again',
+    };
+  }
+  if (err.status === 422) {
+    return {
+      message,
+      hint: 'the target API server rejected the object as invalid (version skew or a missing dependency)',
+    };
+  }
+  if (err.status === 404) {
+    return {
+      message,
+      hint: 'the target does not serve this API or the namespace is gone: install the CRD or API first',
+    };
+  }
+  if (err.status === 403) {
+    return {
+      message,
+      hint: err.hint ?? 'the identity in the kubeconfig may not create this object, or a policy forbids it',
+    };
+  }
+  return err.hint ? { message, hint: err.hint } : { message };
+}
+
+/** Polls a CRD until Established and NamesAccepted are True (Velero's crdAvailable). */
+export async function waitForCrd(
+  client: KubeClient,
+  name: string,
+  options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`;
+  while (Date.now() < deadline && !options.signal?.aborted) {
+    const crd = await getObject(client, path);
+    const conditions =
+      (crd?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+    const isTrue = (type: string) => conditions.some((c) => c.type === type && c.status === 'True');
+    if (isTrue('Established') && isTrue('NamesAccepted')) return true;
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
+  }
+  return false;
+}

@@ -1,0 +1,61 @@
+import type { KubeObject } from '../model/kube-object.ts';
+import { VeleroLabels } from '../model/velero.ts';
+import { getValidLabelValue } from '../model/velero-backup-builder.ts';
+
+/** Metadata fields Velero's resetMetadata deletes (spec/velero-format.md §5.5 step 4, §10.8). */
+export const RESET_METADATA_FIELDS: readonly string[] = [
+  'generateName',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'ownerReferences',
+];
+
+/** A deep copy of decoded JSON; leaf objects that are not plain (exact int64 numbers) are shared. */
+export function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v);
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * Velero's resetMetadataAndStatus: drops the metadata the source cluster owned and the whole
+ * status; keeps name, namespace, labels, annotations, finalizers, managedFields and anything else.
+ * Changes the object in place and returns the status it had.
+ */
+export function resetMetadataAndStatus(object: KubeObject): unknown {
+  for (const field of RESET_METADATA_FIELDS) delete object.metadata[field];
+  const status = object['status'];
+  delete object['status'];
+  return status;
+}
+
+/** Adds velero.io/backup-name and velero.io/restore-name (GetValidName values). */
+export function addRestoreLabels(object: KubeObject, backupName: string, restoreName: string): void {
+  object.metadata.labels = {
+    ...object.metadata.labels,
+    [VeleroLabels.backupName]: getValidLabelValue(backupName),
+    [VeleroLabels.restoreName]: getValidLabelValue(restoreName),
+  };
+}
+
+/**
+ * The namespace object created before anything is restored into it: only the mapped name and the
+ * backed-up labels, annotations and spec (Velero's getNamespace), no restore labels.
+ */
+export function namespaceFromBackup(targetName: string, fromBackup: KubeObject | undefined): KubeObject {
+  const metadata: KubeObject['metadata'] = { name: targetName };
+  if (fromBackup?.metadata.labels) metadata.labels = { ...fromBackup.metadata.labels };
+  if (fromBackup?.metadata.annotations) metadata.annotations = { ...fromBackup.metadata.annotations };
+  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata };
+  if (fromBackup?.['spec'] !== undefined) ns['spec'] = cloneJson(fromBackup['spec']);
+  return ns;
+}

@@ -1,0 +1,143 @@
+import type { ItemRef } from '../actions/backup-action.ts';
+import type { ApiResource } from '../kube/discovery.ts';
+import type { SkipReason } from './prepare.ts';
+import type { PriorityTier } from './priorities.ts';
+
+/** A namespace or resource filter (Velero's IncludesExcludes with globs). */
+export interface NameFilter {
+  shouldInclude(value: string): boolean;
+  includesEverything(): boolean;
+}
+
+/** What a CRD in the backup will make the target serve. */
+export interface CrdFacts {
+  groupResource: string;
+  group: string;
+  kind: string;
+  versions: string[];
+  namespaced: boolean;
+}
+
+/** What the plan needs to know of one backed-up item (read once from the archive). */
+export interface ItemFacts {
+  groupResource: string;
+  /** Original namespace; absent for cluster-scoped items. */
+  namespace?: string;
+  name: string;
+  /** Classic path in the extracted archive. */
+  path: string;
+  apiVersion: string;
+  kind: string;
+  /** Backed-up labels (the label selector matches these). */
+  labels: Record<string, string>;
+  /** Set when the item itself is not restorable (completed, mirror pod, an action said so, …). */
+  skip?: SkipReason;
+  additionalItems: ItemRef[];
+  /** StorageClass a PVC or PV will ask for, after --storage-class-mappings. */
+  storageClass?: string;
+  crd?: CrdFacts;
+  restoreStatus: boolean;
+}
+
+export interface RestorePlanRequest {
+  namespaces: NameFilter;
+  resources: NameFilter;
+  labelSelector?: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
+  /** true, false, or undefined = auto (cluster-scoped items only when every namespace is restored). */
+  includeClusterResources?: boolean | undefined;
+  namespaceMapping: Readonly<Record<string, string>>;
+  existingResourcePolicy: 'none' | 'update';
+}
+
+export interface WebhookInfo {
+  configuration: string;
+  kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration';
+  webhook: string;
+  failurePolicy: string;
+  /** `group/resource` pairs its CREATE rules match, `*` allowed. */
+  rules: { apiGroups: string[]; resources: string[] }[];
+}
+
+export type Existence = 'absent' | 'identical' | 'different';
+
+/** What the target cluster serves and holds. Only `served` is required. */
+export interface PlanTarget {
+  served: readonly ApiResource[];
+  existingNamespaces?: ReadonlySet<string>;
+  /** Target namespaces that exist → how many objects (other than the defaults) they already hold. */
+  occupiedNamespaces?: ReadonlyMap<string, number>;
+  storageClasses?: ReadonlySet<string>;
+  webhooks?: readonly WebhookInfo[];
+  /** Whether a planned item already exists in the target, and how it compares. */
+  existing?: (item: PlannedItem) => Existence | undefined;
+}
+
+export type PlanAction = 'create' | 'skip' | 'exists-identical' | 'exists-different' | 'update';
+
+export interface PlannedItem {
+  groupResource: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  targetNamespace?: string;
+  name: string;
+  path: string;
+  action: PlanAction;
+  reason?: string;
+  hint?: string;
+  skipCode?: SkipReason['code'];
+  restoreStatus?: boolean;
+}
+
+export interface PlanStep {
+  tier: PriorityTier;
+  groupResource: string;
+  items: PlannedItem[];
+}
+
+export interface PlannedNamespace {
+  /** Name in the target. */
+  name: string;
+  /** Name in the backup. */
+  source: string;
+  /** Backed-up namespace object (labels, annotations, spec) path, when the backup has one. */
+  path?: string;
+  action: 'create' | 'exists';
+}
+
+export type FindingKind =
+  | 'api-not-served'
+  | 'storage-class-missing'
+  | 'namespace-not-empty'
+  | 'admission-webhook'
+  | 'additional-item-missing';
+
+export interface PreflightFinding {
+  kind: FindingKind;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  hint?: string;
+  /** Items concerned. */
+  items: number;
+}
+
+export interface PlanCounts {
+  create: number;
+  skip: number;
+  'exists-identical': number;
+  'exists-different': number;
+  update: number;
+}
+
+export interface RestorePlan {
+  steps: PlanStep[];
+  namespaces: PlannedNamespace[];
+  findings: PreflightFinding[];
+  totals: PlanCounts;
+  byResource: Record<string, PlanCounts>;
+  byNamespace: Record<string, PlanCounts>;
+}
+
+export function emptyCounts(): PlanCounts {
+  return { create: 0, skip: 0, 'exists-identical': 0, 'exists-different': 0, update: 0 };
+}

@@ -1,0 +1,170 @@
+import type { KubeClient } from '../kube/client.ts';
+import type { Logger } from '../log/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { applyItem, type ApplyContext } from './apply-item.ts';
+import { describeFailure, getObject, isAlreadyExists, waitForCrd } from './kube-ops.ts';
+import { namespaceFromBackup } from './metadata.ts';
+import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './plan-types.ts';
+import type { PrepareContext } from './prepare.ts';
+import { CRD_RESOURCE } from './priorities.ts';
+import { RestoreResults } from './results.ts';
+
+export interface RestoreProgress {
+  resource: string;
+  tier: string;
+  /** Items processed so far (all steps), and planned in all. */
+  done: number;
+  total: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface RestorerOptions {
+  client: KubeClient;
+  prepare: PrepareContext;
+  policy: 'none' | 'update';
+  logger: Logger;
+  readItem: (path: string) => Promise<KubeObject>;
+  /** Items restored at once inside a step (default 16). */
+  parallelism?: number;
+  /** Called once the CRDs are established: refresh anything cached about served APIs. */
+  afterCrds?: () => Promise<void>;
+  onProgress?: (p: RestoreProgress) => void;
+  signal?: AbortSignal;
+  crdTimeoutMs?: number;
+}
+
+export interface RestoreOutcome {
+  results: RestoreResults;
+  /** True when the signal stopped the restore before every step ran. */
+  interrupted: boolean;
+}
+
+/**
+ * Applies a plan: CRDs first (awaited until Established), then the namespaces, then every other
+ * step in order, items of a step in parallel with bounded concurrency. Per-item failures go into
+ * the results; only an abort stops early (what was done is in the results).
+ */
+export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Promise<RestoreOutcome> {
+  const results = new RestoreResults();
+  const ctx: ApplyContext = { ...options, results };
+  const total =
+    plan.totals.create +
+    plan.totals.update +
+    plan.totals['exists-identical'] +
+    plan.totals['exists-different'];
+  let done = 0;
+  const progress = (step: PlanStep | undefined) =>
+    options.onProgress?.({
+      resource: step?.groupResource ?? 'namespaces',
+      tier: step?.tier ?? 'high',
+      done,
+      total,
+      ...results.counts,
+    });
+  const aborted = () => options.signal?.aborted === true;
+  let namespacesDone = false;
+  for (const step of plan.steps) {
+    if (step.tier !== 'crds' && !namespacesDone) {
+      if (aborted()) return { results, interrupted: true };
+      await ensureNamespaces(plan.namespaces, ctx);
+      namespacesDone = true;
+      done += plan.namespaces.length;
+      progress(undefined);
+    }
+    if (step.groupResource === 'namespaces') continue;
+    const items = step.items.filter((i) => i.action !== 'skip');
+    for (const item of step.items) if (item.skipCode === 'not-served') notServed(item, results);
+    await runBounded(items, options.parallelism ?? 16, aborted, async (item) => {
+      await applyItem(item, ctx);
+      done++;
+      progress(step);
+    });
+    if (aborted()) return { results, interrupted: true };
+    if (step.groupResource === CRD_RESOURCE) await awaitCrds(items, ctx, options);
+  }
+  if (!namespacesDone && !aborted()) await ensureNamespaces(plan.namespaces, ctx);
+  return { results, interrupted: aborted() };
+}
+
+function notServed(item: PlannedItem, results: RestoreResults): void {
+  results.error(
+    item.targetNamespace,
+    `error restoring ${item.groupResource}/${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}: ${item.reason ?? 'not served'} (hint: ${item.hint ?? ''})`,
+  );
+  results.record(item.apiVersion, item.kind, item.targetNamespace, item.name, 'failed');
+}
+
+async function awaitCrds(
+  items: readonly PlannedItem[],
+  ctx: ApplyContext,
+  options: RestorerOptions,
+): Promise<void> {
+  await Promise.all(
+    items.map(async (crd) => {
+      const ok = await waitForCrd(ctx.client, crd.name, {
+        timeoutMs: options.crdTimeoutMs,
+        signal: options.signal,
+      }).catch(() => false);
+      if (!ok && !options.signal?.aborted) {
+        ctx.results.error(
+          undefined,
+          `the CRD ${crd.name} is not available to use for custom resources (not Established in time)`,
+        );
+      }
+    }),
+  );
+  await options.afterCrds?.();
+}
+
+/** Creates the target namespaces (from the backed-up object: labels, annotations, spec only). */
+async function ensureNamespaces(namespaces: readonly PlannedNamespace[], ctx: ApplyContext): Promise<void> {
+  for (const ns of namespaces) {
+    let fromBackup: KubeObject | undefined;
+    if (ns.path !== undefined) fromBackup = await ctx.readItem(ns.path).catch(() => undefined);
+    try {
+      await ctx.client.text({
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: namespaceFromBackup(ns.name, fromBackup),
+      });
+      ctx.results.record('v1', 'Namespace', undefined, ns.name, 'created');
+    } catch (err) {
+      if (isAlreadyExists(err)) {
+        await waitIfTerminating(ctx, ns.name);
+        continue;
+      }
+      ctx.results.veleroError(`error creating namespace ${ns.name}: ${describeFailure(err).message}`);
+    }
+  }
+}
+
+async function waitIfTerminating(ctx: ApplyContext, name: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ns = await getObject(ctx.client, `/api/v1/namespaces/${encodeURIComponent(name)}`);
+    const phase = (ns?.['status'] as { phase?: string } | undefined)?.phase;
+    if (phase !== 'Terminating') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  ctx.results.veleroError(`namespace ${name} is still terminating after ${timeoutMs / 1000}s`);
+}
+
+/** Runs fn over items with at most `limit` at once; stops starting new ones once `stop()` is true. */
+export async function runBounded<T>(
+  items: readonly T[],
+  limit: number,
+  stop: () => boolean,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !stop()) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
