@@ -2,12 +2,14 @@ import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerLocationCommands } from './location.ts';
+import { registerRestoreCommands } from './restore.ts';
 import { packageVersion } from './version.ts';
 
 /** Each command group registers itself here: one file per noun (DESIGN.md §3). */
 const commandGroups: ReadonlyArray<(program: Command) => void> = [
   registerBackupCommands,
   registerLocationCommands,
+  registerRestoreCommands,
 ];
 
 export function buildProgram(): Command {

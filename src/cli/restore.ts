@@ -1,0 +1,315 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { ExitCode, LifeboatError } from '../errors/index.ts';
+import {
+  deleteRestore,
+  describeRestore,
+  listRestores,
+  restoreLogs,
+  type RestoreSummary,
+} from '../engine/restores.ts';
+import { runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
+import { verifyRestore } from '../engine/verify-restore.ts';
+import { formatOutput, renderTable, type Column } from '../output/format.ts';
+import { createProgress } from '../output/progress.ts';
+import { list, ObjectName, OutputFormat, parseWith, tristate } from './flags.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
+
+interface CreateOptions {
+  fromBackup?: string;
+  fromSchedule?: string;
+  includeNamespaces?: string;
+  excludeNamespaces?: string;
+  includeResources?: string;
+  excludeResources?: string;
+  selector?: string;
+  includeClusterResources: string;
+  namespaceMappings?: string;
+  storageClassMappings?: string;
+  existingResourcePolicy: 'none' | 'update';
+  preserveNodeports?: boolean;
+  restoreStatus?: string;
+  parallelism: string;
+  dryRun?: boolean;
+  details?: boolean;
+  verify?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  storageLocation?: string;
+  output: 'text' | 'json' | 'yaml';
+}
+
+const locationOption = () =>
+  new Option('--storage-location <name>', 'storage location (default: the default location)');
+const outputOption = () =>
+  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
+const query = (command: Command, opts: { storageLocation?: string }) => ({
+  configPath: globalOptions(command).config,
+  location: opts.storageLocation,
+  logger: loggerFor(command),
+});
+const restoreName = (name: string) => parseWith(ObjectName, name, 'restore name');
+
+export function registerRestoreCommands(program: Command): void {
+  const restore = program
+    .command('restore')
+    .description('restore backups into a cluster; list, inspect, verify restores');
+  restore
+    .command('create')
+    .description('restore a backup into the target cluster (planned, parallel, resumable)')
+    .argument('[name]', 'restore name (default: <backup>-<yyyyMMddHHmmss>)')
+    .option('--from-backup <backup>', 'backup to restore')
+    .option('--from-schedule <schedule>', "restore the schedule's newest Completed backup")
+    .option('--include-namespaces <list>', 'namespaces to restore, globs allowed (default: all)')
+    .option('--exclude-namespaces <list>', 'namespaces not to restore, globs allowed')
+    .option('--include-resources <list>', 'resources to restore (default: all)')
+    .option('--exclude-resources <list>', 'resources not to restore')
+    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
+    .addOption(
+      new Option('--include-cluster-resources <mode>', 'cluster-scoped resources: true, false or auto')
+        .choices(['true', 'false', 'auto'])
+        .default('auto'),
+    )
+    .option('--namespace-mappings <src:dst,...>', 'restore namespace src into dst')
+    .option('--storage-class-mappings <old:new,...>', 'PVCs/PVs of StorageClass old use new')
+    .addOption(
+      new Option(
+        '--existing-resource-policy <policy>',
+        'objects that already exist and differ: none (warn) or update (patch)',
+      )
+        .choices(['none', 'update'])
+        .default('none'),
+    )
+    .option('--preserve-nodeports', 'keep the node ports of Services')
+    .option('--restore-status <resources>', 'resources whose status is restored too')
+    .option('--parallelism <n>', 'items restored at once within a step', '16')
+    .option('--wait', 'wait for completion (lifeboat always does; accepted for Velero users)')
+    .option('--dry-run', 'print the plan and pre-flight findings; change nothing')
+    .option('--details', 'with --dry-run: list every item')
+    .option('--verify', 'after restoring, re-read every object and compare it with the backup')
+    .option('--kubeconfig <file>', 'kubeconfig of the TARGET cluster (default: $KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context of the target')
+    .addOption(locationOption())
+    .addOption(
+      new Option('-o, --output <format>', 'text; json (progress stream and result); yaml (with --dry-run)')
+        .choices(['text', 'json', 'yaml'])
+        .default('text'),
+    )
+    .action(async (name: string | undefined, opts: CreateOptions, command: Command) => {
+      const result = await createRestore(name, opts, command);
+      if (result.phase === 'PartiallyFailed') process.exitCode = ExitCode.partiallyFailed;
+      else if (result.phase === 'Failed' || result.verify?.ok === false) process.exitCode = ExitCode.failed;
+    });
+  registerQueries(restore);
+}
+
+function mappings(value: string | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of list(value)) {
+    const [from, to, extra] = pair.split(':').map((s) => s.trim());
+    if (!from || !to || extra !== undefined) {
+      throw new LifeboatError('USAGE', `${flag}: '${pair}' is not src:dst`, {
+        hint: `e.g. ${flag} app:app-restored`,
+      });
+    }
+    out[from] = to;
+  }
+  return out;
+}
+
+function parallelism(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 512) {
+    throw new LifeboatError('USAGE', `--parallelism must be a whole number from 1 to 512 (got '${value}')`);
+  }
+  return n;
+}
+
+async function createRestore(
+  name: string | undefined,
+  opts: CreateOptions,
+  command: Command,
+): Promise<RestoreRunResult> {
+  if ((opts.fromBackup === undefined) === (opts.fromSchedule === undefined)) {
+    throw new LifeboatError('USAGE', 'give exactly one of --from-backup and --from-schedule');
+  }
+  const json = opts.output === 'json';
+  const progress = createProgress({ json: json && !opts.dryRun });
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new LifeboatError('INTERRUPTED', 'interrupted'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const result = await runRestore(
+      {
+        name: name === undefined ? undefined : restoreName(name),
+        fromBackup:
+          opts.fromBackup === undefined ? undefined : parseWith(ObjectName, opts.fromBackup, 'backup name'),
+        fromSchedule: opts.fromSchedule,
+        includedNamespaces: list(opts.includeNamespaces),
+        excludedNamespaces: list(opts.excludeNamespaces),
+        includedResources: list(opts.includeResources),
+        excludedResources: list(opts.excludeResources),
+        labelSelector: opts.selector,
+        includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
+        namespaceMapping: mappings(opts.namespaceMappings, '--namespace-mappings'),
+        storageClassMapping: mappings(opts.storageClassMappings, '--storage-class-mappings'),
+        existingResourcePolicy: opts.existingResourcePolicy,
+        preserveNodePorts: opts.preserveNodeports === true,
+        restoreStatus: list(opts.restoreStatus),
+        parallelism: parallelism(opts.parallelism),
+        dryRun: opts.dryRun === true,
+        verify: opts.verify === true,
+        storageLocation: opts.storageLocation,
+        kube: { kubeconfig: opts.kubeconfig, context: opts.context },
+        configPath: globalOptions(command).config,
+      },
+      {
+        logger: loggerFor(command),
+        signal: controller.signal,
+        onEvent: (e) =>
+          progress.update(
+            { ...e },
+            e.phase === 'restoring' && e.total !== undefined
+              ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
+              : `${e.phase}…`,
+          ),
+      },
+    );
+    progress.done();
+    printResult(result, opts);
+    return result;
+  } finally {
+    progress.done();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+function printResult(result: RestoreRunResult, opts: CreateOptions): void {
+  const { plan, ...rest } = result;
+  if (result.phase === 'DryRun') {
+    if (opts.output === 'text') process.stdout.write(planText(plan, opts.details === true));
+    else
+      process.stdout.write(
+        formatOutput(
+          opts.details ? { ...rest, plan } : { ...rest, plan: { ...plan, steps: undefined } },
+          opts.output,
+        ),
+      );
+    return;
+  }
+  if (opts.output !== 'text') {
+    const body = { type: 'result', restore: { ...rest, findings: plan.findings } };
+    process.stdout.write(opts.output === 'json' ? `${JSON.stringify(body)}\n` : formatOutput(body, 'yaml'));
+    return;
+  }
+  const c = result.counts;
+  const seconds = (
+    (Date.parse(result.completionTimestamp) - Date.parse(result.startTimestamp)) /
+    1000
+  ).toFixed(1);
+  process.stdout.write(findingsText(plan));
+  process.stdout.write(
+    `Restore "${result.name}" ${result.phase}: ${c.created} created, ${c.updated} updated, ${c.skipped} skipped, ${c.failed} failed in ${seconds} s (backup "${result.backup}", location "${result.location}").\n`,
+  );
+  if (result.errors + result.warnings > 0)
+    process.stdout.write(`  errors: ${result.errors}, warnings: ${result.warnings}\n`);
+  if (result.verify) process.stdout.write(verifyText(result.name, result.verify));
+  process.stdout.write(`Run 'lifeboat restore describe ${result.name} --details' for details.\n`);
+}
+
+const COLUMNS: Column<RestoreSummary>[] = [
+  { header: 'NAME', value: (r) => r.name },
+  { header: 'BACKUP', value: (r) => r.backup },
+  { header: 'STATUS', value: (r) => r.phase },
+  { header: 'CREATED', value: (r) => r.created, align: 'right' },
+  { header: 'ERRORS', value: (r) => r.errors, align: 'right' },
+  { header: 'WARNINGS', value: (r) => r.warnings, align: 'right' },
+  { header: 'STARTED', value: (r) => r.started },
+  { header: 'COMPLETED', value: (r) => r.completed },
+];
+
+function registerQueries(restore: Command): void {
+  restore
+    .command('get')
+    .description('list the restores recorded in a location, newest first')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(async (opts: { storageLocation?: string; output: OutputFormat }, command: Command) => {
+      const rows = await listRestores(query(command, opts));
+      if (opts.output !== 'table') process.stdout.write(formatOutput(rows, opts.output));
+      else process.stdout.write(rows.length === 0 ? 'No restores found.\n' : renderTable(rows, COLUMNS));
+    });
+  restore
+    .command('describe')
+    .description('show a restore: request, phase, counts, errors and warnings')
+    .argument('<name>')
+    .option('--details', 'also every message and the resource list')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(
+      async (
+        name: string,
+        opts: { details?: boolean; storageLocation?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        const d = await describeRestore(query(command, opts), restoreName(name));
+        if (opts.output !== 'table')
+          process.stdout.write(
+            formatOutput(opts.details ? d : { ...d, resourceList: undefined }, opts.output),
+          );
+        else process.stdout.write(describeText(d, opts.details === true));
+      },
+    );
+  restore
+    .command('logs')
+    .description('print the log stored with a restore')
+    .argument('<name>')
+    .addOption(locationOption())
+    .action(async (name: string, opts: { storageLocation?: string }, command: Command) => {
+      await restoreLogs(query(command, opts), restoreName(name), process.stdout);
+    });
+  restore
+    .command('delete')
+    .description("delete a restore's files from the location (restored objects stay)")
+    .argument('<name>')
+    .option('--confirm', 'do not ask for confirmation')
+    .addOption(locationOption())
+    .action(async (name: string, opts: { confirm?: boolean; storageLocation?: string }, command: Command) => {
+      const n = restoreName(name);
+      if (opts.confirm !== true) {
+        throw new LifeboatError('USAGE', `deleting restore "${n}" cannot be undone`, {
+          hint: `run again with --confirm: lifeboat restore delete ${n} --confirm`,
+        });
+      }
+      await deleteRestore(query(command, opts), n);
+      process.stdout.write(`Restore "${n}" deleted.\n`);
+    });
+  restore
+    .command('verify')
+    .description('re-read every restored object from the target and compare it with the backup')
+    .argument('<name>')
+    .option('--kubeconfig <file>', 'kubeconfig of the target cluster')
+    .option('--context <name>', 'kubeconfig context of the target')
+    .addOption(locationOption())
+    .addOption(outputOption())
+    .action(
+      async (
+        name: string,
+        opts: { kubeconfig?: string; context?: string; storageLocation?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        const n = restoreName(name);
+        const report = await verifyRestore(query(command, opts), n, {
+          kubeconfig: opts.kubeconfig,
+          context: opts.context,
+        });
+        process.stdout.write(
+          opts.output === 'table' ? verifyText(n, report) : formatOutput(report, opts.output),
+        );
+        if (!report.ok) process.exitCode = ExitCode.failed;
+      },
+    );
+}

@@ -1,0 +1,142 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractBackupArchive } from '../archive/extract.ts';
+import type { ArchiveCatalog } from '../archive/catalog.ts';
+import { parseItem } from '../archive/catalog.ts';
+import { corruptArchive } from '../archive/reader.ts';
+import { LifeboatError } from '../errors/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { VeleroLabels, type VeleroBackup } from '../model/velero.ts';
+import { getValidLabelValue } from '../model/velero-backup-builder.ts';
+import { itemFacts, pathMismatch } from '../restore/facts.ts';
+import type { ItemFacts } from '../restore/plan-types.ts';
+import { prepareItem, type PrepareContext } from '../restore/prepare.ts';
+import { decidePv, volumeEvidence, type VolumeEvidence } from '../restore/volumes.ts';
+import type { BackupStore } from '../store/backup-store.ts';
+import { backupFileNames } from '../store/layout.ts';
+import { readOptionalJson } from './backups.ts';
+
+/** Which backup to restore: by name, or a schedule's newest Completed backup. */
+export async function resolveBackup(
+  store: BackupStore,
+  source: { backup?: string | undefined; schedule?: string | undefined },
+): Promise<VeleroBackup> {
+  if (source.backup !== undefined) {
+    const backup = await store.getBackup(source.backup);
+    const phase = backup.status.phase;
+    if (phase !== 'Completed' && phase !== 'PartiallyFailed') {
+      throw new LifeboatError(
+        'UNSUPPORTED',
+        `backup "${source.backup}" is ${phase ?? 'in an unknown phase'}: only Completed or PartiallyFailed backups can be restored`,
+        {
+          hint: 'choose another backup (lifeboat backup get)',
+        },
+      );
+    }
+    return backup;
+  }
+  const schedule = source.schedule ?? '';
+  const label = getValidLabelValue(schedule);
+  const candidates: VeleroBackup[] = [];
+  for (const name of await store.listBackupNames()) {
+    const backup = await store.getBackup(name).catch(() => undefined);
+    if (
+      backup?.metadata.labels?.[VeleroLabels.scheduleName] === label &&
+      backup.status.phase === 'Completed'
+    ) {
+      candidates.push(backup);
+    }
+  }
+  candidates.sort((a, b) => (b.status.startTimestamp ?? '').localeCompare(a.status.startTimestamp ?? ''));
+  const newest = candidates[0];
+  if (newest === undefined) {
+    throw new LifeboatError('NOT_FOUND', `schedule "${schedule}" has no Completed backup in this location`, {
+      hint: 'list the backups with: lifeboat backup get',
+    });
+  }
+  return newest;
+}
+
+export interface ExtractedBackup {
+  dir: string;
+  catalog: ArchiveCatalog;
+  volumes: VolumeEvidence;
+  readItem: (path: string) => Promise<KubeObject>;
+  remove(): Promise<void>;
+}
+
+/** Downloads and extracts `<b>.tar.gz` into a private temp dir (hardened extractor); reads the volume sidecars. */
+export async function extractBackup(store: BackupStore, backupName: string): Promise<ExtractedBackup> {
+  const files = backupFileNames(backupName);
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    const body = await store.getBackupObject(backupName, files.contents);
+    const extracted = await extractBackupArchive(body, join(dir, 'contents'));
+    const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
+      [files.volumeInfo, files.volumeSnapshots, files.csiVolumeSnapshots].map((f) =>
+        readOptionalJson<unknown>(store, backupName, f).catch(() => undefined),
+      ),
+    );
+    const root = join(dir, 'contents');
+    return {
+      dir: root,
+      catalog: extracted.catalog,
+      volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots }),
+      readItem: async (path) => parseItem(await readFile(join(root, path)), path),
+      remove,
+    };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}
+
+/**
+ * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
+ * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed.
+ */
+export async function inventory(
+  extracted: ExtractedBackup,
+  context: PrepareContext,
+  namespaceMapping: Readonly<Record<string, string>>,
+): Promise<Map<string, ItemFacts[]>> {
+  const facts = new Map<string, ItemFacts[]>();
+  for (const groupResource of extracted.catalog.resources()) {
+    const list: ItemFacts[] = [];
+    for (const entry of extracted.catalog.items(groupResource)) {
+      const item = await extracted.readItem(entry.path);
+      const mismatch = pathMismatch(item, entry);
+      if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
+      const target =
+        entry.namespace === undefined ? undefined : (namespaceMapping[entry.namespace] ?? entry.namespace);
+      const prepared = prepareItem(item, groupResource, target, context);
+      list.push(itemFacts(item, entry, prepared));
+    }
+    if (list.length > 0) facts.set(groupResource, list);
+  }
+  return facts;
+}
+
+/** PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. */
+export async function pvsToProvision(extracted: ExtractedBackup): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const entry of extracted.catalog.items('persistentvolumes')) {
+    const pv = await extracted.readItem(entry.path);
+    if (decidePv(pv, extracted.volumes).kind === 'provision') out.add(pv.metadata.name);
+  }
+  return out;
+}
+
+/** ServiceAccount names per original namespace (from the archive's paths). */
+export function serviceAccountNames(catalog: ArchiveCatalog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const entry of catalog.items('serviceaccounts')) {
+    if (entry.namespace === undefined) continue;
+    const set = out.get(entry.namespace) ?? new Set<string>();
+    set.add(entry.name);
+    out.set(entry.namespace, set);
+  }
+  return out;
+}
