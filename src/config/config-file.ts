@@ -6,9 +6,69 @@ import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
+import { parseDuration } from '../model/go-duration.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
+
+const goDuration = z.string().refine(
+  (text) => {
+    try {
+      parseDuration(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a Go duration (e.g. 720h, 6h, 1h30m)' },
+);
+const count = z.number().int().min(0).max(100_000);
+
+/** What a scheduled (or ad-hoc API) backup includes: the `backup create` filters. */
+export const BackupTemplateSchema = z
+  .object({
+    includedNamespaces: z.array(z.string()).optional(),
+    excludedNamespaces: z.array(z.string()).optional(),
+    includedResources: z.array(z.string()).optional(),
+    excludedResources: z.array(z.string()).optional(),
+    labelSelector: z.string().optional(),
+    includeClusterResources: z.boolean().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+export type BackupTemplate = z.infer<typeof BackupTemplateSchema>;
+
+/** A schedule, as stored in the config file and served by `lifeboat server` (one schema for both). */
+export const ScheduleSchema = z
+  .object({
+    name: z
+      .string()
+      .max(63, 'at most 63 characters (it becomes a label value)')
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-" (a DNS label)'),
+    /** Cron: 5 or 6 fields, @daily…, @every 6h, optional CRON_TZ= prefix. */
+    schedule: z.string().min(1),
+    timezone: z.string().optional(),
+    paused: z.boolean().optional(),
+    ttl: goDuration.optional(),
+    rpo: goDuration.optional(),
+    catchUp: z.enum(['latest', 'none']).optional(),
+    retention: z
+      .object({
+        keepLast: count.optional(),
+        within: goDuration.optional(),
+        hourly: count.optional(),
+        daily: count.optional(),
+        weekly: count.optional(),
+        monthly: count.optional(),
+        yearly: count.optional(),
+      })
+      .strict()
+      .optional(),
+    storageLocation: z.string().optional(),
+    template: BackupTemplateSchema.optional(),
+  })
+  .strict();
+export type Schedule = z.infer<typeof ScheduleSchema>;
 
 export const ConfigFileSchema = z
   .object({
@@ -16,6 +76,13 @@ export const ConfigFileSchema = z
     kind: z.literal(CONFIG_KIND),
     locations: z.array(LocationSchema).default([]),
     defaultLocation: z.string().optional(),
+    schedules: z
+      .array(ScheduleSchema)
+      .refine(
+        (list) => new Set(list.map((s) => s.name)).size === list.length,
+        'schedule names must be unique',
+      )
+      .optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCron } from './cron.ts';
 import { catchUpDue, defaultObjectiveMs, missedRuns, rpoStatus, type RpoInput } from './rpo.ts';
+import { scheduleStatus } from './status.ts';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const at = (iso: string) => new Date(iso);
@@ -109,5 +110,40 @@ describe('catchUpDue', () => {
     ['policy none', at('2025-06-14T00:00:00Z'), 'none', false],
   ])('%s', (_t, last, policy, want) => {
     expect(catchUpDue(hourly, last, new Date('2025-06-15T12:20:00Z'), policy)).toBe(want);
+  });
+});
+
+describe('scheduleStatus', () => {
+  const s = { name: 'hourly', schedule: '0 * * * *', rpo: '3h' };
+  const bk = (name: string, started: string, phase = 'Completed') => ({
+    name,
+    phase,
+    started: at(started),
+    completed: new Date(at(started).getTime() + 60_000),
+  });
+  it('puts next runs, last successful backup, RPO and missed runs together', () => {
+    const st = scheduleStatus(
+      s,
+      [bk('hourly-1', '2025-06-15T09:00:01Z'), bk('hourly-2', '2025-06-15T11:00:01Z', 'Failed')],
+      at('2025-06-15T11:30:00Z'),
+    );
+    expect(st.nextRuns[0]).toBe('2025-06-15T12:00:00.000Z');
+    expect(st.lastSuccessful?.name).toBe('hourly-1');
+    expect(st.lastBackup?.phase).toBe('Failed');
+    expect(st.rpo.state).toBe('AT_RISK');
+    expect(st.missedRuns).toEqual([
+      { due: '2025-06-15T10:00:00.000Z', reason: 'not run' },
+      { due: '2025-06-15T11:00:00.000Z', reason: 'failed' },
+    ]);
+  });
+  it('reports no next runs and AT_RISK when paused', () => {
+    const st = scheduleStatus(
+      { ...s, paused: true },
+      [bk('hourly-1', '2025-06-15T11:00:01Z')],
+      at('2025-06-15T11:30:00Z'),
+    );
+    expect(st.nextRuns).toEqual([]);
+    expect(st.rpo).toMatchObject({ state: 'AT_RISK', reason: 'schedule is paused' });
+    expect(st.missedRuns).toEqual([]);
   });
 });
