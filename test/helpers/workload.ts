@@ -22,13 +22,18 @@ export interface WorkloadShape {
   clusterRoles: number;
 }
 
-/** Objects per namespace: the kinds above, plus kube-root-ca.crt, the default SA, each Deployment's RS and Pod, the namespace itself. */
+/**
+ * Objects per namespace as a whole-cluster backup lists them: the kinds above, the namespace itself,
+ * kube-root-ca.crt and the default ServiceAccount, and what controllers add — each Deployment's
+ * ReplicaSet, Pod and two Events (ScalingReplicaSet, SuccessfulCreate), each Service's Endpoints
+ * and EndpointSlice.
+ */
 export function objectsPerNamespace(s: WorkloadShape): number {
   return (
     s.configMaps +
     s.secrets +
-    s.services +
-    s.deployments * 3 +
+    s.services * 3 +
+    s.deployments * 5 +
     s.serviceAccounts +
     s.roles * 2 +
     s.widgets +
@@ -36,7 +41,10 @@ export function objectsPerNamespace(s: WorkloadShape): number {
   );
 }
 
-/** A shape of about `total` objects. */
+/** Cluster-scoped objects of a fresh harness control plane (ClusterRoles, bindings, PriorityClasses, CRDs...), measured. */
+export const BASE_CLUSTER_OBJECTS = 420;
+
+/** A shape of about `total` objects, counting the cluster's own objects and the workload's cluster-scoped ones. */
 export function shapeFor(total: number, prefix = 'bench'): WorkloadShape {
   const per: WorkloadShape = {
     namespaces: 1,
@@ -50,7 +58,8 @@ export function shapeFor(total: number, prefix = 'bench'): WorkloadShape {
     widgets: 10,
     clusterRoles: 20,
   };
-  return { ...per, namespaces: Math.max(1, Math.round(total / objectsPerNamespace(per))) };
+  const namespaced = total - BASE_CLUSTER_OBJECTS - per.clusterRoles * 2;
+  return { ...per, namespaces: Math.max(1, Math.round(namespaced / objectsPerNamespace(per))) };
 }
 
 export const WIDGET_CRD_BODY = {
@@ -101,12 +110,23 @@ async function create(client: KubeClient, path: string, body: unknown): Promise<
   }
 }
 
-/** Runs tasks with at most `limit` at once. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Runs fn over items with at most `limit` in flight. Items are pulled from the iterable as workers
+ * free up, so a generator keeps memory bounded however many tasks there are.
+ */
+async function pool<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const it = items[Symbol.iterator]();
+  let failed = false;
   await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
+    Array.from({ length: Math.max(1, limit) }, async () => {
+      for (let next = it.next(); !next.done && !failed; next = it.next()) {
+        try {
+          await fn(next.value);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
     }),
   );
 }
@@ -131,127 +151,208 @@ export async function ensureWidgetCrd(client: KubeClient): Promise<void> {
   throw new Error(`CRD ${WIDGET_CRD} did not become Established`);
 }
 
-export function namespaceNames(shape: WorkloadShape): string[] {
-  return Array.from({ length: shape.namespaces }, (_, i) => `${shape.prefix}-${String(i).padStart(4, '0')}`);
+export function namespaceName(shape: WorkloadShape, index: number): string {
+  return `${shape.prefix}-${String(index).padStart(4, '0')}`;
 }
 
-/** Seeds the workload; returns the number of objects created directly (controllers add RS and Pods). */
+export function namespaceNames(shape: WorkloadShape): string[] {
+  return Array.from({ length: shape.namespaces }, (_, i) => namespaceName(shape, i));
+}
+
+export interface SeedOptions {
+  /** Creates in flight (default 32); give the client at least as many sockets. */
+  concurrency?: number;
+  /**
+   * First namespace index to seed (default 0). Growing a seeded workload: seed shapeFor(bigger) from
+   * the previous shape's namespace count; cluster-scoped objects are made only from index 0.
+   */
+  fromNamespace?: number;
+  /** Called with the number of objects created so far, every `progressEvery` (default 1000). */
+  onProgress?: (done: number) => void;
+  progressEvery?: number;
+}
+
+/** The number of objects seedWorkload creates directly (controllers add each Deployment's RS and Pod). */
+export function directObjects(shape: WorkloadShape, fromNamespace = 0): number {
+  const namespaces = Math.max(0, shape.namespaces - fromNamespace);
+  const perNamespace =
+    1 +
+    shape.configMaps +
+    shape.secrets +
+    shape.services +
+    shape.serviceAccounts +
+    shape.roles * 2 +
+    shape.widgets +
+    shape.deployments;
+  return namespaces * perNamespace + (fromNamespace === 0 ? shape.clusterRoles * 2 : 0);
+}
+
+/**
+ * Seeds the workload with raw POSTs (409 counts as done, so seeding is idempotent). Objects are
+ * generated lazily, a namespace at a time, so memory does not grow with the size of the workload.
+ */
 export async function seedWorkload(
   client: KubeClient,
   shape: WorkloadShape,
-  options: { concurrency?: number; onProgress?: (done: number) => void } = {},
+  options: SeedOptions = {},
 ): Promise<void> {
+  const concurrency = options.concurrency ?? 32;
+  const every = options.progressEvery ?? 1000;
+  const from = options.fromNamespace ?? 0;
   await ensureWidgetCrd(client);
-  const namespaces = namespaceNames(shape);
-  await pool(namespaces, options.concurrency ?? 32, (ns) =>
-    create(client, '/api/v1/namespaces', {
-      metadata: { name: ns, labels: { 'lifeboat.io/workload': shape.prefix } },
-    }),
-  );
-  const tasks: [string, unknown][] = [];
+  // A namespace's contents wait for the namespace (normally long since created: see workloadObjects).
+  const namespaces = new Map<string, PromiseWithResolvers<void>>();
+  const namespace = (name: string) => {
+    let entry = namespaces.get(name);
+    if (entry === undefined) namespaces.set(name, (entry = Promise.withResolvers<void>()));
+    return entry;
+  };
+  let done = 0;
+  await pool(workloadObjects(shape, from), concurrency, async ([path, body, ns]) => {
+    if (ns !== undefined) await namespace(ns).promise;
+    const created = path === '/api/v1/namespaces' ? namespace(nameOf(body)) : undefined;
+    try {
+      await create(client, path, body);
+      created?.resolve();
+    } catch (err) {
+      created?.reject(err);
+      throw err;
+    }
+    if (++done % every === 0) options.onProgress?.(done);
+  });
+}
+
+function nameOf(body: unknown): string {
+  return (body as { metadata: { name: string } }).metadata.name;
+}
+
+/** A create: the collection path, the body, and the namespace it goes into (if any). */
+type SeedTask = [path: string, body: unknown, namespace?: string];
+
+/**
+ * Every object to create, as [collection path, body, namespace], in an order that creates each namespace
+ * before its contents. Workers run ahead by at most `concurrency` objects, and a namespace's
+ * first object is listed `nsLead` namespaces after its own creation, so the namespace exists by then.
+ */
+function* workloadObjects(shape: WorkloadShape, from: number): Generator<SeedTask> {
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  for (let i = 0; i < shape.clusterRoles; i++) {
-    const name = `${shape.prefix}-reader-${i}`;
-    tasks.push([
-      `${rbac}/clusterroles`,
-      { metadata: { name }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
-    ]);
-    tasks.push([
-      `${rbac}/clusterrolebindings`,
-      {
-        metadata: { name },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-        subjects: [{ kind: 'ServiceAccount', name: 'sa-0', namespace: namespaces[i % namespaces.length] }],
-      },
-    ]);
-  }
-  for (const ns of namespaces) {
-    const base = `/api/v1/namespaces/${ns}`;
-    const labels = { app: 'bench', 'lifeboat.io/workload': shape.prefix };
-    for (let i = 0; i < shape.configMaps; i++) {
-      tasks.push([
-        `${base}/configmaps`,
+  const nsLead = 2;
+  const nsBody = (i: number): SeedTask => [
+    '/api/v1/namespaces',
+    { metadata: { name: namespaceName(shape, i), labels: { 'lifeboat.io/workload': shape.prefix } } },
+  ];
+  for (let i = from; i < Math.min(shape.namespaces, from + nsLead); i++) yield nsBody(i);
+  if (from === 0) {
+    for (let i = 0; i < shape.clusterRoles; i++) {
+      const name = `${shape.prefix}-reader-${i}`;
+      yield [
+        `${rbac}/clusterroles`,
         {
-          metadata: { name: `cm-${i}`, labels: { ...labels, tier: i % 2 ? 'web' : 'db' } },
-          data: { 'settings.yaml': `index: ${i}\n${'x'.repeat(900)}\n` },
+          metadata: { name },
+          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
         },
-      ]);
-    }
-    for (let i = 0; i < shape.secrets; i++) {
-      tasks.push([
-        `${base}/secrets`,
+      ];
+      yield [
+        `${rbac}/clusterrolebindings`,
         {
-          metadata: { name: `secret-${i}`, labels },
-          type: 'Opaque',
-          stringData: { password: `s3cr3t-${ns}-${i}` },
-        },
-      ]);
-    }
-    for (let i = 0; i < shape.services; i++) {
-      tasks.push([
-        `${base}/services`,
-        {
-          metadata: { name: `svc-${i}`, labels },
-          spec: { selector: { app: `web-${i}` }, ports: [{ port: 80, targetPort: 8080 }] },
-        },
-      ]);
-    }
-    for (let i = 0; i < shape.serviceAccounts; i++) {
-      tasks.push([`${base}/serviceaccounts`, { metadata: { name: `sa-${i}`, labels } }]);
-    }
-    for (let i = 0; i < shape.roles; i++) {
-      const rb = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
-      tasks.push([
-        `${rb}/roles`,
-        {
-          metadata: { name: `role-${i}`, labels },
-          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
-        },
-      ]);
-      tasks.push([
-        `${rb}/rolebindings`,
-        {
-          metadata: { name: `rb-${i}`, labels },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `role-${i}` },
+          metadata: { name },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
           subjects: [
-            { kind: 'ServiceAccount', name: `sa-${i % Math.max(1, shape.serviceAccounts)}`, namespace: ns },
+            { kind: 'ServiceAccount', name: 'sa-0', namespace: namespaceName(shape, i % shape.namespaces) },
           ],
         },
-      ]);
-    }
-    for (let i = 0; i < shape.widgets; i++) {
-      tasks.push([
-        `/apis/${WIDGET_GROUP}/v1/namespaces/${ns}/widgets`,
-        {
-          apiVersion: `${WIDGET_GROUP}/v1`,
-          kind: 'Widget',
-          metadata: { name: `widget-${i}`, labels },
-          spec: { size: i, color: 'blue', tags: ['a', 'b'] },
-        },
-      ]);
-    }
-    for (let i = 0; i < shape.deployments; i++) {
-      tasks.push([
-        `/apis/apps/v1/namespaces/${ns}/deployments`,
-        {
-          metadata: { name: `web-${i}`, labels },
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: `web-${i}` } },
-            template: {
-              metadata: { labels: { app: `web-${i}` } },
-              spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 8080 }] }] },
-            },
-          },
-        },
-      ]);
+      ];
     }
   }
-  let done = 0;
-  await pool(tasks, options.concurrency ?? 32, async ([path, body]) => {
-    await create(client, path, body);
-    if (++done % 1000 === 0) options.onProgress?.(done);
-  });
+  for (let n = from; n < shape.namespaces; n++) {
+    if (n + nsLead < shape.namespaces) yield nsBody(n + nsLead);
+    const ns = namespaceName(shape, n);
+    for (const [path, body] of namespaceObjects(shape, ns)) yield [path, body, ns];
+  }
+}
+
+function* namespaceObjects(shape: WorkloadShape, ns: string): Generator<SeedTask> {
+  const base = `/api/v1/namespaces/${ns}`;
+  const labels = { app: 'bench', 'lifeboat.io/workload': shape.prefix };
+  for (let i = 0; i < shape.configMaps; i++) {
+    yield [
+      `${base}/configmaps`,
+      {
+        metadata: { name: `cm-${i}`, labels: { ...labels, tier: i % 2 ? 'web' : 'db' } },
+        data: { 'settings.yaml': `index: ${i}\n${'x'.repeat(900)}\n` },
+      },
+    ];
+  }
+  for (let i = 0; i < shape.secrets; i++) {
+    yield [
+      `${base}/secrets`,
+      {
+        metadata: { name: `secret-${i}`, labels },
+        type: 'Opaque',
+        stringData: { password: `s3cr3t-${ns}-${i}` },
+      },
+    ];
+  }
+  for (let i = 0; i < shape.services; i++) {
+    yield [
+      `${base}/services`,
+      {
+        metadata: { name: `svc-${i}`, labels },
+        // Headless: the harness's service CIDR has room for only ~250 cluster IPs.
+        spec: { clusterIP: 'None', selector: { app: `web-${i}` }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    ];
+  }
+  for (let i = 0; i < shape.serviceAccounts; i++) {
+    yield [`${base}/serviceaccounts`, { metadata: { name: `sa-${i}`, labels } }];
+  }
+  const rb = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
+  for (let i = 0; i < shape.roles; i++) {
+    yield [
+      `${rb}/roles`,
+      {
+        metadata: { name: `role-${i}`, labels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+      },
+    ];
+    yield [
+      `${rb}/rolebindings`,
+      {
+        metadata: { name: `rb-${i}`, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `role-${i}` },
+        subjects: [
+          { kind: 'ServiceAccount', name: `sa-${i % Math.max(1, shape.serviceAccounts)}`, namespace: ns },
+        ],
+      },
+    ];
+  }
+  for (let i = 0; i < shape.widgets; i++) {
+    yield [
+      `/apis/${WIDGET_GROUP}/v1/namespaces/${ns}/widgets`,
+      {
+        apiVersion: `${WIDGET_GROUP}/v1`,
+        kind: 'Widget',
+        metadata: { name: `widget-${i}`, labels },
+        spec: { size: i, color: 'blue', tags: ['a', 'b'] },
+      },
+    ];
+  }
+  for (let i = 0; i < shape.deployments; i++) {
+    yield [
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+      {
+        metadata: { name: `web-${i}`, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: `web-${i}` } },
+          template: {
+            metadata: { labels: { app: `web-${i}` } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 8080 }] }] },
+          },
+        },
+      },
+    ];
+  }
 }
 
 /** Waits until the controller manager has made one Pod per Deployment replica in the workload. */

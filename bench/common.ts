@@ -1,0 +1,175 @@
+/**
+ * Shared pieces of the benchmarks: a private control plane with guaranteed teardown, child runs
+ * under bench/measured.ts, medians and table formatting. Progress goes to stderr; results to stdout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { down, up } from '../test/harness/harness.ts';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+const startedAt = performance.now();
+
+/** A progress line on stderr, stamped with the seconds since the benchmark started. */
+export function log(line: string): void {
+  const s = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${s}s] ${line}\n`);
+}
+
+export interface BenchControlPlane {
+  /** Scratch directory of this run (harness state, stores, reports). */
+  dir: string;
+  stateDir: string;
+  kubeconfig: string;
+  server: string;
+}
+
+const children = new Set<ChildProcess>();
+
+/**
+ * Starts a private control plane (etcd, kube-apiserver, kube-controller-manager) in a fresh temp
+ * directory, runs fn, and always tears it down with its data — on success, failure and SIGINT /
+ * SIGTERM — unless keep is set (then it says how to stop it).
+ */
+export async function withControlPlane<T>(
+  options: { keep: boolean; prefix: string },
+  fn: (plane: BenchControlPlane) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `${options.prefix}-`));
+  const stateDir = join(dir, 'harness');
+  let tearingDown: Promise<void> | undefined;
+  const teardown = (): Promise<void> =>
+    (tearingDown ??= (async () => {
+      for (const child of children) child.kill('SIGTERM');
+      if (options.keep) {
+        log(
+          `keeping the control plane: stop it with npm run harness -- down --state-dir ${stateDir} --purge`,
+        );
+        return;
+      }
+      log('stopping the control plane');
+      await down(stateDir, { removeData: true });
+      await rm(dir, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void teardown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log(`starting a private control plane in ${stateDir}`);
+    const env = await up({ stateDir, clusters: ['bench'], s3: false, azure: false, log });
+    const cluster = env.clusters['bench'];
+    if (cluster === undefined) throw new Error('the harness started no cluster');
+    return await fn({ dir, stateDir, kubeconfig: cluster.kubeconfig, server: cluster.server });
+  } finally {
+    await teardown();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** What bench/measured.ts reports about one child run, plus what the parent saw. */
+export interface MeasuredRun {
+  code: number;
+  /** Wall time inside the child, from before the module is imported to exit. */
+  wallMs: number;
+  /** Wall time seen by the parent, spawn to exit (adds Node's own start-up). */
+  processMs: number;
+  maxRssBytes: number;
+  /** stdout lines the caller kept (keepLine), in order. */
+  lines: string[];
+  stderrTail: string;
+}
+
+/**
+ * Runs `node [nodeArgs] bench/measured.ts module [args]` in the repository and collects its report.
+ * keepLine picks which stdout lines to keep, so a long JSON progress stream is not held in memory.
+ */
+export async function runMeasured(
+  module: string,
+  args: readonly string[],
+  options: { nodeArgs?: readonly string[]; keepLine?: (line: string) => boolean; reportDir: string },
+): Promise<MeasuredRun> {
+  const report = join(options.reportDir, `report-${process.pid}-${children.size}-${Date.now()}.json`);
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(REPO_ROOT, 'bench/measured.ts'), module, ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LIFEBOAT_BENCH_REPORT: report, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.add(child);
+  const lines: string[] = [];
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-4000);
+  });
+  const stdout = createInterface({ input: child.stdout });
+  stdout.on('line', (line) => {
+    if (options.keepLine?.(line) ?? true) lines.push(line);
+  });
+  const code = await new Promise<number>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (c, signal) => res(c ?? (signal ? 128 : 1)));
+  });
+  const processMs = performance.now() - started;
+  children.delete(child);
+  let measured: { code: number; wallMs: number; maxRssBytes: number };
+  try {
+    measured = JSON.parse(await readFile(report, 'utf8')) as typeof measured;
+  } catch {
+    throw new Error(`${module} exited with code ${code} and no report:\n${stderrTail}`);
+  } finally {
+    await rm(report, { force: true });
+  }
+  return { ...measured, code, processMs, lines, stderrTail };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const MB = 1024 * 1024;
+
+export function machine(): { node: string; cpus: number; cpuModel: string; platform: string } {
+  return {
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** A plain text table: first row is the header; numbers right-aligned. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, c) =>
+        /^[\d.,×x%+-]+[a-zA-Z ]*$/.test(cell) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function parsePositiveInt(text: string, what: string): number {
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what}: '${text}' is not a positive integer`);
+  return n;
+}
+
+/** A bad command line: main prints the message and the usage, and exits 2. */
+export class UsageError extends Error {}
