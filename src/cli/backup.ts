@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
-import { runBackup, type BackupRunResult } from '../engine/run-backup.ts';
+import {
+  runBackup,
+  type BackupDeps,
+  type BackupRequest,
+  type BackupRunResult,
+} from '../engine/run-backup.ts';
+import { runScheduleNow } from '../engine/schedule-run.ts';
 import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
@@ -12,7 +18,11 @@ export function registerBackupCommands(program: Command): void {
   backup
     .command('create')
     .description('back up a cluster to a storage location, in Velero’s format')
-    .argument('<name>', 'backup name (a Kubernetes object name, unique in the location)')
+    .argument('[name]', 'backup name (a Kubernetes object name, unique in the location)')
+    .option(
+      '--from-schedule <schedule>',
+      "run that schedule's backup now, named <schedule>-<yyyyMMddHHmmss> (filters, TTL and location from the schedule)",
+    )
     .option('--include-namespaces <list>', 'namespaces to include, globs allowed (default: all)')
     .option('--exclude-namespaces <list>', 'namespaces to exclude, globs allowed')
     .option('--include-resources <list>', 'resources to include, as resource.group (default: all)')
@@ -43,8 +53,12 @@ export function registerBackupCommands(program: Command): void {
         .choices(['text', 'json'])
         .default('text'),
     )
-    .action(async (name: string, opts: CreateOptions, command: Command) => {
-      const result = await createBackup(name, opts, command);
+    .action(async (name: string | undefined, opts: CreateOptions, command: Command) => {
+      if ((name === undefined) === (opts.fromSchedule === undefined))
+        throw new LifeboatError('USAGE', 'give either a backup name or --from-schedule NAME', {
+          hint: 'lifeboat backup create NAME [filters], or lifeboat backup create --from-schedule SCHEDULE',
+        });
+      const result = await createBackup(name ?? '', opts, command);
       process.exitCode =
         result.phase === 'Completed'
           ? ExitCode.ok
@@ -56,6 +70,7 @@ export function registerBackupCommands(program: Command): void {
 }
 
 interface CreateOptions {
+  fromSchedule?: string;
   includeNamespaces?: string;
   excludeNamespaces?: string;
   includeResources?: string;
@@ -70,8 +85,17 @@ interface CreateOptions {
   output: 'text' | 'json';
 }
 
+/** The schedule's own request replaces the flags' one: its name, labels, filters, TTL and location. */
+function fromSchedule(
+  schedule: string,
+  command: Command,
+): (request: BackupRequest, deps: BackupDeps) => Promise<BackupRunResult> {
+  return (request, deps) =>
+    runScheduleNow(schedule, { ...deps, kube: request.kube, configPath: globalOptions(command).config });
+}
+
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
-  const backupName = parseWith(ObjectName, name, 'backup name');
+  const backupName = opts.fromSchedule === undefined ? parseWith(ObjectName, name, 'backup name') : '';
   const json = opts.output === 'json';
   const logger = loggerFor(command);
   const progress = createProgress({ json });
@@ -81,7 +105,8 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
   process.once('SIGTERM', interrupt);
   const started = Date.now();
   try {
-    const result = await runBackup(
+    const run = opts.fromSchedule === undefined ? runBackup : fromSchedule(opts.fromSchedule, command);
+    const result = await run(
       {
         name: backupName,
         includedNamespaces: list(opts.includeNamespaces),

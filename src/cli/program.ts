@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerLocationCommands } from './location.ts';
+import { registerScheduleCommands } from './schedule.ts';
+import { registerGcCommands } from './gc.ts';
 import { registerRestoreCommands } from './restore.ts';
 import { packageVersion } from './version.ts';
 
@@ -10,6 +12,8 @@ const commandGroups: ReadonlyArray<(program: Command) => void> = [
   registerBackupCommands,
   registerLocationCommands,
   registerRestoreCommands,
+  registerScheduleCommands,
+  registerGcCommands,
 ];
 
 export function buildProgram(): Command {

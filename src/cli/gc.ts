@@ -1,0 +1,48 @@
+import { Option, type Command } from 'commander';
+import { runGc, type GcReport, type RetentionDecision } from '../engine/gc.ts';
+import { LifeboatError } from '../errors/index.ts';
+import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+
+export function registerGcCommands(program: Command): void {
+  program
+    .command('gc')
+    .description(
+      'garbage-collect backups once: expired ones (TTL) and those no retention rule keeps; the newest good backup of a schedule always stays',
+    )
+    .option('--dry-run', 'only show what would be deleted')
+    .option('--all', 'list every backup with its decision, not only the deleted ones')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .action(async (opts: { dryRun?: boolean; all?: boolean; output: OutputFormat }, command: Command) => {
+      const report = await runGc({
+        configPath: globalOptions(command).config,
+        logger: loggerFor(command),
+        dryRun: opts.dryRun === true,
+      });
+      if (opts.output !== 'table') process.stdout.write(formatOutput(report, opts.output));
+      else process.stdout.write(renderReport(report, opts.all === true));
+      if (report.failed.length > 0) {
+        throw new LifeboatError('OPERATION_FAILED', `gc could not delete ${report.failed.length} backup(s)`, {
+          hint: report.failed.map((f) => `${f.location}/${f.name}: ${f.message}`).join('; '),
+        });
+      }
+    });
+}
+
+const COLUMNS: Column<RetentionDecision>[] = [
+  { header: 'Location', value: (d) => d.location },
+  { header: 'Backup', value: (d) => d.name },
+  { header: 'Schedule', value: (d) => d.schedule ?? '' },
+  { header: 'Decision', value: (d) => (d.delete ? 'delete' : 'keep') },
+  { header: 'Why', value: (d) => d.reasons.join('; ') },
+];
+
+function renderReport(report: GcReport, all: boolean): string {
+  const rows = all ? report.decisions : report.decisions.filter((d) => d.delete);
+  const verb = report.dryRun ? 'would be deleted' : 'deleted';
+  const count = report.dryRun ? rows.filter((d) => d.delete).length : report.deleted.length;
+  const table = rows.length > 0 ? formatOutput(rows, 'table', COLUMNS) : '';
+  const readOnly =
+    report.readOnly.length > 0 ? `${report.readOnly.length} kept: their location is read-only.\n` : '';
+  return `${table}${count} backup(s) ${verb}, ${report.decisions.length - rows.filter((d) => d.delete).length} kept.\n${readOnly}`;
+}

@@ -1,0 +1,183 @@
+import { Option, type Command } from 'commander';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedules,
+  formatRetention,
+  listSchedules,
+  parseRetention,
+  setSchedulePaused,
+  type Schedule,
+  type ScheduleStatus,
+} from '../engine/schedule.ts';
+import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
+import { keyValues, list, tristate } from './flags.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+
+export function registerScheduleCommands(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('cron schedules of backups, with retention and a recovery-point objective (RPO)');
+  schedule
+    .command('create')
+    .description('add a schedule to the config file (lifeboat server runs it)')
+    .argument('<name>', 'schedule name (a DNS label; backups are named <name>-<yyyyMMddHHmmss>)')
+    .requiredOption('--schedule <cron>', 'cron: 5 fields ("0 */6 * * *"), 6 with seconds, @daily, @every 6h')
+    .option('--timezone <zone>', 'IANA time zone of the cron and of retention buckets (default UTC)')
+    .option('--ttl <duration>', 'how long each backup is kept, as a Go duration (default 720h)')
+    .option('--rpo <duration>', 'recovery-point objective (default: twice the schedule interval)')
+    .option(
+      '--retention <rules>',
+      'keep-last=N,within=24h,hourly=N,daily=N,weekly=N,monthly=N,yearly=N: with rules, they decide which Completed backups stay (instead of the TTL)',
+    )
+    .addOption(
+      new Option('--catch-up <policy>', 'on start, run a missed run once (latest) or not (none)')
+        .choices(['latest', 'none'])
+        .default('latest'),
+    )
+    .option('--paused', 'create it paused')
+    .option('--include-namespaces <list>', 'namespaces to include, globs allowed (default: all)')
+    .option('--exclude-namespaces <list>', 'namespaces to exclude, globs allowed')
+    .option('--include-resources <list>', 'resources to include, as resource.group (default: all)')
+    .option('--exclude-resources <list>', 'resources to exclude, as resource.group')
+    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
+    .addOption(
+      new Option('--include-cluster-resources <mode>', 'cluster-scoped resources: true, false, or auto')
+        .choices(['true', 'false', 'auto'])
+        .default('auto'),
+    )
+    .option('--labels <k=v,...>', 'labels to put on the backups')
+    .option('--storage-location <name>', 'storage location (default: the default location)')
+    .action(async (name: string, o: CreateOptions, command: Command) => {
+      const created = await createSchedule(globalOptions(command).config, scheduleFromFlags(name, o));
+      process.stdout.write(`Schedule "${created.name}" created (${created.schedule}).\n`);
+      process.stdout.write(`Run "lifeboat schedule describe ${created.name}" for its next runs.\n`);
+    });
+  schedule
+    .command('get')
+    .description('list schedules')
+    .argument('[names...]', 'only these schedules')
+    .addOption(outputOption())
+    .action(async (names: string[], opts: { output: OutputFormat }, command: Command) => {
+      const all = await listSchedules(globalOptions(command).config);
+      const rows = names.length === 0 ? all : all.filter((s) => names.includes(s.name));
+      process.stdout.write(formatOutput(rows, opts.output, SCHEDULE_COLUMNS));
+    });
+  schedule
+    .command('describe')
+    .description('next runs, last successful backup, RPO status and missed runs, read from the store')
+    .argument('[names...]', 'only these schedules')
+    .addOption(outputOption())
+    .action(async (names: string[], opts: { output: OutputFormat }, command: Command) => {
+      const statuses = await describeSchedules(
+        globalOptions(command).config,
+        loggerFor(command),
+        names.length === 0 ? undefined : names,
+      );
+      process.stdout.write(
+        opts.output === 'table' ? statuses.map(renderStatus).join('\n') : formatOutput(statuses, opts.output),
+      );
+    });
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['unpause', false],
+  ] as const) {
+    schedule
+      .command(verb)
+      .description(paused ? 'stop running a schedule (its RPO turns AT_RISK)' : 'run a paused schedule again')
+      .argument('<names...>', 'schedule names')
+      .action(async (names: string[], _o: unknown, command: Command) => {
+        for (const n of names) {
+          await setSchedulePaused(globalOptions(command).config, n, paused);
+          process.stdout.write(`Schedule "${n}" ${paused ? 'paused' : 'unpaused'}.\n`);
+        }
+      });
+  }
+  schedule
+    .command('delete')
+    .description('remove schedules from the config (their backups stay until GC removes them)')
+    .argument('<names...>', 'schedule names')
+    .action(async (names: string[], _o: unknown, command: Command) => {
+      for (const n of names) {
+        await deleteSchedule(globalOptions(command).config, n);
+        process.stdout.write(`Schedule "${n}" deleted; its backups were not touched.\n`);
+      }
+    });
+}
+
+interface CreateOptions {
+  schedule: string;
+  timezone?: string;
+  ttl?: string;
+  rpo?: string;
+  retention?: string;
+  catchUp: 'latest' | 'none';
+  paused?: boolean;
+  includeNamespaces?: string;
+  excludeNamespaces?: string;
+  includeResources?: string;
+  excludeResources?: string;
+  selector?: string;
+  includeClusterResources: string;
+  labels?: string;
+  storageLocation?: string;
+}
+
+function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
+  const nonEmpty = (v: string[]) => (v.length > 0 ? v : undefined);
+  const labels = keyValues(o.labels, '--labels');
+  const template = {
+    includedNamespaces: nonEmpty(list(o.includeNamespaces)),
+    excludedNamespaces: nonEmpty(list(o.excludeNamespaces)),
+    includedResources: nonEmpty(list(o.includeResources)),
+    excludedResources: nonEmpty(list(o.excludeResources)),
+    labelSelector: o.selector,
+    includeClusterResources: tristate(o.includeClusterResources, '--include-cluster-resources'),
+    labels: Object.keys(labels).length > 0 ? labels : undefined,
+  };
+  const defined = <T extends object>(v: T) =>
+    Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as T;
+  const t = defined(template);
+  return defined({
+    name,
+    schedule: o.schedule,
+    timezone: o.timezone,
+    paused: o.paused === true ? true : undefined,
+    ttl: o.ttl,
+    rpo: o.rpo,
+    catchUp: o.catchUp === 'latest' ? undefined : o.catchUp,
+    retention: o.retention === undefined ? undefined : parseRetention(o.retention),
+    storageLocation: o.storageLocation,
+    template: Object.keys(t).length > 0 ? t : undefined,
+  });
+}
+
+const SCHEDULE_COLUMNS: Column<Schedule>[] = [
+  { header: 'Name', value: (s) => s.name },
+  { header: 'Status', value: (s) => (s.paused === true ? 'Paused' : 'Enabled') },
+  { header: 'Schedule', value: (s) => s.schedule },
+  { header: 'Time Zone', value: (s) => s.timezone ?? 'UTC' },
+  { header: 'TTL', value: (s) => s.ttl ?? '720h0m0s' },
+  { header: 'RPO', value: (s) => s.rpo ?? '2x interval' },
+  { header: 'Retention', value: (s) => formatRetention(s.retention) || 'TTL' },
+  { header: 'Location', value: (s) => s.storageLocation ?? '(default)' },
+];
+
+function renderStatus(s: ScheduleStatus): string {
+  const lines = [
+    `Name:             ${s.name}`,
+    `Status:           ${s.paused ? 'Paused' : 'Enabled'}`,
+    `Schedule:         ${s.schedule} (${s.timezone})`,
+    `Next runs:        ${s.nextRuns.join(', ') || '<none>'}`,
+    `Last backup:      ${s.lastBackup ? `${s.lastBackup.name} (${s.lastBackup.phase ?? 'Unknown'}, ${s.lastBackup.started})` : '<none>'}`,
+    `Last successful:  ${s.lastSuccessful ? `${s.lastSuccessful.name} (${s.lastSuccessful.started})` : '<none>'}`,
+    `RPO:              ${s.rpo.state} — ${s.rpo.reason} (objective ${s.rpo.objectiveSeconds}s${s.rpo.ageSeconds === undefined ? '' : `, age ${s.rpo.ageSeconds}s`}${s.rpo.deadline ? `, deadline ${s.rpo.deadline}` : ''})`,
+    `Missed runs:      ${s.missedRuns.length === 0 ? 'none' : ''}`,
+    ...s.missedRuns.map((m) => `  ${m.due}  ${m.reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
+}
