@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { extractBackupArchive } from '../archive/extract.ts';
 import type { ArchiveCatalog } from '../archive/catalog.ts';
 import { parseItem } from '../archive/catalog.ts';
-import { corruptArchive } from '../archive/reader.ts';
+import { corruptArchive, type SkippedEntries } from '../archive/reader.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels, type VeleroBackup } from '../model/velero.ts';
@@ -74,6 +74,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
   try {
     const body = await store.getBackupObject(backupName, files.contents);
     const extracted = await extractBackupArchive(body, join(dir, 'contents'));
+    refuseSpecialEntries(extracted.skipped);
     const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
       [files.volumeInfo, files.volumeSnapshots, files.csiVolumeSnapshots].map((f) =>
         readOptionalJson<unknown>(store, backupName, f).catch(() => undefined),
@@ -139,4 +140,21 @@ export function serviceAccountNames(catalog: ArchiveCatalog): Map<string, Set<st
     out.set(entry.namespace, set);
   }
   return out;
+}
+
+/**
+ * Velero's extractor ignores links and devices; lifeboat refuses such an archive outright, since
+ * no writer of backups makes them: it is damaged or forged. Directories are harmless.
+ */
+function refuseSpecialEntries(skipped: SkippedEntries): void {
+  const special = Object.entries(skipped.byType).filter(([type, n]) => type !== 'directory' && n > 0);
+  if (special.length === 0) return;
+  const what = special.map(([type, n]) => `${n} ${type}`).join(', ');
+  const examples = skipped.examples
+    .slice(0, 3)
+    .map((e) => JSON.stringify(e))
+    .join(', ');
+  throw corruptArchive(
+    `the backup archive holds entries that are not regular files (${what}; e.g. ${examples})`,
+  );
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiResource } from '../kube/discovery.ts';
 import {
   buildRestorePlan,
+  type Existence,
   type ItemFacts,
   type NameFilter,
   type PlanInput,
@@ -234,8 +235,8 @@ describe('buildRestorePlan', () => {
       fact('configmaps', 'app', 'changed'),
       fact('configmaps', 'app', 'new'),
     ];
-    const existing = (i: { name: string }) =>
-      (i.name === 'same' ? 'identical' : i.name === 'changed' ? 'different' : 'absent') as const;
+    const existing = (i: { name: string }): Existence =>
+      i.name === 'same' ? 'identical' : i.name === 'changed' ? 'different' : 'absent';
     const none = buildRestorePlan(input(facts, {}, { existing }));
     expect(none.steps[0]!.items.map((x) => x.action)).toEqual([
       'exists-identical',
@@ -275,6 +276,34 @@ describe('buildRestorePlan', () => {
     expect(plan.findings).toContainEqual(
       expect.objectContaining({ kind: 'api-not-served', severity: 'error', items: 1 }),
     );
+  });
+
+  it('brings the CRD of a restored custom resource along, unless cluster resources are excluded', () => {
+    const crd = fact('customresourcedefinitions.apiextensions.k8s.io', undefined, 'widgets.example.com', {
+      crd: {
+        groupResource: 'widgets.example.com',
+        group: 'example.com',
+        kind: 'Widget',
+        versions: ['v1'],
+        namespaced: true,
+      },
+    });
+    const facts = [crd, fact('widgets.example.com', 'app', 'w1')];
+    const scoped = buildRestorePlan(input(facts, { namespaces: filter(['app']) }));
+    expect(
+      actionOf(scoped, 'customresourcedefinitions.apiextensions.k8s.io', 'widgets.example.com'),
+    ).toMatchObject({
+      action: 'create',
+      reason: 'restored with widgets.example.com app/w1',
+    });
+    expect(actionOf(scoped, 'widgets.example.com', 'w1')?.action).toBe('create');
+    const off = buildRestorePlan(
+      input(facts, { namespaces: filter(['app']), includeClusterResources: false }),
+    );
+    expect(actionOf(off, 'widgets.example.com', 'w1')).toMatchObject({
+      action: 'skip',
+      skipCode: 'not-served',
+    });
   });
 
   it('reports missing StorageClasses (after mapping), occupied namespaces and webhooks', () => {

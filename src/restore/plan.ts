@@ -1,3 +1,4 @@
+import type { ItemRef } from '../actions/backup-action.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import {
   emptyCounts,
@@ -38,17 +39,19 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
   const steps: PlanStep[] = [];
   const pulled = new Map<string, string>();
   const index = new Map<string, { item: PlannedItem; why?: string }>();
-  const crds: CrdFacts[] = [];
+  const backupCrds = (input.facts.get(CRD_RESOURCE) ?? []).filter((f) => f.crd !== undefined);
+  const crds = backupCrds.map((f) => f.crd!);
   for (const { groupResource, tier } of order) {
     const items = (input.facts.get(groupResource) ?? []).map((f) => {
       const decided = decide(f, request, target.served, crds);
       index.set(key(f.groupResource, f.namespace, f.name), decided);
-      if (decided.item.action === 'create' && f.crd) crds.push(f.crd);
       return decided.item;
     });
     steps.push({ tier, groupResource, items });
   }
-  pullAdditionalItems(input.facts, index, pulled);
+  const needsCrd = crdRefs(backupCrds, target.served);
+  pullAdditionalItems(input.facts, index, pulled, needsCrd);
+  skipWithoutCrd(steps, index, needsCrd);
   for (const step of steps) {
     for (const item of step.items) {
       const existence = item.action === 'create' ? target.existing?.(item) : undefined;
@@ -147,11 +150,46 @@ export function isServed(
   return crds.some((c) => c.groupResource === f.groupResource && c.versions.includes(version));
 }
 
-/** Velero's additional items: what a restored item needs comes along, unless filters forbid it outright. */
+/** groupResource → the backup's CRD that serves it, for resources the target does not serve yet. */
+function crdRefs(backupCrds: readonly ItemFacts[], served: readonly ApiResource[]): Map<string, ItemRef> {
+  const out = new Map<string, ItemRef>();
+  for (const f of backupCrds) {
+    const gr = f.crd!.groupResource;
+    if (!served.some((r) => r.groupResource === gr))
+      out.set(gr, { groupResource: CRD_RESOURCE, name: f.name });
+  }
+  return out;
+}
+
+/** Custom resources whose CRD neither the target serves nor the plan restores cannot be created. */
+function skipWithoutCrd(
+  steps: readonly PlanStep[],
+  index: ReadonlyMap<string, { item: PlannedItem }>,
+  needsCrd: ReadonlyMap<string, ItemRef>,
+): void {
+  for (const step of steps) {
+    const ref = needsCrd.get(step.groupResource);
+    if (ref === undefined || index.get(key(ref.groupResource, undefined, ref.name))?.item.action === 'create')
+      continue;
+    for (const item of step.items) {
+      if (item.action !== 'create') continue;
+      item.action = 'skip';
+      item.skipCode = 'not-served';
+      item.reason = `the target does not serve ${item.apiVersion} ${item.kind} and its CRD ${ref.name} is not restored`;
+      item.hint = 'restore the CRD too (it is filtered out), or install it in the target first';
+    }
+  }
+}
+
+/**
+ * Velero's additional items: what a restored item needs comes along unless the filters forbid it
+ * outright; a custom resource also brings the CRD that serves it (Velero adds it at backup time).
+ */
 function pullAdditionalItems(
   facts: ReadonlyMap<string, readonly ItemFacts[]>,
   index: ReadonlyMap<string, { item: PlannedItem; why?: string }>,
   missing: Map<string, string>,
+  needsCrd: ReadonlyMap<string, ItemRef>,
 ): void {
   const work: ItemFacts[] = [];
   for (const list of facts.values()) {
@@ -163,7 +201,8 @@ function pullAdditionalItems(
     for (const f of list) byKey.set(key(f.groupResource, f.namespace, f.name), f);
   while (work.length > 0) {
     const f = work.pop()!;
-    for (const ref of f.additionalItems) {
+    const crd = needsCrd.get(f.groupResource);
+    for (const ref of crd ? [...f.additionalItems, crd] : f.additionalItems) {
       const k = key(ref.groupResource, ref.namespace, ref.name);
       const entry = index.get(k);
       if (entry === undefined) {
