@@ -83,6 +83,28 @@ export const pvcAction: BackupItemAction = {
   },
 };
 
+/** Bindings of a cluster indexed by the ServiceAccounts they name ("ns/name"), built once per list. */
+const bySubject = new WeakMap<readonly KubeObject[], Map<string, Binding[]>>();
+
+function bindingsNaming(list: readonly KubeObject[], account: string): Binding[] {
+  let index = bySubject.get(list);
+  if (index === undefined) {
+    index = new Map();
+    for (const binding of list as readonly Binding[]) {
+      for (const s of binding.subjects ?? []) {
+        if (s.kind !== 'ServiceAccount' || !s.name) continue;
+        // A RoleBinding's subject without a namespace means the binding's own namespace.
+        const key = `${s.namespace ?? binding.metadata.namespace ?? ''}/${s.name}`;
+        const entry = index.get(key) ?? [];
+        if (!entry.includes(binding)) entry.push(binding);
+        index.set(key, entry);
+      }
+    }
+    bySubject.set(list, index);
+  }
+  return index.get(account) ?? [];
+}
+
 /**
  * ServiceAccount → the ClusterRoleBindings naming it and their ClusterRoles (Velero's
  * velero.io/service-account), and the RoleBindings of its namespace naming it, with their Roles.
@@ -92,13 +114,10 @@ export const serviceAccountAction: BackupItemAction = {
   appliesTo: ['serviceaccounts'],
   async execute(item, context) {
     const ns = item.metadata.namespace ?? '';
-    const name = item.metadata.name;
-    const names = (s: Subject) =>
-      s.kind === 'ServiceAccount' && s.name === name && (s.namespace ?? '') === ns;
+    const account = `${ns}/${item.metadata.name}`;
     const additionalItems: ItemRef[] = [];
-    const crbs = (await context.listAll('clusterrolebindings.rbac.authorization.k8s.io')) as Binding[];
-    for (const crb of crbs) {
-      if (!(crb.subjects ?? []).some(names)) continue;
+    const crbs = await context.listAll('clusterrolebindings.rbac.authorization.k8s.io');
+    for (const crb of bindingsNaming(crbs, account)) {
       additionalItems.push({
         groupResource: 'clusterrolebindings.rbac.authorization.k8s.io',
         name: crb.metadata.name,
@@ -110,14 +129,9 @@ export const serviceAccountAction: BackupItemAction = {
         });
       }
     }
-    const rbs = (await context.listAll('rolebindings.rbac.authorization.k8s.io')) as Binding[];
-    for (const rb of rbs) {
-      if (
-        rb.metadata.namespace !== ns ||
-        !(rb.subjects ?? []).some((s) => names({ ...s, namespace: s.namespace ?? ns }))
-      ) {
-        continue;
-      }
+    const rbs = await context.listAll('rolebindings.rbac.authorization.k8s.io');
+    for (const rb of bindingsNaming(rbs, account)) {
+      if (rb.metadata.namespace !== ns) continue;
       additionalItems.push({
         groupResource: 'rolebindings.rbac.authorization.k8s.io',
         namespace: ns,

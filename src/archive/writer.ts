@@ -32,12 +32,14 @@ export class BackupArchiveWriter {
   readonly output: Readable;
   readonly #pack: Pack;
   readonly #gzip: Gzip;
+  readonly #blocks: Transform;
   readonly #now: () => Date;
   #entries = 0;
   #items = 0;
   #bytes = 0;
   #compressedBytes = 0;
   #finishing = false;
+  #abortReason: Error | undefined;
 
   constructor(options: BackupArchiveWriterOptions = {}) {
     this.#now = options.now ?? (() => new Date());
@@ -48,16 +50,22 @@ export class BackupArchiveWriter {
         this.#compressedBytes += chunk.length;
         callback(null, chunk);
       },
+      // The consumer gave up (or gzip failed): stop the tar stream at once, so waiting calls reject.
+      destroy: (err: Error | null, callback: (error?: Error | null) => void) => {
+        if (!counter.readableEnded) {
+          this.#abort(err ?? new Error('the archive output was closed before the archive was finished'));
+        }
+        callback(err);
+      },
     });
-    this.#pack.pipe(this.#gzip);
+    // tar-stream emits each 512-byte header and small body separately; gzip is far cheaper fed in blocks.
+    const blocks = batchInto(64 * 1024);
+    this.#blocks = blocks;
+    this.#pack.pipe(blocks).pipe(this.#gzip);
     this.#gzip.pipe(counter);
-    this.#pack.on('error', (err: Error) => this.#gzip.destroy(err));
+    this.#pack.on('error', (err: Error) => blocks.destroy(err));
+    blocks.on('error', (err: Error) => this.#gzip.destroy(err));
     this.#gzip.on('error', (err) => counter.destroy(err));
-    // The consumer gave up (or gzip failed): stop the tar stream so waiting calls reject.
-    counter.on('close', () => {
-      if (!counter.readableEnded)
-        this.#abort(new Error('the archive output was closed before the archive was finished'));
-    });
     this.output = counter;
   }
 
@@ -109,11 +117,14 @@ export class BackupArchiveWriter {
   }
 
   #abort(reason: Error): void {
+    this.#abortReason ??= reason;
     if (!this.#pack.destroyed) this.#pack.destroy(reason);
+    if (!this.#blocks.destroyed) this.#blocks.destroy(reason);
     if (!this.#gzip.destroyed) this.#gzip.destroy(reason);
   }
 
   #entry(name: string, data: Buffer): Promise<void> {
+    if (this.#abortReason) return Promise.reject(this.#abortReason);
     if (this.#finishing) return Promise.reject(new Error(`cannot add ${name}: the archive is finished`));
     const seconds = Math.floor(this.#now().getTime() / 1000);
     return new Promise<void>((resolve, reject) => {
@@ -131,7 +142,8 @@ export class BackupArchiveWriter {
             mtime: new Date(seconds * 1000),
           },
           data,
-          (err) => (err ? reject(err) : resolve()),
+          // An entry the tar stream took just before an abort still belongs to an abandoned archive.
+          (err) => (err ? reject(err) : this.#abortReason ? reject(this.#abortReason) : resolve()),
         );
         // Failures reach the callback; without a listener the entry stream's own 'error' would be uncaught.
         sink.on('error', () => undefined);
@@ -143,4 +155,24 @@ export class BackupArchiveWriter {
       this.#bytes += data.length;
     });
   }
+}
+
+/** Gathers small chunks into blocks of at least `size` bytes (the last one may be smaller). */
+function batchInto(size: number): Transform {
+  let pending: Buffer[] = [];
+  let length = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      pending.push(chunk);
+      length += chunk.length;
+      if (length < size) return callback();
+      const block = Buffer.concat(pending, length);
+      pending = [];
+      length = 0;
+      callback(null, block);
+    },
+    flush(callback: TransformCallback) {
+      callback(null, length > 0 ? Buffer.concat(pending, length) : undefined);
+    },
+  });
 }

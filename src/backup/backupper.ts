@@ -55,6 +55,18 @@ export interface CollectOutcome {
 }
 
 const CRD = 'customresourcedefinitions.apiextensions.k8s.io';
+/**
+ * Types that item actions pull in often (every pod names a ServiceAccount; every ServiceAccount
+ * brings its bindings and roles): looked up in one cached LIST each instead of one GET per item.
+ */
+const LOOKED_UP_BY_LIST = new Set([
+  'serviceaccounts',
+  'priorityclasses.scheduling.k8s.io',
+  'roles.rbac.authorization.k8s.io',
+  'rolebindings.rbac.authorization.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io',
+  'clusterrolebindings.rbac.authorization.k8s.io',
+]);
 const EXCLUDE_LABEL = 'velero.io/exclude-from-backup';
 
 /**
@@ -73,6 +85,7 @@ class Collector {
   readonly #byGroupResource: Map<string, ApiResource>;
   readonly #seen = new Set<string>();
   readonly #listCache = new Map<string, Promise<readonly KubeObject[]>>();
+  readonly #indexes = new Map<string, Promise<Map<string, KubeObject>>>();
   readonly #namespacesWithItems = new Set<string>();
   readonly #resourceList = new Map<string, string[]>();
   readonly #counts: Record<string, number> = {};
@@ -233,7 +246,7 @@ class Collector {
     if (resource === undefined) return; // type not served in this cluster
     if (this.#seen.has(`${ref.groupResource}|${ref.namespace ?? ''}|${ref.name}`)) return;
     if (!this.#o.scope.keepsAdditional(ref.groupResource, ref.namespace)) return;
-    const obj = await getObject(this.#o.client, resource, ref.namespace, ref.name).catch((err: unknown) => {
+    const obj = await this.#lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
       this.#results.warning({
         namespace: ref.namespace,
@@ -301,6 +314,21 @@ class Collector {
       const crd = byName.get(gr);
       if (crd !== undefined) await this.#backupItem(crdResource, crd);
     }
+  }
+
+  /** One object an action asked for: from the type's cached list when it has one, else a GET. */
+  async #lookup(resource: ApiResource, ref: ItemRef): Promise<KubeObject | undefined> {
+    if (!LOOKED_UP_BY_LIST.has(resource.groupResource)) {
+      return getObject(this.#o.client, resource, ref.namespace, ref.name);
+    }
+    let index = this.#indexes.get(resource.groupResource);
+    if (index === undefined) {
+      index = this.#listAll(resource.groupResource).then(
+        (all) => new Map(all.map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o])),
+      );
+      this.#indexes.set(resource.groupResource, index);
+    }
+    return (await index).get(`${ref.namespace ?? ''}/${ref.name}`);
   }
 
   #listAll(groupResource: string): Promise<readonly KubeObject[]> {

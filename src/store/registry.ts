@@ -2,9 +2,7 @@ import type { Logger } from '../log/index.ts';
 import type { Location } from '../model/location.ts';
 import type { ObjectStore } from './object-store.ts';
 import { azureOptions, filesystemOptions, s3Options } from './provider-options.ts';
-import { AzureObjectStore } from './providers/azure/azure-store.ts';
 import { FilesystemObjectStore } from './providers/filesystem/filesystem-store.ts';
-import { S3ObjectStore } from './providers/s3/s3-store.ts';
 import { RetryingObjectStore, type RetryOptions } from './retrying-store.ts';
 
 export interface OpenStoreOptions {
@@ -36,9 +34,14 @@ async function openProvider(
   switch (location.provider) {
     case 'filesystem':
       return new FilesystemObjectStore(filesystemOptions(location));
-    case 'aws':
+    // The cloud SDKs are large: load them only for a location that uses them.
+    case 'aws': {
+      const { S3ObjectStore } = await import('./providers/s3/s3-store.ts');
       return new S3ObjectStore({ ...(await s3Options(location, env)), maxAttempts: sdkAttempts });
-    case 'azure':
+    }
+    case 'azure': {
+      const { AzureObjectStore } = await import('./providers/azure/azure-store.ts');
       return new AzureObjectStore({ ...(await azureOptions(location, env)), maxTries: sdkAttempts });
+    }
   }
 }
