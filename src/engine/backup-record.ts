@@ -12,7 +12,7 @@ import type { CollectOutcome } from '../backup/backupper.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
 import type { ConnectedCluster } from './cluster.ts';
-import type { BackupRequest } from './run-backup.ts';
+import type { BackupRequest } from './backup-request.ts';
 
 /** What a backup extension sees once the items are collected. */
 export interface BackupExtensionContext {

@@ -8,29 +8,13 @@ import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { builtinBackupActions } from '../actions/builtin-backup-actions.ts';
 import { discoverResources, type ApiResource } from '../kube/discovery.ts';
-import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { writeBackupRecord, type BackupExtension } from './backup-record.ts';
+import type { BackupRequest } from './backup-request.ts';
 import { connectCluster } from './cluster.ts';
 import { openLocation } from './locations-open.ts';
 
 export type { BackupExtension, BackupExtensionContext } from './backup-record.ts';
-
-export interface BackupRequest {
-  name: string;
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  includedResources: string[];
-  excludedResources: string[];
-  labelSelector?: string | undefined;
-  includeClusterResources?: boolean | undefined;
-  storageLocation?: string | undefined;
-  /** Go duration, e.g. "720h". */
-  ttl: string;
-  labels: Record<string, string>;
-  annotations?: Record<string, string>;
-  kube: KubeTarget;
-  configPath?: string | undefined;
-}
+export type { BackupRequest } from './backup-request.ts';
 
 export interface BackupRunEvent extends BackupProgress {
   phase: 'collecting' | 'uploading' | 'done';
