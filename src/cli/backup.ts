@@ -12,6 +12,8 @@ import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
+import { profileExtension, readAttachments } from '../engine/profile.ts';
+import { attachOption } from './profile.ts';
 
 export function registerBackupCommands(program: Command): void {
   const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
@@ -44,6 +46,7 @@ export function registerBackupCommands(program: Command): void {
       'kubeconfig of the cluster to back up (default: $KUBECONFIG, ~/.kube/config)',
     )
     .option('--context <name>', 'kubeconfig context')
+    .addOption(attachOption())
     .option(
       '--wait',
       'wait for completion (lifeboat always runs the backup to its end; accepted for Velero users)',
@@ -82,6 +85,7 @@ interface CreateOptions {
   labels?: string;
   kubeconfig?: string;
   context?: string;
+  attach?: string[];
   output: 'text' | 'json';
 }
 
@@ -97,6 +101,7 @@ function fromSchedule(
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
   const backupName = opts.fromSchedule === undefined ? parseWith(ObjectName, name, 'backup name') : '';
   const json = opts.output === 'json';
+  const attachments = await readAttachments(opts.attach ?? []);
   const logger = loggerFor(command);
   const progress = createProgress({ json });
   const controller = new AbortController();
@@ -124,6 +129,7 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
       {
         logger,
         signal: controller.signal,
+        extensions: [profileExtension(attachments)],
         onEvent: (e) =>
           progress.update(
             {

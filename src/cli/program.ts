@@ -5,6 +5,9 @@ import { registerLocationCommands } from './location.ts';
 import { registerScheduleCommands } from './schedule.ts';
 import { registerGcCommands } from './gc.ts';
 import { registerRestoreCommands } from './restore.ts';
+import { registerProfileCommands } from './profile.ts';
+import { registerStandbyCommands } from './standby.ts';
+import { registerRunbookCommands } from './runbook.ts';
 import { packageVersion } from './version.ts';
 
 /** Each command group registers itself here: one file per noun (DESIGN.md §3). */
@@ -14,6 +17,9 @@ const commandGroups: ReadonlyArray<(program: Command) => void> = [
   registerRestoreCommands,
   registerScheduleCommands,
   registerGcCommands,
+  registerProfileCommands,
+  registerStandbyCommands,
+  registerRunbookCommands,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,210 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { parse as parseYaml } from 'yaml';
+import { LifeboatError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { KubeTarget } from '../kube/kubeconfig.ts';
+import { gzipJsonLine } from '../store/gzip-json.ts';
+import { captureProfile } from '../profile/capture.ts';
+import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
+import { AttachmentKinds, ClusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
+import type { Attachment, ClusterProfile } from '../profile/schema.ts';
+import { redactTree } from '../profile/redaction.ts';
+import { connectCluster } from './cluster.ts';
+import type { BackupExtension } from './run-backup.ts';
+
+export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
+
+/** `KIND=FILE` from --attach, checked against the known kinds. */
+export function parseAttachSpec(spec: string): { kind: (typeof AttachmentKinds)[number]; file: string } {
+  const eq = spec.indexOf('=');
+  const kind = eq > 0 ? spec.slice(0, eq) : '';
+  const file = eq > 0 ? spec.slice(eq + 1) : '';
+  if (!isAttachmentKind(kind) || file === '')
+    throw new LifeboatError(
+      'USAGE',
+      `--attach ${spec}: expected KIND=FILE with KIND one of ${AttachmentKinds.join(', ')}`,
+      {
+        hint: 'e.g. --attach aks-hci-config=aks-hci-config.json --attach aks-hci-cluster=cluster.json',
+      },
+    );
+  return { kind, file };
+}
+
+/** Reads and imports every --attach file (redacted), before anything touches the cluster. */
+export async function readAttachments(specs: readonly string[], now = new Date()): Promise<Attachment[]> {
+  const parsed = specs.map(parseAttachSpec);
+  const seen = new Set<string>();
+  for (const { kind } of parsed) {
+    if (seen.has(kind))
+      throw new LifeboatError('USAGE', `--attach ${kind} given twice`, { hint: 'attach one file per kind' });
+    seen.add(kind);
+  }
+  return Promise.all(
+    parsed.map(async ({ kind, file }) => {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (err) {
+        throw new LifeboatError(
+          'USAGE',
+          `cannot read --attach ${kind}=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          {
+            hint: 'check the path of the exported file',
+            cause: err,
+          },
+        );
+      }
+      return importAttachment(kind, file, bytes, now);
+    }),
+  );
+}
+
+/** Removes credentials anywhere in a profile before it is stored or printed (defence in depth). */
+export function sanitizeProfile(profile: ClusterProfile): ClusterProfile {
+  return redactTree(profile, []) as ClusterProfile;
+}
+
+/** Captures the profile of a live cluster. */
+export async function captureClusterProfile(
+  kube: KubeTarget,
+  attachments: readonly Attachment[] = [],
+): Promise<ClusterProfile> {
+  const cluster = await connectCluster(kube);
+  try {
+    return sanitizeProfile(
+      await captureProfile({
+        client: cluster.client,
+        server: cluster.server,
+        version: cluster.version,
+        context: kube.context,
+        attachments,
+      }),
+    );
+  } finally {
+    cluster.close();
+  }
+}
+
+/** The backup extension writing `<name>-cluster-profile.json.gz`, with the StorageClasses the backed-up PVCs use. */
+export function profileExtension(attachments: readonly Attachment[]): BackupExtension {
+  return {
+    name: 'cluster profile',
+    async files(ctx) {
+      const profile = await captureProfile({
+        client: ctx.cluster.client,
+        server: ctx.cluster.server,
+        version: ctx.cluster.version,
+        resources: ctx.served,
+        attachments,
+        backup: ctx.name,
+      });
+      profile.storage.usedByBackup = await pvcClasses(
+        ctx.cluster.client,
+        ctx.outcome.resourceList['v1/PersistentVolumeClaim'] ?? [],
+        ctx.logger,
+      );
+      const fileName = profileFileName(ctx.name);
+      ctx.logger.info(
+        { file: fileName },
+        `cluster profile captured (${profile.metadata.platform}, ${profile.nodePools.length} node pools)`,
+      );
+      return [{ fileName, body: gzipJsonLine(sanitizeProfile(profile)) }];
+    },
+  };
+}
+
+/** StorageClasses of the backed-up PVCs (`ns/name`), read per namespace from the cluster. */
+async function pvcClasses(
+  client: KubeClient,
+  pvcs: readonly string[],
+  logger: Logger,
+): Promise<NonNullable<ClusterProfile['storage']['usedByBackup']>> {
+  const byNs = new Map<string, Set<string>>();
+  for (const id of pvcs) {
+    const [ns, name] = id.split('/');
+    if (ns && name) byNs.set(ns, (byNs.get(ns) ?? new Set()).add(name));
+  }
+  const used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
+  for (const [ns, names] of byNs) {
+    let items: { metadata: { name: string }; spec?: { storageClassName?: string } }[] = [];
+    try {
+      const list = await client.json<{ items: typeof items }>({
+        path: `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+        retries: 2,
+      });
+      items = list.items;
+    } catch (err) {
+      logger.warn({ err, namespace: ns }, `cannot read PVCs of ${ns} for the profile`);
+      continue;
+    }
+    for (const pvc of items) {
+      if (!names.has(pvc.metadata.name)) continue;
+      const sc = pvc.spec?.storageClassName ?? '';
+      const entry = used.get(sc) ?? { pvcs: 0, namespaces: new Set<string>() };
+      entry.pvcs++;
+      entry.namespaces.add(ns);
+      used.set(sc, entry);
+    }
+  }
+  return [...used.entries()]
+    .map(([storageClass, u]) => ({ storageClass, pvcs: u.pvcs, namespaces: [...u.namespaces].sort() }))
+    .sort((a, b) => a.storageClass.localeCompare(b.storageClass));
+}
+
+/** Validates a stored or saved profile; names `what` and says what to do when it is not one. */
+export function parseProfile(value: unknown, what: string): ClusterProfile {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (v['kind'] === 'ClusterProfile' && v['apiVersion'] !== PROFILE_API_VERSION)
+    throw new LifeboatError(
+      'UNSUPPORTED',
+      `${what} is a ClusterProfile of apiVersion ${String(v['apiVersion'])}; this lifeboat reads ${PROFILE_API_VERSION}`,
+      {
+        hint: 'use the lifeboat version that wrote it, or capture the profile again',
+      },
+    );
+  const result = ClusterProfileSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new LifeboatError(
+      'CORRUPT',
+      `${what} is not a valid cluster profile: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      {
+        hint: 'give a file written by lifeboat profile capture -o json|yaml',
+      },
+    );
+  }
+  return result.data;
+}
+
+/** A profile file: YAML or JSON, optionally gzipped (a downloaded <name>-cluster-profile.json.gz). */
+export async function readProfileFile(path: string): Promise<ClusterProfile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new LifeboatError(
+      'USAGE',
+      `cannot read profile file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        hint: 'give a profile file, backup:NAME or cluster:KUBECONFIG',
+        cause: err,
+      },
+    );
+  }
+  let value: unknown;
+  try {
+    const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+    value = parseYaml(text);
+  } catch (err) {
+    throw new LifeboatError('USAGE', `${path} is not YAML or JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parseProfile(value, path);
+}
+
+export { summarizeProfile, renderFindings } from '../profile/summary.ts';
+export type { ClusterProfile, Attachment } from '../profile/schema.ts';
+export type { Finding } from '../profile/findings.ts';

@@ -1,0 +1,297 @@
+import type { ClusterProfile } from './schema.ts';
+import type { BackupContents } from './contents.ts';
+import { diffProfiles } from './drift.ts';
+import { finding, listSome, sortFindings, type Finding } from './findings.ts';
+import { blockedBy, describeSelector, toleratedTaints, type NodeShape } from './scheduling.ts';
+
+/** Objects of one resource in a target namespace that a restore would find already there. */
+export interface Collision {
+  namespace: string;
+  /** `deployments.apps`, `configmaps`. */
+  resource: string;
+  names: string[];
+}
+
+export interface StandbyCheckInput {
+  contents: BackupContents;
+  /** The backup's profile; undefined for backups made without one (Velero). */
+  source: ClusterProfile | undefined;
+  /** The standby's live profile. */
+  target: ClusterProfile;
+  storageClassMappings: Record<string, string>;
+  collisions: readonly Collision[];
+}
+
+/** Kinds a restore never creates (Velero's non-restorable resources), so the target need not serve them. */
+const NEVER_RESTORED = new Set([
+  'v1/Node',
+  'v1/Event',
+  'events.k8s.io/v1/Event',
+  'storage.k8s.io/v1/CSINode',
+  'storage.k8s.io/v1/VolumeAttachment',
+  'velero.io/v1/Backup',
+  'velero.io/v1/Restore',
+  'velero.io/v1/ResticRepository',
+  'velero.io/v1/BackupRepository',
+]);
+
+const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critical']);
+
+/**
+ * Pure standby check: the profile comparison (when the backup has a profile) plus what the backup's
+ * own objects need from the target — served API versions, storage classes and drivers, free names,
+ * nodes they can schedule on, priority and ingress classes.
+ */
+export function checkStandby(input: StandbyCheckInput): Finding[] {
+  const { contents, source, target } = input;
+  const out: Finding[] = source ? diffProfiles(source, target) : [missingProfile(contents, target)];
+  out.push(...apiFindings(contents, target, source === undefined), ...storageFindings(input));
+  if (input.collisions.length > 0) {
+    const total = input.collisions.reduce((n, c) => n + c.names.length, 0);
+    const namespaces = [...new Set(input.collisions.map((c) => c.namespace))];
+    out.push(
+      finding(
+        'blocking',
+        'NAMESPACE_COLLISION',
+        `${total} object(s) of the backup already exist in the target, in namespace(s) ${listSome(namespaces)}: ${listSome(
+          input.collisions.map((c) => `${c.namespace}/${c.resource}: ${listSome(c.names, 3)}`),
+          3,
+        )}`,
+        'a restore keeps them unchanged: delete them, restore into other namespaces with --namespace-mappings old:new, or overwrite with --existing-resource-policy update',
+      ),
+    );
+  }
+  out.push(...workloadFindings(contents, target));
+  return sortFindings(dedupe(out));
+}
+
+function missingProfile(contents: BackupContents, target: ClusterProfile): ReturnType<typeof finding> {
+  const v = contents.sourceVersion;
+  return finding(
+    'info',
+    'PROFILE_MISSING',
+    `backup ${contents.name} has no cluster profile (made by Velero or without one): control plane, node pools, network and webhooks were not compared${v ? `; source Kubernetes ${v.gitVersion} (from velero-backup.json)` : ''}`,
+    `compare the standby by hand with the source's configuration; lifeboat backups store it (lifeboat profile show --from-backup <name>)${target.metadata.platform === 'aks-hci' ? '; for AKS-HCI keep Get-AksHciConfig/Get-AksHciCluster exports' : ''}`,
+  );
+}
+
+function apiFindings(contents: BackupContents, target: ClusterProfile, checkVersion: boolean): Finding[] {
+  const out: Finding[] = [];
+  const v = contents.sourceVersion;
+  if (
+    checkVersion &&
+    v?.minor !== undefined &&
+    target.kubernetes.minor !== undefined &&
+    target.kubernetes.minor < v.minor
+  )
+    out.push(
+      finding(
+        'blocking',
+        'K8S_VERSION_OLDER',
+        `the target runs Kubernetes ${target.kubernetes.gitVersion}, older than the backup's source ${v.gitVersion}`,
+        `create the standby with Kubernetes 1.${v.minor} or newer`,
+      ),
+    );
+  const served = new Set(target.kubernetes.kinds);
+  const fromCrds = new Set(
+    contents.crds.flatMap((c) =>
+      c.versions.filter((x) => x.served).map((x) => `${c.group}/${x.name}/${c.kind}`),
+    ),
+  );
+  const unserved = Object.entries(contents.resourceList).filter(
+    ([key, names]) => names.length > 0 && !served.has(key) && !fromCrds.has(key) && !NEVER_RESTORED.has(key),
+  );
+  for (const [key, names] of unserved) {
+    const apiVersion = key.slice(0, key.lastIndexOf('/'));
+    out.push(
+      finding(
+        'blocking',
+        'API_NOT_SERVED',
+        `${names.length} object(s) of ${key} in the backup (${listSome(names, 3)}): the target does not serve ${apiVersion} and the backup has no CRD for it`,
+        `install what provides ${apiVersion} on the standby (its CRDs/operator, or a Kubernetes version that still serves it), or leave these objects out of the restore with --exclude-resources`,
+      ),
+    );
+  }
+  return out;
+}
+
+function storageFindings(input: StandbyCheckInput): Finding[] {
+  const { contents, target, storageClassMappings } = input;
+  const out: Finding[] = [];
+  const tClasses = new Map(target.storage.storageClasses.map((c) => [c.name, c]));
+  const tDrivers = new Set(target.storage.csiDrivers.map((d) => d.name));
+  const backupClasses = new Map(contents.storageClasses.map((c) => [c.name, c]));
+  const needed = new Map<string, string[]>();
+  let classless = 0;
+  for (const pvc of contents.pvcs) {
+    if (pvc.storageClass === undefined) {
+      classless++;
+      continue;
+    }
+    if (pvc.storageClass === '') continue; // statically bound: no class needed
+    const mapped = storageClassMappings[pvc.storageClass] ?? pvc.storageClass;
+    needed.set(mapped, [...(needed.get(mapped) ?? []), `${pvc.namespace}/${pvc.name}`]);
+  }
+  const available = [...tClasses.keys()].join(', ') || 'none';
+  for (const [sc, pvcs] of needed) {
+    const inTarget = tClasses.get(sc);
+    const inBackup = backupClasses.get(sc);
+    const provisioner = inTarget?.provisioner ?? inBackup?.provisioner;
+    const what = `StorageClass ${sc} (used by ${pvcs.length} PVC(s): ${listSome(pvcs, 3)})`;
+    if (!inTarget && !inBackup) {
+      out.push(
+        finding(
+          'blocking',
+          'STORAGE_CLASS_MISSING',
+          `${what} does not exist in the target and is not in the backup`,
+          `create StorageClass ${sc} on the standby, or map it to an existing class with --storage-class-mappings ${sc}:<class> (standby classes: ${available})`,
+        ),
+      );
+      continue;
+    }
+    if (provisioner && isCsi(provisioner) && !tDrivers.has(provisioner)) {
+      out.push(
+        finding(
+          'blocking',
+          'CSI_DRIVER_MISSING',
+          `${what} needs the CSI driver ${provisioner}, which the target does not have`,
+          provisioner.endsWith('.csi.akshci.com')
+            ? `install it: ${provisioner.startsWith('smb.') ? 'Install-AksHciCsiSmb' : provisioner.startsWith('nfs.') ? 'Install-AksHciCsiNfs' : 'the AKS-HCI disk driver is built in: check the cluster'} -clusterName <cluster>; or map the class with --storage-class-mappings ${sc}:<class>`
+            : `install the ${provisioner} CSI driver on the standby, or map the class with --storage-class-mappings ${sc}:<class>`,
+        ),
+      );
+      continue;
+    }
+    if (!inTarget)
+      out.push(
+        finding(
+          'warning',
+          'STORAGE_CLASS_FROM_BACKUP',
+          `${what} is not in the target; the restore recreates it from the backup with the source's parameters`,
+          provisioner?.endsWith('.csi.akshci.com')
+            ? `AKS-HCI classes name the old cloud agent (parameters group/hostname): create ${sc} on the standby from 'kubectl get storageclass default -o yaml' first`
+            : `check its parameters fit the standby, or create ${sc} there before the restore`,
+        ),
+      );
+  }
+  if (classless > 0 && !target.storage.storageClasses.some((c) => c.isDefault))
+    out.push(
+      finding(
+        'warning',
+        'NO_DEFAULT_STORAGE_CLASS',
+        `${classless} PVC(s) of the backup name no StorageClass and the target has no default one`,
+        'mark a default StorageClass on the standby (annotation storageclass.kubernetes.io/is-default-class=true)',
+      ),
+    );
+  return out;
+}
+
+function isCsi(provisioner: string): boolean {
+  return !provisioner.startsWith('kubernetes.io/') && provisioner.includes('.');
+}
+
+function workloadFindings(contents: BackupContents, target: ClusterProfile): Finding[] {
+  const out: Finding[] = [];
+  const shapes: NodeShape[] = [
+    ...target.nodePools.map((p) => ({ name: p.name, labels: p.labels, taints: p.taints })),
+    ...target.controlPlane.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints })),
+  ];
+  if (shapes.length > 0) {
+    const bySelector: string[] = [];
+    const byTaints: string[] = [];
+    for (const w of contents.workloads) {
+      const reasons = shapes.map((s) => blockedBy(w, s));
+      if (reasons.some((r) => r === undefined)) continue;
+      const label = `${w.kind} ${w.namespace}/${w.name}`;
+      if (reasons.includes('taints')) byTaints.push(label);
+      else bySelector.push(`${label} [${describeSelector(w)}]`);
+    }
+    if (bySelector.length > 0)
+      out.push(
+        finding(
+          'warning',
+          'WORKLOAD_SELECTOR_UNMATCHED',
+          `${bySelector.length} workload(s) select nodes no target node matches: ${listSome(bySelector, 4)}`,
+          'label standby nodes to match (kubectl label nodes <node> key=value), or create the node pool they were written for',
+        ),
+      );
+    if (byTaints.length > 0)
+      out.push(
+        finding(
+          'warning',
+          'WORKLOAD_TAINTS_UNTOLERATED',
+          `${byTaints.length} workload(s) match only target nodes whose taints they do not tolerate: ${listSome(byTaints, 4)}`,
+          'add an untainted node pool, or remove the taints the source did not have',
+        ),
+      );
+    const taints = shapes.flatMap((s) => s.taints);
+    const missing = new Map<string, string[]>();
+    for (const w of contents.workloads)
+      for (const t of toleratedTaints(w))
+        if (
+          !taints.some(
+            (x) =>
+              x.key === t.key &&
+              (t.value === undefined || x.value === t.value) &&
+              (t.effect === undefined || x.effect === t.effect),
+          )
+        )
+          missing.set(t.text, [...(missing.get(t.text) ?? []), `${w.namespace}/${w.name}`]);
+    for (const [t, ws] of missing)
+      out.push(
+        finding(
+          'warning',
+          'TOLERATED_TAINT_MISSING',
+          `workloads tolerate the taint ${t} but no target node carries it (${listSome(ws, 3)}): the dedicated nodes they were meant for are missing`,
+          `create the dedicated pool with taint ${t}, or accept that they run on shared nodes`,
+        ),
+      );
+  }
+  const knownPc = new Set([
+    ...target.kubernetes.priorityClasses.map((p) => p.name),
+    ...contents.priorityClasses,
+    ...BUILTIN_PRIORITY,
+  ]);
+  const badPc = contents.workloads.filter((w) => w.priorityClassName && !knownPc.has(w.priorityClassName));
+  if (badPc.length > 0)
+    out.push(
+      finding(
+        'warning',
+        'PRIORITY_CLASS_MISSING',
+        `workloads use PriorityClasses neither the target nor the backup has: ${listSome([...new Set(badPc.map((w) => w.priorityClassName ?? ''))])} (${listSome(
+          badPc.map((w) => `${w.namespace}/${w.name}`),
+          3,
+        )})`,
+        'create them on the standby before the restore: pods naming an unknown PriorityClass are rejected',
+      ),
+    );
+  const knownIc = new Set([
+    ...target.ingress.classes.map((c) => c.name),
+    ...contents.ingressClasses.map((c) => c.name),
+  ]);
+  const badIngress = contents.ingresses.filter((i) => i.ingressClassName && !knownIc.has(i.ingressClassName));
+  if (badIngress.length > 0)
+    out.push(
+      finding(
+        'warning',
+        'INGRESS_CLASS_MISSING',
+        `Ingresses use classes the target does not have: ${listSome([...new Set(badIngress.map((i) => i.ingressClassName ?? ''))])} (${listSome(
+          badIngress.map((i) => `${i.namespace}/${i.name}`),
+          3,
+        )})`,
+        'install the ingress controller for that class on the standby',
+      ),
+    );
+  return out;
+}
+
+/** One finding per code and message. */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.code}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,102 @@
+import type { ClusterProfile, StorageClassInfo } from './schema.ts';
+import { arr, rec, str, stringMap, type Obj, type ProfileReader } from './kube-read.ts';
+
+const DEFAULT_SC = [
+  'storageclass.kubernetes.io/is-default-class',
+  'storageclass.beta.kubernetes.io/is-default-class',
+];
+
+export function toStorageClass(sc: Obj): StorageClassInfo {
+  const a = sc.metadata.annotations ?? {};
+  return {
+    name: sc.metadata.name,
+    provisioner: str(sc['provisioner']) ?? '',
+    isDefault: DEFAULT_SC.some((k) => a[k] === 'true'),
+    parameters: stringMap(sc['parameters']),
+    reclaimPolicy: str(sc['reclaimPolicy']),
+    volumeBindingMode: str(sc['volumeBindingMode']),
+    allowVolumeExpansion:
+      typeof sc['allowVolumeExpansion'] === 'boolean' ? sc['allowVolumeExpansion'] : undefined,
+  };
+}
+
+export async function captureStorage(reader: ProfileReader): Promise<ClusterProfile['storage']> {
+  const classes = await reader.list(
+    'StorageClasses',
+    'storage.k8s.io/v1',
+    '/apis/storage.k8s.io/v1/storageclasses',
+  );
+  const drivers = await reader.list('CSIDrivers', 'storage.k8s.io/v1', '/apis/storage.k8s.io/v1/csidrivers');
+  const snapshotClasses = await reader.list(
+    'VolumeSnapshotClasses',
+    'snapshot.storage.k8s.io/v1',
+    '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses',
+  );
+  return {
+    storageClasses: classes.map(toStorageClass).sort(byName),
+    csiDrivers: drivers
+      .map((d) => ({
+        name: d.metadata.name,
+        attachRequired:
+          typeof rec(d.spec)['attachRequired'] === 'boolean'
+            ? (rec(d.spec)['attachRequired'] as boolean)
+            : undefined,
+        fsGroupPolicy: str(rec(d.spec)['fsGroupPolicy']),
+      }))
+      .sort(byName),
+    volumeSnapshotClasses: snapshotClasses
+      .map((c) => ({
+        name: c.metadata.name,
+        driver: str(c['driver']) ?? '',
+        deletionPolicy: str(c['deletionPolicy']),
+      }))
+      .sort(byName),
+  };
+}
+
+export function toIngressClass(c: Obj): ClusterProfile['ingress']['classes'][number] {
+  return {
+    name: c.metadata.name,
+    controller: str(rec(c.spec)['controller']) ?? '',
+    isDefault: c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
+  };
+}
+
+export async function captureIngress(reader: ProfileReader): Promise<ClusterProfile['ingress']> {
+  const classes = await reader.list(
+    'IngressClasses',
+    'networking.k8s.io/v1',
+    '/apis/networking.k8s.io/v1/ingressclasses',
+  );
+  const services = await reader.list('Services', 'v1', '/api/v1/services');
+  return {
+    classes: classes.map(toIngressClass).sort(byName),
+    loadBalancerServices: services
+      .filter((s) => rec(s.spec)['type'] === 'LoadBalancer')
+      .map((s) => ({
+        namespace: s.metadata.namespace ?? '',
+        name: s.metadata.name,
+        loadBalancerClass: str(rec(s.spec)['loadBalancerClass']),
+        addresses: arr(rec(rec(s.status)['loadBalancer'])['ingress'])
+          .map((i) => str(rec(i)['ip']) ?? str(rec(i)['hostname']))
+          .filter((v): v is string => v !== undefined),
+      })),
+  };
+}
+
+/** Azure Arc linkage (spec §4.6): the Arc resource the cluster is registered as. */
+export async function captureArc(reader: ProfileReader): Promise<Record<string, string> | undefined> {
+  const cm = await reader.get(
+    'azure-arc/azure-clusterconfig',
+    '/api/v1/namespaces/azure-arc/configmaps/azure-clusterconfig',
+  );
+  if (cm?.data === undefined) return undefined;
+  const keep = /^AZURE_(RESOURCE_NAME|RESOURCE_GROUP|SUBSCRIPTION_ID|REGION|TENANT_ID)$/;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cm.data)) if (keep.test(k)) out[k] = v;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name.localeCompare(b.name);
+}
