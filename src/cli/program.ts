@@ -4,10 +4,12 @@ import { registerBackupCommands } from './backup.ts';
 import { registerLocationCommands } from './location.ts';
 import { registerScheduleCommands } from './schedule.ts';
 import { registerGcCommands } from './gc.ts';
+import { registerServerCommands } from './server.ts';
 import { registerRestoreCommands } from './restore.ts';
 import { registerProfileCommands } from './profile.ts';
 import { registerStandbyCommands } from './standby.ts';
 import { registerRunbookCommands } from './runbook.ts';
+import { registerDemoCommand } from './demo.ts';
 import { packageVersion } from './version.ts';
 
 /** Each command group registers itself here: one file per noun (DESIGN.md §3). */
@@ -17,9 +19,11 @@ const commandGroups: ReadonlyArray<(program: Command) => void> = [
   registerRestoreCommands,
   registerScheduleCommands,
   registerGcCommands,
+  registerServerCommands,
   registerProfileCommands,
   registerStandbyCommands,
   registerRunbookCommands,
+  registerDemoCommand,
 ];
 
 export function buildProgram(): Command {

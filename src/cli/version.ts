@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** lifeboat's version, read from the package.json that ships with it (from src/ or dist/src/). */
-export function packageVersion(): string {
+/** The folder of lifeboat's package.json (found from src/ or dist/src/), and its version. */
+function findPackage(): { root: string; version: string } | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
@@ -11,11 +11,22 @@ export function packageVersion(): string {
         name?: string;
         version?: string;
       };
-      if (pkg.name === 'lifeboat' && typeof pkg.version === 'string') return pkg.version;
+      if (pkg.name === 'lifeboat' && typeof pkg.version === 'string')
+        return { root: dir, version: pkg.version };
     } catch {
       // not here; look one folder up
     }
     dir = dirname(dir);
   }
-  return '0.0.0-unknown';
+  return undefined;
+}
+
+/** lifeboat's version, read from the package.json that ships with it. */
+export function packageVersion(): string {
+  return findPackage()?.version ?? '0.0.0-unknown';
+}
+
+/** The folder lifeboat is installed in (a source checkout has scripts/ and test/ there). */
+export function packageRoot(): string | undefined {
+  return findPackage()?.root;
 }
