@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { LifeboatError } from '../errors/index.ts';
+import { parseDuration } from '../model/go-duration.ts';
+import { globalOptions, loggerFor } from './globals.ts';
+
+interface ServerFlags {
+  listen: string;
+  tokenFile?: string;
+  insecureNoAuth?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  syncPeriod: string;
+  gcPeriod: string;
+  maxConcurrentPerLocation: string;
+  shutdownGrace: string;
+  orphanGrace: string;
+  enableRestore?: boolean;
+  restoreKubeconfig?: string;
+  leaderElect?: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDuration: string;
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('server')
+    .description(
+      'run schedules, garbage collection and backup sync; serve the HTTP API, /metrics, /healthz and /readyz',
+    )
+    .option('--listen <host:port>', 'address of the HTTP API and metrics', '127.0.0.1:8085')
+    .option('--token-file <file>', 'bearer token of the API (default: $LIFEBOAT_API_TOKEN)')
+    .option('--insecure-no-auth', 'serve the API without a token (only on a loopback address)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster to back up (default: in-cluster, $KUBECONFIG)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--sync-period <duration>', 'how often every location is listed (backup sync)', '1m')
+    .option('--gc-period <duration>', 'how often garbage collection runs', '1h')
+    .option('--max-concurrent-per-location <n>', 'backups writing to one location at a time', '1')
+    .option('--shutdown-grace <duration>', 'on SIGTERM, how long a running backup may take to finish', '5m')
+    .option(
+      '--orphan-grace <duration>',
+      'age after which an unfinished backup folder is marked Failed',
+      '10m',
+    )
+    .option('--enable-restore', 'accept POST /api/v1/restores (needs the restore ClusterRole)')
+    .option('--restore-kubeconfig <file>', 'kubeconfig of the cluster restores go to (default: --kubeconfig)')
+    .option('--leader-elect', 'run schedules only while holding a Lease (for more than one replica)')
+    .addOption(
+      new Option('--lease-namespace <ns>', 'namespace of the Lease').env('POD_NAMESPACE').default('default'),
+    )
+    .option('--lease-name <name>', 'name of the Lease', 'lifeboat-server')
+    .option('--lease-duration <duration>', 'leader lease duration (a new leader takes over within it)', '15s')
+    .action(async (flags: ServerFlags, command: Command) => {
+      const { startServer } = await import('../server/server.ts');
+      const logger = loggerFor(command);
+      const [host, port] = hostPort(flags.listen);
+      const ms = (text: string, flag: string) => {
+        try {
+          return parseDuration(text, flag);
+        } catch (err) {
+          throw new LifeboatError('USAGE', `${flag}: ${(err as Error).message}`);
+        }
+      };
+      const server = await startServer({
+        configPath: globalOptions(command).config,
+        kube: { kubeconfig: flags.kubeconfig, context: flags.context },
+        logger,
+        host,
+        port,
+        token: await token(flags.tokenFile),
+        insecureNoAuth: flags.insecureNoAuth === true,
+        syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
+        gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
+        maxPerLocation: positive(flags.maxConcurrentPerLocation),
+        shutdownGraceMs: ms(flags.shutdownGrace, '--shutdown-grace'),
+        orphanAfterMs: ms(flags.orphanGrace, '--orphan-grace'),
+        restoreEnabled: flags.enableRestore === true,
+        restoreKube:
+          flags.restoreKubeconfig === undefined ? undefined : { kubeconfig: flags.restoreKubeconfig },
+        leaderElection:
+          flags.leaderElect === true
+            ? {
+                namespace: flags.leaseNamespace,
+                name: flags.leaseName,
+                leaseDurationMs: ms(flags.leaseDuration, '--lease-duration'),
+              }
+            : undefined,
+      });
+      process.stderr.write(`lifeboat server listening on ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          void server.shutdown(signal).then(resolve);
+        };
+        const onTerm = () => stop('SIGTERM');
+        const onInt = () => stop('SIGINT');
+        process.once('SIGTERM', onTerm);
+        process.once('SIGINT', onInt);
+      });
+    });
+}
+
+function hostPort(listen: string): [string, number] {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (m === null || m[1] === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LifeboatError('USAGE', `--listen: '${listen}' is not host:port`, {
+      hint: 'e.g. --listen 127.0.0.1:8085',
+    });
+  return [m[1] ?? '127.0.0.1', port];
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new LifeboatError(
+      'USAGE',
+      `--max-concurrent-per-location must be a whole number ≥ 1 (got '${text}')`,
+    );
+  return n;
+}
+
+async function token(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return process.env['LIFEBOAT_API_TOKEN']?.trim() || undefined;
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    throw new LifeboatError('CONFIG', `cannot read the token file ${file}`, { cause: err });
+  }
+}

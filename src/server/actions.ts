@@ -1,0 +1,130 @@
+import { resolveLocation } from '../config/config-file.ts';
+import { LifeboatError } from '../errors/index.ts';
+import { runBackup } from '../engine/run-backup.ts';
+import { runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
+import { findSchedule } from '../engine/schedule.ts';
+import type { BackupBody, RestoreBody } from './api-bodies.ts';
+import type { ServerContext } from './context.ts';
+
+function requireLeader(ctx: ServerContext): void {
+  const l = ctx.leader();
+  if (!l.isLeader)
+    throw new LifeboatError('UNREACHABLE', `this replica is not the leader; ${l.holder ?? 'no replica'} is`, {
+      hint: 'send the request to the leader (or retry: a new leader is elected within the lease duration)',
+      details: { status: 503 },
+    });
+  if (!ctx.scheduler.running)
+    throw new LifeboatError('UNREACHABLE', 'the server is shutting down', { details: { status: 503 } });
+}
+
+const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-T:]/g, '');
+
+/** POST /api/v1/backups: a schedule's run now, or an ad-hoc backup; answers with the backup's name. */
+export function submitBackup(ctx: ServerContext, body: BackupBody): { name: string; schedule?: string } {
+  requireLeader(ctx);
+  const config = ctx.config();
+  if (body.schedule !== undefined) {
+    const s = findSchedule(config, body.schedule);
+    const r = ctx.scheduler.trigger(s, new Date());
+    if (!r.started || r.name === undefined)
+      throw new LifeboatError('CONFLICT', `schedule ${s.name}: ${r.reason ?? 'not started'}`, {
+        hint: 'wait for the running backup to finish',
+      });
+    return { name: r.name, schedule: s.name };
+  }
+  const location = resolveLocation(config, body.storageLocation).name;
+  const t = body.template ?? {};
+  const fixed = body.name;
+  const key = `adhoc/${fixed ?? stamp(new Date())}`;
+  if (ctx.scheduler.isActive(key))
+    throw new LifeboatError('CONFLICT', `backup ${fixed ?? ''} is already running`);
+  const name = ctx.scheduler.submit(key, {
+    schedule: undefined,
+    location,
+    name: (at) => fixed ?? `backup-${stamp(at)}`,
+    run: (at, signal) =>
+      runBackup(
+        {
+          name: fixed ?? `backup-${stamp(at)}`,
+          includedNamespaces: t.includedNamespaces ?? [],
+          excludedNamespaces: t.excludedNamespaces ?? [],
+          includedResources: t.includedResources ?? [],
+          excludedResources: t.excludedResources ?? [],
+          labelSelector: t.labelSelector,
+          includeClusterResources: t.includeClusterResources,
+          storageLocation: location,
+          ttl: body.ttl ?? '720h',
+          labels: t.labels ?? {},
+          kube: ctx.kube,
+          configPath: ctx.configPath,
+        },
+        { logger: ctx.logger, signal },
+      ),
+  });
+  return { name };
+}
+
+const restoring = new Map<string, { backup: string; started: string }>();
+
+export function restoresInProgress(): {
+  name: string;
+  backup: string;
+  phase: 'InProgress';
+  started: string;
+}[] {
+  return [...restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
+}
+
+/** POST /api/v1/restores: dry runs answer with the plan; real restores run in the background. */
+export async function startRestore(
+  ctx: ServerContext,
+  body: RestoreBody,
+): Promise<{ accepted: boolean; name: string; result?: RestoreRunResult }> {
+  if (!ctx.restoreEnabled)
+    throw new LifeboatError('FORBIDDEN', 'restores are disabled on this server', {
+      hint: 'start the server with --enable-restore (and bind the restore ClusterRole)',
+    });
+  requireLeader(ctx);
+  if (!body.dryRun && restoring.size > 0)
+    throw new LifeboatError('CONFLICT', `restore ${[...restoring.keys()].join(', ')} is in progress`);
+  const name = body.name ?? `${body.scheduleName ?? body.backupName ?? 'restore'}-${stamp(new Date())}`;
+  const run = () =>
+    runRestore(
+      {
+        name,
+        fromBackup: body.backupName,
+        fromSchedule: body.scheduleName,
+        includedNamespaces: body.includedNamespaces ?? [],
+        excludedNamespaces: body.excludedNamespaces ?? [],
+        includedResources: body.includedResources ?? [],
+        excludedResources: body.excludedResources ?? [],
+        labelSelector: body.labelSelector,
+        includeClusterResources: body.includeClusterResources,
+        namespaceMapping: body.namespaceMapping ?? {},
+        storageClassMapping: body.storageClassMapping ?? {},
+        existingResourcePolicy: body.existingResourcePolicy,
+        preserveNodePorts: body.preserveNodePorts,
+        restoreStatus: [],
+        parallelism: 8,
+        dryRun: body.dryRun,
+        verify: false,
+        storageLocation: body.storageLocation,
+        kube: ctx.restoreKube,
+        configPath: ctx.configPath,
+      },
+      { logger: ctx.logger },
+    );
+  if (body.dryRun) return { accepted: false, name, result: await run() };
+  restoring.set(name, {
+    backup: body.backupName ?? body.scheduleName ?? '',
+    started: new Date().toISOString(),
+  });
+  run()
+    .then((r) => ctx.metrics.restoreTotal.inc({ status: r.phase }))
+    .catch((err: unknown) => {
+      ctx.metrics.restoreTotal.inc({ status: 'Failed' });
+      ctx.logger.error({ err, restore: name }, `restore ${name} failed: ${String(err)}`);
+    })
+    .finally(() => restoring.delete(name));
+  return { accepted: true, name };
+}

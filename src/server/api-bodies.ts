@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { BackupTemplateSchema } from '../config/config-file.ts';
+import { parseDuration } from '../model/go-duration.ts';
+
+const objectName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name (lower-case, digits, "-", ".")');
+const duration = z.string().refine(
+  (t) => {
+    try {
+      parseDuration(t);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a Go duration (e.g. 720h)' },
+);
+
+/** POST /api/v1/backups: run a schedule now ({schedule}), or an ad-hoc backup. */
+export const BackupBody = z
+  .object({
+    schedule: z.string().min(1).optional(),
+    name: objectName.optional(),
+    storageLocation: z.string().min(1).optional(),
+    ttl: duration.optional(),
+    template: BackupTemplateSchema.optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.schedule === undefined) return;
+    for (const field of ['name', 'storageLocation', 'ttl', 'template'] as const)
+      if (b[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be combined with schedule' });
+  });
+export type BackupBody = z.infer<typeof BackupBody>;
+
+const strings = z.array(z.string()).optional();
+
+/** POST /api/v1/restores (dryRun plans only and writes nothing). */
+export const RestoreBody = z
+  .object({
+    name: objectName.optional(),
+    backupName: objectName.optional(),
+    scheduleName: z.string().min(1).optional(),
+    dryRun: z.boolean().default(false),
+    includedNamespaces: strings,
+    excludedNamespaces: strings,
+    includedResources: strings,
+    excludedResources: strings,
+    labelSelector: z.string().optional(),
+    includeClusterResources: z.boolean().optional(),
+    namespaceMapping: z.record(z.string(), z.string()).optional(),
+    storageClassMapping: z.record(z.string(), z.string()).optional(),
+    existingResourcePolicy: z.enum(['none', 'update']).default('none'),
+    preserveNodePorts: z.boolean().default(false),
+    storageLocation: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if ((b.backupName === undefined) === (b.scheduleName === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backupName'],
+        message: 'give exactly one of backupName or scheduleName',
+      });
+  });
+export type RestoreBody = z.infer<typeof RestoreBody>;
+
+export const ListQuery = z
+  .object({ location: z.string().min(1).optional(), schedule: z.string().min(1).optional() })
+  .strict();
+
+/** The 400 answer: the first issue, with the field at fault. */
+export function badRequest(error: z.ZodError): { error: string; field: string; message: string } {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') || '(body)';
+  return { error: 'BAD_REQUEST', field, message: `${field}: ${issue?.message ?? 'invalid'}` };
+}

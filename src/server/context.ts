@@ -1,0 +1,34 @@
+import type { LifeboatConfig } from '../config/config-file.ts';
+import type { BackupRequest } from '../engine/run-backup.ts';
+import type { BackupIndex } from '../engine/sync.ts';
+import type { Logger } from '../log/index.ts';
+import type { LifeboatMetrics } from '../metrics/metrics.ts';
+import type { Scheduler, SkippedRun } from './scheduler.ts';
+
+type KubeTarget = BackupRequest['kube'];
+
+/** What the HTTP API reads from the running server. */
+export interface ServerContext {
+  configPath: string | undefined;
+  kube: KubeTarget;
+  logger: Logger;
+  metrics: LifeboatMetrics;
+  index: BackupIndex;
+  scheduler: Scheduler;
+  config: () => LifeboatConfig;
+  /** Re-reads the config file (kept as it was when the file is invalid). */
+  refreshConfig: () => Promise<void>;
+  startedAt: Date;
+  /** Runs skipped because the previous one was still on, newest last (bounded). */
+  skipped: () => readonly SkippedRun[];
+  leader: () => {
+    elected: boolean;
+    isLeader: boolean;
+    identity: string | undefined;
+    holder: string | undefined;
+  };
+  ready: () => boolean;
+  alive: () => boolean;
+  restoreEnabled: boolean;
+  restoreKube: KubeTarget;
+}
