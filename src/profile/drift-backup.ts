@@ -2,7 +2,7 @@ import type { ClusterProfile } from './schema.ts';
 import type { BackupContents } from './contents.ts';
 import { diffProfiles } from './drift.ts';
 import { finding, listSome, sortFindings, type Finding } from './findings.ts';
-import { blockedBy, describeSelector, toleratedTaints, type NodeShape } from './scheduling.ts';
+import { workloadFindings } from './scheduling.ts';
 
 /** Objects of one resource in a target namespace that a restore would find already there. */
 export interface Collision {
@@ -35,7 +35,7 @@ const NEVER_RESTORED = new Set([
   'velero.io/v1/BackupRepository',
 ]);
 
-const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critical']);
+const OVERLAPPING = new Set(['NO_DEFAULT_STORAGE_CLASS', 'INGRESS_CLASS_MISSING', 'K8S_VERSION_OLDER']);
 
 /**
  * Pure standby check: the profile comparison (when the backup has a profile) plus what the backup's
@@ -44,7 +44,7 @@ const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critic
  */
 export function checkStandby(input: StandbyCheckInput): Finding[] {
   const { contents, source, target } = input;
-  const out: Finding[] = source ? diffProfiles(source, target) : [missingProfile(contents, target)];
+  const out: Finding[] = [];
   out.push(...apiFindings(contents, target, source === undefined), ...storageFindings(input));
   if (input.collisions.length > 0) {
     const total = input.collisions.reduce((n, c) => n + c.names.length, 0);
@@ -62,7 +62,12 @@ export function checkStandby(input: StandbyCheckInput): Finding[] {
     );
   }
   out.push(...workloadFindings(contents, target));
-  return sortFindings(dedupe(out));
+  // Where the backup's own needs and the profile comparison say the same thing, the former is more precise.
+  const precise = new Set(out.map((f) => f.code));
+  const general = source ? diffProfiles(source, target) : [missingProfile(contents, target)];
+  return sortFindings(
+    dedupe([...general.filter((f) => !OVERLAPPING.has(f.code) || !precise.has(f.code)), ...out]),
+  );
 }
 
 function missingProfile(contents: BackupContents, target: ClusterProfile): ReturnType<typeof finding> {
@@ -188,101 +193,6 @@ function storageFindings(input: StandbyCheckInput): Finding[] {
 
 function isCsi(provisioner: string): boolean {
   return !provisioner.startsWith('kubernetes.io/') && provisioner.includes('.');
-}
-
-function workloadFindings(contents: BackupContents, target: ClusterProfile): Finding[] {
-  const out: Finding[] = [];
-  const shapes: NodeShape[] = [
-    ...target.nodePools.map((p) => ({ name: p.name, labels: p.labels, taints: p.taints })),
-    ...target.controlPlane.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints })),
-  ];
-  if (shapes.length > 0) {
-    const bySelector: string[] = [];
-    const byTaints: string[] = [];
-    for (const w of contents.workloads) {
-      const reasons = shapes.map((s) => blockedBy(w, s));
-      if (reasons.some((r) => r === undefined)) continue;
-      const label = `${w.kind} ${w.namespace}/${w.name}`;
-      if (reasons.includes('taints')) byTaints.push(label);
-      else bySelector.push(`${label} [${describeSelector(w)}]`);
-    }
-    if (bySelector.length > 0)
-      out.push(
-        finding(
-          'warning',
-          'WORKLOAD_SELECTOR_UNMATCHED',
-          `${bySelector.length} workload(s) select nodes no target node matches: ${listSome(bySelector, 4)}`,
-          'label standby nodes to match (kubectl label nodes <node> key=value), or create the node pool they were written for',
-        ),
-      );
-    if (byTaints.length > 0)
-      out.push(
-        finding(
-          'warning',
-          'WORKLOAD_TAINTS_UNTOLERATED',
-          `${byTaints.length} workload(s) match only target nodes whose taints they do not tolerate: ${listSome(byTaints, 4)}`,
-          'add an untainted node pool, or remove the taints the source did not have',
-        ),
-      );
-    const taints = shapes.flatMap((s) => s.taints);
-    const missing = new Map<string, string[]>();
-    for (const w of contents.workloads)
-      for (const t of toleratedTaints(w))
-        if (
-          !taints.some(
-            (x) =>
-              x.key === t.key &&
-              (t.value === undefined || x.value === t.value) &&
-              (t.effect === undefined || x.effect === t.effect),
-          )
-        )
-          missing.set(t.text, [...(missing.get(t.text) ?? []), `${w.namespace}/${w.name}`]);
-    for (const [t, ws] of missing)
-      out.push(
-        finding(
-          'warning',
-          'TOLERATED_TAINT_MISSING',
-          `workloads tolerate the taint ${t} but no target node carries it (${listSome(ws, 3)}): the dedicated nodes they were meant for are missing`,
-          `create the dedicated pool with taint ${t}, or accept that they run on shared nodes`,
-        ),
-      );
-  }
-  const knownPc = new Set([
-    ...target.kubernetes.priorityClasses.map((p) => p.name),
-    ...contents.priorityClasses,
-    ...BUILTIN_PRIORITY,
-  ]);
-  const badPc = contents.workloads.filter((w) => w.priorityClassName && !knownPc.has(w.priorityClassName));
-  if (badPc.length > 0)
-    out.push(
-      finding(
-        'warning',
-        'PRIORITY_CLASS_MISSING',
-        `workloads use PriorityClasses neither the target nor the backup has: ${listSome([...new Set(badPc.map((w) => w.priorityClassName ?? ''))])} (${listSome(
-          badPc.map((w) => `${w.namespace}/${w.name}`),
-          3,
-        )})`,
-        'create them on the standby before the restore: pods naming an unknown PriorityClass are rejected',
-      ),
-    );
-  const knownIc = new Set([
-    ...target.ingress.classes.map((c) => c.name),
-    ...contents.ingressClasses.map((c) => c.name),
-  ]);
-  const badIngress = contents.ingresses.filter((i) => i.ingressClassName && !knownIc.has(i.ingressClassName));
-  if (badIngress.length > 0)
-    out.push(
-      finding(
-        'warning',
-        'INGRESS_CLASS_MISSING',
-        `Ingresses use classes the target does not have: ${listSome([...new Set(badIngress.map((i) => i.ingressClassName ?? ''))])} (${listSome(
-          badIngress.map((i) => `${i.namespace}/${i.name}`),
-          3,
-        )})`,
-        'install the ingress controller for that class on the standby',
-      ),
-    );
-  return out;
 }
 
 /** One finding per code and message. */

@@ -47,7 +47,8 @@ export function redactTree(value: unknown, redacted: string[], path = ''): unkno
       redacted.push(path);
       return REDACTED;
     }
-    const cleaned = redact(value);
+    // Proxy URLs carry user and password: both go (redact() keeps the user name).
+    const cleaned = redact(value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REDACTED}@`));
     if (cleaned !== value) redacted.push(path);
     return cleaned;
   }

@@ -37,7 +37,7 @@ export type Param = [name: string, v: Val | { literal: string } | { switch: true
 
 function psQuote(text: string): string {
   if (text.startsWith('<fill in')) return text;
-  return /^[\w.:/\\@$-]+$/.test(text) ? text : `'${text.replace(/'/g, "''")}'`;
+  return /^[\w.:/\\@$=-]+$/.test(text) ? text : `'${text.replace(/'/g, "''")}'`;
 }
 
 /**

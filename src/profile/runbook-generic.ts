@@ -11,7 +11,13 @@ export function clusterShapeSteps(profile: ClusterProfile, platform: 'kubeadm' |
   const k = profile.kubernetes;
   const n = profile.network;
   const rows: string[][] = [
-    ['Kubernetes version', k.gitVersion ?? FILL_IN('source Kubernetes version'), 'cluster: /version'],
+    [
+      'Kubernetes version',
+      k.gitVersion ?? FILL_IN('source Kubernetes version'),
+      profile.metadata.origin === 'cluster'
+        ? 'cluster: /version'
+        : 'velero-backup.json source-cluster annotations',
+    ],
     [
       'Control plane',
       profile.controlPlane.nodeCount

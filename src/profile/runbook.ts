@@ -73,7 +73,7 @@ function intro(input: RunbookInput): ReturnType<typeof p>[] {
       if (a.redacted.length)
         missing.push(`${a.kind}: redacted before storing (supply again): ${a.redacted.join(', ')}`);
   }
-  if (missing.length > 0) blocks.push(p('Not known from the backup:'), list(missing));
+  if (missing.length > 0) blocks.push(p('Gaps and notes:'), list(missing));
   return blocks;
 }
 
