@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiError, KubeClient } from './client.ts';
 
@@ -27,14 +26,13 @@ async function scripted(statuses: number[]): Promise<{ server: Server; url: stri
 }
 
 function clientFor(url: string): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'test-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return new KubeClient(kc, { sleep: () => Promise.resolve() });
+  const connection = {
+    server: url,
+    source: 'test',
+    tls: { rejectUnauthorized: false },
+    authorization: () => Promise.resolve('Bearer test-token'),
+  };
+  return new KubeClient(connection, { sleep: () => Promise.resolve() });
 }
 
 let server: Server | undefined;

@@ -1,6 +1,6 @@
 import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
 
 export interface RequestSpec {
@@ -42,23 +42,20 @@ export class KubeApiError extends LifeboatError {
 }
 
 /**
- * A small raw JSON client for the Kubernetes API on top of @kubernetes/client-node's kubeconfig and
- * auth handling: keep-alive sockets, retries with backoff on 429 (honouring Retry-After), 5xx,
- * timeouts and resets, and errors classified into lifeboat's codes with the server's message.
- * Used for the hot paths (paged LIST, create) where the typed client is too slow.
+ * A small raw JSON client for the Kubernetes API: keep-alive sockets, retries with backoff on 429
+ * (honouring Retry-After), 5xx, timeouts and resets, and errors classified into lifeboat's codes with
+ * the server's message. Used for every call lifeboat makes: paged LISTs, GETs, creates and patches.
  */
 export class KubeClient {
   readonly server: string;
-  readonly #kc: KubeConfig;
+  readonly #connection: KubeConnection;
   readonly #agent: Agent | HttpAgent;
   readonly #sleep: (ms: number) => Promise<void>;
-  #tls: Promise<RequestOptions> | undefined;
+  #auth: { value: string | undefined; at: number } | undefined;
 
-  constructor(kc: KubeConfig, options: KubeClientOptions = {}) {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new LifeboatError('CONFIG', 'the kubeconfig has no current cluster');
-    this.#kc = kc;
-    this.server = cluster.server.replace(/\/+$/, '');
+  constructor(connection: KubeConnection, options: KubeClientOptions = {}) {
+    this.#connection = connection;
+    this.server = connection.server;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
     this.#agent = this.server.startsWith('https:') ? new Agent(agentOptions) : new HttpAgent(agentOptions);
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -102,28 +99,38 @@ export class KubeClient {
   }
 
   async #options(): Promise<RequestOptions> {
-    this.#tls ??= this.#apply();
-    const base = await this.#tls;
-    // Tokens from exec/auth-provider plugins can rotate: re-read headers for each request.
-    const fresh = await this.#apply();
-    return { ...base, headers: { ...fresh.headers }, agent: this.#agent };
+    const tls = this.#connection.tls;
+    const options: RequestOptions = {
+      agent: this.#agent,
+      rejectUnauthorized: tls.rejectUnauthorized,
+      headers: {},
+    };
+    if (tls.ca !== undefined) options.ca = tls.ca;
+    if (tls.servername !== undefined) options.servername = tls.servername;
+    const authorization = await this.#authorization();
+    if (tls.cert !== undefined) options.cert = tls.cert;
+    if (tls.key !== undefined) options.key = tls.key;
+    if (authorization !== undefined) options.headers = { Authorization: authorization };
+    return options;
   }
 
-  async #apply(): Promise<RequestOptions> {
-    const opts: RequestOptions = {};
+  /** The Authorization header, re-read every few seconds: token files and plugins rotate credentials. */
+  async #authorization(): Promise<string | undefined> {
+    if (this.#auth !== undefined && Date.now() - this.#auth.at < 10_000) return this.#auth.value;
     try {
-      await this.#kc.applyToHTTPSOptions(opts);
+      this.#auth = { value: await this.#connection.authorization(), at: Date.now() };
     } catch (err) {
+      if (err instanceof LifeboatError) throw err;
       throw new LifeboatError(
         'CONFIG',
-        `cannot use the kubeconfig's credentials for ${this.server}: ${(err as Error).message}`,
+        `cannot get credentials for ${this.server} from ${this.#connection.source}: ${(err as Error).message}`,
         {
-          hint: 'check the user and cluster entries of the kubeconfig (kubectl config view)',
+          hint: 'check the user entry of the kubeconfig (kubectl config view), e.g. that its token file or plugin works',
           cause: err,
         },
       );
     }
-    return opts;
+    return this.#auth.value;
   }
 
   async #once(spec: RequestSpec): Promise<string> {

@@ -107,7 +107,7 @@ describe('the stored backup is in Velero’s format', () => {
     dir = join(locations.fsRoot, 'backups', name);
   });
 
-  it('writes exactly Velero’s objects (plus lifeboat’s checksums), velero-backup.json uncompressed', async () => {
+  it('writes exactly Velero’s objects (plus lifeboat’s checksums and cluster profile), velero-backup.json uncompressed', async () => {
     expect((await readdir(dir)).sort()).toEqual(
       [
         'velero-backup.json',
@@ -120,6 +120,7 @@ describe('the stored backup is in Velero’s format', () => {
         `${name}-podvolumebackups.json.gz`,
         `${name}-volumeinfo.json.gz`,
         `${name}-checksums.json.gz`,
+        `${name}-cluster-profile.json.gz`,
       ].sort(),
     );
     const backup = JSON.parse(await readFile(join(dir, 'velero-backup.json'), 'utf8')) as {
