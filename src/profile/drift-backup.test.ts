@@ -118,6 +118,12 @@ describe('checkStandby', () => {
     expect(only(findings, 'TOLERATED_TAINT_MISSING').message).toContain('sku=gpu:NoSchedule');
   });
 
+  it('says once that a target without nodes leaves the workloads Pending', () => {
+    const target = profile((t) => ((t.nodePools = []), (t.controlPlane = { nodeCount: 0, nodes: [] })));
+    expect(only(check({ target }), 'NO_NODES').message).toContain('shop/web');
+    expect(only(check({ target, source: undefined }), 'NO_NODES').message).toContain('Pending');
+  });
+
   it('warns about workloads that match only nodes whose taints they do not tolerate', () => {
     const target = profile(
       (t) =>

@@ -35,7 +35,12 @@ const NEVER_RESTORED = new Set([
   'velero.io/v1/BackupRepository',
 ]);
 
-const OVERLAPPING = new Set(['NO_DEFAULT_STORAGE_CLASS', 'INGRESS_CLASS_MISSING', 'K8S_VERSION_OLDER']);
+const OVERLAPPING = new Set([
+  'NO_DEFAULT_STORAGE_CLASS',
+  'INGRESS_CLASS_MISSING',
+  'K8S_VERSION_OLDER',
+  'NO_NODES',
+]);
 
 /**
  * Pure standby check: the profile comparison (when the backup has a profile) plus what the backup's

@@ -88,6 +88,18 @@ export function workloadFindings(contents: BackupContents, target: ClusterProfil
     ...target.nodePools.map((p) => ({ name: p.name, labels: p.labels, taints: p.taints })),
     ...target.controlPlane.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints })),
   ];
+  if (shapes.length === 0 && contents.workloads.length > 0)
+    out.push(
+      finding(
+        'warning',
+        'NO_NODES',
+        `the target has no nodes: the backup's ${contents.workloads.length} workload(s) (${listSome(
+          contents.workloads.map((w) => `${w.namespace}/${w.name}`),
+          3,
+        )}) will stay Pending`,
+        'create the node pools before restoring (lifeboat runbook --from-backup <name> lists the source pools)',
+      ),
+    );
   if (shapes.length > 0) {
     const bySelector: string[] = [];
     const byTaints: string[] = [];
