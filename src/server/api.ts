@@ -124,6 +124,13 @@ export function buildApi(
       })),
     }),
   );
+  app.get('/api/v1/server', () =>
+    Promise.resolve({
+      ...ctx.leader(),
+      startedAt: ctx.startedAt.toISOString(),
+      running: ctx.scheduler.running,
+    }),
+  );
   app.get('/api/v1/locations', () => Promise.resolve({ items: ctx.index.locations() }));
   app.get('/api/v1/restores', async (req, reply) => {
     const q = ListQuery.safeParse(req.query);
