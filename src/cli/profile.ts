@@ -90,7 +90,7 @@ export function registerProfileCommands(program: Command): void {
   profile
     .command('diff')
     .description(
-      'compare two profiles, B judged as the restore target of A; each side a file, backup:NAME or cluster:KUBECONFIG[@CONTEXT]',
+      'compare two profiles, B judged as the restore target of A (exit 1 when B has blocking findings); each side a profile file, backup:NAME or cluster:KUBECONFIG[@CONTEXT]',
     )
     .argument('<a>', 'the source: profile file, backup:NAME or cluster:KUBECONFIG')
     .argument('<b>', 'the target: profile file, backup:NAME or cluster:KUBECONFIG')
