@@ -64,15 +64,10 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
   return { name };
 }
 
-const restoring = new Map<string, { backup: string; started: string }>();
-
-export function restoresInProgress(): {
-  name: string;
-  backup: string;
-  phase: 'InProgress';
-  started: string;
-}[] {
-  return [...restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
+export function restoresInProgress(
+  ctx: ServerContext,
+): { name: string; backup: string; phase: 'InProgress'; started: string }[] {
+  return [...ctx.restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
 }
 
 /** POST /api/v1/restores: dry runs answer with the plan; real restores run in the background. */
@@ -85,8 +80,8 @@ export async function startRestore(
       hint: 'start the server with --enable-restore (and bind the restore ClusterRole)',
     });
   requireLeader(ctx);
-  if (!body.dryRun && restoring.size > 0)
-    throw new LifeboatError('CONFLICT', `restore ${[...restoring.keys()].join(', ')} is in progress`);
+  if (!body.dryRun && ctx.restoring.size > 0)
+    throw new LifeboatError('CONFLICT', `restore ${[...ctx.restoring.keys()].join(', ')} is in progress`);
   const name = body.name ?? `${body.scheduleName ?? body.backupName ?? 'restore'}-${stamp(new Date())}`;
   const run = () =>
     runRestore(
@@ -115,7 +110,7 @@ export async function startRestore(
       { logger: ctx.logger },
     );
   if (body.dryRun) return { accepted: false, name, result: await run() };
-  restoring.set(name, {
+  ctx.restoring.set(name, {
     backup: body.backupName ?? body.scheduleName ?? '',
     started: new Date().toISOString(),
   });
@@ -125,6 +120,6 @@ export async function startRestore(
       ctx.metrics.restoreTotal.inc({ status: 'Failed' });
       ctx.logger.error({ err, restore: name }, `restore ${name} failed: ${String(err)}`);
     })
-    .finally(() => restoring.delete(name));
+    .finally(() => ctx.restoring.delete(name));
   return { accepted: true, name };
 }

@@ -140,7 +140,7 @@ export function buildApi(
       location: q.data.location,
       logger: ctx.logger,
     });
-    return { items: [...restoresInProgress(), ...stored] };
+    return { items: [...restoresInProgress(ctx), ...stored] };
   });
   app.post('/api/v1/restores', async (req, reply) => {
     const body = RestoreBody.safeParse(req.body ?? {});

@@ -30,5 +30,7 @@ export interface ServerContext {
   ready: () => boolean;
   alive: () => boolean;
   restoreEnabled: boolean;
+  /** Restores running in the background, by name. */
+  restoring: Map<string, { backup: string; started: string }>;
   restoreKube: KubeTarget;
 }

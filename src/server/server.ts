@@ -113,6 +113,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ready: () => index.synced() && !stopping,
     alive: () => !scheduler.running || Date.now() - scheduler.lastTick < 30_000,
     restoreEnabled: o.restoreEnabled,
+    restoring: new Map(),
     restoreKube: o.restoreKube ?? o.kube,
   };
   const syncOnce = async () => {

@@ -10,6 +10,7 @@ import { createLocations, type LocationsFixture } from '../helpers/locations.ts'
 
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
+const standby = harness.clusters['standby']!.kubeconfig;
 const TOKEN = randomBytes(24).toString('hex');
 let locations: LocationsFixture;
 
@@ -93,7 +94,17 @@ describe('lifeboat server', () => {
       { name: az, schedule: '*/2 * * * * *', ttl: '1h', storageLocation: 'azure', template },
     ]);
     const server = await startServer(
-      ['--kubeconfig', source, '--sync-period', '1s', '--gc-period', '2s'],
+      [
+        '--kubeconfig',
+        source,
+        '--sync-period',
+        '1s',
+        '--gc-period',
+        '2s',
+        '--enable-restore',
+        '--restore-kubeconfig',
+        standby,
+      ],
       locations.env,
     );
     try {
@@ -169,6 +180,15 @@ describe('lifeboat server', () => {
         body: JSON.stringify({ schedule: 'nope' }),
       });
       expect(unknownSchedule.status).toBe(404);
+
+      // A restore dry run plans against the standby cluster and writes nothing.
+      const plan = await api<{ phase: string; backup: string }>(server, '/api/v1/restores', {
+        method: 'POST',
+        body: JSON.stringify({ backupName: onAzure[0]!.name, storageLocation: 'azure', dryRun: true }),
+      });
+      expect(plan).toMatchObject({ status: 200, body: { phase: 'DryRun', backup: onAzure[0]!.name } });
+      const restores = await api<{ items: unknown[] }>(server, '/api/v1/restores?location=azure');
+      expect(restores).toMatchObject({ status: 200, body: { items: [] } });
 
       // An ad-hoc backup through the API.
       const adhoc = await api<{ name: string }>(server, '/api/v1/backups', {
