@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// The young generation V8 sizes from the machine's memory (up to ~200 MB here) is far more than a CLI
+// that streams a cluster needs: 8 MB semi-spaces keep peak memory about 120 MB lower (see bench/).
 import { CommanderError } from 'commander';
 import { ExitCode, reportError } from './errors/index.ts';
 import { buildProgram } from './cli/program.ts';
