@@ -184,7 +184,8 @@ async function runSizes(
   return results;
 }
 
-async function seed(
+/** Seeds (or grows) the reference workload and waits for the controller manager's Pods. */
+export async function seed(
   client: KubeClient,
   shape: WorkloadShape,
   fromNamespace: number,

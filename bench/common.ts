@@ -29,47 +29,71 @@ export interface BenchControlPlane {
 
 const children = new Set<ChildProcess>();
 
+/** Teardowns of the control planes running now, run on SIGINT / SIGTERM. */
+const running = new Set<() => Promise<void>>();
+
+function onSignal(signal: NodeJS.Signals): void {
+  log(`${signal}: cleaning up`);
+  for (const child of children) child.kill('SIGTERM');
+  void Promise.allSettled([...running].map((t) => t())).finally(() =>
+    process.exit(signal === 'SIGINT' ? 130 : 143),
+  );
+}
+
+/** Runs teardown on SIGINT / SIGTERM until the returned function is called. */
+export function track(teardown: () => Promise<void>): () => void {
+  if (running.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  running.add(teardown);
+  return () => {
+    running.delete(teardown);
+    if (running.size === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  };
+}
+
 /**
  * Starts a private control plane (etcd, kube-apiserver, kube-controller-manager) in a fresh temp
  * directory, runs fn, and always tears it down with its data — on success, failure and SIGINT /
- * SIGTERM — unless keep is set (then it says how to stop it).
+ * SIGTERM — unless keep is set (then it says how to stop it). cluster names it (default bench);
+ * quiet leaves out the start and stop lines.
  */
 export async function withControlPlane<T>(
-  options: { keep: boolean; prefix: string },
+  options: { keep: boolean; prefix: string; cluster?: string; quiet?: boolean },
   fn: (plane: BenchControlPlane) => Promise<T>,
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `${options.prefix}-`));
   const stateDir = join(dir, 'harness');
+  const say = options.quiet ? () => {} : log;
   let tearingDown: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (tearingDown ??= (async () => {
-      for (const child of children) child.kill('SIGTERM');
       if (options.keep) {
         log(
           `keeping the control plane: stop it with npm run harness -- down --state-dir ${stateDir} --purge`,
         );
         return;
       }
-      log('stopping the control plane');
+      say('stopping the control plane');
       await down(stateDir, { removeData: true });
       await rm(dir, { recursive: true, force: true });
     })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void teardown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const untrack = track(teardown);
   try {
-    log(`starting a private control plane in ${stateDir}`);
-    const env = await up({ stateDir, clusters: ['bench'], s3: false, azure: false, log });
-    const cluster = env.clusters['bench'];
+    say(`starting a private control plane in ${stateDir}`);
+    const name = options.cluster ?? 'bench';
+    const env = await up({ stateDir, clusters: [name], s3: false, azure: false, log: say });
+    const cluster = env.clusters[name];
     if (cluster === undefined) throw new Error('the harness started no cluster');
     return await fn({ dir, stateDir, kubeconfig: cluster.kubeconfig, server: cluster.server });
   } finally {
+    for (const child of children) child.kill('SIGTERM');
     await teardown();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    untrack();
   }
 }
 
@@ -81,6 +105,8 @@ export interface MeasuredRun {
   /** Wall time seen by the parent, spawn to exit (adds Node's own start-up). */
   processMs: number;
   maxRssBytes: number;
+  /** CPU time of the child (user + system, every thread). */
+  cpuMs: number;
   /** stdout lines the caller kept (keepLine), in order. */
   lines: string[];
   stderrTail: string;
@@ -123,7 +149,7 @@ export async function runMeasured(
   });
   const processMs = performance.now() - started;
   children.delete(child);
-  let measured: { code: number; wallMs: number; maxRssBytes: number };
+  let measured: { code: number; wallMs: number; maxRssBytes: number; cpuMs: number };
   try {
     measured = JSON.parse(await readFile(report, 'utf8')) as typeof measured;
   } catch {

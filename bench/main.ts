@@ -5,9 +5,11 @@
 import { parseArgs } from 'node:util';
 import { backupUsage, benchBackup } from './backup.ts';
 import { UsageError } from './common.ts';
+import { benchRestore, restoreUsage } from './restore.ts';
 
 const BENCHMARKS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   backup: { run: benchBackup, usage: backupUsage },
+  restore: { run: benchRestore, usage: restoreUsage },
 };
 
 const usage = `usage: npm run bench -- <benchmark> [options]

@@ -1,5 +1,5 @@
 /**
- * Runs a module in this process and, at exit, writes its peak RSS and wall time as JSON to the
+ * Runs a module in this process and, at exit, writes its peak RSS, wall and CPU time as JSON to the
  * file named by LIFEBOAT_BENCH_REPORT. Usage: node bench/measured.ts <module.ts> [args...]
  */
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ process.on('exit', (code) => {
       code,
       wallMs: performance.now() - started,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
     }),
   );
 });
