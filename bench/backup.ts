@@ -17,6 +17,7 @@ import {
   type WorkloadShape,
 } from '../test/helpers/workload.ts';
 import {
+  cliNodeArgs,
   log,
   machine,
   MB,
@@ -38,6 +39,9 @@ export const backupUsage = `npm run bench -- backup [options]
   --json FILE        also write the JSON result to FILE
   --profile DIR      after measuring, one extra backup per size under --cpu-prof; profiles in DIR
   --keep-cluster     leave the control plane running (prints how to stop it)`;
+
+/** The node options the installed CLI runs with (its shebang line), used for every lifeboat run. */
+const LIFEBOAT_NODE_ARGS = await cliNodeArgs();
 
 /** Targets from issue 3. */
 const TARGET_RATIO = 1.5;
@@ -114,6 +118,7 @@ export async function benchBackup(argv: string[]): Promise<number> {
     machine: machine(),
     date: new Date().toISOString(),
     targets: { ratio: TARGET_RATIO, maxRssMBAt100k: TARGET_RSS_MB },
+    lifeboatNodeArgs: LIFEBOAT_NODE_ARGS,
     sizes: results,
     rssGrowthMB:
       largest !== undefined && smallest !== undefined && results.length > 1
@@ -318,7 +323,7 @@ async function runBackup(
 ): Promise<BackupRun> {
   const run = await runMeasured('src/main.ts', backupArgs(o.name, plane.kubeconfig, o.config), {
     reportDir: plane.dir,
-    nodeArgs: o.nodeArgs,
+    nodeArgs: [...LIFEBOAT_NODE_ARGS, ...(o.nodeArgs ?? [])],
     keepLine: (l) => l.includes('"type":"result"'),
   });
   check(run, `backup ${o.name}`);

@@ -160,6 +160,16 @@ export async function runMeasured(
   return { ...measured, code, processMs, lines, stderrTail };
 }
 
+/**
+ * The node options of src/main.ts's shebang line (`#!/usr/bin/env -S node --flag ...`): the installed
+ * CLI runs with them, so measured runs of src/main.ts pass them too.
+ */
+export async function cliNodeArgs(): Promise<string[]> {
+  const first = (await readFile(join(REPO_ROOT, 'src/main.ts'), 'utf8')).split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env -S node(?<flags>( --?\S+)*)\s*$/.exec(first);
+  return (m?.groups?.['flags'] ?? '').split(' ').filter(Boolean);
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

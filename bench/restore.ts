@@ -18,6 +18,7 @@ import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import { objectsPerNamespace, shapeFor, type WorkloadShape } from '../test/helpers/workload.ts';
 import { seed } from './backup.ts';
 import {
+  cliNodeArgs,
   log,
   machine,
   MB,
@@ -45,6 +46,9 @@ export const restoreUsage = `npm run bench -- restore [options]
 /** Targets from issue 4. */
 const TARGET_RATIO = 2;
 const TARGET_RSS_MB = 250;
+/** The node options the installed CLI runs with (its shebang line), used for every lifeboat run. */
+const LIFEBOAT_NODE_ARGS = await cliNodeArgs();
+
 /** A larger parallelism is chosen only when it is this much faster. */
 const CHOICE_MARGIN = 0.05;
 
@@ -74,6 +78,8 @@ interface FloorRun {
   skipped: number;
   readMs: number;
   createMs: number;
+  /** Per resource: created, existed (409), failed, skipped. */
+  byResource: Record<string, { created: number; exists: number; failed: number; skipped: number }>;
   errors: string[];
 }
 
@@ -210,6 +216,7 @@ export async function benchRestore(argv: string[]): Promise<number> {
     machine: machine(),
     date: new Date().toISOString(),
     targets: { ratio: TARGET_RATIO, maxRssMBAt100k: TARGET_RSS_MB },
+    lifeboatNodeArgs: LIFEBOAT_NODE_ARGS,
     chosenParallelism: chosen,
     sizes: results,
     scaling: scaling(results, chosen),
@@ -347,6 +354,7 @@ async function runFloor(kubeconfig: string, backup: SourceBackup, parallelism: n
     skipped: out.skipped ?? Number.NaN,
     readMs: out.readMs ?? Number.NaN,
     createMs: out.createMs ?? Number.NaN,
+    byResource: out.byResource ?? {},
     errors: out.errors ?? [],
   } satisfies FloorRun;
 }
@@ -393,7 +401,7 @@ async function runRestore(
   };
   const run = await runMeasured('src/main.ts', o.phases ? [...args, '-o', 'json'] : args, {
     reportDir: o.work,
-    nodeArgs: o.nodeArgs,
+    nodeArgs: [...LIFEBOAT_NODE_ARGS, ...(o.nodeArgs ?? [])],
     keepLine: o.phases ? keepPhase : (l) => SUMMARY.test(l) || ISSUES.test(l),
   });
   if (run.code !== 0 && run.code !== 3) check(run, `restore ${o.name}`);
@@ -540,6 +548,7 @@ function formatTable(results: readonly SizeResult[], chosen: number): string {
   const notes = [
     `restore benchmark — node ${m.node}, ${m.cpus} cores (${m.cpuModel}); medians of interleaved runs (${runs}), each into a fresh empty standby`,
     `times: wall inside the process (module load to exit; floor includes reading the archive); ratio = lifeboat / floor`,
+    `lifeboat runs with the node options of src/main.ts's shebang: ${LIFEBOAT_NODE_ARGS.join(' ') || '(none)'}`,
     `* = chosen parallelism (fastest at the smallest size; the larger sizes run at it)`,
     last && lastRun
       ? `peak RSS target: <= ${TARGET_RSS_MB} MB at 100k objects — lifeboat ${lastRun.lifeboat.maxRssMB} MB at ${last.targetObjects} ` +
