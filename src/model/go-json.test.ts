@@ -3,6 +3,7 @@ import {
   compareGoStrings,
   goEncodeLine,
   goMarshal,
+  goMarshalExact,
   goMarshalIndent,
   goQuote,
   parseJsonExact,
@@ -163,5 +164,58 @@ describe('goMarshalIndent (json.MarshalIndent(v, "", "  "))', () => {
 
   it('sortedMap orders "10" before "9" even though JS objects would not', () => {
     expect([...sortedMap({ '9': 'a', '10': 'b', b: 'c' }).keys()]).toEqual(['10', '9', 'b']);
+  });
+});
+
+describe('goMarshal fast path', () => {
+  const pieces = [
+    'a',
+    'Z',
+    '0',
+    '10',
+    '9',
+    '<',
+    '&',
+    '>',
+    '\u2028',
+    'é',
+    '\u00ff',
+    '\uffff',
+    '😀',
+    '\ud800',
+    '\n',
+    '"',
+    '\\',
+    'key',
+    '-',
+  ];
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const str = () => Array.from({ length: rand(4) }, () => pieces[rand(pieces.length)]).join('');
+  const value = (depth: number): unknown => {
+    switch (depth > 3 ? rand(4) : rand(7)) {
+      case 0:
+        return str();
+      case 1:
+        return [0, -0, 1.5, 1e21, 1e-7, 42, -3][rand(7)];
+      case 2:
+        return [true, false, null][rand(3)];
+      case 3:
+        return undefined;
+      case 4:
+        return Array.from({ length: rand(4) }, () => value(depth + 1));
+      default:
+        return Object.fromEntries(Array.from({ length: rand(5) }, () => [str(), value(depth + 1)]));
+    }
+  };
+
+  it('writes exactly what the exact encoder writes, for 5000 random values', () => {
+    for (let i = 0; i < 5000; i++) {
+      const v = { root: value(0) };
+      expect(goMarshal(v)).toBe(goMarshalExact(v));
+    }
   });
 });

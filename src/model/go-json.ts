@@ -74,11 +74,70 @@ export function compareGoStrings(a: string, b: string): number {
 }
 
 export function goMarshal(value: unknown): string {
+  return fastMarshal(value) ?? compact(value);
+}
+
+/** The exact encoder alone (the reference the fast path is tested against). */
+export function goMarshalExact(value: unknown): string {
   return compact(value);
 }
 
 export function goEncodeLine(value: unknown): string {
-  return compact(value) + '\n';
+  return goMarshal(value) + '\n';
+}
+
+/**
+ * The common case at the speed of JSON.stringify: rebuild objects with their keys in Go's order,
+ * stringify, then apply Go's HTML escaping. Anything JSON.stringify would write differently from Go
+ * (integer-like keys, which JS objects order numerically; keys or strings beyond the BMP or with lone
+ * surrogates; -0; Maps, RawNumbers, bigints) sends the value to the exact encoder instead.
+ */
+function fastMarshal(value: unknown): string | undefined {
+  const prepared = canonical(value);
+  if (prepared === SLOW) return undefined;
+  const text = JSON.stringify(prepared);
+  return HTML_UNSAFE.test(text) ? text.replace(HTML_UNSAFE_ALL, (c) => HTML_ESCAPES[c]!) : text;
+}
+
+const SLOW: unique symbol = Symbol('slow');
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+const BEYOND_BMP_OR_SURROGATE = /[\ud800-\udfff]/;
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+const HTML_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+function canonical(value: unknown): unknown {
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return BEYOND_BMP_OR_SURROGATE.test(value) ? SLOW : value;
+  if (typeof value === 'number') return Object.is(value, -0) || !Number.isFinite(value) ? SLOW : value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = canonical(value[i] === undefined ? null : value[i]);
+      if (item === SLOW) return SLOW;
+      out[i] = item;
+    }
+    return out;
+  }
+  if (typeof value !== 'object' || !isPlainObject(value)) return SLOW;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort(); // UTF-16 order = Go's byte order for keys within the BMP
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (INDEX_KEY.test(key) || BEYOND_BMP_OR_SURROGATE.test(key)) return SLOW;
+    const v = record[key];
+    if (v === undefined) continue;
+    const c = canonical(v);
+    if (c === SLOW) return SLOW;
+    out[key] = c;
+  }
+  return out;
 }
 
 export function goMarshalIndent(value: unknown): string {
