@@ -12,7 +12,7 @@ import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
-import { profileExtension, readAttachments } from '../engine/profile.ts';
+import { profileExtension, readAttachments, type Attachment } from '../engine/profile.ts';
 import { attachOption } from './profile.ts';
 
 export function registerBackupCommands(program: Command): void {
@@ -93,9 +93,16 @@ interface CreateOptions {
 function fromSchedule(
   schedule: string,
   command: Command,
+  attachments: readonly Attachment[],
 ): (request: BackupRequest, deps: BackupDeps) => Promise<BackupRunResult> {
   return (request, deps) =>
-    runScheduleNow(schedule, { ...deps, kube: request.kube, configPath: globalOptions(command).config });
+    runScheduleNow(schedule, {
+      ...deps,
+      extensions: undefined,
+      attachments,
+      kube: request.kube,
+      configPath: globalOptions(command).config,
+    });
 }
 
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
@@ -110,7 +117,8 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
   process.once('SIGTERM', interrupt);
   const started = Date.now();
   try {
-    const run = opts.fromSchedule === undefined ? runBackup : fromSchedule(opts.fromSchedule, command);
+    const run =
+      opts.fromSchedule === undefined ? runBackup : fromSchedule(opts.fromSchedule, command, attachments);
     const result = await run(
       {
         name: backupName,

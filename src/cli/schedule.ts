@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { parseAttachSpec, readAttachments } from '../engine/profile.ts';
+import { attachOption } from './profile.ts';
 import {
   createSchedule,
   deleteSchedule,
@@ -48,7 +51,10 @@ export function registerScheduleCommands(program: Command): void {
     )
     .option('--labels <k=v,...>', 'labels to put on the backups')
     .option('--storage-location <name>', 'storage location (default: the default location)')
+    .addOption(attachOption())
     .action(async (name: string, o: CreateOptions, command: Command) => {
+      // Read now so a wrong path or a bad export fails here; each run reads the file again.
+      await readAttachments(o.attach ?? []);
       const created = await createSchedule(globalOptions(command).config, scheduleFromFlags(name, o));
       process.stdout.write(`Schedule "${created.name}" created (${created.schedule}).\n`);
       process.stdout.write(`Run "lifeboat schedule describe ${created.name}" for its next runs.\n`);
@@ -121,6 +127,7 @@ interface CreateOptions {
   includeClusterResources: string;
   labels?: string;
   storageLocation?: string;
+  attach?: string[];
 }
 
 function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
@@ -149,6 +156,10 @@ function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
     retention: o.retention === undefined ? undefined : parseRetention(o.retention),
     storageLocation: o.storageLocation,
     template: Object.keys(t).length > 0 ? t : undefined,
+    attachments:
+      o.attach === undefined || o.attach.length === 0
+        ? undefined
+        : o.attach.map(parseAttachSpec).map(({ kind, file }) => ({ kind, file: resolve(file) })),
   });
 }
 
@@ -161,6 +172,7 @@ const SCHEDULE_COLUMNS: Column<Schedule>[] = [
   { header: 'RPO', value: (s) => s.rpo ?? '2x interval' },
   { header: 'Retention', value: (s) => formatRetention(s.retention) || 'TTL' },
   { header: 'Location', value: (s) => s.storageLocation ?? '(default)' },
+  { header: 'Attachments', value: (s) => (s.attachments ?? []).map((a) => a.kind).join(',') || '<none>' },
 ];
 
 function renderStatus(s: ScheduleStatus): string {

@@ -66,6 +66,20 @@ export const ScheduleSchema = z
       .optional(),
     storageLocation: z.string().optional(),
     template: BackupTemplateSchema.optional(),
+    /**
+     * Platform configuration stored in each backup's cluster profile (`backup create --attach
+     * KIND=FILE`): the file is read at every run, a relative path from the config file's directory.
+     */
+    attachments: z
+      .array(
+        z
+          .object({
+            kind: z.string().regex(/^[a-z0-9-]+$/, 'an attachment kind such as aks-hci-config'),
+            file: z.string().min(1),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export type Schedule = z.infer<typeof ScheduleSchema>;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { LifeboatError } from '../errors/index.ts';
@@ -59,6 +60,36 @@ export async function readAttachments(specs: readonly string[], now = new Date()
       return importAttachment(kind, file, bytes, now);
     }),
   );
+}
+
+/**
+ * A schedule's configured attachments, read now (a re-exported file is picked up by the next run);
+ * relative paths are from `baseDir` (the config file's directory). `overrides` (e.g. --attach on
+ * `backup create --from-schedule`) replace the schedule's file of the same kind. A file that cannot
+ * be read or imported is logged and left out: the backup itself still runs.
+ */
+export async function readScheduleAttachments(
+  entries: readonly { kind: string; file: string }[],
+  baseDir: string,
+  logger: Logger,
+  overrides: readonly Attachment[] = [],
+  now = new Date(),
+): Promise<Attachment[]> {
+  const given = new Set<string>(overrides.map((a) => a.kind));
+  const read: Attachment[] = [];
+  for (const { kind, file } of entries) {
+    if (given.has(kind)) continue;
+    const path = isAbsolute(file) ? file : resolve(baseDir, file);
+    try {
+      read.push(...(await readAttachments([`${kind}=${path}`], now)));
+    } catch (err) {
+      logger.error(
+        { err, kind, file: path },
+        `attachment ${kind}=${path} of the schedule left out of the profile: ${(err as Error).message}`,
+      );
+    }
+  }
+  return [...read, ...overrides];
 }
 
 /** Removes credentials anywhere in a profile before it is stored or printed (defence in depth). */

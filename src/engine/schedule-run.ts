@@ -1,8 +1,10 @@
-import { loadConfig } from '../config/config-file.ts';
+import { dirname } from 'node:path';
+import { configFilePath, loadConfig } from '../config/config-file.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import type { Logger } from '../log/index.ts';
 import { openLocation } from './locations-open.ts';
+import { profileExtension, readScheduleAttachments, type Attachment } from './profile.ts';
 import { runBackup, type BackupDeps, type BackupRunResult } from './run-backup.ts';
 import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
 import { writeFailedRecord } from './sync-recovery.ts';
@@ -13,7 +15,10 @@ export interface ScheduleRunOptions {
   logger: Logger;
   signal?: AbortSignal | undefined;
   onEvent?: BackupDeps['onEvent'];
+  /** Default: the cluster profile, with the schedule's attachments (as `backup create` stores it). */
   extensions?: BackupDeps['extensions'];
+  /** Attachments given for this run (`--attach`), replacing the schedule's of the same kind. */
+  attachments?: readonly Attachment[];
   /** Default: now. */
   at?: Date;
 }
@@ -36,11 +41,22 @@ export async function runScheduleBackup(
   const at = options.at ?? new Date();
   const request = scheduleBackupRequest(schedule, at, options);
   try {
+    const extensions = options.extensions ?? [
+      profileExtension(
+        await readScheduleAttachments(
+          schedule.attachments ?? [],
+          dirname(configFilePath(options.configPath)),
+          options.logger,
+          options.attachments,
+          at,
+        ),
+      ),
+    ];
     const result = await runBackup(request, {
       logger: options.logger,
       signal: options.signal,
       onEvent: options.onEvent,
-      extensions: options.extensions,
+      extensions,
     });
     return { ...result, recordedFailure: false };
   } catch (err) {

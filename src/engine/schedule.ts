@@ -12,6 +12,8 @@ import { VeleroLabels } from '../model/velero.ts';
 import { DEFAULT_BACKUP_TTL } from '../model/velero-backup-builder.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { scheduleBackupName } from '../schedule/naming.ts';
+import { isAttachmentKind } from '../profile/aks-hci.ts';
+import { AttachmentKinds } from '../profile/schema.ts';
 import { scheduleCron, scheduleStatus, type ScheduleStatus } from '../schedule/status.ts';
 import type { BackupRequest } from './run-backup.ts';
 import { BackupIndex, type BackupRecord } from './sync.ts';
@@ -31,6 +33,16 @@ export function validateSchedule(input: unknown): Schedule {
     });
   }
   scheduleCron(parsed.data);
+  const kinds = new Set<string>();
+  for (const [i, a] of (parsed.data.attachments ?? []).entries()) {
+    if (!isAttachmentKind(a.kind) || kinds.has(a.kind))
+      throw new LifeboatError(
+        'USAGE',
+        `invalid schedule: attachments.${i}.kind: ${kinds.has(a.kind) ? `${a.kind} given twice` : `expected one of ${AttachmentKinds.join(', ')}`}`,
+        { details: { field: `attachments.${i}.kind` } },
+      );
+    kinds.add(a.kind);
+  }
   return parsed.data;
 }
 
