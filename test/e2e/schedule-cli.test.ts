@@ -135,3 +135,120 @@ describe('schedule with attachments', () => {
     expect(await backupsOf()).toEqual([first]);
   });
 });
+
+interface Decision {
+  name: string;
+  location: string;
+  delete: boolean;
+  reasons: string[];
+}
+
+describe('schedule and gc from the CLI', () => {
+  const adhoc = `schedcli-adhoc-${suffix}`;
+  let names: string[] = [];
+
+  it('refuses a bad cron or duration with exit 2, naming the field', async () => {
+    const cron = await lifeboat('schedule', 'create', `${schedule}-bad`, '--schedule', '61 * * * *');
+    expect(cron.status).toBe(2);
+    expect(cron.stderr).toContain('minute');
+    const ttl = await lifeboat(
+      'schedule',
+      'create',
+      `${schedule}-bad`,
+      '--schedule',
+      '@daily',
+      '--ttl',
+      'forever',
+    );
+    expect(ttl.status).toBe(2);
+    expect(ttl.stderr).toContain('ttl');
+    const got = await lifeboat('schedule', 'get', '-o', 'json');
+    expect((JSON.parse(got.stdout) as { name: string }[]).map((s) => s.name)).toEqual([schedule]);
+  });
+
+  it('describes next runs and the RPO', async () => {
+    const run = await lifeboat('schedule', 'describe', schedule, '-o', 'json');
+    expect(run.status, run.stderr).toBe(0);
+    const [status] = JSON.parse(run.stdout) as {
+      nextRuns: string[];
+      paused: boolean;
+      lastSuccessful?: { name: string };
+      rpo: { state: string; objectiveSeconds: number };
+    }[];
+    expect(status?.nextRuns).toHaveLength(3);
+    for (const at of status?.nextRuns ?? []) expect(new Date(at).getUTCHours() % 6).toBe(0);
+    expect(status?.lastSuccessful?.name).toMatch(new RegExp(`^${schedule}-`));
+    expect(status?.rpo.objectiveSeconds).toBe(12 * 3600);
+    expect(status?.rpo.state).toBe('OK');
+    const text = await lifeboat('schedule', 'describe', schedule);
+    expect(text.stdout).toMatch(/Next runs: +\d{4}-/);
+    expect(text.stdout).toMatch(/RPO: +OK/);
+  });
+
+  it('pauses and unpauses', async () => {
+    const paused = async () =>
+      (
+        JSON.parse((await lifeboat('schedule', 'get', schedule, '-o', 'json')).stdout) as {
+          paused?: boolean;
+        }[]
+      )[0]?.paused === true;
+    expect((await lifeboat('schedule', 'pause', schedule)).status).toBe(0);
+    expect(await paused()).toBe(true);
+    const table = await lifeboat('schedule', 'get');
+    expect(table.stdout).toMatch(new RegExp(`${schedule} +Paused`));
+    expect((await lifeboat('schedule', 'unpause', schedule)).status).toBe(0);
+    expect(await paused()).toBe(false);
+    expect((await lifeboat('schedule', 'unpause', 'no-such-schedule')).status).not.toBe(0);
+  });
+
+  it('runs the schedule now with Velero’s name and schedule label', async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // names have a one-second resolution
+    const run = await lifeboat('backup', 'create', '--from-schedule', schedule, '--kubeconfig', source);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    names = await backupsOf();
+    expect(names).toHaveLength(2);
+    for (const name of names) {
+      expect(name).toMatch(new RegExp(`^${schedule}-\\d{14}$`));
+      const stored = JSON.parse(
+        await readFile(join(loc.fsRoot, 'backups', name, 'velero-backup.json'), 'utf8'),
+      ) as {
+        metadata: { labels: Record<string, string> };
+        spec: { ttl: string; includedNamespaces: string[] };
+      };
+      expect(stored.metadata.labels['velero.io/schedule-name']).toBe(schedule);
+      expect(stored.spec.includedNamespaces).toEqual([ns]);
+    }
+    const ad = await lifeboat('backup', 'create', adhoc, '--kubeconfig', source, '--include-namespaces', ns);
+    expect(ad.status, ad.stderr).toBe(0);
+  });
+
+  it('gc --dry-run lists the expired backups and deletes nothing', async () => {
+    await new Promise((r) => setTimeout(r, 1500)); // both scheduled backups' 1s TTL is over
+    const run = await lifeboat('gc', '--dry-run', '-o', 'json');
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { decisions: Decision[]; deleted: unknown[]; dryRun: boolean };
+    expect(report.dryRun).toBe(true);
+    expect(report.deleted).toEqual([]);
+    const doomed = report.decisions.filter((d) => d.delete).map((d) => d.name);
+    expect(doomed).toEqual([names[0]]);
+    const newest = report.decisions.find((d) => d.name === names[1]);
+    expect(newest?.delete).toBe(false);
+    expect(report.decisions.find((d) => d.name === adhoc)?.delete).toBe(false);
+    const table = await lifeboat('gc', '--dry-run');
+    expect(table.stdout).toContain('1 backup(s) would be deleted');
+    expect(await backupsOf()).toEqual(names);
+  });
+
+  it('gc deletes only the expired backup and keeps the newest Completed one of the schedule', async () => {
+    const run = await lifeboat('gc', '-o', 'json');
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { deleted: { name: string }[] };
+    expect(report.deleted.map((d) => d.name)).toEqual([names[0]]);
+    expect(await backupsOf()).toEqual([names[1]]);
+    const all = await lifeboat('backup', 'get', '-o', 'json');
+    expect(all.stdout).toContain(adhoc);
+    const again = await lifeboat('gc', '-o', 'json');
+    expect((JSON.parse(again.stdout) as { deleted: unknown[] }).deleted).toEqual([]);
+    expect(await backupsOf()).toEqual([names[1]]);
+  });
+});
