@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractBackupArchive } from '../archive/extract.ts';
 import type { ArchiveCatalog } from '../archive/catalog.ts';
 import { parseItem } from '../archive/catalog.ts';
 import { corruptArchive, type SkippedEntries } from '../archive/reader.ts';
+import { spoolBackupArchive } from '../archive/spool.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels, type VeleroBackup } from '../model/velero.ts';
@@ -59,33 +59,42 @@ export async function resolveBackup(
 }
 
 export interface ExtractedBackup {
-  dir: string;
   catalog: ArchiveCatalog;
   volumes: VolumeEvidence;
   readItem: (path: string) => Promise<KubeObject>;
   remove(): Promise<void>;
 }
 
-/** Downloads and extracts `<b>.tar.gz` into a private temp dir (hardened extractor); reads the volume sidecars. */
+/**
+ * Downloads `<b>.tar.gz` and streams it once through the hardened reader into one spool file in a
+ * private temp dir (items at classic paths only, read back by offset); reads the volume sidecars.
+ * remove() closes and deletes the spool; it is also removed when this fails.
+ */
 export async function extractBackup(store: BackupStore, backupName: string): Promise<ExtractedBackup> {
   const files = backupFileNames(backupName);
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
+  let close = async () => {};
+  const remove = async () => {
+    try {
+      await close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
   try {
     const body = await store.getBackupObject(backupName, files.contents);
-    const extracted = await extractBackupArchive(body, join(dir, 'contents'));
-    refuseSpecialEntries(extracted.skipped);
+    const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'));
+    close = () => spooled.close();
+    refuseSpecialEntries(spooled.skipped);
     const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
       [files.volumeInfo, files.volumeSnapshots, files.csiVolumeSnapshots].map((f) =>
         readOptionalJson<unknown>(store, backupName, f).catch(() => undefined),
       ),
     );
-    const root = join(dir, 'contents');
     return {
-      dir: root,
-      catalog: extracted.catalog,
+      catalog: spooled.catalog,
       volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots }),
-      readItem: async (path) => parseItem(await readFile(join(root, path)), path),
+      readItem: async (path) => parseItem(await spooled.read(path), path),
       remove,
     };
   } catch (err) {

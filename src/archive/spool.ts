@@ -1,0 +1,133 @@
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { ArchiveCatalog } from './catalog.ts';
+import { corruptArchive, readBackupArchive, type ArchiveLimits, type SkippedEntries } from './reader.ts';
+
+/**
+ * Reads a backup tarball once (through the hardened readBackupArchive) and appends the bytes of the
+ * items at classic paths — the only ones Velero's restore parser reads — to one spool file, keeping
+ * each item's offset and length. Version directories (`<v>/`, `<v>-preferredversion/`) and other
+ * files are catalogued or checked but not stored. An archive that could not be extracted safely
+ * (a file where a directory is needed, or the reverse) is refused as extractBackupArchive does.
+ */
+
+export interface SpooledArchive {
+  catalog: ArchiveCatalog;
+  skipped: SkippedEntries;
+  version: string | undefined;
+  /** Regular files read from the archive, and their bytes. */
+  files: number;
+  bytes: number;
+  /** Bytes of the item at a classic path (one positioned read); throws ENOENT for an unknown path. */
+  read(path: string): Promise<Buffer>;
+  /** Closes the spool file. */
+  close(): Promise<void>;
+}
+
+interface Span {
+  offset: number;
+  length: number;
+}
+
+const FLUSH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Creates `spoolPath` (which must not exist, mode 0600) and fills it from the archive. Where the OS
+ * allows it the path is unlinked at once, so the spool disappears with its handle even if the process
+ * is killed; otherwise the caller removes it after close().
+ */
+export async function spoolBackupArchive(
+  input: Readable,
+  spoolPath: string,
+  limits?: ArchiveLimits,
+): Promise<SpooledArchive> {
+  const handle = await open(spoolPath, 'wx+', 0o600);
+  try {
+    await unlink(spoolPath).catch(() => undefined);
+    return await fill(handle, input, limits);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits): Promise<SpooledArchive> {
+  const reader = readBackupArchive(input, limits);
+  const catalog = new ArchiveCatalog();
+  const spans = new Map<string, Span>();
+  // Paths of the regular files not stored in the spool, and the directories an extraction would
+  // create: enough to refuse the same file/directory collisions as extractBackupArchive.
+  const otherFiles = new Set<string>();
+  const dirs = new Set<string>();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let end = 0;
+  let files = 0;
+  let bytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const buffers = pending;
+    pending = [];
+    pendingBytes = 0;
+    await handle.writev(buffers);
+  };
+  for await (const entry of reader) {
+    if (dirs.has(entry.path))
+      throw corruptArchive(`entry ${JSON.stringify(entry.path)} collides with a directory`);
+    let slash = entry.path.indexOf('/');
+    while (slash !== -1) {
+      const dir = entry.path.slice(0, slash);
+      if (!dirs.has(dir)) {
+        if (spans.has(dir) || otherFiles.has(dir)) {
+          throw corruptArchive(
+            `entry ${JSON.stringify(entry.path)} needs directory ${JSON.stringify(dir)}, which exists and is not a directory`,
+          );
+        }
+        dirs.add(dir);
+      }
+      slash = entry.path.indexOf('/', slash + 1);
+    }
+    const parsed = entry.parsed;
+    if (parsed.kind === 'item' && parsed.versionDir === undefined) {
+      spans.set(entry.path, { offset: end, length: entry.data.length });
+      if (entry.data.length > 0) {
+        pending.push(entry.data);
+        pendingBytes += entry.data.length;
+        end += entry.data.length;
+      }
+      if (pendingBytes >= FLUSH_BYTES) await flush();
+    } else {
+      otherFiles.add(entry.path);
+    }
+    catalog.add(entry);
+    files++;
+    bytes += entry.size;
+  }
+  await flush();
+  return {
+    catalog,
+    skipped: reader.skipped,
+    version: reader.version,
+    files,
+    bytes,
+    read: async (path) => {
+      const span = spans.get(path);
+      if (span === undefined) {
+        const err: NodeJS.ErrnoException = new Error(
+          `ENOENT: no item at ${JSON.stringify(path)} in the backup`,
+        );
+        err.code = 'ENOENT';
+        throw err;
+      }
+      const buffer = Buffer.allocUnsafe(span.length);
+      let done = 0;
+      while (done < span.length) {
+        const { bytesRead } = await handle.read(buffer, done, span.length - done, span.offset + done);
+        if (bytesRead === 0) throw new Error(`the restore spool file ended early at ${JSON.stringify(path)}`);
+        done += bytesRead;
+      }
+      return buffer;
+    },
+    close: () => handle.close(),
+  };
+}
