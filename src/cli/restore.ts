@@ -8,7 +8,7 @@ import {
   restoreLogs,
   type RestoreSummary,
 } from '../engine/restores.ts';
-import { runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
+import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
 import { verifyRestore } from '../engine/verify-restore.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { createProgress } from '../output/progress.ts';
@@ -83,7 +83,7 @@ export function registerRestoreCommands(program: Command): void {
     )
     .option('--preserve-nodeports', 'keep the node ports of Services')
     .option('--restore-status <resources>', 'resources whose status is restored too')
-    .option('--parallelism <n>', 'items restored at once within a step', '16')
+    .option('--parallelism <n>', 'items restored at once within a step', String(DEFAULT_PARALLELISM))
     .option('--wait', 'wait for completion (lifeboat always does; accepted for Velero users)')
     .option('--dry-run', 'print the plan and pre-flight findings; change nothing')
     .option('--details', 'with --dry-run: list every item')
@@ -136,6 +136,7 @@ async function createRestore(
   }
   const json = opts.output === 'json';
   const progress = createProgress({ json: json && !opts.dryRun });
+  const throttle = progressThrottle(JSON_PROGRESS_INTERVAL_MS);
   const controller = new AbortController();
   const interrupt = () => controller.abort(new LifeboatError('INTERRUPTED', 'interrupted'));
   process.once('SIGINT', interrupt);
@@ -168,13 +169,15 @@ async function createRestore(
       {
         logger: loggerFor(command),
         signal: controller.signal,
-        onEvent: (e) =>
-          progress.update(
-            { ...e },
-            e.phase === 'restoring' && e.total !== undefined
-              ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
-              : `${e.phase}…`,
-          ),
+        onEvent: (e) => {
+          if (!json || throttle.pass(e.phase))
+            progress.update(
+              { ...e },
+              e.phase === 'restoring' && e.total !== undefined
+                ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
+                : `${e.phase}…`,
+            );
+        },
       },
     );
     progress.done();
@@ -185,6 +188,23 @@ async function createRestore(
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
+}
+
+/** `-o json` progress: at most one line per interval while restoring (phase changes always pass). */
+const JSON_PROGRESS_INTERVAL_MS = 250;
+
+function progressThrottle(intervalMs: number): { pass(phase: string): boolean } {
+  let lastPhase: string | undefined;
+  let last = 0;
+  return {
+    pass(phase) {
+      const now = Date.now();
+      if (phase === lastPhase && now - last < intervalMs) return false;
+      lastPhase = phase;
+      last = now;
+      return true;
+    },
+  };
 }
 
 function printResult(result: RestoreRunResult, opts: CreateOptions): void {

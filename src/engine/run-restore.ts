@@ -23,6 +23,8 @@ import { planRestore } from './run-restore-setup.ts';
 import { compareWithTarget } from './run-restore-target.ts';
 import { verifyAgainstTarget, type RestoreVerifyReport } from './verify-restore.ts';
 
+export { DEFAULT_PARALLELISM } from '../restore/restorer.ts';
+
 export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | 'scheduleName'> {
   name?: string | undefined;
   fromBackup?: string | undefined;

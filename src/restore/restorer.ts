@@ -27,7 +27,7 @@ export interface RestorerOptions {
   policy: 'none' | 'update';
   logger: Logger;
   readItem: (path: string) => Promise<KubeObject>;
-  /** Items restored at once inside a step (default 16). */
+  /** Items restored at once inside a step, and namespaces created at once (default 32). */
   parallelism?: number;
   /** Called once the CRDs are established: refresh anything cached about served APIs. */
   afterCrds?: () => Promise<void>;
@@ -42,6 +42,9 @@ export interface RestoreOutcome {
   interrupted: boolean;
 }
 
+/** Default number of items restored at once inside a step (`--parallelism`). */
+export const DEFAULT_PARALLELISM = 32;
+
 /**
  * Applies a plan: CRDs first (awaited until Established), then the namespaces, then every other
  * step in order, items of a step in parallel with bounded concurrency. Per-item failures go into
@@ -50,6 +53,7 @@ export interface RestoreOutcome {
 export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Promise<RestoreOutcome> {
   const results = new RestoreResults();
   const ctx: ApplyContext = { ...options, results };
+  const parallelism = options.parallelism ?? DEFAULT_PARALLELISM;
   const total =
     plan.totals.create +
     plan.totals.update +
@@ -69,7 +73,7 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
   for (const step of plan.steps) {
     if (step.tier !== 'crds' && !namespacesDone) {
       if (aborted()) return { results, interrupted: true };
-      await ensureNamespaces(plan.namespaces, ctx);
+      await ensureNamespaces(plan.namespaces, ctx, parallelism);
       namespacesDone = true;
       done += plan.namespaces.length;
       progress(undefined);
@@ -77,7 +81,7 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
     if (step.groupResource === 'namespaces') continue;
     const items = step.items.filter((i) => i.action !== 'skip');
     for (const item of step.items) if (item.skipCode === 'not-served') notServed(item, results);
-    await runBounded(items, options.parallelism ?? 16, aborted, async (item) => {
+    await runBounded(items, parallelism, aborted, async (item) => {
       await applyItem(item, ctx);
       done++;
       progress(step);
@@ -85,7 +89,7 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
     if (aborted()) return { results, interrupted: true };
     if (step.groupResource === CRD_RESOURCE) await awaitCrds(items, ctx, options);
   }
-  if (!namespacesDone && !aborted()) await ensureNamespaces(plan.namespaces, ctx);
+  if (!namespacesDone && !aborted()) await ensureNamespaces(plan.namespaces, ctx, parallelism);
   return { results, interrupted: aborted() };
 }
 
@@ -120,25 +124,34 @@ async function awaitCrds(
 }
 
 /** Creates the target namespaces (from the backed-up object: labels, annotations, spec only). */
-async function ensureNamespaces(namespaces: readonly PlannedNamespace[], ctx: ApplyContext): Promise<void> {
-  for (const ns of namespaces) {
-    let fromBackup: KubeObject | undefined;
-    if (ns.path !== undefined) fromBackup = await ctx.readItem(ns.path).catch(() => undefined);
-    try {
-      await ctx.client.text({
-        method: 'POST',
-        path: '/api/v1/namespaces',
-        body: namespaceFromBackup(ns.name, fromBackup),
-      });
-      ctx.results.record('v1', 'Namespace', undefined, ns.name, 'created');
-    } catch (err) {
-      if (isAlreadyExists(err)) {
-        await waitIfTerminating(ctx, ns.name);
-        continue;
+async function ensureNamespaces(
+  namespaces: readonly PlannedNamespace[],
+  ctx: ApplyContext,
+  parallelism: number,
+): Promise<void> {
+  await runBounded(
+    namespaces,
+    parallelism,
+    () => false,
+    async (ns) => {
+      let fromBackup: KubeObject | undefined;
+      if (ns.path !== undefined) fromBackup = await ctx.readItem(ns.path).catch(() => undefined);
+      try {
+        await ctx.client.text({
+          method: 'POST',
+          path: '/api/v1/namespaces',
+          body: namespaceFromBackup(ns.name, fromBackup),
+        });
+        ctx.results.record('v1', 'Namespace', undefined, ns.name, 'created');
+      } catch (err) {
+        if (isAlreadyExists(err)) {
+          await waitIfTerminating(ctx, ns.name);
+          return;
+        }
+        ctx.results.veleroError(`error creating namespace ${ns.name}: ${describeFailure(err).message}`);
       }
-      ctx.results.veleroError(`error creating namespace ${ns.name}: ${describeFailure(err).message}`);
-    }
-  }
+    },
+  );
 }
 
 async function waitIfTerminating(ctx: ApplyContext, name: string, timeoutMs = 120_000): Promise<void> {
