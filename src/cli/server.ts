@@ -8,6 +8,9 @@ interface ServerFlags {
   listen: string;
   tokenFile?: string;
   insecureNoAuth?: boolean;
+  auth: 'token' | 'kubernetes';
+  authNamespace?: string;
+  authAudience?: string;
   kubeconfig?: string;
   context?: string;
   syncPeriod: string;
@@ -32,6 +35,22 @@ export function registerServerCommands(program: Command): void {
     .option('--listen <host:port>', 'address of the HTTP API and metrics', '127.0.0.1:8085')
     .option('--token-file <file>', 'bearer token of the API (default: $LIFEBOAT_API_TOKEN)')
     .option('--insecure-no-auth', 'serve the API without a token (only on a loopback address)')
+    .addOption(
+      new Option(
+        '--auth <mode>',
+        'API auth: token (the shared bearer token), or kubernetes (a Kubernetes bearer token checked with a TokenReview; RBAC decides through a SubjectAccessReview: verbs list/get/create on backups, schedules, restores, locations, rpo of the API group lifeboat.io)',
+      )
+        .choices(['token', 'kubernetes'])
+        .default('token'),
+    )
+    .option(
+      '--auth-namespace <ns>',
+      '--auth kubernetes: check access in this namespace, so a RoleBinding there grants it (default: cluster-wide)',
+    )
+    .option(
+      '--auth-audience <list>',
+      '--auth kubernetes: audiences the tokens must be issued for (comma-separated)',
+    )
     .option('--kubeconfig <file>', 'kubeconfig of the cluster to back up (default: in-cluster, $KUBECONFIG)')
     .option('--context <name>', 'kubeconfig context')
     .option('--sync-period <duration>', 'how often every location is listed (backup sync)', '1m')
@@ -70,6 +89,12 @@ export function registerServerCommands(program: Command): void {
         port,
         token: await token(flags.tokenFile),
         insecureNoAuth: flags.insecureNoAuth === true,
+        auth: flags.auth,
+        authNamespace: flags.authNamespace,
+        authAudiences: flags.authAudience
+          ?.split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
         syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
         gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
         maxPerLocation: positive(flags.maxConcurrentPerLocation),

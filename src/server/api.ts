@@ -4,6 +4,7 @@ import { listRestores } from '../engine/restores.ts';
 import { badRequest, BackupBody, ListQuery, RestoreBody } from './api-bodies.ts';
 import { restoresInProgress, startRestore, submitBackup } from './actions.ts';
 import type { ServerContext } from './context.ts';
+import type { ApiAuth } from './auth.ts';
 import { allStatuses, recordJson } from './status.ts';
 
 const STATUS: Partial<Record<string, number>> = {
@@ -32,13 +33,11 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 
 /**
  * The HTTP API. /healthz, /readyz and /metrics are open (probes and scrapers); everything under
- * /api/ needs the bearer token unless auth is off. Bodies and queries are validated with zod:
+ * /api/ needs the bearer token (or, with --auth kubernetes, a token the cluster accepts and RBAC
+ * allows) unless auth is off. Bodies and queries are validated with zod:
  * a bad request gets 400 naming the field at fault.
  */
-export function buildApi(
-  ctx: ServerContext,
-  auth: ((header: string | undefined) => boolean) | undefined,
-): FastifyInstance {
+export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.setErrorHandler((err, _req, reply) => {
     if (!(err instanceof LifeboatError)) ctx.logger.error({ err }, `API error: ${String(err)}`);
@@ -46,12 +45,18 @@ export function buildApi(
   });
   app.addHook('onRequest', async (req, reply) => {
     if (auth === undefined || !req.url.startsWith('/api/')) return;
-    if (!auth(req.headers.authorization)) {
-      await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="lifeboat"')
-        .send({ error: 'UNAUTHENTICATED', message: 'a valid bearer token is required' });
-    }
+    const decision = await auth({
+      authorization: req.headers.authorization,
+      method: req.method,
+      url: req.url,
+    });
+    if (decision.allowed) return;
+    if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="lifeboat"');
+    await reply.code(decision.status).send({
+      error:
+        decision.status === 401 ? 'UNAUTHENTICATED' : decision.status === 403 ? 'FORBIDDEN' : 'UNREACHABLE',
+      message: decision.message,
+    });
   });
   app.get('/healthz', async (_req, reply) =>
     ctx.alive() ? { status: 'ok' } : reply.code(500).send({ status: 'scheduler loop stalled' }),

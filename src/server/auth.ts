@@ -1,19 +1,49 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { LifeboatError } from '../errors/index.ts';
+import { apiAttributes, type ApiAttributes, type AuthDecision } from '../engine/kube-auth.ts';
+
+export type AuthMode = 'token' | 'kubernetes';
+
+/** Decides whether an /api/ request may proceed. */
+export type ApiAuth = (req: {
+  authorization: string | undefined;
+  method: string;
+  url: string;
+}) => Promise<AuthDecision>;
+
+const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+
+/** The default: one shared bearer token. */
+export function tokenAuth(token: string): ApiAuth {
+  const matches = tokenMatcher(token);
+  return (req) =>
+    Promise.resolve(
+      matches(req.authorization)
+        ? { allowed: true, user: 'token' }
+        : { allowed: false, status: 401, message: 'a valid bearer token is required' },
+    );
+}
+
+/** `--auth kubernetes`: TokenReview of the bearer token, then SubjectAccessReview of the request. */
+export function kubernetesAuth(reviewer: {
+  review(token: string, attrs: ApiAttributes): Promise<AuthDecision>;
+}): ApiAuth {
+  return async (req) => {
+    const token = bearer(req.authorization);
+    if (token === undefined)
+      return { allowed: false, status: 401, message: 'a Kubernetes bearer token is required' };
+    return reviewer.review(token, apiAttributes(req.method, req.url));
+  };
+}
 
 /** Bearer-token check in constant time (hashes compared, so the length leaks nothing). */
 export function tokenMatcher(token: string): (header: string | undefined) => boolean {
   const want = createHash('sha256').update(token).digest();
   return (header) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (m === null) return false;
-    return timingSafeEqual(
-      createHash('sha256')
-        .update(m[1] ?? '')
-        .digest(),
-      want,
-    );
+    const given = bearer(header);
+    if (given === undefined) return false;
+    return timingSafeEqual(createHash('sha256').update(given).digest(), want);
   };
 }
 
@@ -24,7 +54,19 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The API token: required unless --insecure-no-auth, which is refused on a non-loopback address. */
-export function checkAuthSettings(host: string, token: string | undefined, insecureNoAuth: boolean): void {
+export function checkAuthSettings(
+  host: string,
+  token: string | undefined,
+  insecureNoAuth: boolean,
+  mode: AuthMode = 'token',
+): void {
+  if (mode === 'kubernetes') {
+    if (insecureNoAuth)
+      throw new LifeboatError('USAGE', '--auth kubernetes and --insecure-no-auth contradict each other', {
+        hint: 'give one of them',
+      });
+    return;
+  }
   if (insecureNoAuth) {
     if (!isLoopback(host))
       throw new LifeboatError(

@@ -8,7 +8,8 @@ import { BackupIndex } from '../engine/sync.ts';
 import type { Logger } from '../log/index.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { buildApi } from './api.ts';
-import { checkAuthSettings, tokenMatcher } from './auth.ts';
+import { checkAuthSettings, kubernetesAuth, tokenAuth, type AuthMode } from './auth.ts';
+import { KubeReviewer } from '../engine/kube-auth.ts';
 import type { ServerContext } from './context.ts';
 import { recoverAll, recordRun } from './housekeeping.ts';
 import { Scheduler, type SkippedRun } from './scheduler.ts';
@@ -22,6 +23,11 @@ export interface ServerOptions {
   port: number;
   token: string | undefined;
   insecureNoAuth: boolean;
+  /** token (default): the shared bearer token; kubernetes: TokenReview + SubjectAccessReview. */
+  auth?: AuthMode;
+  /** --auth kubernetes: namespace of the access reviews (default cluster-wide) and token audiences. */
+  authNamespace?: string | undefined;
+  authAudiences?: readonly string[] | undefined;
   syncPeriodMs: number;
   gcPeriodMs: number;
   maxPerLocation: number;
@@ -45,7 +51,7 @@ export interface RunningServer {
  * leader, when leader election is on), serves the HTTP API and /metrics.
  */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  checkAuthSettings(o.host, o.token, o.insecureNoAuth);
+  checkAuthSettings(o.host, o.token, o.insecureNoAuth, o.auth);
   const logger = o.logger;
   const metrics = createMetrics();
   let config: LifeboatConfig = await loadConfig(o.configPath);
@@ -148,7 +154,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         .catch((err: unknown) => logger.error({ err }, `gc failed: ${String(err)}`));
     }, o.gcPeriodMs),
   );
-  const app = buildApi(context, o.insecureNoAuth ? undefined : tokenMatcher(o.token ?? ''));
+  const reviewer =
+    o.auth === 'kubernetes'
+      ? new KubeReviewer({ kube: o.kube, logger, namespace: o.authNamespace, audiences: o.authAudiences })
+      : undefined;
+  const app = buildApi(
+    context,
+    reviewer !== undefined
+      ? kubernetesAuth(reviewer)
+      : o.insecureNoAuth
+        ? undefined
+        : tokenAuth(o.token ?? ''),
+  );
   await app.listen({ host: o.host, port: o.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : o.port;
@@ -170,6 +187,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await scheduler.drain(o.shutdownGraceMs, `interrupted: server shutting down (${reason})`);
         await elector?.stop();
         await app.close();
+        reviewer?.close();
         logger.info('shut down');
       })()),
   };

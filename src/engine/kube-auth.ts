@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { KubeClient } from '../kube/client.ts';
+import { loadKubeConfig, type KubeTarget } from '../kube/kubeconfig.ts';
+import type { Logger } from '../log/index.ts';
+
+/** The API group lifeboat's HTTP API is authorised as: RBAC rules name it like any other group. */
+export const API_AUTH_GROUP = 'lifeboat.io';
+
+/** What a request asks to do, as a SubjectAccessReview's resourceAttributes. */
+export interface ApiAttributes {
+  verb: string;
+  resource: string;
+  name?: string | undefined;
+}
+
+export type AuthDecision =
+  { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
+
+export interface KubeReviewOptions {
+  kube: KubeTarget;
+  logger: Logger;
+  /** Namespace of the SubjectAccessReview (a RoleBinding there grants access); default: cluster-wide. */
+  namespace?: string | undefined;
+  /** TokenReview audiences (default: the API server's). */
+  audiences?: readonly string[] | undefined;
+  /** How long a review's answer is reused for the same token and request (default 10 s). */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+interface TokenReviewStatus {
+  authenticated?: boolean;
+  user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  error?: string;
+}
+
+/**
+ * `lifeboat server --auth kubernetes`: the bearer token is checked with a TokenReview
+ * (authentication.k8s.io/v1) and the user it names is authorised with a SubjectAccessReview
+ * (authorization.k8s.io/v1) for `verb` on `resource`(`/name`) of the group lifeboat.io — e.g.
+ * GET /api/v1/backups is `list backups.lifeboat.io`, POST /api/v1/restores `create
+ * restores.lifeboat.io`. Both reviews are made with the server's own credentials (it needs
+ * tokenreviews and subjectaccessreviews create: the system:auth-delegator ClusterRole).
+ * Answers are cached briefly, keyed by a hash of the token.
+ */
+export class KubeReviewer {
+  readonly #client: KubeClient;
+  readonly #o: KubeReviewOptions;
+  readonly #cache = new Map<string, { until: number; decision: AuthDecision }>();
+
+  constructor(options: KubeReviewOptions) {
+    this.#o = options;
+    this.#client = new KubeClient(loadKubeConfig(options.kube), { maxSockets: 4 });
+  }
+
+  async review(token: string, attrs: ApiAttributes): Promise<AuthDecision> {
+    const now = (this.#o.now ?? Date.now)();
+    const key = createHash('sha256')
+      .update(`${token}\n${attrs.verb}\n${attrs.resource}\n${attrs.name ?? ''}`)
+      .digest('hex');
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && hit.until > now) return hit.decision;
+    const decision = await this.#review(token, attrs);
+    if (decision.allowed || decision.status !== 503) {
+      if (this.#cache.size >= 1000) this.#cache.clear();
+      this.#cache.set(key, { until: now + (this.#o.cacheMs ?? 10_000), decision });
+    }
+    return decision;
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+
+  async #review(token: string, attrs: ApiAttributes): Promise<AuthDecision> {
+    let status: TokenReviewStatus;
+    try {
+      const spec: { token: string; audiences?: string[] } = { token };
+      if (this.#o.audiences !== undefined && this.#o.audiences.length > 0)
+        spec.audiences = [...this.#o.audiences];
+      status =
+        (
+          await this.#client.json<{ status?: TokenReviewStatus }>({
+            method: 'POST',
+            path: '/apis/authentication.k8s.io/v1/tokenreviews',
+            body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec },
+            retries: 2,
+          })
+        ).status ?? {};
+    } catch (err) {
+      this.#o.logger.error({ err }, `TokenReview failed: ${String(err)}`);
+      return { allowed: false, status: 503, message: 'cannot check the token with the Kubernetes API' };
+    }
+    const user = status.user;
+    if (status.authenticated !== true || user?.username === undefined)
+      return { allowed: false, status: 401, message: 'the bearer token is not valid in this cluster' };
+    const resourceAttributes: Record<string, string> = {
+      group: API_AUTH_GROUP,
+      resource: attrs.resource,
+      verb: attrs.verb,
+    };
+    if (attrs.name !== undefined) resourceAttributes['name'] = attrs.name;
+    if (this.#o.namespace !== undefined && this.#o.namespace !== '')
+      resourceAttributes['namespace'] = this.#o.namespace;
+    let allowed: boolean;
+    let reason: string | undefined;
+    try {
+      const sar = await this.#client.json<{ status?: { allowed?: boolean; reason?: string } }>({
+        method: 'POST',
+        path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: user.username,
+            uid: user.uid,
+            groups: user.groups ?? [],
+            extra: user.extra,
+            resourceAttributes,
+          },
+        },
+        retries: 2,
+      });
+      allowed = sar.status?.allowed === true;
+      reason = sar.status?.reason;
+    } catch (err) {
+      this.#o.logger.error({ err }, `SubjectAccessReview failed: ${String(err)}`);
+      return { allowed: false, status: 503, message: 'cannot check access with the Kubernetes API' };
+    }
+    const what = `${attrs.verb} ${attrs.resource}.${API_AUTH_GROUP}${attrs.name === undefined ? '' : ` ${attrs.name}`}`;
+    if (!allowed)
+      return {
+        allowed: false,
+        status: 403,
+        message: `${user.username} may not ${what}${reason ? ` (${reason})` : ''}`,
+      };
+    return { allowed: true, user: user.username };
+  }
+}
+
+/**
+ * The access an API request asks for: the first path segment after /api/v1/ is the resource, the
+ * second its name; GET of a collection is `list`, of one item `get`; POST is `create`.
+ */
+export function apiAttributes(method: string, url: string): ApiAttributes {
+  const path = url.split('?')[0] ?? '';
+  const [resource = '', name] = path
+    .replace(/^\/api\/v1\/?/, '')
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeSegment);
+  const m = method.toUpperCase();
+  const verb =
+    m === 'GET' || m === 'HEAD'
+      ? name === undefined
+        ? 'list'
+        : 'get'
+      : m === 'POST'
+        ? 'create'
+        : m === 'DELETE'
+          ? 'delete'
+          : m === 'PUT' || m === 'PATCH'
+            ? 'update'
+            : m.toLowerCase();
+  return { verb, resource, name };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeClient } from '../../src/kube/client.ts';
+import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { MAIN } from '../helpers/cli.ts';
+import { eventually } from '../helpers/kube.ts';
+import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+
+/**
+ * `lifeboat server --auth kubernetes` against the harness control plane: ServiceAccount tokens are
+ * checked with a TokenReview, and RBAC on backups.lifeboat.io decides through a SubjectAccessReview.
+ */
+const harness = inject('harness');
+const source = harness.clusters['source']!.kubeconfig;
+const suffix = randomBytes(3).toString('hex');
+const ns = `lbauth-${suffix}`;
+const role = `lifeboat-api-reader-${suffix}`;
+let locations: LocationsFixture;
+let admin: KubeClient;
+let server: { child: ChildProcess; url: string; exited: Promise<number | null> };
+const tokens: Record<'reader' | 'nobody', string> = { reader: '', nobody: '' };
+
+const post = <T>(path: string, body: object) => admin.json<T>({ method: 'POST', path, body });
+
+async function startServer(): Promise<typeof server> {
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--log-level',
+      'info',
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--kubeconfig',
+      source,
+      '--auth',
+      'kubernetes',
+    ],
+    { env: { ...process.env, ...locations.env, LIFEBOAT_API_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const url = await eventually(
+    'server listening',
+    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
+    { timeoutMs: 30_000 },
+  );
+  return { child, url, exited };
+}
+
+async function call(path: string, token: string | null, method = 'GET', body?: object) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== null) headers['authorization'] = `Bearer ${token}`;
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };
+}
+
+beforeAll(async () => {
+  locations = await createLocations(harness);
+  admin = new KubeClient(loadKubeConfig({ kubeconfig: source }));
+  await post('/api/v1/namespaces', { metadata: { name: ns } });
+  for (const sa of ['reader', 'nobody'] as const)
+    await post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: sa } });
+  await post('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    metadata: { name: role },
+    rules: [{ apiGroups: ['lifeboat.io'], resources: ['backups'], verbs: ['get', 'list'] }],
+  });
+  await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: role },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
+  });
+  for (const sa of ['reader', 'nobody'] as const) {
+    const created = await post<{ status: { token: string } }>(
+      `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
+    );
+    tokens[sa] = created.status.token;
+  }
+  // RBAC reaches the authorizer through an informer: wait until it answers before the server caches.
+  await eventually(
+    'RBAC binding in effect',
+    async () => {
+      const sar = await post<{ status: { allowed?: boolean } }>(
+        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        {
+          spec: {
+            user: `system:serviceaccount:${ns}:reader`,
+            resourceAttributes: { group: 'lifeboat.io', resource: 'backups', verb: 'list' },
+          },
+        },
+      );
+      return sar.status.allowed === true ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  server = await startServer();
+}, 120_000);
+
+afterAll(async () => {
+  if (server !== undefined) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  for (const path of [
+    `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}`,
+    `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`,
+    `/api/v1/namespaces/${ns}`,
+  ])
+    await admin.json({ method: 'DELETE', path }).catch(() => undefined);
+  admin.close();
+  await locations.cleanup();
+});
+
+describe('lifeboat server --auth kubernetes', () => {
+  it('lets a ServiceAccount that RBAC allows list backups', async () => {
+    const res = await call('/api/v1/backups', tokens.reader);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  });
+
+  it('refuses what its role does not grant with 403', async () => {
+    const res = await call('/api/v1/backups', tokens.reader, 'POST', { schedule: 'nope' });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toContain(
+      `system:serviceaccount:${ns}:reader may not create backups.lifeboat.io`,
+    );
+    expect((await call('/api/v1/schedules', tokens.reader)).status).toBe(403);
+  });
+
+  it('refuses a valid token without the permission with 403', async () => {
+    const res = await call('/api/v1/backups', tokens.nobody);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toBe('FORBIDDEN');
+  });
+
+  it('refuses a garbage or missing token with 401', async () => {
+    const garbage = await call('/api/v1/backups', 'not-a-kubernetes-token');
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.error).toBe('UNAUTHENTICATED');
+    expect((await call('/api/v1/backups', null)).status).toBe(401);
+  });
+
+  it('leaves probes open', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
