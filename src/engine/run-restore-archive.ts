@@ -105,28 +105,53 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
 
 /**
  * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
- * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed.
+ * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed (the
+ * first one in plan order). Reads run a few items ahead; labels are kept only when `keepLabels`
+ * (a label selector needs them).
  */
 export async function inventory(
   extracted: ExtractedBackup,
   context: PrepareContext,
   namespaceMapping: Readonly<Record<string, string>>,
+  keepLabels = true,
 ): Promise<Map<string, ItemFacts[]>> {
   const facts = new Map<string, ItemFacts[]>();
   for (const groupResource of extracted.catalog.resources()) {
     const list: ItemFacts[] = [];
-    for (const entry of extracted.catalog.items(groupResource)) {
-      const item = await extracted.readItem(entry.path);
+    for await (const [entry, item] of readAhead(extracted.catalog.items(groupResource), extracted.readItem)) {
       const mismatch = pathMismatch(item, entry);
       if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
       const target =
         entry.namespace === undefined ? undefined : (namespaceMapping[entry.namespace] ?? entry.namespace);
       const prepared = prepareItem(item, groupResource, target, context);
-      list.push(itemFacts(item, entry, prepared));
+      list.push(itemFacts(item, entry, prepared, keepLabels));
     }
     if (list.length > 0) facts.set(groupResource, list);
   }
   return facts;
+}
+
+const READ_AHEAD = 32;
+
+/** Yields each entry with its item, in order, with up to READ_AHEAD reads in flight. */
+async function* readAhead<T extends { path: string }>(
+  entries: readonly T[],
+  read: (path: string) => Promise<KubeObject>,
+): AsyncGenerator<[T, KubeObject]> {
+  const inFlight: Promise<KubeObject>[] = [];
+  let next = 0;
+  const start = () => {
+    const entry = entries[next++] as T;
+    const promise = read(entry.path);
+    // Awaited in order below; a later failure must not count as unhandled meanwhile.
+    promise.catch(() => undefined);
+    inFlight.push(promise);
+  };
+  for (let i = 0; i < entries.length; i++) {
+    while (next < entries.length && next - i < READ_AHEAD) start();
+    const item = await (inFlight.shift() as Promise<KubeObject>);
+    yield [entries[i] as T, item];
+  }
 }
 
 /** PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. */

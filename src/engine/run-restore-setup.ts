@@ -109,7 +109,12 @@ export async function planRestore(
     pvsToProvision: await pvsToProvision(extracted),
     serviceAccounts: serviceAccountNames(extracted.catalog),
   });
-  const facts = await inventory(extracted, prepare, spec.namespaceMapping);
+  const facts = await inventory(
+    extracted,
+    prepare,
+    spec.namespaceMapping,
+    request.labelSelector !== undefined,
+  );
   const target = await inspectTarget(client, served, facts, spec.namespaceMapping);
   return { plan: buildRestorePlan({ facts, request, target }), prepare };
 }

@@ -3,11 +3,17 @@ import type { KubeObject } from '../model/kube-object.ts';
 import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';
 
-/** The facts the plan needs of one item, from the backed-up object and its prepared form. */
+const NO_LABELS: Record<string, string> = Object.freeze({});
+
+/**
+ * The facts the plan needs of one item, from the backed-up object and its prepared form. Without
+ * `keepLabels` (no label selector to match) the labels are left out, keeping the facts small.
+ */
 export function itemFacts(
   item: KubeObject,
   location: { groupResource: string; namespace?: string | undefined; path: string },
   prepared: PreparedItem,
+  keepLabels = true,
 ): ItemFacts {
   const facts: ItemFacts = {
     groupResource: location.groupResource,
@@ -15,7 +21,7 @@ export function itemFacts(
     path: location.path,
     apiVersion: item.apiVersion,
     kind: item.kind,
-    labels: { ...item.metadata.labels },
+    labels: keepLabels ? { ...item.metadata.labels } : NO_LABELS,
     additionalItems: prepared.additionalItems,
     restoreStatus: prepared.status !== undefined,
   };
