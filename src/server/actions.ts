@@ -1,6 +1,7 @@
 import { resolveLocation } from '../config/config-file.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { runBackup } from '../engine/run-backup.ts';
+import { profileExtension } from '../engine/profile.ts';
 import { runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
 import { findSchedule } from '../engine/schedule.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
@@ -58,7 +59,8 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
           kube: ctx.kube,
           configPath: ctx.configPath,
         },
-        { logger: ctx.logger, signal },
+        // Every backup stores the cluster profile, as backup create does.
+        { logger: ctx.logger, signal, extensions: [profileExtension([])] },
       ),
   });
   return { name };

@@ -199,6 +199,9 @@ describe('lifeboat server', () => {
       await eventually('ad-hoc backup stored', async () =>
         (await storedBackups('fs')).find((b) => b.name === `api-${suffix}` && b.phase === 'Completed'),
       );
+      // Like backup create, API and scheduled backups store the cluster profile.
+      const files = await readdir(join(locations.fsRoot, 'backups', `api-${suffix}`));
+      expect(files).toContain(`api-${suffix}-cluster-profile.json.gz`);
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
