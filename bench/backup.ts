@@ -29,6 +29,7 @@ import {
   withControlPlane,
   type BenchControlPlane,
   type MeasuredRun,
+  writeBenchConfig,
 } from './common.ts';
 import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpuprofile.ts';
 
@@ -147,20 +148,7 @@ async function runSizes(
   const bucket = join(plane.dir, 'store');
   const config = join(plane.dir, 'config.yaml');
   await mkdir(bucket, { recursive: true });
-  await writeFile(
-    config,
-    [
-      'apiVersion: lifeboat.io/v1alpha1',
-      'kind: Config',
-      'locations:',
-      '  - name: bench',
-      '    provider: filesystem',
-      '    default: true',
-      '    objectStorage:',
-      `      bucket: ${JSON.stringify(bucket)}`,
-      '',
-    ].join('\n'),
-  );
+  await writeBenchConfig(config, bucket);
   const results: SizeResult[] = [];
   let previous: WorkloadShape | undefined;
   try {

@@ -3,7 +3,7 @@
  * under bench/measured.ts, medians and table formatting. Progress goes to stderr; results to stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -209,3 +209,21 @@ export function parsePositiveInt(text: string, what: string): number {
 
 /** A bad command line: main prints the message and the usage, and exits 2. */
 export class UsageError extends Error {}
+
+/** A lifeboat config file with one default filesystem location "bench" rooted at `bucket`. */
+export async function writeBenchConfig(config: string, bucket: string): Promise<void> {
+  await writeFile(
+    config,
+    [
+      'apiVersion: lifeboat.io/v1alpha1',
+      'kind: Config',
+      'locations:',
+      '  - name: bench',
+      '    provider: filesystem',
+      '    default: true',
+      '    objectStorage:',
+      `      bucket: ${JSON.stringify(bucket)}`,
+      '',
+    ].join('\n'),
+  );
+}

@@ -30,6 +30,7 @@ import {
   UsageError,
   withControlPlane,
   type MeasuredRun,
+  writeBenchConfig,
 } from './common.ts';
 import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpuprofile.ts';
 
@@ -166,20 +167,7 @@ export async function benchRestore(argv: string[]): Promise<number> {
   try {
     const config = join(work, 'config.yaml');
     const bucket = join(work, 'store');
-    await writeFile(
-      config,
-      [
-        'apiVersion: lifeboat.io/v1alpha1',
-        'kind: Config',
-        'locations:',
-        '  - name: bench',
-        '    provider: filesystem',
-        '    default: true',
-        '    objectStorage:',
-        `      bucket: ${JSON.stringify(bucket)}`,
-        '',
-      ].join('\n'),
-    );
+    await writeBenchConfig(config, bucket);
     const backups = await withControlPlane(
       { keep: false, prefix: 'lifeboat-bench-source', cluster: 'source' },
       (source) => seedAndBackUp(source.kubeconfig, { sizes, concurrency, config, bucket, work }),

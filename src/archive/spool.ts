@@ -8,7 +8,7 @@ import { corruptArchive, readBackupArchive, type ArchiveLimits, type SkippedEntr
  * items at classic paths — the only ones Velero's restore parser reads — to one spool file, keeping
  * each item's offset and length. Version directories (`<v>/`, `<v>-preferredversion/`) and other
  * files are catalogued or checked but not stored. An archive that could not be extracted safely
- * (a file where a directory is needed, or the reverse) is refused as extractBackupArchive does.
+ * (a file where a directory is needed, or the reverse) is refused, as writing it out to a folder would fail.
  */
 
 export interface SpooledArchive {
@@ -56,7 +56,7 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
   const catalog = new ArchiveCatalog();
   const spans = new Map<string, Span>();
   // Paths of the regular files not stored in the spool, and the directories an extraction would
-  // create: enough to refuse the same file/directory collisions as extractBackupArchive.
+  // create: enough to refuse the same file/directory collisions an extraction would meet.
   const otherFiles = new Set<string>();
   const dirs = new Set<string>();
   let pending: Buffer[] = [];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { LifeboatError, ExitCode } from '../errors/index.ts';
+import { ExitCode } from '../errors/index.ts';
 import {
   backupLogs,
   deleteBackup,
@@ -14,7 +14,7 @@ import { verifyBackup } from '../engine/verify-backup.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { ObjectName, OutputFormat, parseWith } from './flags.ts';
+import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
 function query(command: Command, opts: { storageLocation?: string }): BackupQuery {
   return {
@@ -108,11 +108,7 @@ export function registerBackupQueryCommands(backup: Command): void {
     .addOption(locationOption())
     .action(async (name: string, opts: { confirm?: boolean; storageLocation?: string }, command: Command) => {
       const n = parseWith(ObjectName, name, 'backup name');
-      if (opts.confirm !== true) {
-        throw new LifeboatError('USAGE', `deleting backup "${n}" cannot be undone`, {
-          hint: `run again with --confirm: lifeboat backup delete ${n} --confirm`,
-        });
-      }
+      requireConfirmation('backup', n, opts.confirm);
       await deleteBackup(query(command, opts), n);
       process.stdout.write(`Backup "${n}" deleted.\n`);
     });

@@ -53,3 +53,15 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
 
 export const OutputFormat = z.enum(['table', 'json', 'yaml']);
 export type OutputFormat = z.infer<typeof OutputFormat>;
+
+/** Deleting cannot be undone: without --confirm, a usage error that shows the command to run. */
+export function requireConfirmation(
+  noun: 'backup' | 'restore',
+  name: string,
+  confirmed: boolean | undefined,
+): void {
+  if (confirmed === true) return;
+  throw new LifeboatError('USAGE', `deleting ${noun} "${name}" cannot be undone`, {
+    hint: `run again with --confirm: lifeboat ${noun} delete ${name} --confirm`,
+  });
+}

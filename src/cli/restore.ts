@@ -12,7 +12,7 @@ import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engin
 import { verifyRestore } from '../engine/verify-restore.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { createProgress } from '../output/progress.ts';
-import { list, ObjectName, OutputFormat, parseWith, tristate } from './flags.ts';
+import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 
@@ -299,11 +299,7 @@ function registerQueries(restore: Command): void {
     .addOption(locationOption())
     .action(async (name: string, opts: { confirm?: boolean; storageLocation?: string }, command: Command) => {
       const n = restoreName(name);
-      if (opts.confirm !== true) {
-        throw new LifeboatError('USAGE', `deleting restore "${n}" cannot be undone`, {
-          hint: `run again with --confirm: lifeboat restore delete ${n} --confirm`,
-        });
-      }
+      requireConfirmation('restore', n, opts.confirm);
       await deleteRestore(query(command, opts), n);
       process.stdout.write(`Restore "${n}" deleted.\n`);
     });
