@@ -29,6 +29,8 @@ import {
   withControlPlane,
   type BenchControlPlane,
   type MeasuredRun,
+  round,
+  seconds,
   writeBenchConfig,
 } from './common.ts';
 import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpuprofile.ts';
@@ -402,15 +404,6 @@ function formatTable(results: readonly SizeResult[]): string {
       : '',
   ];
   return `${notes.filter(Boolean).join('\n')}\n\n${table(rows)}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }
 
 export { UsageError };

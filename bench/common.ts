@@ -227,3 +227,12 @@ export async function writeBenchConfig(config: string, bucket: string): Promise<
     ].join('\n'),
   );
 }
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

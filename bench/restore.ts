@@ -30,6 +30,8 @@ import {
   UsageError,
   withControlPlane,
   type MeasuredRun,
+  round,
+  seconds,
   writeBenchConfig,
 } from './common.ts';
 import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpuprofile.ts';
@@ -549,13 +551,4 @@ function formatTable(results: readonly SizeResult[], chosen: number): string {
       : '',
   ];
   return `${notes.filter(Boolean).join('\n')}\n\n${table(rows)}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }
