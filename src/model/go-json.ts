@@ -87,21 +87,26 @@ export function goEncodeLine(value: unknown): string {
 }
 
 /**
- * The common case at the speed of JSON.stringify: rebuild objects with their keys in Go's order,
- * stringify, then apply Go's HTML escaping. Anything JSON.stringify would write differently from Go
- * (integer-like keys, which JS objects order numerically; keys or strings beyond the BMP or with lone
- * surrogates; -0; Maps, RawNumbers, bigints) sends the value to the exact encoder instead.
+ * The common case at the speed of JSON.stringify: objects whose keys are not in Go's order are
+ * rebuilt with sorted keys (objects already in order, and arrays, are reused as they are), then
+ * stringified, then Go's HTML escaping is applied. Anything JSON.stringify would write differently
+ * from Go sends the value to the exact encoder instead: integer-like keys (JS objects order them
+ * numerically), -0, Maps, RawNumbers and bigints (found while walking), and any surrogate in the
+ * output — keys or strings beyond the BMP sort differently in UTF-8, and lone surrogates become
+ * U+FFFD in Go (found with one scan of the text).
  */
 function fastMarshal(value: unknown): string | undefined {
   const prepared = canonical(value);
   if (prepared === SLOW) return undefined;
   const text = JSON.stringify(prepared);
+  if (SURROGATE_IN_OUTPUT.test(text)) return undefined;
   return HTML_UNSAFE.test(text) ? text.replace(HTML_UNSAFE_ALL, (c) => HTML_ESCAPES[c]!) : text;
 }
 
 const SLOW: unique symbol = Symbol('slow');
 const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
-const BEYOND_BMP_OR_SURROGATE = /[\ud800-\udfff]/;
+/** A raw surrogate (a pair or a lone one) or a lone one JSON.stringify escaped as \udXXX. */
+const SURROGATE_IN_OUTPUT = /[\ud800-\udfff]|\\ud[89a-f]/;
 const HTML_UNSAFE = /[<>&\u2028\u2029]/;
 const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
 const HTML_ESCAPES: Record<string, string> = {
@@ -112,32 +117,67 @@ const HTML_ESCAPES: Record<string, string> = {
   '\u2029': '\\u2029',
 };
 
+/**
+ * The value with every object's keys in Go's order (UTF-16 order, which is UTF-8 byte order within
+ * the BMP; the output scan catches the rest). Shares every part that needs no change with the input.
+ */
 function canonical(value: unknown): unknown {
-  if (value === null || typeof value === 'boolean') return value;
-  if (typeof value === 'string') return BEYOND_BMP_OR_SURROGATE.test(value) ? SLOW : value;
-  if (typeof value === 'number') return Object.is(value, -0) || !Number.isFinite(value) ? SLOW : value;
-  if (Array.isArray(value)) {
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item = canonical(value[i] === undefined ? null : value[i]);
-      if (item === SLOW) return SLOW;
-      out[i] = item;
+  if (typeof value !== 'object') {
+    if (typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'number')
+      return (value === 0 && 1 / value < 0) || !Number.isFinite(value) ? SLOW : value;
+    return SLOW;
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) return canonicalArray(value as unknown[]);
+  if (!isPlainObject(value)) return SLOW;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let inOrder = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39 && INDEX_KEY.test(key)) return SLOW;
+    if (i > 0 && keys[i - 1]! > key) inOrder = false;
+  }
+  if (!inOrder) {
+    keys.sort();
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const v = record[key];
+      if (v === undefined) continue;
+      const c = canonical(v);
+      if (c === SLOW) return SLOW;
+      out[key] = c;
     }
     return out;
   }
-  if (typeof value !== 'object' || !isPlainObject(value)) return SLOW;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort(); // UTF-16 order = Go's byte order for keys within the BMP
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (INDEX_KEY.test(key) || BEYOND_BMP_OR_SURROGATE.test(key)) return SLOW;
+  // Keys already in order: copy only once a member differs (changed, or undefined and left out).
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const v = record[key];
-    if (v === undefined) continue;
-    const c = canonical(v);
+    const c = v === undefined ? undefined : canonical(v);
     if (c === SLOW) return SLOW;
-    out[key] = c;
+    if (c !== v && out === undefined) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+    }
+    if (out !== undefined && c !== undefined) out[key] = c;
   }
-  return out;
+  return out ?? record;
+}
+
+function canonicalArray(value: unknown[]): unknown {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    const c = canonical(v === undefined ? null : v);
+    if (c === SLOW) return SLOW;
+    if (c !== v && out === undefined) out = value.slice(0, i);
+    if (out !== undefined) out.push(c);
+  }
+  return out ?? value;
 }
 
 export function goMarshalIndent(value: unknown): string {
