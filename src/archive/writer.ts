@@ -1,21 +1,27 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { once } from 'node:events';
+import { Transform, type Readable, type TransformCallback, type TransformOptions } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
-import { pack, type Pack } from 'tar-stream';
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import { BACKUP_FORMAT_VERSION } from '../model/velero.ts';
 import { itemPaths, METADATA_VERSION_PATH, type ItemLocation } from './paths.ts';
+import { BLOCK_SIZE, entryLength, padded, writeFileHeader } from './tar-header.ts';
 
 /**
  * Streams a backup tarball the way Velero's BackupWithResolvers does (spec/velero-format.md §2.1):
  * gzip(tar), `metadata/version` first, then every item at its classic path plus the preferred-version
  * twin. Each entry is a regular file (typeflag '0'), mode 0755, uid/gid 0, empty uname/gname, mtime
- * in whole seconds; no directory entries. Names that do not fit the 100-byte USTAR name field are
- * split into USTAR prefix + name when possible, otherwise carried in a PAX `path` record — both read
- * by Go's archive/tar, GNU tar and the reader here.
+ * in whole seconds; no directory entries; long paths as Go's archive/tar writes them (tar-header.ts).
  *
- * Memory stays bounded: addItem resolves only once the tar stream has accepted the item, and the tar
- * stream only accepts more when the gzip output is being read.
+ * Entries are framed straight into 256 KiB blocks handed to gzip, which compresses off the main
+ * thread. Memory stays bounded: addItem waits once gzip holds more than a few blocks, and gzip only
+ * takes more when its output is being read.
  */
+
+const CHUNK = 256 * 1024;
+/** Bytes gzip may hold before addItem waits for it. */
+const GZIP_BUFFER = 4 * CHUNK;
+/** The two zero blocks that end a tar stream. */
+const END_OF_ARCHIVE = 2 * BLOCK_SIZE;
 
 export interface ArchiveItem extends ItemLocation {
   /** The item's bytes (goMarshal of the object), written identically at each of its paths. */
@@ -30,27 +36,29 @@ export interface BackupArchiveWriterOptions {
 export class BackupArchiveWriter {
   /** The .tar.gz bytes. Destroying it aborts the writer (pending and later calls reject). */
   readonly output: Readable;
-  readonly #pack: Pack;
   readonly #gzip: Gzip;
-  readonly #blocks: Transform;
   readonly #now: () => Date;
+  #block = Buffer.alloc(CHUNK);
+  #used = 0;
   #entries = 0;
   #items = 0;
   #bytes = 0;
   #compressedBytes = 0;
   #finishing = false;
   #abortReason: Error | undefined;
+  readonly #aborted = new AbortController();
 
   constructor(options: BackupArchiveWriterOptions = {}) {
     this.#now = options.now ?? (() => new Date());
-    this.#pack = pack();
-    this.#gzip = createGzip();
+    // zlib streams hand stream options to their Transform: gzip may hold a few blocks.
+    const gzipOptions: ZlibOptions & TransformOptions = { writableHighWaterMark: GZIP_BUFFER };
+    this.#gzip = createGzip(gzipOptions);
     const counter = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
         this.#compressedBytes += chunk.length;
         callback(null, chunk);
       },
-      // The consumer gave up (or gzip failed): stop the tar stream at once, so waiting calls reject.
+      // The consumer gave up (or gzip failed): stop at once, so waiting calls reject.
       destroy: (err: Error | null, callback: (error?: Error | null) => void) => {
         if (!counter.readableEnded) {
           this.#abort(err ?? new Error('the archive output was closed before the archive was finished'));
@@ -58,13 +66,7 @@ export class BackupArchiveWriter {
         callback(err);
       },
     });
-    // tar-stream emits each 512-byte header and small body separately; gzip is far cheaper fed in blocks.
-    const blocks = batchInto(64 * 1024);
-    this.#blocks = blocks;
-    this.#pack.pipe(blocks).pipe(this.#gzip);
     this.#gzip.pipe(counter);
-    this.#pack.on('error', (err: Error) => blocks.destroy(err));
-    blocks.on('error', (err: Error) => this.#gzip.destroy(err));
     this.#gzip.on('error', (err) => counter.destroy(err));
     this.output = counter;
   }
@@ -91,23 +93,35 @@ export class BackupArchiveWriter {
 
   /** The `metadata/version` entry, written first: content `1.1.0\n`. */
   async writeVersion(version: string = BACKUP_FORMAT_VERSION): Promise<void> {
-    await this.#entry(METADATA_VERSION_PATH, Buffer.from(`${version}\n`));
+    this.#check(METADATA_VERSION_PATH);
+    const data = Buffer.from(`${version}\n`);
+    this.#entry(METADATA_VERSION_PATH, data, data.length, this.#mtime());
+    await this.#backpressure();
   }
 
   /** Writes the item at every path Velero would (itemPaths), same bytes each time. */
   async addItem(item: ArchiveItem): Promise<void> {
-    const data = typeof item.json === 'string' ? Buffer.from(item.json) : item.json;
-    for (const path of itemPaths(item)) await this.#entry(path, data);
+    const paths = itemPaths(item);
+    this.#check(paths[0]!);
+    const size = typeof item.json === 'string' ? Buffer.byteLength(item.json) : item.json.length;
+    const mtime = this.#mtime();
+    for (const path of paths) this.#entry(path, item.json, size, mtime);
     this.#items++;
+    await this.#backpressure();
   }
 
   /** Ends the tar (two zero blocks) and the gzip member; resolves once everything is handed to the output. */
   async finish(): Promise<void> {
+    this.#throwIfAborted();
     if (!this.#finishing) {
       this.#finishing = true;
-      this.#pack.finalize();
+      this.#reserve(END_OF_ARCHIVE);
+      this.#used += END_OF_ARCHIVE; // the block is zero-filled
+      this.#flush();
+      this.#gzip.end();
     }
     await finished(this.#gzip, { readable: false });
+    this.#throwIfAborted();
   }
 
   /** Abandons the archive: the output errors with reason and every pending call rejects. */
@@ -117,62 +131,58 @@ export class BackupArchiveWriter {
   }
 
   #abort(reason: Error): void {
-    this.#abortReason ??= reason;
-    if (!this.#pack.destroyed) this.#pack.destroy(reason);
-    if (!this.#blocks.destroyed) this.#blocks.destroy(reason);
+    if (this.#abortReason) return;
+    this.#abortReason = reason;
+    this.#aborted.abort(reason);
     if (!this.#gzip.destroyed) this.#gzip.destroy(reason);
   }
 
-  #entry(name: string, data: Buffer): Promise<void> {
-    if (this.#abortReason) return Promise.reject(this.#abortReason);
-    if (this.#finishing) return Promise.reject(new Error(`cannot add ${name}: the archive is finished`));
-    const seconds = Math.floor(this.#now().getTime() / 1000);
-    return new Promise<void>((resolve, reject) => {
-      try {
-        const sink = this.#pack.entry(
-          {
-            name,
-            size: data.length,
-            type: 'file',
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            uname: '',
-            gname: '',
-            mtime: new Date(seconds * 1000),
-          },
-          data,
-          // An entry the tar stream took just before an abort still belongs to an abandoned archive.
-          (err) => (err ? reject(err) : this.#abortReason ? reject(this.#abortReason) : resolve()),
-        );
-        // Failures reach the callback; without a listener the entry stream's own 'error' would be uncaught.
-        sink.on('error', () => undefined);
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }).then(() => {
-      this.#entries++;
-      this.#bytes += data.length;
-    });
+  #throwIfAborted(): void {
+    if (this.#abortReason) throw this.#abortReason;
   }
-}
 
-/** Gathers small chunks into blocks of at least `size` bytes (the last one may be smaller). */
-function batchInto(size: number): Transform {
-  let pending: Buffer[] = [];
-  let length = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      pending.push(chunk);
-      length += chunk.length;
-      if (length < size) return callback();
-      const block = Buffer.concat(pending, length);
-      pending = [];
-      length = 0;
-      callback(null, block);
-    },
-    flush(callback: TransformCallback) {
-      callback(null, length > 0 ? Buffer.concat(pending, length) : undefined);
-    },
-  });
+  #check(name: string): void {
+    this.#throwIfAborted();
+    if (this.#finishing) throw new Error(`cannot add ${name}: the archive is finished`);
+  }
+
+  #mtime(): number {
+    return Math.floor(this.#now().getTime() / 1000);
+  }
+
+  /** Frames one entry into the current block (a new one when it does not fit). */
+  #entry(path: string, data: string | Buffer, size: number, mtime: number): void {
+    this.#reserve(entryLength(path, size));
+    const at = writeFileHeader(this.#block, this.#used, path, size, mtime);
+    if (typeof data === 'string') this.#block.write(data, at, 'utf8');
+    else data.copy(this.#block, at);
+    this.#used = at + padded(size);
+    this.#entries++;
+    this.#bytes += size;
+  }
+
+  /** Makes room for `length` zero-filled bytes at #used: hands the block to gzip first when needed. */
+  #reserve(length: number): void {
+    if (this.#used + length <= this.#block.length) return;
+    this.#flush();
+    if (length > this.#block.length) this.#block = Buffer.alloc(length);
+  }
+
+  #flush(): void {
+    if (this.#used === 0) return;
+    this.#gzip.write(this.#block.subarray(0, this.#used));
+    this.#block = Buffer.alloc(CHUNK);
+    this.#used = 0;
+  }
+
+  /** Waits while gzip holds more than GZIP_BUFFER bytes; rejects once the writer is aborted. */
+  async #backpressure(): Promise<void> {
+    this.#throwIfAborted();
+    if (this.#gzip.writableLength < GZIP_BUFFER) return;
+    try {
+      await once(this.#gzip, 'drain', { signal: this.#aborted.signal });
+    } catch (err) {
+      throw this.#abortReason ?? err;
+    }
+  }
 }

@@ -91,6 +91,9 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
         deps.onEvent?.({ ...p, phase, bytesUploaded: writer.compressedBytes });
       const tarball = upload.putFile(`${request.name}.tar.gz`, writer.output);
       tarball.catch((err: unknown) => abort.abort(err));
+      // Stopping the writer rejects whatever waits on it (an item write, finish).
+      const onAbort = () => writer.abort(asError(abort.signal.reason));
+      abort.signal.addEventListener('abort', onAbort, { once: true });
       try {
         await writer.writeVersion(BACKUP_FORMAT_VERSION);
         const outcome = await collectBackupItems({
@@ -99,7 +102,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           scope,
           labelSelector,
           actions: builtinBackupActions,
-          sink: { addItem: (item) => raceAbort(writer.addItem(item), abort.signal) },
+          sink: writer,
           logger: log.logger,
           onProgress: (p) => emit('collecting', p),
           signal: abort.signal,
@@ -112,7 +115,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           resourcesDone: 1,
           resourcesTotal: 1,
         });
-        await raceAbort(writer.finish(), abort.signal);
+        await writer.finish();
         await tarball;
         const record = await writeBackupRecord(upload, {
           request,
@@ -157,6 +160,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
         throw storeFailure(abort.signal.aborted ? abort.signal.reason : err, location.name);
       } finally {
         deps.signal?.removeEventListener('abort', onOuterAbort);
+        abort.signal.removeEventListener('abort', onAbort);
       }
     } finally {
       cluster.close();
@@ -206,21 +210,6 @@ function storeFailure(err: unknown, location: string): unknown {
   );
 }
 
-/** Rejects as soon as the signal aborts, so a stalled write does not hang the backup. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
