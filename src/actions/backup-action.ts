@@ -25,5 +25,13 @@ export interface BackupItemAction {
   name: string;
   /** Group-resources it applies to, e.g. ["pods"]. */
   appliesTo: readonly string[];
+  /**
+   * The group-resources its additional items can be. When every one of them is collected by the
+   * backup's own listing anyway (whole types, every namespace, no label selector), an action that
+   * never changes its item has nothing to add and is not run.
+   */
+  pullsIn: readonly string[];
+  /** Whether it may return a changed item (then it always runs). */
+  changesItem: boolean;
   execute(item: KubeObject, context: BackupActionContext): Promise<BackupActionResult>;
 }

@@ -20,6 +20,8 @@ interface Binding extends KubeObject {
 export const podAction: BackupItemAction = {
   name: 'velero.io/pod',
   appliesTo: ['pods'],
+  pullsIn: ['priorityclasses.scheduling.k8s.io', 'persistentvolumeclaims', 'serviceaccounts'],
+  changesItem: false,
   execute(item) {
     const spec = (item['spec'] ?? {}) as PodSpec;
     const ns = item.metadata.namespace;
@@ -60,6 +62,8 @@ const LABELS_DROPPED_FROM_PVC = [
 export const pvcAction: BackupItemAction = {
   name: 'velero.io/pv',
   appliesTo: ['persistentvolumeclaims'],
+  pullsIn: ['persistentvolumes'],
+  changesItem: true,
   execute(item) {
     const spec = (item['spec'] ?? {}) as {
       volumeName?: string;
@@ -112,6 +116,13 @@ function bindingsNaming(list: readonly KubeObject[], account: string): Binding[]
 export const serviceAccountAction: BackupItemAction = {
   name: 'velero.io/service-account',
   appliesTo: ['serviceaccounts'],
+  pullsIn: [
+    'clusterrolebindings.rbac.authorization.k8s.io',
+    'clusterroles.rbac.authorization.k8s.io',
+    'rolebindings.rbac.authorization.k8s.io',
+    'roles.rbac.authorization.k8s.io',
+  ],
+  changesItem: false,
   async execute(item, context) {
     const ns = item.metadata.namespace ?? '';
     const account = `${ns}/${item.metadata.name}`;

@@ -8,7 +8,7 @@ import type { LabelSelector, ResourceList } from '../model/velero.ts';
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
-import { getObject, listPages } from './lister.ts';
+import { getObject, listPages, openList, type OpenList } from './lister.ts';
 import { ResultsCollector } from './results.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
@@ -83,11 +83,16 @@ export async function collectBackupItems(options: CollectOptions): Promise<Colle
 class Collector {
   readonly #o: CollectOptions;
   readonly #byGroupResource: Map<string, ApiResource>;
-  readonly #seen = new Set<string>();
+  /** Items handled so far, per group-resource, by resource-list entry ("ns/name" or "name"). */
+  readonly #seen = new Map<string, Set<string>>();
+  /** Types the main listing collects (every item of them in scope ends up in the backup). */
+  #listed = new Set<string>();
+  readonly #actionsFor = new Map<string, readonly BackupItemAction[]>();
+  /** Resource-list entries per resource ("<apiVersion>/<Kind>" keys are joined at the end). */
+  readonly #entries = new Map<ApiResource, string[]>();
   readonly #listCache = new Map<string, Promise<readonly KubeObject[]>>();
   readonly #indexes = new Map<string, Promise<Map<string, KubeObject>>>();
   readonly #namespacesWithItems = new Set<string>();
-  readonly #resourceList = new Map<string, string[]>();
   readonly #counts: Record<string, number> = {};
   readonly #results = new ResultsCollector();
   readonly #context: BackupActionContext;
@@ -111,9 +116,13 @@ class Collector {
       if (this.#o.signal?.aborted || !(err instanceof LifeboatError)) throw err;
       fatal = err;
     }
+    const byKey = new Map<string, string[]>();
+    for (const [resource, entries] of this.#entries) {
+      const key = `${resource.apiVersion}/${resource.kind}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), ...entries]);
+    }
     const resourceList: ResourceList = {};
-    for (const key of [...this.#resourceList.keys()].sort())
-      resourceList[key] = this.#resourceList.get(key)!.sort();
+    for (const key of [...byKey.keys()].sort()) resourceList[key] = byKey.get(key)!.sort();
     return { itemsBackedUp: this.#items, resourceList, counts: this.#counts, results: this.#results, fatal };
   }
 
@@ -124,15 +133,19 @@ class Collector {
     const resources = orderResources(this.#o.served).filter(
       (r) => r.groupResource !== 'namespaces' && scope.collects(r),
     );
+    this.#listed = new Set(resources.map((r) => r.groupResource));
     this.#resourcesTotal = resources.length + 2; // + namespaces, + CRDs
-    for (const resource of resources) {
+    const namespaceNames = includedNamespaces.map((n) => n.metadata.name);
+    // The first page of the next type is requested while this one is written.
+    let next = resources[0] && this.#openFirst(resources[0], namespaceNames);
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i]!;
+      const opened = next;
+      next = resources[i + 1] && this.#openFirst(resources[i + 1]!, namespaceNames);
       this.#currentResource = resource.groupResource;
       this.#progress();
       const before = this.#items;
-      await this.#collectResource(
-        resource,
-        includedNamespaces.map((n) => n.metadata.name),
-      );
+      await this.#collectResource(resource, this.#targets(resource, namespaceNames), opened);
       logger.info(
         { resource: resource.groupResource, items: this.#items - before },
         `backed up ${resource.groupResource}`,
@@ -168,23 +181,44 @@ class Collector {
     return all.filter((ns) => (ns['status'] as { phase?: string } | undefined)?.phase !== 'Terminating');
   }
 
-  async #collectResource(resource: ApiResource, includedNamespaces: string[]): Promise<void> {
-    const { scope } = this.#o;
+  /** One cluster-wide list when every namespace is in scope; else one list per included namespace. */
+  #targets(resource: ApiResource, includedNamespaces: string[]): (string | undefined)[] {
+    return !resource.namespaced || this.#o.scope.namespaces.includesEverything()
+      ? [undefined]
+      : includedNamespaces;
+  }
+
+  #open(resource: ApiResource, namespace: string | undefined, eager: boolean): OpenList {
     const selector =
       this.#o.labelSelector === undefined ? undefined : formatLabelSelector(this.#o.labelSelector);
-    // One cluster-wide list when every namespace is in scope; else one list per included namespace.
-    const targets =
-      !resource.namespaced || scope.namespaces.includesEverything() ? [undefined] : includedNamespaces;
-    for (const namespace of targets) {
+    return openList(
+      this.#o.client,
+      resource,
+      { namespace, labelSelector: selector, pageSize: this.#o.pageSize ?? 500, signal: this.#o.signal },
+      eager,
+    );
+  }
+
+  /** The first list of a type, its first page requested now; undefined when it has none. */
+  #openFirst(resource: ApiResource, includedNamespaces: string[]): OpenList | undefined {
+    const targets = this.#targets(resource, includedNamespaces);
+    return targets.length === 0 ? undefined : this.#open(resource, targets[0], true);
+  }
+
+  async #collectResource(
+    resource: ApiResource,
+    targets: (string | undefined)[],
+    opened: OpenList | undefined,
+  ): Promise<void> {
+    const { scope } = this.#o;
+    for (const [t, namespace] of targets.entries()) {
       try {
-        const pages = listPages(this.#o.client, resource, {
-          namespace,
-          labelSelector: selector,
-          pageSize: this.#o.pageSize ?? 500,
-          signal: this.#o.signal,
-        });
-        for await (const items of pages) {
-          for (const item of items) {
+        const list = (t === 0 ? opened : undefined) ?? this.#open(resource, namespace, false);
+        for await (const items of list.pages()) {
+          for (let i = 0; i < items.length; i++) {
+            const item = items[i]!;
+            // Let each object go once written: the rest of a large page is all that stays alive.
+            (items as (KubeObject | undefined)[])[i] = undefined;
             if (resource.namespaced && !scope.namespaces.shouldInclude(item.metadata.namespace ?? ''))
               continue;
             await this.#backupItem(resource, item);
@@ -213,15 +247,15 @@ class Collector {
   /** Backs up one item: actions first, their additional items before it, then the item itself. */
   async #backupItem(resource: ApiResource, item: KubeObject): Promise<void> {
     const ns = item.metadata.namespace ?? '';
-    const key = `${resource.groupResource}|${ns}|${item.metadata.name}`;
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
+    const entry = resource.namespaced && ns ? `${ns}/${item.metadata.name}` : item.metadata.name;
+    const seen = this.#seenOf(resource.groupResource);
+    if (seen.has(entry)) return;
+    seen.add(entry);
     if (item.metadata.labels?.[EXCLUDE_LABEL] === 'true') return;
     if ((item.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) return;
 
     let stored = item;
-    for (const action of this.#o.actions) {
-      if (!action.appliesTo.includes(resource.groupResource)) continue;
+    for (const action of this.#actionsOf(resource.groupResource)) {
       try {
         const result = await action.execute(stored, this.#context);
         stored = result.item;
@@ -238,14 +272,56 @@ class Collector {
         });
       }
     }
-    await this.#write(resource, stored);
+    await this.#write(resource, stored, entry);
+  }
+
+  #seenOf(groupResource: string): Set<string> {
+    let seen = this.#seen.get(groupResource);
+    if (seen === undefined) this.#seen.set(groupResource, (seen = new Set()));
+    return seen;
+  }
+
+  /** The actions to run on items of a type: those that apply, unless they have nothing to add. */
+  #actionsOf(groupResource: string): readonly BackupItemAction[] {
+    let actions = this.#actionsFor.get(groupResource);
+    if (actions === undefined) {
+      actions = this.#o.actions.filter(
+        (a) =>
+          a.appliesTo.includes(groupResource) &&
+          (a.changesItem || !a.pullsIn.every((gr) => this.#typeCovered(gr))),
+      );
+      this.#actionsFor.set(groupResource, actions);
+    }
+    return actions;
+  }
+
+  /** Every item of the type is collected by the main listing: no need to fetch any as an additional item. */
+  #typeCovered(groupResource: string): boolean {
+    const resource = this.#byGroupResource.get(groupResource);
+    if (resource === undefined) return true; // not served: nothing to fetch either
+    return (
+      this.#o.labelSelector === undefined &&
+      this.#listed.has(groupResource) &&
+      (!resource.namespaced || this.#o.scope.namespaces.includesEverything())
+    );
+  }
+
+  /** The main listing collects this item (before or after now): fetching it as an additional item adds nothing. */
+  #covered(ref: ItemRef, resource: ApiResource): boolean {
+    return (
+      this.#o.labelSelector === undefined &&
+      this.#listed.has(ref.groupResource) &&
+      (!resource.namespaced || this.#o.scope.namespaces.shouldInclude(ref.namespace ?? ''))
+    );
   }
 
   async #backupAdditional(ref: ItemRef): Promise<void> {
     const resource = this.#byGroupResource.get(ref.groupResource);
     if (resource === undefined) return; // type not served in this cluster
-    if (this.#seen.has(`${ref.groupResource}|${ref.namespace ?? ''}|${ref.name}`)) return;
+    const entry = resource.namespaced && ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+    if (this.#seenOf(ref.groupResource).has(entry)) return;
     if (!this.#o.scope.keepsAdditional(ref.groupResource, ref.namespace)) return;
+    if (this.#covered(ref, resource)) return;
     const obj = await this.#lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
       this.#results.warning({
@@ -261,7 +337,7 @@ class Collector {
     if (obj !== undefined) await this.#backupItem(resource, obj);
   }
 
-  async #write(resource: ApiResource, item: KubeObject): Promise<void> {
+  async #write(resource: ApiResource, item: KubeObject, entry: string): Promise<void> {
     const ns = item.metadata.namespace;
     await this.#o.sink.addItem({
       groupResource: resource.groupResource,
@@ -274,10 +350,9 @@ class Collector {
     this.#items++;
     this.#counts[resource.groupResource] = (this.#counts[resource.groupResource] ?? 0) + 1;
     if (resource.namespaced && ns) this.#namespacesWithItems.add(ns);
-    const listKey = `${resource.apiVersion}/${resource.kind}`;
-    let entries = this.#resourceList.get(listKey);
-    if (entries === undefined) this.#resourceList.set(listKey, (entries = []));
-    entries.push(resource.namespaced && ns ? `${ns}/${item.metadata.name}` : item.metadata.name);
+    let entries = this.#entries.get(resource);
+    if (entries === undefined) this.#entries.set(resource, (entries = []));
+    entries.push(entry);
     if (this.#items % 250 === 0) this.#progress();
   }
 
