@@ -41,6 +41,8 @@ export interface CollectOptions {
   logger: Logger;
   pageSize?: number;
   onProgress?: (progress: BackupProgress) => void;
+  /** Sees every item as it is written (its stored form). */
+  observe?: ((resource: ApiResource, item: KubeObject) => void) | undefined;
   signal?: AbortSignal;
 }
 
@@ -348,6 +350,7 @@ class Collector {
       json: goMarshal(item),
     });
     this.#items++;
+    this.#o.observe?.(resource, item);
     this.#counts[resource.groupResource] = (this.#counts[resource.groupResource] ?? 0) + 1;
     if (resource.namespaced && ns) this.#namespacesWithItems.add(ns);
     let entries = this.#entries.get(resource);

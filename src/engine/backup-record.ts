@@ -10,39 +10,52 @@ import {
 import type { BackupPhase, LabelSelector } from '../model/velero.ts';
 import type { CollectOutcome } from '../backup/backupper.ts';
 import type { ApiResource } from '../kube/discovery.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
 import type { ConnectedCluster } from './cluster.ts';
 import type { BackupRequest } from './backup-request.ts';
 
-/** What a backup extension sees once the items are collected. */
+/** What a backup extension sees when the backup starts. */
 export interface BackupExtensionContext {
   name: string;
   cluster: ConnectedCluster;
   served: readonly ApiResource[];
-  /** What was collected (possibly cut short when the cluster was lost). */
-  outcome: CollectOutcome;
   logger: Logger;
+}
+
+/** One backup's run of an extension. */
+export interface BackupExtensionRun {
+  /** Sees every item as it is stored; must be quick (it runs inside the collection loop). */
+  observe?(resource: ApiResource, item: KubeObject): void;
+  /** Its files, once the items are collected (possibly cut short when the cluster was lost). */
+  files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]>;
 }
 
 /**
  * Adds lifeboat's own files to a backup folder (e.g. the cluster profile), written before
- * velero-backup.json. A failing extension is a backup error (PartiallyFailed), not a lost backup.
+ * velero-backup.json. start runs as the collection begins, so an extension can read the cluster
+ * while items are listed. A failing extension is a backup error (PartiallyFailed), not a lost backup.
  */
 export interface BackupExtension {
   name: string;
-  files(context: BackupExtensionContext): Promise<{ fileName: string; body: Buffer }[]>;
+  start(context: BackupExtensionContext): BackupExtensionRun;
+}
+
+/** A started extension, by name. */
+export interface StartedExtension {
+  name: string;
+  run: BackupExtensionRun;
 }
 
 export interface RecordInput {
   request: BackupRequest;
   location: string;
   cluster: ConnectedCluster;
-  served: readonly ApiResource[];
   outcome: CollectOutcome;
   labelSelector: LabelSelector | undefined;
   started: Date;
   ttlMs: number;
-  extensions: readonly BackupExtension[];
+  extensions: readonly StartedExtension[];
   logger: Logger;
   /** Ends the log capture and gives <name>-logs.gz. */
   finishLogs: () => Promise<Buffer>;
@@ -72,13 +85,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
   for (const extension of input.extensions) {
     let files: { fileName: string; body: Buffer }[] = [];
     try {
-      files = await extension.files({
-        name,
-        cluster: input.cluster,
-        served: input.served,
-        outcome,
-        logger: input.logger,
-      });
+      files = await extension.run.files(outcome);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       outcome.results.error({ message: `${extension.name} failed`, error: message });

@@ -4,10 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { LifeboatError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { KubeClient } from '../kube/client.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { gzipJsonLine } from '../store/gzip-json.ts';
 import { captureProfile } from '../profile/capture.ts';
+import { loadBalancerService, type LoadBalancerService } from '../profile/storage.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
 import { AttachmentKinds, ClusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
 import type { Attachment, ClusterProfile } from '../profile/schema.ts';
@@ -118,70 +119,69 @@ export async function captureClusterProfile(
   }
 }
 
-/** The backup extension writing `<name>-cluster-profile.json.gz`, with the StorageClasses the backed-up PVCs use. */
+/**
+ * The backup extension writing `<name>-cluster-profile.json.gz`. The profile is read from the
+ * cluster while the items are listed; what the backup itself sees — its LoadBalancer Services and
+ * the StorageClasses its PVCs ask for — comes from the stored items, not from a second listing.
+ */
 export function profileExtension(attachments: readonly Attachment[]): BackupExtension {
   return {
     name: 'cluster profile',
-    async files(ctx) {
-      const profile = await captureProfile({
+    start(ctx) {
+      const capture = captureProfile({
         client: ctx.cluster.client,
         server: ctx.cluster.server,
         version: ctx.cluster.version,
         resources: ctx.served,
         attachments,
         backup: ctx.name,
+        loadBalancerServices: [], // filled in from the stored Services below
       });
-      profile.storage.usedByBackup = await pvcClasses(
-        ctx.cluster.client,
-        ctx.outcome.resourceList['v1/PersistentVolumeClaim'] ?? [],
-        ctx.logger,
-      );
-      const fileName = profileFileName(ctx.name);
-      ctx.logger.info(
-        { file: fileName },
-        `cluster profile captured (${profile.metadata.platform}, ${profile.nodePools.length} node pools)`,
-      );
-      return [{ fileName, body: gzipJsonLine(sanitizeProfile(profile)) }];
+      capture.catch(() => undefined); // reported by files()
+      const services: LoadBalancerService[] = [];
+      const classes = new PvcClasses();
+      return {
+        observe(resource, item) {
+          if (resource.groupResource === 'services') {
+            const lb = loadBalancerService(item);
+            if (lb !== undefined) services.push(lb);
+          } else if (resource.groupResource === 'persistentvolumeclaims') {
+            classes.add(item);
+          }
+        },
+        async files() {
+          const profile = await capture;
+          profile.ingress.loadBalancerServices = services;
+          profile.storage.usedByBackup = classes.summary();
+          const fileName = profileFileName(ctx.name);
+          ctx.logger.info(
+            { file: fileName },
+            `cluster profile captured (${profile.metadata.platform}, ${profile.nodePools.length} node pools)`,
+          );
+          return [{ fileName, body: gzipJsonLine(sanitizeProfile(profile)) }];
+        },
+      };
     },
   };
 }
 
-/** StorageClasses of the backed-up PVCs (`ns/name`), read per namespace from the cluster. */
-async function pvcClasses(
-  client: KubeClient,
-  pvcs: readonly string[],
-  logger: Logger,
-): Promise<NonNullable<ClusterProfile['storage']['usedByBackup']>> {
-  const byNs = new Map<string, Set<string>>();
-  for (const id of pvcs) {
-    const [ns, name] = id.split('/');
-    if (ns && name) byNs.set(ns, (byNs.get(ns) ?? new Set()).add(name));
+/** StorageClasses of the backed-up PVCs, counted as they are stored. */
+class PvcClasses {
+  readonly #used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
+
+  add(pvc: KubeObject): void {
+    const sc = (pvc['spec'] as { storageClassName?: string } | undefined)?.storageClassName ?? '';
+    let entry = this.#used.get(sc);
+    if (entry === undefined) this.#used.set(sc, (entry = { pvcs: 0, namespaces: new Set() }));
+    entry.pvcs++;
+    entry.namespaces.add(pvc.metadata.namespace ?? '');
   }
-  const used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
-  for (const [ns, names] of byNs) {
-    let items: { metadata: { name: string }; spec?: { storageClassName?: string } }[] = [];
-    try {
-      const list = await client.json<{ items: typeof items }>({
-        path: `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
-        retries: 2,
-      });
-      items = list.items;
-    } catch (err) {
-      logger.warn({ err, namespace: ns }, `cannot read PVCs of ${ns} for the profile`);
-      continue;
-    }
-    for (const pvc of items) {
-      if (!names.has(pvc.metadata.name)) continue;
-      const sc = pvc.spec?.storageClassName ?? '';
-      const entry = used.get(sc) ?? { pvcs: 0, namespaces: new Set<string>() };
-      entry.pvcs++;
-      entry.namespaces.add(ns);
-      used.set(sc, entry);
-    }
+
+  summary(): NonNullable<ClusterProfile['storage']['usedByBackup']> {
+    return [...this.#used.entries()]
+      .map(([storageClass, u]) => ({ storageClass, pvcs: u.pvcs, namespaces: [...u.namespaces].sort() }))
+      .sort((a, b) => a.storageClass.localeCompare(b.storageClass));
   }
-  return [...used.entries()]
-    .map(([storageClass, u]) => ({ storageClass, pvcs: u.pvcs, namespaces: [...u.namespaces].sort() }))
-    .sort((a, b) => a.storageClass.localeCompare(b.storageClass));
 }
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */

@@ -8,12 +8,17 @@ import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { builtinBackupActions } from '../actions/builtin-backup-actions.ts';
 import { discoverResources, type ApiResource } from '../kube/discovery.ts';
-import { writeBackupRecord, type BackupExtension } from './backup-record.ts';
+import {
+  writeBackupRecord,
+  type BackupExtension,
+  type BackupExtensionContext,
+  type StartedExtension,
+} from './backup-record.ts';
 import type { BackupRequest } from './backup-request.ts';
 import { connectCluster } from './cluster.ts';
 import { openLocation } from './locations-open.ts';
 
-export type { BackupExtension, BackupExtensionContext } from './backup-record.ts';
+export type { BackupExtension, BackupExtensionContext, BackupExtensionRun } from './backup-record.ts';
 export type { BackupRequest } from './backup-request.ts';
 
 export interface BackupRunEvent extends BackupProgress {
@@ -94,6 +99,13 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
       // Stopping the writer rejects whatever waits on it (an item write, finish).
       const onAbort = () => writer.abort(asError(abort.signal.reason));
       abort.signal.addEventListener('abort', onAbort, { once: true });
+      const extensions = startExtensions(deps.extensions ?? [], {
+        name: request.name,
+        cluster,
+        served: resources,
+        logger: log.logger,
+      });
+      const observers = extensions.flatMap((e) => (e.run.observe ? [e.run.observe.bind(e.run)] : []));
       try {
         await writer.writeVersion(BACKUP_FORMAT_VERSION);
         const outcome = await collectBackupItems({
@@ -105,6 +117,12 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           sink: writer,
           logger: log.logger,
           onProgress: (p) => emit('collecting', p),
+          observe:
+            observers.length === 0
+              ? undefined
+              : (resource, item) => {
+                  for (const observe of observers) observe(resource, item);
+                },
           signal: abort.signal,
         });
         if (outcome.fatal)
@@ -121,12 +139,11 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           request,
           location: location.name,
           cluster,
-          served: resources,
           outcome,
           labelSelector,
           started,
           ttlMs,
-          extensions: deps.extensions ?? [],
+          extensions,
           logger: log.logger,
           finishLogs: () => log.finish(),
         });
@@ -168,6 +185,20 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
   } finally {
     await opened.close();
   }
+}
+
+/** Starts each extension; one that fails to start reports the failure as its files' outcome. */
+function startExtensions(
+  extensions: readonly BackupExtension[],
+  context: BackupExtensionContext,
+): StartedExtension[] {
+  return extensions.map((extension) => {
+    try {
+      return { name: extension.name, run: extension.start(context) };
+    } catch (err) {
+      return { name: extension.name, run: { files: () => Promise.reject(asError(err)) } };
+    }
+  });
 }
 
 function scopeFor(request: BackupRequest, served: readonly ApiResource[]): BackupScope {

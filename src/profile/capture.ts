@@ -5,7 +5,7 @@ import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj } from './kube-read.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';
 import { captureNetwork } from './network.ts';
-import { byName, captureArc, captureIngress, captureStorage } from './storage.ts';
+import { byName, captureArc, captureIngress, captureStorage, type LoadBalancerService } from './storage.ts';
 
 export interface CaptureInput {
   client: KubeClient;
@@ -16,6 +16,8 @@ export interface CaptureInput {
   resources?: readonly ApiResource[] | undefined;
   attachments?: readonly Attachment[] | undefined;
   backup?: string | undefined;
+  /** LoadBalancer Services already read by the caller (a backup sees the Services it stores). */
+  loadBalancerServices?: readonly LoadBalancerService[] | undefined;
   now?: Date;
 }
 
@@ -51,7 +53,7 @@ export async function captureProfile(input: CaptureInput): Promise<ClusterProfil
     '/apis/scheduling.k8s.io/v1/priorityclasses',
   );
   const storage = await captureStorage(reader);
-  const ingress = await captureIngress(reader);
+  const ingress = await captureIngress(reader, input.loadBalancerServices);
   const arc = await captureArc(reader);
   const minor = Number.parseInt(input.version.minor, 10);
   const profile: ClusterProfile = {

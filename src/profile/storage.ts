@@ -62,25 +62,42 @@ export function toIngressClass(c: Obj): ClusterProfile['ingress']['classes'][num
   };
 }
 
-export async function captureIngress(reader: ProfileReader): Promise<ClusterProfile['ingress']> {
+/**
+ * IngressClasses, and the LoadBalancer Services read from the cluster — or, with `services` given
+ * (a backup, which sees every Service it stores), from those.
+ */
+export async function captureIngress(
+  reader: ProfileReader,
+  services?: readonly LoadBalancerService[],
+): Promise<ClusterProfile['ingress']> {
   const classes = await reader.list(
     'IngressClasses',
     'networking.k8s.io/v1',
     '/apis/networking.k8s.io/v1/ingressclasses',
   );
-  const services = await reader.list('Services', 'v1', '/api/v1/services');
   return {
     classes: classes.map(toIngressClass).sort(byName),
-    loadBalancerServices: services
-      .filter((s) => rec(s.spec)['type'] === 'LoadBalancer')
-      .map((s) => ({
-        namespace: s.metadata.namespace ?? '',
-        name: s.metadata.name,
-        loadBalancerClass: str(rec(s.spec)['loadBalancerClass']),
-        addresses: arr(rec(rec(s.status)['loadBalancer'])['ingress'])
-          .map((i) => str(rec(i)['ip']) ?? str(rec(i)['hostname']))
-          .filter((v): v is string => v !== undefined),
-      })),
+    loadBalancerServices:
+      services !== undefined
+        ? [...services]
+        : (await reader.list('Services', 'v1', '/api/v1/services')).flatMap(
+            (s) => loadBalancerService(s) ?? [],
+          ),
+  };
+}
+
+export type LoadBalancerService = ClusterProfile['ingress']['loadBalancerServices'][number];
+
+/** A Service of type LoadBalancer as the profile records it; undefined for other Services. */
+export function loadBalancerService(s: Obj): LoadBalancerService | undefined {
+  if (rec(s.spec)['type'] !== 'LoadBalancer') return undefined;
+  return {
+    namespace: s.metadata.namespace ?? '',
+    name: s.metadata.name,
+    loadBalancerClass: str(rec(s.spec)['loadBalancerClass']),
+    addresses: arr(rec(rec(s.status)['loadBalancer'])['ingress'])
+      .map((i) => str(rec(i)['ip']) ?? str(rec(i)['hostname']))
+      .filter((v): v is string => v !== undefined),
   };
 }
 
