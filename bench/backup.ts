@@ -17,7 +17,10 @@ import {
   type WorkloadShape,
 } from '../test/helpers/workload.ts';
 import {
+  buildForBench,
   cliNodeArgs,
+  compiledFloor,
+  LIFEBOAT_CLI,
   log,
   machine,
   MB,
@@ -109,6 +112,7 @@ export async function benchBackup(argv: string[]): Promise<number> {
   const profileDir = values.profile;
   if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
 
+  await buildForBench();
   const results = await withControlPlane(
     { keep: values['keep-cluster'], prefix: 'lifeboat-bench' },
     (plane) => runSizes(plane, { sizes, runsOverride, concurrency, profileDir }),
@@ -277,7 +281,7 @@ async function measureSize(
 }
 
 async function runFloor(plane: BenchControlPlane): Promise<FloorRun> {
-  const run = await runMeasured('bench/floor.ts', [plane.kubeconfig], {
+  const run = await runMeasured(compiledFloor('floor'), [plane.kubeconfig], {
     reportDir: plane.dir,
     keepLine: (l) => l.startsWith('{'),
   });
@@ -311,7 +315,7 @@ async function runBackup(
   plane: BenchControlPlane,
   o: { name: string; config: string; bucket: string; nodeArgs?: string[] },
 ): Promise<BackupRun> {
-  const run = await runMeasured('src/main.ts', backupArgs(o.name, plane.kubeconfig, o.config), {
+  const run = await runMeasured(LIFEBOAT_CLI, backupArgs(o.name, plane.kubeconfig, o.config), {
     reportDir: plane.dir,
     nodeArgs: [...LIFEBOAT_NODE_ARGS, ...(o.nodeArgs ?? [])],
     keepLine: (l) => l.includes('"type":"result"'),
@@ -397,7 +401,7 @@ function formatTable(results: readonly SizeResult[]): string {
   const rss = results.at(-1);
   const notes = [
     `backup benchmark — node ${m.node}, ${m.cpus} cores (${m.cpuModel}); medians of interleaved runs (${runs})`,
-    `times: wall inside the process (module load to exit); ratio = lifeboat / floor`,
+    `times: wall inside the process (module load to exit), both compiled (${LIFEBOAT_CLI}, ${compiledFloor('floor')}); ratio = lifeboat / floor`,
     rss !== undefined
       ? `peak RSS target: <= ${TARGET_RSS_MB} MB at 100k objects — lifeboat ${rss.lifeboat.maxRssMB} MB at ${rss.targetObjects} ` +
         `(${rss.lifeboat.maxRssMB <= TARGET_RSS_MB ? 'ok' : 'MISS'})`

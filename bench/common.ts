@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the benchmarks: a private control plane with guaranteed teardown, child runs
- * under bench/measured.ts, medians and table formatting. Progress goes to stderr; results to stdout.
+ * under bench/measured.js, medians and table formatting. Progress goes to stderr; results to stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -97,7 +97,7 @@ export async function withControlPlane<T>(
   }
 }
 
-/** What bench/measured.ts reports about one child run, plus what the parent saw. */
+/** What bench/measured.js reports about one child run, plus what the parent saw. */
 export interface MeasuredRun {
   code: number;
   /** Wall time inside the child, from before the module is imported to exit. */
@@ -113,7 +113,7 @@ export interface MeasuredRun {
 }
 
 /**
- * Runs `node [nodeArgs] bench/measured.ts module [args]` in the repository and collects its report.
+ * Runs `node [nodeArgs] bench/measured.js module [args]` in the repository and collects its report.
  * keepLine picks which stdout lines to keep, so a long JSON progress stream is not held in memory.
  */
 export async function runMeasured(
@@ -125,7 +125,7 @@ export async function runMeasured(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(REPO_ROOT, 'bench/measured.ts'), module, ...args],
+    [...(options.nodeArgs ?? []), join(REPO_ROOT, 'bench/measured.js'), module, ...args],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, LIFEBOAT_BENCH_REPORT: report, NO_COLOR: '1' },
@@ -161,8 +161,30 @@ export async function runMeasured(
 }
 
 /**
- * The node options of src/main.ts's shebang line (`#!/usr/bin/env -S node --flag ...`): the installed
- * CLI runs with them, so measured runs of src/main.ts pass them too.
+ * What the measured runs execute: the CLI as installed (compiled, dist/src/main.js) and the floors
+ * compiled the same way (dist/bench/*.js), so neither side pays for TypeScript stripping.
+ */
+export const LIFEBOAT_CLI = 'dist/src/main.js';
+export const compiledFloor = (name: 'floor' | 'restore-floor') => `dist/bench/${name}.js`;
+
+/** Compiles src and the floors (tsconfig.bench.json) before anything is measured. */
+export async function buildForBench(): Promise<void> {
+  log('compiling the CLI and the floors (tsc -p tsconfig.bench.json)');
+  const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+  const child = spawn(process.execPath, [tsc, '-p', join(REPO_ROOT, 'tsconfig.bench.json')], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const code = await new Promise<number | null>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', res);
+  });
+  if (code !== 0) throw new Error(`tsc -p tsconfig.bench.json failed with code ${code}`);
+}
+
+/**
+ * The node options of src/main.ts's shebang line (`#!/usr/bin/env -S node --flag ...`, kept in
+ * dist/src/main.js): the installed CLI runs with them, so measured runs of it pass them too.
  */
 export async function cliNodeArgs(): Promise<string[]> {
   const first = (await readFile(join(REPO_ROOT, 'src/main.ts'), 'utf8')).split('\n', 1)[0] ?? '';

@@ -18,7 +18,10 @@ import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import { objectsPerNamespace, shapeFor, type WorkloadShape } from '../test/helpers/workload.ts';
 import { seed } from './backup.ts';
 import {
+  buildForBench,
   cliNodeArgs,
+  compiledFloor,
+  LIFEBOAT_CLI,
   log,
   machine,
   MB,
@@ -162,6 +165,7 @@ export async function benchRestore(argv: string[]): Promise<number> {
   const runsOverride = values.runs === undefined ? undefined : parsePositiveInt(values.runs, '--runs');
   const concurrency = parsePositiveInt(values.concurrency, '--concurrency');
 
+  await buildForBench();
   const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-restore-'));
   const untrack = track(() => rm(work, { recursive: true, force: true }));
   let results: SizeResult[];
@@ -236,7 +240,7 @@ async function seedAndBackUp(
       previous = shape;
       const name = `source-${size}`;
       const args = ['backup', 'create', name, '--kubeconfig', kubeconfig, '--config', o.config];
-      const run = await runMeasured('src/main.ts', [...args, '--log-level', 'warn', '-o', 'json'], {
+      const run = await runMeasured(LIFEBOAT_CLI, [...args, '--log-level', 'warn', '-o', 'json'], {
         reportDir: o.work,
         keepLine: (l) => l.includes('"type":"result"'),
       });
@@ -326,10 +330,14 @@ async function measureSize(
 }
 
 async function runFloor(kubeconfig: string, backup: SourceBackup, parallelism: number, work: string) {
-  const run = await runMeasured('bench/restore-floor.ts', [kubeconfig, backup.archive, String(parallelism)], {
-    reportDir: work,
-    keepLine: (l) => l.startsWith('{'),
-  });
+  const run = await runMeasured(
+    compiledFloor('restore-floor'),
+    [kubeconfig, backup.archive, String(parallelism)],
+    {
+      reportDir: work,
+      keepLine: (l) => l.startsWith('{'),
+    },
+  );
   check(run, 'floor');
   const out = JSON.parse(run.lines.at(-1) ?? '{}') as Partial<FloorRun>;
   return {
@@ -389,7 +397,7 @@ async function runRestore(
     if (phase !== undefined) phases[phase] ??= Math.round(performance.now() - spawned);
     return l.startsWith('{"type":"result"');
   };
-  const run = await runMeasured('src/main.ts', o.phases ? [...args, '-o', 'json'] : args, {
+  const run = await runMeasured(LIFEBOAT_CLI, o.phases ? [...args, '-o', 'json'] : args, {
     reportDir: o.work,
     nodeArgs: [...LIFEBOAT_NODE_ARGS, ...(o.nodeArgs ?? [])],
     keepLine: o.phases ? keepPhase : (l) => SUMMARY.test(l) || ISSUES.test(l),
@@ -537,7 +545,7 @@ function formatTable(results: readonly SizeResult[], chosen: number): string {
   const sc = scaling(results, chosen);
   const notes = [
     `restore benchmark — node ${m.node}, ${m.cpus} cores (${m.cpuModel}); medians of interleaved runs (${runs}), each into a fresh empty standby`,
-    `times: wall inside the process (module load to exit; floor includes reading the archive); ratio = lifeboat / floor`,
+    `times: wall inside the process (module load to exit; floor includes reading the archive), both compiled (${LIFEBOAT_CLI}, ${compiledFloor('restore-floor')}); ratio = lifeboat / floor`,
     `lifeboat runs with the node options of src/main.ts's shebang: ${LIFEBOAT_NODE_ARGS.join(' ') || '(none)'}`,
     `* = chosen parallelism (fastest at the smallest size; the larger sizes run at it)`,
     last && lastRun
