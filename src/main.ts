@@ -1,6 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=20
 // The young generation V8 sizes from the machine's memory (up to ~200 MB here) is far more than a CLI
 // that streams a cluster needs: 8 MB semi-spaces keep peak memory about 120 MB lower (see bench/).
+// Letting the old generation grow 20% past what is live before a full collection, instead of V8's
+// default of up to 4x, keeps the garbage of a 100k-object run from doubling the heap (restore peak
+// 388 → 263 MB at 100k objects, same time).
 import { CommanderError } from 'commander';
 import { ExitCode, reportError } from './errors/index.ts';
 import { buildProgram } from './cli/program.ts';

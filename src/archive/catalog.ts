@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import { compareGoStrings, parseJsonExact } from '../model/go-json.ts';
+import { compareGoStrings, parseJson } from '../model/go-json.ts';
 import { isKubeObject, type KubeObject } from '../model/kube-object.ts';
 import { CLUSTER_SCOPED_DIR, NAMESPACE_SCOPED_DIR, RESOURCES_DIR, type ParsedArchivePath } from './paths.ts';
 
@@ -102,12 +102,12 @@ export class ArchiveCatalog {
 
 /**
  * Decodes an item file. Like Velero's restore (unstructured decode) it needs `kind` and `apiVersion`;
- * lifeboat also needs `metadata.name`. int64 values stay exact (parseJsonExact).
+ * lifeboat also needs `metadata.name`. int64 values stay exact (parseJson).
  */
 export function parseItem(data: Buffer, path: string): KubeObject {
   let value: unknown;
   try {
-    value = parseJsonExact(data.toString('utf8'));
+    value = parseJson(data.toString('utf8'));
   } catch (err) {
     throw corruptItem(path, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
   }

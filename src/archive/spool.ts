@@ -59,17 +59,28 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
   // create: enough to refuse the same file/directory collisions an extraction would meet.
   const otherFiles = new Set<string>();
   const dirs = new Set<string>();
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // Item bytes are copied into one reused block and written out when it fills: the entries' own
+  // buffers (often views of larger stream chunks) are never held.
+  const block = Buffer.allocUnsafe(FLUSH_BYTES);
+  let used = 0;
   let end = 0;
   let files = 0;
   let bytes = 0;
   const flush = async () => {
-    if (pendingBytes === 0) return;
-    const buffers = pending;
-    pending = [];
-    pendingBytes = 0;
-    await handle.writev(buffers);
+    let done = 0;
+    while (done < used) done += (await handle.write(block, done, used - done)).bytesWritten;
+    used = 0;
+  };
+  const append = async (data: Buffer) => {
+    if (used + data.length > block.length) await flush();
+    if (data.length > block.length) {
+      let done = 0;
+      while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
+    } else {
+      data.copy(block, used);
+      used += data.length;
+    }
+    end += data.length;
   };
   for await (const entry of reader) {
     if (dirs.has(entry.path))
@@ -90,12 +101,7 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
     const parsed = entry.parsed;
     if (parsed.kind === 'item' && parsed.versionDir === undefined) {
       spans.set(entry.path, { offset: end, length: entry.data.length });
-      if (entry.data.length > 0) {
-        pending.push(entry.data);
-        pendingBytes += entry.data.length;
-        end += entry.data.length;
-      }
-      if (pendingBytes >= FLUSH_BYTES) await flush();
+      if (entry.data.length > 0) await append(entry.data);
     } else {
       otherFiles.add(entry.path);
     }

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { parseJsonExact } from '../model/go-json.ts';
+import { parseJson } from '../model/go-json.ts';
 
 interface ListPage {
   metadata?: { continue?: string; resourceVersion?: string };
@@ -16,11 +16,9 @@ export function resourcePath(r: ApiResource, namespace?: string): string {
     : `${base}/${r.resource}`;
 }
 
-/** A long run of digits can be an integer beyond 2^53: parse such pages with the exact parser. */
-const LONG_NUMBER = /[:[,]\s*-?\d{16,}/;
-
+/** A response body as Kubernetes' unstructured decoder reads it (int64 values exact). */
 export function parseJsonText<T>(text: string): T {
-  return (LONG_NUMBER.test(text) ? parseJsonExact(text) : JSON.parse(text)) as T;
+  return parseJson(text) as T;
 }
 
 export interface ListOptions {

@@ -6,6 +6,7 @@ import {
   goMarshalExact,
   goMarshalIndent,
   goQuote,
+  parseJson,
   parseJsonExact,
   RawNumber,
   sortedMap,
@@ -117,6 +118,20 @@ describe('parseJsonExact + goMarshal round trip', () => {
     const text =
       '{"apiVersion":"v1","data":{"a.conf":"x\\u003cy \\u0026 z\\n"},"kind":"ConfigMap","metadata":{"creationTimestamp":"2026-05-01T10:00:00Z","name":"cfg","namespace":"app","resourceVersion":"42","uid":"u-1"}}';
     expect(goMarshal(parseJsonExact(text))).toBe(text);
+  });
+
+  it('parseJson takes the fast path only where it cannot differ from parseJsonExact', () => {
+    for (const text of [
+      '[1.0,1E5,-0,-0.0,2.50]',
+      '{"a":-0}',
+      '{"a": -0 ,"b":[-0]}',
+      '{"big":9223372036854775807}',
+      '{"big":12345678901234567890,"n":[-9007199254740993]}',
+      '{"s":"-0 and 12345678901234567890 in a string","n":-0.5,"z":0}',
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","generation":3}}',
+    ]) {
+      expect(goMarshal(parseJson(text)), text).toBe(goMarshal(parseJsonExact(text)));
+    }
   });
 
   it('RawNumber rejects text that is not a JSON number', () => {

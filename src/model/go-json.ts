@@ -50,6 +50,17 @@ export function parseJsonExact(text: string): unknown {
   }) as unknown;
 }
 
+/**
+ * A long run of digits can be an integer beyond 2^53, and `-0` is an integer Go reads as 0: only
+ * texts with either (anywhere, strings included) need the exact parser.
+ */
+const NEEDS_EXACT = /[:[,]\s*-?\d{16,}|[:[,]\s*-0(?![\d.eE])/;
+
+/** parseJsonExact's result, at JSON.parse's speed for the texts that cannot differ. */
+export function parseJson(text: string): unknown {
+  return NEEDS_EXACT.test(text) ? parseJsonExact(text) : (JSON.parse(text) as unknown);
+}
+
 /** A Go map built from a record: printed with its keys sorted by every encoder here. */
 export function sortedMap<V>(record: Record<string, V> | Map<string, V>): Map<string, V> {
   const entries = record instanceof Map ? [...record.entries()] : Object.entries(record);
