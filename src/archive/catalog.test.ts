@@ -6,7 +6,7 @@ import { parseArchivePath } from './paths.ts';
 
 function catalogOf(paths: string[]): ArchiveCatalog {
   const catalog = new ArchiveCatalog();
-  for (const path of paths) catalog.add({ parsed: parseArchivePath(path) });
+  for (const path of paths) catalog.add({ path, parsed: parseArchivePath(path) });
   return catalog;
 }
 

@@ -1,7 +1,7 @@
 import { LifeboatError } from '../errors/index.ts';
 import { compareGoStrings, parseJson } from '../model/go-json.ts';
 import { isKubeObject, type KubeObject } from '../model/kube-object.ts';
-import { CLUSTER_SCOPED_DIR, NAMESPACE_SCOPED_DIR, RESOURCES_DIR, type ParsedArchivePath } from './paths.ts';
+import type { ParsedArchivePath } from './paths.ts';
 
 /**
  * What a backup tarball holds, built entry by entry while reading it: the classic item paths Velero's
@@ -17,9 +17,10 @@ export interface CatalogItem {
   path: string;
 }
 
+/** Item names → their entry's path (the reader's string, shared by everything that names the item). */
 interface ResourceEntry {
-  namespaced: Map<string, Set<string>>;
-  cluster: Set<string>;
+  namespaced: Map<string, Map<string, string>>;
+  cluster: Map<string, string>;
   versionDirs: Set<string>;
 }
 
@@ -28,12 +29,12 @@ export class ArchiveCatalog {
   #count = 0;
 
   /** Records an entry; only item entries matter. */
-  add(entry: { parsed: ParsedArchivePath }): void {
+  add(entry: { path: string; parsed: ParsedArchivePath }): void {
     const parsed = entry.parsed;
     if (parsed.kind !== 'item') return;
     let resource = this.#resources.get(parsed.groupResource);
     if (!resource) {
-      resource = { namespaced: new Map(), cluster: new Set(), versionDirs: new Set() };
+      resource = { namespaced: new Map(), cluster: new Map(), versionDirs: new Set() };
       this.#resources.set(parsed.groupResource, resource);
     }
     if (parsed.versionDir !== undefined) {
@@ -42,11 +43,11 @@ export class ArchiveCatalog {
     }
     let names = resource.cluster;
     if (parsed.namespace !== undefined) {
-      names = resource.namespaced.get(parsed.namespace) ?? new Set();
+      names = resource.namespaced.get(parsed.namespace) ?? new Map<string, string>();
       resource.namespaced.set(parsed.namespace, names);
     }
     if (!names.has(parsed.name)) this.#count++;
-    names.add(parsed.name);
+    names.set(parsed.name, entry.path);
   }
 
   /** Group-resources with at least one item or version directory, sorted (`deployments.apps`, `pods`). */
@@ -75,20 +76,14 @@ export class ArchiveCatalog {
   items(groupResource: string): CatalogItem[] {
     const resource = this.#resources.get(groupResource);
     if (!resource) return [];
-    const byFile = (a: string, b: string) => compareGoStrings(`${a}.json`, `${b}.json`);
-    const out: CatalogItem[] = [...resource.cluster].sort(byFile).map((name) => ({
-      groupResource,
-      name,
-      path: `${RESOURCES_DIR}/${groupResource}/${CLUSTER_SCOPED_DIR}/${name}.json`,
-    }));
+    const byFile = ([a]: [string, string], [b]: [string, string]) =>
+      compareGoStrings(`${a}.json`, `${b}.json`);
+    const out: CatalogItem[] = [...resource.cluster]
+      .sort(byFile)
+      .map(([name, path]) => ({ groupResource, name, path }));
     for (const ns of [...resource.namespaced.keys()].sort(compareGoStrings)) {
-      for (const name of [...(resource.namespaced.get(ns) ?? [])].sort(byFile)) {
-        out.push({
-          groupResource,
-          namespace: ns,
-          name,
-          path: `${RESOURCES_DIR}/${groupResource}/${NAMESPACE_SCOPED_DIR}/${ns}/${name}.json`,
-        });
+      for (const [name, path] of [...(resource.namespaced.get(ns) ?? [])].sort(byFile)) {
+        out.push({ groupResource, namespace: ns, name, path });
       }
     }
     return out;

@@ -4,6 +4,15 @@ import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';
 
 const NO_LABELS: Record<string, string> = Object.freeze({});
+const NO_ITEMS: ItemFacts['additionalItems'] = Object.freeze([]);
+
+/** One string per distinct apiVersion and kind across the facts of a backup (not one per item). */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  let kept = interned.get(s);
+  if (kept === undefined) interned.set(s, (kept = s));
+  return kept;
+}
 
 /**
  * The facts the plan needs of one item, from the backed-up object and its prepared form. Without
@@ -11,18 +20,18 @@ const NO_LABELS: Record<string, string> = Object.freeze({});
  */
 export function itemFacts(
   item: KubeObject,
-  location: { groupResource: string; namespace?: string | undefined; path: string },
+  location: { groupResource: string; namespace?: string | undefined; name: string; path: string },
   prepared: PreparedItem,
   keepLabels = true,
 ): ItemFacts {
   const facts: ItemFacts = {
     groupResource: location.groupResource,
-    name: item.metadata.name,
+    name: location.name, // the catalog's string, equal to metadata.name (pathMismatch checks it)
     path: location.path,
-    apiVersion: item.apiVersion,
-    kind: item.kind,
+    apiVersion: intern(item.apiVersion),
+    kind: intern(item.kind),
     labels: keepLabels ? { ...item.metadata.labels } : NO_LABELS,
-    additionalItems: prepared.additionalItems,
+    additionalItems: prepared.additionalItems.length > 0 ? prepared.additionalItems : NO_ITEMS,
     restoreStatus: prepared.status !== undefined,
   };
   if (location.namespace !== undefined) facts.namespace = location.namespace;

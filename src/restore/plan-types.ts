@@ -32,7 +32,7 @@ export interface ItemFacts {
   labels: Record<string, string>;
   /** Set when the item itself is not restorable (completed, mirror pod, an action said so, …). */
   skip?: SkipReason;
-  additionalItems: ItemRef[];
+  additionalItems: readonly ItemRef[];
   /** StorageClass a PVC or PV will ask for, after --storage-class-mappings. */
   storageClass?: string;
   crd?: CrdFacts;
