@@ -71,6 +71,14 @@ beforeAll(async () => {
         resources: { requests: { storage: '1Gi' } },
       },
     });
+    await post(`/api/v1/namespaces/${ns}/services`, {
+      metadata: { name: 'front' },
+      spec: { type: 'LoadBalancer', selector: { app: 'trainer' }, ports: [{ port: 443 }] },
+    });
+    await post(`/api/v1/namespaces/${ns}/services`, {
+      metadata: { name: 'inner' },
+      spec: { selector: { app: 'trainer' }, ports: [{ port: 80 }] },
+    });
     await post(`/apis/apps/v1/namespaces/${ns}/deployments`, {
       metadata: { name: 'trainer' },
       spec: {
@@ -134,13 +142,14 @@ describe('profile stored with the backup', () => {
     expect(text).toContain('[REDACTED]');
   });
 
-  it('shows through profile show, with the classes the backed-up PVCs use', async () => {
+  it('shows through profile show, with the classes the backed-up PVCs use and its LoadBalancer Services', async () => {
     const run = await lifeboat('profile', 'show', '--from-backup', backup, '-o', 'json');
     expect(run.status, run.stderr).toBe(0);
     const p = JSON.parse(run.stdout) as {
       metadata: { backup: string; platform: string };
       attachments: { kind: string }[];
       storage: { usedByBackup: { storageClass: string; pvcs: number }[] };
+      ingress: { loadBalancerServices: { namespace: string; name: string }[] };
     };
     expect(p.metadata).toMatchObject({ backup, platform: 'aks-hci' });
     expect(p.attachments.map((a) => a.kind)).toEqual([
@@ -149,6 +158,8 @@ describe('profile stored with the backup', () => {
       'aks-hci-nodepool',
     ]);
     expect(p.storage.usedByBackup).toEqual([{ storageClass: sc, pvcs: 1, namespaces: [ns] }]);
+    // Taken from the Services the backup stored: this namespace's one LoadBalancer, nothing else.
+    expect(p.ingress.loadBalancerServices).toEqual([{ namespace: ns, name: 'front', addresses: [] }]);
     const text = await lifeboat('profile', 'show', '--from-backup', backup);
     expect(text.stdout).toContain('Attachments: aks-hci-config (config-utf16le.json, utf-16le with BOM');
   });
@@ -184,7 +195,11 @@ describe('standby check', () => {
       `${sc}:x-${sc}`,
     );
     const collision = findings.find((f) => f.code === 'NAMESPACE_COLLISION');
-    expect(collision?.message).toContain(`${ns}/configmaps: settings`);
+    expect(collision?.message).toMatch(
+      new RegExp(
+        `^\\d+ object\\(s\\) of the backup already exist in the target, in namespace\\(s\\) ${ns}: `,
+      ),
+    );
     expect(collision?.message).toContain(`${ns}/deployments.apps: trainer`);
     expect(findings.find((f) => f.code === 'STORAGE_CLASS_MISSING')?.message).toContain(`x-${sc}`);
   });
