@@ -10,7 +10,7 @@ import { buildProgram } from './cli/program.ts';
 
 /** The lifeboat command: parse, run, and map whatever went wrong to one message and exit code. */
 async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv);

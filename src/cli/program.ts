@@ -1,32 +1,59 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
-import { registerBackupCommands } from './backup.ts';
-import { registerLocationCommands } from './location.ts';
-import { registerScheduleCommands } from './schedule.ts';
-import { registerGcCommands } from './gc.ts';
-import { registerServerCommands } from './server.ts';
-import { registerRestoreCommands } from './restore.ts';
-import { registerProfileCommands } from './profile.ts';
-import { registerStandbyCommands } from './standby.ts';
-import { registerRunbookCommands } from './runbook.ts';
-import { registerDemoCommand } from './demo.ts';
 import { packageVersion } from './version.ts';
 
-/** Each command group registers itself here: one file per noun (DESIGN.md §3). */
-const commandGroups: ReadonlyArray<(program: Command) => void> = [
-  registerBackupCommands,
-  registerLocationCommands,
-  registerRestoreCommands,
-  registerScheduleCommands,
-  registerGcCommands,
-  registerServerCommands,
-  registerProfileCommands,
-  registerStandbyCommands,
-  registerRunbookCommands,
-  registerDemoCommand,
-];
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * Each command group registers itself here: one file per noun (DESIGN.md §3). A group's module (and
+ * the engine behind it) is loaded only when the command line names it, so `lifeboat backup create`
+ * does not pay for loading the server, restore or runbook code.
+ */
+const commandGroups: Readonly<Record<string, () => Promise<Register>>> = {
+  backup: async () => (await import('./backup.ts')).registerBackupCommands,
+  location: async () => (await import('./location.ts')).registerLocationCommands,
+  restore: async () => (await import('./restore.ts')).registerRestoreCommands,
+  schedule: async () => (await import('./schedule.ts')).registerScheduleCommands,
+  gc: async () => (await import('./gc.ts')).registerGcCommands,
+  server: async () => (await import('./server.ts')).registerServerCommands,
+  profile: async () => (await import('./profile.ts')).registerProfileCommands,
+  standby: async () => (await import('./standby.ts')).registerStandbyCommands,
+  runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
+  demo: async () => (await import('./demo.ts')).registerDemoCommand,
+};
+
+/** Names that reach a group under another word (commander aliases). */
+const ALIASES: Readonly<Record<string, string>> = { 'backup-location': 'location' };
+
+/** Global options that take a value as the next word (see globals.ts). */
+const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--log-format', '--log-level']);
+
+/**
+ * The command group the arguments (without node and the script) name as their first word after the
+ * global options; undefined when there is none or it is not a group (help, a typo, no command), in
+ * which case every group is loaded so help and suggestions see them all.
+ */
+export function requestedGroup(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (arg.startsWith('-')) {
+      if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    const group = ALIASES[arg] ?? arg;
+    return Object.hasOwn(commandGroups, group) ? group : undefined;
+  }
+  return undefined;
+}
+
+/** The program with the group `args` names, or every group. */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
+  const group = requestedGroup(args);
+  const versionOnly = group === undefined && args.some((a) => a === '-V' || a === '--version');
+  const groups = group !== undefined ? [group] : versionOnly ? [] : Object.keys(commandGroups);
+  const registers = await Promise.all(groups.map((g) => commandGroups[g]!()));
+
   const program = new Command('lifeboat')
     .description(
       'Disaster recovery for Kubernetes: Velero-compatible backups to a filesystem, S3/MinIO or Azure Blob,\n' +
@@ -38,6 +65,6 @@ export function buildProgram(): Command {
   // Set before the command groups register, so every subcommand inherits it (bad flags exit 2).
   program.exitOverride();
   addGlobalOptions(program);
-  for (const register of commandGroups) register(program);
+  for (const register of registers) register(program);
   return program;
 }
