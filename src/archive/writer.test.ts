@@ -244,6 +244,32 @@ describe('BackupArchiveWriter output, read by others', () => {
   });
 });
 
+describe('BackupArchiveWriter across its 256 KiB blocks', () => {
+  it('writes both copies of every item intact, wherever the blocks end (multi-byte text, a 1 MiB item)', async () => {
+    const writer = new BackupArchiveWriter();
+    const out = readAll(writer.output);
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      groupResource: 'configmaps',
+      namespace: `ns-${i % 7}`,
+      name: `cm-${i}`,
+      version: 'v1',
+      preferredVersion: 'v1',
+      json: JSON.stringify({ i, text: `é→${'x'.repeat((i * 7919) % 9000)}` }),
+    }));
+    items[200]!.json = JSON.stringify({ big: 'y'.repeat(1024 * 1024) });
+    await writer.writeVersion();
+    for (const item of items) await writer.addItem(item);
+    await writer.finish();
+    const byPath = new Map(rawEntries(gunzipSync(await out)).map((e) => [e.path, e.data.toString('utf8')]));
+    for (const item of items) {
+      const classic = `resources/configmaps/namespaces/${item.namespace}/${item.name}.json`;
+      const twin = `resources/configmaps/v1-preferredversion/namespaces/${item.namespace}/${item.name}.json`;
+      expect(byPath.get(classic), classic).toBe(item.json);
+      expect(byPath.get(twin), twin).toBe(item.json);
+    }
+  });
+});
+
 describe('BackupArchiveWriter backpressure and lifecycle', () => {
   it('stops accepting items while nobody reads the output, and resumes when read', async () => {
     const writer = new BackupArchiveWriter();

@@ -105,7 +105,9 @@ export class BackupArchiveWriter {
     this.#check(paths[0]!);
     const size = typeof item.json === 'string' ? Buffer.byteLength(item.json) : item.json.length;
     const mtime = this.#mtime();
-    for (const path of paths) this.#entry(path, item.json, size, mtime);
+    // Encoded once: the twin entries copy the bytes the first one wrote.
+    let data: string | Buffer = item.json;
+    for (const path of paths) data = this.#entry(path, data, size, mtime);
     this.#items++;
     await this.#backpressure();
   }
@@ -150,15 +152,20 @@ export class BackupArchiveWriter {
     return Math.floor(this.#now().getTime() / 1000);
   }
 
-  /** Frames one entry into the current block (a new one when it does not fit). */
-  #entry(path: string, data: string | Buffer, size: number, mtime: number): void {
+  /**
+   * Frames one entry into the current block (a new one when it does not fit) and returns its content
+   * as written (a view of the block, never changed once written: full blocks go to gzip, not reused).
+   */
+  #entry(path: string, data: string | Buffer, size: number, mtime: number): Buffer {
     this.#reserve(entryLength(path, size));
-    const at = writeFileHeader(this.#block, this.#used, path, size, mtime);
-    if (typeof data === 'string') this.#block.write(data, at, 'utf8');
-    else data.copy(this.#block, at);
+    const block = this.#block;
+    const at = writeFileHeader(block, this.#used, path, size, mtime);
+    if (typeof data === 'string') block.write(data, at, 'utf8');
+    else data.copy(block, at);
     this.#used = at + padded(size);
     this.#entries++;
     this.#bytes += size;
+    return block.subarray(at, at + size);
   }
 
   /** Makes room for `length` zero-filled bytes at #used: hands the block to gzip first when needed. */
