@@ -2,7 +2,7 @@ import { resolveLocation } from '../config/config-file.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { runBackup } from '../engine/run-backup.ts';
 import { profileExtension } from '../engine/profile.ts';
-import { runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
+import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
 import { findSchedule } from '../engine/schedule.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from './context.ts';
@@ -101,8 +101,8 @@ export async function startRestore(
         storageClassMapping: body.storageClassMapping ?? {},
         existingResourcePolicy: body.existingResourcePolicy,
         preserveNodePorts: body.preserveNodePorts,
-        restoreStatus: [],
-        parallelism: 8,
+        restoreStatus: body.restoreStatus ?? [],
+        parallelism: body.parallelism ?? DEFAULT_PARALLELISM,
         dryRun: body.dryRun,
         verify: false,
         storageLocation: body.storageLocation,

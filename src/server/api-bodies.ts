@@ -55,6 +55,9 @@ export const RestoreBody = z
     storageClassMapping: z.record(z.string(), z.string()).optional(),
     existingResourcePolicy: z.enum(['none', 'update']).default('none'),
     preserveNodePorts: z.boolean().default(false),
+    restoreStatus: strings,
+    /** Items restored at once within a step; the CLI's default (tuned by the benchmark) when absent. */
+    parallelism: z.number().int().min(1).max(512).optional(),
     storageLocation: z.string().min(1).optional(),
   })
   .strict()

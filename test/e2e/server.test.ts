@@ -175,6 +175,11 @@ describe('lifeboat server', () => {
         body: JSON.stringify({ dryRun: 'yes' }),
       });
       expect(restore).toMatchObject({ status: 400, body: { field: 'dryRun' } });
+      const noWorkers = await api<{ field: string }>(server, '/api/v1/restores', {
+        method: 'POST',
+        body: JSON.stringify({ backupName: 'x', parallelism: 0 }),
+      });
+      expect(noWorkers).toMatchObject({ status: 400, body: { field: 'parallelism' } });
       const unknownSchedule = await api(server, '/api/v1/backups', {
         method: 'POST',
         body: JSON.stringify({ schedule: 'nope' }),
@@ -184,7 +189,13 @@ describe('lifeboat server', () => {
       // A restore dry run plans against the standby cluster and writes nothing.
       const plan = await api<{ phase: string; backup: string }>(server, '/api/v1/restores', {
         method: 'POST',
-        body: JSON.stringify({ backupName: onAzure[0]!.name, storageLocation: 'azure', dryRun: true }),
+        body: JSON.stringify({
+          backupName: onAzure[0]!.name,
+          storageLocation: 'azure',
+          dryRun: true,
+          parallelism: 16,
+          restoreStatus: ['widgets'],
+        }),
       });
       expect(plan).toMatchObject({ status: 200, body: { phase: 'DryRun', backup: onAzure[0]!.name } });
       const restores = await api<{ items: unknown[] }>(server, '/api/v1/restores?location=azure');
