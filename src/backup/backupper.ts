@@ -249,7 +249,7 @@ class Collector {
   /** Backs up one item: actions first, their additional items before it, then the item itself. */
   async #backupItem(resource: ApiResource, item: KubeObject): Promise<void> {
     const ns = item.metadata.namespace ?? '';
-    const entry = resource.namespaced && ns ? `${ns}/${item.metadata.name}` : item.metadata.name;
+    const entry = listEntry(resource, ns, item.metadata.name);
     const seen = this.#seenOf(resource.groupResource);
     if (seen.has(entry)) return;
     seen.add(entry);
@@ -290,40 +290,37 @@ class Collector {
       actions = this.#o.actions.filter(
         (a) =>
           a.appliesTo.includes(groupResource) &&
-          (a.changesItem || !a.pullsIn.every((gr) => this.#typeCovered(gr))),
+          (a.changesItem || !a.pullsIn.every((gr) => this.#listingCovers(gr, undefined))),
       );
       this.#actionsFor.set(groupResource, actions);
     }
     return actions;
   }
 
-  /** Every item of the type is collected by the main listing: no need to fetch any as an additional item. */
-  #typeCovered(groupResource: string): boolean {
+  /**
+   * The main listing collects (before or after now) every item of the type in `namespace` — in every
+   * namespace when it is undefined — so fetching one as an additional item adds nothing. A type the
+   * cluster does not serve has nothing to fetch either.
+   */
+  #listingCovers(groupResource: string, namespace: string | undefined): boolean {
     const resource = this.#byGroupResource.get(groupResource);
-    if (resource === undefined) return true; // not served: nothing to fetch either
+    if (resource === undefined) return true;
+    const namespaces = this.#o.scope.namespaces;
     return (
       this.#o.labelSelector === undefined &&
       this.#listed.has(groupResource) &&
-      (!resource.namespaced || this.#o.scope.namespaces.includesEverything())
-    );
-  }
-
-  /** The main listing collects this item (before or after now): fetching it as an additional item adds nothing. */
-  #covered(ref: ItemRef, resource: ApiResource): boolean {
-    return (
-      this.#o.labelSelector === undefined &&
-      this.#listed.has(ref.groupResource) &&
-      (!resource.namespaced || this.#o.scope.namespaces.shouldInclude(ref.namespace ?? ''))
+      (!resource.namespaced ||
+        (namespace === undefined ? namespaces.includesEverything() : namespaces.shouldInclude(namespace)))
     );
   }
 
   async #backupAdditional(ref: ItemRef): Promise<void> {
     const resource = this.#byGroupResource.get(ref.groupResource);
     if (resource === undefined) return; // type not served in this cluster
-    const entry = resource.namespaced && ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+    const entry = listEntry(resource, ref.namespace, ref.name);
     if (this.#seenOf(ref.groupResource).has(entry)) return;
     if (!this.#o.scope.keepsAdditional(ref.groupResource, ref.namespace)) return;
-    if (this.#covered(ref, resource)) return;
+    if (this.#listingCovers(ref.groupResource, ref.namespace ?? '')) return;
     const obj = await this.#lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
       this.#results.warning({
@@ -427,4 +424,9 @@ class Collector {
     }
     return cached;
   }
+}
+
+/** An item's resource-list entry ("ns/name", or "name" when cluster-scoped), also its identity here. */
+function listEntry(resource: ApiResource, namespace: string | undefined, name: string): string {
+  return resource.namespaced && namespace ? `${namespace}/${name}` : name;
 }
