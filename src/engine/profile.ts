@@ -8,7 +8,7 @@ import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { gzipJsonLine } from '../store/gzip-json.ts';
 import { captureProfile } from '../profile/capture.ts';
 import { loadBalancerService, type LoadBalancerService } from '../profile/storage.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import { pvcClass, storageClassUsage } from '../profile/contents.ts';
 import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
 import { AttachmentKinds, ClusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
 import type { Attachment, ClusterProfile } from '../profile/schema.ts';
@@ -139,20 +139,20 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
       });
       capture.catch(() => undefined); // reported by files()
       const services: LoadBalancerService[] = [];
-      const classes = new PvcClasses();
+      const pvcs: { namespace: string; storageClass: string | undefined }[] = [];
       return {
         observe(resource, item) {
           if (resource.groupResource === 'services') {
             const lb = loadBalancerService(item);
             if (lb !== undefined) services.push(lb);
           } else if (resource.groupResource === 'persistentvolumeclaims') {
-            classes.add(item);
+            pvcs.push({ namespace: item.metadata.namespace ?? '', storageClass: pvcClass(item) });
           }
         },
         async files() {
           const profile = await capture;
           profile.ingress.loadBalancerServices = services;
-          profile.storage.usedByBackup = classes.summary();
+          profile.storage.usedByBackup = storageClassUsage(pvcs);
           const fileName = profileFileName(ctx.name);
           ctx.logger.info(
             { file: fileName },
@@ -163,25 +163,6 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
       };
     },
   };
-}
-
-/** StorageClasses of the backed-up PVCs, counted as they are stored. */
-class PvcClasses {
-  readonly #used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
-
-  add(pvc: KubeObject): void {
-    const sc = (pvc['spec'] as { storageClassName?: string } | undefined)?.storageClassName ?? '';
-    let entry = this.#used.get(sc);
-    if (entry === undefined) this.#used.set(sc, (entry = { pvcs: 0, namespaces: new Set() }));
-    entry.pvcs++;
-    entry.namespaces.add(pvc.metadata.namespace ?? '');
-  }
-
-  summary(): NonNullable<ClusterProfile['storage']['usedByBackup']> {
-    return [...this.#used.entries()]
-      .map(([storageClass, u]) => ({ storageClass, pvcs: u.pvcs, namespaces: [...u.namespaces].sort() }))
-      .sort((a, b) => a.storageClass.localeCompare(b.storageClass));
-  }
 }
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../model/kube-object.ts';
-import type { CrdInfo, StorageClassInfo, WebhookInfo } from './schema.ts';
+import type { ClusterProfile, CrdInfo, StorageClassInfo, WebhookInfo } from './schema.ts';
 import { toCrd, toWebhooks } from './capture.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
 import { toIngressClass, toStorageClass } from './storage.ts';
@@ -92,7 +92,7 @@ export function addItem(contents: BackupContents, groupResource: string, item: K
   const ns = o.metadata.namespace ?? '';
   switch (groupResource) {
     case 'persistentvolumeclaims':
-      contents.pvcs.push({ namespace: ns, name: o.metadata.name, storageClass: pvcClass(o) });
+      contents.pvcs.push({ namespace: ns, name: o.metadata.name, storageClass: pvcClass(item) });
       return;
     case 'storageclasses.storage.k8s.io':
       contents.storageClasses.push(toStorageClass(o));
@@ -130,10 +130,28 @@ export function addItem(contents: BackupContents, groupResource: string, item: K
   }
 }
 
-function pvcClass(pvc: Obj): string | undefined {
-  const spec = rec(pvc.spec);
+/** The StorageClass a PVC asks for: spec.storageClassName, else the old beta annotation. */
+export function pvcClass(pvc: KubeObject): string | undefined {
+  const spec = rec(pvc['spec']);
   if (typeof spec['storageClassName'] === 'string') return spec['storageClassName'];
   return pvc.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'];
+}
+
+/** StorageClasses the PVCs ask for (`""` = none), each with its PVC count and namespaces, by class. */
+export function storageClassUsage(
+  pvcs: readonly { namespace: string; storageClass: string | undefined }[],
+): NonNullable<ClusterProfile['storage']['usedByBackup']> {
+  const used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
+  for (const pvc of pvcs) {
+    const key = pvc.storageClass ?? '';
+    let entry = used.get(key);
+    if (entry === undefined) used.set(key, (entry = { pvcs: 0, namespaces: new Set() }));
+    entry.pvcs++;
+    entry.namespaces.add(pvc.namespace);
+  }
+  return [...used.entries()]
+    .map(([storageClass, u]) => ({ storageClass, pvcs: u.pvcs, namespaces: [...u.namespaces].sort() }))
+    .sort((a, b) => a.storageClass.localeCompare(b.storageClass));
 }
 
 /** The pod template of a top-level workload; pods and ReplicaSets owned by a controller are skipped. */

@@ -1,6 +1,6 @@
 import type { ClusterProfile } from './schema.ts';
 import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
-import type { BackupContents } from './contents.ts';
+import { storageClassUsage, type BackupContents } from './contents.ts';
 import { byName } from './storage.ts';
 
 /**
@@ -10,14 +10,6 @@ import { byName } from './storage.ts';
  * listed in `absent`, so every consumer can say what is missing.
  */
 export function deriveProfile(contents: BackupContents, now = new Date()): ClusterProfile {
-  const used = new Map<string, { pvcs: number; namespaces: Set<string> }>();
-  for (const pvc of contents.pvcs) {
-    const key = pvc.storageClass ?? '';
-    const entry = used.get(key) ?? { pvcs: 0, namespaces: new Set<string>() };
-    entry.pvcs++;
-    entry.namespaces.add(pvc.namespace);
-    used.set(key, entry);
-  }
   const absent = [
     'Nodes (control plane and node pools)',
     'Network (pod and service CIDRs, DNS, CNI)',
@@ -64,11 +56,7 @@ export function deriveProfile(contents: BackupContents, now = new Date()): Clust
       storageClasses: [...contents.storageClasses].sort(byName),
       csiDrivers: contents.csiDrivers.map((name) => ({ name })),
       volumeSnapshotClasses: [],
-      usedByBackup: [...used.entries()].map(([storageClass, u]) => ({
-        storageClass,
-        pvcs: u.pvcs,
-        namespaces: [...u.namespaces].sort(),
-      })),
+      usedByBackup: storageClassUsage(contents.pvcs),
     },
     ingress: { classes: contents.ingressClasses, loadBalancerServices: [] },
     attachments: [],
