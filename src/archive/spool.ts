@@ -66,16 +66,18 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
   let end = 0;
   let files = 0;
   let bytes = 0;
-  const flush = async () => {
+  const writeAll = async (bytes: Buffer) => {
     let done = 0;
-    while (done < used) done += (await handle.write(block, done, used - done)).bytesWritten;
+    while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+  };
+  const flush = async () => {
+    await writeAll(block.subarray(0, used));
     used = 0;
   };
   const append = async (data: Buffer) => {
     if (used + data.length > block.length) await flush();
     if (data.length > block.length) {
-      let done = 0;
-      while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
+      await writeAll(data);
     } else {
       data.copy(block, used);
       used += data.length;

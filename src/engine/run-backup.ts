@@ -105,7 +105,6 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
         served: resources,
         logger: log.logger,
       });
-      const observers = extensions.flatMap((e) => (e.run.observe ? [e.run.observe.bind(e.run)] : []));
       try {
         await writer.writeVersion(BACKUP_FORMAT_VERSION);
         const outcome = await collectBackupItems({
@@ -117,12 +116,9 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           sink: writer,
           logger: log.logger,
           onProgress: (p) => emit('collecting', p),
-          observe:
-            observers.length === 0
-              ? undefined
-              : (resource, item) => {
-                  for (const observe of observers) observe(resource, item);
-                },
+          observe: (resource, item) => {
+            for (const e of extensions) e.run.observe?.(resource, item);
+          },
           signal: abort.signal,
         });
         if (outcome.fatal)
