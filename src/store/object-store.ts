@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { LifeboatError, redact, type ErrorCode } from '../errors/index.ts';
 
 /** One object in a bucket/container/folder. */
 export interface ObjectInfo {
@@ -38,4 +39,32 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Releases sockets and clients. */
   close(): Promise<void>;
+}
+
+/** What a provider made of one of its SDK's errors. */
+export interface ClassifiedStoreError {
+  code: ErrorCode;
+  transient: boolean;
+  hint?: string;
+  /** Replaces the default "<operation> <key> in <store> failed". */
+  what?: string;
+}
+
+/**
+ * The LifeboatError every provider raises: what failed, in which store, and the SDK's reason with any
+ * credential redacted; `details.transient` tells the retrying store whether to try again.
+ */
+export function storeError(
+  err: unknown,
+  c: ClassifiedStoreError,
+  ctx: { operation: string; key: string; description: string },
+  reason: string,
+): LifeboatError {
+  const what =
+    c.what ?? `${ctx.operation} ${ctx.key === '' ? '' : `${ctx.key} `}in ${ctx.description} failed`;
+  return new LifeboatError(c.code, `${what}: ${redact(reason)}`, {
+    cause: err,
+    hint: c.hint,
+    details: { transient: c.transient, key: ctx.key, operation: ctx.operation },
+  });
 }

@@ -1,4 +1,5 @@
-import { LifeboatError, redact, type ErrorCode } from '../../../errors/index.ts';
+import { LifeboatError } from '../../../errors/index.ts';
+import { storeError, type ClassifiedStoreError } from '../../object-store.ts';
 
 const NETWORK = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE)\b/;
 const TLS =
@@ -19,27 +20,13 @@ export interface AzureErrorContext {
   credentialsSource: string;
 }
 
-interface Classified {
-  code: ErrorCode;
-  transient: boolean;
-  hint?: string;
-  what?: string;
-}
-
 /** Maps an @azure/storage-blob RestError (or network error) to a LifeboatError without credentials. */
 export function classifyAzureError(err: unknown, ctx: AzureErrorContext): LifeboatError {
   if (err instanceof LifeboatError) return err;
-  const c = classify(err, ctx);
-  const what =
-    c.what ?? `${ctx.operation} ${ctx.key === '' ? '' : `${ctx.key} `}in ${ctx.description} failed`;
-  return new LifeboatError(c.code, `${what}: ${redact(describe(err))}`, {
-    cause: err,
-    hint: c.hint,
-    details: { transient: c.transient, key: ctx.key, operation: ctx.operation },
-  });
+  return storeError(err, classify(err, ctx), ctx, describe(err));
 }
 
-function classify(err: unknown, ctx: AzureErrorContext): Classified {
+function classify(err: unknown, ctx: AzureErrorContext): ClassifiedStoreError {
   const name = err instanceof Error ? err.name : '';
   const code = stringField(err, 'code') ?? '';
   const status = (err as { statusCode?: unknown } | undefined)?.statusCode;

@@ -1,4 +1,5 @@
-import { LifeboatError, redact, type ErrorCode } from '../../../errors/index.ts';
+import { LifeboatError } from '../../../errors/index.ts';
+import { storeError, type ClassifiedStoreError } from '../../object-store.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -44,28 +45,13 @@ export interface S3ErrorContext {
   credentialsSource: string;
 }
 
-interface Classified {
-  code: ErrorCode;
-  transient: boolean;
-  hint?: string;
-  what?: string;
-}
-
 /** Maps an AWS SDK (or network) error to a LifeboatError that names the store, never a credential. */
 export function classifyS3Error(err: unknown, ctx: S3ErrorContext): LifeboatError {
   if (err instanceof LifeboatError) return err;
-  const c = classify(err, ctx);
-  const reason = redact(describe(err));
-  const what =
-    c.what ?? `${ctx.operation} ${ctx.key === '' ? '' : `${ctx.key} `}in ${ctx.description} failed`;
-  return new LifeboatError(c.code, `${what}: ${reason}`, {
-    cause: err,
-    hint: c.hint,
-    details: { transient: c.transient, key: ctx.key, operation: ctx.operation },
-  });
+  return storeError(err, classify(err, ctx), ctx, describe(err));
 }
 
-function classify(err: unknown, ctx: S3ErrorContext): Classified {
+function classify(err: unknown, ctx: S3ErrorContext): ClassifiedStoreError {
   const name = err instanceof Error ? err.name : '';
   const status = httpStatus(err);
   const net = networkCode(err);
