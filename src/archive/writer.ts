@@ -45,6 +45,7 @@ export class BackupArchiveWriter {
   #bytes = 0;
   #compressedBytes = 0;
   #finishing = false;
+  #yieldDue = false;
   #abortReason: Error | undefined;
   readonly #aborted = new AbortController();
 
@@ -180,11 +181,21 @@ export class BackupArchiveWriter {
     this.#gzip.write(this.#block.subarray(0, this.#used));
     this.#block = Buffer.alloc(CHUNK);
     this.#used = 0;
+    this.#yieldDue = true;
   }
 
-  /** Waits while gzip holds more than GZIP_BUFFER bytes; rejects once the writer is aborted. */
+  /**
+   * After a block went to gzip, lets the event loop run once: zlib hands each finished block back on
+   * the main thread before it starts the next, so without a turn it would idle while items are framed.
+   * Then waits while gzip holds more than GZIP_BUFFER bytes; rejects once the writer is aborted.
+   */
   async #backpressure(): Promise<void> {
     this.#throwIfAborted();
+    if (this.#yieldDue) {
+      this.#yieldDue = false;
+      await new Promise((resolve) => setImmediate(resolve));
+      this.#throwIfAborted();
+    }
     if (this.#gzip.writableLength < GZIP_BUFFER) return;
     try {
       await once(this.#gzip, 'drain', { signal: this.#aborted.signal });
