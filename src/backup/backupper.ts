@@ -8,7 +8,16 @@ import type { LabelSelector, ResourceList } from '../model/velero.ts';
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
-import { getObject, listPages, openList, type OpenList } from './lister.ts';
+import {
+  getObject,
+  ListBodyError,
+  listPages,
+  openRawList,
+  resourcePath,
+  type OpenList,
+  type RawPage,
+} from './lister.ts';
+import { EXCLUDE_LABEL, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
@@ -20,7 +29,8 @@ export interface ItemSink {
     name: string;
     version: string;
     preferredVersion: string;
-    json: string;
+    /** The item's bytes; read during the call only (the caller may reuse a Buffer afterwards). */
+    json: string | Buffer;
   }): Promise<void>;
 }
 
@@ -41,8 +51,10 @@ export interface CollectOptions {
   logger: Logger;
   pageSize?: number;
   onProgress?: (progress: BackupProgress) => void;
-  /** Sees every item as it is written (its stored form). */
+  /** Sees every item of the `observed` types as it is written (its stored form). */
   observe?: ((resource: ApiResource, item: KubeObject) => void) | undefined;
+  /** Group-resources whose items observe is shown. */
+  observed?: ReadonlySet<string>;
   signal?: AbortSignal;
 }
 
@@ -69,7 +81,6 @@ const LOOKED_UP_BY_LIST = new Set([
   'clusterroles.rbac.authorization.k8s.io',
   'clusterrolebindings.rbac.authorization.k8s.io',
 ]);
-const EXCLUDE_LABEL = 'velero.io/exclude-from-backup';
 
 /**
  * Collects every item in scope into the sink, with Velero's semantics (spec/velero-format.md §4):
@@ -97,6 +108,10 @@ class Collector {
   readonly #namespacesWithItems = new Set<string>();
   readonly #counts: Record<string, number> = {};
   readonly #results = new ResultsCollector();
+  /** Reads listed items in place, one at a time. */
+  readonly #listedItems = new ListedItems();
+  /** Per type: items are handled as objects (actions that change or add items, observers). */
+  readonly #needsObject = new Map<string, boolean>();
   readonly #context: BackupActionContext;
   #items = 0;
   #resourcesDone = 0;
@@ -190,10 +205,10 @@ class Collector {
       : includedNamespaces;
   }
 
-  #open(resource: ApiResource, namespace: string | undefined, eager: boolean): OpenList {
+  #open(resource: ApiResource, namespace: string | undefined, eager: boolean): OpenList<RawPage> {
     const selector =
       this.#o.labelSelector === undefined ? undefined : formatLabelSelector(this.#o.labelSelector);
-    return openList(
+    return openRawList(
       this.#o.client,
       resource,
       { namespace, labelSelector: selector, pageSize: this.#o.pageSize ?? 500, signal: this.#o.signal },
@@ -202,7 +217,7 @@ class Collector {
   }
 
   /** The first list of a type, its first page requested now; undefined when it has none. */
-  #openFirst(resource: ApiResource, includedNamespaces: string[]): OpenList | undefined {
+  #openFirst(resource: ApiResource, includedNamespaces: string[]): OpenList<RawPage> | undefined {
     const targets = this.#targets(resource, includedNamespaces);
     return targets.length === 0 ? undefined : this.#open(resource, targets[0], true);
   }
@@ -210,20 +225,18 @@ class Collector {
   async #collectResource(
     resource: ApiResource,
     targets: (string | undefined)[],
-    opened: OpenList | undefined,
+    opened: OpenList<RawPage> | undefined,
   ): Promise<void> {
     const { scope } = this.#o;
+    const listed = this.#listedItems;
     for (const [t, namespace] of targets.entries()) {
       try {
         const list = (t === 0 ? opened : undefined) ?? this.#open(resource, namespace, false);
-        for await (const items of list.pages()) {
-          for (let i = 0; i < items.length; i++) {
-            const item = items[i]!;
-            // Let each object go once written: the rest of a large page is all that stays alive.
-            (items as (KubeObject | undefined)[])[i] = undefined;
-            if (resource.namespaced && !scope.namespaces.shouldInclude(item.metadata.namespace ?? ''))
-              continue;
-            await this.#backupItem(resource, item);
+        for await (const page of list.pages()) {
+          listed.reset(resource, page, resourcePath(resource, namespace));
+          while (listed.next()) {
+            if (resource.namespaced && !scope.namespaces.shouldInclude(listed.namespace ?? '')) continue;
+            await this.#backupListed(resource, listed);
           }
         }
       } catch (err) {
@@ -232,8 +245,29 @@ class Collector {
     }
   }
 
+  /** A listed item: stored from the server's bytes unless actions or observers need the object. */
+  async #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> {
+    const entry = listEntry(resource, listed.namespace, listed.name);
+    if (!this.#admit(resource.groupResource, entry, listed.excluded, listed.deleting)) return;
+    if (this.#needsObjects(resource.groupResource)) {
+      await this.#store(resource, listed.object(), entry);
+      return;
+    }
+    await this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
+  }
+
+  #needsObjects(groupResource: string): boolean {
+    let needs = this.#needsObject.get(groupResource);
+    if (needs === undefined) {
+      needs = this.#actionsOf(groupResource).length > 0 || (this.#o.observed?.has(groupResource) ?? false);
+      this.#needsObject.set(groupResource, needs);
+    }
+    return needs;
+  }
+
   #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {
-    if (!(err instanceof KubeApiError)) throw err; // the API server itself is gone: the backup fails
+    // The API server itself is gone (or a bug): the backup fails. A type it cannot serve is an error.
+    if (!(err instanceof KubeApiError) && !(err instanceof ListBodyError)) throw err;
     this.#results.error({
       namespace,
       resource: resource.groupResource,
@@ -248,14 +282,24 @@ class Collector {
 
   /** Backs up one item: actions first, their additional items before it, then the item itself. */
   async #backupItem(resource: ApiResource, item: KubeObject): Promise<void> {
-    const ns = item.metadata.namespace ?? '';
-    const entry = listEntry(resource, ns, item.metadata.name);
-    const seen = this.#seenOf(resource.groupResource);
-    if (seen.has(entry)) return;
-    seen.add(entry);
-    if (item.metadata.labels?.[EXCLUDE_LABEL] === 'true') return;
-    if ((item.metadata as { deletionTimestamp?: string }).deletionTimestamp !== undefined) return;
+    const entry = listEntry(resource, item.metadata.namespace ?? '', item.metadata.name);
+    const deleting = (item.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
+    const excluded = item.metadata.labels?.[EXCLUDE_LABEL] === 'true';
+    if (!this.#admit(resource.groupResource, entry, excluded, deleting)) return;
+    await this.#store(resource, item, entry);
+  }
 
+  /** Marks the item handled; true when it is to be stored (new, not excluded, not being deleted). */
+  #admit(groupResource: string, entry: string, excluded: boolean, deleting: boolean): boolean {
+    const seen = this.#seenOf(groupResource);
+    if (seen.has(entry)) return false;
+    seen.add(entry);
+    return !excluded && !deleting;
+  }
+
+  /** Runs the type's actions on the item (additional items are stored first), then stores it. */
+  async #store(resource: ApiResource, item: KubeObject, entry: string): Promise<void> {
+    const ns = item.metadata.namespace ?? '';
     let stored = item;
     for (const action of this.#actionsOf(resource.groupResource)) {
       try {
@@ -274,7 +318,8 @@ class Collector {
         });
       }
     }
-    await this.#write(resource, stored, entry);
+    await this.#write(resource, stored.metadata.namespace, stored.metadata.name, goMarshal(stored), entry);
+    if (this.#o.observed?.has(resource.groupResource)) this.#o.observe?.(resource, stored);
   }
 
   #seenOf(groupResource: string): Set<string> {
@@ -336,18 +381,22 @@ class Collector {
     if (obj !== undefined) await this.#backupItem(resource, obj);
   }
 
-  async #write(resource: ApiResource, item: KubeObject, entry: string): Promise<void> {
-    const ns = item.metadata.namespace;
+  async #write(
+    resource: ApiResource,
+    ns: string | undefined,
+    name: string,
+    json: string | Buffer,
+    entry: string,
+  ): Promise<void> {
     await this.#o.sink.addItem({
       groupResource: resource.groupResource,
       namespace: resource.namespaced ? ns : undefined,
-      name: item.metadata.name,
+      name,
       version: resource.version,
       preferredVersion: resource.version,
-      json: goMarshal(item),
+      json,
     });
     this.#items++;
-    this.#o.observe?.(resource, item);
     this.#counts[resource.groupResource] = (this.#counts[resource.groupResource] ?? 0) + 1;
     if (resource.namespaced && ns) this.#namespacesWithItems.add(ns);
     let entries = this.#entries.get(resource);

@@ -3,6 +3,8 @@ import { KubeApiError } from '../kube/client.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { parseJson } from '../model/go-json.ts';
+import { skipSpace, skipValue } from '../model/go-json-bytes.ts';
+import { LifeboatError } from '../errors/index.ts';
 
 interface ListPage {
   metadata?: { continue?: string; resourceVersion?: string };
@@ -41,14 +43,15 @@ export function listPages(
   return openList(client, resource, options, false).pages();
 }
 
-/** A LIST whose first page may already be on its way (openList with eager). */
-export interface OpenList {
-  pages(): AsyncGenerator<KubeObject[]>;
+/** A LIST whose first page may already be on its way (openList / openRawList with eager). */
+export interface OpenList<P = KubeObject[]> {
+  pages(): AsyncGenerator<P>;
 }
 
 /**
- * A LIST to read later. With eager, its first page is requested now — so a caller can have the next
- * type's first page arrive while it works on the current type; a failure surfaces when read.
+ * A LIST to read later, page by page as parsed objects. With eager, its first page is requested
+ * now — so a caller can have the next type's first page arrive while it works on the current type;
+ * a failure surfaces when read.
  */
 export function openList(
   client: KubeClient,
@@ -56,10 +59,46 @@ export function openList(
   options: ListOptions,
   eager: boolean,
 ): OpenList {
+  return openPaged(client, resource, options, eager, (body) => {
+    const page = parseJsonText<ListPage>(body.toString('utf8'));
+    const items = page.items ?? [];
+    for (const item of items) {
+      item.apiVersion = resource.apiVersion;
+      item.kind = resource.kind;
+    }
+    return { page: items, continue: page.metadata?.continue };
+  });
+}
+
+/** A page of a LIST as the server sent it; its items are read in place (ListedItems). */
+export interface RawPage {
+  body: Buffer;
+  /** Where the `items` array starts (its `[`), or -1 when the page has none. */
+  itemsAt: number;
+}
+
+/** openList without parsing: pages come as the server's bytes (a backup copies items from them). */
+export function openRawList(
+  client: KubeClient,
+  resource: ApiResource,
+  options: ListOptions,
+  eager: boolean,
+): OpenList<RawPage> {
   const path = resourcePath(resource, options.namespace);
-  const fetchPage = async (token: string | undefined): Promise<ListPage> =>
-    parseJsonText<ListPage>(
-      await client.text({
+  return openPaged(client, resource, options, eager, (body) => splitListBody(body, path));
+}
+
+function openPaged<P>(
+  client: KubeClient,
+  resource: ApiResource,
+  options: ListOptions,
+  eager: boolean,
+  decode: (body: Buffer) => { page: P; continue: string | undefined },
+): OpenList<P> {
+  const path = resourcePath(resource, options.namespace);
+  const fetchPage = async (token: string | undefined) =>
+    decode(
+      await client.bytes({
         path,
         query: {
           limit: options.pageSize,
@@ -68,7 +107,7 @@ export function openList(
         },
       }),
     );
-  let first: Promise<ListPage> | undefined;
+  let first: ReturnType<typeof fetchPage> | undefined;
   if (eager) {
     first = fetchPage(undefined);
     first.catch(() => undefined); // read (and rethrown) by pages()
@@ -76,13 +115,13 @@ export function openList(
   return {
     async *pages() {
       let restarts = 0;
-      let next: Promise<ListPage> = first ?? fetchPage(undefined);
+      let next = first ?? fetchPage(undefined);
       first = undefined;
       for (;;) {
         options.signal?.throwIfAborted();
-        let page: ListPage;
+        let decoded: Awaited<typeof next>;
         try {
-          page = await next;
+          decoded = await next;
         } catch (err) {
           if (err instanceof KubeApiError && err.status === 410 && restarts < 3) {
             restarts++;
@@ -91,18 +130,62 @@ export function openList(
           }
           throw err;
         }
-        const token = page.metadata?.continue;
+        const token = decoded.continue;
         if (token) next = fetchPage(token);
-        const items = page.items ?? [];
-        for (const item of items) {
-          item.apiVersion = resource.apiVersion;
-          item.kind = resource.kind;
-        }
-        yield items;
+        yield decoded.page;
         if (!token) return;
       }
     },
   };
+}
+
+/** A list response that is not the JSON list it should be (a per-type error in a backup). */
+export class ListBodyError extends LifeboatError {
+  constructor(path: string) {
+    super('OPERATION_FAILED', `the API server sent a list that is not valid JSON for ${path}`, {
+      hint: 'retry the backup; if it persists, check the API server (or the aggregated API serving this type)',
+    });
+  }
+}
+
+/**
+ * Finds a list body's `items` array and reads its `metadata` (the continue token), without parsing
+ * the items. The API server writes `metadata` before `items`; a body that does not is still read.
+ */
+export function splitListBody(body: Buffer, path: string): { page: RawPage; continue: string | undefined } {
+  const malformed = () => new ListBodyError(path);
+  let p = skipSpace(body, 0);
+  if (body[p] !== 0x7b) throw malformed();
+  p = skipSpace(body, p + 1);
+  let metadata: ListPage['metadata'] | undefined;
+  let itemsAt = -1;
+  let seenMetadata = false;
+  while (body[p] !== 0x7d) {
+    const keyEnd = body[p] === 0x22 ? skipValue(body, p) : -1;
+    if (keyEnd < 0) throw malformed();
+    const key = body.toString('utf8', p + 1, keyEnd - 1);
+    p = skipSpace(body, keyEnd);
+    if (body[p] !== 0x3a) throw malformed();
+    p = skipSpace(body, p + 1);
+    if (key === 'items' && body[p] === 0x5b) {
+      itemsAt = p;
+      if (seenMetadata) break; // nothing after the items matters
+    }
+    const end = skipValue(body, p);
+    if (end < 0) throw malformed();
+    if (key === 'metadata') {
+      seenMetadata = true;
+      try {
+        metadata = JSON.parse(body.toString('utf8', p, end)) as ListPage['metadata'];
+      } catch {
+        throw malformed();
+      }
+    }
+    p = skipSpace(body, end);
+    if (body[p] === 0x2c) p = skipSpace(body, p + 1);
+    else if (body[p] !== 0x7d) throw malformed();
+  }
+  return { page: { body, itemsAt }, continue: metadata?.continue };
 }
 
 /** One object by name, with apiVersion and kind set; undefined when it does not exist. */

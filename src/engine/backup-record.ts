@@ -25,7 +25,9 @@ export interface BackupExtensionContext {
 
 /** One backup's run of an extension. */
 export interface BackupExtensionRun {
-  /** Sees every item as it is stored; must be quick (it runs inside the collection loop). */
+  /** The group-resources whose items observe sees (others are stored without being parsed). */
+  observes?: readonly string[];
+  /** Sees every item of those types as it is stored; must be quick (it runs inside the collection loop). */
   observe?(resource: ApiResource, item: KubeObject): void;
   /** Its files, once the items are collected (possibly cut short when the cluster was lost). */
   files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]>;

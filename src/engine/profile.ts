@@ -141,6 +141,7 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
       const services: LoadBalancerService[] = [];
       const pvcs: { namespace: string; storageClass: string | undefined }[] = [];
       return {
+        observes: ['services', 'persistentvolumeclaims'],
         observe(resource, item) {
           if (resource.groupResource === 'services') {
             const lb = loadBalancerService(item);

@@ -116,8 +116,10 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           sink: writer,
           logger: log.logger,
           onProgress: (p) => emit('collecting', p),
+          observed: new Set(extensions.flatMap((e) => e.run.observes ?? [])),
           observe: (resource, item) => {
-            for (const e of extensions) e.run.observe?.(resource, item);
+            for (const e of extensions)
+              if (e.run.observes?.includes(resource.groupResource)) e.run.observe?.(resource, item);
           },
           signal: abort.signal,
         });

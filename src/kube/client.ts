@@ -78,6 +78,11 @@ export class KubeClient {
 
   /** The response body as text, after retries; throws KubeApiError or UNREACHABLE/TIMEOUT errors. */
   async text(spec: RequestSpec): Promise<string> {
+    return (await this.bytes(spec)).toString('utf8');
+  }
+
+  /** The response body as the server sent it (text() without decoding), after retries. */
+  async bytes(spec: RequestSpec): Promise<Buffer> {
     const attempts = (spec.retries ?? 5) + 1;
     let delay = 200;
     for (let attempt = 1; ; attempt++) {
@@ -133,7 +138,7 @@ export class KubeClient {
     return this.#auth.value;
   }
 
-  async #once(spec: RequestSpec): Promise<string> {
+  async #once(spec: RequestSpec): Promise<Buffer> {
     const url = new URL(this.server + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -155,7 +160,7 @@ export class KubeClient {
     }
     const send = url.protocol === 'https:' ? request : httpRequest;
     const timeoutMs = spec.timeoutMs ?? 60_000;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       const req = send(
         url,
         { ...options, method: spec.method ?? 'GET', headers, timeout: timeoutMs },
@@ -164,10 +169,10 @@ export class KubeClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', (err) => reject(transportError(err, this.server)));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
+            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(text);
-            else reject(apiError(status, text, spec, res.headers['retry-after']));
+            if (status >= 200 && status < 300) resolve(body);
+            else reject(apiError(status, body.toString('utf8'), spec, res.headers['retry-after']));
           });
         },
       );

@@ -1,0 +1,126 @@
+import type { ApiResource } from '../kube/discovery.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { goMarshal, parseJson } from '../model/go-json.ts';
+import { GoJsonPlanner, skipSpace, skipValue } from '../model/go-json-bytes.ts';
+import { ListBodyError, type RawPage } from './lister.ts';
+
+/** Items labelled so are left out of backups (Velero's label). */
+export const EXCLUDE_LABEL = 'velero.io/exclude-from-backup';
+const EXCLUDE_BYTES = Buffer.from(JSON.stringify(EXCLUDE_LABEL));
+
+/**
+ * A cursor over the items of listed pages, read in place from the server's bytes: next() moves to
+ * the next item and reads its identity (name, namespace, the exclude label, deletion); bytes() gives
+ * what the backup stores (goMarshal of the item with apiVersion/kind set, planned from the bytes:
+ * GoJsonPlanner), object() the parsed item for the code that needs one (item actions, observers).
+ * An item the planner cannot vouch for is parsed and marshalled instead: same bytes, slower.
+ *
+ * One cursor serves a whole backup; what it returns for an item is valid until the next call of next().
+ */
+export class ListedItems {
+  readonly #planner = new GoJsonPlanner();
+  #scratch = Buffer.alloc(64 * 1024);
+  #body: Buffer = Buffer.alloc(0);
+  #resource: ApiResource | undefined;
+  #path = '';
+  #p = -1;
+  #start = 0;
+  #end = 0;
+  #planned = false;
+  #object: KubeObject | undefined;
+  name = '';
+  namespace: string | undefined;
+  /** The item carries velero.io/exclude-from-backup=true. */
+  excluded = false;
+  /** metadata.deletionTimestamp is set: the item is on its way out. */
+  deleting = false;
+
+  /** Starts on a page of `resource` (path names the list in errors). */
+  reset(resource: ApiResource, page: RawPage, path: string): void {
+    this.#resource = resource;
+    this.#body = page.body;
+    this.#path = path;
+    this.#p = page.itemsAt < 0 ? -1 : page.itemsAt + 1;
+    this.#object = undefined;
+  }
+
+  /** Moves to the page's next item; false when there is none. */
+  next(): boolean {
+    const body = this.#body;
+    let p = this.#p;
+    if (p < 0) return false;
+    p = skipSpace(body, p);
+    if (body[p] === 0x2c) p = skipSpace(body, p + 1);
+    if (body[p] === 0x5d) {
+      this.#p = -1;
+      return false;
+    }
+    const resource = this.#resource!;
+    this.#object = undefined;
+    this.#start = p;
+    const planned = this.#planner.plan(body, p, resource.apiVersion, resource.kind);
+    const m = this.#planner.metadata;
+    if (
+      planned >= 0 &&
+      body[m.nameStart] === 0x22 &&
+      (m.namespaceStart < 0 || body[m.namespaceStart] === 0x22)
+    ) {
+      this.#planned = true;
+      this.#end = planned;
+      this.name = jsonString(body, m.nameStart, m.nameEnd);
+      this.namespace = m.namespaceStart >= 0 ? jsonString(body, m.namespaceStart, m.namespaceEnd) : undefined;
+      this.deleting = m.deleting;
+      this.excluded =
+        m.labelsStart >= 0 &&
+        containsIn(body, EXCLUDE_BYTES, m.labelsStart, m.labelsEnd) &&
+        (JSON.parse(body.toString('utf8', m.labelsStart, m.labelsEnd)) as Record<string, unknown>)[
+          EXCLUDE_LABEL
+        ] === 'true';
+    } else {
+      this.#planned = false;
+      const end = skipValue(body, p);
+      if (end < 0 || body[p] !== 0x7b) throw new ListBodyError(this.#path);
+      this.#end = end;
+      const object = this.object();
+      this.name = object.metadata.name;
+      this.namespace = object.metadata.namespace;
+      this.deleting = (object.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
+      this.excluded = object.metadata.labels?.[EXCLUDE_LABEL] === 'true';
+    }
+    this.#p = this.#end;
+    return true;
+  }
+
+  /** The item parsed (int64 values exact), with apiVersion and kind set. */
+  object(): KubeObject {
+    if (this.#object === undefined) {
+      const object = parseJson(this.#body.toString('utf8', this.#start, this.#end)) as KubeObject;
+      object.apiVersion = this.#resource!.apiVersion;
+      object.kind = this.#resource!.kind;
+      this.#object = object;
+    }
+    return this.#object;
+  }
+
+  /** The bytes a backup stores for the item: goMarshal(object()), without building the object. */
+  bytes(): Buffer | string {
+    if (!this.#planned) return goMarshal(this.object());
+    const size = this.#planner.size;
+    if (this.#scratch.length < size) this.#scratch = Buffer.alloc(Math.max(size, 2 * this.#scratch.length));
+    this.#planner.write(this.#scratch, 0);
+    return this.#scratch.subarray(0, size);
+  }
+}
+
+/** A JSON string at [start, end) (with its quotes): ASCII without escapes is read as it is. */
+function jsonString(body: Buffer, start: number, end: number): string {
+  for (let i = start + 1; i < end - 1; i++) {
+    if (body[i] === 0x5c) return JSON.parse(body.toString('utf8', start, end)) as string;
+  }
+  return body.toString('latin1', start + 1, end - 1);
+}
+
+/** needle occurs within body[start, end) (searched in that range only). */
+function containsIn(body: Buffer, needle: Buffer, start: number, end: number): boolean {
+  return end - start >= needle.length && body.subarray(start, end).indexOf(needle) >= 0;
+}
