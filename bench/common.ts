@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bundle } from '../scripts/build.ts';
 import { down, up } from '../test/harness/harness.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -161,25 +162,20 @@ export async function runMeasured(
 }
 
 /**
- * What the measured runs execute: the CLI as installed (compiled, dist/src/main.js) and the floors
- * compiled the same way (dist/bench/*.js), so neither side pays for TypeScript stripping.
+ * What the measured runs execute: the CLI as installed (`npm run build`: one bundle, dist/bin) and the
+ * floors bundled the same way (dist/bench), so both sides load alike and neither strips TypeScript.
  */
-export const LIFEBOAT_CLI = 'dist/src/main.js';
+export const LIFEBOAT_CLI = 'dist/bin/lifeboat.js';
 export const compiledFloor = (name: 'floor' | 'restore-floor') => `dist/bench/${name}.js`;
 
-/** Compiles src and the floors (tsconfig.bench.json) before anything is measured. */
+/** Builds the CLI and the floors before anything is measured. */
 export async function buildForBench(): Promise<void> {
-  log('compiling the CLI and the floors (tsc -p tsconfig.bench.json)');
-  const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-  const child = spawn(process.execPath, [tsc, '-p', join(REPO_ROOT, 'tsconfig.bench.json')], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const code = await new Promise<number | null>((res, rej) => {
-    child.on('error', rej);
-    child.on('close', res);
-  });
-  if (code !== 0) throw new Error(`tsc -p tsconfig.bench.json failed with code ${code}`);
+  log('building the CLI and the floors (scripts/build.ts)');
+  await bundle({ lifeboat: 'src/main.ts' }, join(REPO_ROOT, 'dist', 'bin'));
+  await bundle(
+    { floor: 'bench/floor.ts', 'restore-floor': 'bench/restore-floor.ts' },
+    join(REPO_ROOT, 'dist', 'bench'),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder of lifeboat's package.json (found from src/ or dist/src/), and its version. */
+/** The folder of lifeboat's package.json (found from src/ or the bundle in dist/bin/), and its version. */
 function findPackage(): { root: string; version: string } | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {

@@ -17,11 +17,17 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; onLine?: (line: string) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    onLine?: (line: string) => void;
+    /** The CLI's entry file (default: src/main.ts; a built bundle to test what ships). */
+    main?: string;
+  } = {},
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [options.main ?? MAIN, ...args], {
       env: { ...process.env, LIFEBOAT_CONFIG: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
