@@ -20,6 +20,14 @@ const PREFIX_FIELD = 155;
 /** Mode 0755, uid/gid 0, typeflag '0', "ustar\0" "00", devmajor/devminor 0: every field but the variable ones. */
 const FILE_TEMPLATE = template('0');
 const PAX_TEMPLATE = template('x', '0000644');
+/** The checksum of each template with its checksum field as eight spaces (the variable fields are zero). */
+const TEMPLATE_SUMS = new Map([FILE_TEMPLATE, PAX_TEMPLATE].map((t) => [t, byteSum(t) + 8 * 0x20]));
+
+function byteSum(b: Buffer): number {
+  let sum = 0;
+  for (const byte of b) sum += byte;
+  return sum;
+}
 
 function template(typeflag: string, mode = '0000755'): Buffer {
   const b = Buffer.alloc(BLOCK_SIZE);
@@ -88,15 +96,23 @@ function writeHeader(
   mtimeSeconds: number,
 ): void {
   base.copy(block, at);
+  const sizeField = octal(size, 11);
+  const mtimeField = mtimeOctal(mtimeSeconds);
   block.write(name, at, 'latin1');
   if (prefix !== '') block.write(prefix, at + 345, 'latin1');
-  block.write(octal(size, 11), at + 124, 'latin1');
-  block.write(octal(mtimeSeconds, 11), at + 136, 'latin1');
-  // The checksum counts its own field as eight spaces.
-  let sum = 8 * 0x20;
-  for (let i = at; i < at + 148; i++) sum += block[i]!;
-  for (let i = at + 156; i < at + BLOCK_SIZE; i++) sum += block[i]!;
+  block.write(sizeField, at + 124, 'latin1');
+  block.write(mtimeField, at + 136, 'latin1');
+  // The checksum counts its own field as eight spaces; the template's variable fields are zero, so
+  // the sum is the template's plus the characters written (all single bytes: latin1).
+  const sum =
+    TEMPLATE_SUMS.get(base)! + charSum(name) + charSum(prefix) + charSum(sizeField) + charSum(mtimeField);
   block.write(`${octal(sum, 6)} `, at + 148, 'latin1');
+}
+
+function charSum(s: string): number {
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i) & 0xff;
+  return sum;
 }
 
 /** Octal digits zero-padded to `digits`, then NUL. */
@@ -104,8 +120,29 @@ function octal(n: number, digits: number): string {
   return `${n.toString(8).padStart(digits, '0')}\0`;
 }
 
+/** Entries written within one second share their mtime field. */
+let lastMtime = { seconds: -1, field: '' };
+
+function mtimeOctal(seconds: number): string {
+  if (lastMtime.seconds !== seconds) lastMtime = { seconds, field: octal(seconds, 11) };
+  return lastMtime.field;
+}
+
 /** Go's splitUSTARPath: the path as USTAR name (+ prefix), or undefined when it needs PAX. */
 function ustarSplit(path: string): { name: string; prefix: string } | undefined {
+  // headerLength and writeFileHeader ask about the same path one after the other.
+  if (lastSplit.path === path) return lastSplit.split;
+  const split = splitOf(path);
+  lastSplit = { path, split };
+  return split;
+}
+
+let lastSplit: { path: string; split: { name: string; prefix: string } | undefined } = {
+  path: '',
+  split: { name: '', prefix: '' },
+};
+
+function splitOf(path: string): { name: string; prefix: string } | undefined {
   // Only ASCII goes into USTAR fields (a path of one-byte characters all below 0x80).
   if (!isAscii(path)) return undefined;
   if (path.length <= NAME_FIELD) return { name: path, prefix: '' };
@@ -118,10 +155,13 @@ function ustarSplit(path: string): { name: string; prefix: string } | undefined 
   return { name, prefix };
 }
 
-const NON_ASCII = /[^\x20-\x7e]/;
-
+/** Printable ASCII only (0x20..0x7e). */
 function isAscii(s: string): boolean {
-  return !NON_ASCII.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /** A PAX record `"<length> path=<path>\n"`, the length counting the whole record in bytes. */
