@@ -270,6 +270,35 @@ describe('BackupArchiveWriter across its 256 KiB blocks', () => {
   });
 });
 
+describe('BackupArchiveWriter with bytes that write themselves', () => {
+  it('asks them once and writes both copies of the item from them', async () => {
+    const writer = new BackupArchiveWriter();
+    const out = readAll(writer.output);
+    const text = JSON.stringify({ kind: 'ConfigMap', data: { a: 'x'.repeat(5000) } });
+    let writes = 0;
+    const bytes = {
+      size: Buffer.byteLength(text),
+      write(target: Buffer, at: number) {
+        writes++;
+        target.write(text, at, 'utf8');
+      },
+    };
+    await writer.addItem({
+      groupResource: 'configmaps',
+      namespace: 'a',
+      name: 'c',
+      version: 'v1',
+      preferredVersion: 'v1',
+      json: bytes,
+    });
+    await writer.finish();
+    const byPath = new Map(rawEntries(gunzipSync(await out)).map((e) => [e.path, e.data.toString('utf8')]));
+    expect(byPath.get('resources/configmaps/namespaces/a/c.json')).toBe(text);
+    expect(byPath.get('resources/configmaps/v1-preferredversion/namespaces/a/c.json')).toBe(text);
+    expect(writes).toBe(1);
+  });
+});
+
 describe('BackupArchiveWriter backpressure and lifecycle', () => {
   it('stops accepting items while nobody reads the output, and resumes when read', async () => {
     const writer = new BackupArchiveWriter();

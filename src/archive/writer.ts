@@ -23,9 +23,15 @@ const GZIP_BUFFER = 4 * CHUNK;
 /** The two zero blocks that end a tar stream. */
 const END_OF_ARCHIVE = 2 * BLOCK_SIZE;
 
+/** Bytes that write themselves where the archive wants them (e.g. a GoJsonPlanner's plan). */
+export interface ItemBytes {
+  readonly size: number;
+  write(target: Buffer, at: number): void;
+}
+
 export interface ArchiveItem extends ItemLocation {
   /** The item's bytes (goMarshal of the object), written identically at each of its paths. */
-  json: string | Buffer;
+  json: string | Buffer | ItemBytes;
 }
 
 export interface BackupArchiveWriterOptions {
@@ -104,10 +110,12 @@ export class BackupArchiveWriter {
   async addItem(item: ArchiveItem): Promise<void> {
     const paths = itemPaths(item);
     this.#check(paths[0]!);
-    const size = typeof item.json === 'string' ? Buffer.byteLength(item.json) : item.json.length;
+    const json = item.json;
+    const size =
+      typeof json === 'string' ? Buffer.byteLength(json) : Buffer.isBuffer(json) ? json.length : json.size;
     const mtime = this.#mtime();
     // Encoded once: the twin entries copy the bytes the first one wrote.
-    let data: string | Buffer = item.json;
+    let data: string | Buffer | ItemBytes = json;
     for (const path of paths) data = this.#entry(path, data, size, mtime);
     this.#items++;
     await this.#backpressure();
@@ -157,12 +165,13 @@ export class BackupArchiveWriter {
    * Frames one entry into the current block (a new one when it does not fit) and returns its content
    * as written (a view of the block, never changed once written: full blocks go to gzip, not reused).
    */
-  #entry(path: string, data: string | Buffer, size: number, mtime: number): Buffer {
+  #entry(path: string, data: string | Buffer | ItemBytes, size: number, mtime: number): Buffer {
     this.#reserve(entryLength(path, size));
     const block = this.#block;
     const at = writeFileHeader(block, this.#used, path, size, mtime);
     if (typeof data === 'string') block.write(data, at, 'utf8');
-    else data.copy(block, at);
+    else if (Buffer.isBuffer(data)) data.copy(block, at);
+    else data.write(block, at);
     this.#used = at + padded(size);
     this.#entries++;
     this.#bytes += size;

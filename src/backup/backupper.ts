@@ -7,6 +7,7 @@ import type { KubeObject } from '../model/kube-object.ts';
 import type { LabelSelector, ResourceList } from '../model/velero.ts';
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
+import type { ItemBytes } from '../archive/writer.ts';
 import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
 import {
   getObject,
@@ -29,8 +30,8 @@ export interface ItemSink {
     name: string;
     version: string;
     preferredVersion: string;
-    /** The item's bytes; read during the call only (the caller may reuse a Buffer afterwards). */
-    json: string | Buffer;
+    /** The item's bytes; read during the call only (the caller may reuse them afterwards). */
+    json: string | Buffer | ItemBytes;
   }): Promise<void>;
 }
 
@@ -385,7 +386,7 @@ class Collector {
     resource: ApiResource,
     ns: string | undefined,
     name: string,
-    json: string | Buffer,
+    json: string | Buffer | ItemBytes,
     entry: string,
   ): Promise<void> {
     await this.#o.sink.addItem({

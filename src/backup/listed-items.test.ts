@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ItemBytes } from '../archive/writer.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import { goMarshal, parseJson } from '../model/go-json.ts';
@@ -33,6 +34,14 @@ function body(list: string[], metadataFirst = true): Buffer {
   return Buffer.from(`{${parts.join(',')}}\n`);
 }
 
+function written(bytes: ItemBytes): string {
+  const target = Buffer.alloc(bytes.size + 2, 0x2a);
+  bytes.write(target, 1);
+  expect(target[0]).toBe(0x2a);
+  expect(target[bytes.size + 1]).toBe(0x2a);
+  return target.toString('utf8', 1, bytes.size + 1);
+}
+
 function read(buffer: Buffer) {
   const { page, continue: token } = splitListBody(buffer, '/api/v1/configmaps');
   const listed = new ListedItems();
@@ -45,7 +54,7 @@ function read(buffer: Buffer) {
       ...(listed.namespace === undefined ? {} : { namespace: listed.namespace }),
       excluded: listed.excluded,
       deleting: listed.deleting,
-      bytes: typeof bytes === 'string' ? bytes : bytes.toString('utf8'),
+      bytes: typeof bytes === 'string' ? bytes : written(bytes),
     });
   }
   return { token, out };

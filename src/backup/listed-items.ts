@@ -2,6 +2,7 @@ import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { goMarshal, parseJson } from '../model/go-json.ts';
 import { GoJsonPlanner, skipSpace, skipValue } from '../model/go-json-bytes.ts';
+import type { ItemBytes } from '../archive/writer.ts';
 import { ListBodyError, type RawPage } from './lister.ts';
 
 /** Items labelled so are left out of backups (Velero's label). */
@@ -19,7 +20,6 @@ const EXCLUDE_BYTES = Buffer.from(JSON.stringify(EXCLUDE_LABEL));
  */
 export class ListedItems {
   readonly #planner = new GoJsonPlanner();
-  #scratch = Buffer.alloc(64 * 1024);
   #body: Buffer = Buffer.alloc(0);
   #resource: ApiResource | undefined;
   #path = '';
@@ -102,13 +102,12 @@ export class ListedItems {
     return this.#object;
   }
 
-  /** The bytes a backup stores for the item: goMarshal(object()), without building the object. */
-  bytes(): Buffer | string {
-    if (!this.#planned) return goMarshal(this.object());
-    const size = this.#planner.size;
-    if (this.#scratch.length < size) this.#scratch = Buffer.alloc(Math.max(size, 2 * this.#scratch.length));
-    this.#planner.write(this.#scratch, 0);
-    return this.#scratch.subarray(0, size);
+  /**
+   * The bytes a backup stores for the item, goMarshal(object()): planned from the server's bytes
+   * (written where the archive wants them, until next()), or marshalled when the planner declined.
+   */
+  bytes(): ItemBytes | string {
+    return this.#planned ? this.#planner : goMarshal(this.object());
   }
 }
 

@@ -111,6 +111,13 @@ describe('the built CLI, on its own', () => {
       expect(url, out).toBeDefined();
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
+      // Ready once it has read the storage locations' backups.
+      let ready = 0;
+      for (let i = 0; i < 100 && ready !== 200; i++) {
+        ready = (await fetch(`${url}/readyz`)).status;
+        if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready).toBe(200);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain('lifeboat_');
       const backups = (await (await fetch(`${url}/api/v1/backups`)).json()) as { items: { name: string }[] };
