@@ -5,7 +5,14 @@ import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj } from './kube-read.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';
 import { captureNetwork } from './network.ts';
-import { byName, captureArc, captureIngress, captureStorage, type LoadBalancerService } from './storage.ts';
+import {
+  byName,
+  captureArc,
+  captureIngress,
+  captureStorage,
+  compareText,
+  type LoadBalancerService,
+} from './storage.ts';
 
 export interface CaptureInput {
   client: KubeClient;
@@ -156,7 +163,7 @@ async function webhookList(reader: ProfileReader, type: 'mutating' | 'validating
   );
   return configs
     .flatMap((c) => toWebhooks(c, type))
-    .sort((a, b) => `${a.configuration}/${a.name}`.localeCompare(`${b.configuration}/${b.name}`));
+    .sort((a, b) => compareText(`${a.configuration}/${a.name}`, `${b.configuration}/${b.name}`));
 }
 
 /** What the cluster looks like it runs on, from labels, drivers and config maps (spec §4). */

@@ -1,5 +1,6 @@
 import type { Capacity, NodePool, ProfileNode, Taint } from './schema.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
+import { byName } from './storage.ts';
 
 /** Labels that mark a control-plane node (the second is the pre-1.20 name). */
 export const CONTROL_PLANE_LABELS = [
@@ -75,7 +76,7 @@ export function groupNodePools(
   }
   return [...groups.entries()]
     .map(([key, g]) => summarizePool(key.split('\u0000')[1] ?? '', g.groupedBy, g.nodes))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort(byName);
 }
 
 function poolOf(node: ProfileNode, annotations: Record<string, string>): [string, string] {
