@@ -3,7 +3,8 @@
 // that streams a cluster needs: 8 MB semi-spaces keep peak memory about 120 MB lower (see bench/).
 // Letting the old generation grow 20% past what is live before a full collection, instead of V8's
 // default of up to 4x, keeps the garbage of a 100k-object run from doubling the heap (restore peak
-// 388 → 263 MB at 100k objects, same time).
+// 388 → 263 MB at 100k objects, same time). `backup create`, whose heap stays small, hands growth back
+// to V8 when it starts (cli/backup.ts).
 import { CommanderError } from 'commander';
 import { ExitCode, reportError } from './errors/index.ts';
 import { buildProgram } from './cli/program.ts';

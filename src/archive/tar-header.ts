@@ -96,17 +96,18 @@ function writeHeader(
   mtimeSeconds: number,
 ): void {
   base.copy(block, at);
-  const sizeField = octal(size, 11);
-  const mtimeField = mtimeOctal(mtimeSeconds);
   block.write(name, at, 'latin1');
   if (prefix !== '') block.write(prefix, at + 345, 'latin1');
-  block.write(sizeField, at + 124, 'latin1');
-  block.write(mtimeField, at + 136, 'latin1');
   // The checksum counts its own field as eight spaces; the template's variable fields are zero, so
-  // the sum is the template's plus the characters written (all single bytes: latin1).
+  // the sum is the template's plus the bytes written (names are single-byte: latin1).
   const sum =
-    TEMPLATE_SUMS.get(base)! + charSum(name) + charSum(prefix) + charSum(sizeField) + charSum(mtimeField);
-  block.write(`${octal(sum, 6)} `, at + 148, 'latin1');
+    TEMPLATE_SUMS.get(base)! +
+    charSum(name) +
+    charSum(prefix) +
+    writeOctal(block, at + 124, size, 11) +
+    writeOctal(block, at + 136, mtimeSeconds, 11);
+  writeOctal(block, at + 148, sum, 6);
+  block[at + 155] = 0x20; // six digits, NUL, space
 }
 
 function charSum(s: string): number {
@@ -115,17 +116,18 @@ function charSum(s: string): number {
   return sum;
 }
 
-/** Octal digits zero-padded to `digits`, then NUL. */
-function octal(n: number, digits: number): string {
-  return `${n.toString(8).padStart(digits, '0')}\0`;
-}
-
-/** Entries written within one second share their mtime field. */
-let lastMtime = { seconds: -1, field: '' };
-
-function mtimeOctal(seconds: number): string {
-  if (lastMtime.seconds !== seconds) lastMtime = { seconds, field: octal(seconds, 11) };
-  return lastMtime.field;
+/** n as `digits` zero-padded octal digits and a NUL at block[at..]; returns the digits' byte sum. */
+function writeOctal(block: Buffer, at: number, n: number, digits: number): number {
+  let sum = 0;
+  let rest = n;
+  for (let i = digits - 1; i >= 0; i--) {
+    const digit = 0x30 + (rest % 8);
+    block[at + i] = digit;
+    sum += digit;
+    rest = Math.floor(rest / 8);
+  }
+  block[at + digits] = 0;
+  return sum;
 }
 
 /** Go's splitUSTARPath: the path as USTAR name (+ prefix), or undefined when it needs PAX. */

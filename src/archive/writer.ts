@@ -45,6 +45,9 @@ export class BackupArchiveWriter {
   readonly #gzip: Gzip;
   readonly #now: () => Date;
   #block = Buffer.alloc(CHUNK);
+  /** Where the last entry's content was written (the twin of an item copies it). */
+  #lastBlock = this.#block;
+  #lastAt = 0;
   #used = 0;
   #entries = 0;
   #items = 0;
@@ -115,8 +118,8 @@ export class BackupArchiveWriter {
       typeof json === 'string' ? Buffer.byteLength(json) : Buffer.isBuffer(json) ? json.length : json.size;
     const mtime = this.#mtime();
     // Encoded once: the twin entries copy the bytes the first one wrote.
-    let data: string | Buffer | ItemBytes = json;
-    for (const path of paths) data = this.#entry(path, data, size, mtime);
+    this.#entry(paths[0]!, json, size, mtime);
+    for (let i = 1; i < paths.length; i++) this.#entry(paths[i]!, undefined, size, mtime);
     this.#items++;
     await this.#backpressure();
   }
@@ -162,20 +165,23 @@ export class BackupArchiveWriter {
   }
 
   /**
-   * Frames one entry into the current block (a new one when it does not fit) and returns its content
-   * as written (a view of the block, never changed once written: full blocks go to gzip, not reused).
+   * Frames one entry into the current block (a new one when it does not fit); its content is data,
+   * or (undefined) the content of the previous entry, copied from where it was written — full blocks
+   * go to gzip and are never written again, so those bytes stay as they were.
    */
-  #entry(path: string, data: string | Buffer | ItemBytes, size: number, mtime: number): Buffer {
+  #entry(path: string, data: string | Buffer | ItemBytes | undefined, size: number, mtime: number): void {
     this.#reserve(entryLength(path, size));
     const block = this.#block;
     const at = writeFileHeader(block, this.#used, path, size, mtime);
-    if (typeof data === 'string') block.write(data, at, 'utf8');
+    if (data === undefined) this.#lastBlock.copy(block, at, this.#lastAt, this.#lastAt + size);
+    else if (typeof data === 'string') block.write(data, at, 'utf8');
     else if (Buffer.isBuffer(data)) data.copy(block, at);
     else data.write(block, at);
+    this.#lastBlock = block;
+    this.#lastAt = at;
     this.#used = at + padded(size);
     this.#entries++;
     this.#bytes += size;
-    return block.subarray(at, at + size);
   }
 
   /** Makes room for `length` zero-filled bytes at #used: hands the block to gzip first when needed. */

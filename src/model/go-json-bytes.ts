@@ -99,6 +99,8 @@ export class GoJsonPlanner {
   #literal: Uint8Array = new Uint8Array(0);
   /** Where `"kind"` starts in the literal bytes (`"apiVersion":"…""kind":"…",`). */
   #kindAt = 0;
+  #apiVersion: string | undefined;
+  #kind: string | undefined;
   #head = -1;
   #size = 0;
   /** Set by #object / #array: the chain of the value just scanned (PLAIN when none). */
@@ -135,9 +137,14 @@ export class GoJsonPlanner {
     m.nameStart = m.nameEnd = m.namespaceStart = m.namespaceEnd = m.labelsStart = m.labelsEnd = -1;
     m.deleting = false;
     if (input[start] !== OPEN_OBJECT) return FAIL;
-    const version = JSON.stringify(apiVersion);
-    this.#literal = Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8');
-    this.#kindAt = 13 + Buffer.byteLength(version);
+    if (apiVersion !== this.#apiVersion || kind !== this.#kind) {
+      // Items of one type share these bytes: made once per type, not per item.
+      const version = JSON.stringify(apiVersion);
+      this.#literal = Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8');
+      this.#kindAt = 13 + Buffer.byteLength(version);
+      this.#apiVersion = apiVersion;
+      this.#kind = kind;
+    }
     const stop = this.#object(start, ITEM);
     if (stop === FAIL) return FAIL;
     this.#head = this.#valueHead;
