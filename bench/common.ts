@@ -180,7 +180,7 @@ export async function buildForBench(): Promise<void> {
 
 /**
  * The node options of src/main.ts's shebang line (`#!/usr/bin/env -S node --flag ...`, kept in
- * dist/src/main.js): the installed CLI runs with them, so measured runs of it pass them too.
+ * dist/bin/lifeboat.js): the installed CLI runs with them, so measured runs of it pass them too.
  */
 export async function cliNodeArgs(): Promise<string[]> {
   const first = (await readFile(join(REPO_ROOT, 'src/main.ts'), 'utf8')).split('\n', 1)[0] ?? '';
