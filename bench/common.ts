@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { bundle } from '../scripts/build.ts';
+import { buildCli, bundle } from '../scripts/build.ts';
 import { down, up } from '../test/harness/harness.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -171,7 +171,7 @@ export const compiledFloor = (name: 'floor' | 'restore-floor') => `dist/bench/${
 /** Builds the CLI and the floors before anything is measured. */
 export async function buildForBench(): Promise<void> {
   log('building the CLI and the floors (scripts/build.ts)');
-  await bundle({ lifeboat: 'src/main.ts' }, join(REPO_ROOT, 'dist', 'bin'));
+  await buildCli(join(REPO_ROOT, 'dist', 'bin'));
   await bundle(
     { floor: 'bench/floor.ts', 'restore-floor': 'bench/restore-floor.ts' },
     join(REPO_ROOT, 'dist', 'bench'),

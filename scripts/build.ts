@@ -43,10 +43,15 @@ export async function bundle(entries: Record<string, string>, outdir: string): P
   return files;
 }
 
+/** The CLI's bundle in outdir (dist/bin for `npm run build`); returns its entry file, lifeboat.js. */
+export async function buildCli(outdir: string): Promise<string> {
+  const [cli] = await bundle({ lifeboat: 'src/main.ts' }, outdir);
+  return cli!;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: { outdir: { type: 'string', default: join(ROOT, 'dist', 'bin') } },
   });
-  const [cli] = await bundle({ lifeboat: 'src/main.ts' }, resolve(values.outdir));
-  process.stdout.write(`built ${cli}\n`);
+  process.stdout.write(`built ${await buildCli(resolve(values.outdir))}\n`);
 }

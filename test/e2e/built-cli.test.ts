@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bundle } from '../../scripts/build.ts';
+import { buildCli } from '../../scripts/build.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -32,7 +32,7 @@ function lifeboat(...args: string[]) {
 
 beforeAll(async () => {
   installed = await mkdtemp(join(tmpdir(), 'lifeboat-built-'));
-  [main] = (await bundle({ lifeboat: 'src/main.ts' }, join(installed, 'dist', 'bin'))) as [string];
+  main = await buildCli(join(installed, 'dist', 'bin'));
   await cp(join(import.meta.dirname, '..', '..', 'package.json'), join(installed, 'package.json'));
   const client = new KubeClient(loadKubeConfig({ kubeconfig: source }));
   estate = await seedEstate(client, `built-${suffix}`);
