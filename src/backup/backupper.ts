@@ -4,7 +4,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import type { LabelSelector, ResourceList } from '../model/velero.ts';
+import { excludedByLabel, type LabelSelector, type ResourceList } from '../model/velero.ts';
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import type { ItemBytes } from '../archive/writer.ts';
@@ -18,7 +18,7 @@ import {
   type OpenList,
   type RawPage,
 } from './lister.ts';
-import { EXCLUDE_LABEL, ListedItems } from './listed-items.ts';
+import { beingDeleted, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
@@ -111,8 +111,6 @@ class Collector {
   readonly #results = new ResultsCollector();
   /** Reads listed items in place, one at a time. */
   readonly #listedItems = new ListedItems();
-  /** Per type: items are handled as objects (actions that change or add items, observers). */
-  readonly #needsObject = new Map<string, boolean>();
   readonly #context: BackupActionContext;
   #items = 0;
   #resourcesDone = 0;
@@ -257,13 +255,9 @@ class Collector {
     await this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
   }
 
+  /** Items of the type are handled as objects: an action may change or add to them, or they are observed. */
   #needsObjects(groupResource: string): boolean {
-    let needs = this.#needsObject.get(groupResource);
-    if (needs === undefined) {
-      needs = this.#actionsOf(groupResource).length > 0 || (this.#o.observed?.has(groupResource) ?? false);
-      this.#needsObject.set(groupResource, needs);
-    }
-    return needs;
+    return this.#actionsOf(groupResource).length > 0 || (this.#o.observed?.has(groupResource) ?? false);
   }
 
   #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {
@@ -284,9 +278,8 @@ class Collector {
   /** Backs up one item: actions first, their additional items before it, then the item itself. */
   async #backupItem(resource: ApiResource, item: KubeObject): Promise<void> {
     const entry = listEntry(resource, item.metadata.namespace ?? '', item.metadata.name);
-    const deleting = (item.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
-    const excluded = item.metadata.labels?.[EXCLUDE_LABEL] === 'true';
-    if (!this.#admit(resource.groupResource, entry, excluded, deleting)) return;
+    const excluded = excludedByLabel(item.metadata.labels);
+    if (!this.#admit(resource.groupResource, entry, excluded, beingDeleted(item))) return;
     await this.#store(resource, item, entry);
   }
 

@@ -1,13 +1,18 @@
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { goMarshal, parseJson } from '../model/go-json.ts';
+import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
 import { GoJsonPlanner, skipSpace, skipValue } from '../model/go-json-bytes.ts';
 import type { ItemBytes } from '../archive/writer.ts';
 import { ListBodyError, type RawPage } from './lister.ts';
 
-/** Items labelled so are left out of backups (Velero's label). */
-export const EXCLUDE_LABEL = 'velero.io/exclude-from-backup';
-const EXCLUDE_BYTES = Buffer.from(JSON.stringify(EXCLUDE_LABEL));
+/** The exclude label as it appears in a labels object's bytes (only then are the labels parsed). */
+const EXCLUDE_BYTES = Buffer.from(JSON.stringify(VeleroLabels.excludeFromBackup));
+
+/** metadata.deletionTimestamp is set (not absent, not null): the item is on its way out. */
+export function beingDeleted(item: KubeObject): boolean {
+  return (item.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
+}
 
 /**
  * A cursor over the items of listed pages, read in place from the server's bytes: next() moves to
@@ -73,9 +78,9 @@ export class ListedItems {
       this.excluded =
         m.labelsStart >= 0 &&
         containsIn(body, EXCLUDE_BYTES, m.labelsStart, m.labelsEnd) &&
-        (JSON.parse(body.toString('utf8', m.labelsStart, m.labelsEnd)) as Record<string, unknown>)[
-          EXCLUDE_LABEL
-        ] === 'true';
+        excludedByLabel(
+          JSON.parse(body.toString('utf8', m.labelsStart, m.labelsEnd)) as Record<string, unknown>,
+        );
     } else {
       this.#planned = false;
       const end = skipValue(body, p);
@@ -84,8 +89,8 @@ export class ListedItems {
       const object = this.object();
       this.name = object.metadata.name;
       this.namespace = object.metadata.namespace;
-      this.deleting = (object.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
-      this.excluded = object.metadata.labels?.[EXCLUDE_LABEL] === 'true';
+      this.deleting = beingDeleted(object);
+      this.excluded = excludedByLabel(object.metadata.labels);
     }
     this.#p = this.#end;
     return true;

@@ -126,6 +126,11 @@ export const VeleroLabels = {
   restoreName: 'velero.io/restore-name',
   excludeFromBackup: 'velero.io/exclude-from-backup',
 } as const;
+
+/** Labels that leave an item out of backups and restores: velero.io/exclude-from-backup=true. */
+export function excludedByLabel(labels: Readonly<Record<string, unknown>> | undefined): boolean {
+  return labels?.[VeleroLabels.excludeFromBackup] === 'true';
+}
 export const VeleroAnnotations = {
   sourceGitVersion: 'velero.io/source-cluster-k8s-gitversion',
   sourceMajor: 'velero.io/source-cluster-k8s-major-version',

@@ -2,7 +2,7 @@ import type { ItemRef } from '../actions/backup-action.ts';
 import { child, str, type RestoreActionContext } from '../actions/restore-action.ts';
 import { restoreActionsFor } from '../actions/builtin-restore-actions.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { VeleroLabels } from '../model/velero.ts';
+import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
 import { addRestoreLabels, cloneJson, resetMetadataAndStatus } from './metadata.ts';
 import { decidePv, remapClaimRef, resetVolumeBindingInfo, type VolumeEvidence } from './volumes.ts';
 
@@ -47,7 +47,7 @@ const STATUS_ANNOTATION = 'velero.io/restore-status';
 
 /** Skips that depend on the backed-up item alone (spec §5.2, §5.5 step 2). */
 export function intrinsicSkip(groupResource: string, item: KubeObject): SkipReason | undefined {
-  if (item.metadata.labels?.[VeleroLabels.excludeFromBackup] === 'true') {
+  if (excludedByLabel(item.metadata.labels)) {
     return { code: 'excluded-by-label', reason: `labelled ${VeleroLabels.excludeFromBackup}=true` };
   }
   if (groupResource === 'configmaps' && item.metadata.name === 'kube-root-ca.crt') {
