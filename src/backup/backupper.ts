@@ -9,15 +9,7 @@ import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import type { ItemBytes } from '../archive/writer.ts';
 import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
-import {
-  getObject,
-  ListBodyError,
-  listPages,
-  openRawList,
-  resourcePath,
-  type OpenList,
-  type RawPage,
-} from './lister.ts';
+import { getObject, ListBodyError, listPages, openRawList, type OpenList, type RawPage } from './lister.ts';
 import { beingDeleted, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
 import { orderResources, type BackupScope } from './scope.ts';
@@ -232,7 +224,7 @@ class Collector {
       try {
         const list = (t === 0 ? opened : undefined) ?? this.#open(resource, namespace, false);
         for await (const page of list.pages()) {
-          listed.reset(resource, page, resourcePath(resource, namespace));
+          listed.reset(resource, page);
           while (listed.next()) {
             if (resource.namespaced && !scope.namespaces.shouldInclude(listed.namespace ?? '')) continue;
             await this.#backupListed(resource, listed);

@@ -45,7 +45,7 @@ function written(bytes: ItemBytes): string {
 function read(buffer: Buffer) {
   const { page, continue: token } = splitListBody(buffer, '/api/v1/configmaps');
   const listed = new ListedItems();
-  listed.reset(configMaps, page, '/api/v1/configmaps');
+  listed.reset(configMaps, page);
   const out: { name: string; namespace?: string; excluded: boolean; deleting: boolean; bytes: string }[] = [];
   while (listed.next()) {
     const bytes = listed.bytes();
@@ -116,7 +116,7 @@ describe('ListedItems: items read in place from a list body', () => {
   it('parses the object only when asked, with apiVersion and kind set', () => {
     const { page } = splitListBody(body(items), '/api/v1/configmaps');
     const listed = new ListedItems();
-    listed.reset(configMaps, page, '/api/v1/configmaps');
+    listed.reset(configMaps, page);
     expect(listed.next()).toBe(true);
     expect(listed.object()).toEqual({
       apiVersion: 'v1',

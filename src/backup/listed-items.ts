@@ -25,9 +25,8 @@ export function beingDeleted(item: KubeObject): boolean {
  */
 export class ListedItems {
   readonly #planner = new GoJsonPlanner();
-  #body: Buffer = Buffer.alloc(0);
+  #page: RawPage = { body: Buffer.alloc(0), itemsAt: -1, path: '' };
   #resource: ApiResource | undefined;
-  #path = '';
   #p = -1;
   #start = 0;
   #end = 0;
@@ -40,18 +39,17 @@ export class ListedItems {
   /** metadata.deletionTimestamp is set: the item is on its way out. */
   deleting = false;
 
-  /** Starts on a page of `resource` (path names the list in errors). */
-  reset(resource: ApiResource, page: RawPage, path: string): void {
+  /** Starts on a page of `resource`. */
+  reset(resource: ApiResource, page: RawPage): void {
     this.#resource = resource;
-    this.#body = page.body;
-    this.#path = path;
+    this.#page = page;
     this.#p = page.itemsAt < 0 ? -1 : page.itemsAt + 1;
     this.#object = undefined;
   }
 
   /** Moves to the page's next item; false when there is none. */
   next(): boolean {
-    const body = this.#body;
+    const body = this.#page.body;
     let p = this.#p;
     if (p < 0) return false;
     p = skipSpace(body, p);
@@ -84,7 +82,7 @@ export class ListedItems {
     } else {
       this.#planned = false;
       const end = skipValue(body, p);
-      if (end < 0 || body[p] !== 0x7b) throw new ListBodyError(this.#path);
+      if (end < 0 || body[p] !== 0x7b) throw new ListBodyError(this.#page.path);
       this.#end = end;
       const object = this.object();
       this.name = object.metadata.name;
@@ -99,7 +97,7 @@ export class ListedItems {
   /** The item parsed (int64 values exact), with apiVersion and kind set. */
   object(): KubeObject {
     if (this.#object === undefined) {
-      const object = parseJson(this.#body.toString('utf8', this.#start, this.#end)) as KubeObject;
+      const object = parseJson(this.#page.body.toString('utf8', this.#start, this.#end)) as KubeObject;
       object.apiVersion = this.#resource!.apiVersion;
       object.kind = this.#resource!.kind;
       this.#object = object;

@@ -75,6 +75,8 @@ export interface RawPage {
   body: Buffer;
   /** Where the `items` array starts (its `[`), or -1 when the page has none. */
   itemsAt: number;
+  /** The list's path (named in errors about the page). */
+  path: string;
 }
 
 /** openList without parsing: pages come as the server's bytes (a backup copies items from them). */
@@ -84,8 +86,7 @@ export function openRawList(
   options: ListOptions,
   eager: boolean,
 ): OpenList<RawPage> {
-  const path = resourcePath(resource, options.namespace);
-  return openPaged(client, resource, options, eager, (body) => splitListBody(body, path));
+  return openPaged(client, resource, options, eager, splitListBody);
 }
 
 function openPaged<P>(
@@ -93,7 +94,7 @@ function openPaged<P>(
   resource: ApiResource,
   options: ListOptions,
   eager: boolean,
-  decode: (body: Buffer) => { page: P; continue: string | undefined },
+  decode: (body: Buffer, path: string) => { page: P; continue: string | undefined },
 ): OpenList<P> {
   const path = resourcePath(resource, options.namespace);
   const fetchPage = async (token: string | undefined) =>
@@ -106,6 +107,7 @@ function openPaged<P>(
           labelSelector: options.labelSelector || undefined,
         },
       }),
+      path,
     );
   let first: ReturnType<typeof fetchPage> | undefined;
   if (eager) {
@@ -185,7 +187,7 @@ export function splitListBody(body: Buffer, path: string): { page: RawPage; cont
     if (body[p] === 0x2c) p = skipSpace(body, p + 1);
     else if (body[p] !== 0x7d) throw malformed();
   }
-  return { page: { body, itemsAt }, continue: metadata?.continue };
+  return { page: { body, itemsAt, path }, continue: metadata?.continue };
 }
 
 /** One object by name, with apiVersion and kind set; undefined when it does not exist. */
