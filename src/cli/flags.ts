@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */

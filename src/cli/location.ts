@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   checkLocation,
   createLocation,

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';

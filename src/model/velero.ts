@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Velero's velero.io/v1 shapes as lifeboat reads and writes them (spec/velero-format.md §1.5, §3).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The cluster profile: what a Velero backup lacks to rebuild the cluster it came from (control plane,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BackupTemplateSchema } from '../config/config-file.ts';
 import { parseDuration } from '../model/go-duration.ts';
 
