@@ -9,7 +9,34 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { build, type Plugin } from 'esbuild';
+
+const BUILTINS = new Set(builtinModules);
+
+/**
+ * Node's built-in modules are loaded with require(), not as ES modules: importing one as an ES module
+ * makes Node build its module namespace, which reads every export — and some exports are getters that
+ * load more of Node on first read (node:http's WebSocket loads undici; node:util, node:crypto and
+ * node:process load parseArgs, WebCrypto, diagnostic reports…). require() returns the exports object
+ * and nothing is loaded until used: ~25 built-in modules fewer for a backup, ~15 ms less start-up.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      if (!BUILTINS.has(name) && !BUILTINS.has(args.path)) return undefined;
+      return { path: args.path, namespace: 'node-builtin' };
+    });
+    // A CommonJS module for esbuild: its imports become property reads on what require() returned.
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -37,6 +64,7 @@ export async function bundle(entries: Record<string, string>, outdir: string): P
       js: "import { createRequire as __lifeboatCreateRequire } from 'node:module';\nconst require = __lifeboatCreateRequire(import.meta.url);",
     },
     logLevel: 'warning',
+    plugins: [builtinsThroughRequire],
   });
   const files = Object.keys(entries).map((name) => join(outdir, `${name}.js`));
   for (const file of files) await chmod(file, 0o755);
