@@ -169,7 +169,9 @@ export class KubeClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', (err) => reject(transportError(err, this.server)));
           res.on('end', () => {
-            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            // Always a buffer made here, never the socket's own: one kind of Buffer for the code
+            // that walks bodies byte by byte (V8 optimizes it for the kinds it has seen).
+            const body = Buffer.concat(chunks);
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(body);
             else reject(apiError(status, body.toString('utf8'), spec, res.headers['retry-after']));

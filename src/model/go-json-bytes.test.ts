@@ -118,6 +118,23 @@ describe('GoJsonPlanner: goMarshal from the API server bytes', () => {
     expect(out!.startsWith('{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp"')).toBe(true);
   });
 
+  it('plans the same bytes from a Buffer, a plain Uint8Array and a view into a larger buffer', () => {
+    const text = serverJson(pod);
+    const expected = reference(text);
+    const buffer = Buffer.from(`[${text}]`);
+    const plain = new Uint8Array(buffer);
+    const pool = Buffer.alloc(buffer.length + 100, 0x20);
+    buffer.copy(pool, 37);
+    const view = pool.subarray(37, 37 + buffer.length);
+    const planner = new GoJsonPlanner(); // one planner for all, as a backup uses it
+    for (const input of [buffer, plain, view, buffer]) {
+      expect(planner.plan(input, 1, 'v1', 'Pod')).toBe(1 + Buffer.byteLength(text));
+      const out = Buffer.alloc(planner.size);
+      planner.write(out, 0);
+      expect(out.toString('utf8')).toBe(expected);
+    }
+  });
+
   it('replaces an item its own apiVersion and kind (custom resources carry them)', () => {
     const text = serverJson(
       obj(['apiVersion', 'x.io/v1beta1'], ['kind', 'Old'], ['metadata', obj(['name', 'a'])]),

@@ -73,7 +73,18 @@ const KEY_API_VERSION = asciiBytes('apiVersion');
 const KEY_KIND = asciiBytes('kind');
 
 function asciiBytes(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'latin1'));
+  return plainBytes(Buffer.from(s, 'latin1'));
+}
+
+/**
+ * The bytes as a plain Uint8Array (a view, not a copy). Buffers come with several hidden classes —
+ * made by JavaScript, or by Node's C++ for a socket read — and code V8 optimized for one class is
+ * thrown away when another arrives: the planner's loops see one class only.
+ */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Object kinds for #object: the item, its metadata (spans captured), any other object. */
@@ -95,12 +106,14 @@ export class GoJsonPlanner {
   #members = new Int32Array(M_STRIDE * 64);
   #memberTop = 0;
   #order = new Int32Array(64);
+  /** The input as a plain Uint8Array view (see plainBytes); #given is what the caller passed. */
   #input: Uint8Array = new Uint8Array(0);
+  #given: Uint8Array = this.#input;
   #literal: Uint8Array = new Uint8Array(0);
   /** Where `"kind"` starts in the literal bytes (`"apiVersion":"…""kind":"…",`). */
   #kindAt = 0;
-  #apiVersion: string | undefined;
-  #kind: string | undefined;
+  #apiVersion = '';
+  #kind = '';
   #head = -1;
   #size = 0;
   /** Set by #object / #array: the chain of the value just scanned (PLAIN when none). */
@@ -130,17 +143,22 @@ export class GoJsonPlanner {
   plan(input: Uint8Array, start: number, apiVersion: string, kind: string): number {
     this.#head = -1;
     this.#size = 0;
-    this.#input = input;
+    if (input !== this.#given) {
+      this.#given = input;
+      this.#input = plainBytes(input);
+    }
     this.#ranges = 0;
     this.#memberTop = 0;
     const m = this.metadata;
     m.nameStart = m.nameEnd = m.namespaceStart = m.namespaceEnd = m.labelsStart = m.labelsEnd = -1;
     m.deleting = false;
-    if (input[start] !== OPEN_OBJECT) return FAIL;
+    if (this.#input[start] !== OPEN_OBJECT) return FAIL;
     if (apiVersion !== this.#apiVersion || kind !== this.#kind) {
       // Items of one type share these bytes: made once per type, not per item.
       const version = JSON.stringify(apiVersion);
-      this.#literal = Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8');
+      this.#literal = plainBytes(
+        Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8'),
+      );
       this.#kindAt = 13 + Buffer.byteLength(version);
       this.#apiVersion = apiVersion;
       this.#kind = kind;
