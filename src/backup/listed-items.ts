@@ -42,6 +42,7 @@ export class ListedItems {
   /** Starts on a page of `resource`. */
   reset(resource: ApiResource, page: RawPage): void {
     this.#resource = resource;
+    this.#planner.setType(resource.apiVersion, resource.kind);
     this.#page = page;
     this.#p = page.itemsAt < 0 ? -1 : page.itemsAt + 1;
     this.#object = undefined;
@@ -58,10 +59,9 @@ export class ListedItems {
       this.#p = -1;
       return false;
     }
-    const resource = this.#resource!;
     this.#object = undefined;
     this.#start = p;
-    const planned = this.#planner.plan(body, p, resource.apiVersion, resource.kind);
+    const planned = this.#planner.plan(body, p);
     const m = this.#planner.metadata;
     if (
       planned >= 0 &&

@@ -25,7 +25,8 @@ const obj = (...members: [string, Value][]): Value => ({ members });
 function planned(text: string, apiVersion = 'v1', kind = 'Pod'): string | undefined {
   const planner = new GoJsonPlanner();
   const input = Buffer.from(`[${text},{}]`); // in a list, as items come
-  const end = planner.plan(input, 1, apiVersion, kind);
+  planner.setType(apiVersion, kind);
+  const end = planner.plan(input, 1);
   if (end < 0) return undefined;
   expect(end).toBe(1 + Buffer.byteLength(text));
   const out = Buffer.alloc(planner.size + 8, 0x7e);
@@ -127,8 +128,9 @@ describe('GoJsonPlanner: goMarshal from the API server bytes', () => {
     buffer.copy(pool, 37);
     const view = pool.subarray(37, 37 + buffer.length);
     const planner = new GoJsonPlanner(); // one planner for all, as a backup uses it
+    planner.setType('v1', 'Pod');
     for (const input of [buffer, plain, view, buffer]) {
-      expect(planner.plan(input, 1, 'v1', 'Pod')).toBe(1 + Buffer.byteLength(text));
+      expect(planner.plan(input, 1)).toBe(1 + Buffer.byteLength(text));
       const out = Buffer.alloc(planner.size);
       planner.write(out, 0);
       expect(out.toString('utf8')).toBe(expected);
@@ -263,13 +265,14 @@ describe('GoJsonPlanner: goMarshal from the API server bytes', () => {
       ),
     );
     const input = Buffer.from(text);
-    expect(planner.plan(input, 0, 'v1', 'ConfigMap')).toBe(input.length);
+    planner.setType('v1', 'ConfigMap');
+    expect(planner.plan(input, 0)).toBe(input.length);
     const m = planner.metadata;
     expect(input.toString('utf8', m.nameStart, m.nameEnd)).toBe('"cm"');
     expect(input.toString('utf8', m.namespaceStart, m.namespaceEnd)).toBe('"ns1"');
     expect(input.toString('utf8', m.labelsStart, m.labelsEnd)).toBe('{"a":"b"}');
     expect(m.deleting).toBe(true);
-    planner.plan(Buffer.from('{"metadata":{"name":"x","deletionTimestamp":null}}'), 0, 'v1', 'ConfigMap');
+    planner.plan(Buffer.from('{"metadata":{"name":"x","deletionTimestamp":null}}'), 0);
     expect(planner.metadata.deleting).toBe(false);
     expect(planner.metadata.namespaceStart).toBe(-1);
   });

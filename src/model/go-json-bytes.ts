@@ -110,10 +110,8 @@ export class GoJsonPlanner {
   #input: Uint8Array = new Uint8Array(0);
   #given: Uint8Array = this.#input;
   #literal: Uint8Array = new Uint8Array(0);
-  /** Where `"kind"` starts in the literal bytes (`"apiVersion":"…""kind":"…",`). */
+  /** Where `"kind"` starts in the literal bytes (`"apiVersion":"…""kind":"…",`), set by setType. */
   #kindAt = 0;
-  #apiVersion = '';
-  #kind = '';
   #head = -1;
   #size = 0;
   /** Set by #object / #array: the chain of the value just scanned (PLAIN when none). */
@@ -136,11 +134,21 @@ export class GoJsonPlanner {
   }
 
   /**
-   * Plans the object starting at input[start] with its top-level `apiVersion` and `kind` set to the
-   * given values (as the dynamic client sets them on listed items). Returns the position after the
-   * object, or -1 when its bytes are not plainly canonical (metadata spans are then partial).
+   * The `apiVersion` and `kind` the next plans set at the top of each item (as the dynamic client sets
+   * them on listed items): items of one type share these bytes, made once per type or page.
    */
-  plan(input: Uint8Array, start: number, apiVersion: string, kind: string): number {
+  setType(apiVersion: string, kind: string): void {
+    const version = JSON.stringify(apiVersion);
+    this.#literal = plainBytes(Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8'));
+    this.#kindAt = 13 + Buffer.byteLength(version);
+  }
+
+  /**
+   * Plans the object starting at input[start], with the apiVersion and kind of setType(). Returns the
+   * position after the object, or -1 when its bytes are not plainly canonical (metadata spans are
+   * then partial).
+   */
+  plan(input: Uint8Array, start: number): number {
     this.#head = -1;
     this.#size = 0;
     if (input !== this.#given) {
@@ -153,16 +161,6 @@ export class GoJsonPlanner {
     m.nameStart = m.nameEnd = m.namespaceStart = m.namespaceEnd = m.labelsStart = m.labelsEnd = -1;
     m.deleting = false;
     if (this.#input[start] !== OPEN_OBJECT) return FAIL;
-    if (apiVersion !== this.#apiVersion || kind !== this.#kind) {
-      // Items of one type share these bytes: made once per type, not per item.
-      const version = JSON.stringify(apiVersion);
-      this.#literal = plainBytes(
-        Buffer.from(`"apiVersion":${version}"kind":${JSON.stringify(kind)},`, 'utf8'),
-      );
-      this.#kindAt = 13 + Buffer.byteLength(version);
-      this.#apiVersion = apiVersion;
-      this.#kind = kind;
-    }
     const stop = this.#object(start, ITEM);
     if (stop === FAIL) return FAIL;
     this.#head = this.#valueHead;
