@@ -95,7 +95,7 @@ function writeHeader(
   size: number,
   mtimeSeconds: number,
 ): void {
-  base.copy(block, at);
+  block.set(base, at); // TypedArray#set: no Buffer#copy argument handling per header
   block.write(name, at, 'latin1');
   if (prefix !== '') block.write(prefix, at + 345, 'latin1');
   // The checksum counts its own field as eight spaces; the template's variable fields are zero, so

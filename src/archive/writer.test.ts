@@ -42,12 +42,25 @@ function rawEntries(tar: Buffer): RawHeader[] {
   let pax: Record<string, string> | undefined;
   for (let off = 0; off + 512 <= tar.length;) {
     const h = tar.subarray(off, off + 512);
-    if (h.every((x) => x === 0)) break;
+    if (h.every((x) => x === 0)) {
+      // The end: two zero blocks, and nothing but zeros after them.
+      expect(tar.length - off, 'end-of-archive blocks').toBeGreaterThanOrEqual(1024);
+      expect(
+        tar.subarray(off).every((x) => x === 0),
+        `zeros after ${off}`,
+      ).toBe(true);
+      break;
+    }
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] ?? 0);
     expect(octal(h, 148, 8), `checksum at ${off}`).toBe(sum);
     const size = octal(h, 124, 12);
     const data = tar.subarray(off + 512, off + 512 + size);
+    const padding = tar.subarray(off + 512 + size, off + 512 + Math.ceil(size / 512) * 512);
+    expect(
+      padding.every((x) => x === 0),
+      `padding of the entry at ${off}`,
+    ).toBe(true);
     off += 512 + Math.ceil(size / 512) * 512;
     const typeflag = String.fromCharCode(h[156] ?? 0);
     if (typeflag === 'x') {
