@@ -12,7 +12,8 @@ import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
 import { getObject, ListBodyError, listPages, openRawList, type OpenList, type RawPage } from './lister.ts';
 import { beingDeleted, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
-import { orderResources, type BackupScope } from './scope.ts';
+import type { ItemWatch, MainListing } from './listing.ts';
+import type { BackupScope } from './scope.ts';
 
 /** Where items go: the archive writer (backpressure: addItem resolves when it can take more). */
 export interface ItemSink {
@@ -38,16 +39,16 @@ export interface CollectOptions {
   client: KubeClient;
   served: readonly ApiResource[];
   scope: BackupScope;
+  /** The types listed and what they cover (built from the same scope, served types and selector). */
+  listing: MainListing;
   labelSelector: LabelSelector | undefined;
   actions: readonly BackupItemAction[];
   sink: ItemSink;
   logger: Logger;
   pageSize?: number;
   onProgress?: (progress: BackupProgress) => void;
-  /** Sees every item of the `observed` types as it is written (its stored form). */
-  observe?: ((resource: ApiResource, item: KubeObject) => void) | undefined;
-  /** Group-resources whose items observe is shown. */
-  observed?: ReadonlySet<string>;
+  /** Items others want to see as they pass (listed ones, and the additional items of their types). */
+  watches?: readonly ItemWatch[];
   signal?: AbortSignal;
 }
 
@@ -91,8 +92,6 @@ class Collector {
   readonly #byGroupResource: Map<string, ApiResource>;
   /** Items handled so far, per group-resource, by resource-list entry ("ns/name" or "name"). */
   readonly #seen = new Map<string, Set<string>>();
-  /** Types the main listing collects (every item of them in scope ends up in the backup). */
-  #listed = new Set<string>();
   readonly #actionsFor = new Map<string, readonly BackupItemAction[]>();
   /** Resource-list entries per resource ("<apiVersion>/<Kind>" keys are joined at the end). */
   readonly #entries = new Map<ApiResource, string[]>();
@@ -100,6 +99,7 @@ class Collector {
   readonly #indexes = new Map<string, Promise<Map<string, KubeObject>>>();
   readonly #namespacesWithItems = new Set<string>();
   readonly #counts: Record<string, number> = {};
+  readonly #watches = new Map<string, ItemWatch[]>();
   readonly #results = new ResultsCollector();
   /** Reads listed items in place, one at a time. */
   readonly #listedItems = new ListedItems();
@@ -113,6 +113,11 @@ class Collector {
     this.#o = options;
     this.#byGroupResource = new Map(options.served.map((r) => [r.groupResource, r]));
     this.#context = { listAll: (gr) => this.#listAll(gr) };
+    for (const watch of options.watches ?? []) {
+      const list = this.#watches.get(watch.groupResource) ?? [];
+      list.push(watch);
+      this.#watches.set(watch.groupResource, list);
+    }
   }
 
   async run(): Promise<CollectOutcome> {
@@ -138,10 +143,7 @@ class Collector {
     const { scope, logger } = this.#o;
     const namespaces = await this.#activeNamespaces();
     const includedNamespaces = namespaces.filter((ns) => scope.namespaces.shouldInclude(ns.metadata.name));
-    const resources = orderResources(this.#o.served).filter(
-      (r) => r.groupResource !== 'namespaces' && scope.collects(r),
-    );
-    this.#listed = new Set(resources.map((r) => r.groupResource));
+    const resources = this.#o.listing.resources;
     this.#resourcesTotal = resources.length + 2; // + namespaces, + CRDs
     const namespaceNames = includedNamespaces.map((n) => n.metadata.name);
     // The first page of the next type is requested while this one is written.
@@ -153,7 +155,8 @@ class Collector {
       this.#currentResource = resource.groupResource;
       this.#progress();
       const before = this.#items;
-      await this.#collectResource(resource, this.#targets(resource, namespaceNames), opened);
+      const complete = await this.#collectResource(resource, this.#targets(resource, namespaceNames), opened);
+      for (const watch of this.#watches.get(resource.groupResource) ?? []) watch.done?.(complete);
       logger.info(
         { resource: resource.groupResource, items: this.#items - before },
         `backed up ${resource.groupResource}`,
@@ -213,13 +216,15 @@ class Collector {
     return targets.length === 0 ? undefined : this.#open(resource, targets[0], true);
   }
 
+  /** Lists and stores the items of a type; false when part of it could not be listed. */
   async #collectResource(
     resource: ApiResource,
     targets: (string | undefined)[],
     opened: OpenList<RawPage> | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { scope } = this.#o;
     const listed = this.#listedItems;
+    let complete = true;
     for (const [t, namespace] of targets.entries()) {
       try {
         const list = (t === 0 ? opened : undefined) ?? this.#open(resource, namespace, false);
@@ -232,24 +237,43 @@ class Collector {
         }
       } catch (err) {
         this.#recordListFailure(resource, namespace, err);
+        complete = false;
       }
     }
+    return complete;
   }
 
-  /** A listed item: stored from the server's bytes unless actions or observers need the object. */
+  /**
+   * A listed item: stored from the server's bytes, unless item actions need the object. Watchers see
+   * it either way (parsed for them only when one matches it).
+   */
   async #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> {
+    const gr = resource.groupResource;
     const entry = listEntry(resource, listed.namespace, listed.name);
-    if (!this.#admit(resource.groupResource, entry, listed.excluded, listed.deleting)) return;
-    if (this.#needsObjects(resource.groupResource)) {
+    const seen = this.#seenOf(gr);
+    if (seen.has(entry)) return;
+    seen.add(entry);
+    if (listed.excluded || listed.deleting) {
+      this.#show(resource, listed.namespace, listed.name, () => listed.object(), false);
+    } else if (this.#actionsOf(gr).length > 0) {
       await this.#store(resource, listed.object(), entry);
-      return;
+    } else {
+      await this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
+      this.#show(resource, listed.namespace, listed.name, () => listed.object(), true);
     }
-    await this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
   }
 
-  /** Items of the type are handled as objects: an action may change or add to them, or they are observed. */
-  #needsObjects(groupResource: string): boolean {
-    return this.#actionsOf(groupResource).length > 0 || (this.#o.observed?.has(groupResource) ?? false);
+  /** Shows an item to the watches of its type that match it. */
+  #show(
+    resource: ApiResource,
+    namespace: string | undefined,
+    name: string,
+    item: () => KubeObject,
+    stored: boolean,
+  ): void {
+    const watches = this.#watches.get(resource.groupResource);
+    if (watches === undefined) return;
+    for (const watch of watches) if (watch.matches?.(namespace, name) ?? true) watch.see(item(), stored);
   }
 
   #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {
@@ -305,7 +329,7 @@ class Collector {
       }
     }
     await this.#write(resource, stored.metadata.namespace, stored.metadata.name, goMarshal(stored), entry);
-    if (this.#o.observed?.has(resource.groupResource)) this.#o.observe?.(resource, stored);
+    this.#show(resource, stored.metadata.namespace, stored.metadata.name, () => stored, true);
   }
 
   #seenOf(groupResource: string): Set<string> {
@@ -321,28 +345,11 @@ class Collector {
       actions = this.#o.actions.filter(
         (a) =>
           a.appliesTo.includes(groupResource) &&
-          (a.changesItem || !a.pullsIn.every((gr) => this.#listingCovers(gr, undefined))),
+          (a.changesItem || !a.pullsIn.every((gr) => this.#o.listing.covers(gr, undefined))),
       );
       this.#actionsFor.set(groupResource, actions);
     }
     return actions;
-  }
-
-  /**
-   * The main listing collects (before or after now) every item of the type in `namespace` — in every
-   * namespace when it is undefined — so fetching one as an additional item adds nothing. A type the
-   * cluster does not serve has nothing to fetch either.
-   */
-  #listingCovers(groupResource: string, namespace: string | undefined): boolean {
-    const resource = this.#byGroupResource.get(groupResource);
-    if (resource === undefined) return true;
-    const namespaces = this.#o.scope.namespaces;
-    return (
-      this.#o.labelSelector === undefined &&
-      this.#listed.has(groupResource) &&
-      (!resource.namespaced ||
-        (namespace === undefined ? namespaces.includesEverything() : namespaces.shouldInclude(namespace)))
-    );
   }
 
   async #backupAdditional(ref: ItemRef): Promise<void> {
@@ -351,7 +358,8 @@ class Collector {
     const entry = listEntry(resource, ref.namespace, ref.name);
     if (this.#seenOf(ref.groupResource).has(entry)) return;
     if (!this.#o.scope.keepsAdditional(ref.groupResource, ref.namespace)) return;
-    if (this.#listingCovers(ref.groupResource, ref.namespace ?? '')) return;
+    // The main listing stores (before or after now) every item it covers: fetching one adds nothing.
+    if (this.#o.listing.covers(ref.groupResource, ref.namespace ?? '')) return;
     const obj = await this.#lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
       this.#results.warning({
@@ -406,8 +414,9 @@ class Collector {
   }
 
   /**
-   * The CRD of every custom resource type backed up, unless CRDs are named in the resource filter
-   * (then they were listed like any type) or cluster-scoped items are off.
+   * The CRD of every custom resource type backed up, unless CRDs are named in the resource filter or
+   * the listing stored every CRD already (then they were listed like any type), or cluster-scoped
+   * items are off.
    */
   async #collectCrds(): Promise<void> {
     const crdResource = this.#byGroupResource.get(CRD);
@@ -415,6 +424,7 @@ class Collector {
     if (
       crdResource === undefined ||
       resources.includes.includes(CRD) ||
+      this.#o.listing.covers(CRD, undefined) ||
       !this.#o.scope.keepsAdditional(CRD, undefined)
     )
       return;

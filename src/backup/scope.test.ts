@@ -1,29 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiResource } from '../kube/discovery.ts';
+import { servedResource as res } from '../kube/testing.ts';
 import { BackupScope, orderResources } from './scope.ts';
-
-function res(
-  group: string,
-  resource: string,
-  kind: string,
-  namespaced: boolean,
-  extra: Partial<ApiResource> = {},
-): ApiResource {
-  return {
-    group,
-    version: 'v1',
-    versions: ['v1'],
-    resource,
-    singular: kind.toLowerCase(),
-    kind,
-    namespaced,
-    verbs: ['create', 'delete', 'get', 'list', 'watch'],
-    shortNames: [],
-    groupResource: group === '' ? resource : `${resource}.${group}`,
-    apiVersion: group === '' ? 'v1' : `${group}/v1`,
-    ...extra,
-  };
-}
 
 const served = [
   res('', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),

@@ -9,8 +9,8 @@ import {
 } from '../model/velero-backup-builder.ts';
 import type { BackupPhase, LabelSelector } from '../model/velero.ts';
 import type { CollectOutcome } from '../backup/backupper.ts';
+import type { ItemWatch, MainListing } from '../backup/listing.ts';
 import type { ApiResource } from '../kube/discovery.ts';
-import type { KubeObject } from '../model/kube-object.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
 import type { ConnectedCluster } from './cluster.ts';
 import type { BackupRequest } from './backup-request.ts';
@@ -20,15 +20,15 @@ export interface BackupExtensionContext {
   name: string;
   cluster: ConnectedCluster;
   served: readonly ApiResource[];
+  /** What the backup lists: an extension can watch those items instead of reading them again. */
+  listing: MainListing;
   logger: Logger;
 }
 
 /** One backup's run of an extension. */
 export interface BackupExtensionRun {
-  /** The group-resources whose items observe sees (others are stored without being parsed). */
-  observes?: readonly string[];
-  /** Sees every item of those types as it is stored; must be quick (it runs inside the collection loop). */
-  observe?(resource: ApiResource, item: KubeObject): void;
+  /** Items it sees as the backup lists and stores them (others are stored without being parsed). */
+  watches?: readonly ItemWatch[];
   /** Its files, once the items are collected (possibly cut short when the cluster was lost). */
   files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]>;
 }

@@ -13,6 +13,8 @@ import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
 import { AttachmentKinds, ClusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
 import type { Attachment, ClusterProfile } from '../profile/schema.ts';
 import { redactTree } from '../profile/redaction.ts';
+import { READS_DURING_BACKUP } from '../profile/reads.ts';
+import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
 
@@ -120,14 +122,17 @@ export async function captureClusterProfile(
 }
 
 /**
- * The backup extension writing `<name>-cluster-profile.json.gz`. The profile is read from the
- * cluster while the items are listed; what the backup itself sees — its LoadBalancer Services and
- * the StorageClasses its PVCs ask for — comes from the stored items, not from a second listing.
+ * The backup extension writing `<name>-cluster-profile.json.gz`. What the profile reads that the
+ * backup lists anyway (nodes, CRDs, webhooks, classes, the kube-system config maps…) it takes from
+ * the backup's listing as the items pass (ProfileTap); the rest it reads while the items are listed.
+ * What the backup itself holds — its LoadBalancer Services, the StorageClasses its PVCs ask for —
+ * comes from the stored items.
  */
 export function profileExtension(attachments: readonly Attachment[]): BackupExtension {
   return {
     name: 'cluster profile',
     start(ctx) {
+      const tap = new ProfileTap(ctx.listing, READS_DURING_BACKUP);
       const capture = captureProfile({
         client: ctx.cluster.client,
         server: ctx.cluster.server,
@@ -136,21 +141,31 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
         attachments,
         backup: ctx.name,
         loadBalancerServices: [], // filled in from the stored Services below
+        source: tap,
       });
       capture.catch(() => undefined); // reported by files()
       const services: LoadBalancerService[] = [];
       const pvcs: { namespace: string; storageClass: string | undefined }[] = [];
       return {
-        observes: ['services', 'persistentvolumeclaims'],
-        observe(resource, item) {
-          if (resource.groupResource === 'services') {
-            const lb = loadBalancerService(item);
-            if (lb !== undefined) services.push(lb);
-          } else if (resource.groupResource === 'persistentvolumeclaims') {
-            pvcs.push({ namespace: item.metadata.namespace ?? '', storageClass: pvcClass(item) });
-          }
-        },
+        watches: [
+          ...tap.watches,
+          {
+            groupResource: 'services',
+            see(item, stored) {
+              const lb = stored ? loadBalancerService(item) : undefined;
+              if (lb !== undefined) services.push(lb);
+            },
+          },
+          {
+            groupResource: 'persistentvolumeclaims',
+            see(item, stored) {
+              if (stored)
+                pvcs.push({ namespace: item.metadata.namespace ?? '', storageClass: pvcClass(item) });
+            },
+          },
+        ],
         async files() {
+          tap.close();
           const profile = await capture;
           profile.ingress.loadBalancerServices = services;
           profile.storage.usedByBackup = storageClassUsage(pvcs);

@@ -6,6 +6,7 @@ import { BackupArchiveWriter } from '../archive/writer.ts';
 import { collectBackupItems, type BackupProgress } from '../backup/backupper.ts';
 import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
+import { MainListing } from '../backup/listing.ts';
 import { builtinBackupActions } from '../actions/builtin-backup-actions.ts';
 import { discoverResources, type ApiResource } from '../kube/discovery.ts';
 import {
@@ -78,6 +79,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
     try {
       const { resources, failedGroups } = await discoverResources(cluster.client);
       const scope = scopeFor(request, resources);
+      const listing = new MainListing(scope, resources, labelSelector);
       const upload = await backupStore.beginBackup(request.name);
       const started = new Date();
       const log = captureLogs(deps.logger, { backup: request.name });
@@ -103,6 +105,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
         name: request.name,
         cluster,
         served: resources,
+        listing,
         logger: log.logger,
       });
       try {
@@ -116,11 +119,8 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           sink: writer,
           logger: log.logger,
           onProgress: (p) => emit('collecting', p),
-          observed: new Set(extensions.flatMap((e) => e.run.observes ?? [])),
-          observe: (resource, item) => {
-            for (const e of extensions)
-              if (e.run.observes?.includes(resource.groupResource)) e.run.observe?.(resource, item);
-          },
+          listing,
+          watches: extensions.flatMap((e) => e.run.watches ?? []),
           signal: abort.signal,
         });
         if (outcome.fatal)

@@ -2,7 +2,8 @@ import type { KubeClient } from '../kube/client.ts';
 import { discoverResources, type ApiResource, type ServerVersion } from '../kube/discovery.ts';
 import type { Attachment, ClusterProfile, CrdInfo, WebhookInfo } from './schema.ts';
 import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
-import { arr, rec, str, strings, ProfileReader, type Obj } from './kube-read.ts';
+import { arr, rec, str, strings, ProfileReader, type Obj, type ProfileSource } from './kube-read.ts';
+import { Reads } from './reads.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';
 import { captureNetwork } from './network.ts';
 import {
@@ -25,6 +26,8 @@ export interface CaptureInput {
   backup?: string | undefined;
   /** LoadBalancer Services already read by the caller (a backup sees the Services it stores). */
   loadBalancerServices?: readonly LoadBalancerService[] | undefined;
+  /** Where reads are answered without a request (a backup's own listing). */
+  source?: ProfileSource | undefined;
   now?: Date;
 }
 
@@ -37,28 +40,20 @@ export async function captureProfile(input: CaptureInput): Promise<ClusterProfil
   const apiVersions = uniqueSorted(
     resources.flatMap((r) => r.versions.map((v) => (r.group ? `${r.group}/${v}` : v))),
   );
-  const reader = new ProfileReader(input.client, new Set(apiVersions));
+  const reader = new ProfileReader(input.client, new Set(apiVersions), input.source);
   const kinds = uniqueSorted(
     resources.flatMap((r) => r.versions.map((v) => `${r.group ? `${r.group}/${v}` : v}/${r.kind}`)),
   );
 
-  const nodeObjs = await reader.list('Nodes', 'v1', '/api/v1/nodes');
+  const nodeObjs = await reader.list(Reads.nodes);
   const nodes = nodeObjs.map(toProfileNode);
   const annotations = new Map(nodeObjs.map((n) => [n.metadata.name, n.metadata.annotations ?? {}]));
   const controlPlaneNodes = nodes.filter(isControlPlane);
   const workers = nodes.filter((n) => !isControlPlane(n));
   const net = await captureNetwork(reader, nodeObjs);
-  const crds = await reader.list(
-    'CustomResourceDefinitions',
-    'apiextensions.k8s.io/v1',
-    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-  );
+  const crds = await reader.list(Reads.crds);
   const webhooks = [...(await webhookList(reader, 'mutating')), ...(await webhookList(reader, 'validating'))];
-  const priorityClasses = await reader.list(
-    'PriorityClasses',
-    'scheduling.k8s.io/v1',
-    '/apis/scheduling.k8s.io/v1/priorityclasses',
-  );
+  const priorityClasses = await reader.list(Reads.priorityClasses);
   const storage = await captureStorage(reader);
   const ingress = await captureIngress(reader, input.loadBalancerServices);
   const arc = await captureArc(reader);
@@ -155,12 +150,7 @@ export function toWebhooks(config: Obj, type: 'mutating' | 'validating'): Webhoo
 }
 
 async function webhookList(reader: ProfileReader, type: 'mutating' | 'validating'): Promise<WebhookInfo[]> {
-  const plural = `${type}webhookconfigurations`;
-  const configs = await reader.list(
-    `${type === 'mutating' ? 'Mutating' : 'Validating'}WebhookConfigurations`,
-    'admissionregistration.k8s.io/v1',
-    `/apis/admissionregistration.k8s.io/v1/${plural}`,
-  );
+  const configs = await reader.list(type === 'mutating' ? Reads.mutatingWebhooks : Reads.validatingWebhooks);
   return configs
     .flatMap((c) => toWebhooks(c, type))
     .sort((a, b) => compareText(`${a.configuration}/${a.name}`, `${b.configuration}/${b.name}`));

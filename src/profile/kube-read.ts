@@ -23,6 +23,45 @@ export interface Absent {
   reason: string;
 }
 
+/** What the profile reads: the objects of a type (in one namespace, with a label selector), or one object. */
+export interface ReadTarget {
+  /** What it is, as `absent` names it. */
+  what: string;
+  group: string;
+  version: string;
+  /** The plural resource name. */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** `key=value` */
+  labelSelector?: string;
+}
+
+/** `v1`, `apps/v1`. */
+export function groupVersionOf(target: ReadTarget): string {
+  return target.group === '' ? target.version : `${target.group}/${target.version}`;
+}
+
+/** `nodes`, `daemonsets.apps`: the type's name in Velero's resource lists. */
+export function groupResourceOf(target: ReadTarget): string {
+  return target.group === '' ? target.resource : `${target.resource}.${target.group}`;
+}
+
+function targetPath(target: ReadTarget): string {
+  const base = target.group === '' ? `/api/${target.version}` : `/apis/${target.group}/${target.version}`;
+  const ns = target.namespace === undefined ? '' : `/namespaces/${target.namespace}`;
+  return `${base}${ns}/${target.resource}${target.name === undefined ? '' : `/${target.name}`}`;
+}
+
+/**
+ * Reads answered without asking the API server (a backup's own listing of the same objects):
+ * undefined when the source does not have the target, or a promise of its objects (in the order the
+ * server lists them) that gives undefined when the source could not see them all after all.
+ */
+export interface ProfileSource {
+  read(target: ReadTarget): Promise<Obj[] | undefined> | undefined;
+}
+
 /**
  * Tolerant reads for the profile: a resource the cluster does not serve, or that the identity may
  * not read, is recorded as absent (with what to do about it) instead of failing the capture.
@@ -32,52 +71,56 @@ export class ProfileReader {
   readonly absent: Absent[] = [];
   readonly #client: KubeClient;
   readonly #served: ReadonlySet<string>;
+  readonly #source: ProfileSource | undefined;
 
   /** `served`: group versions the server serves (`v1`, `storage.k8s.io/v1`). */
-  constructor(client: KubeClient, served: ReadonlySet<string>) {
+  constructor(client: KubeClient, served: ReadonlySet<string>, source?: ProfileSource) {
     this.#client = client;
     this.#served = served;
+    this.#source = source;
   }
 
   serves(groupVersion: string): boolean {
     return this.#served.has(groupVersion);
   }
 
-  /** Every object of a collection, paged; [] and an `absent` entry when it cannot be listed. */
-  async list(what: string, groupVersion: string, path: string): Promise<Obj[]> {
+  /** Every object the target names, paged; [] and an `absent` entry when they cannot be listed. */
+  async list(target: ReadTarget): Promise<Obj[]> {
+    const groupVersion = groupVersionOf(target);
     if (!this.serves(groupVersion)) {
-      this.absent.push({ what, reason: `${groupVersion} is not served by this cluster` });
+      this.absent.push({ what: target.what, reason: `${groupVersion} is not served by this cluster` });
       return [];
     }
+    const known = await this.#source?.read(target);
+    if (known !== undefined) return known;
     const items: Obj[] = [];
     let cont: string | undefined;
     try {
       do {
         const page = await this.#client.json<{ items?: Obj[]; metadata?: { continue?: string } }>({
-          path,
-          query: { limit: 500, continue: cont },
+          path: targetPath(target),
+          query: { limit: 500, continue: cont, labelSelector: target.labelSelector },
           retries: 2,
         });
         items.push(...(page.items ?? []));
         cont = page.metadata?.continue || undefined;
       } while (cont !== undefined);
     } catch (err) {
-      this.#record(what, err);
+      this.#record(target.what, err);
       return [];
     }
     return items;
   }
 
   /** One object; undefined when it does not exist (not recorded) or cannot be read (recorded). */
-  async get(what: string, path: string, recordMissing = false): Promise<Obj | undefined> {
+  async get(target: ReadTarget): Promise<Obj | undefined> {
+    const known = await this.#source?.read(target);
+    if (known !== undefined) return known[0];
     try {
-      return await this.#client.json<Obj>({ path, retries: 2 });
+      return await this.#client.json<Obj>({ path: targetPath(target), retries: 2 });
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) {
-        if (recordMissing) this.absent.push({ what, reason: 'not found' });
-        return undefined;
-      }
-      this.#record(what, err);
+      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      this.#record(target.what, err);
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import type { ClusterProfile, Sourced } from './schema.ts';
 import { rec, str, strings, type Obj, type ProfileReader } from './kube-read.ts';
+import { Reads } from './reads.ts';
 import { redactTree } from './redaction.ts';
 
 type Network = ClusterProfile['network'];
@@ -26,11 +27,9 @@ const CNI_PATTERNS: [RegExp, string][] = [
   [/^ovnkube-node$/, 'OVN-Kubernetes'],
 ];
 
-const CM = (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
-
 /** Network settings through the API (spec §4.5–4.6); each value says where it was read. */
 export async function captureNetwork(reader: ProfileReader, nodes: readonly Obj[]): Promise<NetworkCapture> {
-  const kubeadmCm = await reader.get('kube-system/kubeadm-config', CM('kube-system', 'kubeadm-config'));
+  const kubeadmCm = await reader.get(Reads.kubeadmConfig);
   const kubeadm = yamlRecord(kubeadmCm?.data?.['ClusterConfiguration']);
   const kubeadmNet = rec(kubeadm?.['networking']);
   const fromKubeadm = (field: string): Sourced | undefined => {
@@ -39,7 +38,7 @@ export async function captureNetwork(reader: ProfileReader, nodes: readonly Obj[
       ? undefined
       : { value, source: `kube-system/kubeadm-config ClusterConfiguration.networking.${field}` };
   };
-  const proxyCm = await reader.get('kube-system/kube-proxy', CM('kube-system', 'kube-proxy'));
+  const proxyCm = await reader.get(Reads.kubeProxy);
   const proxyConf = yamlRecord(proxyCm?.data?.['config.conf']);
   const nodeArgs = k3sArgs(nodes);
   const arg = (flag: string): Sourced | undefined => {
@@ -67,10 +66,7 @@ export async function captureNetwork(reader: ProfileReader, nodes: readonly Obj[
     }
   }
 
-  const kubernetesSvc = await reader.get(
-    'default/kubernetes Service',
-    '/api/v1/namespaces/default/services/kubernetes',
-  );
+  const kubernetesSvc = await reader.get(Reads.kubernetesService);
   const kubernetesServiceIP = str(rec(kubernetesSvc?.spec)['clusterIP']);
   const serviceCIDR =
     fromKubeadm('serviceSubnet') ??
@@ -82,11 +78,7 @@ export async function captureNetwork(reader: ProfileReader, nodes: readonly Obj[
         }
       : undefined);
 
-  const dnsServices = await reader.list(
-    'cluster DNS Service',
-    'v1',
-    '/api/v1/namespaces/kube-system/services?labelSelector=k8s-app%3Dkube-dns',
-  );
+  const dnsServices = await reader.list(Reads.dnsServices);
   const dnsSvc = dnsServices[0];
   const dnsIp = str(rec(dnsSvc?.spec)['clusterIP']);
   const dnsServiceIP = dnsIp
@@ -156,23 +148,19 @@ function k3sArgs(nodes: readonly Obj[]): { annotation: string; args: Map<string,
 }
 
 async function flannelOrCalico(reader: ProfileReader): Promise<Sourced[]> {
-  for (const ns of ['kube-flannel', 'kube-system']) {
-    const cm = await reader.get(`${ns}/kube-flannel-cfg`, CM(ns, 'kube-flannel-cfg'));
+  for (const target of Reads.flannel) {
+    const cm = await reader.get(target);
     const conf = cm?.data?.['net-conf.json'];
     if (conf === undefined) continue;
     try {
       const network = str(rec(JSON.parse(conf))['Network']);
-      if (network) return [{ value: network, source: `${ns}/kube-flannel-cfg net-conf.json Network` }];
+      if (network) return [{ value: network, source: `${target.what} net-conf.json Network` }];
     } catch {
       // not JSON: fall through
     }
   }
   if (!reader.serves('crd.projectcalico.org/v1')) return [];
-  const pools = await reader.list(
-    'Calico IPPools',
-    'crd.projectcalico.org/v1',
-    '/apis/crd.projectcalico.org/v1/ippools',
-  );
+  const pools = await reader.list(Reads.calicoIpPools);
   return pools.flatMap((p) => {
     const cidr = str(rec(p.spec)['cidr']);
     return cidr ? [{ value: cidr, source: `Calico IPPool ${p.metadata.name} spec.cidr` }] : [];
@@ -180,7 +168,7 @@ async function flannelOrCalico(reader: ProfileReader): Promise<Sourced[]> {
 }
 
 async function corednsDomain(reader: ProfileReader): Promise<Sourced | undefined> {
-  const cm = await reader.get('kube-system/coredns', CM('kube-system', 'coredns'));
+  const cm = await reader.get(Reads.coredns);
   const corefile = cm?.data?.['Corefile'];
   const m = corefile === undefined ? null : /^\s*kubernetes\s+([^\s{]+)/m.exec(corefile);
   return m?.[1] ? { value: m[1], source: 'kube-system/coredns Corefile kubernetes plugin zone' } : undefined;
@@ -189,7 +177,7 @@ async function corednsDomain(reader: ProfileReader): Promise<Sourced | undefined
 async function detectCni(reader: ProfileReader, fromArgs: Sourced | undefined): Promise<Sourced[]> {
   const found: Sourced[] = [];
   if (fromArgs) found.push(fromArgs);
-  const daemonSets = await reader.list('DaemonSets (CNI detection)', 'apps/v1', '/apis/apps/v1/daemonsets');
+  const daemonSets = await reader.list(Reads.daemonSets);
   for (const ds of daemonSets) {
     const match = CNI_PATTERNS.find(([re]) => re.test(ds.metadata.name));
     if (match && !found.some((f) => f.value === match[1]))
@@ -199,7 +187,7 @@ async function detectCni(reader: ProfileReader, fromArgs: Sourced | undefined): 
 }
 
 async function clusterInfoEndpoint(reader: ProfileReader): Promise<Sourced | undefined> {
-  const cm = await reader.get('kube-public/cluster-info', CM('kube-public', 'cluster-info'));
+  const cm = await reader.get(Reads.clusterInfo);
   const kubeconfig = yamlRecord(cm?.data?.['kubeconfig']);
   const cluster = rec(rec((kubeconfig?.['clusters'] as unknown[] | undefined)?.[0])['cluster']);
   const server = str(cluster['server']);

@@ -1,5 +1,6 @@
 import type { ClusterProfile, StorageClassInfo } from './schema.ts';
 import { arr, rec, str, stringMap, type Obj, type ProfileReader } from './kube-read.ts';
+import { Reads } from './reads.ts';
 
 const DEFAULT_SC = [
   'storageclass.kubernetes.io/is-default-class',
@@ -21,17 +22,9 @@ export function toStorageClass(sc: Obj): StorageClassInfo {
 }
 
 export async function captureStorage(reader: ProfileReader): Promise<ClusterProfile['storage']> {
-  const classes = await reader.list(
-    'StorageClasses',
-    'storage.k8s.io/v1',
-    '/apis/storage.k8s.io/v1/storageclasses',
-  );
-  const drivers = await reader.list('CSIDrivers', 'storage.k8s.io/v1', '/apis/storage.k8s.io/v1/csidrivers');
-  const snapshotClasses = await reader.list(
-    'VolumeSnapshotClasses',
-    'snapshot.storage.k8s.io/v1',
-    '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses',
-  );
+  const classes = await reader.list(Reads.storageClasses);
+  const drivers = await reader.list(Reads.csiDrivers);
+  const snapshotClasses = await reader.list(Reads.volumeSnapshotClasses);
   return {
     storageClasses: classes.map(toStorageClass).sort(byName),
     csiDrivers: drivers
@@ -70,19 +63,13 @@ export async function captureIngress(
   reader: ProfileReader,
   services?: readonly LoadBalancerService[],
 ): Promise<ClusterProfile['ingress']> {
-  const classes = await reader.list(
-    'IngressClasses',
-    'networking.k8s.io/v1',
-    '/apis/networking.k8s.io/v1/ingressclasses',
-  );
+  const classes = await reader.list(Reads.ingressClasses);
   return {
     classes: classes.map(toIngressClass).sort(byName),
     loadBalancerServices:
       services !== undefined
         ? [...services]
-        : (await reader.list('Services', 'v1', '/api/v1/services')).flatMap(
-            (s) => loadBalancerService(s) ?? [],
-          ),
+        : (await reader.list(Reads.services)).flatMap((s) => loadBalancerService(s) ?? []),
   };
 }
 
@@ -103,10 +90,7 @@ export function loadBalancerService(s: Obj): LoadBalancerService | undefined {
 
 /** Azure Arc linkage (spec §4.6): the Arc resource the cluster is registered as. */
 export async function captureArc(reader: ProfileReader): Promise<Record<string, string> | undefined> {
-  const cm = await reader.get(
-    'azure-arc/azure-clusterconfig',
-    '/api/v1/namespaces/azure-arc/configmaps/azure-clusterconfig',
-  );
+  const cm = await reader.get(Reads.arcConfig);
   if (cm?.data === undefined) return undefined;
   const keep = /^AZURE_(RESOURCE_NAME|RESOURCE_GROUP|SUBSCRIPTION_ID|REGION|TENANT_ID)$/;
   const out: Record<string, string> = {};

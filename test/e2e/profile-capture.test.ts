@@ -1,13 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import type { ClusterProfile } from '../../src/profile/schema.ts';
 import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { runCli } from '../helpers/cli.ts';
+import { writeFilesystemConfig } from '../helpers/locations.ts';
 
 /**
  * Capture on a control plane of our own, populated like a real cluster: a control-plane node and two
@@ -271,6 +273,50 @@ describe('profile capture on a populated control plane', () => {
       'eyJhbGciOiJSUzI1NiIsImtpZCI6IlNFQ1JFVC1UT0tFTi1WQUxVRSJ9',
     ])
       expect(raw).not.toContain(secret);
+  });
+
+  it.each([
+    ['a whole-cluster backup, which takes its reads from its own listing', []],
+    ['a backup of one namespace, which reads the cluster itself', ['--include-namespaces', 'default']],
+    ['a backup with a label selector, which reads the cluster itself', ['-l', 'app=none']],
+  ])('is the same profile when stored by %s', async (_what, filters) => {
+    const config = join(dir, 'config.yaml');
+    await writeFilesystemConfig(config, join(dir, 'fs'));
+    const name = `profile-${filters.length}-${filters[0] === '-l' ? 'selector' : 'all'}`;
+    const run = await runCli([
+      '--log-level',
+      'error',
+      '--config',
+      config,
+      'backup',
+      'create',
+      name,
+      '--kubeconfig',
+      plane.kubeconfig,
+      ...filters,
+      '--attach',
+      `aks-hci-config=${join(fixtures, 'config-utf16le.json')}`,
+      '--attach',
+      `aks-hci-cluster=${join(fixtures, 'cluster.json')}`,
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const stored = JSON.parse(
+      gunzipSync(
+        await readFile(join(dir, 'fs', 'backups', name, `${name}-cluster-profile.json.gz`)),
+      ).toString(),
+    ) as ClusterProfile;
+    expect(stored.metadata.backup).toBe(name);
+    // What the backup itself holds, instead of the cluster's: the LoadBalancer Services it stored.
+    const shop = [expect.objectContaining({ namespace: 'default', name: 'shop' })];
+    expect(stored.ingress.loadBalancerServices).toEqual(filters[0] === '-l' ? [] : shop);
+    const comparable = (p: ClusterProfile) => ({
+      ...p,
+      metadata: { ...p.metadata, capturedAt: '', backup: undefined },
+      attachments: p.attachments.map((a) => ({ ...a, importedAt: '' })),
+      storage: { ...p.storage, usedByBackup: undefined },
+      ingress: { ...p.ingress, loadBalancerServices: [] },
+    });
+    expect(comparable(stored)).toEqual(comparable(captured));
   });
 
   it('diffs the populated cluster against the empty standby', async () => {

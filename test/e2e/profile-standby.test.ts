@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { runCli } from '../helpers/cli.ts';
+import { writeFilesystemConfig } from '../helpers/locations.ts';
 
 /**
  * The operator's day: back up with the AKS-HCI exports attached, read the profile back from the
@@ -44,16 +44,7 @@ async function check(
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-profile-'));
   const config = join(dir, 'config.yaml');
-  await writeFile(
-    config,
-    stringify({
-      apiVersion: 'lifeboat.io/v1alpha1',
-      kind: 'Config',
-      locations: [
-        { name: 'fs', provider: 'filesystem', objectStorage: { bucket: join(dir, 'bucket') }, default: true },
-      ],
-    }),
-  );
+  await writeFilesystemConfig(config, join(dir, 'bucket'));
   env = { LIFEBOAT_CONFIG: config };
   const client = new KubeClient(loadKubeConfig({ kubeconfig: source }));
   const post = (path: string, body: object) => client.json({ method: 'POST', path, body });

@@ -39,6 +39,18 @@ export interface LocationsFixture {
   cleanup(): Promise<void>;
 }
 
+/** Writes a config file whose one (default) location "fs" is a filesystem location at root. */
+export async function writeFilesystemConfig(path: string, root: string): Promise<void> {
+  await writeFile(
+    path,
+    stringify({
+      apiVersion: 'lifeboat.io/v1alpha1',
+      kind: 'Config',
+      locations: [{ name: 'fs', provider: 'filesystem', objectStorage: { bucket: root }, default: true }],
+    }),
+  );
+}
+
 /** A temp config with one location per provider, Velero BSL field names, credentials files in Velero's formats. */
 export async function createLocations(harness: HarnessEnv): Promise<LocationsFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-e2e-'));

@@ -1,0 +1,55 @@
+import { matchesLabelSelector, parseLabelSelector } from '../backup/label-selector.ts';
+import type { ItemWatch, MainListing } from '../backup/listing.ts';
+import { groupResourceOf, type Obj, type ProfileSource, type ReadTarget } from '../profile/kube-read.ts';
+
+interface Pending {
+  result: Promise<Obj[] | undefined>;
+  resolve(objects: Obj[] | undefined): void;
+}
+
+/**
+ * The profile's reads answered from the backup's own listing. For each read whose objects the
+ * listing covers (same type, same version, every namespace or the read's one, no label selector on
+ * the backup), a watch keeps the matching items as they pass; the read resolves once the listing of
+ * the type is over. A read the listing does not cover (a filtered backup), or whose type could not
+ * be listed completely, goes to the API server as before — so does every read still waiting when
+ * the collection ends early (close()).
+ */
+export class ProfileTap implements ProfileSource {
+  readonly watches: ItemWatch[] = [];
+  readonly #pending = new Map<ReadTarget, Pending>();
+
+  constructor(listing: MainListing, targets: readonly ReadTarget[]) {
+    for (const target of targets) {
+      const groupResource = groupResourceOf(target);
+      const resource = listing.resource(groupResource);
+      if (resource === undefined || resource.version !== target.version) continue;
+      if (!listing.covers(groupResource, target.namespace)) continue;
+      const selector = target.labelSelector ? parseLabelSelector(target.labelSelector) : undefined;
+      let resolve: (objects: Obj[] | undefined) => void = () => undefined;
+      const result = new Promise<Obj[] | undefined>((r) => (resolve = r));
+      this.#pending.set(target, { result, resolve });
+      const items: Obj[] = [];
+      this.watches.push({
+        groupResource,
+        matches: (namespace, name) =>
+          (target.namespace === undefined || namespace === target.namespace) &&
+          (target.name === undefined || name === target.name),
+        see: (item) => {
+          if (selector === undefined || matchesLabelSelector(selector, item.metadata.labels))
+            items.push(item);
+        },
+        done: (complete) => resolve(complete ? items : undefined),
+      });
+    }
+  }
+
+  read(target: ReadTarget): Promise<Obj[] | undefined> | undefined {
+    return this.#pending.get(target)?.result;
+  }
+
+  /** The collection is over: reads still waiting for their type go to the API server. */
+  close(): void {
+    for (const pending of this.#pending.values()) pending.resolve(undefined);
+  }
+}
