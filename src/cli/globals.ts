@@ -1,5 +1,12 @@
 import { Option, type Command } from 'commander';
-import { createLogger, LOG_FORMATS, LOG_LEVELS, type Logger, type LogFormat } from '../log/index.ts';
+import {
+  createLogger,
+  loadTextFormat,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type Logger,
+  type LogFormat,
+} from '../log/index.ts';
 import type { LevelWithSilent } from 'pino';
 
 /** Options every command understands; they sit on the root program. */
@@ -31,7 +38,11 @@ export function addGlobalOptions(program: Command): Command {
         .choices(LOG_LEVELS)
         .default('warn'),
     )
-    .addOption(new Option('--debug', 'show stack traces and debug logs').default(false));
+    .addOption(new Option('--debug', 'show stack traces and debug logs').default(false))
+    .hook('preAction', async (_program, action) => {
+      // Text logs need their printer loaded before a command makes its (synchronous) logger.
+      if (globalOptions(action).logFormat === 'text') await loadTextFormat();
+    });
 }
 
 export function globalOptions(command: Command): GlobalOptions {

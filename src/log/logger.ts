@@ -5,7 +5,7 @@ import {
   type LevelWithSilent,
   type LoggerOptions as LoggerOptionsOfPino,
 } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty } from 'pino-pretty';
 import { redact } from '../errors/index.ts';
 
 export type { Logger } from 'pino';
@@ -53,23 +53,34 @@ const REDACT_PATHS = [
   '*.stringData',
 ];
 
+let pretty: typeof PinoPretty | undefined;
+
+/**
+ * Loads the text format's printer (pino-pretty), which JSON logs never need: once, before the first
+ * text logger is made — the CLI does it before running a command that logs as text.
+ */
+export async function loadTextFormat(): Promise<void> {
+  pretty ??= (await import('pino-pretty')).default;
+}
+
 /**
  * The root logger. Text is pretty-printed for people (default on a TTY); JSON is one record a
  * line for machines. Every message and error passes through redact() on its way out.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination: DestinationStream =
-    options.destination ??
-    (options.format === 'text'
-      ? PinoPretty({
-          destination: 2,
-          sync: true,
-          colorize: options.colorize ?? process.stderr.isTTY,
-          ignore: 'pid,hostname',
-          translateTime: 'SYS:HH:MM:ss.l',
-        })
-      : pino.destination({ dest: 2, sync: true }));
-  return pino(loggerOptions(options.level), destination);
+  return pino(loggerOptions(options.level), options.destination ?? stderrDestination(options));
+}
+
+function stderrDestination(options: LoggerOptions): DestinationStream {
+  if (options.format === 'json') return pino.destination({ dest: 2, sync: true });
+  if (pretty === undefined) throw new Error('text logs need loadTextFormat() first');
+  return pretty({
+    destination: 2,
+    sync: true,
+    colorize: options.colorize ?? process.stderr.isTTY,
+    ignore: 'pid,hostname',
+    translateTime: 'SYS:HH:MM:ss.l',
+  });
 }
 
 /** Options every lifeboat logger shares: redaction of secrets in fields, messages and errors. */

@@ -53,6 +53,15 @@ describe('the built CLI, on its own', () => {
     expect(run.stdout.trim()).toBe(pkg.version);
   });
 
+  it('logs as text (its printer is a chunk loaded when asked for) and as JSON', async () => {
+    const text = await lifeboat('--log-format', 'text', '--log-level', 'debug', 'backup', 'get');
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] DEBUG: opened object store$/m);
+    const json = await lifeboat('--log-format', 'json', '--log-level', 'debug', 'backup', 'get');
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stderr.split('\n')[0]!)).toMatchObject({ msg: 'opened object store' });
+  });
+
   it.each(['fs', 's3', 'azure'])('backs up to %s and verifies the backup', async (location) => {
     const name = `built-${location}-${suffix}`;
     const created = await lifeboat(
