@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Logger } from '../log/index.ts';
 import { goEncodeLine } from '../model/go-json.ts';
 import {
@@ -49,6 +50,8 @@ export interface StartedExtension {
   run: BackupExtensionRun;
 }
 
+const gzipAsync = promisify(gzip);
+
 export interface RecordInput {
   request: BackupRequest;
   location: string;
@@ -84,29 +87,34 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       ? 'PartiallyFailed'
       : 'Completed';
   const failureReason = outcome.fatal?.message;
+  // Extensions first (a failing one is logged, and the log is stored below), then every file at once.
+  const files: { fileName: string; body: Buffer | Promise<Buffer> }[] = [];
   for (const extension of input.extensions) {
-    let files: { fileName: string; body: Buffer }[] = [];
     try {
-      files = await extension.run.files(outcome);
+      files.push(...(await extension.run.files(outcome)));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       outcome.results.error({ message: `${extension.name} failed`, error: message });
       if (phase === 'Completed') phase = 'PartiallyFailed';
       input.logger.error({ err }, `${extension.name} failed: ${message}`);
     }
-    for (const f of files) await upload.putFile(f.fileName, f.body); // a store failure fails the backup
   }
   const completed = new Date();
   const expiration = new Date(input.started.getTime() + input.ttlMs);
   input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);
-  const gz = (value: unknown) => gzipSync(goEncodeLine(value));
-  await upload.putFile(`${name}-logs.gz`, await input.finishLogs());
-  await upload.putFile(`${name}-resource-list.json.gz`, gz(outcome.resourceList));
-  await upload.putFile(`${name}-results.gz`, gz(outcome.results.toFile()));
-  await upload.putFile(`${name}-itemoperations.json.gz`, gz([]));
-  await upload.putFile(`${name}-volumesnapshots.json.gz`, gz(null));
-  await upload.putFile(`${name}-podvolumebackups.json.gz`, gz(null));
-  await upload.putFile(`${name}-volumeinfo.json.gz`, gz([]));
+  const gz = (value: unknown) => gzipAsync(goEncodeLine(value));
+  files.push(
+    { fileName: `${name}-logs.gz`, body: input.finishLogs() },
+    { fileName: `${name}-resource-list.json.gz`, body: gz(outcome.resourceList) },
+    { fileName: `${name}-results.gz`, body: gz(outcome.results.toFile()) },
+    { fileName: `${name}-itemoperations.json.gz`, body: gz([]) },
+    { fileName: `${name}-volumesnapshots.json.gz`, body: gz(null) },
+    { fileName: `${name}-podvolumebackups.json.gz`, body: gz(null) },
+    { fileName: `${name}-volumeinfo.json.gz`, body: gz([]) },
+  );
+  // A store failure fails the backup: once no write is in flight, the caller removes what was written.
+  const puts = await Promise.allSettled(files.map(async (f) => upload.putFile(f.fileName, await f.body)));
+  for (const put of puts) if (put.status === 'rejected') throw put.reason;
   await upload.commit(
     buildVeleroBackupJson({
       name,
