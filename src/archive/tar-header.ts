@@ -96,23 +96,26 @@ function writeHeader(
   mtimeSeconds: number,
 ): void {
   block.set(base, at); // TypedArray#set: no Buffer#copy argument handling per header
-  block.write(name, at, 'latin1');
-  if (prefix !== '') block.write(prefix, at + 345, 'latin1');
   // The checksum counts its own field as eight spaces; the template's variable fields are zero, so
   // the sum is the template's plus the bytes written (names are single-byte: latin1).
   const sum =
     TEMPLATE_SUMS.get(base)! +
-    charSum(name) +
-    charSum(prefix) +
+    writeLatin1(block, at, name) +
+    writeLatin1(block, at + 345, prefix) +
     writeOctal(block, at + 124, size, 11) +
     writeOctal(block, at + 136, mtimeSeconds, 11);
   writeOctal(block, at + 148, sum, 6);
   block[at + 155] = 0x20; // six digits, NUL, space
 }
 
-function charSum(s: string): number {
+/** s (one byte a character) at block[at..]; returns the bytes' sum. Names are short: no call into C++. */
+function writeLatin1(block: Buffer, at: number, s: string): number {
   let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i) & 0xff;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) & 0xff;
+    block[at + i] = c;
+    sum += c;
+  }
   return sum;
 }
 
