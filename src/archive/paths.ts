@@ -38,13 +38,9 @@ export interface ItemLocation {
  * the item is in the preferred version, or only `resources/<gr>/<v>/...` for a non-preferred version.
  */
 export function itemPaths(item: ItemLocation): string[] {
-  for (const [what, segment] of [
-    ['resource', item.groupResource],
-    ['name', item.name],
-    ['version', item.version],
-  ] as const) {
-    checkSegment(what, segment, item);
-  }
+  checkSegment('resource', item.groupResource, item);
+  checkSegment('name', item.name, item);
+  checkSegment('version', item.version, item);
   if (item.namespace) checkSegment('namespace', item.namespace, item);
   const scope = item.namespace
     ? `${NAMESPACE_SCOPED_DIR}/${item.namespace}/${item.name}.json`
@@ -58,7 +54,13 @@ export function itemPaths(item: ItemLocation): string[] {
 
 /** Kubernetes never serves such names; refusing them keeps every entry inside `resources/`. */
 function checkSegment(what: string, segment: string, item: ItemLocation): void {
-  if (segment === '' || segment === '.' || segment === '..' || /[/\0]/.test(segment)) {
+  if (
+    segment === '' ||
+    segment === '.' ||
+    segment === '..' ||
+    segment.includes('/') ||
+    segment.includes('\0')
+  ) {
     const where = item.namespace ? `${item.namespace}/${item.name}` : item.name;
     throw new LifeboatError(
       'UNSUPPORTED',
