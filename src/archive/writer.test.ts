@@ -339,6 +339,28 @@ describe('BackupArchiveWriter backpressure and lifecycle', () => {
     expect(writer.compressedBytes).toBe((await consumed).length);
   });
 
+  it('takes small items without a promise until a block is full, and throws at once when it cannot write', async () => {
+    const writer = new BackupArchiveWriter();
+    const out = readAll(writer.output);
+    const item = (i: number) => ({
+      groupResource: 'configmaps',
+      namespace: 'a',
+      name: `c${i}`,
+      version: 'v1',
+      preferredVersion: 'v1',
+      json: JSON.stringify({ i, pad: 'x'.repeat(1000) }),
+    });
+    const results = Array.from({ length: 300 }, (_, i) => writer.addItem(item(i)));
+    // ~3 KiB an item (two entries): the first 256 KiB block fills within the first hundred.
+    expect(results.slice(0, 50).every((r) => r === undefined)).toBe(true);
+    expect(results.some((r) => r instanceof Promise)).toBe(true);
+    for (const r of results) if (r !== undefined) await r;
+    expect(() => writer.addItem({ ...item(0), name: '../x' })).toThrow(/not a valid path segment/);
+    await writer.finish();
+    expect(() => writer.addItem(item(301))).toThrow(/finished/);
+    expect(rawEntries(gunzipSync(await out))).toHaveLength(600);
+  });
+
   it('rejects pending and later calls once the output is destroyed, and after finish', async () => {
     const writer = new BackupArchiveWriter();
     const pending = writer.addItem({

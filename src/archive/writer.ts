@@ -113,8 +113,14 @@ export class BackupArchiveWriter {
     await this.#backpressure();
   }
 
-  /** Writes the item at every path Velero would (itemPaths), same bytes each time. */
-  async addItem(item: ArchiveItem): Promise<void> {
+  /**
+   * Writes the item at every path Velero would (itemPaths), same bytes each time. Returns undefined
+   * when the writer can take the next item right away, else a promise that resolves when it can
+   * (after an event-loop turn, or once gzip has drained; it rejects if the writer is aborted
+   * meanwhile): no promise per item on the fast path. Throws when the item cannot be written (a path
+   * that is not valid, an aborted or finished writer).
+   */
+  addItem(item: ArchiveItem): Promise<void> | undefined {
     const paths = itemPaths(item);
     this.#check(paths[0]!);
     const json = item.json;
@@ -125,7 +131,7 @@ export class BackupArchiveWriter {
     this.#entry(paths[0]!, json, size, mtime);
     for (let i = 1; i < paths.length; i++) this.#entry(paths[i]!, undefined, size, mtime);
     this.#items++;
-    await this.#backpressure();
+    return this.#yieldDue || this.#gzip.writableLength >= GZIP_BUFFER ? this.#backpressure() : undefined;
   }
 
   /** Ends the tar (two zero blocks) and the gzip member; resolves once everything is handed to the output. */

@@ -15,7 +15,10 @@ import { ResultsCollector } from './results.ts';
 import type { ItemWatch, MainListing } from './listing.ts';
 import type { BackupScope } from './scope.ts';
 
-/** Where items go: the archive writer (backpressure: addItem resolves when it can take more). */
+/**
+ * Where items go: the archive writer. Backpressure: addItem gives undefined when it can take more at
+ * once, else a promise that resolves when it can; it throws when the item cannot be written.
+ */
 export interface ItemSink {
   addItem(item: {
     groupResource: string;
@@ -25,7 +28,7 @@ export interface ItemSink {
     preferredVersion: string;
     /** The item's bytes; read during the call only (the caller may reuse them afterwards). */
     json: string | Buffer | ItemBytes;
-  }): Promise<void>;
+  }): Promise<void> | undefined;
 }
 
 export interface BackupProgress {
@@ -232,7 +235,8 @@ class Collector {
           listed.reset(resource, page);
           while (listed.next()) {
             if (resource.namespaced && !scope.namespaces.shouldInclude(listed.namespace ?? '')) continue;
-            await this.#backupListed(resource, listed);
+            const pending = this.#backupListed(resource, listed);
+            if (pending !== undefined) await pending;
           }
         }
       } catch (err) {
@@ -247,20 +251,21 @@ class Collector {
    * A listed item: stored from the server's bytes, unless item actions need the object. Watchers see
    * it either way (parsed for them only when one matches it).
    */
-  async #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> {
+  #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> | undefined {
     const gr = resource.groupResource;
     const entry = listEntry(resource, listed.namespace, listed.name);
     const seen = this.#seenOf(gr);
-    if (seen.has(entry)) return;
+    if (seen.has(entry)) return undefined;
     seen.add(entry);
     if (listed.excluded || listed.deleting) {
       this.#show(resource, listed.namespace, listed.name, () => listed.object(), false);
-    } else if (this.#actionsOf(gr).length > 0) {
-      await this.#store(resource, listed.object(), entry);
-    } else {
-      await this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
-      this.#show(resource, listed.namespace, listed.name, () => listed.object(), true);
+      return undefined;
     }
+    if (this.#actionsOf(gr).length > 0) return this.#store(resource, listed.object(), entry);
+    // Most items: written and shown without a promise, unless the writer asks to wait.
+    const pending = this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
+    this.#show(resource, listed.namespace, listed.name, () => listed.object(), true);
+    return pending;
   }
 
   /** Shows an item to the watches of its type that match it. */
@@ -375,14 +380,15 @@ class Collector {
     if (obj !== undefined) await this.#backupItem(resource, obj);
   }
 
-  async #write(
+  /** Hands an item to the sink and records it; the sink's promise when it wants the caller to wait. */
+  #write(
     resource: ApiResource,
     ns: string | undefined,
     name: string,
     json: string | Buffer | ItemBytes,
     entry: string,
-  ): Promise<void> {
-    await this.#o.sink.addItem({
+  ): Promise<void> | undefined {
+    const pending = this.#o.sink.addItem({
       groupResource: resource.groupResource,
       namespace: resource.namespaced ? ns : undefined,
       name,
@@ -397,6 +403,9 @@ class Collector {
     if (entries === undefined) this.#entries.set(resource, (entries = []));
     entries.push(entry);
     if (this.#items % 250 === 0) this.#progress();
+    // The caller awaits it; should the caller fail first, its rejection is not left unhandled.
+    pending?.catch(() => undefined);
+    return pending;
   }
 
   /** Namespace objects: those in scope that hold items, match the selector, or (no selector) all included. */
