@@ -22,6 +22,9 @@ const items = [
   '{"metadata":{"name":"float","namespace":"a"},"data":{"ratio":0.5},"x":1.0}',
   '{"metadata":{"name":"excluded","namespace":"b","labels":{"velero.io/exclude-from-backup":"true"}}}',
   '{"metadata":{"name":"kept","namespace":"b","labels":{"velero.io/exclude-from-backup":"false"}}}',
+  // The label's name elsewhere (an annotation, the data) does not exclude the item.
+  '{"metadata":{"name":"annotated","namespace":"b","annotations":{"velero.io/exclude-from-backup":"true"},"labels":{"velero.io/exclude-from-backu":"true"}},"data":{"velero.io/exclude-from-backup":"true"}}',
+  '{"metadata":{"name":"last","namespace":"b","labels":{"a":"b","velero.io/exclude-from-backup":"true"}}}',
   '{"metadata":{"name":"going","namespace":"b","deletionTimestamp":"2026-01-01T00:00:00Z"}}',
   '{"metadata":{"name":"esc\\u003caped","namespace":"b"}}',
   '{"metadata":{"name":"cluster-wide"}}',
@@ -69,6 +72,8 @@ describe('ListedItems: items read in place from a list body', () => {
       ['float', 'a', false, false],
       ['excluded', 'b', true, false],
       ['kept', 'b', false, false],
+      ['annotated', 'b', false, false],
+      ['last', 'b', true, false],
       ['going', 'b', false, true],
       ['esc<aped', 'b', false, false],
       ['cluster-wide', undefined, false, false],

@@ -122,7 +122,15 @@ function jsonString(body: Buffer, start: number, end: number): string {
   return body.toString('latin1', start + 1, end - 1);
 }
 
-/** needle occurs within body[start, end) (searched in that range only). */
+/** needle occurs within body[start, end) (searched in that range only, without making a view). */
 function containsIn(body: Buffer, needle: Buffer, start: number, end: number): boolean {
-  return end - start >= needle.length && body.subarray(start, end).indexOf(needle) >= 0;
+  const first = needle[0];
+  const last = end - needle.length;
+  for (let i = start; i <= last; i++) {
+    if (body[i] !== first) continue;
+    let j = 1;
+    while (j < needle.length && body[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
 }
