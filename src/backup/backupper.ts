@@ -103,6 +103,8 @@ class Collector {
   readonly #namespacesWithItems = new Set<string>();
   readonly #counts: Record<string, number> = {};
   readonly #watches = new Map<string, ItemWatch[]>();
+  /** The bytes of each watch's `mentions` text. */
+  readonly #mentions = new Map<ItemWatch, Buffer>();
   readonly #results = new ResultsCollector();
   /** Reads listed items in place, one at a time. */
   readonly #listedItems = new ListedItems();
@@ -117,6 +119,7 @@ class Collector {
     this.#byGroupResource = new Map(options.served.map((r) => [r.groupResource, r]));
     this.#context = { listAll: (gr) => this.#listAll(gr) };
     for (const watch of options.watches ?? []) {
+      if (watch.mentions !== undefined) this.#mentions.set(watch, Buffer.from(watch.mentions));
       const list = this.#watches.get(watch.groupResource) ?? [];
       list.push(watch);
       this.#watches.set(watch.groupResource, list);
@@ -258,27 +261,36 @@ class Collector {
     if (seen.has(entry)) return undefined;
     seen.add(entry);
     if (listed.excluded || listed.deleting) {
-      this.#show(resource, listed.namespace, listed.name, () => listed.object(), false);
+      this.#show(resource, listed.namespace, listed.name, () => listed.object(), false, listed);
       return undefined;
     }
     if (this.#actionsOf(gr).length > 0) return this.#store(resource, listed.object(), entry);
     // Most items: written and shown without a promise, unless the writer asks to wait.
     const pending = this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
-    this.#show(resource, listed.namespace, listed.name, () => listed.object(), true);
+    this.#show(resource, listed.namespace, listed.name, () => listed.object(), true, listed);
     return pending;
   }
 
-  /** Shows an item to the watches of its type that match it. */
+  /**
+   * Shows an item to the watches of its type that match it; a listed item (its bytes at hand) only to
+   * the watches whose `mentions` text it contains.
+   */
   #show(
     resource: ApiResource,
     namespace: string | undefined,
     name: string,
     item: () => KubeObject,
     stored: boolean,
+    listed?: ListedItems,
   ): void {
     const watches = this.#watches.get(resource.groupResource);
     if (watches === undefined) return;
-    for (const watch of watches) if (watch.matches?.(namespace, name) ?? true) watch.see(item(), stored);
+    for (const watch of watches) {
+      if (!(watch.matches?.(namespace, name) ?? true)) continue;
+      const mentions = this.#mentions.get(watch);
+      if (mentions !== undefined && listed !== undefined && !listed.contains(mentions)) continue;
+      watch.see(item(), stored);
+    }
   }
 
   #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {

@@ -49,10 +49,19 @@ function read(buffer: Buffer) {
   const { page, continue: token } = splitListBody(buffer, '/api/v1/configmaps');
   const listed = new ListedItems();
   listed.reset(configMaps, page);
-  const out: { name: string; namespace?: string; excluded: boolean; deleting: boolean; bytes: string }[] = [];
+  const out: {
+    name: string;
+    namespace?: string;
+    excluded: boolean;
+    deleting: boolean;
+    bytes: string;
+    mentionsData: boolean;
+  }[] = [];
+  const data = Buffer.from('"data"');
   while (listed.next()) {
     const bytes = listed.bytes();
     out.push({
+      mentionsData: listed.contains(data),
       name: listed.name,
       ...(listed.namespace === undefined ? {} : { namespace: listed.namespace }),
       excluded: listed.excluded,
@@ -78,6 +87,8 @@ describe('ListedItems: items read in place from a list body', () => {
       ['esc<aped', 'b', false, false],
       ['cluster-wide', undefined, false, false],
     ]);
+    // contains() looks at the item's own bytes only (the neighbours' do not count).
+    expect(out.filter((i) => i.mentionsData).map((i) => i.name)).toEqual(['plain', 'float', 'annotated']);
     for (const [i, text] of items.entries()) {
       const item = parseJson(text) as Record<string, unknown>;
       item['apiVersion'] = 'v1';
@@ -96,6 +107,7 @@ describe('ListedItems: items read in place from a list body', () => {
       read(Buffer.from(' { "metadata" : { } , "items" : [ {"metadata": {"name": "spaced"}} ] } ')).out,
     ).toEqual([
       {
+        mentionsData: false,
         name: 'spaced',
         excluded: false,
         deleting: false,

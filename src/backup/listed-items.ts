@@ -94,6 +94,11 @@ export class ListedItems {
     return true;
   }
 
+  /** The item's JSON, as listed, contains these bytes. */
+  contains(needle: Buffer): boolean {
+    return containsIn(this.#page.body, needle, this.#start, this.#end);
+  }
+
   /** The item parsed (int64 values exact), with apiVersion and kind set. */
   object(): KubeObject {
     if (this.#object === undefined) {

@@ -54,6 +54,11 @@ export interface ItemWatch {
   /** Which items, by namespace and name; every item of the type when absent. */
   matches?(namespace: string | undefined, name: string): boolean;
   /**
+   * Text the watch's items contain (in their JSON as listed): a listed item without it is not even
+   * parsed for this watch. An item that does not come from a listing is shown regardless.
+   */
+  mentions?: string;
+  /**
    * An item, once: as stored (after item actions) when stored, else as listed (excluded by label, or
    * being deleted). Called inside the collection loop: must be quick.
    */

@@ -151,6 +151,7 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
           ...tap.watches,
           {
             groupResource: 'services',
+            mentions: '"LoadBalancer"',
             see(item, stored) {
               const lb = stored ? loadBalancerService(item) : undefined;
               if (lb !== undefined) services.push(lb);
