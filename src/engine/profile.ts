@@ -10,7 +10,7 @@ import { captureProfile } from '../profile/capture.ts';
 import { loadBalancerService, type LoadBalancerService } from '../profile/storage.ts';
 import { pvcClass, storageClassUsage } from '../profile/contents.ts';
 import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
-import { AttachmentKinds, ClusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
+import { AttachmentKinds, clusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
 import type { Attachment, ClusterProfile } from '../profile/schema.ts';
 import { redactTree } from '../profile/redaction.ts';
 import { READS_DURING_BACKUP } from '../profile/reads.ts';
@@ -193,7 +193,7 @@ export function parseProfile(value: unknown, what: string): ClusterProfile {
         hint: 'use the lifeboat version that wrote it, or capture the profile again',
       },
     );
-  const result = ClusterProfileSchema.safeParse(value);
+  const result = clusterProfileSchema().safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new LifeboatError(

@@ -6,7 +6,7 @@ import { VeleroLabels } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
 import { openLocation } from './locations-open.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
-import { VeleroBackupSchema } from '../model/velero.ts';
+import { veleroBackupSchema } from '../model/velero.ts';
 
 export interface FailedRecordInput {
   name: string;
@@ -41,7 +41,7 @@ export async function writeFailedRecord(store: BackupStore, input: FailedRecordI
   await store.store.put(store.layout.backupMetadataKey(input.name), json, {
     contentType: 'application/json',
   });
-  return toBackupRecord(VeleroBackupSchema.parse(JSON.parse(json)), input.location);
+  return toBackupRecord(veleroBackupSchema().parse(JSON.parse(json)), input.location);
 }
 
 export interface OrphanReport {

@@ -10,7 +10,7 @@ import {
   withVeleroAutoExclusions,
   type VeleroBackupInput,
 } from './velero-backup-builder.ts';
-import { VeleroBackupSchema } from './velero.ts';
+import { veleroBackupSchema } from './velero.ts';
 
 const representative: VeleroBackupInput = {
   name: 'b1',
@@ -89,7 +89,7 @@ describe('buildVeleroBackupJson', () => {
   });
 
   it('is decodable by the Velero Backup schema', () => {
-    const parsed = VeleroBackupSchema.parse(JSON.parse(buildVeleroBackupJson(representative)));
+    const parsed = veleroBackupSchema().parse(JSON.parse(buildVeleroBackupJson(representative)));
     expect(parsed.status.formatVersion).toBe('1.1.0');
     expect(parsed.metadata.name).toBe('b1');
   });

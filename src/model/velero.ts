@@ -26,82 +26,98 @@ export const BackupPhases = [
 ] as const;
 export type BackupPhase = (typeof BackupPhases)[number];
 
-const LabelSelectorSchema = z
-  .object({
-    matchLabels: z.record(z.string(), z.string()).optional(),
-    matchExpressions: z
-      .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
-      .optional(),
-  })
-  .loose();
-export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
+/**
+ * The schemas that read velero-backup.json, built on first use: a command that only writes backups
+ * never builds them (zod schemas cost start-up time to construct).
+ */
+function buildSchemas() {
+  const LabelSelectorSchema = z
+    .object({
+      matchLabels: z.record(z.string(), z.string()).optional(),
+      matchExpressions: z
+        .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+        .optional(),
+    })
+    .loose();
 
-export const BackupSpecSchema = z
-  .object({
-    metadata: z
-      .object({ labels: z.record(z.string(), z.string()).optional() })
-      .loose()
-      .optional(),
-    includedNamespaces: z.array(z.string()).optional(),
-    excludedNamespaces: z.array(z.string()).optional(),
-    includedResources: z.array(z.string()).optional(),
-    excludedResources: z.array(z.string()).optional(),
-    includedClusterScopedResources: z.array(z.string()).optional(),
-    excludedClusterScopedResources: z.array(z.string()).optional(),
-    includedNamespaceScopedResources: z.array(z.string()).optional(),
-    excludedNamespaceScopedResources: z.array(z.string()).optional(),
-    labelSelector: LabelSelectorSchema.optional(),
-    orLabelSelectors: z.array(LabelSelectorSchema).optional(),
-    snapshotVolumes: z.boolean().optional(),
-    ttl: z.string().optional(),
-    includeClusterResources: z.boolean().nullable().optional(),
-    storageLocation: z.string().optional(),
-  })
-  .loose();
-export type BackupSpec = z.infer<typeof BackupSpecSchema>;
+  const BackupSpecSchema = z
+    .object({
+      metadata: z
+        .object({ labels: z.record(z.string(), z.string()).optional() })
+        .loose()
+        .optional(),
+      includedNamespaces: z.array(z.string()).optional(),
+      excludedNamespaces: z.array(z.string()).optional(),
+      includedResources: z.array(z.string()).optional(),
+      excludedResources: z.array(z.string()).optional(),
+      includedClusterScopedResources: z.array(z.string()).optional(),
+      excludedClusterScopedResources: z.array(z.string()).optional(),
+      includedNamespaceScopedResources: z.array(z.string()).optional(),
+      excludedNamespaceScopedResources: z.array(z.string()).optional(),
+      labelSelector: LabelSelectorSchema.optional(),
+      orLabelSelectors: z.array(LabelSelectorSchema).optional(),
+      snapshotVolumes: z.boolean().optional(),
+      ttl: z.string().optional(),
+      includeClusterResources: z.boolean().nullable().optional(),
+      storageLocation: z.string().optional(),
+    })
+    .loose();
 
-export const BackupStatusSchema = z
-  .object({
-    version: z.number().optional(),
-    formatVersion: z.string().optional(),
-    expiration: z.string().optional(),
-    phase: z.string().optional(),
-    validationErrors: z.array(z.string()).optional(),
-    startTimestamp: z.string().optional(),
-    completionTimestamp: z.string().optional(),
-    failureReason: z.string().optional(),
-    warnings: z.number().optional(),
-    errors: z.number().optional(),
-    progress: z
-      .object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() })
-      .loose()
-      .optional(),
-  })
-  .loose();
-export type BackupStatus = z.infer<typeof BackupStatusSchema>;
+  const BackupStatusSchema = z
+    .object({
+      version: z.number().optional(),
+      formatVersion: z.string().optional(),
+      expiration: z.string().optional(),
+      phase: z.string().optional(),
+      validationErrors: z.array(z.string()).optional(),
+      startTimestamp: z.string().optional(),
+      completionTimestamp: z.string().optional(),
+      failureReason: z.string().optional(),
+      warnings: z.number().optional(),
+      errors: z.number().optional(),
+      progress: z
+        .object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() })
+        .loose()
+        .optional(),
+    })
+    .loose();
 
-export const ObjectMetaSchema = z
-  .object({
-    name: z.string(),
-    namespace: z.string().optional(),
-    uid: z.string().optional(),
-    creationTimestamp: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-  })
-  .loose();
+  const ObjectMetaSchema = z
+    .object({
+      name: z.string(),
+      namespace: z.string().optional(),
+      uid: z.string().optional(),
+      creationTimestamp: z.string().optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
+    })
+    .loose();
+
+  const VeleroBackupSchema = z
+    .object({
+      kind: z.literal('Backup'),
+      apiVersion: z.literal(VELERO_API_VERSION),
+      metadata: ObjectMetaSchema,
+      spec: BackupSpecSchema.default({}),
+      status: BackupStatusSchema.default({}),
+    })
+    .loose();
+  return { LabelSelectorSchema, BackupSpecSchema, BackupStatusSchema, VeleroBackupSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
 
 /** velero-backup.json: requires kind Backup and apiVersion velero.io/v1, as Velero's decoder does. */
-export const VeleroBackupSchema = z
-  .object({
-    kind: z.literal('Backup'),
-    apiVersion: z.literal(VELERO_API_VERSION),
-    metadata: ObjectMetaSchema,
-    spec: BackupSpecSchema.default({}),
-    status: BackupStatusSchema.default({}),
-  })
-  .loose();
-export type VeleroBackup = z.infer<typeof VeleroBackupSchema>;
+export function veleroBackupSchema(): Schemas['VeleroBackupSchema'] {
+  schemas ??= buildSchemas();
+  return schemas.VeleroBackupSchema;
+}
+
+export type LabelSelector = z.infer<Schemas['LabelSelectorSchema']>;
+export type BackupSpec = z.infer<Schemas['BackupSpecSchema']>;
+export type BackupStatus = z.infer<Schemas['BackupStatusSchema']>;
+export type VeleroBackup = z.infer<Schemas['VeleroBackupSchema']>;
 
 /** results.Result: per-item messages, Velero's keys. */
 export interface ResultMessages {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { LifeboatError, isLifeboatError } from '../errors/index.ts';
-import { VeleroBackupSchema, type VeleroBackup } from '../model/velero.ts';
+import { veleroBackupSchema, type VeleroBackup } from '../model/velero.ts';
 import { BackupUpload, putHashed, type FileDigest } from './backup-upload.ts';
 import { StoreLayout } from './layout.ts';
 import type { ObjectInfo, ObjectStore } from './object-store.ts';
@@ -51,7 +51,7 @@ export class BackupStore {
     } catch (err) {
       throw corrupt(key, 'is not valid JSON', err);
     }
-    const parsed = VeleroBackupSchema.safeParse(json);
+    const parsed = veleroBackupSchema().safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw corrupt(
