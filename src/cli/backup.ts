@@ -8,13 +8,11 @@ import {
   type BackupRequest,
   type BackupRunResult,
 } from '../engine/run-backup.ts';
-import { runScheduleNow } from '../engine/schedule-run.ts';
 import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
+import { attachOption, keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
 import { profileExtension, readAttachments, type Attachment } from '../engine/profile.ts';
-import { attachOption } from './profile.ts';
 
 export function registerBackupCommands(program: Command): void {
   const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
@@ -108,14 +106,17 @@ function fromSchedule(
   command: Command,
   attachments: readonly Attachment[],
 ): (request: BackupRequest, deps: BackupDeps) => Promise<BackupRunResult> {
-  return (request, deps) =>
-    runScheduleNow(schedule, {
+  return async (request, deps) => {
+    // Loaded for this flag only: a plain backup does not load the scheduling code.
+    const { runScheduleNow } = await import('../engine/schedule-run.ts');
+    return runScheduleNow(schedule, {
       ...deps,
       extensions: undefined,
       attachments,
       kube: request.kube,
       configPath: globalOptions(command).config,
     });
+  };
 }
 
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {

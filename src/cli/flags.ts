@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { Option } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
@@ -65,3 +66,13 @@ export function requireConfirmation(
     hint: `run again with --confirm: lifeboat ${noun} delete ${name} --confirm`,
   });
 }
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export const attachOption = () =>
+  new Option(
+    '--attach <KIND=FILE>',
+    'platform configuration to store in the profile (repeatable): aks-hci-config, aks-hci-cluster, aks-hci-nodepool, aks-hci-network, each a PowerShell ConvertTo-Json export',
+  ).argParser(collect);

@@ -11,19 +11,9 @@ import { backupProfile, diffSides } from '../engine/profile-diff.ts';
 import { formatOutput } from '../output/format.ts';
 import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { ObjectName, parseWith } from './flags.ts';
+import { attachOption, ObjectName, parseWith } from './flags.ts';
 
 /** Repeatable option: each use adds one value. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-export const attachOption = () =>
-  new Option(
-    '--attach <KIND=FILE>',
-    'platform configuration to store in the profile (repeatable): aks-hci-config, aks-hci-cluster, aks-hci-nodepool, aks-hci-network, each a PowerShell ConvertTo-Json export',
-  ).argParser(collect);
-
 type ProfileFormat = 'text' | 'yaml' | 'json';
 const formatOption = (fallback: ProfileFormat) =>
   new Option('-o, --output <format>', 'text (a summary), yaml or json (the full profile)')

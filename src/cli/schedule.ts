@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseAttachSpec, readAttachments } from '../engine/profile.ts';
-import { attachOption } from './profile.ts';
 import {
   createSchedule,
   deleteSchedule,
@@ -14,7 +13,7 @@ import {
   type ScheduleStatus,
 } from '../engine/schedule.ts';
 import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
-import { keyValues, list, tristate } from './flags.ts';
+import { attachOption, keyValues, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 export function registerScheduleCommands(program: Command): void {
