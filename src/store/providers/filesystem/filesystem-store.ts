@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../../errors/index.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../object-store.ts';
@@ -10,6 +10,9 @@ import { classifyFsError } from './filesystem-errors.ts';
 
 /** Where unfinished writes live: inside the root (same filesystem, so rename is atomic), never listed. */
 const TEMP_DIR = '.lifeboat-tmp';
+
+/** A new file, private, flushed to disk before it is closed (then renamed into place). */
+const WRITE_OPTIONS = (signal?: AbortSignal) => ({ flag: 'wx', mode: 0o600, flush: true, signal }) as const;
 
 export interface FilesystemStoreOptions {
   /** Absolute path of the root folder (the "bucket"). */
@@ -45,22 +48,41 @@ export class FilesystemObjectStore implements ObjectStore {
     this.description = `file://${options.root}`;
   }
 
+  /**
+   * Writes a temp file (synced to disk before it is closed) and renames it into place. Folders are
+   * made when a write or rename finds them missing, not checked before every write: a backup's
+   * files land in a folder that exists after its first one.
+   */
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
     const target = this.#path(key);
     const temp = join(this.#root, TEMP_DIR, `${randomBytes(12).toString('hex')}.part`);
     try {
-      await this.#ensureRoot();
-      await mkdir(dirname(temp), { recursive: true });
-      const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o600 }), {
-        signal: options.signal,
-      });
-      await syncFile(temp);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        await this.#inFolder(temp, () => writeFile(temp, body, WRITE_OPTIONS(options.signal)));
+      } else {
+        // A stream cannot be written twice: its folder is made first.
+        await this.#ensureRoot();
+        await mkdir(dirname(temp), { recursive: true });
+        await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }), {
+          signal: options.signal,
+        });
+      }
+      await this.#inFolder(target, () => rename(temp, target));
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw classifyFsError(err, 'put', key, this.description);
+    }
+  }
+
+  /** Runs a write of path; if its folder is missing, makes it (the root must exist unless create) and runs it again. */
+  async #inFolder(path: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.#ensureRoot();
+      await mkdir(dirname(path), { recursive: true });
+      await write();
     }
   }
 
@@ -226,15 +248,6 @@ export class FilesystemObjectStore implements ObjectStore {
       });
     }
     return classifyFsError(err, operation, key, this.description);
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
