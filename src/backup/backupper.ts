@@ -147,13 +147,17 @@ class Collector {
 
   async #collectAll(): Promise<void> {
     const { scope, logger } = this.#o;
+    const resources = this.#o.listing.resources;
+    // Lists across every namespace do not depend on which namespaces exist: the first is asked for
+    // while the namespaces are listed.
+    const early =
+      resources[0] && scope.namespaces.includesEverything() ? this.#openFirst(resources[0], []) : undefined;
     const namespaces = await this.#activeNamespaces();
     const includedNamespaces = namespaces.filter((ns) => scope.namespaces.shouldInclude(ns.metadata.name));
-    const resources = this.#o.listing.resources;
     this.#resourcesTotal = resources.length + 2; // + namespaces, + CRDs
     const namespaceNames = includedNamespaces.map((n) => n.metadata.name);
     // The first page of the next type is requested while this one is written.
-    let next = resources[0] && this.#openFirst(resources[0], namespaceNames);
+    let next = early ?? (resources[0] && this.#openFirst(resources[0], namespaceNames));
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       const opened = next;
