@@ -116,6 +116,20 @@ describe('ListedItems: items read in place from a list body', () => {
     ]);
   });
 
+  it('reads the identity of an item nested too deeply to be written, whose bytes() then throws a RangeError', () => {
+    const depth = 20_000;
+    const deep = `{"metadata":{"name":"deep","namespace":"a"},"spec":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    const { page } = splitListBody(body([deep, items[0]!]), '/api/v1/configmaps');
+    const listed = new ListedItems();
+    listed.reset(configMaps, page);
+    expect(listed.next()).toBe(true);
+    expect([listed.namespace, listed.name]).toEqual(['a', 'deep']);
+    expect(() => listed.bytes()).toThrow(RangeError);
+    expect(listed.next()).toBe(true);
+    expect(listed.name).toBe('plain');
+    expect(listed.next()).toBe(false);
+  });
+
   it('refuses a body that is not a JSON list, naming the list', () => {
     for (const bad of [
       '',

@@ -137,6 +137,12 @@ describe('GoJsonPlanner: goMarshal from the API server bytes', () => {
     }
   });
 
+  it('declines, without throwing, an object nested deeper than the stack allows', () => {
+    const depth = 20_000;
+    const text = `{"metadata":{"name":"deep"},"spec":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    expect(planned(text)).toBeUndefined();
+  });
+
   it('replaces an item its own apiVersion and kind (custom resources carry them)', () => {
     const text = serverJson(
       obj(['apiVersion', 'x.io/v1beta1'], ['kind', 'Old'], ['metadata', obj(['name', 'a'])]),

@@ -181,7 +181,14 @@ export class GoJsonPlanner {
     m.nameStart = m.nameEnd = m.namespaceStart = m.namespaceEnd = m.labelsStart = m.labelsEnd = -1;
     m.deleting = false;
     if (this.#input[start] !== OPEN_OBJECT) return FAIL;
-    const stop = this.#object(start, ITEM);
+    let stop: number;
+    try {
+      stop = this.#object(start, ITEM);
+    } catch (err) {
+      // Nested deeper than the stack allows (thousands of levels): the caller takes the exact path.
+      if (err instanceof RangeError) return FAIL;
+      throw err;
+    }
     if (stop === FAIL) return FAIL;
     this.#head = this.#valueHead;
     let size = 0;
