@@ -6,10 +6,16 @@
 // 388 → 263 MB at 100k objects, same time). `backup create`, whose heap stays small, hands growth back
 // to V8 when it starts (cli/backup.ts).
 import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
-// V8 keeps the code it compiled for lifeboat's modules between runs (Node's compile cache, in the
-// temporary directory or $NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a command
-// starts ~20 ms sooner. Best effort — where nothing can be written, modules are compiled as before.
-// The CLI is imported after, so that its modules are the ones cached.
-enableCompileCache();
+// V8 keeps the code it compiled for lifeboat's modules between runs (Node's compile cache): a command
+// starts ~50 ms sooner. The cache is the user's own, under ~/.cache/lifeboat (or $XDG_CACHE_HOME,
+// or $NODE_COMPILE_CACHE), not a shared temp folder whose files another user could have planted;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. Best effort: where nothing can be written, modules are
+// compiled as before. The CLI is imported after, so that its modules are the ones cached.
+enableCompileCache(
+  process.env['NODE_COMPILE_CACHE'] ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'lifeboat', 'node-compile-cache'),
+);
 await import('./cli/main.ts');
