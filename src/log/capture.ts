@@ -21,8 +21,24 @@ export function captureLogs(parent: Logger, bindings: Record<string, string>): C
     gzip.on('end', () => resolve(Buffer.concat(chunks)));
     gzip.on('error', reject);
   });
+  // Records reach gzip in 64 KiB batches, not one compression job per line.
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    gzip.write(pending.join(''));
+    pending = [];
+    pendingBytes = 0;
+  };
+  const batched: DestinationStream = {
+    write(line: string) {
+      pending.push(line);
+      pendingBytes += line.length;
+      if (pendingBytes >= 64 * 1024) flush();
+    },
+  };
   const parentStream = (parent as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  const streams: pino.StreamEntry[] = [{ level: 'info', stream: gzip }];
+  const streams: pino.StreamEntry[] = [{ level: 'info', stream: batched }];
   if (parentStream !== undefined && parent.level !== 'silent') {
     streams.push({ level: parent.level as pino.Level, stream: parentStream });
   }
@@ -32,6 +48,7 @@ export function captureLogs(parent: Logger, bindings: Record<string, string>): C
   return {
     logger,
     finish: () => {
+      flush();
       gzip.end();
       return done;
     },
