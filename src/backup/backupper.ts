@@ -261,9 +261,7 @@ class Collector {
   #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> | undefined {
     const gr = resource.groupResource;
     const entry = listEntry(resource, listed.namespace, listed.name);
-    const seen = this.#seenOf(gr);
-    if (seen.has(entry)) return undefined;
-    seen.add(entry);
+    if (!this.#firstSight(gr, entry)) return undefined;
     if (listed.excluded || listed.deleting) {
       this.#show(resource, listed.namespace, listed.name, () => listed.object(), false, listed);
       return undefined;
@@ -289,6 +287,7 @@ class Collector {
     return pending;
   }
 
+  /** An item that cannot be stored: an error in the results (the backup ends PartiallyFailed), and a log line. */
   #itemError(resource: ApiResource, namespace: string | undefined, name: string, error: string): void {
     this.#results.error({
       namespace,
@@ -351,10 +350,15 @@ class Collector {
 
   /** Marks the item handled; true when it is to be stored (new, not excluded, not being deleted). */
   #admit(groupResource: string, entry: string, excluded: boolean, deleting: boolean): boolean {
+    return this.#firstSight(groupResource, entry) && !excluded && !deleting;
+  }
+
+  /** Marks the item handled; false when it was handled before (a relisted page, an additional item). */
+  #firstSight(groupResource: string, entry: string): boolean {
     const seen = this.#seenOf(groupResource);
     if (seen.has(entry)) return false;
     seen.add(entry);
-    return !excluded && !deleting;
+    return true;
   }
 
   /** Runs the type's actions on the item (additional items are stored first), then stores it. */
