@@ -267,40 +267,10 @@ class Collector {
       return undefined;
     }
     if (this.#actionsOf(gr).length > 0) return this.#store(resource, listed.object(), entry);
-    let bytes: ReturnType<ListedItems['bytes']>;
-    try {
-      bytes = listed.bytes();
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      // Nested too deeply for the stack (thousands of levels): this item is an error, not the backup.
-      this.#itemError(
-        resource,
-        listed.namespace,
-        listed.name,
-        'the object is nested too deeply to be written',
-      );
-      return undefined;
-    }
     // Most items: written and shown without a promise, unless the writer asks to wait.
-    const pending = this.#write(resource, listed.namespace, listed.name, bytes, entry);
+    const pending = this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
     this.#show(resource, listed.namespace, listed.name, () => listed.object(), true, listed);
     return pending;
-  }
-
-  /** An item that cannot be stored: an error in the results (the backup ends PartiallyFailed), and a log line. */
-  #itemError(resource: ApiResource, namespace: string | undefined, name: string, error: string): void {
-    this.#results.error({
-      namespace,
-      cluster: !resource.namespaced,
-      resource: resource.groupResource,
-      name,
-      message: 'Error backing up item',
-      error,
-    });
-    this.#o.logger.error(
-      { resource: resource.groupResource, namespace, name },
-      `cannot back up ${resource.groupResource} ${namespace ? `${namespace}/` : ''}${name}: ${error}`,
-    );
   }
 
   /**

@@ -88,4 +88,20 @@ describe('KubeClient retries', () => {
     expect(auth).toBe('Bearer test-token');
     client.close();
   });
+
+  it('sends a body nested deeper than JSON.stringify can go (the API server accepts ~10,000 levels)', async () => {
+    let received = '';
+    server = createServer((req, res) => {
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (received += c));
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const client = clientFor(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    let body: unknown = 1;
+    for (let i = 0; i < 200_000; i++) body = { a: body };
+    await client.json({ method: 'POST', path: '/x', body });
+    expect(received).toBe(`${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`);
+    client.close();
+  });
 });

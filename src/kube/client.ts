@@ -2,6 +2,7 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
+import { goMarshal } from '../model/go-json.ts';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -148,7 +149,7 @@ export class KubeClient {
         ? undefined
         : typeof spec.body === 'string'
           ? spec.body
-          : JSON.stringify(spec.body);
+          : requestJson(spec.body);
     const headers: Record<string, string | number> = {
       ...(options.headers as Record<string, string>),
       Accept: spec.accept ?? 'application/json',
@@ -184,6 +185,20 @@ export class KubeClient {
       req.on('error', (err) => reject(transportError(err, this.server)));
       req.end(body);
     });
+  }
+}
+
+/**
+ * A request body as JSON. JSON.stringify runs out of stack on objects nested thousands of levels deep,
+ * which the API server accepts (up to ~10,000): those are written by Go's encoder, which has a stack
+ * of its own.
+ */
+function requestJson(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    if (err instanceof RangeError) return goMarshal(body);
+    throw err;
   }
 }
 

@@ -86,6 +86,16 @@ describe('goMarshal (json.Marshal of map[string]interface{})', () => {
   });
 });
 
+describe('goMarshal of deeply nested values', () => {
+  it('writes objects and arrays nested deeper than the call stack (the API server accepts ~10,000 levels)', () => {
+    const depth = 20_000;
+    const text = `{"b":${'{"z":[{"y":1,"x":'.repeat(depth)}true${'}]}'.repeat(depth)},"a":[]}`;
+    const expected = `{"a":[],"b":${'{"z":[{"x":'.repeat(depth)}true${',"y":1}]}'.repeat(depth)}}`;
+    expect(goMarshal(parseJson(text))).toBe(expected);
+    expect(goMarshalExact(parseJson(text))).toBe(expected);
+  });
+});
+
 describe('goEncodeLine (json.Encoder.Encode)', () => {
   it('is compact, sorted and ends with exactly one newline', () => {
     expect(goEncodeLine({ 'v1/Pod': ['app/web'], 'apps/v1/Deployment': ['app/web'] })).toBe(

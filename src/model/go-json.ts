@@ -85,7 +85,14 @@ export function compareGoStrings(a: string, b: string): number {
 }
 
 export function goMarshal(value: unknown): string {
-  return fastMarshal(value) ?? compact(value);
+  let fast: string | undefined;
+  try {
+    fast = fastMarshal(value);
+  } catch (err) {
+    // Nested deeper than the fast path's recursion (and JSON.stringify) can go: the exact encoder.
+    if (!(err instanceof RangeError)) throw err;
+  }
+  return fast ?? compact(value);
 }
 
 /** The exact encoder alone (the reference the fast path is tested against). */
@@ -282,15 +289,46 @@ function unsupported(value: unknown): TypeError {
   return new TypeError(`json: unsupported type: ${what}`);
 }
 
+/**
+ * The exact encoder, with a stack of its own instead of recursion: the API server accepts objects
+ * nested ~10,000 levels deep, more than JavaScript's call stack (or JSON.stringify) allows.
+ */
 function compact(value: unknown): string {
-  const s = scalar(value);
-  if (s !== undefined) return s;
-  if (Array.isArray(value)) {
-    return '[' + value.map((item: unknown) => (item === undefined ? 'null' : compact(item))).join(',') + ']';
+  const out: string[] = [];
+  // Containers being written: their members (keys for objects) and the next one to write.
+  const stack: { values: unknown[]; keys: string[] | undefined; next: number }[] = [];
+  let current: unknown = value;
+  for (;;) {
+    const s = scalar(current);
+    if (s !== undefined) {
+      out.push(s);
+    } else if (Array.isArray(current)) {
+      out.push('[');
+      stack.push({
+        values: current.map((item: unknown) => (item === undefined ? null : item)),
+        keys: undefined,
+        next: 0,
+      });
+    } else {
+      const entries = members(current, true);
+      if (entries === undefined) throw unsupported(current);
+      out.push('{');
+      stack.push({ values: entries.map(([, v]) => v), keys: entries.map(([k]) => k), next: 0 });
+    }
+    // The next value to write: the next member of the innermost unfinished container.
+    for (;;) {
+      const top = stack.at(-1);
+      if (top === undefined) return out.join('');
+      if (top.next < top.values.length) {
+        if (top.next > 0) out.push(',');
+        if (top.keys !== undefined) out.push(goQuote(top.keys[top.next]!), ':');
+        current = top.values[top.next++];
+        break;
+      }
+      out.push(top.keys === undefined ? ']' : '}');
+      stack.pop();
+    }
   }
-  const entries = members(value, true);
-  if (entries === undefined) throw unsupported(value);
-  return '{' + entries.map(([k, v]) => goQuote(k) + ':' + compact(v)).join(',') + '}';
 }
 
 function indented(value: unknown, pad: string): string {
