@@ -40,7 +40,7 @@ import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpup
 
 export const backupUsage = `npm run bench -- backup [options]
   --sizes N,N        workload sizes in objects, ascending (default 10000,100000)
-  --runs N           measured runs of each side per size (default 3 up to 20k objects, else 2)
+  --runs N           measured runs of each side per size (default 5 up to 20k objects, else 2)
   --concurrency N    creates in flight while seeding (default 48)
   --json FILE        also write the JSON result to FILE
   --profile DIR      after measuring, one extra backup per size under --cpu-prof; profiles in DIR
@@ -166,7 +166,7 @@ async function runSizes(
       );
       const seeding = await seed(client, shape, previous?.namespaces ?? 0, options.concurrency);
       previous = shape;
-      const runs = options.runsOverride ?? (size <= 20_000 ? 3 : 2);
+      const runs = options.runsOverride ?? (size <= 20_000 ? 5 : 2);
       const result = await measureSize(plane, { size, shape, seeding, runs, config, bucket });
       if (options.profileDir !== undefined) {
         result.profile = await profileBackup(plane, { size, config, bucket, dir: options.profileDir });
@@ -238,9 +238,17 @@ async function measureSize(
     bucket: string;
   },
 ): Promise<SizeResult> {
-  // Untimed: warms the API server's and the page cache's view of the new objects, checks the count.
+  // Untimed: warms the API server's and the page cache's view of the new objects, checks the count;
+  // then the same for lifeboat, whose first run after a build also fills Node's compile cache (as an
+  // installed CLI's first run does once) — both sides are measured warm.
   const warm = await runFloor(plane);
   log(`warm-up floor: ${warm.items} items in ${seconds(warm.wallMs)}`);
+  const warmBackup = await runBackup(plane, {
+    name: `bench-${o.size}-warm-up`,
+    config: o.config,
+    bucket: o.bucket,
+  });
+  log(`warm-up lifeboat: ${warmBackup.items} items in ${seconds(warmBackup.wallMs)}`);
   const floorRuns: FloorRun[] = [];
   const backupRuns: BackupRun[] = [];
   for (let n = 1; n <= o.runs; n++) {
