@@ -18,7 +18,7 @@ import { readBackupArchive } from '../src/archive/reader.ts';
 import { KubeApiError, KubeClient } from '../src/kube/client.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
-import { objectPath } from '../src/restore/kube-ops.ts';
+import { objectPath } from '../src/kube/paths.ts';
 import { intrinsicSkip } from '../src/restore/prepare.ts';
 import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from '../src/restore/priorities.ts';
 

@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
+import { objectPath } from '../kube/paths.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { parseJson } from '../model/go-json.ts';
@@ -12,10 +13,7 @@ interface ListPage {
 }
 
 export function resourcePath(r: ApiResource, namespace?: string): string {
-  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  return namespace !== undefined && namespace !== '' && r.namespaced
-    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`
-    : `${base}/${r.resource}`;
+  return objectPath(r.groupResource, r.apiVersion, r.namespaced ? namespace : undefined);
 }
 
 /** A response body as Kubernetes' unstructured decoder reads it (int64 values exact). */

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { differences } from '../restore/compare.ts';
-import { objectPath } from '../restore/kube-ops.ts';
+import { objectPath } from '../kube/paths.ts';
 import type {
   Existence,
   ItemFacts,

@@ -3,6 +3,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import { discoverResources, type ApiResource } from '../kube/discovery.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
+import { objectPath } from '../kube/paths.ts';
 import { captureProfile } from '../profile/capture.ts';
 import type { BackupContents } from '../profile/contents.ts';
 import { checkStandby, type Collision } from '../profile/drift-backup.ts';
@@ -109,14 +110,11 @@ async function findCollisions(
         wanted.set(ns, (wanted.get(ns) ?? new Set()).add(name));
     }
     for (const [ns, names] of wanted) {
-      const base = resource.group
-        ? `/apis/${resource.group}/${resource.version}`
-        : `/api/${resource.version}`;
       let items: { metadata: { name: string } }[];
       try {
         items = (
           await client.json<{ items: typeof items }>({
-            path: `${base}/namespaces/${ns}/${resource.resource}`,
+            path: objectPath(resource.groupResource, resource.apiVersion, ns),
             retries: 2,
           })
         ).items;

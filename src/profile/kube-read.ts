@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
+import { objectPath } from '../kube/paths.ts';
 
 /** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */
 export interface Obj {
@@ -48,9 +49,7 @@ export function groupResourceOf(target: ReadTarget): string {
 }
 
 function targetPath(target: ReadTarget): string {
-  const base = target.group === '' ? `/api/${target.version}` : `/apis/${target.group}/${target.version}`;
-  const ns = target.namespace === undefined ? '' : `/namespaces/${target.namespace}`;
-  return `${base}${ns}/${target.resource}${target.name === undefined ? '' : `/${target.name}`}`;
+  return objectPath(groupResourceOf(target), groupVersionOf(target), target.namespace, target.name);
 }
 
 /**
