@@ -14,8 +14,9 @@ import { join } from 'node:path';
 // or $NODE_COMPILE_CACHE), not a shared temp folder whose files another user could have planted;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off. Best effort: where nothing can be written, modules are
 // compiled as before. The CLI is imported after, so that its modules are the ones cached.
+const env = (name: string) => process.env[name] || undefined; // set but empty counts as unset
 enableCompileCache(
-  process.env['NODE_COMPILE_CACHE'] ??
-    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'lifeboat', 'node-compile-cache'),
+  env('NODE_COMPILE_CACHE') ??
+    join(env('XDG_CACHE_HOME') ?? join(homedir(), '.cache'), 'lifeboat', 'node-compile-cache'),
 );
 await import('./cli/main.ts');

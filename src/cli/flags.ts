@@ -67,6 +67,7 @@ export function requireConfirmation(
   });
 }
 
+/** Repeatable option: each use adds one value. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

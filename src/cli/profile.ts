@@ -13,7 +13,6 @@ import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, ObjectName, parseWith } from './flags.ts';
 
-/** Repeatable option: each use adds one value. */
 type ProfileFormat = 'text' | 'yaml' | 'json';
 const formatOption = (fallback: ProfileFormat) =>
   new Option('-o, --output <format>', 'text (a summary), yaml or json (the full profile)')
