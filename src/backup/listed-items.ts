@@ -18,7 +18,7 @@ export function beingDeleted(item: KubeObject): boolean {
  * A cursor over the items of listed pages, read in place from the server's bytes: next() moves to
  * the next item and reads its identity (name, namespace, the exclude label, deletion); bytes() gives
  * what the backup stores (goMarshal of the item with apiVersion/kind set, planned from the bytes:
- * GoJsonPlanner), object() the parsed item for the code that needs one (item actions, observers).
+ * GoJsonPlanner), object() the parsed item for the code that needs one (item actions, watches).
  * An item the planner cannot vouch for is parsed and marshalled instead: same bytes, slower.
  *
  * One cursor serves a whole backup; what it returns for an item is valid until the next call of next().

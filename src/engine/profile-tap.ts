@@ -2,11 +2,6 @@ import { matchesLabelSelector, parseLabelSelector } from '../backup/label-select
 import type { ItemWatch, MainListing } from '../backup/listing.ts';
 import { groupResourceOf, type Obj, type ProfileSource, type ReadTarget } from '../profile/kube-read.ts';
 
-interface Pending {
-  result: Promise<Obj[] | undefined>;
-  resolve(objects: Obj[] | undefined): void;
-}
-
 /**
  * The profile's reads answered from the backup's own listing. For each read whose objects the
  * listing covers (same type, same version, every namespace or the read's one, no label selector on
@@ -17,7 +12,7 @@ interface Pending {
  */
 export class ProfileTap implements ProfileSource {
   readonly watches: ItemWatch[] = [];
-  readonly #pending = new Map<ReadTarget, Pending>();
+  readonly #pending = new Map<ReadTarget, PromiseWithResolvers<Obj[] | undefined>>();
 
   constructor(listing: MainListing, targets: readonly ReadTarget[]) {
     for (const target of targets) {
@@ -26,9 +21,8 @@ export class ProfileTap implements ProfileSource {
       if (resource === undefined || resource.version !== target.version) continue;
       if (!listing.covers(groupResource, target.namespace)) continue;
       const selector = target.labelSelector ? parseLabelSelector(target.labelSelector) : undefined;
-      let resolve: (objects: Obj[] | undefined) => void = () => undefined;
-      const result = new Promise<Obj[] | undefined>((r) => (resolve = r));
-      this.#pending.set(target, { result, resolve });
+      const pending = Promise.withResolvers<Obj[] | undefined>();
+      this.#pending.set(target, pending);
       const items: Obj[] = [];
       this.watches.push({
         groupResource,
@@ -39,13 +33,13 @@ export class ProfileTap implements ProfileSource {
           if (selector === undefined || matchesLabelSelector(selector, item.metadata.labels))
             items.push(item);
         },
-        done: (complete) => resolve(complete ? items : undefined),
+        done: (complete) => pending.resolve(complete ? items : undefined),
       });
     }
   }
 
   read(target: ReadTarget): Promise<Obj[] | undefined> | undefined {
-    return this.#pending.get(target)?.result;
+    return this.#pending.get(target)?.promise;
   }
 
   /** The collection is over: reads still waiting for their type go to the API server. */
