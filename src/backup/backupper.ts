@@ -263,35 +263,33 @@ class Collector {
     const entry = listEntry(resource, listed.namespace, listed.name);
     if (!this.#firstSight(gr, entry)) return undefined;
     if (listed.excluded || listed.deleting) {
-      this.#show(resource, listed.namespace, listed.name, () => listed.object(), false, listed);
+      this.#show(resource, listed, false);
       return undefined;
     }
     if (this.#actionsOf(gr).length > 0) return this.#store(resource, listed.object(), entry);
     // Most items: written and shown without a promise, unless the writer asks to wait.
     const pending = this.#write(resource, listed.namespace, listed.name, listed.bytes(), entry);
-    this.#show(resource, listed.namespace, listed.name, () => listed.object(), true, listed);
+    this.#show(resource, listed, true);
     return pending;
   }
 
   /**
-   * Shows an item to the watches of its type that match it; a listed item (its bytes at hand) only to
-   * the watches whose `mentions` text it contains.
+   * Shows an item — listed (parsed only for a watch that matches it), or an object already at hand —
+   * to the watches of its type that match it; a listed item only to the watches whose `mentions` text
+   * its bytes contain.
    */
-  #show(
-    resource: ApiResource,
-    namespace: string | undefined,
-    name: string,
-    item: () => KubeObject,
-    stored: boolean,
-    listed?: ListedItems,
-  ): void {
+  #show(resource: ApiResource, item: ListedItems | KubeObject, stored: boolean): void {
     const watches = this.#watches.get(resource.groupResource);
     if (watches === undefined) return;
+    const listed = item instanceof ListedItems;
+    const [namespace, name] = listed
+      ? [item.namespace, item.name]
+      : [item.metadata.namespace, item.metadata.name];
     for (const watch of watches) {
       if (!(watch.matches?.(namespace, name) ?? true)) continue;
       const mentions = this.#mentions.get(watch);
-      if (mentions !== undefined && listed !== undefined && !listed.contains(mentions)) continue;
-      watch.see(item(), stored);
+      if (mentions !== undefined && listed && !item.contains(mentions)) continue;
+      watch.see(listed ? item.object() : item, stored);
     }
   }
 
@@ -353,7 +351,7 @@ class Collector {
       }
     }
     await this.#write(resource, stored.metadata.namespace, stored.metadata.name, goMarshal(stored), entry);
-    this.#show(resource, stored.metadata.namespace, stored.metadata.name, () => stored, true);
+    this.#show(resource, stored, true);
   }
 
   #seenOf(groupResource: string): Set<string> {
