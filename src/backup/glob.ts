@@ -1,50 +1,22 @@
-/**
- * Glob patterns as Velero accepts them for namespaces and resources (gobwas/glob syntax):
- * `*` any run of characters, `?` one character, `[abc]`/`[a-z]`/`[!a]` classes, `{a,b}` alternatives.
- */
-export function globToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end === -1) out += '\\[';
-      else {
-        let body = pattern.slice(i + 1, end);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        out += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (c === '{') {
-      const end = pattern.indexOf('}', i + 1);
-      if (end === -1) out += '\\{';
-      else {
-        out += `(?:${pattern
-          .slice(i + 1, end)
-          .split(',')
-          .map((alt) => alt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-          .join('|')})`;
-        i = end;
-      }
-    } else out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
+import { LifeboatError } from '../errors/index.ts';
+import { Glob, GLOB_HINT, globListProblem, InvalidGlobError } from '../model/glob.ts';
 
-/** Velero's IncludesExcludes: excludes win; empty includes or `*` include everything. */
+/**
+ * Velero's IncludesExcludes over glob patterns (gobwas/glob syntax, matched in linear time by
+ * model/glob.ts): excludes win; empty includes or `*` include everything. A bad pattern, or a list
+ * too long, is a USAGE error.
+ */
 export class IncludesExcludes {
   readonly includes: readonly string[];
   readonly excludes: readonly string[];
-  readonly #inc: RegExp[];
-  readonly #exc: RegExp[];
+  readonly #inc: Matcher;
+  readonly #exc: Matcher;
 
   constructor(includes: readonly string[] = [], excludes: readonly string[] = []) {
     this.includes = includes;
     this.excludes = excludes;
-    this.#inc = includes.filter((p) => p !== '*').map(globToRegExp);
-    this.#exc = excludes.filter((p) => p !== '*').map(globToRegExp);
+    this.#inc = new Matcher(includes.filter((p) => p !== '*'));
+    this.#exc = new Matcher(excludes.filter((p) => p !== '*'));
   }
 
   /** True when no include narrows the set and nothing is excluded. */
@@ -53,11 +25,53 @@ export class IncludesExcludes {
   }
 
   shouldInclude(value: string): boolean {
-    if (this.#exc.some((r) => r.test(value))) return false;
-    return this.#includesAll() || this.#inc.some((r) => r.test(value));
+    if (this.#exc.matches(value)) return false;
+    return this.#includesAll() || this.#inc.matches(value);
   }
 
   #includesAll(): boolean {
     return this.includes.length === 0 || this.includes.includes('*');
+  }
+}
+
+/** One list: plain names are looked up, patterns run as automata. */
+class Matcher {
+  readonly #names = new Set<string>();
+  readonly #globs: Glob[] = [];
+
+  constructor(patterns: readonly string[]) {
+    const problem = globListProblem(patterns);
+    if (problem !== undefined) throw usageError(problem);
+    for (const pattern of patterns) {
+      const glob = compileGlob(pattern);
+      if (glob.literal !== undefined) this.#names.add(glob.literal);
+      else this.#globs.push(glob);
+    }
+  }
+
+  matches(value: string): boolean {
+    return this.#names.has(value) || this.#globs.some((g) => g.matches(value));
+  }
+}
+
+/** A compiled pattern; a bad one is a USAGE error. */
+export function compileGlob(pattern: string): Glob {
+  try {
+    return new Glob(pattern);
+  } catch (err) {
+    if (err instanceof InvalidGlobError) throw usageError(err.message, err);
+    throw err;
+  }
+}
+
+function usageError(message: string, cause?: InvalidGlobError): LifeboatError {
+  return new LifeboatError('USAGE', message, { hint: GLOB_HINT, cause });
+}
+
+/** Checks include/exclude lists before anything is read or written: a USAGE error on the first bad one. */
+export function checkPatternLists(...lists: (readonly string[])[]): void {
+  for (const list of lists) {
+    const problem = globListProblem(list);
+    if (problem !== undefined) throw usageError(problem);
   }
 }

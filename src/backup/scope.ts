@@ -1,5 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import { resolveResourceName, type ApiResource } from '../kube/discovery.ts';
+import { isGlob } from '../model/glob.ts';
 import { IncludesExcludes } from './glob.ts';
 
 /** What the operator asked to back up (Velero's "old" filters, as `velero backup create` sets them). */
@@ -57,7 +58,7 @@ export class BackupScope {
   /** True when the namespace filter names exact namespaces only (no globs): list per namespace. */
   exactNamespaces(): string[] | undefined {
     const inc = this.namespaces.includes;
-    if (inc.length === 0 || inc.some((p) => /[*?[{]/.test(p))) return undefined;
+    if (inc.length === 0 || inc.some(isGlob)) return undefined;
     return [...inc];
   }
 }

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
+import { globListProblem } from '../model/glob.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -24,13 +25,19 @@ const goDuration = z.string().refine(
 );
 const count = z.number().int().min(0).max(100_000);
 
+/** An include or exclude filter: namespace or resource globs (Velero's syntax), bounded in size. */
+export const PatternListSchema = z.array(z.string()).superRefine((patterns, ctx) => {
+  const problem = globListProblem(patterns);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** What a scheduled (or ad-hoc API) backup includes: the `backup create` filters. */
 export const BackupTemplateSchema = z
   .object({
-    includedNamespaces: z.array(z.string()).optional(),
-    excludedNamespaces: z.array(z.string()).optional(),
-    includedResources: z.array(z.string()).optional(),
-    excludedResources: z.array(z.string()).optional(),
+    includedNamespaces: PatternListSchema.optional(),
+    excludedNamespaces: PatternListSchema.optional(),
+    includedResources: PatternListSchema.optional(),
+    excludedResources: PatternListSchema.optional(),
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
     labels: z.record(z.string(), z.string()).optional(),

@@ -4,6 +4,7 @@ import { InvalidDurationError, parseDuration } from '../model/velero-backup-buil
 import { BACKUP_FORMAT_VERSION, type BackupPhase } from '../model/velero.ts';
 import { BackupArchiveWriter } from '../archive/writer.ts';
 import { collectBackupItems, type BackupProgress } from '../backup/backupper.ts';
+import { checkPatternLists } from '../backup/glob.ts';
 import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { MainListing } from '../backup/listing.ts';
@@ -63,6 +64,12 @@ const SNAPSHOT_RESOURCES = [
 export async function runBackup(request: BackupRequest, deps: BackupDeps): Promise<BackupRunResult> {
   const ttlMs = parseTtl(request.ttl);
   const labelSelector = request.labelSelector ? parseLabelSelector(request.labelSelector) : undefined;
+  checkPatternLists(
+    request.includedNamespaces,
+    request.excludedNamespaces,
+    request.includedResources,
+    request.excludedResources,
+  );
   const opened = await openLocation(request.configPath, request.storageLocation, deps.logger);
   const { location, backupStore } = opened;
   try {

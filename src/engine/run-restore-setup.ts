@@ -1,4 +1,4 @@
-import { IncludesExcludes } from '../backup/glob.ts';
+import { checkPatternLists, IncludesExcludes } from '../backup/glob.ts';
 import { matchesLabelSelector, parseLabelSelector } from '../backup/label-selector.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { resolveResourceName, type ApiResource } from '../kube/discovery.ts';
@@ -8,6 +8,7 @@ import { buildRestorePlan } from '../restore/plan.ts';
 import type { RestorePlan, RestorePlanRequest } from '../restore/plan-types.ts';
 import type { PrepareContext } from '../restore/prepare.ts';
 import { NEVER_RESTORED } from '../restore/priorities.ts';
+import { isGlob } from '../model/glob.ts';
 import type { VolumeEvidence } from '../restore/volumes.ts';
 import type { RestoreSpecRecord } from './restores.ts';
 import {
@@ -29,7 +30,7 @@ export function resolveResources(
 ): string[] {
   const out: string[] = [];
   for (const name of names) {
-    if (name === '*' || /[*?[{]/.test(name)) {
+    if (name === '*' || isGlob(name)) {
       out.push(name);
       continue;
     }
@@ -38,6 +39,18 @@ export function resolveResources(
     out.push(...(matches.size > 0 ? matches : [name]));
   }
   return out;
+}
+
+/** The filters' syntax (globs, label selector), checked before anything is downloaded: USAGE errors. */
+export function checkRestoreFilters(spec: Omit<RestoreSpecRecord, 'backupName'>): void {
+  checkPatternLists(
+    spec.includedNamespaces,
+    spec.excludedNamespaces,
+    spec.includedResources,
+    spec.excludedResources,
+    spec.restoreStatus,
+  );
+  if (spec.labelSelector) parseLabelSelector(spec.labelSelector);
 }
 
 /** The plan's filters from the request (Velero's restore validation included). */

@@ -19,7 +19,7 @@ import {
   type RestoreSpecRecord,
 } from './restores.ts';
 import { extractBackup, resolveBackup } from './run-restore-archive.ts';
-import { planRestore } from './run-restore-setup.ts';
+import { checkRestoreFilters, planRestore } from './run-restore-setup.ts';
 import { compareWithTarget } from './run-restore-target.ts';
 import { verifyAgainstTarget, type RestoreVerifyReport } from './verify-restore.ts';
 
@@ -64,6 +64,7 @@ export async function runRestore(
   request: RestoreRequest,
   deps: { logger: Logger; onEvent?: (e: RestoreRunEvent) => void; signal?: AbortSignal },
 ): Promise<RestoreRunResult> {
+  checkRestoreFilters(request);
   const opened = await openLocation(request.configPath, request.storageLocation, deps.logger);
   try {
     const store = opened.backupStore;

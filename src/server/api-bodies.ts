@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BackupTemplateSchema } from '../config/config-file.ts';
+import { BackupTemplateSchema, PatternListSchema } from '../config/config-file.ts';
 import { parseDuration } from '../model/go-duration.ts';
 
 const objectName = z
@@ -36,7 +36,7 @@ export const BackupBody = z
   });
 export type BackupBody = z.infer<typeof BackupBody>;
 
-const strings = z.array(z.string()).optional();
+const patterns = PatternListSchema.optional();
 
 /** POST /api/v1/restores (dryRun plans only and writes nothing). */
 export const RestoreBody = z
@@ -45,17 +45,17 @@ export const RestoreBody = z
     backupName: objectName.optional(),
     scheduleName: z.string().min(1).optional(),
     dryRun: z.boolean().default(false),
-    includedNamespaces: strings,
-    excludedNamespaces: strings,
-    includedResources: strings,
-    excludedResources: strings,
+    includedNamespaces: patterns,
+    excludedNamespaces: patterns,
+    includedResources: patterns,
+    excludedResources: patterns,
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
     namespaceMapping: z.record(z.string(), z.string()).optional(),
     storageClassMapping: z.record(z.string(), z.string()).optional(),
     existingResourcePolicy: z.enum(['none', 'update']).default('none'),
     preserveNodePorts: z.boolean().default(false),
-    restoreStatus: strings,
+    restoreStatus: patterns,
     /** Items restored at once within a step; the CLI's default (tuned by the benchmark) when absent. */
     parallelism: z.number().int().min(1).max(512).optional(),
     storageLocation: z.string().min(1).optional(),
