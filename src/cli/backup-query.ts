@@ -91,14 +91,21 @@ export function registerBackupQueryCommands(backup: Command): void {
     .command('download')
     .description('download a backup’s tarball (<name>.tar.gz)')
     .argument('<name>')
-    .option('-o, --output <file>', 'file to write (default: ./<name>.tar.gz)')
+    .option('-o, --output <file>', 'file to write (default: ./<name>.tar.gz); never an existing one')
+    .option('--force', 'replace the file if it exists (a symlink there is replaced, not followed)')
     .addOption(locationOption())
-    .action(async (name: string, opts: { output?: string; storageLocation?: string }, command: Command) => {
-      const n = parseWith(ObjectName, name, 'backup name');
-      const file = opts.output ?? `${n}.tar.gz`;
-      const bytes = await downloadBackup(query(command, opts), n, file);
-      process.stdout.write(`Backup "${n}" downloaded to ${file} (${formatBytes(bytes)}).\n`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { output?: string; force?: boolean; storageLocation?: string },
+        command: Command,
+      ) => {
+        const n = parseWith(ObjectName, name, 'backup name');
+        const file = opts.output ?? `${n}.tar.gz`;
+        const bytes = await downloadBackup(query(command, opts), n, file, opts.force === true);
+        process.stdout.write(`Backup "${n}" downloaded to ${file} (${formatBytes(bytes)}).\n`);
+      },
+    );
 
   backup
     .command('delete')

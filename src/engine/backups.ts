@@ -1,5 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -8,6 +6,7 @@ import type { Logger } from '../log/index.ts';
 import { readGzipJson } from '../store/gzip-json.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';
+import { checkOutputPath, writeOutputFile } from './output-file.ts';
 
 export interface BackupSummary {
   name: string;
@@ -130,21 +129,22 @@ export async function backupLogs(
   }
 }
 
-/** Writes the backup's tarball to a file, atomically (temp file, then rename). */
-export async function downloadBackup(query: BackupQuery, name: string, file: string): Promise<number> {
+/**
+ * Writes the backup's tarball to a new file (see writeOutputFile: never through a symlink); an
+ * existing path is refused unless `replace`.
+ */
+export async function downloadBackup(
+  query: BackupQuery,
+  name: string,
+  file: string,
+  replace = false,
+): Promise<number> {
+  await checkOutputPath(file, replace);
   const opened = await openLocation(query.configPath, query.location, query.logger);
-  const tmp = `${file}.partial-${process.pid}`;
   try {
     await opened.backupStore.getBackup(name);
     const body = await opened.backupStore.getBackupObject(name, `${name}.tar.gz`);
-    let bytes = 0;
-    body.on('data', (c: Buffer) => (bytes += c.length));
-    await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
-    await rename(tmp, file);
-    return bytes;
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    return await writeOutputFile(file, body, replace);
   } finally {
     await opened.close();
   }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -254,6 +254,40 @@ describe('the stored backup is in Velero’s format', () => {
     const run = await lifeboat('backup', 'download', name, '-o', file);
     expect(run.status, run.stderr).toBe(0);
     expect((await readFile(file)).equals(await readFile(join(dir, `${name}.tar.gz`)))).toBe(true);
+  });
+
+  it('never writes through a symlink planted at the output path; --force replaces the link itself', async () => {
+    const target = join(locations.dir, `precious-${suffix}`);
+    await writeFile(target, 'keep me');
+    const file = join(locations.dir, `planted-${suffix}.tar.gz`);
+    await symlink(target, file);
+    const refused = await lifeboat('backup', 'download', name, '-o', file);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/already exists/);
+    expect(await readFile(target, 'utf8')).toBe('keep me');
+    const forced = await lifeboat('backup', 'download', name, '-o', file, '--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(await readFile(target, 'utf8')).toBe('keep me');
+    expect((await lstat(file)).isSymbolicLink()).toBe(false);
+    expect((await readFile(file)).equals(await readFile(join(dir, `${name}.tar.gz`)))).toBe(true);
+  });
+});
+
+describe('namespace patterns', () => {
+  it('refuses a bad pattern as a usage error before anything is written', async () => {
+    const name = `badglob-${suffix}`;
+    const run = await lifeboat(
+      'backup',
+      'create',
+      name,
+      '--kubeconfig',
+      source,
+      '--include-namespaces',
+      '[z-a]',
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/range z-a is reversed/);
+    expect(await readdir(join(locations.fsRoot, 'backups', name)).catch(() => [])).toEqual([]);
   });
 });
 
