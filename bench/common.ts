@@ -3,7 +3,7 @@
  * under bench/measured.js, medians and table formatting. Progress goes to stderr; results to stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -228,8 +228,9 @@ export function parsePositiveInt(text: string, what: string): number {
 /** A bad command line: main prints the message and the usage, and exits 2. */
 export class UsageError extends Error {}
 
-/** A lifeboat config file with one default filesystem location "bench" rooted at `bucket`. */
+/** A lifeboat config file with one default filesystem location "bench" rooted at `bucket` (made here). */
 export async function writeBenchConfig(config: string, bucket: string): Promise<void> {
+  await mkdir(bucket, { recursive: true });
   await writeFile(
     config,
     [

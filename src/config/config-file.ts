@@ -224,6 +224,17 @@ export function embeddedDefaultLocation(env: Env = process.env): Location {
   };
 }
 
+/**
+ * Whether the location is lifeboat's own folder (the embedded default's path): the only filesystem
+ * root made on first use. Any other missing root is an error until `location create` makes it.
+ */
+export function isEmbeddedDefaultFolder(location: Location, env: Env = process.env): boolean {
+  return (
+    location.provider === 'filesystem' &&
+    location.objectStorage.bucket === embeddedDefaultLocation(env).objectStorage.bucket
+  );
+}
+
 /** The named location, else the default one (defaultLocation or default: true), else the embedded default. */
 export function resolveLocation(
   config: ConfigFile & { path?: string },

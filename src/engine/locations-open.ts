@@ -1,6 +1,6 @@
 import type { Logger } from '../log/index.ts';
 import type { Location } from '../model/location.ts';
-import { loadConfig, resolveLocation } from '../config/config-file.ts';
+import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../config/config-file.ts';
 import { openObjectStore } from '../store/registry.ts';
 import { BackupStore } from '../store/backup-store.ts';
 
@@ -18,7 +18,7 @@ export async function openLocation(
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
   const location = resolveLocation(config, name);
-  const store = await openObjectStore(location, { logger });
+  const store = await openObjectStore(location, { logger, createRoot: isEmbeddedDefaultFolder(location) });
   return {
     location,
     backupStore: new BackupStore(store, location.objectStorage.prefix ?? ''),

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import {
   addLocation,
+  isEmbeddedDefaultFolder,
   loadConfig,
   normalizeProvider,
   removeLocation,
@@ -59,8 +60,22 @@ export async function createLocation(
       hint: 'put the folder part in --prefix',
     });
   }
-  await saveConfig(addLocation(config, location));
+  const updated = addLocation(config, location);
+  if (provider === 'filesystem') await makeRootFolder(location.objectStorage.bucket);
+  await saveConfig(updated);
   return location;
+}
+
+/** A filesystem location's folder is made here, on purpose; a missing one is an error everywhere else. */
+async function makeRootFolder(root: string): Promise<void> {
+  try {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new LifeboatError('CONFIG', `cannot create the location's folder ${root}`, {
+      cause: err,
+      hint: 'check that its parent folder exists and is writable, or choose another --bucket',
+    });
+  }
 }
 
 /** The configured locations (or the embedded default when none is), or the one named. */
@@ -108,7 +123,11 @@ export async function checkLocation(
   location: Location,
   options: { logger?: Logger } = {},
 ): Promise<LocationCheck> {
-  const store = await openObjectStore(location, { logger: options.logger, retry: { maxAttempts: 2 } });
+  const store = await openObjectStore(location, {
+    logger: options.logger,
+    retry: { maxAttempts: 2 },
+    createRoot: isEmbeddedDefaultFolder(location),
+  });
   try {
     const backups = new BackupStore(store, location.objectStorage.prefix ?? '');
     const reachable = await step(async () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
 import { describeObjectStoreContract } from './object-store.contract.ts';
@@ -23,7 +24,28 @@ describe('filesystem store specifics', () => {
     );
     expect(err).toBeInstanceOf(LifeboatError);
     expect((err as LifeboatError).code).toBe('NOT_FOUND');
-    expect((err as LifeboatError).hint).toMatch(/create the folder/);
+    expect((err as LifeboatError).message).toMatch(/the location's folder .* does not exist/);
+    expect((err as LifeboatError).hint).toMatch(/mounted\? lifeboat location create makes the folder/);
+  });
+
+  it('refuses every operation on a missing root, and creates nothing', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'lifeboat-fs-store-'));
+    const root = join(parent, 'unmounted');
+    const store = new FilesystemObjectStore({ root });
+    const attempts: (() => Promise<unknown>)[] = [
+      () => store.put('backups/a', 'x'),
+      () => store.put('backups/b', Readable.from(['x'])),
+      () => store.get('backups/a'),
+      () => store.head('backups/a'),
+      () => store.delete('backups/a'),
+      () => store.listCommonPrefixes('backups/'),
+      async () => {
+        for await (const _ of store.list('')) return;
+      },
+    ];
+    for (const attempt of attempts) await expect(attempt()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await readdir(parent)).toEqual([]);
+    await rm(parent, { recursive: true, force: true });
   });
 
   it('rejects keys that escape the root', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,13 +120,22 @@ describe('Azure options', () => {
 });
 
 describe('openObjectStore', () => {
-  it('opens a filesystem location with its folder created on first write', async () => {
+  it('opens a filesystem location whose folder is missing only to refuse it', async () => {
+    const root = join(dir, 'fs', 'unmounted');
+    const location = loc('filesystem', { objectStorage: { bucket: root } });
+    expect(filesystemOptions(location)).toEqual({ root, create: false });
+    const store = await openObjectStore(location, { retry: { maxAttempts: 1 } });
+    await expect(store.listCommonPrefixes('')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.put('backups/x', 'y')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('creates the folder on first write when asked (lifeboat’s own folder)', async () => {
     const root = join(dir, 'fs', 'nested');
-    expect(filesystemOptions(loc('filesystem', { objectStorage: { bucket: root } }))).toEqual({
-      root,
-      create: true,
+    const store = await openObjectStore(loc('filesystem', { objectStorage: { bucket: root } }), {
+      createRoot: true,
     });
-    const store = await openObjectStore(loc('filesystem', { objectStorage: { bucket: root } }));
     expect(await store.listCommonPrefixes('')).toEqual([]);
     await store.put('backups/x', 'y');
     expect(await store.head('backups/x')).toMatchObject({ size: 1 });

@@ -9,9 +9,12 @@ import type { S3StoreOptions } from './providers/s3/s3-store.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** Filesystem: the bucket is the root folder ("~" expanded, made absolute). */
-export function filesystemOptions(location: Location): FilesystemStoreOptions {
-  return { root: expandHome(location.objectStorage.bucket), create: true };
+/**
+ * Filesystem: the bucket is the root folder ("~" expanded, made absolute). A missing root is an
+ * error (an unmounted volume must not fill the local disk) unless `createRoot`: lifeboat's own folder.
+ */
+export function filesystemOptions(location: Location, createRoot = false): FilesystemStoreOptions {
+  return { root: expandHome(location.objectStorage.bucket), create: createRoot };
 }
 
 export function expandHome(path: string): string {

@@ -11,6 +11,8 @@ export interface OpenStoreOptions {
   retry?: Omit<RetryOptions, 'logger'>;
   /** Environment to read credentials from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Filesystem: make the root folder on the first write (lifeboat's own folder only; default false). */
+  createRoot?: boolean;
 }
 
 /** Builds the provider a location names, wrapped in retries of transient failures. */
@@ -19,7 +21,7 @@ export async function openObjectStore(
   options: OpenStoreOptions = {},
 ): Promise<ObjectStore> {
   const env = options.env ?? process.env;
-  const store = await openProvider(location, env, options.retry?.maxAttempts);
+  const store = await openProvider(location, env, options.retry?.maxAttempts, options.createRoot);
   options.logger?.debug({ location: location.name, store: store.description }, 'opened object store');
   return new RetryingObjectStore(store, { ...options.retry, logger: options.logger });
 }
@@ -28,12 +30,13 @@ async function openProvider(
   location: Location,
   env: Record<string, string | undefined>,
   maxAttempts: number | undefined,
+  createRoot = false,
 ): Promise<ObjectStore> {
   // With retries capped to one attempt, the SDKs must not retry on their own either.
   const sdkAttempts = maxAttempts === 1 ? 1 : undefined;
   switch (location.provider) {
     case 'filesystem':
-      return new FilesystemObjectStore(filesystemOptions(location));
+      return new FilesystemObjectStore(filesystemOptions(location, createRoot));
     // The cloud SDKs are large: load them only for a location that uses them.
     case 'aws': {
       const { S3ObjectStore } = await import('./providers/s3/s3-store.ts');

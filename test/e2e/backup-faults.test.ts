@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -56,6 +56,7 @@ describe('backup faults', () => {
       kubeconfig,
       text.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${await freePort()}`),
     );
+    await mkdir(join(dir, 'fs1'));
     const env = await configWith([
       { name: 'fs', provider: 'filesystem', objectStorage: { bucket: join(dir, 'fs1') }, default: true },
     ]);
@@ -135,6 +136,7 @@ describe('backup faults', () => {
       const client = new KubeClient(loadKubeConfig({ kubeconfig: plane.kubeconfig }));
       await seedEstate(client, 'faulty');
       client.close();
+      await mkdir(join(dir, 'fs2'));
       env = await configWith([
         { name: 'fs', provider: 'filesystem', objectStorage: { bucket: join(dir, 'fs2') }, default: true },
       ]);

@@ -1,7 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,7 +19,15 @@ interface Run {
 }
 
 function lifeboat(...args: string[]): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, LIFEBOAT_CONFIG: config };
+  return lifeboatWith({}, ...args);
+}
+
+function lifeboatWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    LIFEBOAT_CONFIG: config,
+    ...extraEnv,
+  };
   for (const key of Object.keys(childEnv)) if (/^(AWS_|AZURE_)/.test(key)) delete childEnv[key];
   return new Promise((done) => {
     execFile(
@@ -190,5 +198,34 @@ describe('lifeboat location', () => {
       JSON.parse((await lifeboat('location', 'get', '-o', 'json')).stdout) as { name: string }[]
     ).map((l) => l.name);
     expect(names).not.toContain('local');
+  });
+});
+
+describe('a filesystem location’s folder', () => {
+  it('is made by location create on purpose; once gone (a volume not mounted) every command refuses it and nothing is recreated', async () => {
+    const root = join(dir, `nfs-${randomBytes(3).toString('hex')}`, 'backups');
+    const created = await lifeboat('location', 'create', 'mnt', '--provider', 'filesystem', '--bucket', root);
+    expect(created.code, created.stderr).toBe(0);
+    expect((await stat(root)).isDirectory()).toBe(true);
+    expect((await lifeboat('location', 'check', 'mnt')).code).toBe(0);
+
+    await rm(root, { recursive: true });
+    const listed = await lifeboat('backup', 'get', '--storage-location', 'mnt');
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toContain(`the location's folder ${root} does not exist`);
+    expect(listed.stderr).toMatch(/hint: is the volume mounted\? lifeboat location create makes the folder/);
+    const check = await lifeboat('location', 'check', 'mnt');
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('does not exist');
+    await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await lifeboat('location', 'delete', 'mnt')).code).toBe(0);
+  });
+
+  it('of the embedded default location is made on first use on a fresh machine', async () => {
+    const fresh = { LIFEBOAT_CONFIG: join(dir, 'no-such-config.yaml'), XDG_DATA_HOME: join(dir, 'xdg') };
+    const check = await lifeboatWith(fresh, 'location', 'check');
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect((await stat(join(dir, 'xdg', 'lifeboat', 'backups'))).isDirectory()).toBe(true);
+    expect((await lifeboatWith(fresh, 'backup', 'get')).code).toBe(0);
   });
 });

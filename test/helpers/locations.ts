@@ -1,7 +1,7 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -39,8 +39,9 @@ export interface LocationsFixture {
   cleanup(): Promise<void>;
 }
 
-/** Writes a config file whose one (default) location "fs" is a filesystem location at root. */
+/** Writes a config file whose one (default) location "fs" is a filesystem location at root (made here). */
 export async function writeFilesystemConfig(path: string, root: string): Promise<void> {
+  await mkdir(root, { recursive: true });
   await writeFile(
     path,
     stringify({
@@ -76,6 +77,7 @@ export async function createLocations(harness: HarnessEnv): Promise<LocationsFix
     { mode: 0o600 },
   );
   const fsRoot = join(dir, 'fs-location');
+  await mkdir(fsRoot);
   const configPath = join(dir, 'config.yaml');
   await writeFile(
     configPath,

@@ -140,6 +140,7 @@ export class FilesystemObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const path = this.#path(key);
+    await this.#checkRoot('delete', key);
     try {
       await rm(path, { force: true });
       await this.#pruneEmptyParents(dirname(path));
@@ -232,8 +233,8 @@ export class FilesystemObjectStore implements ObjectStore {
     if (this.#create) return;
     const info = await stat(this.#root).catch(() => undefined);
     if (info?.isDirectory() === true) return;
-    throw new LifeboatError('NOT_FOUND', `the folder ${this.#root} of ${this.description} does not exist`, {
-      hint: 'create the folder first or check the bucket path of the location',
+    throw new LifeboatError('NOT_FOUND', `the location's folder ${this.#root} does not exist`, {
+      hint: 'is the volume mounted? lifeboat location create makes the folder; check the bucket path of the location',
       details: { transient: false, key, operation },
     });
   }
