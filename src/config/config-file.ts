@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
+import { parseConfigYaml, readConfigText } from './config-yaml.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
 import { globListProblem } from '../model/glob.ts';
@@ -136,9 +137,10 @@ export async function loadConfig(path?: string, env: Env = process.env): Promise
   const file = configFilePath(path, env);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readConfigText(file);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return { path: file, ...emptyConfig() };
+    if (err instanceof LifeboatError) throw err;
     throw new LifeboatError('CONFIG', `cannot read config file ${file}`, {
       cause: err,
       hint: 'check the file permissions',
@@ -153,19 +155,7 @@ export function emptyConfig(): ConfigFile {
 
 /** Parses and validates config YAML; CONFIG errors name the file, the line or the field at fault. */
 export function parseConfig(text: string, file: string): ConfigFile {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = yamlError.linePos?.[0].line;
-    throw new LifeboatError(
-      'CONFIG',
-      `config file ${file} is not valid YAML${line === undefined ? '' : ` (line ${line})`}: ${yamlError.message.split('\n')[0] ?? ''}`,
-      {
-        hint: 'fix the YAML syntax, or recreate the file with lifeboat location create',
-      },
-    );
-  }
-  const raw: unknown = doc.toJS() ?? emptyConfig();
+  const raw: unknown = parseConfigYaml(text, file) ?? emptyConfig();
   const parsed = ConfigFileSchema.safeParse(normalizeRaw(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
