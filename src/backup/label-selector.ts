@@ -25,7 +25,7 @@ export function parseLabelSelector(text: string): LabelSelector {
   return selector;
 }
 
-/** The selector as the API server's labelSelector query parameter. */
+/** The selector as the API server's labelSelector query parameter (`k!=` for the one empty value: `notin ()` is refused). */
 export function formatLabelSelector(selector: LabelSelector): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) =>
@@ -34,6 +34,7 @@ export function formatLabelSelector(selector: LabelSelector): string {
     parts.push(`${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {
     if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn' && e.values?.length === 1 && e.values[0] === '') parts.push(`${e.key}!=`);
     else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
     else if (e.operator === 'Exists') parts.push(e.key);
     else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
