@@ -42,16 +42,25 @@ export function resolveResources(
 }
 
 /** The filters' syntax (globs, label selector), checked before anything is downloaded: USAGE errors. */
-export function checkRestoreFilters(spec: Omit<RestoreSpecRecord, 'backupName'>): void {
+export function checkRestoreFilters(spec: RestoreFilters): void {
   checkPatternLists(
-    spec.includedNamespaces,
-    spec.excludedNamespaces,
-    spec.includedResources,
-    spec.excludedResources,
-    spec.restoreStatus,
+    spec.includedNamespaces ?? [],
+    spec.excludedNamespaces ?? [],
+    spec.includedResources ?? [],
+    spec.excludedResources ?? [],
+    spec.restoreStatus ?? [],
   );
   if (spec.labelSelector) parseLabelSelector(spec.labelSelector);
 }
+
+type FilterField =
+  | 'includedNamespaces'
+  | 'excludedNamespaces'
+  | 'includedResources'
+  | 'excludedResources'
+  | 'restoreStatus'
+  | 'labelSelector';
+export type RestoreFilters = { [K in FilterField]?: RestoreSpecRecord[K] | undefined };
 
 /** The plan's filters from the request (Velero's restore validation included). */
 export function planRequest(

@@ -24,6 +24,7 @@ import { compareWithTarget } from './run-restore-target.ts';
 import { verifyAgainstTarget, type RestoreVerifyReport } from './verify-restore.ts';
 
 export { DEFAULT_PARALLELISM } from '../restore/restorer.ts';
+export { checkRestoreFilters } from './run-restore-setup.ts';
 
 export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | 'scheduleName'> {
   name?: string | undefined;

@@ -2,7 +2,12 @@ import { resolveLocation } from '../config/config-file.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { runBackup } from '../engine/run-backup.ts';
 import { profileExtension } from '../engine/profile.ts';
-import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
+import {
+  checkRestoreFilters,
+  DEFAULT_PARALLELISM,
+  runRestore,
+  type RestoreRunResult,
+} from '../engine/run-restore.ts';
 import { findSchedule } from '../engine/schedule.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from './context.ts';
@@ -85,6 +90,8 @@ export async function startRestore(
   if (!body.dryRun && ctx.restoring.size > 0)
     throw new LifeboatError('CONFLICT', `restore ${[...ctx.restoring.keys()].join(', ')} is in progress`);
   const name = body.name ?? `${body.scheduleName ?? body.backupName ?? 'restore'}-${stamp(new Date())}`;
+  // A bad filter is the caller's 400, not a restore failing in the background.
+  checkRestoreFilters(body);
   const run = () =>
     runRestore(
       {

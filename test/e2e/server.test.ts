@@ -180,6 +180,23 @@ describe('lifeboat server', () => {
         body: JSON.stringify({ backupName: 'x', parallelism: 0 }),
       });
       expect(noWorkers).toMatchObject({ status: 400, body: { field: 'parallelism' } });
+      const badGlob = await api<{ field: string; message: string }>(server, '/api/v1/restores', {
+        method: 'POST',
+        body: JSON.stringify({ backupName: 'x', includedNamespaces: ['app-*', '[z-a]'] }),
+      });
+      expect(badGlob).toMatchObject({ status: 400, body: { field: 'includedNamespaces' } });
+      expect(badGlob.body.message).toMatch(/reversed/);
+      const badTemplate = await api<{ field: string }>(server, '/api/v1/backups', {
+        method: 'POST',
+        body: JSON.stringify({ template: { excludedNamespaces: ['ns-[a'] } }),
+      });
+      expect(badTemplate).toMatchObject({ status: 400, body: { field: 'template.excludedNamespaces' } });
+      // Not a restore accepted and failing in the background: the caller hears it.
+      const badSelector = await api(server, '/api/v1/restores', {
+        method: 'POST',
+        body: JSON.stringify({ backupName: 'x', labelSelector: 'app = = web' }),
+      });
+      expect(badSelector.status).toBe(400);
       const unknownSchedule = await api(server, '/api/v1/backups', {
         method: 'POST',
         body: JSON.stringify({ schedule: 'nope' }),
