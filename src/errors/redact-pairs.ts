@@ -58,17 +58,11 @@ function valueSpan(
     let q = from;
     while (text[q] === '\\' && q - from < 16) q++;
     if (text[q] === '"') {
-      const eol = lineEnd(text, q);
-      const close = text.slice(q + 1, eol).indexOf(text.slice(from, q + 1));
-      return [q + 1, close < 0 ? eol : q + 1 + close];
+      return [q + 1, closeOnLine(text, q + 1, text.slice(from, q + 1))];
     }
   }
   if (c === '"') return [from + 1, closingQuote(text, from + 1)];
-  if (c === "'") {
-    const eol = lineEnd(text, from);
-    const close = text.slice(from + 1, eol).indexOf("'");
-    return [from + 1, close < 0 ? eol : from + 1 + close];
-  }
+  if (c === "'") return [from + 1, closeOnLine(text, from + 1, "'")];
   const stops = sep === '=' ? END_AFTER_EQUALS : END_AFTER_COLON;
   let end = from;
   while (end < text.length) {
@@ -89,6 +83,16 @@ function lineEnd(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   const end = nl < 0 ? text.length : nl;
   return text[end - 1] === '\r' ? end - 1 : end;
+}
+
+/** Where `quote` closes the value, or the end of its line: scanned once, never past the line. */
+function closeOnLine(text: string, from: number, quote: string): number {
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n' || ch === '\r') return i;
+    if (ch === quote[0] && text.startsWith(quote, i)) return i;
+  }
+  return text.length;
 }
 
 /** The closing `"` of a JSON or YAML double-quoted value, or the end of the line. */

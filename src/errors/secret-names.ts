@@ -9,6 +9,7 @@ const SECRET_PARTS = [
   'password',
   'passwd',
   'passphrase',
+  'pwd',
   'secret',
   'token',
   'credential',
@@ -88,7 +89,6 @@ export function isSecretName(name: string): boolean {
   if (SECRET_EXACT.has(n) || SECRET_USER_NAMES.some((u) => n.endsWith(u))) return true;
   if (HARMLESS_ENDINGS.some((e) => n.endsWith(e) && n !== e)) return false;
   if (SECRET_PARTS.some((p) => n.includes(p))) return true;
-  if (n.endsWith('pwd')) return true;
   // `storageAccountKey`, `apiKeys`, `AZURE_STORAGE_KEY`: anything ending in key but a bare `key`.
   const stem = n.endsWith('keys') ? n.slice(0, -1) : n;
   return stem.endsWith('key') && stem !== 'key' && !HARMLESS_KEYS.some((k) => stem.endsWith(k));

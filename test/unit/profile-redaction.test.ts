@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { KEPT, leaks, plant, SECRETS } from '../../test/helpers/secret-corpus.ts';
-import { redact } from '../errors/index.ts';
-import { importAttachment } from './aks-hci.ts';
-import { aksHciView } from './aks-hci.ts';
-import { REDACTED, redactTree } from './redaction.ts';
+import { KEPT, leaks, plant, SECRETS } from '../helpers/secret-corpus.ts';
+import { redact } from '../../src/errors/index.ts';
+import { importAttachment } from '../../src/profile/aks-hci.ts';
+import { aksHciView } from '../../src/profile/aks-hci.ts';
+import { REDACTED, redactTree } from '../../src/profile/redaction.ts';
 
 /** Windows PowerShell 5.1's `ConvertTo-Json > file`: UTF-16 LE with a BOM, CRLF line ends. */
 const utf16 = (text: string) =>
