@@ -72,3 +72,22 @@ describe('AKS-HCI exports cut off by ConvertTo-Json -Depth 2', () => {
     expect(text).toContain('-vipPoolStart 10.0.0.41');
   });
 });
+
+describe('the runbook from a stored export', () => {
+  it('asks for the proxy credential when only the proxy URL carried it', () => {
+    const config = {
+      Moc: { gateway: '10.0.0.1' },
+      AksHci: {
+        proxyServerHTTP: 'http://svc:Pa55@proxy.local:3128',
+        proxyServerHTTPS: 'http://proxy.local:3128',
+      },
+      Kva: { vnetvippoolstart: '10.0.0.41' },
+    };
+    const a = importAttachment('aks-hci-config', 'c.json', Buffer.from(JSON.stringify(config)));
+    const p = profile((x) => (x.attachments = [a]));
+    const text = renderText(buildRunbook({ profile: p, platform: 'aks-hci', backup: 'b1' }));
+    expect(text).toContain('-http http://proxy.local:3128');
+    expect(text).toContain('-credential (Get-Credential)');
+    expect(text).not.toContain('Pa55');
+  });
+});
