@@ -51,6 +51,13 @@ describe("a schedule's attachments", () => {
     expect(got.errors[0]).toMatch(/Moc\.dnsservers.*ConvertTo-Json -Depth 10/);
   });
 
+  it('never quotes the file in its error (V8 quotes the start of text that is not JSON)', async () => {
+    await writeFile(join(dir, 'secret.json'), 'hunter2-Pa55word and the rest');
+    const got = await read([{ kind: 'aks-hci-config', file: join(dir, 'secret.json') }]);
+    expect(got.errors[0]).toMatch(/secret\.json is not valid JSON/);
+    expect(got.errors[0]).not.toContain('hunter2');
+  });
+
   it('leaves out an unreadable file or one of another cmdlet, as an error each', async () => {
     const got = await read([
       { kind: 'aks-hci-config', file: join(dir, 'not-json.json') },

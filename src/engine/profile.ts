@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
-import { LifeboatError } from '../errors/index.ts';
+import { LifeboatError, redact } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { gzipJsonLine } from '../store/gzip-json.ts';
@@ -238,7 +238,8 @@ function recordAttachmentProblems(
     results.warning({ message });
     logger.warn({ kind: a.kind, file: a.fileName }, message);
   }
-  for (const message of errors) results.error({ message: 'cluster profile attachment', error: message });
+  for (const message of errors)
+    results.error({ message: 'cluster profile attachment', error: redact(message) });
 }
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */

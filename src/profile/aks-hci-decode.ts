@@ -76,11 +76,9 @@ export function parseJson(text: string, file: string, exportHint: string): unkno
     if (!/^[[{]/.test(trimmed) && /^[ \t]*[A-Za-z][\w ]{0,80}:\s/m.test(trimmed)) {
       throw usage(`${file} is PowerShell's table/list output, not JSON`, `export it as JSON: ${exportHint}`);
     }
-    throw usage(
-      `${file} is not valid JSON: ${(err as Error).message}`,
-      `export it again: ${exportHint}`,
-      err,
-    );
+    // V8 quotes the start of the text ("hunter2…" is not valid JSON): an export's content stays out.
+    const reason = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+    throw usage(`${file} is not valid JSON: ${reason}`, `export it again: ${exportHint}`);
   }
 }
 
