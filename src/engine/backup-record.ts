@@ -99,6 +99,8 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       input.logger.error({ err }, `${extension.name} failed: ${message}`);
     }
   }
+  // Extensions may add errors of their own (e.g. a platform export left out of the profile).
+  if (phase === 'Completed' && outcome.results.errorCount > 0) phase = 'PartiallyFailed';
   const completed = new Date();
   const expiration = new Date(input.started.getTime() + input.ttlMs);
   input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);

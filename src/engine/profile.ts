@@ -2,14 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
-import { LifeboatError } from '../errors/index.ts';
+import { LifeboatError, redact } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { gzipJsonLine } from '../store/gzip-json.ts';
 import { captureProfile } from '../profile/capture.ts';
 import { loadBalancerService, type LoadBalancerService } from '../profile/storage.ts';
 import { pvcClass, storageClassUsage } from '../profile/contents.ts';
-import { importAttachment, isAttachmentKind } from '../profile/aks-hci.ts';
+import {
+  attachmentWarning,
+  importAttachment,
+  isAttachmentKind,
+  neededTruncation,
+} from '../profile/aks-hci.ts';
 import { AttachmentKinds, clusterProfileSchema, PROFILE_API_VERSION } from '../profile/schema.ts';
 import type { Attachment, ClusterProfile } from '../profile/schema.ts';
 import { redactTree } from '../profile/redaction.ts';
@@ -17,6 +22,7 @@ import { READS_DURING_BACKUP } from '../profile/reads.ts';
 import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
+import type { ResultsCollector } from '../backup/results.ts';
 
 export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
 
@@ -36,7 +42,11 @@ export function parseAttachSpec(spec: string): { kind: (typeof AttachmentKinds)[
   return { kind, file };
 }
 
-/** Reads and imports every --attach file (redacted), before anything touches the cluster. */
+/**
+ * Reads and imports every --attach file (redacted), before anything touches the cluster. A file
+ * with values cut off by ConvertTo-Json's depth is accepted (warnings in the attachment) unless the
+ * runbook needs a value that was cut off.
+ */
 export async function readAttachments(specs: readonly string[], now = new Date()): Promise<Attachment[]> {
   const parsed = specs.map(parseAttachSpec);
   const seen = new Set<string>();
@@ -47,29 +57,48 @@ export async function readAttachments(specs: readonly string[], now = new Date()
   }
   return Promise.all(
     parsed.map(async ({ kind, file }) => {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file);
-      } catch (err) {
-        throw new LifeboatError(
-          'USAGE',
-          `cannot read --attach ${kind}=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-          {
-            hint: 'check the path of the exported file',
-            cause: err,
-          },
-        );
-      }
-      return importAttachment(kind, file, bytes, now);
+      const attachment = await readAttachmentFile(kind, file, now);
+      const needed = neededTruncation(attachment, file);
+      if (needed !== undefined) throw needed;
+      return attachment;
     }),
   );
+}
+
+async function readAttachmentFile(
+  kind: (typeof AttachmentKinds)[number],
+  file: string,
+  now: Date,
+): Promise<Attachment> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new LifeboatError(
+      'USAGE',
+      `cannot read --attach ${kind}=${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        hint: 'check the path of the exported file',
+        cause: err,
+      },
+    );
+  }
+  return importAttachment(kind, file, bytes, now);
+}
+
+/** A schedule's attachments as read for one run, and what was wrong with them (backup errors). */
+export interface ScheduleAttachments {
+  attachments: Attachment[];
+  /** One line per file left out (unreadable, not the cmdlet's output) or missing values the runbook needs. */
+  errors: string[];
 }
 
 /**
  * A schedule's configured attachments, read now (a re-exported file is picked up by the next run);
  * relative paths are from `baseDir` (the config file's directory). `overrides` (e.g. --attach on
- * `backup create --from-schedule`) replace the schedule's file of the same kind. A file that cannot
- * be read or imported is logged and left out: the backup itself still runs.
+ * `backup create --from-schedule`) replace the schedule's file of the same kind. The backup runs
+ * whatever the files hold: a file that cannot be read or is not the cmdlet's output is left out, one
+ * whose needed values were cut off is kept as it is; both are errors of the backup (PartiallyFailed).
  */
 export async function readScheduleAttachments(
   entries: readonly { kind: string; file: string }[],
@@ -77,22 +106,28 @@ export async function readScheduleAttachments(
   logger: Logger,
   overrides: readonly Attachment[] = [],
   now = new Date(),
-): Promise<Attachment[]> {
+): Promise<ScheduleAttachments> {
   const given = new Set<string>(overrides.map((a) => a.kind));
-  const read: Attachment[] = [];
+  const out: ScheduleAttachments = { attachments: [], errors: [] };
   for (const { kind, file } of entries) {
     if (given.has(kind)) continue;
     const path = isAbsolute(file) ? file : resolve(baseDir, file);
     try {
-      read.push(...(await readAttachments([`${kind}=${path}`], now)));
+      if (!isAttachmentKind(kind)) parseAttachSpec(`${kind}=${path}`);
+      else {
+        const attachment = await readAttachmentFile(kind, path, now);
+        out.attachments.push(attachment);
+        const needed = neededTruncation(attachment, path);
+        if (needed !== undefined) out.errors.push(`${needed.message} (${needed.hint ?? ''})`);
+      }
     } catch (err) {
-      logger.error(
-        { err, kind, file: path },
-        `attachment ${kind}=${path} of the schedule left out of the profile: ${(err as Error).message}`,
-      );
+      const message = `attachment ${kind}=${path} of the schedule left out of the profile: ${(err as Error).message}`;
+      logger.error({ err, kind, file: path }, message);
+      out.errors.push(message);
     }
   }
-  return [...read, ...overrides];
+  out.attachments.push(...overrides);
+  return out;
 }
 
 /** Removes credentials anywhere in a profile before it is stored or printed (defence in depth). */
@@ -128,7 +163,10 @@ export async function captureClusterProfile(
  * What the backup itself holds — its LoadBalancer Services, the StorageClasses its PVCs ask for —
  * comes from the stored items.
  */
-export function profileExtension(attachments: readonly Attachment[]): BackupExtension {
+export function profileExtension(
+  attachments: readonly Attachment[],
+  attachmentErrors: readonly string[] = [],
+): BackupExtension {
   return {
     name: 'cluster profile',
     start(ctx) {
@@ -165,8 +203,9 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
             },
           },
         ],
-        async files() {
+        async files(outcome) {
           tap.close();
+          recordAttachmentProblems(outcome.results, attachments, attachmentErrors, ctx.logger);
           const profile = await capture;
           profile.ingress.loadBalancerServices = services;
           profile.storage.usedByBackup = storageClassUsage(pvcs);
@@ -180,6 +219,27 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
       };
     },
   };
+}
+
+/**
+ * An attachment's cosmetic defects (values cut off where the runbook does not look) are warnings of
+ * the backup; one left out or missing what the runbook needs is an error (PartiallyFailed).
+ */
+function recordAttachmentProblems(
+  results: ResultsCollector,
+  attachments: readonly Attachment[],
+  errors: readonly string[],
+  logger: Logger,
+): void {
+  for (const a of attachments) {
+    const warning = attachmentWarning(a);
+    if (warning === undefined) continue;
+    const message = `attachment ${a.kind} (${a.fileName}): ${warning}`;
+    results.warning({ message });
+    logger.warn({ kind: a.kind, file: a.fileName }, message);
+  }
+  for (const message of errors)
+    results.error({ message: 'cluster profile attachment', error: redact(message) });
 }
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */

@@ -41,17 +41,7 @@ export async function runScheduleBackup(
   const at = options.at ?? new Date();
   const request = scheduleBackupRequest(schedule, at, options);
   try {
-    const extensions = options.extensions ?? [
-      profileExtension(
-        await readScheduleAttachments(
-          schedule.attachments ?? [],
-          dirname(configFilePath(options.configPath)),
-          options.logger,
-          options.attachments,
-          at,
-        ),
-      ),
-    ];
+    const extensions = options.extensions ?? [await scheduleProfile(schedule, options, at)];
     const result = await runBackup(request, {
       logger: options.logger,
       signal: options.signal,
@@ -111,6 +101,18 @@ export async function runScheduleBackup(
       await opened.close();
     }
   }
+}
+
+/** The profile extension with the schedule's attachments; their problems become the backup's warnings and errors. */
+async function scheduleProfile(schedule: Schedule, options: ScheduleRunOptions, at: Date) {
+  const { attachments, errors } = await readScheduleAttachments(
+    schedule.attachments ?? [],
+    dirname(configFilePath(options.configPath)),
+    options.logger,
+    options.attachments,
+    at,
+  );
+  return profileExtension(attachments, errors);
 }
 
 function reasonOf(signal: AbortSignal | undefined): string {

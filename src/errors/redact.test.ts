@@ -3,7 +3,7 @@ import { redact, Secret } from './redact.ts';
 
 describe('redact', () => {
   it.each([
-    ['https://admin:s3cr3t@minio.example:9000/bucket', 'https://admin:[REDACTED]@minio.example:9000/bucket'],
+    ['https://admin:s3cr3t@minio.example:9000/bucket', 'https://[REDACTED]@minio.example:9000/bucket'],
     [
       'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=abc+/==;BlobEndpoint=http://127.0.0.1:1/dev;',
       'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=[REDACTED];BlobEndpoint=http://127.0.0.1:1/dev;',

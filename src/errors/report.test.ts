@@ -29,7 +29,7 @@ describe('reportError', () => {
     );
     const report = reportError(err, { debug: false });
     expect(report.lines).toEqual([
-      'Error: the bucket refused the credentials for https://u:[REDACTED]@s3.local',
+      'Error: the bucket refused the credentials for https://[REDACTED]@s3.local',
       '  cause: InvalidSignature: SignatureDoesNotMatch',
       '  hint: check aws_secret_access_key=[REDACTED] in the credentials file',
     ]);

@@ -64,17 +64,21 @@ function swap16(bytes: Buffer): Buffer {
 /** Parses ConvertTo-Json output; names the file and recognises table/list output pasted instead of JSON. */
 export function parseJson(text: string, file: string, exportHint: string): unknown {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
+  const depth = nestingDepth(trimmed);
+  if (depth > MAX_DEPTH)
+    throw usage(
+      `${file} nests ${depth} levels deep; ConvertTo-Json writes at most 100 (-Depth 100)`,
+      `export it again: ${exportHint}`,
+    );
   try {
     return JSON.parse(trimmed);
   } catch (err) {
-    if (!/^[[{]/.test(trimmed) && /^\s*[A-Za-z][\w ]*\s*:\s/m.test(trimmed)) {
+    if (!/^[[{]/.test(trimmed) && /^[ \t]*[A-Za-z][\w ]{0,80}:\s/m.test(trimmed)) {
       throw usage(`${file} is PowerShell's table/list output, not JSON`, `export it as JSON: ${exportHint}`);
     }
-    throw usage(
-      `${file} is not valid JSON: ${(err as Error).message}`,
-      `export it again: ${exportHint}`,
-      err,
-    );
+    // V8 quotes the start of the text ("hunter2…" is not valid JSON): an export's content stays out.
+    const reason = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+    throw usage(`${file} is not valid JSON: ${reason}`, `export it again: ${exportHint}`);
   }
 }
 
@@ -86,13 +90,58 @@ const TRUNCATED = [
   /^Microsoft\.[A-Za-z][\w.+]*$/,
 ];
 
+/** A value ConvertTo-Json cut down to a type name or a display form (`System.Collections.Hashtable`). */
+export function isTruncatedValue(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 4096) return false;
+  const v = value.trim();
+  return TRUNCATED.some((re) => re.test(v));
+}
+
+/**
+ * `@{VMSize=Standard_A4_v2; Count=1; Sku=HAProxy}`, what ConvertTo-Json writes for an object one
+ * level past -Depth, read back as its properties (as text); undefined when it cannot be read safely
+ * (a value holding `;`, `=`, braces or another object).
+ */
+export function readDisplayForm(value: string): Record<string, string> | undefined {
+  const m = /^@\{(.*)\}$/s.exec(value.trim());
+  if (m === null || value.length > 4096) return undefined;
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const body = m[1]!.trim();
+  if (body === '') return out;
+  for (const part of body.split('; ')) {
+    const pair = /^([A-Za-z_][A-Za-z0-9_]{0,99})=([^;={}]*)$/.exec(part);
+    if (pair === null || pair[1]! in out) return undefined;
+    out[pair[1]!] = pair[2]!;
+  }
+  return out;
+}
+
+/** Deeper than this is no ConvertTo-Json output (its -Depth is at most 100) and no AKS-HCI export. */
+export const MAX_DEPTH = 128;
+
+/** How deeply the JSON text nests, counted without parsing (no recursion, linear). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
 /** Dotted paths of the values that were cut down to a type name by ConvertTo-Json's depth limit. */
 export function truncatedPaths(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => truncatedPaths(v, `${path}[${i}]`));
   if (typeof value === 'object' && value !== null)
     return Object.entries(value).flatMap(([k, v]) => truncatedPaths(v, path === '' ? k : `${path}.${k}`));
-  if (typeof value === 'string' && TRUNCATED.some((re) => re.test(value.trim())))
-    return [path || '(the document)'];
+  if (isTruncatedValue(value)) return [path || '(the document)'];
   return [];
 }
 

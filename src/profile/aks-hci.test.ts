@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { aksHciView, importAttachment } from './aks-hci.ts';
+import { aksHciView, importAttachment, neededTruncation } from './aks-hci.ts';
 import type { AttachmentKind } from './schema.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'aks-hci');
@@ -92,13 +92,21 @@ describe('AKS-HCI import', () => {
     expect(a.notes.join('\n')).toMatch(/NodePools was a single string/);
   });
 
-  it('refuses a depth-truncated export, naming the file, the values and the fix', () => {
-    const err = failure('aks-hci-cluster', 'cluster-truncated.json');
-    expect(err.message).toContain('cluster-truncated.json');
-    expect(err.message).toMatch(/\[0\]\.Status/);
-    expect(err.message).toMatch(/\[0\]\.LoadBalancer/);
-    expect(err.message).toMatch(/\[1\]\.NodePools/);
-    expect(err.hint).toContain('ConvertTo-Json -Depth 10');
+  it('refuses a depth-truncated export only for the values the runbook needs, naming them and the fix', () => {
+    const file = join(dir, 'cluster-truncated.json');
+    const a = load('aks-hci-cluster', 'cluster-truncated.json');
+    const err = neededTruncation(a, file);
+    expect(err?.message).toContain('cluster-truncated.json');
+    expect(err?.message).toMatch(/\[0\]\.LoadBalancer/);
+    expect(err?.message).toMatch(/\[1\]\.NodePools/);
+    // Cut to @{…}: read back from PowerShell's display form, not a loss.
+    expect(err?.message).not.toMatch(/Status/);
+    expect(err?.hint).toContain('ConvertTo-Json -Depth 10');
+    expect(aksHciView([a]).clusters[1]?.loadBalancer).toEqual({
+      vmSize: 'Standard_A4_v2',
+      count: 1,
+      sku: 'HAProxy',
+    });
   });
 
   it('reads UTF-16 BE node pools: enum OsType, Taints as text and list', () => {

@@ -1,7 +1,16 @@
 import { basename } from 'node:path';
+import type { LifeboatError } from '../errors/index.ts';
 import type { Attachment, AttachmentKind } from './schema.ts';
 import { AttachmentKinds } from './schema.ts';
-import { decodeText, parseJson, truncatedPaths, unwrapArray, usage } from './aks-hci-decode.ts';
+import {
+  decodeText,
+  isTruncatedValue,
+  parseJson,
+  readDisplayForm,
+  unwrapArray,
+  usage,
+} from './aks-hci-decode.ts';
+import { findTruncation, truncationError, truncationWarning } from './aks-hci-truncation.ts';
 import { redactTree } from './redaction.ts';
 
 /**
@@ -24,28 +33,32 @@ export function isAttachmentKind(kind: string): kind is AttachmentKind {
   return (AttachmentKinds as readonly string[]).includes(kind);
 }
 
-/** Reads one exported file into a redacted attachment; every failure names the file and the fix. */
+/** An export is a few kilobytes; anything this large is not one. */
+const MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads one exported file into a redacted attachment; every failure names the file and the fix.
+ * Values cut off by ConvertTo-Json's depth limit are listed in `truncated` (and a note); the file
+ * is refused only when it is unreadable or not the cmdlet's output. Whether what was cut off is
+ * needed is the caller's call (neededTruncation): a scheduled backup keeps what it has.
+ */
 export function importAttachment(
   kind: AttachmentKind,
   file: string,
   bytes: Buffer,
   now = new Date(),
 ): Attachment {
-  const { text, encoding } = decodeText(bytes, file);
-  const parsed = parseJson(text, file, EXPORT_COMMANDS[kind]);
-  const truncated = truncatedPaths(parsed);
-  if (truncated.length > 0) {
-    const shown =
-      truncated.slice(0, 5).join(', ') + (truncated.length > 5 ? ` and ${truncated.length - 5} more` : '');
+  if (bytes.length > MAX_BYTES)
     throw usage(
-      `${file}: ${truncated.length} value(s) were cut off by ConvertTo-Json's depth limit (default 2): ${shown}`,
-      `re-run with ConvertTo-Json -Depth 10: ${EXPORT_COMMANDS[kind]}`,
+      `${file} is ${Math.round(bytes.length / 1024 / 1024)} MiB; a ${SHAPES[kind].cmdlet} export is a few kilobytes`,
+      `export it again: ${EXPORT_COMMANDS[kind]}`,
     );
-  }
+  const { text, encoding } = decodeText(bytes, file);
   const notes: string[] = [];
-  const { value, unwrapped } = unwrapArray(parsed);
+  const { value, unwrapped } = unwrapArray(parseJson(text, file, EXPORT_COMMANDS[kind]));
   if (unwrapped)
     notes.push('the array was wrapped as {"value": [...], "Count": n} (Windows PowerShell 5.1); unwrapped');
+  const cut = findTruncation(kind, value);
   const redacted: string[] = [];
   const data = redactTree(value, redacted);
   const attachment: Attachment = {
@@ -58,8 +71,27 @@ export function importAttachment(
     data,
   };
   checkShape(attachment, file);
+  if (cut.truncated.length > 0) {
+    attachment.truncated = cut.truncated;
+    notes.push(truncationWarning(SHAPES[kind].cmdlet, cut.truncated));
+  }
+  if (cut.recovered.length > 0)
+    notes.push(
+      `cut to PowerShell's @{…} display form by ConvertTo-Json's depth limit, values read from it: ${cut.recovered.join(', ')}`,
+    );
   notes.push(...readAttachment(attachment).notes);
   return attachment;
+}
+
+/** The cut-off values of an attachment that the runbook needs: an error naming them, or undefined. */
+export function neededTruncation(a: Attachment, file: string): LifeboatError | undefined {
+  const { needed } = findTruncation(a.kind, a.data);
+  return needed.length > 0 ? truncationError(file, needed, EXPORT_COMMANDS[a.kind]) : undefined;
+}
+
+/** The warning to record for an attachment with values cut off that the runbook does not need. */
+export function attachmentWarning(a: Attachment): string | undefined {
+  return a.truncated?.length ? truncationWarning(SHAPES[a.kind].cmdlet, a.truncated) : undefined;
 }
 
 type Scalar = string | number | boolean | null;
@@ -76,10 +108,11 @@ export class PsObject {
   has(name: string): boolean {
     return this.#keys.has(name.toLowerCase());
   }
+  /** A value as text; a value ConvertTo-Json cut down to a type name is no value. */
   str(name: string): string | undefined {
     const v = this.raw(name);
     return typeof v === 'string'
-      ? v === ''
+      ? v === '' || isTruncatedValue(v)
         ? undefined
         : v
       : typeof v === 'number' || typeof v === 'boolean'
@@ -103,12 +136,14 @@ export class PsObject {
     const v = this.raw(name);
     if (Array.isArray(v))
       return v.filter((x): x is Scalar => x !== null && typeof x !== 'object').map(String);
-    if (typeof v !== 'string' || v.trim() === '') return [];
+    if (typeof v !== 'string' || v.trim() === '' || isTruncatedValue(v)) return [];
     const text = v.trim().replace(/^\{(.*)\}$/s, '$1');
     return text.split(/\s*,\s*/).filter((s) => s !== '');
   }
+  /** A nested object, also when ConvertTo-Json cut it to its `@{a=…; b=…}` display form. */
   child(name: string): PsObject {
-    return new PsObject(this.raw(name));
+    const v = this.raw(name);
+    return new PsObject(typeof v === 'string' ? readDisplayForm(v) : v);
   }
 }
 

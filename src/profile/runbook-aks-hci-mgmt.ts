@@ -49,7 +49,11 @@ export function managementSteps(profile: ClusterProfile, view: AksHciView): Step
     ['ring', cfg(c?.akshci, 'AksHci', 'ring')],
   ];
   for (const [name, v] of optional) if (v.value !== undefined) config.push([name, v]);
-  const proxySteps = proxy(c?.akshci);
+  // A proxy URL whose user-info was dropped before storing needs the credential asked for again.
+  const proxyRedacted = profile.attachments.some(
+    (a) => a.kind === 'aks-hci-config' && a.redacted.some((p) => /^AksHci\.proxyServer/i.test(p)),
+  );
+  const proxySteps = proxy(c?.akshci, proxyRedacted);
   if (proxySteps.length > 0) config.push(['proxySettings', { literal: '$proxy' }]);
   const arc = profile.arc ?? {};
   return [
@@ -112,7 +116,7 @@ export function managementSteps(profile: ClusterProfile, view: AksHciView): Step
   ];
 }
 
-function proxy(akshci: PsObject | undefined) {
+function proxy(akshci: PsObject | undefined, credentialRedacted: boolean) {
   const http = akshci?.str('proxyServerHTTP');
   const https = akshci?.str('proxyServerHTTPS');
   if (!http && !https) return [];
@@ -123,7 +127,7 @@ function proxy(akshci: PsObject | undefined) {
     ['noProxy', val(akshci?.str('proxyServerNoProxy'), 'aks-hci-config AksHci.proxyServerNoProxy')],
   ];
   const blocks = [];
-  if (akshci?.has('proxyServerUsername') || akshci?.has('proxyServerPassword'))
+  if (credentialRedacted || akshci?.has('proxyServerUsername') || akshci?.has('proxyServerPassword'))
     params.push(['credential', { literal: '(Get-Credential)' }]);
   blocks.push(
     p('The proxy credentials were redacted before the profile was stored: `Get-Credential` asks for them.'),

@@ -122,6 +122,8 @@ function buildSchemas() {
     redacted: z.array(z.string()),
     /** What the importer had to interpret (enum numbers, string-or-array values). */
     notes: z.array(z.string()),
+    /** Paths of values ConvertTo-Json cut down to a type name (its -Depth): not in the profile. */
+    truncated: z.array(z.string()).optional(),
     /** The document as exported, secrets redacted, keys as written. */
     data: z.unknown(),
   });
