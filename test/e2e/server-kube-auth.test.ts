@@ -72,7 +72,11 @@ beforeAll(async () => {
     await post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: sa } });
   await post('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
     metadata: { name: role },
-    rules: [{ apiGroups: ['lifeboat.io'], resources: ['backups'], verbs: ['get', 'list'] }],
+    rules: [
+      { apiGroups: ['lifeboat.io'], resources: ['backups'], verbs: ['get', 'list'] },
+      // What a Prometheus ClusterRole grants: /metrics without --metrics-public.
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ],
   });
   await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     metadata: { name: role },
@@ -157,9 +161,16 @@ describe('lifeboat server --auth kubernetes', () => {
     for (const c of routeAuthTable()) {
       const where = `${c.method} ${c.path}`;
       const { kind, means } = c;
-      // The reader may get and list backups (some-backup does not exist: its handler's 404), nothing else.
-      const granted = means?.resource === 'backups' && ['get', 'list'].includes(means.verb);
-      const readerGets = kind === 'unknown' || (granted && means.verb === 'get') ? 404 : granted ? 200 : 403;
+      // The reader may get and list backups (some-backup does not exist: its handler's 404) and get
+      // /metrics, nothing else.
+      const granted =
+        c.family === 'metrics' || (means?.resource === 'backups' && ['get', 'list'].includes(means.verb));
+      const readerGets =
+        kind === 'unknown' || (granted && means?.resource === 'backups' && means.verb === 'get')
+          ? 404
+          : granted
+            ? 200
+            : 403;
       const cases: [string, string | undefined, number][] = [
         ['no token', undefined, kind === 'ambiguous' ? 400 : 401],
         ['garbage', 'not-a-kubernetes-token', kind === 'ambiguous' ? 400 : 401],
