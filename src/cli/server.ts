@@ -8,6 +8,7 @@ interface ServerFlags {
   listen: string;
   tokenFile?: string;
   insecureNoAuth?: boolean;
+  metricsPublic?: boolean;
   auth: 'token' | 'kubernetes';
   authNamespace?: string;
   authAudience?: string;
@@ -34,7 +35,14 @@ export function registerServerCommands(program: Command): void {
     )
     .option('--listen <host:port>', 'address of the HTTP API and metrics', '127.0.0.1:8085')
     .option('--token-file <file>', 'bearer token of the API (default: $LIFEBOAT_API_TOKEN)')
-    .option('--insecure-no-auth', 'serve the API without a token (only on a loopback address)')
+    .option(
+      '--insecure-no-auth',
+      'serve the API without a token (only on a loopback address; requests must be addressed to it, not come from another web site)',
+    )
+    .option(
+      '--metrics-public',
+      'serve /metrics without auth, for a scraper that has no credentials (default: /metrics needs the same auth as the API; with --auth kubernetes, RBAC "get" on the non-resource URL /metrics)',
+    )
     .addOption(
       new Option(
         '--auth <mode>',
@@ -89,6 +97,7 @@ export function registerServerCommands(program: Command): void {
         port,
         token: await token(flags.tokenFile),
         insecureNoAuth: flags.insecureNoAuth === true,
+        metricsPublic: flags.metricsPublic === true,
         auth: flags.auth,
         authNamespace: flags.authNamespace,
         authAudiences: flags.authAudience

@@ -6,12 +6,13 @@ import type { Logger } from '../log/index.ts';
 /** The API group lifeboat's HTTP API is authorised as: RBAC rules name it like any other group. */
 export const API_AUTH_GROUP = 'lifeboat.io';
 
-/** What a request asks to do, as a SubjectAccessReview's resourceAttributes. */
-export interface ApiAttributes {
-  verb: string;
-  resource: string;
-  name?: string | undefined;
-}
+/**
+ * What a request asks to do: on an API resource (a SubjectAccessReview's resourceAttributes, e.g.
+ * `list backups`), or on a non-resource URL such as /metrics (nonResourceAttributes, e.g. `get
+ * /metrics`, what Prometheus's usual ClusterRole grants).
+ */
+export type ApiAttributes =
+  { verb: string; resource: string; name?: string | undefined } | { verb: string; path: string };
 
 export type AuthDecision =
   { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
@@ -39,7 +40,8 @@ interface TokenReviewStatus {
  * (authentication.k8s.io/v1) and the user it names is authorised with a SubjectAccessReview
  * (authorization.k8s.io/v1) for `verb` on `resource`(`/name`) of the group lifeboat.io — e.g.
  * GET /api/v1/backups is `list backups.lifeboat.io`, POST /api/v1/restores `create
- * restores.lifeboat.io`. Both reviews are made with the server's own credentials (it needs
+ * restores.lifeboat.io`; GET /metrics (unless it is public) is the non-resource `get /metrics`. The
+ * attributes come from the route the request matched (never from its raw URL). Both reviews are made with the server's own credentials (it needs
  * tokenreviews and subjectaccessreviews create: the system:auth-delegator ClusterRole).
  * Answers are cached briefly, keyed by a hash of the token.
  */
@@ -53,10 +55,11 @@ export class KubeReviewer {
     this.#client = new KubeClient(loadKubeConfig(options.kube), { maxSockets: 4 });
   }
 
-  async review(token: string, attrs: ApiAttributes): Promise<AuthDecision> {
+  /** `attrs` undefined: authenticate only (a request that matched no route, answered 404). */
+  async review(token: string, attrs: ApiAttributes | undefined): Promise<AuthDecision> {
     const now = (this.#o.now ?? Date.now)();
     const key = createHash('sha256')
-      .update(`${token}\n${attrs.verb}\n${attrs.resource}\n${attrs.name ?? ''}`)
+      .update(JSON.stringify([token, attrs ?? null]))
       .digest('hex');
     const hit = this.#cache.get(key);
     if (hit !== undefined && hit.until > now) return hit.decision;
@@ -72,12 +75,22 @@ export class KubeReviewer {
     this.#client.close();
   }
 
-  async #review(token: string, attrs: ApiAttributes): Promise<AuthDecision> {
+  async #review(token: string, attrs: ApiAttributes | undefined): Promise<AuthDecision> {
+    const user = await this.#authenticate(token);
+    if (user === 'unreachable')
+      return { allowed: false, status: 503, message: 'cannot check the token with the Kubernetes API' };
+    if (user === undefined)
+      return { allowed: false, status: 401, message: 'the bearer token is not valid in this cluster' };
+    if (attrs === undefined) return { allowed: true, user: user.username };
+    return this.#authorize(user, attrs);
+  }
+
+  async #authenticate(token: string): Promise<ReviewedUser | 'unreachable' | undefined> {
+    const spec: { token: string; audiences?: string[] } = { token };
+    if (this.#o.audiences !== undefined && this.#o.audiences.length > 0)
+      spec.audiences = [...this.#o.audiences];
     let status: TokenReviewStatus;
     try {
-      const spec: { token: string; audiences?: string[] } = { token };
-      if (this.#o.audiences !== undefined && this.#o.audiences.length > 0)
-        spec.audiences = [...this.#o.audiences];
       status =
         (
           await this.#client.json<{ status?: TokenReviewStatus }>({
@@ -89,19 +102,14 @@ export class KubeReviewer {
         ).status ?? {};
     } catch (err) {
       this.#o.logger.error({ err }, `TokenReview failed: ${String(err)}`);
-      return { allowed: false, status: 503, message: 'cannot check the token with the Kubernetes API' };
+      return 'unreachable';
     }
     const user = status.user;
-    if (status.authenticated !== true || user?.username === undefined)
-      return { allowed: false, status: 401, message: 'the bearer token is not valid in this cluster' };
-    const resourceAttributes: Record<string, string> = {
-      group: API_AUTH_GROUP,
-      resource: attrs.resource,
-      verb: attrs.verb,
-    };
-    if (attrs.name !== undefined) resourceAttributes['name'] = attrs.name;
-    if (this.#o.namespace !== undefined && this.#o.namespace !== '')
-      resourceAttributes['namespace'] = this.#o.namespace;
+    if (status.authenticated !== true || user?.username === undefined) return undefined;
+    return { ...user, username: user.username };
+  }
+
+  async #authorize(user: ReviewedUser, attrs: ApiAttributes): Promise<AuthDecision> {
     let allowed: boolean;
     let reason: string | undefined;
     try {
@@ -116,7 +124,7 @@ export class KubeReviewer {
             uid: user.uid,
             groups: user.groups ?? [],
             extra: user.extra,
-            resourceAttributes,
+            ...this.#attributes(attrs),
           },
         },
         retries: 2,
@@ -127,48 +135,34 @@ export class KubeReviewer {
       this.#o.logger.error({ err }, `SubjectAccessReview failed: ${String(err)}`);
       return { allowed: false, status: 503, message: 'cannot check access with the Kubernetes API' };
     }
-    const what = `${attrs.verb} ${attrs.resource}.${API_AUTH_GROUP}${attrs.name === undefined ? '' : ` ${attrs.name}`}`;
     if (!allowed)
       return {
         allowed: false,
         status: 403,
-        message: `${user.username} may not ${what}${reason ? ` (${reason})` : ''}`,
+        message: `${user.username} may not ${describeAttributes(attrs)}${reason ? ` (${reason})` : ''}`,
       };
     return { allowed: true, user: user.username };
   }
-}
 
-/**
- * The access an API request asks for: the first path segment after /api/v1/ is the resource, the
- * second its name; GET of a collection is `list`, of one item `get`; POST is `create`.
- */
-export function apiAttributes(method: string, url: string): ApiAttributes {
-  const path = url.split('?')[0] ?? '';
-  const [resource = '', name] = path
-    .replace(/^\/api\/v1\/?/, '')
-    .split('/')
-    .filter((s) => s !== '')
-    .map(decodeSegment);
-  const m = method.toUpperCase();
-  const verb =
-    m === 'GET' || m === 'HEAD'
-      ? name === undefined
-        ? 'list'
-        : 'get'
-      : m === 'POST'
-        ? 'create'
-        : m === 'DELETE'
-          ? 'delete'
-          : m === 'PUT' || m === 'PATCH'
-            ? 'update'
-            : m.toLowerCase();
-  return { verb, resource, name };
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
+  /** The SubjectAccessReview's resourceAttributes (group lifeboat.io) or nonResourceAttributes. */
+  #attributes(attrs: ApiAttributes): Record<string, Record<string, string>> {
+    if ('path' in attrs) return { nonResourceAttributes: { path: attrs.path, verb: attrs.verb } };
+    const resourceAttributes: Record<string, string> = {
+      group: API_AUTH_GROUP,
+      resource: attrs.resource,
+      verb: attrs.verb,
+    };
+    if (attrs.name !== undefined) resourceAttributes['name'] = attrs.name;
+    if (this.#o.namespace !== undefined && this.#o.namespace !== '')
+      resourceAttributes['namespace'] = this.#o.namespace;
+    return { resourceAttributes };
   }
+}
+
+type ReviewedUser = NonNullable<TokenReviewStatus['user']> & { username: string };
+
+/** `list backups.lifeboat.io`, `get backups.lifeboat.io nightly-1`, `get /metrics`. */
+export function describeAttributes(attrs: ApiAttributes): string {
+  if ('path' in attrs) return `${attrs.verb} ${attrs.path}`;
+  return `${attrs.verb} ${attrs.resource}.${API_AUTH_GROUP}${attrs.name === undefined ? '' : ` ${attrs.name}`}`;
 }

@@ -4,7 +4,8 @@ import { listRestores } from '../engine/restores.ts';
 import { badRequest, BackupBody, ListQuery, RestoreBody } from './api-bodies.ts';
 import { restoresInProgress, startRestore, submitBackup } from './actions.ts';
 import type { ServerContext } from './context.ts';
-import type { ApiAuth } from './auth.ts';
+import { installGuard, type ApiSecurity } from './guard.ts';
+import type { RouteAccess } from './route-access.ts';
 import { allStatuses, recordJson } from './status.ts';
 
 const STATUS: Partial<Record<string, number>> = {
@@ -31,43 +32,40 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   return reply.code(500).send({ error: 'INTERNAL', message: 'internal error (see the server log)' });
 }
 
+export interface ApiOptions {
+  security: ApiSecurity;
+  /** --metrics-public: /metrics is served to anyone (scrapers without credentials). */
+  metricsPublic: boolean;
+}
+
+const access = (a: RouteAccess) => ({ config: { access: a } });
+const PUBLIC = access('public');
+/** An API resource of lifeboat.io (RBAC in --auth kubernetes mode). */
+const on = (resource: string) => access({ resource });
+
 /**
- * The HTTP API. /healthz, /readyz and /metrics are open (probes and scrapers); everything under
- * /api/ needs the bearer token (or, with --auth kubernetes, a token the cluster accepts and RBAC
- * allows) unless auth is off. Bodies and queries are validated with zod:
- * a bad request gets 400 naming the field at fault.
+ * The HTTP API. Every route declares who may call it (guard.ts): /healthz and /readyz are public
+ * (probes), /metrics too with --metrics-public; everything else needs the bearer token (or, with
+ * --auth kubernetes, a token the cluster accepts and RBAC allows) unless auth is off.
+ * Bodies and queries are validated with zod: a bad request gets 400 naming the field at fault.
  */
-export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): FastifyInstance {
+export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.setErrorHandler((err, _req, reply) => {
     if (!(err instanceof LifeboatError)) ctx.logger.error({ err }, `API error: ${String(err)}`);
     return sendError(reply, err);
   });
-  app.addHook('onRequest', async (req, reply) => {
-    if (auth === undefined || !req.url.startsWith('/api/')) return;
-    const decision = await auth({
-      authorization: req.headers.authorization,
-      method: req.method,
-      url: req.url,
-    });
-    if (decision.allowed) return;
-    if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="lifeboat"');
-    await reply.code(decision.status).send({
-      error:
-        decision.status === 401 ? 'UNAUTHENTICATED' : decision.status === 403 ? 'FORBIDDEN' : 'UNREACHABLE',
-      message: decision.message,
-    });
-  });
-  app.get('/healthz', async (_req, reply) =>
+  installGuard(app, options.security);
+  app.get('/healthz', PUBLIC, async (_req, reply) =>
     ctx.alive() ? { status: 'ok' } : reply.code(500).send({ status: 'scheduler loop stalled' }),
   );
-  app.get('/readyz', async (_req, reply) =>
+  app.get('/readyz', PUBLIC, async (_req, reply) =>
     ctx.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
   );
-  app.get('/metrics', async (_req, reply) =>
+  app.get('/metrics', options.metricsPublic ? PUBLIC : access({ path: '/metrics' }), async (_req, reply) =>
     reply.header('content-type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
   );
-  app.get('/api/v1/backups', async (req, reply) => {
+  app.get('/api/v1/backups', on('backups'), async (req, reply) => {
     const q = ListQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error));
     const running = ctx.scheduler
@@ -89,7 +87,7 @@ export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): Fastify
       .map(recordJson);
     return { items: [...running, ...stored.filter((b) => !running.some((r) => r.name === b.name))] };
   });
-  app.get<{ Params: { name: string } }>('/api/v1/backups/:name', async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/api/v1/backups/:name', on('backups'), async (req, reply) => {
     const found = ctx.index.find(req.params.name);
     if (found !== undefined) return recordJson(found);
     const run = ctx.scheduler.active().find((r) => r.name === req.params.name);
@@ -103,12 +101,12 @@ export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): Fastify
       };
     return reply.code(404).send({ error: 'NOT_FOUND', message: `backup ${req.params.name} not found` });
   });
-  app.post('/api/v1/backups', async (req, reply) => {
+  app.post('/api/v1/backups', on('backups'), async (req, reply) => {
     const body = BackupBody.safeParse(req.body ?? {});
     if (!body.success) return reply.code(400).send(badRequest(body.error));
     return reply.code(202).send({ ...submitBackup(ctx, body.data), phase: 'InProgress' });
   });
-  app.get('/api/v1/schedules', async () => {
+  app.get('/api/v1/schedules', on('schedules'), async () => {
     await ctx.refreshConfig();
     const statuses = allStatuses(ctx);
     return {
@@ -118,7 +116,7 @@ export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): Fastify
       })),
     };
   });
-  app.get('/api/v1/rpo', () =>
+  app.get('/api/v1/rpo', on('rpo'), () =>
     Promise.resolve({
       items: allStatuses(ctx).map((s) => ({
         schedule: s.name,
@@ -129,15 +127,15 @@ export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): Fastify
       })),
     }),
   );
-  app.get('/api/v1/server', () =>
+  app.get('/api/v1/server', on('server'), () =>
     Promise.resolve({
       ...ctx.leader(),
       startedAt: ctx.startedAt.toISOString(),
       running: ctx.scheduler.running,
     }),
   );
-  app.get('/api/v1/locations', () => Promise.resolve({ items: ctx.index.locations() }));
-  app.get('/api/v1/restores', async (req, reply) => {
+  app.get('/api/v1/locations', on('locations'), () => Promise.resolve({ items: ctx.index.locations() }));
+  app.get('/api/v1/restores', on('restores'), async (req, reply) => {
     const q = ListQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error));
     const stored = await listRestores({
@@ -147,7 +145,7 @@ export function buildApi(ctx: ServerContext, auth: ApiAuth | undefined): Fastify
     });
     return { items: [...restoresInProgress(ctx), ...stored] };
   });
-  app.post('/api/v1/restores', async (req, reply) => {
+  app.post('/api/v1/restores', on('restores'), async (req, reply) => {
     const body = RestoreBody.safeParse(req.body ?? {});
     if (!body.success) return reply.code(400).send(badRequest(body.error));
     const r = await startRestore(ctx, body.data);

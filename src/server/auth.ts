@@ -1,15 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { LifeboatError } from '../errors/index.ts';
-import { apiAttributes, type ApiAttributes, type AuthDecision } from '../engine/kube-auth.ts';
+import type { ApiAttributes, AuthDecision } from '../engine/kube-auth.ts';
 
 export type AuthMode = 'token' | 'kubernetes';
 
-/** Decides whether an /api/ request may proceed. */
+/**
+ * Decides whether a request to a route that is not public may proceed. `attributes` are what the
+ * matched route asks for (from the route and its decoded params); undefined when the request
+ * matched no route: then only the credentials are checked, and it is answered 404.
+ */
 export type ApiAuth = (req: {
   authorization: string | undefined;
-  method: string;
-  url: string;
+  attributes: ApiAttributes | undefined;
 }) => Promise<AuthDecision>;
 
 const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
@@ -27,13 +30,13 @@ export function tokenAuth(token: string): ApiAuth {
 
 /** `--auth kubernetes`: TokenReview of the bearer token, then SubjectAccessReview of the request. */
 export function kubernetesAuth(reviewer: {
-  review(token: string, attrs: ApiAttributes): Promise<AuthDecision>;
+  review(token: string, attrs: ApiAttributes | undefined): Promise<AuthDecision>;
 }): ApiAuth {
   return async (req) => {
     const token = bearer(req.authorization);
     if (token === undefined)
       return { allowed: false, status: 401, message: 'a Kubernetes bearer token is required' };
-    return reviewer.review(token, apiAttributes(req.method, req.url));
+    return reviewer.review(token, req.attributes);
   };
 }
 

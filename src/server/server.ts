@@ -23,6 +23,8 @@ export interface ServerOptions {
   port: number;
   token: string | undefined;
   insecureNoAuth: boolean;
+  /** /metrics without auth (for scrapers that have no credentials); default: authenticated like the API. */
+  metricsPublic?: boolean;
   /** token (default): the shared bearer token; kubernetes: TokenReview + SubjectAccessReview. */
   auth?: AuthMode;
   /** --auth kubernetes: namespace of the access reviews (default cluster-wide) and token audiences. */
@@ -158,14 +160,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     o.auth === 'kubernetes'
       ? new KubeReviewer({ kube: o.kube, logger, namespace: o.authNamespace, audiences: o.authAudiences })
       : undefined;
-  const app = buildApi(
-    context,
-    reviewer !== undefined
-      ? kubernetesAuth(reviewer)
-      : o.insecureNoAuth
-        ? undefined
-        : tokenAuth(o.token ?? ''),
-  );
+  const app = buildApi(context, {
+    security:
+      reviewer !== undefined
+        ? { auth: kubernetesAuth(reviewer) }
+        : o.insecureNoAuth
+          ? { auth: undefined, loopbackListenHost: o.host }
+          : { auth: tokenAuth(o.token ?? '') },
+    metricsPublic: o.metricsPublic === true,
+  });
   await app.listen({ host: o.host, port: o.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : o.port;

@@ -108,6 +108,8 @@ describe('deploy/', () => {
       readinessProbe: { httpGet: { path: '/readyz' } },
       livenessProbe: { httpGet: { path: '/healthz' } },
     });
+    // /metrics needs auth unless the server is told otherwise: the Deployment opens it for Prometheus.
+    expect((pod.containers[0] as { args: string[] }).args).toContain('--metrics-public');
     const dockerfile = await readFile(join(deploy, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:24-slim AS build$/m);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);

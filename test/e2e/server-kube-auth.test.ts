@@ -6,6 +6,7 @@ import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { MAIN } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+import { rawRequest, routeAuthTable } from '../helpers/route-auth.ts';
 
 /**
  * `lifeboat server --auth kubernetes` against the harness control plane: ServiceAccount tokens are
@@ -71,7 +72,11 @@ beforeAll(async () => {
     await post(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: sa } });
   await post('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
     metadata: { name: role },
-    rules: [{ apiGroups: ['lifeboat.io'], resources: ['backups'], verbs: ['get', 'list'] }],
+    rules: [
+      { apiGroups: ['lifeboat.io'], resources: ['backups'], verbs: ['get', 'list'] },
+      // What a Prometheus ClusterRole grants: /metrics without --metrics-public.
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ],
   });
   await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     metadata: { name: role },
@@ -151,4 +156,34 @@ describe('lifeboat server --auth kubernetes', () => {
   it('leaves probes open', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
+
+  it('asks RBAC for what the matched route means, however the path is spelled (the route-auth table)', async () => {
+    for (const c of routeAuthTable()) {
+      const where = `${c.method} ${c.path}`;
+      const { kind, means } = c;
+      // The reader may get and list backups (some-backup does not exist: its handler's 404) and get
+      // /metrics, nothing else.
+      const granted =
+        c.family === 'metrics' || (means?.resource === 'backups' && ['get', 'list'].includes(means.verb));
+      const readerGets =
+        kind === 'unknown' || (granted && means?.resource === 'backups' && means.verb === 'get')
+          ? 404
+          : granted
+            ? 200
+            : 403;
+      const cases: [string, string | undefined, number][] = [
+        ['no token', undefined, kind === 'ambiguous' ? 400 : 401],
+        ['garbage', 'not-a-kubernetes-token', kind === 'ambiguous' ? 400 : 401],
+        ['nobody', tokens.nobody, kind === 'ambiguous' ? 400 : kind === 'unknown' ? 404 : 403],
+        ['reader', tokens.reader, kind === 'ambiguous' ? 400 : readerGets],
+      ];
+      for (const [who, token, want] of cases) {
+        const headers: Record<string, string> =
+          token === undefined ? {} : { authorization: `Bearer ${token}` };
+        const body = c.method === 'POST' ? JSON.stringify({ schedule: 'nope' }) : undefined;
+        const r = await rawRequest(server.url, c.method, c.path, { headers, body });
+        expect([where, who, r.status]).toEqual([where, who, want]);
+      }
+    }
+  }, 120_000);
 });

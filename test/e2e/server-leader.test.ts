@@ -56,7 +56,8 @@ async function isLeader(r: Replica): Promise<boolean> {
 }
 
 async function runs(r: Replica): Promise<number> {
-  const text = await (await fetch(`${r.url}/metrics`)).text();
+  const res = await fetch(`${r.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`lifeboat_backup_total{schedule="${schedule}",status="Completed"}`));

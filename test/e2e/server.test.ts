@@ -56,7 +56,8 @@ async function api<T>(
 }
 
 async function metric(server: ServerProcess, name: string, labels: string): Promise<number | undefined> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
@@ -152,8 +153,9 @@ describe('lifeboat server', () => {
       expect(sch.body.items.map((i) => i.spec.name).sort()).toEqual([az, s3].sort());
       expect((await api<{ items: unknown[] }>(server, '/api/v1/locations')).body.items).toHaveLength(3);
 
-      // Auth: missing and wrong tokens are refused; probes and metrics stay open.
+      // Auth: missing and wrong tokens are refused; probes stay open, /metrics needs the token.
       expect((await api(server, '/api/v1/backups', {}, null)).status).toBe(401);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
       expect((await api(server, '/api/v1/backups', {}, 'not-the-token')).status).toBe(401);
       expect((await api(server, '/api/v1/rpo', {}, `${TOKEN}x`)).status).toBe(401);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

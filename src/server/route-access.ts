@@ -1,0 +1,47 @@
+import type { ApiAttributes } from '../engine/kube-auth.ts';
+
+/**
+ * Who may call a route, declared on the route itself (`config: { access }`), so the decision
+ * follows what the router matched, never the raw URL:
+ * - `public`: anyone (the probes; /metrics with --metrics-public);
+ * - `{ resource }`: an API resource of lifeboat.io — the verb follows the method (GET of a
+ *   collection is `list`, of one item `get`; POST is `create`), the name is the route's decoded
+ *   `:name` parameter;
+ * - `{ path }`: a non-resource URL (/metrics), the verb `get`.
+ * A route without one cannot be registered.
+ */
+export type RouteAccess = 'public' | { resource: string } | { path: string };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+const VERBS: ReadonlyMap<string, string> = new Map([
+  ['POST', 'create'],
+  ['PUT', 'update'],
+  ['PATCH', 'patch'],
+  ['DELETE', 'delete'],
+]);
+
+/** The RBAC attributes of a request to a route with `access` (not 'public'), from its decoded params. */
+export function routeAttributes(
+  method: string,
+  access: Exclude<RouteAccess, 'public'>,
+  params: unknown,
+): ApiAttributes {
+  const m = method.toUpperCase();
+  if ('path' in access)
+    return { verb: m === 'GET' || m === 'HEAD' ? 'get' : m.toLowerCase(), path: access.path };
+  const name = nameParam(params);
+  const verb = m === 'GET' || m === 'HEAD' ? (name === undefined ? 'list' : 'get') : VERBS.get(m);
+  // An unknown method cannot reach a route (the router has none for it); never invent a verb.
+  return { verb: verb ?? 'unknown', resource: access.resource, name };
+}
+
+function nameParam(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null || !Object.hasOwn(params, 'name')) return undefined;
+  const name = (params as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
