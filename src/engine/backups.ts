@@ -8,6 +8,7 @@ import type { Logger } from '../log/index.ts';
 import { readGzipJson } from '../store/gzip-json.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';
+import { backupClusterUid } from './sync.ts';
 
 export interface BackupSummary {
   name: string;
@@ -19,6 +20,8 @@ export interface BackupSummary {
   location: string;
   selector: string;
   items: number | undefined;
+  /** The source cluster's identity (kube-system UID), when the backup records one. */
+  cluster?: string | undefined;
   /** Set when velero-backup.json cannot be read. */
   problem?: string;
 }
@@ -88,6 +91,7 @@ function summarize(backup: VeleroBackup, location: string): BackupSummary {
     location: backup.spec.storageLocation ?? location,
     selector: selector || '<none>',
     items: backup.status.progress?.itemsBackedUp,
+    cluster: backupClusterUid(backup),
   };
 }
 
