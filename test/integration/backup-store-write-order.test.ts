@@ -73,6 +73,7 @@ describe.each([
     const others = objects.filter((o) => o.fileName !== 'velero-backup.json');
     expect(others.map((o) => o.fileName).sort()).toEqual([
       'nightly-checksums.json.gz',
+      'nightly-claim.json',
       'nightly-logs.gz',
       'nightly.tar.gz',
     ]);
