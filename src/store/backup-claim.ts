@@ -16,6 +16,14 @@ export interface BackupClaim {
 const MAX_CLAIM_BYTES = 4096;
 
 /**
+ * How long a claim settles before it is read back. Some S3-compatible servers (versitygw 1.7 among
+ * them) check If-None-Match before they write instead of atomically, so two creators a few
+ * milliseconds apart can both succeed, the later one's bytes staying: reading the claim back after
+ * a pause tells the earlier one it lost. S3, Azure and the filesystem are atomic; this is the net.
+ */
+export const CLAIM_SETTLE_MS = 300;
+
+/**
  * Takes a backup name in a (possibly shared) bucket: a create-only write of `<name>-claim.json`.
  * Of two writers of the same name — two clusters with the same schedule at the same second — exactly
  * one succeeds; the other gets ALREADY_EXISTS naming the backup (and the claiming cluster when it can
@@ -26,6 +34,7 @@ export async function claimBackupName(
   layout: StoreLayout,
   name: string,
   cluster: string | undefined,
+  settleMs = CLAIM_SETTLE_MS,
 ): Promise<{ fileName: string; body: Buffer }> {
   const fileName = backupFileNames(name).claim;
   const claim: BackupClaim = {
@@ -45,7 +54,27 @@ export async function claimBackupName(
     const other = await readBackupClaim(store, layout, name).catch(() => undefined);
     throw nameTaken(name, store.description, other?.cluster ?? undefined, cluster, err);
   }
+  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const held = await readBackupClaim(store, layout, name);
+  if (held?.nonce !== claim.nonce)
+    throw nameTaken(name, store.description, held?.cluster ?? undefined, cluster);
   return { fileName, body };
+}
+
+/** True when the claim at the key still holds exactly these bytes (so it is ours to delete). */
+export async function holdsClaim(store: ObjectStore, key: string, body: Buffer): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of await store.get(key)) {
+      size += (chunk as Buffer).length;
+      if (size > body.length) return false;
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return false;
+  }
+  return Buffer.concat(chunks).equals(body);
 }
 
 /** The claim of a backup folder, or undefined when it has none (Velero-made, or older lifeboat). */

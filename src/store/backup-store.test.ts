@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { BackupStore } from './backup-store.ts';
+import { BackupStore, type BackupUpload } from './backup-store.ts';
+import { alreadyExists, type PutOptions } from './object-store.ts';
 import { gzipJsonLine, readGzipJson } from './gzip-json.ts';
 import { MemoryObjectStore } from './providers/memory/memory-store.ts';
 
@@ -151,6 +152,35 @@ describe('BackupStore name claims (two writers of one name)', () => {
     expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of settled)
       if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
+  it('on a store whose create-only check is not atomic, the writer whose claim was replaced loses', async () => {
+    // Like versitygw 1.7: If-None-Match is checked before the write, so both creators succeed.
+    class CheckThenWrite extends MemoryObjectStore {
+      override async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}) {
+        const { ifNoneMatch, ...rest } = options;
+        if (ifNoneMatch === '*' && (await this.head(key)) !== undefined) throw alreadyExists(key, 'x');
+        await new Promise((r) => setTimeout(r, 20)); // the window between check and write
+        return super.put(key, body, rest);
+      }
+    }
+    const memory = new CheckThenWrite();
+    const backups = new BackupStore(memory, '');
+    const settled = await Promise.allSettled([
+      backups.beginBackup('racy', { cluster: 'uid-a' }),
+      backups.beginBackup('racy', { cluster: 'uid-b' }),
+    ]);
+    const won = settled.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const lost = settled.find((r) => r.status === 'rejected');
+    expect(lost?.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+    // The loser leaves the claim alone: it is the winner's.
+    const holder = (await backups.readClaim('racy'))?.cluster;
+    const upload = (won[0] as PromiseFulfilledResult<BackupUpload>).value;
+    await upload.putFile('racy.tar.gz', 'x');
+    await upload.commit(backupJson('racy'));
+    expect(memory.keys()).toContain('backups/racy/racy-claim.json');
+    expect(['uid-a', 'uid-b']).toContain(holder);
   });
 
   it("a write that finds a key taken fails, and abort deletes only the upload's own objects", async () => {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, isLifeboatError, redact } from '../errors/index.ts';
+import { holdsClaim } from './backup-claim.ts';
 import { gzipJsonLine } from './gzip-json.ts';
 import { BACKUP_METADATA_FILE, backupFileNames, type StoreLayout } from './layout.ts';
 import { isAlreadyExists, type ObjectStore } from './object-store.ts';
@@ -39,6 +40,7 @@ export class BackupUpload {
   readonly #written = new Set<string>();
   #state: 'open' | 'committed' | 'aborted' = 'open';
   readonly #claimKey: string | undefined;
+  readonly #claimBody: Buffer | undefined;
 
   /** claim: the name claim already written (see claimBackupName), listed in the checksums manifest. */
   constructor(
@@ -52,6 +54,7 @@ export class BackupUpload {
     this.name = name;
     if (claim !== undefined) {
       this.#claimKey = layout.backupKey(name, claim.fileName);
+      this.#claimBody = claim.body;
       this.#written.add(this.#claimKey);
       this.#files.set(claim.fileName, {
         sha256: createHash('sha256').update(claim.body).digest('hex'),
@@ -131,6 +134,8 @@ export class BackupUpload {
     const report: AbortReport = { deleted: [], failed: [] };
     for (const key of keys) {
       try {
+        // A claim another writer's bytes replaced (a store without atomic create) is theirs: kept.
+        if (key === this.#claimKey && !(await holdsClaim(this.#store, key, this.#claimBody!))) continue;
         await this.#store.delete(key);
         report.deleted.push(key);
       } catch (err) {
