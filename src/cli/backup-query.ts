@@ -11,6 +11,7 @@ import {
   type BackupSummary,
 } from '../engine/backups.ts';
 import { verifyBackup } from '../engine/verify-backup.ts';
+import { backupClusterUid } from '../engine/sync.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
@@ -177,6 +178,7 @@ function describeText(d: Awaited<ReturnType<typeof describeBackup>>, details: bo
     }`,
   );
   lines.push(`Source:       Kubernetes ${ann['velero.io/source-cluster-k8s-gitversion'] ?? 'unknown'}`);
+  lines.push(`Cluster UID:  ${backupClusterUid(b) ?? '<none recorded>'}`);
   lines.push('', `Phase:        ${s.phase ?? 'unknown'}`);
   if (s.failureReason) lines.push(`Failure:      ${s.failureReason}`);
   lines.push(`Errors:       ${s.errors ?? 0}`, `Warnings:     ${s.warnings ?? 0}`);

@@ -10,7 +10,7 @@ import {
 } from '../engine/run-backup.ts';
 import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { attachOption, keyValues, list, ObjectName, parseWith, tristate } from './flags.ts';
+import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
 import { profileExtension, readAttachments, type Attachment } from '../engine/profile.ts';
 
@@ -144,7 +144,7 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
         includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
         storageLocation: opts.storageLocation,
         ttl: opts.ttl,
-        labels: keyValues(opts.labels, '--labels'),
+        labels: backupLabels(opts.labels, '--labels'),
         kube: { kubeconfig: opts.kubeconfig, context: opts.context },
         configPath: globalOptions(command).config,
       },

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Option } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
+import { firstReservedLabel } from '../model/labels.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
 export function list(value: string | undefined): string[] {
@@ -22,6 +23,18 @@ export function keyValues(value: string | undefined, flag: string): Record<strin
     out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** `--labels k=v,...` for backups: key=value pairs, none of them a label Velero or lifeboat sets itself. */
+export function backupLabels(value: string | undefined, flag: string): Record<string, string> {
+  const labels = keyValues(value, flag);
+  const reserved = firstReservedLabel(labels);
+  if (reserved !== undefined)
+    throw new LifeboatError('USAGE', `${flag}: label '${reserved.key}' is reserved: ${reserved.reason}`, {
+      hint: 'use a label key of your own, e.g. team=payments or example.com/tier=gold',
+      details: { label: reserved.key },
+    });
+  return labels;
 }
 
 export function tristate(value: string | undefined, flag: string): boolean | undefined {

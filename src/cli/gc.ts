@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { runGc, type GcReport, type RetentionDecision } from '../engine/gc.ts';
-import { LifeboatError } from '../errors/index.ts';
+import { isLifeboatError, LifeboatError } from '../errors/index.ts';
+import { readClusterUid } from '../engine/cluster.ts';
 import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
@@ -12,12 +13,18 @@ export function registerGcCommands(program: Command): void {
     )
     .option('--dry-run', 'only show what would be deleted')
     .option('--all', 'list every backup with its decision, not only the deleted ones')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster whose backups to collect (default: $KUBECONFIG, ~/.kube/config)',
+    )
+    .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .action(async (opts: { dryRun?: boolean; all?: boolean; output: OutputFormat }, command: Command) => {
+    .action(async (opts: GcFlags, command: Command) => {
       const report = await runGc({
         configPath: globalOptions(command).config,
         logger: loggerFor(command),
         dryRun: opts.dryRun === true,
+        cluster: await clusterIdentity({ kubeconfig: opts.kubeconfig, context: opts.context }),
       });
       if (opts.output !== 'table') process.stdout.write(formatOutput(report, opts.output));
       else process.stdout.write(renderReport(report, opts.all === true));
@@ -27,6 +34,30 @@ export function registerGcCommands(program: Command): void {
         });
       }
     });
+}
+
+interface GcFlags {
+  dryRun?: boolean;
+  all?: boolean;
+  output: OutputFormat;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** Retention acts only on the backups of one cluster (DESIGN.md §8): the one the kubeconfig names. */
+async function clusterIdentity(kube: { kubeconfig?: string | undefined; context?: string | undefined }) {
+  try {
+    return await readClusterUid(kube);
+  } catch (err) {
+    throw new LifeboatError(
+      isLifeboatError(err) ? err.code : 'UNREACHABLE',
+      `gc acts only on the backups of the cluster it runs for, and cannot read that cluster's identity: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+        hint: 'give the kubeconfig (--kubeconfig, --context) of the cluster whose backups to collect',
+      },
+    );
+  }
 }
 
 const COLUMNS: Column<RetentionDecision>[] = [

@@ -13,7 +13,7 @@ import {
   type ScheduleStatus,
 } from '../engine/schedule.ts';
 import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
-import { attachOption, keyValues, list, tristate } from './flags.ts';
+import { attachOption, backupLabels, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 export function registerScheduleCommands(program: Command): void {
@@ -131,7 +131,7 @@ interface CreateOptions {
 
 function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
   const nonEmpty = (v: string[]) => (v.length > 0 ? v : undefined);
-  const labels = keyValues(o.labels, '--labels');
+  const labels = backupLabels(o.labels, '--labels');
   const template = {
     includedNamespaces: nonEmpty(list(o.includeNamespaces)),
     excludedNamespaces: nonEmpty(list(o.excludeNamespaces)),

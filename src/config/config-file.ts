@@ -9,6 +9,7 @@ import { parseConfigYaml, readConfigText } from './config-yaml.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
 import { globListProblem } from '../model/glob.ts';
+import { firstReservedLabel } from '../model/labels.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -41,7 +42,18 @@ export const BackupTemplateSchema = z
     excludedResources: PatternListSchema.optional(),
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+    labels: z
+      .record(z.string(), z.string())
+      .superRefine((labels, ctx) => {
+        const reserved = firstReservedLabel(labels);
+        if (reserved !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [reserved.key],
+            message: `label '${reserved.key}' is reserved: ${reserved.reason}`,
+          });
+      })
+      .optional(),
   })
   .strict();
 export type BackupTemplate = z.infer<typeof BackupTemplateSchema>;

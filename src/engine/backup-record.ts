@@ -56,6 +56,8 @@ export interface RecordInput {
   request: BackupRequest;
   location: string;
   cluster: ConnectedCluster;
+  /** The source cluster's identity (kube-system UID). */
+  clusterUid: string;
   outcome: CollectOutcome;
   labelSelector: LabelSelector | undefined;
   started: Date;
@@ -125,6 +127,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       labels: request.labels,
       annotations: request.annotations ?? {},
       sourceVersion: input.cluster.version,
+      clusterUid: input.clusterUid,
       spec: withVeleroAutoExclusions({
         includedNamespaces: request.includedNamespaces.length > 0 ? request.includedNamespaces : ['*'],
         excludedNamespaces: nonEmpty(request.excludedNamespaces),

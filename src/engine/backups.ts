@@ -7,6 +7,7 @@ import { readGzipJson } from '../store/gzip-json.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
+import { backupClusterUid } from './sync.ts';
 
 export interface BackupSummary {
   name: string;
@@ -18,6 +19,8 @@ export interface BackupSummary {
   location: string;
   selector: string;
   items: number | undefined;
+  /** The source cluster's identity (kube-system UID), when the backup records one. */
+  cluster?: string | undefined;
   /** Set when velero-backup.json cannot be read. */
   problem?: string;
 }
@@ -87,6 +90,7 @@ function summarize(backup: VeleroBackup, location: string): BackupSummary {
     location: backup.spec.storageLocation ?? location,
     selector: selector || '<none>',
     items: backup.status.progress?.itemsBackedUp,
+    cluster: backupClusterUid(backup),
   };
 }
 

@@ -25,6 +25,11 @@ export interface GcOptions {
   records?: readonly BackupRecord[];
   /** Names being written right now: never deleted. */
   running?: ReadonlySet<string>;
+  /**
+   * The identity (kube-system UID) of the cluster GC runs for: retention acts only on its backups.
+   * Undefined when unknown: then only backups that record no identity can go (at their TTL).
+   */
+  cluster?: string | undefined;
   onDeleted?: (location: string, name: string) => void;
 }
 
@@ -33,6 +38,7 @@ export function planGc(
   config: LifeboatConfig,
   records: readonly BackupRecord[],
   now: Date,
+  cluster?: string,
 ): RetentionDecision[] {
   const schedules = new Map((config.schedules ?? []).map((s) => [s.name, s]));
   return selectRetention(
@@ -40,6 +46,7 @@ export function planGc(
       name: r.name,
       location: r.location,
       schedule: r.schedule,
+      cluster: r.cluster,
       phase: r.problem === undefined ? r.phase : undefined,
       started: r.started,
       expiration: r.expiration,
@@ -56,6 +63,7 @@ export function planGc(
       return { policy: s.retention, timeZone };
     },
     now,
+    cluster,
   );
 }
 
@@ -74,7 +82,7 @@ export async function runGc(options: GcOptions): Promise<GcReport> {
     records = index.backups();
   }
   const running = options.running ?? new Set<string>();
-  const decisions = planGc(config, records, options.now ?? new Date()).map((d) =>
+  const decisions = planGc(config, records, options.now ?? new Date(), options.cluster).map((d) =>
     d.delete && running.has(d.name) ? { ...d, delete: false, reasons: ['being written'] } : d,
   );
   const report: GcReport = { decisions, deleted: [], failed: [], readOnly: [], dryRun: options.dryRun };

@@ -17,7 +17,7 @@ import {
   type StartedExtension,
 } from './backup-record.ts';
 import type { BackupRequest } from './backup-request.ts';
-import { connectCluster } from './cluster.ts';
+import { clusterUid, connectCluster } from './cluster.ts';
 import { openLocation } from './locations-open.ts';
 
 export type { BackupExtension, BackupExtensionContext, BackupExtensionRun } from './backup-record.ts';
@@ -32,6 +32,8 @@ export interface BackupRunResult {
   name: string;
   phase: BackupPhase;
   location: string;
+  /** The source cluster's identity (kube-system UID) recorded in the backup; unknown for a run that stored nothing. */
+  cluster?: string | undefined;
   itemsBackedUp: number;
   errors: number;
   warnings: number;
@@ -84,10 +86,15 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
     }
     const cluster = await connectCluster(request.kube);
     try {
-      const { resources, failedGroups } = await discoverResources(cluster.client);
+      const [{ resources, failedGroups }, clusterId] = await Promise.all([
+        discoverResources(cluster.client),
+        clusterUid(cluster.client),
+      ]);
       const scope = scopeFor(request, resources);
       const listing = new MainListing(scope, resources, labelSelector);
-      const upload = await backupStore.beginBackup(request.name);
+      // The name is claimed create-only: a second writer of the same name (another cluster sharing
+      // the bucket) fails here, before it has written anything.
+      const upload = await backupStore.beginBackup(request.name, { cluster: clusterId });
       const started = new Date();
       const log = captureLogs(deps.logger, { backup: request.name });
       for (const g of failedGroups)
@@ -144,6 +151,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           request,
           location: location.name,
           cluster,
+          clusterUid: clusterId,
           outcome,
           labelSelector,
           started,
@@ -162,6 +170,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
           name: request.name,
           phase: record.phase,
           location: location.name,
+          cluster: clusterId,
           itemsBackedUp: outcome.itemsBackedUp,
           errors: outcome.results.errorCount,
           warnings: outcome.results.warningCount,

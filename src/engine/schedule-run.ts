@@ -75,6 +75,9 @@ export async function runScheduleBackup(
         started: at,
         reason,
         labels: request.labels,
+        // Nothing of the run is stored: take the name first, so another cluster's backup of the
+        // same name is never given this record.
+        claim: true,
       });
       options.logger.error(
         { backup: request.name, err },

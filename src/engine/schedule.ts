@@ -16,7 +16,7 @@ import { isAttachmentKind } from '../profile/aks-hci.ts';
 import { AttachmentKinds } from '../profile/schema.ts';
 import { scheduleCron, scheduleStatus, type ScheduleStatus } from '../schedule/status.ts';
 import type { BackupRequest } from './run-backup.ts';
-import { BackupIndex, type BackupRecord } from './sync.ts';
+import { BackupIndex, ofCluster, type BackupRecord } from './sync.ts';
 
 export type { Schedule } from '../config/config-file.ts';
 export type { ScheduleStatus } from '../schedule/status.ts';
@@ -133,10 +133,18 @@ export function scheduleLocation(config: LifeboatConfig, schedule: Schedule): st
   return resolveLocation(config, schedule.storageLocation).name;
 }
 
-/** The schedule's backups in its location, as ScheduleStatus expects them. */
-export function backupsOfSchedule(records: readonly BackupRecord[], schedule: string, location: string) {
+/**
+ * The schedule's backups in its location, as ScheduleStatus expects them; with cluster, only that
+ * cluster's (and those recording no identity): another cluster's run is not this schedule's last run.
+ */
+export function backupsOfSchedule(
+  records: readonly BackupRecord[],
+  schedule: string,
+  location: string,
+  cluster?: string,
+) {
   return records
-    .filter((r) => r.schedule === schedule && r.location === location)
+    .filter((r) => r.schedule === schedule && r.location === location && ofCluster(r, cluster))
     .map((r) => ({ name: r.name, phase: r.phase, started: r.started, completed: r.completed }));
 }
 

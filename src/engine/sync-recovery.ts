@@ -4,6 +4,7 @@ import type { Location } from '../model/location.ts';
 import { buildVeleroBackupJson, DEFAULT_BACKUP_TTL } from '../model/velero-backup-builder.ts';
 import { VeleroLabels } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
+import { isAlreadyExists } from '../store/object-store.ts';
 import { openLocation } from './locations-open.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
 import { veleroBackupSchema } from '../model/velero.ts';
@@ -16,12 +17,18 @@ export interface FailedRecordInput {
   started: Date;
   reason: string;
   labels?: Record<string, string> | undefined;
+  /** The source cluster's identity when known (recorded as lifeboat.io/cluster-uid). */
+  cluster?: string | undefined;
+  /** Take the name first with a create-only claim (a run that stored nothing: the folder is empty). */
+  claim?: boolean;
 }
 
 /**
  * Writes velero-backup.json with phase Failed and the reason into backups/<name>/ (only there, as
  * Velero's layout requires): a run that was interrupted, lost or failed before anything was stored
  * is then listed as Failed — never left looking in progress — and goes at its TTL like any backup.
+ * The record is written create-only: a record committed meanwhile (the writer was alive after all,
+ * or another cluster took the name) is never replaced; that is ALREADY_EXISTS.
  */
 export async function writeFailedRecord(store: BackupStore, input: FailedRecordInput): Promise<BackupRecord> {
   const labels = { ...input.labels };
@@ -31,6 +38,7 @@ export async function writeFailedRecord(store: BackupStore, input: FailedRecordI
     uid: randomUUID(),
     storageLocation: input.location,
     labels,
+    clusterUid: input.cluster,
     spec: { includedNamespaces: ['*'], ttl: input.ttl ?? DEFAULT_BACKUP_TTL },
     phase: 'Failed',
     startTimestamp: input.started,
@@ -38,8 +46,10 @@ export async function writeFailedRecord(store: BackupStore, input: FailedRecordI
     failureReason: input.reason,
     errors: 1,
   });
+  if (input.claim === true) await store.claimBackup(input.name, input.cluster);
   await store.store.put(store.layout.backupMetadataKey(input.name), json, {
     contentType: 'application/json',
+    ifNoneMatch: '*',
   });
   return toBackupRecord(veleroBackupSchema().parse(JSON.parse(json)), input.location);
 }
@@ -49,7 +59,13 @@ export interface OrphanReport {
   name: string;
   objects: number;
   lastModified: string | undefined;
-  action: 'marked Failed' | 'left (recent)' | 'left (read-only location)' | 'failed';
+  action:
+    | 'marked Failed'
+    | 'left (recent)'
+    | 'left (read-only location)'
+    | 'left (another cluster)'
+    | 'left (committed meanwhile)'
+    | 'failed';
   message?: string;
 }
 
@@ -59,6 +75,11 @@ export interface RecoverOptions {
   logger: Logger;
   /** Names this process is writing right now: never touched. */
   running: ReadonlySet<string>;
+  /**
+   * This cluster's identity (kube-system UID). A folder claimed by another cluster is left to that
+   * cluster (its writer may be alive); one without a claim (older lifeboat) is recovered by anyone.
+   */
+  cluster?: string | undefined;
   /** A folder whose newest object is younger than this may still be being written (default 10 min). */
   olderThanMs?: number;
   /** The schedule a backup name belongs to, for the label and TTL. */
@@ -94,30 +115,59 @@ export async function recoverOrphans(options: RecoverOptions): Promise<OrphanRep
         action: 'marked Failed',
       };
       reports.push(report);
+      const holder = await claimHolder(bs, name);
       if (Date.now() - newest < (options.olderThanMs ?? 600_000)) report.action = 'left (recent)';
       else if (location.accessMode === 'ReadOnly') report.action = 'left (read-only location)';
-      if (report.action !== 'marked Failed' || options.dryRun === true) continue;
-      const schedule = options.scheduleOf(name);
-      try {
-        await writeFailedRecord(bs, {
-          name,
-          location: location.name,
-          schedule: schedule?.name,
-          ttl: schedule?.ttl,
-          started: new Date(Math.min(...times.filter((t) => t > 0), newest || Date.now())),
-          reason: 'interrupted: the writer stopped before the backup finished (found by crash recovery)',
-        });
-        options.logger.warn(
-          { backup: name, location: location.name },
-          `backup ${name} left unfinished by a crash: marked Failed`,
-        );
-      } catch (err) {
-        report.action = 'failed';
-        report.message = err instanceof Error ? err.message : String(err);
+      else if (holder !== undefined && holder !== options.cluster) {
+        report.action = 'left (another cluster)';
+        report.message = `claimed by the cluster with kube-system UID ${holder}`;
       }
+      if (report.action !== 'marked Failed' || options.dryRun === true) continue;
+      await markFailed(bs, name, times, newest, holder, options, report);
     }
     return reports;
   } finally {
     await opened.close();
+  }
+}
+
+/** The cluster that claimed a backup folder, or undefined when it has no (readable) claim. */
+async function claimHolder(bs: BackupStore, name: string): Promise<string | undefined> {
+  const claim = await bs.readClaim(name).catch(() => undefined);
+  return typeof claim?.cluster === 'string' ? claim.cluster : undefined;
+}
+
+async function markFailed(
+  bs: BackupStore,
+  name: string,
+  times: number[],
+  newest: number,
+  holder: string | undefined,
+  options: RecoverOptions,
+  report: OrphanReport,
+): Promise<void> {
+  const schedule = options.scheduleOf(name);
+  try {
+    await writeFailedRecord(bs, {
+      name,
+      location: options.location.name,
+      schedule: schedule?.name,
+      ttl: schedule?.ttl,
+      cluster: holder,
+      started: new Date(Math.min(...times.filter((t) => t > 0), newest || Date.now())),
+      reason: 'interrupted: the writer stopped before the backup finished (found by crash recovery)',
+    });
+    options.logger.warn(
+      { backup: name, location: options.location.name },
+      `backup ${name} left unfinished by a crash: marked Failed`,
+    );
+  } catch (err) {
+    if (isAlreadyExists(err)) {
+      // The writer committed its record after the folder was listed: it stays as written.
+      report.action = 'left (committed meanwhile)';
+      return;
+    }
+    report.action = 'failed';
+    report.message = err instanceof Error ? err.message : String(err);
   }
 }

@@ -2,6 +2,7 @@ import { loadConfig, resolveLocation, type LifeboatConfig } from '../config/conf
 import { redact } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Location } from '../model/location.ts';
+import { LifeboatLabels } from '../model/labels.ts';
 import { VeleroLabels, type VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';
 
@@ -10,6 +11,8 @@ export interface BackupRecord {
   name: string;
   location: string;
   schedule: string | undefined;
+  /** The source cluster's identity (lifeboat.io/cluster-uid); undefined for Velero-made and older backups. */
+  cluster: string | undefined;
   phase: string | undefined;
   started: Date | undefined;
   completed: Date | undefined;
@@ -40,6 +43,7 @@ export function toBackupRecord(backup: VeleroBackup, location: string): BackupRe
     name: backup.metadata.name,
     location,
     schedule: backup.metadata.labels?.[VeleroLabels.scheduleName],
+    cluster: backupClusterUid(backup),
     phase: s.phase,
     started: date(s.startTimestamp ?? backup.metadata.creationTimestamp),
     completed: date(s.completionTimestamp),
@@ -49,6 +53,21 @@ export function toBackupRecord(backup: VeleroBackup, location: string): BackupRe
     warnings: s.warnings ?? 0,
     failureReason: s.failureReason,
   };
+}
+
+/** The source cluster's identity a backup records (annotation, else label), if any. */
+export function backupClusterUid(backup: VeleroBackup): string | undefined {
+  const key = LifeboatLabels.clusterUid;
+  const value = backup.metadata.annotations?.[key] ?? backup.metadata.labels?.[key];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * True when a backup is this cluster's to act on (its last run, its RPO): it records this
+ * cluster's identity, or none (Velero-made or older backups, which name no other cluster).
+ */
+export function ofCluster(record: { cluster: string | undefined }, cluster: string | undefined): boolean {
+  return cluster === undefined || record.cluster === undefined || record.cluster === cluster;
 }
 
 /** The configured locations, or the embedded default one when none is configured. */
@@ -143,6 +162,7 @@ export class BackupIndex {
         name,
         location,
         schedule: undefined,
+        cluster: undefined,
         phase: undefined,
         started: undefined,
         completed: undefined,

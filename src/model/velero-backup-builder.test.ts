@@ -202,6 +202,24 @@ describe('buildVeleroBackupJson', () => {
     expect(getValidLabelValue('l'.repeat(63))).toBe('l'.repeat(63));
   });
 
+  it("records the source cluster's identity in metadata only (label + annotation), never in spec or status", () => {
+    const uid = '0f5c2a9e-1b2c-4d3e-8f4a-5b6c7d8e9f00';
+    const plain = JSON.parse(buildVeleroBackupJson(representative)) as Record<string, unknown>;
+    const json = buildVeleroBackupJson({
+      ...representative,
+      clusterUid: uid,
+      // A label given by a caller never replaces the recorded identity.
+      labels: { 'lifeboat.io/cluster-uid': 'spoofed' },
+    });
+    const parsed = veleroBackupSchema().parse(JSON.parse(json));
+    expect(parsed.metadata.labels?.['lifeboat.io/cluster-uid']).toBe(uid);
+    expect(parsed.metadata.annotations?.['lifeboat.io/cluster-uid']).toBe(uid);
+    const withId = JSON.parse(json) as Record<string, unknown>;
+    expect(withId['spec']).toEqual(plain['spec']);
+    expect(withId['status']).toEqual(plain['status']);
+    expect(json).not.toContain('spoofed');
+  });
+
   it('formats metav1.Time as RFC 3339 UTC truncated to seconds', () => {
     expect(goTime(new Date('2026-05-01T10:00:00.999Z'))).toBe('2026-05-01T10:00:00Z');
     expect(goTime(undefined)).toBeUndefined();

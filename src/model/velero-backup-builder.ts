@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
 import { goMarshalIndent, sortedMap } from './go-json.ts';
+import { LifeboatLabels } from './labels.ts';
 import {
   BACKUP_FORMAT_VERSION,
   VELERO_API_VERSION,
@@ -68,6 +69,11 @@ export interface VeleroBackupInput {
   annotations?: Record<string, string>;
   /** The backed-up cluster's /version, recorded as velero.io/source-cluster-k8s-* annotations. */
   sourceVersion?: { gitVersion: string; major: string; minor: string };
+  /**
+   * The source cluster's identity (kube-system UID), recorded as the label and the annotation
+   * lifeboat.io/cluster-uid (metadata only: Velero reads the file, and ignores both).
+   */
+  clusterUid?: string | undefined;
   /** Go duration text for velero.io/resource-timeout. Default 10m0s. */
   resourceTimeout?: string;
   spec: BackupSpecInput;
@@ -140,6 +146,10 @@ function buildMetadata(input: VeleroBackupInput): Record<string, unknown> {
     [VeleroLabels.storageLocation]: getValidLabelValue(input.storageLocation),
   };
   const annotations: Record<string, string> = { ...input.annotations };
+  if (input.clusterUid !== undefined) {
+    labels[LifeboatLabels.clusterUid] = getValidLabelValue(input.clusterUid);
+    annotations[LifeboatLabels.clusterUid] = input.clusterUid;
+  }
   if (input.sourceVersion) {
     annotations[VeleroAnnotations.sourceGitVersion] = input.sourceVersion.gitVersion;
     annotations[VeleroAnnotations.sourceMajor] = input.sourceVersion.major;

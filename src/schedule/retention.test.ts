@@ -11,19 +11,24 @@ import {
 const NOW = new Date('2025-06-15T12:00:00Z');
 const H = 3_600_000;
 
-/** A backup of schedule "s" started `hoursAgo` before NOW, expiring after `ttlHours`. */
+/** The cluster GC runs for in these tests (its kube-system UID). */
+const SELF = 'uid-self';
+
+/** A backup of schedule "s" from cluster SELF started `hoursAgo` before NOW, expiring after `ttlHours`. */
 function b(
   name: string,
   hoursAgo: number,
   phase = 'Completed',
   ttlHours = 24,
   schedule: string | undefined = 's',
+  cluster: string | undefined = SELF,
 ): RetentionBackup {
   const started = new Date(NOW.getTime() - hoursAgo * H);
   return {
     name,
     location: 'l',
     schedule,
+    cluster,
     phase,
     started,
     expiration: new Date(started.getTime() + ttlHours * H),
@@ -31,7 +36,7 @@ function b(
 }
 
 function deleted(backups: RetentionBackup[], policy?: RetentionPolicy, timeZone = 'UTC'): string[] {
-  return selectRetention(backups, () => ({ policy, timeZone }), NOW)
+  return selectRetention(backups, () => ({ policy, timeZone }), NOW, SELF)
     .filter((d) => d.delete)
     .map((d) => d.name)
     .sort();
@@ -106,6 +111,7 @@ describe('selectRetention', () => {
       backups,
       () => ({ policy: { hourly: 2, daily: 7, weekly: 4, monthly: 12, yearly: 3 }, timeZone: 'UTC' }),
       NOW,
+      SELF,
     ).filter((d) => !d.delete);
     const reasons = kept.flatMap((d) => d.reasons.map((r) => r.split(' ')[0]));
     const count = (k: string) => reasons.filter((r) => r === k).length;
@@ -131,9 +137,50 @@ describe('selectRetention', () => {
   });
 
   it('explains every decision', () => {
-    const [c1, c2] = selectRetention([b('c1', 1), b('c2', 30)], () => undefined, NOW);
+    const [c1, c2] = selectRetention([b('c1', 1), b('c2', 30)], () => undefined, NOW, SELF);
     expect(c1?.reasons).toEqual(['newest completed']);
     expect(c2?.reasons[0]).toMatch(/^expired 2025-06-15T06:00:00.000Z/);
+  });
+});
+
+describe('selectRetention across clusters sharing a bucket', () => {
+  const other = (name: string, hoursAgo: number, phase = 'Completed', ttlHours = 24) =>
+    b(name, hoursAgo, phase, ttlHours, 's', 'uid-other');
+  const none = (name: string, hoursAgo: number, phase = 'Completed', ttlHours = 24) => ({
+    ...b(name, hoursAgo, phase, ttlHours),
+    cluster: undefined,
+  });
+
+  it("one cluster's retention never deletes another cluster's backups of the same schedule", () => {
+    // Cluster B's four newer backups of "s" must not push cluster A's out of keep-last=2.
+    const mine = [b('a1', 48), b('a2', 72), b('a3', 96)];
+    const theirs = [other('b1', 1), other('b2', 2), other('b3', 3), other('b4', 200, 'Failed', 1)];
+    expect(deleted([...mine, ...theirs], { keepLast: 2 })).toEqual(['a3']);
+    // Without rules, even another cluster's long-expired backups stay: its own GC decides.
+    expect(deleted([...mine, ...theirs])).toEqual(['a2', 'a3']);
+  });
+
+  it("another cluster's newest Completed does not stand in for this cluster's", () => {
+    expect(deleted([b('mine-old', 100), other('theirs-new', 1)], { keepLast: 0 })).toEqual([]);
+  });
+
+  it('backups without an identity go only at their own TTL, never by the rules', () => {
+    const backups = [b('a1', 1), none('n1', 2), none('n2', 3), none('n3', 60, 'Failed'), none('n4', 70)];
+    // keep-last=1 would delete n1, n2 and n4 if they were this cluster's; a Completed one stays,
+    // a Failed one goes at its TTL.
+    expect(deleted(backups, { keepLast: 1 })).toEqual(['n3']);
+    // With no rules, their TTL decides (Velero's GC) — the newest Completed of their group stays.
+    expect(deleted(backups)).toEqual(['n3', 'n4']);
+  });
+
+  it('when the cluster is unknown, nothing that records an identity is deleted', () => {
+    const decisions = selectRetention(
+      [b('a1', 100), b('a2', 200), none('n1', 300), none('n2', 400)],
+      () => undefined,
+      NOW,
+    );
+    expect(decisions.filter((d) => d.delete).map((d) => d.name)).toEqual(['n2']);
+    expect(decisions.find((d) => d.name === 'a2')?.reasons[0]).toMatch(/another cluster/);
   });
 });
 

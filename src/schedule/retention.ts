@@ -10,6 +10,14 @@ import { BUCKET_KINDS, bucketKey, type BucketKind } from './buckets.ts';
  * never count as kept good backups: they go at their TTL. Whatever the rules say, the newest Completed
  * backup of a schedule (or, when it has none, its newest PartiallyFailed one) is never deleted, and
  * unfinished or unreadable backups are never touched.
+ *
+ * Clusters sharing a bucket (DESIGN.md §8): the rules act only on the backups of the cluster GC runs
+ * for (`self`, its kube-system UID), grouped per location, schedule and cluster. A backup recording
+ * another cluster's identity is never deleted: that cluster's own GC decides (its rules may keep it
+ * past its TTL). A backup recording no identity (Velero-made, or older lifeboat) is never deleted by
+ * the rules either; it goes at its own TTL, as Velero's GC deletes every expired backup of its
+ * location — except a Completed one of a schedule with rules, which then stays (those rules may be
+ * what kept it past its TTL): delete it by hand.
  */
 export interface RetentionPolicy {
   keepLast?: number | undefined;
@@ -27,6 +35,8 @@ export interface RetentionBackup {
   location: string;
   /** The velero.io/schedule-name label. */
   schedule?: string | undefined;
+  /** The source cluster's identity (lifeboat.io/cluster-uid); undefined when it records none. */
+  cluster?: string | undefined;
   /** Undefined when velero-backup.json could not be read. */
   phase: string | undefined;
   started: Date | undefined;
@@ -49,28 +59,49 @@ export interface RetentionDecision {
 
 const TERMINAL = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
 
+/** Whose a group of backups is, seen from the cluster GC runs for. */
+type Owner = 'self' | 'other' | 'none';
+
 export function selectRetention(
   backups: readonly RetentionBackup[],
   scheduleOf: (name: string) => ScheduleRetention | undefined,
   now: Date,
+  self?: string,
 ): RetentionDecision[] {
   const groups = new Map<string, RetentionBackup[]>();
   for (const b of backups) {
-    const key = `${b.location}\u0000${b.schedule ?? ''}`;
+    const key = `${b.location}\u0000${b.schedule ?? ''}\u0000${b.cluster ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), b]);
   }
   const out: RetentionDecision[] = [];
   for (const group of groups.values()) {
     const schedule = group[0]?.schedule;
-    out.push(...decideGroup(group, schedule === undefined ? undefined : scheduleOf(schedule), now));
+    const cluster = group[0]?.cluster;
+    const owner: Owner = cluster === undefined ? 'none' : cluster === self ? 'self' : 'other';
+    if (owner === 'other') {
+      out.push(...group.map((b) => otherCluster(b)));
+      continue;
+    }
+    out.push(...decideGroup(group, schedule === undefined ? undefined : scheduleOf(schedule), now, owner));
   }
   return out.sort((a, b) => a.location.localeCompare(b.location) || a.name.localeCompare(b.name));
+}
+
+function otherCluster(b: RetentionBackup): RetentionDecision {
+  return {
+    name: b.name,
+    location: b.location,
+    schedule: b.schedule,
+    delete: false,
+    reasons: [`backup of another cluster (kube-system UID ${b.cluster ?? ''}): left to its own GC`],
+  };
 }
 
 function decideGroup(
   group: readonly RetentionBackup[],
   schedule: ScheduleRetention | undefined,
   now: Date,
+  owner: Owner,
 ): RetentionDecision[] {
   const newestFirst = [...group].sort(
     (a, b) => (b.started?.getTime() ?? 0) - (a.started?.getTime() ?? 0) || b.name.localeCompare(a.name),
@@ -84,7 +115,8 @@ function decideGroup(
       keep(lastGood, lastGood.phase === 'Completed' ? 'newest completed' : 'newest restorable');
   }
   const policy = schedule?.policy;
-  if (policy !== undefined) applyRules(good, policy, schedule?.timeZone ?? 'UTC', now, keep);
+  if (policy !== undefined && owner === 'self')
+    applyRules(good, policy, schedule?.timeZone ?? 'UTC', now, keep);
   return newestFirst.map((b) => {
     const why = reasons.get(b) ?? [];
     const base = { name: b.name, location: b.location, schedule: b.schedule };
@@ -92,6 +124,8 @@ function decideGroup(
       return { ...base, delete: false, reasons: ['unreadable or undated: never deleted'] };
     if (!TERMINAL.has(b.phase)) return { ...base, delete: false, reasons: [`${b.phase}: not finished`] };
     if (why.length > 0) return { ...base, delete: false, reasons: why };
+    if (owner === 'none' && policy !== undefined && b.phase === 'Completed')
+      return { ...base, delete: false, reasons: ['records no cluster identity: retention rules leave it'] };
     const ruled = policy !== undefined && b.phase === 'Completed';
     if (ruled) return { ...base, delete: true, reasons: ['kept by no retention rule'] };
     if (b.expiration !== undefined && b.expiration.getTime() <= now.getTime())

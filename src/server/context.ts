@@ -33,4 +33,6 @@ export interface ServerContext {
   /** Restores running in the background, by name. */
   restoring: Map<string, { backup: string; started: string }>;
   restoreKube: KubeTarget;
+  /** The identity (kube-system UID) of the cluster the server backs up, once read; GC and recovery act on its backups only. */
+  cluster: () => string | undefined;
 }

@@ -29,6 +29,7 @@ export function recordRun(
     name: result.name,
     location: result.location,
     schedule: job.schedule,
+    cluster: result.cluster,
     phase: result.phase,
     started: new Date(result.startTimestamp),
     completed: new Date(result.completionTimestamp),
@@ -58,6 +59,7 @@ export async function recoverAll(ctx: ServerContext, olderThanMs: number): Promi
         location,
         logger: ctx.logger,
         running,
+        cluster: ctx.cluster(),
         olderThanMs,
         scheduleOf: (name) => schedules.find((s) => parseScheduleBackupName(s.name, name) !== undefined),
       });

@@ -4,7 +4,8 @@ import type { BackupRequest } from '../engine/run-backup.ts';
 import { scheduleLocation, type Schedule } from '../engine/schedule.ts';
 import { LeaseElector } from '../engine/schedule-lease.ts';
 import { runScheduleBackup } from '../engine/schedule-run.ts';
-import { BackupIndex } from '../engine/sync.ts';
+import { BackupIndex, ofCluster } from '../engine/sync.ts';
+import { readClusterUid } from '../engine/cluster.ts';
 import type { Logger } from '../log/index.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { buildApi } from './api.ts';
@@ -69,6 +70,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     logger,
     onError: (location) => metrics.storeRequestErrors.inc({ location, operation: 'sync' }),
   });
+  // The backed-up cluster's identity: read at the first sync (and again at each one until it is known).
+  let clusterId: string | undefined;
+  const learnIdentity = async () => {
+    if (clusterId !== undefined) return;
+    clusterId = await readClusterUid(o.kube).catch((err: unknown) => {
+      logger.warn(
+        { err },
+        `cannot read the cluster's identity yet (GC and recovery wait for it): ${String(err)}`,
+      );
+      return undefined;
+    });
+  };
   const skipped: SkippedRun[] = [];
   const schedules = () => config.schedules ?? [];
   const scheduler: Scheduler = new Scheduler({
@@ -76,7 +89,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     schedules,
     locationOf: (s: Schedule) => scheduleLocation(config, s),
     lastRunStart: (s) =>
-      index.backups(scheduleLocation(config, s)).find((b) => b.schedule === s.name)?.started,
+      index.backups(scheduleLocation(config, s)).find((b) => b.schedule === s.name && ofCluster(b, clusterId))
+        ?.started,
     run: (s, at, signal) =>
       runScheduleBackup(s, { configPath: o.configPath, kube: o.kube, logger, signal, at }),
     onResult: (job, result, err, ms) => recordRun(context, job, result, err, ms),
@@ -123,9 +137,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     restoreEnabled: o.restoreEnabled,
     restoring: new Map(),
     restoreKube: o.restoreKube ?? o.kube,
+    cluster: () => clusterId,
   };
   const syncOnce = async () => {
     await refreshConfig();
+    await learnIdentity();
     await index.syncAll().catch((err: unknown) => logger.error({ err }, `sync failed: ${String(err)}`));
     updateScheduleMetrics(context, allStatuses(context));
   };
@@ -147,6 +163,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         dryRun: false,
         records: index.backups(),
         running: new Set(scheduler.active().map((r) => r.name)),
+        cluster: clusterId,
         onDeleted: (location, name) => index.forget(location, name),
       })
         .then((r) =>

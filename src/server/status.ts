@@ -19,9 +19,14 @@ export function statusOf(ctx: ServerContext, s: Schedule, now = new Date()): Ser
     .skipped()
     .filter((k) => k.schedule === s.name)
     .map(({ due, reason }) => ({ due, reason }));
-  const status = scheduleStatus(s, backupsOfSchedule(ctx.index.backups(), s.name, location), now, {
-    trackingSince: ctx.startedAt,
-  });
+  const status = scheduleStatus(
+    s,
+    backupsOfSchedule(ctx.index.backups(), s.name, location, ctx.cluster()),
+    now,
+    {
+      trackingSince: ctx.startedAt,
+    },
+  );
   return { ...status, location, running, skippedRuns };
 }
 
@@ -80,6 +85,7 @@ export function recordJson(r: BackupRecord) {
     name: r.name,
     location: r.location,
     schedule: r.schedule,
+    cluster: r.cluster,
     phase: r.phase ?? 'Unknown',
     started: r.started?.toISOString(),
     completed: r.completed?.toISOString(),

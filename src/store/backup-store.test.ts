@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { BackupStore } from './backup-store.ts';
+import { BackupStore, type BackupUpload } from './backup-store.ts';
+import { alreadyExists, type PutOptions } from './object-store.ts';
 import { gzipJsonLine, readGzipJson } from './gzip-json.ts';
 import { MemoryObjectStore } from './providers/memory/memory-store.ts';
 
@@ -40,6 +41,7 @@ describe('BackupStore write order', () => {
     expect(await backups.listBackupNames()).toEqual([]);
     await upload.commit(backupJson('b1'));
     expect(puts).toEqual([
+      'pre/backups/b1/b1-claim.json',
       'pre/backups/b1/b1.tar.gz',
       'pre/backups/b1/b1-logs.gz',
       'pre/backups/b1/b1-checksums.json.gz',
@@ -53,7 +55,7 @@ describe('BackupStore write order', () => {
       ).toString(),
     ) as { algorithm: string; files: Record<string, { sha256: string; size: number }> };
     expect(manifest.algorithm).toBe('sha256');
-    expect(Object.keys(manifest.files)).toEqual(['b1-logs.gz', 'b1.tar.gz']);
+    expect(Object.keys(manifest.files)).toEqual(['b1-claim.json', 'b1-logs.gz', 'b1.tar.gz']);
     expect(manifest.files['b1.tar.gz']).toEqual(digest);
     expect(manifest.files['b1-logs.gz']?.size).toBe(4);
   });
@@ -113,8 +115,100 @@ describe('BackupStore write order', () => {
     await expect(upload.putFile('b4-checksums.json.gz', '{}')).rejects.toThrow(
       /cannot be written with putFile/,
     );
+    await expect(upload.putFile('b4-claim.json', '{}')).rejects.toThrow(/cannot be written with putFile/);
     await expect(upload.putFile('a/b', '{}')).rejects.toThrow();
     await expect(backups.beginBackup('../escape')).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('BackupStore name claims (two writers of one name)', () => {
+  it('of two writers that both passed the exists check, the second fails before writing anything', async () => {
+    const { memory, backups } = setup();
+    // Both clusters check "exists?" before either claims: the check alone cannot tell them apart.
+    expect(await backups.backupExists('daily-20250101000000')).toBe(false);
+    const winner = await backups.beginBackup('daily-20250101000000', { cluster: 'uid-a' });
+    await winner.putFile('daily-20250101000000.tar.gz', 'cluster A contents');
+    const err = (await backups
+      .beginBackup('daily-20250101000000', { cluster: 'uid-b' })
+      .catch((e: unknown) => e)) as LifeboatError;
+    expect(err).toMatchObject({ code: 'ALREADY_EXISTS', details: { backup: 'daily-20250101000000' } });
+    expect(err.message).toMatch(
+      /daily-20250101000000 already exists .*another cluster \(kube-system UID uid-a\)/,
+    );
+    await winner.commit(backupJson('daily-20250101000000'));
+    expect(
+      Buffer.concat(
+        await chunks(await memory.get('pre/backups/daily-20250101000000/daily-20250101000000.tar.gz')),
+      ).toString(),
+    ).toBe('cluster A contents');
+    expect((await backups.readClaim('daily-20250101000000'))?.cluster).toBe('uid-a');
+  });
+
+  it('claims race atomically: of concurrent writers of one name exactly one gets an upload', async () => {
+    const { backups } = setup();
+    const settled = await Promise.allSettled(
+      ['a', 'b', 'c', 'd'].map((c) => backups.beginBackup('race', { cluster: `uid-${c}` })),
+    );
+    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of settled)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
+  it('on a store whose create-only check is not atomic, the writer whose claim was replaced loses', async () => {
+    // Like versitygw 1.7: If-None-Match is checked before the write, so both creators succeed.
+    class CheckThenWrite extends MemoryObjectStore {
+      override async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}) {
+        const { ifNoneMatch, ...rest } = options;
+        if (ifNoneMatch === '*' && (await this.head(key)) !== undefined) throw alreadyExists(key, 'x');
+        await new Promise((r) => setTimeout(r, 20)); // the window between check and write
+        return super.put(key, body, rest);
+      }
+    }
+    const memory = new CheckThenWrite();
+    const backups = new BackupStore(memory, '');
+    const settled = await Promise.allSettled([
+      backups.beginBackup('racy', { cluster: 'uid-a' }),
+      backups.beginBackup('racy', { cluster: 'uid-b' }),
+    ]);
+    const won = settled.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const lost = settled.find((r) => r.status === 'rejected');
+    expect(lost?.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+    // The loser leaves the claim alone: it is the winner's.
+    const holder = (await backups.readClaim('racy'))?.cluster;
+    const upload = (won[0] as PromiseFulfilledResult<BackupUpload>).value;
+    await upload.putFile('racy.tar.gz', 'x');
+    await upload.commit(backupJson('racy'));
+    expect(memory.keys()).toContain('backups/racy/racy-claim.json');
+    expect(['uid-a', 'uid-b']).toContain(holder);
+  });
+
+  it("a write that finds a key taken fails, and abort deletes only the upload's own objects", async () => {
+    const { memory, backups } = setup();
+    const upload = await backups.beginBackup('mixed', { cluster: 'uid-b' });
+    await upload.putFile('mixed-logs.gz', 'mine');
+    // Another writer (e.g. Velero, which takes no claim) commits the same name meanwhile.
+    await memory.put('pre/backups/mixed/velero-backup.json', backupJson('mixed'));
+    await memory.put('pre/backups/mixed/mixed.tar.gz', 'theirs');
+    await expect(upload.putFile('mixed.tar.gz', 'mine too')).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    const report = await upload.abort();
+    expect(report.deleted).toEqual(['pre/backups/mixed/mixed-logs.gz', 'pre/backups/mixed/mixed-claim.json']);
+    expect(memory.keys()).toEqual(['pre/backups/mixed/mixed.tar.gz', 'pre/backups/mixed/velero-backup.json']);
+  });
+
+  it('velero-backup.json is committed create-only: a record written meanwhile is never replaced', async () => {
+    const { memory, backups } = setup();
+    const upload = await backups.beginBackup('late');
+    await upload.putFile('late.tar.gz', 'x');
+    await memory.put('pre/backups/late/velero-backup.json', 'the other record');
+    await expect(upload.commit(backupJson('late'))).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await upload.abort();
+    expect(memory.keys()).toEqual(['pre/backups/late/velero-backup.json']);
+    expect(
+      Buffer.concat(await chunks(await memory.get('pre/backups/late/velero-backup.json'))).toString(),
+    ).toBe('the other record');
   });
 });
 
@@ -141,6 +235,7 @@ describe('BackupStore reading and deleting', () => {
     await upload.commit(backupJson('b5'));
     expect((await backups.listBackupObjects('b5')).map((o) => o.fileName)).toEqual([
       'b5-checksums.json.gz',
+      'b5-claim.json',
       'b5.tar.gz',
       'velero-backup.json',
     ]);

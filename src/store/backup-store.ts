@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
 import { LifeboatError, isLifeboatError } from '../errors/index.ts';
 import { veleroBackupSchema, type VeleroBackup } from '../model/velero.ts';
+import { claimBackupName, nameTaken, readBackupClaim, type BackupClaim } from './backup-claim.ts';
 import { BackupUpload, putHashed, type FileDigest } from './backup-upload.ts';
 import { StoreLayout } from './layout.ts';
 import type { ObjectInfo, ObjectStore } from './object-store.ts';
 
+export type { BackupClaim } from './backup-claim.ts';
 export { BackupUpload, type AbortReport, type ChecksumsFile, type FileDigest } from './backup-upload.ts';
 
 /** One object of a backup's folder. */
@@ -97,10 +99,16 @@ export class BackupStore {
     return { valid: invalidPrefixes.length === 0, invalidPrefixes };
   }
 
-  /** Starts writing a new backup; ALREADY_EXISTS when anything is under backups/<name>/. */
-  async beginBackup(name: string): Promise<BackupUpload> {
+  /**
+   * Starts writing a new backup: ALREADY_EXISTS when anything is under backups/<name>/, then takes
+   * the name with a create-only claim (so of two writers racing for one name, one fails before it
+   * writes anything). Every later object of the upload is written create-only too.
+   */
+  async beginBackup(name: string, options: { cluster?: string | undefined } = {}): Promise<BackupUpload> {
     checkName(name, 'backup');
     if (await this.backupExists(name)) {
+      const holder = (await readBackupClaim(this.store, this.layout, name).catch(() => undefined))?.cluster;
+      if (typeof holder === 'string') throw nameTaken(name, this.store.description, holder, options.cluster);
       throw new LifeboatError(
         'ALREADY_EXISTS',
         `backup ${name} already exists in ${this.store.description}`,
@@ -110,7 +118,22 @@ export class BackupStore {
         },
       );
     }
-    return new BackupUpload(this.store, this.layout, name);
+    const claim = await claimBackupName(this.store, this.layout, name, options.cluster);
+    return new BackupUpload(this.store, this.layout, name, claim);
+  }
+
+  /**
+   * Takes a backup name with a create-only claim, for a record written without contents (a run
+   * that failed before its backup could be stored). ALREADY_EXISTS when another writer holds it.
+   */
+  async claimBackup(name: string, cluster: string | undefined): Promise<void> {
+    checkName(name, 'backup');
+    await claimBackupName(this.store, this.layout, name, cluster);
+  }
+
+  /** The claim of a backup folder (who wrote it), or undefined when it has none. */
+  readClaim(name: string): Promise<BackupClaim | undefined> {
+    return readBackupClaim(this.store, this.layout, name);
   }
 
   /** Writes one file of a restore's folder (restores/<restore>/<fileName>). */

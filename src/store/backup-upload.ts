@@ -3,9 +3,10 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, isLifeboatError, redact } from '../errors/index.ts';
+import { holdsClaim } from './backup-claim.ts';
 import { gzipJsonLine } from './gzip-json.ts';
 import { BACKUP_METADATA_FILE, backupFileNames, type StoreLayout } from './layout.ts';
-import type { ObjectStore } from './object-store.ts';
+import { isAlreadyExists, type ObjectStore } from './object-store.ts';
 
 export interface FileDigest {
   sha256: string;
@@ -27,7 +28,9 @@ export interface AbortReport {
 /**
  * One backup being written (DESIGN.md §2.2): files are streamed in and hashed on the way, then
  * commit() writes the checksums manifest and velero-backup.json LAST, so a backup is visible only
- * once complete. abort() deletes everything written so far.
+ * once complete. Every object is written create-only (DESIGN.md §8): a key someone else wrote is
+ * never overwritten, and the upload fails instead. abort() deletes everything it wrote so far (never
+ * another writer's object), the name claim last.
  */
 export class BackupUpload {
   readonly name: string;
@@ -36,17 +39,35 @@ export class BackupUpload {
   readonly #files = new Map<string, FileDigest>();
   readonly #written = new Set<string>();
   #state: 'open' | 'committed' | 'aborted' = 'open';
+  readonly #claimKey: string | undefined;
+  readonly #claimBody: Buffer | undefined;
 
-  constructor(store: ObjectStore, layout: StoreLayout, name: string) {
+  /** claim: the name claim already written (see claimBackupName), listed in the checksums manifest. */
+  constructor(
+    store: ObjectStore,
+    layout: StoreLayout,
+    name: string,
+    claim?: { fileName: string; body: Buffer },
+  ) {
     this.#store = store;
     this.#layout = layout;
     this.name = name;
+    if (claim !== undefined) {
+      this.#claimKey = layout.backupKey(name, claim.fileName);
+      this.#claimBody = claim.body;
+      this.#written.add(this.#claimKey);
+      this.#files.set(claim.fileName, {
+        sha256: createHash('sha256').update(claim.body).digest('hex'),
+        size: claim.body.length,
+      });
+    }
   }
 
   /** Streams one file into the backup folder while computing its sha256 and size. */
   async putFile(fileName: string, body: Readable | Buffer | string): Promise<FileDigest> {
     this.#checkOpen('putFile');
-    const reserved = [BACKUP_METADATA_FILE, backupFileNames(this.name).checksums];
+    const names = backupFileNames(this.name);
+    const reserved = [BACKUP_METADATA_FILE, names.checksums, names.claim];
     if (fileName === '' || fileName.includes('/') || reserved.includes(fileName)) {
       throw new LifeboatError(
         'INTERNAL',
@@ -57,10 +78,20 @@ export class BackupUpload {
       );
     }
     const key = this.#layout.backupKey(this.name, fileName);
-    this.#written.add(key);
-    const digest = await putHashed(this.#store, key, body);
+    const digest = await this.#createOnly(key, () => putHashed(this.#store, key, body, { ifNoneMatch: '*' }));
     this.#files.set(fileName, digest);
     return digest;
+  }
+
+  /** Runs a create-only write of key; the key counts as ours (to delete on abort) unless it was taken. */
+  async #createOnly<T>(key: string, write: () => Promise<T>): Promise<T> {
+    this.#written.add(key);
+    try {
+      return await write();
+    } catch (err) {
+      if (isAlreadyExists(err)) this.#written.delete(key);
+      throw err;
+    }
   }
 
   /** Every file put so far with its digest. */
@@ -75,25 +106,36 @@ export class BackupUpload {
     for (const fileName of [...this.#files.keys()].sort()) files[fileName] = this.#files.get(fileName)!;
     const manifest: ChecksumsFile = { algorithm: 'sha256', files };
     const checksumsKey = this.#layout.backupChecksumsKey(this.name);
-    this.#written.add(checksumsKey);
-    await this.#store.put(checksumsKey, gzipJsonLine(manifest), { contentType: 'application/gzip' });
+    await this.#createOnly(checksumsKey, () =>
+      this.#store.put(checksumsKey, gzipJsonLine(manifest), {
+        contentType: 'application/gzip',
+        ifNoneMatch: '*',
+      }),
+    );
     const metadataKey = this.#layout.backupMetadataKey(this.name);
-    this.#written.add(metadataKey);
-    await this.#store.put(metadataKey, veleroBackupJson, { contentType: 'application/json' });
+    await this.#createOnly(metadataKey, () =>
+      this.#store.put(metadataKey, veleroBackupJson, { contentType: 'application/json', ifNoneMatch: '*' }),
+    );
     this.#state = 'committed';
   }
 
-  /** Deletes every key this upload wrote (velero-backup.json first); best effort. */
+  /**
+   * Deletes every key this upload wrote, velero-backup.json first and the name claim last (until
+   * its objects are gone the name stays taken, so no new writer's object can be deleted); best effort.
+   */
   async abort(): Promise<AbortReport> {
     if (this.#state === 'committed') {
       throw new LifeboatError('INTERNAL', `backup ${this.name} is already committed; delete it instead`);
     }
     this.#state = 'aborted';
     const metadataKey = this.#layout.backupMetadataKey(this.name);
-    const keys = [...this.#written].sort((a, b) => Number(b === metadataKey) - Number(a === metadataKey));
+    const rank = (k: string) => (k === metadataKey ? 0 : k === this.#claimKey ? 2 : 1);
+    const keys = [...this.#written].sort((a, b) => rank(a) - rank(b));
     const report: AbortReport = { deleted: [], failed: [] };
     for (const key of keys) {
       try {
+        // A claim another writer's bytes replaced (a store without atomic create) is theirs: kept.
+        if (key === this.#claimKey && !(await holdsClaim(this.#store, key, this.#claimBody!))) continue;
         await this.#store.delete(key);
         report.deleted.push(key);
       } catch (err) {
@@ -115,10 +157,11 @@ export async function putHashed(
   store: ObjectStore,
   key: string,
   body: Readable | Buffer | string,
+  options: { ifNoneMatch?: '*' } = {},
 ): Promise<FileDigest> {
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    await store.put(key, data, { size: data.length });
+    await store.put(key, data, { size: data.length, ...options });
     return { sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
   }
   const hash = createHash('sha256');
@@ -131,7 +174,7 @@ export async function putHashed(
     },
   });
   const piping = pipeline(body, meter);
-  const putting = store.put(key, meter).catch((err: unknown) => {
+  const putting = store.put(key, meter, options).catch((err: unknown) => {
     meter.destroy(err instanceof Error ? err : new Error(String(err)));
     body.destroy();
     throw err;

@@ -25,6 +25,8 @@ export function backupFileNames(name: string) {
     csiVolumeSnapshotClasses: `${name}-csi-volumesnapshotclasses.json.gz`,
     /** lifeboat's integrity manifest and cluster profile; Velero ignores both. */
     checksums: `${name}-checksums.json.gz`,
+    /** lifeboat's name claim: the first object of a backup, written create-only (DESIGN.md §8). */
+    claim: `${name}-claim.json`,
     clusterProfile: `${name}-cluster-profile.json.gz`,
   } as const;
 }

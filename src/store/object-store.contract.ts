@@ -11,6 +11,12 @@ export interface ContractOptions {
   largeObjectBytes?: number;
   /** Assert that RSS stays bounded while streaming the large object (false for in-memory stores). */
   checkMemory?: boolean;
+  /**
+   * The store checks a create-only put atomically with the write (S3, Azure, filesystem, memory:
+   * default true). versitygw 1.7 checks If-None-Match before it writes, so of concurrent creators
+   * more than one may succeed (the last one's bytes stay); lifeboat's name claim reads itself back.
+   */
+  atomicCreate?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -58,6 +64,57 @@ export function describeObjectStoreContract(
       expect(await text(store, 'over/x')).toBe('second');
       expect(await store.head('over/x')).toMatchObject({ size: 6 });
       expect(await keys(store, 'over/')).toEqual(['over/x']);
+    });
+
+    it('a create-only put creates an absent key and refuses a taken one, leaving it untouched', async () => {
+      await store.put('cond/one', 'first', { ifNoneMatch: '*' });
+      expect(await text(store, 'cond/one')).toBe('first');
+      const err = await store.put('cond/one', 'second', { ifNoneMatch: '*' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(LifeboatError);
+      expect(err).toMatchObject({
+        code: 'ALREADY_EXISTS',
+        details: { transient: false, precondition: true },
+      });
+      expect((err as LifeboatError).message).toContain('cond/one');
+      expect(await text(store, 'cond/one')).toBe('first');
+      expect(await keys(store, 'cond/')).toEqual(['cond/one']);
+    });
+
+    it('a create-only streamed (multipart) put refuses a taken key and leaves nothing of its own', async () => {
+      const size = 6 * MiB + 123; // above S3's 5 MiB part and Azure's block size: a multipart/block upload
+      await store.put('cond/big', 'small original', { ifNoneMatch: '*' });
+      const source = pseudoRandomStream(size);
+      await expect(store.put('cond/big', source.stream, { ifNoneMatch: '*', size })).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+      expect(await text(store, 'cond/big')).toBe('small original');
+      const fresh = pseudoRandomStream(size);
+      await store.put('cond/big-new', fresh.stream, { ifNoneMatch: '*', size });
+      expect(await store.head('cond/big-new')).toMatchObject({ size });
+    }, 60_000);
+
+    it('of concurrent create-only puts of one key exactly one wins, and its bytes stay', async () => {
+      const writers = Array.from({ length: 6 }, (_, i) => `writer-${i}-${randomBytes(8).toString('hex')}`);
+      const settled = await Promise.allSettled(
+        writers.map((w) => store.put('cond/race', w, { ifNoneMatch: '*' })),
+      );
+      const won = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [writers[i]] : []));
+      for (const r of settled)
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+      const stored = await text(store, 'cond/race');
+      if (options.atomicCreate === false) {
+        expect(won.length).toBeGreaterThanOrEqual(1);
+        expect(won).toContain(stored);
+      } else {
+        expect(won).toEqual([stored]);
+      }
+      // Once the key is there, every later create-only put is refused, atomic store or not.
+      await expect(store.put('cond/race', 'late', { ifNoneMatch: '*' })).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
     });
 
     it('classifies a missing object as NOT_FOUND, not transient', async () => {

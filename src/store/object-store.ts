@@ -14,13 +14,19 @@ export interface PutOptions {
   size?: number;
   /** Abort the upload; the object must then not exist (no partial object is ever visible). */
   signal?: AbortSignal;
+  /**
+   * `'*'`: create only. The write succeeds only if no object exists at the key when it lands
+   * (S3 `If-None-Match: *`, Azure `If-None-Match: *`, a hard link on the filesystem); otherwise it
+   * fails with ALREADY_EXISTS (`details.precondition === true`) and the existing object is untouched.
+   */
+  ifNoneMatch?: '*';
 }
 
 /**
  * THE port every storage provider implements (DESIGN.md §2.8). Keys are full object keys inside the
  * location's bucket/container/root folder (the location prefix is applied by store/layout.ts).
  * Errors are LifeboatErrors with code NOT_FOUND, UNAUTHENTICATED, FORBIDDEN, UNREACHABLE, TIMEOUT,
- * CONFLICT or OPERATION_FAILED, and `details.transient === true` when a retry may succeed.
+ * CONFLICT, ALREADY_EXISTS (a create-only put found the key taken) or OPERATION_FAILED, and `details.transient === true` when a retry may succeed.
  */
 export interface ObjectStore {
   /** Where this store points, for messages: e.g. "s3://bucket (http://127.0.0.1:9000)". Never holds secrets. */
@@ -65,6 +71,27 @@ export function storeError(
   return new LifeboatError(c.code, `${what}: ${redact(reason)}`, {
     cause: err,
     hint: c.hint,
-    details: { transient: c.transient, key: ctx.key, operation: ctx.operation },
+    details: {
+      transient: c.transient,
+      key: ctx.key,
+      operation: ctx.operation,
+      ...(c.code === 'ALREADY_EXISTS' ? { precondition: true } : {}),
+    },
   });
+}
+
+/** The error of a create-only put (`ifNoneMatch: '*'`) that found an object at its key. */
+export function alreadyExists(key: string, description: string, cause?: unknown): LifeboatError {
+  return new LifeboatError('ALREADY_EXISTS', `object ${key} already exists in ${description}`, {
+    cause,
+    hint: 'another writer created it first; it was left untouched',
+    details: { transient: false, key, precondition: true },
+  });
+}
+
+/** True when err is the failed precondition of a create-only put. */
+export function isAlreadyExists(err: unknown): boolean {
+  return (
+    err instanceof LifeboatError && err.code === 'ALREADY_EXISTS' && err.details?.['precondition'] === true
+  );
 }

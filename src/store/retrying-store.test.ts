@@ -50,6 +50,35 @@ describe('RetryingObjectStore', () => {
     expect(calls()).toBe(1);
   });
 
+  it('a create-only put that landed before its answer was lost succeeds on retry; a taken key still fails', async () => {
+    let lost = 0;
+    const inner = new MemoryObjectStore();
+    const put = inner.put.bind(inner);
+    // Every first attempt writes, then its answer is lost in transit (a transient error).
+    inner.put = async (key, body, options) => {
+      await put(key, body, options);
+      if (lost++ === 0) throw transient();
+    };
+    const store = new RetryingObjectStore(inner, { maxAttempts: 4, sleep: () => Promise.resolve() });
+    await store.put('claim', 'nonce-1', { ifNoneMatch: '*' });
+    expect(await text(await inner.get('claim'))).toBe('nonce-1');
+    // Another writer's bytes at the key: a retry must not take them for its own.
+    await put('taken', 'other writer');
+    lost = 1;
+    let first = true;
+    inner.put = async (key, body, options) => {
+      if (first) {
+        first = false;
+        throw transient(); // lost before it reached the store
+      }
+      await put(key, body, options);
+    };
+    await expect(store.put('taken', 'nonce-2', { ifNoneMatch: '*' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    expect(await text(await inner.get('taken'))).toBe('other writer');
+  });
+
   it('does not retry a put with a stream body (it is consumed)', async () => {
     const { store, calls } = setup(1);
     await expect(store.put('k', Readable.from(['x']))).rejects.toMatchObject({ code: 'UNREACHABLE' });
@@ -91,3 +120,9 @@ describe('RetryingObjectStore', () => {
     expect(failedOnce).toBe(true);
   });
 });
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}

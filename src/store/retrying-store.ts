@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { isLifeboatError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+import { isAlreadyExists, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 
 export interface RetryOptions {
   /** Total attempts per operation, first included (default 5). */
@@ -49,7 +49,33 @@ export class RetryingObjectStore implements ObjectStore {
 
   async put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void> {
     if (body instanceof Readable) return this.#inner.put(key, body, options);
-    return this.#retry('put', key, () => this.#inner.put(key, body, options), options?.signal);
+    if (options?.ifNoneMatch === undefined)
+      return this.#retry('put', key, () => this.#inner.put(key, body, options), options?.signal);
+    // A create-only put that failed in transit may have landed: a retry then finds the key taken.
+    // It is ours if it holds exactly our bytes (a claim carries a nonce, so no other writer's can).
+    let retried = false;
+    const attempt = async () => {
+      try {
+        await this.#inner.put(key, body, options);
+      } catch (err) {
+        if (retried && isAlreadyExists(err) && (await this.#holds(key, body))) return;
+        retried ||= isTransient(err);
+        throw err;
+      }
+    };
+    return this.#retry('put', key, attempt, options.signal);
+  }
+
+  async #holds(key: string, body: Buffer | string): Promise<boolean> {
+    const want = typeof body === 'string' ? Buffer.from(body) : body;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of await this.get(key)) {
+      size += (chunk as Buffer).length;
+      if (size > want.length) return false;
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).equals(want);
   }
 
   get(key: string): Promise<Readable> {

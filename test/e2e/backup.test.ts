@@ -18,6 +18,17 @@ let estate: Estate;
 let locations: LocationsFixture;
 const suffix = randomBytes(3).toString('hex');
 
+/** The source cluster's identity: the UID of its kube-system namespace. */
+async function readKubeSystemUid(): Promise<string> {
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: source }));
+  try {
+    return (await client.json<{ metadata: { uid: string } }>({ path: '/api/v1/namespaces/kube-system' }))
+      .metadata.uid;
+  } finally {
+    client.close();
+  }
+}
+
 function lifeboat(...args: string[]) {
   return runCli(['--log-level', 'error', ...args], { env: locations.env });
 }
@@ -107,7 +118,7 @@ describe('the stored backup is in Velero’s format', () => {
     dir = join(locations.fsRoot, 'backups', name);
   });
 
-  it('writes exactly Velero’s objects (plus lifeboat’s checksums and cluster profile), velero-backup.json uncompressed', async () => {
+  it('writes exactly Velero’s objects (plus lifeboat’s checksums, cluster profile and name claim), velero-backup.json uncompressed', async () => {
     expect((await readdir(dir)).sort()).toEqual(
       [
         'velero-backup.json',
@@ -121,6 +132,7 @@ describe('the stored backup is in Velero’s format', () => {
         `${name}-volumeinfo.json.gz`,
         `${name}-checksums.json.gz`,
         `${name}-cluster-profile.json.gz`,
+        `${name}-claim.json`,
       ].sort(),
     );
     const backup = JSON.parse(await readFile(join(dir, 'velero-backup.json'), 'utf8')) as {
@@ -136,7 +148,13 @@ describe('the stored backup is in Velero’s format', () => {
       };
     };
     expect(backup).toMatchObject({ kind: 'Backup', apiVersion: 'velero.io/v1', metadata: { name } });
-    expect(backup.metadata.labels).toEqual({ team: 'sre', 'velero.io/storage-location': 'fs' });
+    const kubeSystem = await readKubeSystemUid();
+    expect(backup.metadata.labels).toEqual({
+      team: 'sre',
+      'velero.io/storage-location': 'fs',
+      'lifeboat.io/cluster-uid': kubeSystem,
+    });
+    expect(backup.metadata.annotations['lifeboat.io/cluster-uid']).toBe(kubeSystem);
     expect(backup.metadata.annotations['velero.io/source-cluster-k8s-gitversion']).toBe('v1.34.4');
     expect(backup.metadata.annotations['velero.io/source-cluster-k8s-minor-version']).toBe('34');
     expect(backup.spec).toMatchObject({

@@ -224,7 +224,7 @@ describe('schedule and gc from the CLI', () => {
 
   it('gc --dry-run lists the expired backups and deletes nothing', async () => {
     await new Promise((r) => setTimeout(r, 1500)); // both scheduled backups' 1s TTL is over
-    const run = await lifeboat('gc', '--dry-run', '-o', 'json');
+    const run = await lifeboat('gc', '--dry-run', '-o', 'json', '--kubeconfig', source);
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { decisions: Decision[]; deleted: unknown[]; dryRun: boolean };
     expect(report.dryRun).toBe(true);
@@ -234,20 +234,20 @@ describe('schedule and gc from the CLI', () => {
     const newest = report.decisions.find((d) => d.name === names[1]);
     expect(newest?.delete).toBe(false);
     expect(report.decisions.find((d) => d.name === adhoc)?.delete).toBe(false);
-    const table = await lifeboat('gc', '--dry-run');
+    const table = await lifeboat('gc', '--dry-run', '--kubeconfig', source);
     expect(table.stdout).toContain('1 backup(s) would be deleted');
     expect(await backupsOf()).toEqual(names);
   });
 
   it('gc deletes only the expired backup and keeps the newest Completed one of the schedule', async () => {
-    const run = await lifeboat('gc', '-o', 'json');
+    const run = await lifeboat('gc', '-o', 'json', '--kubeconfig', source);
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { deleted: { name: string }[] };
     expect(report.deleted.map((d) => d.name)).toEqual([names[0]]);
     expect(await backupsOf()).toEqual([names[1]]);
     const all = await lifeboat('backup', 'get', '-o', 'json');
     expect(all.stdout).toContain(adhoc);
-    const again = await lifeboat('gc', '-o', 'json');
+    const again = await lifeboat('gc', '-o', 'json', '--kubeconfig', source);
     expect((JSON.parse(again.stdout) as { deleted: unknown[] }).deleted).toEqual([]);
     expect(await backupsOf()).toEqual([names[1]]);
   });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
 import { Secret } from '../../src/errors/index.ts';
+import { writeFailedRecord } from '../../src/engine/sync-recovery.ts';
 import { BackupStore } from '../../src/store/backup-store.ts';
 import type { ObjectStore } from '../../src/store/object-store.ts';
 import { AzureObjectStore } from '../../src/store/providers/azure/azure-store.ts';
@@ -73,6 +74,7 @@ describe.each([
     const others = objects.filter((o) => o.fileName !== 'velero-backup.json');
     expect(others.map((o) => o.fileName).sort()).toEqual([
       'nightly-checksums.json.gz',
+      'nightly-claim.json',
       'nightly-logs.gz',
       'nightly.tar.gz',
     ]);
@@ -97,6 +99,48 @@ describe.each([
     const report = await upload.abort();
     expect(report.failed).toEqual([]);
     expect(await backups.backupExists('broken')).toBe(false);
+    await store.close();
+  });
+
+  it('two writers of one name: the second fails before writing, the first commits untouched', async () => {
+    const store = await make();
+    const backups = new BackupStore(store, 'shared');
+    const [a, b] = await Promise.allSettled([
+      backups.beginBackup('daily', { cluster: 'uid-a' }),
+      backups.beginBackup('daily', { cluster: 'uid-b' }),
+    ]);
+    const won = [a, b].filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect([a, b].find((r) => r.status === 'rejected')?.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+    const upload = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<BackupStore['beginBackup']>>>).value;
+    await upload.putFile('daily.tar.gz', Readable.from([randomBytes(6 * MiB)]));
+    await upload.commit(backupJson('daily'));
+    const holder = (await backups.readClaim('daily'))?.cluster;
+    expect(holder).toBe(a.status === 'fulfilled' ? 'uid-a' : 'uid-b');
+    expect((await backups.listBackupObjects('daily')).map((o) => o.fileName).sort()).toEqual([
+      'daily-checksums.json.gz',
+      'daily-claim.json',
+      'daily.tar.gz',
+      'velero-backup.json',
+    ]);
+    await store.close();
+  });
+
+  it("crash recovery's Failed marker never replaces a record committed meanwhile", async () => {
+    const store = await make();
+    const backups = new BackupStore(store, '');
+    const upload = await backups.beginBackup('late', { cluster: 'uid-a' });
+    await upload.putFile('late.tar.gz', 'contents');
+    await upload.commit(backupJson('late')); // the writer commits just after recovery listed the folder
+    const err = await writeFailedRecord(backups, {
+      name: 'late',
+      location: 'l',
+      started: new Date(),
+      reason: 'interrupted (found by crash recovery)',
+      cluster: 'uid-a',
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect((await backups.getBackup('late')).status.phase).toBeUndefined();
     await store.close();
   });
 });

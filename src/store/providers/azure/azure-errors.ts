@@ -40,6 +40,14 @@ function classify(err: unknown, ctx: AzureErrorContext): ClassifiedStoreError {
       hint: 'create the container first or check its name (the location bucket)',
     };
   }
+  if (code === 'BlobAlreadyExists' || code === 'ConditionNotMet' || status === 412) {
+    return {
+      code: 'ALREADY_EXISTS',
+      transient: false,
+      what: `object ${ctx.key} already exists in ${ctx.description}`,
+      hint: 'another writer created it first; it was left untouched',
+    };
+  }
   if (code === 'BlobNotFound' || status === 404) {
     return { code: 'NOT_FOUND', transient: false, what: `object ${ctx.key} not found in ${ctx.description}` };
   }

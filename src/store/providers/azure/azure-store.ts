@@ -57,6 +57,8 @@ export class AzureObjectStore implements ObjectStore {
       abortSignal: options.signal,
       blobHTTPHeaders:
         options.contentType === undefined ? undefined : { blobContentType: options.contentType },
+      // Put Blob, or Put Block List for a streamed body: the blob appears only if none was there.
+      conditions: options.ifNoneMatch === undefined ? undefined : { ifNoneMatch: options.ifNoneMatch },
     };
     try {
       options.signal?.throwIfAborted();

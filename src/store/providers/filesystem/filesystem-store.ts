@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../../errors/index.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../object-store.ts';
+import { alreadyExists, type ObjectInfo, type ObjectStore, type PutOptions } from '../../object-store.ts';
 import { classifyFsError } from './filesystem-errors.ts';
 
 /** Where unfinished writes live: inside the root (same filesystem, so rename is atomic), never listed. */
@@ -49,7 +49,8 @@ export class FilesystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Writes a temp file (synced to disk before it is closed) and renames it into place. Folders are
+   * Writes a temp file (synced to disk before it is closed) and renames it into place (a create-only
+   * put links it into place instead, which fails if the name is taken). Folders are
    * made when a write or rename finds them missing, not checked before every write: a backup's
    * files land in a folder that exists after its first one.
    */
@@ -67,9 +68,17 @@ export class FilesystemObjectStore implements ObjectStore {
           signal: options.signal,
         });
       }
-      await this.#inFolder(target, () => rename(temp, target));
+      if (options.ifNoneMatch === '*') {
+        // link() creates the name only if it is free (atomic, unlike a check then a rename).
+        await this.#inFolder(target, () => link(temp, target));
+        await unlink(temp).catch(() => undefined); // the object is in place; a stray temp file is harmless
+      } else {
+        await this.#inFolder(target, () => rename(temp, target));
+      }
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && options.ifNoneMatch === '*')
+        throw alreadyExists(key, this.description, err);
       throw classifyFsError(err, 'put', key, this.description);
     }
   }

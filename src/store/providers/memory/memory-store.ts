@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { LifeboatError } from '../../../errors/index.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../object-store.ts';
+import { alreadyExists, type ObjectInfo, type ObjectStore, type PutOptions } from '../../object-store.ts';
 
 interface StoredObject {
   data: Buffer;
@@ -41,6 +41,8 @@ export class MemoryObjectStore implements ObjectStore {
     this.#inject('put', key);
     const data = await collect(body, options.signal);
     options.signal?.throwIfAborted();
+    // The check and the write happen in one turn of the event loop: atomic, as a store's precondition.
+    if (options.ifNoneMatch === '*' && this.#objects.has(key)) throw alreadyExists(key, this.description);
     this.#objects.set(key, { data, lastModified: new Date() });
   }
 

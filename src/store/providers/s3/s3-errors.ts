@@ -64,6 +64,21 @@ function classify(err: unknown, ctx: S3ErrorContext): ClassifiedStoreError {
       hint: 'create the bucket first or check its name',
     };
   }
+  if (name === 'PreconditionFailed' || status === 412) {
+    return {
+      code: 'ALREADY_EXISTS',
+      transient: false,
+      what: `object ${ctx.key} already exists in ${ctx.description}`,
+      hint: 'another writer created it first; it was left untouched',
+    };
+  }
+  if (name === 'ConditionalRequestConflict') {
+    return {
+      code: 'CONFLICT',
+      transient: true,
+      hint: 'another write of the same key was in progress; try again',
+    };
+  }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return { code: 'NOT_FOUND', transient: false, what: `object ${ctx.key} not found in ${ctx.description}` };
   }

@@ -199,6 +199,9 @@ export class S3ObjectStore implements ObjectStore {
       Key: key,
       ContentType: options.contentType,
       ChecksumAlgorithm: this.#checksum,
+      // Checked by PutObject, and by CompleteMultipartUpload for a streamed body (nothing of a
+      // refused multipart upload is ever visible; its parts are aborted).
+      IfNoneMatch: options.ifNoneMatch,
     };
   }
 

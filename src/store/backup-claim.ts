@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { LifeboatError } from '../errors/index.ts';
+import { backupFileNames, type StoreLayout } from './layout.ts';
+import { isAlreadyExists, type ObjectStore } from './object-store.ts';
+
+/** `<name>-claim.json`: who took a backup name, written create-only before anything else of the backup. */
+export interface BackupClaim {
+  backup: string;
+  /** The source cluster's identity (kube-system UID); null when unknown. */
+  cluster: string | null;
+  claimedAt: string;
+  /** Makes every claim's bytes unique, so a retried write can tell its own claim from another's. */
+  nonce: string;
+}
+
+const MAX_CLAIM_BYTES = 4096;
+
+/**
+ * How long a claim settles before it is read back. Some S3-compatible servers (versitygw 1.7 among
+ * them) check If-None-Match before they write instead of atomically, so two creators a few
+ * milliseconds apart can both succeed, the later one's bytes staying: reading the claim back after
+ * a pause tells the earlier one it lost. S3, Azure and the filesystem are atomic; this is the net.
+ */
+export const CLAIM_SETTLE_MS = 300;
+
+/**
+ * Takes a backup name in a (possibly shared) bucket: a create-only write of `<name>-claim.json`.
+ * Of two writers of the same name — two clusters with the same schedule at the same second — exactly
+ * one succeeds; the other gets ALREADY_EXISTS naming the backup (and the claiming cluster when it can
+ * be read) before it has written anything, so the winner's objects are never touched.
+ */
+export async function claimBackupName(
+  store: ObjectStore,
+  layout: StoreLayout,
+  name: string,
+  cluster: string | undefined,
+  settleMs = CLAIM_SETTLE_MS,
+): Promise<{ fileName: string; body: Buffer }> {
+  const fileName = backupFileNames(name).claim;
+  const claim: BackupClaim = {
+    backup: name,
+    cluster: cluster ?? null,
+    claimedAt: new Date().toISOString(),
+    nonce: randomBytes(12).toString('hex'),
+  };
+  const body = Buffer.from(`${JSON.stringify(claim)}\n`);
+  try {
+    await store.put(layout.backupKey(name, fileName), body, {
+      contentType: 'application/json',
+      ifNoneMatch: '*',
+    });
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const other = await readBackupClaim(store, layout, name).catch(() => undefined);
+    throw nameTaken(name, store.description, other?.cluster ?? undefined, cluster, err);
+  }
+  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const held = await readBackupClaim(store, layout, name);
+  if (held?.nonce !== claim.nonce)
+    throw nameTaken(name, store.description, held?.cluster ?? undefined, cluster);
+  return { fileName, body };
+}
+
+/** True when the claim at the key still holds exactly these bytes (so it is ours to delete). */
+export async function holdsClaim(store: ObjectStore, key: string, body: Buffer): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of await store.get(key)) {
+      size += (chunk as Buffer).length;
+      if (size > body.length) return false;
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return false;
+  }
+  return Buffer.concat(chunks).equals(body);
+}
+
+/** The claim of a backup folder, or undefined when it has none (Velero-made, or older lifeboat). */
+export async function readBackupClaim(
+  store: ObjectStore,
+  layout: StoreLayout,
+  name: string,
+): Promise<BackupClaim | undefined> {
+  const key = layout.backupKey(name, backupFileNames(name).claim);
+  if ((await store.head(key)) === undefined) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of await store.get(key)) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_CLAIM_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { backup, cluster, claimedAt, nonce } = parsed as Record<string, unknown>;
+  if (typeof backup !== 'string' || (cluster !== null && typeof cluster !== 'string')) return undefined;
+  return {
+    backup,
+    cluster,
+    claimedAt: typeof claimedAt === 'string' ? claimedAt : '',
+    nonce: typeof nonce === 'string' ? nonce : '',
+  };
+}
+
+/** ALREADY_EXISTS for a backup name another writer holds. */
+export function nameTaken(
+  name: string,
+  description: string,
+  holder: string | undefined,
+  self: string | undefined,
+  cause?: unknown,
+): LifeboatError {
+  const by =
+    holder === undefined
+      ? 'another writer'
+      : holder === self
+        ? 'another run from this cluster'
+        : `another cluster (kube-system UID ${holder})`;
+  return new LifeboatError(
+    'ALREADY_EXISTS',
+    `backup ${name} already exists in ${description}: ${by} took the name first; nothing of it was overwritten`,
+    {
+      cause,
+      hint: 'two clusters share this location with the same schedule or backup name: give each cluster its own location prefix or schedule name, or choose another backup name',
+      details: { backup: name, ...(holder === undefined ? {} : { cluster: holder }) },
+    },
+  );
+}
