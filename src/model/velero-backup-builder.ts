@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
+import { nullObject } from './dictionary.ts';
 import { goMarshalIndent, sortedMap } from './go-json.ts';
 import {
   BACKUP_FORMAT_VERSION,
@@ -135,11 +136,9 @@ export function buildVeleroBackupJson(input: VeleroBackupInput): string {
 }
 
 function buildMetadata(input: VeleroBackupInput): Record<string, unknown> {
-  const labels: Record<string, string> = {
-    ...input.labels,
-    [VeleroLabels.storageLocation]: getValidLabelValue(input.storageLocation),
-  };
-  const annotations: Record<string, string> = { ...input.annotations };
+  const labels = nullObject(input.labels);
+  labels[VeleroLabels.storageLocation] = getValidLabelValue(input.storageLocation);
+  const annotations = nullObject(input.annotations);
   if (input.sourceVersion) {
     annotations[VeleroAnnotations.sourceGitVersion] = input.sourceVersion.gitVersion;
     annotations[VeleroAnnotations.sourceMajor] = input.sourceVersion.major;
