@@ -17,6 +17,7 @@ import { READS_DURING_BACKUP } from '../profile/reads.ts';
 import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
 
@@ -184,7 +185,7 @@ export function profileExtension(attachments: readonly Attachment[]): BackupExte
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */
 export function parseProfile(value: unknown, what: string): ClusterProfile {
-  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const v = (typeof value === 'object' && value !== null ? value : nullObject()) as Record<string, unknown>;
   if (v['kind'] === 'ClusterProfile' && v['apiVersion'] !== PROFILE_API_VERSION)
     throw new LifeboatError(
       'UNSUPPORTED',

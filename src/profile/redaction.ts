@@ -1,4 +1,5 @@
 import { redact } from '../errors/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -32,7 +33,7 @@ function isEncodedSecret(value: string): boolean {
 export function redactTree(value: unknown, redacted: string[], path = ''): unknown {
   if (Array.isArray(value)) return value.map((v, i) => redactTree(v, redacted, `${path}[${i}]`));
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    const out = nullObject<unknown>();
     for (const [k, v] of Object.entries(value)) {
       const p = path === '' ? k : `${path}.${k}`;
       if (isSecretKey(k) && v !== null && v !== '' && v !== false) {
