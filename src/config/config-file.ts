@@ -7,6 +7,8 @@ import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
+import { dictionarySchema } from '../model/dictionary-schema.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -33,7 +35,7 @@ export const BackupTemplateSchema = z
     excludedResources: z.array(z.string()).optional(),
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+    labels: dictionarySchema(z.string()).optional(),
   })
   .strict();
 export type BackupTemplate = z.infer<typeof BackupTemplateSchema>;
@@ -211,7 +213,7 @@ export function embeddedDefaultLocation(env: Env = process.env): Location {
     name: 'default',
     provider: 'filesystem',
     objectStorage: { bucket: join(data, 'lifeboat', 'backups') },
-    config: {},
+    config: nullObject(),
     default: true,
     accessMode: 'ReadWrite',
   };

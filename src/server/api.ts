@@ -6,8 +6,9 @@ import { restoresInProgress, startRestore, submitBackup } from './actions.ts';
 import type { ServerContext } from './context.ts';
 import type { ApiAuth } from './auth.ts';
 import { allStatuses, recordJson } from './status.ts';
+import { nullObject } from '../model/dictionary.ts';
 
-const STATUS: Partial<Record<string, number>> = {
+const STATUS: Partial<Record<string, number>> = nullObject({
   USAGE: 400,
   CONFIG: 400,
   NOT_FOUND: 404,
@@ -17,7 +18,7 @@ const STATUS: Partial<Record<string, number>> = {
   UNAUTHENTICATED: 401,
   UNREACHABLE: 503,
   TIMEOUT: 504,
-};
+});
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof LifeboatError) {
