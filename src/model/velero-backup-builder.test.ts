@@ -258,6 +258,9 @@ describe('parseDuration (time.ParseDuration)', () => {
   );
 });
 
+/** A dictionary's value at a key given at run time (as outside names are). */
+const read = (dict: Record<string, unknown>, key: string): unknown => dict[key];
+
 describe('velero-backup.json with keys named like Object.prototype members', () => {
   it('writes and reads back labels, annotations and selectors named __proto__, constructor, toString', () => {
     const hostile = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<
@@ -278,7 +281,7 @@ describe('velero-backup.json with keys named like Object.prototype members', () 
       ['constructor', 'c'],
       ['toString', 't'],
     ]);
-    expect(labels['hasOwnProperty']).toBeUndefined();
+    expect(read(labels, 'hasOwnProperty')).toBeUndefined();
     expect(Object.keys(parsed.spec.labelSelector!.matchLabels!)).toEqual([
       '__proto__',
       'constructor',
