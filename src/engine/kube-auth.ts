@@ -94,14 +94,20 @@ export class KubeReviewer {
     const user = status.user;
     if (status.authenticated !== true || user?.username === undefined)
       return { allowed: false, status: 401, message: 'the bearer token is not valid in this cluster' };
-    const resourceAttributes: Record<string, string> = {
+    const resourceAttributes: {
+      group: string;
+      resource: string;
+      verb: string;
+      name?: string;
+      namespace?: string;
+    } = {
       group: API_AUTH_GROUP,
       resource: attrs.resource,
       verb: attrs.verb,
     };
-    if (attrs.name !== undefined) resourceAttributes['name'] = attrs.name;
+    if (attrs.name !== undefined) resourceAttributes.name = attrs.name;
     if (this.#o.namespace !== undefined && this.#o.namespace !== '')
-      resourceAttributes['namespace'] = this.#o.namespace;
+      resourceAttributes.namespace = this.#o.namespace;
     let allowed: boolean;
     let reason: string | undefined;
     try {
