@@ -8,7 +8,8 @@
  * storing a key. So a value typed as a pure string dictionary (`Record<string, V>`, `{ [k: string]:
  * V }`, no declared members) is a `Map`, or a null-prototype object from model/dictionary.ts. The
  * rule reports:
- *   - an object literal whose type is such a dictionary and that is built from data (`{ ...x }`,
+ *   - an object literal that spreads such a dictionary (`{ ...labels }`: the copy is one too), or
+ *     whose type is such a dictionary and that is built from data (`{ ...x }`,
  *     computed keys), filled later (`{}`), or a named constant table (read with outside keys), unless
  *     it is the argument of `nullObject(...)`, which copies it onto a null prototype;
  *   - `Object.fromEntries(...)` (a plain object built from data): use `nullObject(entries)` or a Map;
@@ -102,7 +103,13 @@ const rule = {
       ObjectExpression(node) {
         if (isNullObjectArgument(node) || !builtFromData(node)) return;
         const type = checker.getContextualType(tsNode(node));
-        if (type !== undefined && isDictionary(checker, type)) context.report({ node, messageId: 'literal' });
+        const copiesDictionary = node.properties.some(
+          (p) =>
+            p.type === 'SpreadElement' &&
+            isDictionary(checker, checker.getTypeAtLocation(tsNode(p.argument))),
+        );
+        if (copiesDictionary || (type !== undefined && isDictionary(checker, type)))
+          context.report({ node, messageId: 'literal' });
       },
       CallExpression(node) {
         if (isMemberCall(node, 'Object', 'fromEntries')) context.report({ node, messageId: 'fromEntries' });

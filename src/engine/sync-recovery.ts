@@ -7,6 +7,7 @@ import type { BackupStore } from '../store/backup-store.ts';
 import { openLocation } from './locations-open.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
 import { veleroBackupSchema } from '../model/velero.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface FailedRecordInput {
   name: string;
@@ -24,7 +25,7 @@ export interface FailedRecordInput {
  * is then listed as Failed — never left looking in progress — and goes at its TTL like any backup.
  */
 export async function writeFailedRecord(store: BackupStore, input: FailedRecordInput): Promise<BackupRecord> {
-  const labels = { ...input.labels };
+  const labels = nullObject(input.labels);
   if (input.schedule !== undefined) labels[VeleroLabels.scheduleName] = input.schedule;
   const json = buildVeleroBackupJson({
     name: input.name,

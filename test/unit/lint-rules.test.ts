@@ -29,7 +29,7 @@ describe('dependency-cruiser import rules (DESIGN.md §3)', () => {
     expect(output).toContain('src/archive/forbidden.ts');
     expect(output).toContain('src/store/object-store.ts');
     expect(output).not.toContain('src/archive/allowed.ts →');
-  });
+  }, 60_000);
 });
 
 describe('lifeboat/dictionaries (scripts/eslint/dictionaries.js)', () => {
