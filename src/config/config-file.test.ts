@@ -9,6 +9,7 @@ import {
   configFilePath,
   embeddedDefaultLocation,
   loadConfig,
+  parseConfig,
   removeLocation,
   resolveLocation,
   saveConfig,
@@ -124,5 +125,36 @@ describe('resolveLocation', () => {
     expect(() => removeLocation(config, 'b')).toThrow(
       expect.objectContaining({ hint: 'known locations: a' }) as Error,
     );
+  });
+});
+
+describe('a config file with keys named like Object.prototype members', () => {
+  it('keeps them as keys of schedule labels and location config, which inherit nothing', () => {
+    const config = parseConfig(
+      [
+        'apiVersion: lifeboat.io/v1alpha1',
+        'kind: Config',
+        'locations:',
+        '  - name: l',
+        '    provider: aws',
+        '    objectStorage: { bucket: b }',
+        '    config: { __proto__: a, constructor: b, region: eu-west-1 }',
+        'schedules:',
+        '  - name: s',
+        "    schedule: '0 * * * *'",
+        '    template:',
+        '      labels: { __proto__: x, toString: y }',
+        '',
+      ].join('\n'),
+      'config.yaml',
+    );
+    const location = config.locations[0]!;
+    expect(Object.keys(location.config)).toEqual(['__proto__', 'constructor', 'region']);
+    expect(Object.getPrototypeOf(location.config)).toBeNull();
+    expect(Object.entries(config.schedules![0]!.template!.labels!)).toEqual([
+      ['__proto__', 'x'],
+      ['toString', 'y'],
+    ]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
