@@ -1,5 +1,6 @@
 import type { KubeObject, KubeObjectMeta } from '../model/kube-object.ts';
 import type { BackupItemAction, ItemRef } from './backup-action.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 interface PodSpec {
   volumes?: { persistentVolumeClaim?: { claimName?: string } }[];
@@ -72,11 +73,11 @@ export const pvcAction: BackupItemAction = {
     };
     const status = (item['status'] ?? {}) as { phase?: string };
     if (status.phase !== 'Bound' || !spec.volumeName) return Promise.resolve({ item, additionalItems: [] });
-    const newSpec: Record<string, unknown> = { ...(item['spec'] as Record<string, unknown>) };
+    const newSpec = nullObject(item['spec'] as Record<string, unknown>);
     delete newSpec['dataSource'];
     delete newSpec['dataSourceRef'];
     if (spec.storageClassName !== '') delete newSpec['selector'];
-    const labels = { ...(item.metadata.labels ?? {}) };
+    const labels = nullObject(item.metadata.labels);
     for (const key of LABELS_DROPPED_FROM_PVC) delete labels[key];
     const metadata: KubeObjectMeta = { ...item.metadata, labels };
     if (Object.keys(labels).length === 0) delete metadata.labels;

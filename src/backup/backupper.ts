@@ -14,6 +14,7 @@ import { beingDeleted, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
 import type { ItemWatch, MainListing } from './listing.ts';
 import type { BackupScope } from './scope.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /**
  * Where items go: the archive writer. Backpressure: addItem gives undefined when it can take more at
@@ -101,7 +102,7 @@ class Collector {
   readonly #listCache = new Map<string, Promise<readonly KubeObject[]>>();
   readonly #indexes = new Map<string, Promise<Map<string, KubeObject>>>();
   readonly #namespacesWithItems = new Set<string>();
-  readonly #counts: Record<string, number> = {};
+  readonly #counts = new Map<string, number>();
   readonly #watches = new Map<string, ItemWatch[]>();
   /** The bytes of each watch's `mentions` text. */
   readonly #mentions = new Map<ItemWatch, Buffer>();
@@ -140,9 +141,15 @@ class Collector {
       const key = `${resource.apiVersion}/${resource.kind}`;
       byKey.set(key, [...(byKey.get(key) ?? []), ...entries]);
     }
-    const resourceList: ResourceList = {};
+    const resourceList: ResourceList = nullObject();
     for (const key of [...byKey.keys()].sort()) resourceList[key] = byKey.get(key)!.sort();
-    return { itemsBackedUp: this.#items, resourceList, counts: this.#counts, results: this.#results, fatal };
+    return {
+      itemsBackedUp: this.#items,
+      resourceList,
+      counts: nullObject(this.#counts),
+      results: this.#results,
+      fatal,
+    };
   }
 
   async #collectAll(): Promise<void> {
@@ -414,7 +421,7 @@ class Collector {
       json,
     });
     this.#items++;
-    this.#counts[resource.groupResource] = (this.#counts[resource.groupResource] ?? 0) + 1;
+    this.#counts.set(resource.groupResource, (this.#counts.get(resource.groupResource) ?? 0) + 1);
     if (resource.namespaced && ns) this.#namespacesWithItems.add(ns);
     let entries = this.#entries.get(resource);
     if (entries === undefined) this.#entries.set(resource, (entries = []));
@@ -456,7 +463,7 @@ class Collector {
       return;
     const crds = await this.#listAll(CRD);
     const byName = new Map(crds.map((c) => [c.metadata.name, c]));
-    for (const gr of Object.keys(this.#counts)) {
+    for (const gr of this.#counts.keys()) {
       const crd = byName.get(gr);
       if (crd !== undefined) await this.#backupItem(crdResource, crd);
     }

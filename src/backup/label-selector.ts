@@ -1,5 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import type { LabelSelector } from '../model/velero.ts';
+import { nullObject, own } from '../model/dictionary.ts';
 
 type Requirement =
   { key: string; op: 'In' | 'NotIn'; values: string[] } | { key: string; op: 'Exists' | 'DoesNotExist' };
@@ -9,7 +10,7 @@ type Requirement =
  * Velero's metav1.LabelSelector shape, which is what velero-backup.json stores.
  */
 export function parseLabelSelector(text: string): LabelSelector {
-  const matchLabels: Record<string, string> = {};
+  const matchLabels = nullObject<string>();
   const matchExpressions: { key: string; operator: string; values?: string[] }[] = [];
   for (const req of splitRequirements(text)) {
     const r = parseRequirement(req, text);
@@ -44,10 +45,10 @@ export function formatLabelSelector(selector: LabelSelector): string {
 
 /** Whether a set of labels matches the selector (used for namespaces, whose own labels decide). */
 export function matchesLabelSelector(selector: LabelSelector, labels: Record<string, string> = {}): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (own(labels, k) !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.hasOwn(labels, e.key);
-    const value = labels[e.key];
+    const value = own(labels, e.key);
     if (e.operator === 'In' && !(has && (e.values ?? []).includes(value!))) return false;
     if (e.operator === 'NotIn' && has && (e.values ?? []).includes(value!)) return false;
     if (e.operator === 'Exists' && !has) return false;

@@ -1,4 +1,5 @@
 import type { ResultMessages, ResultsFile } from '../model/velero.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** Per-item warnings and errors, kept the way Velero's results files hold them. */
 export class ResultsCollector {
@@ -46,7 +47,7 @@ export function formatResultMessage(e: ResultEntry): string {
 function add(target: ResultMessages, entry: ResultEntry): void {
   const text = formatResultMessage(entry);
   if (entry.namespace !== undefined && entry.namespace !== '') {
-    target.namespaces ??= {};
+    target.namespaces ??= nullObject();
     (target.namespaces[entry.namespace] ??= []).push(text);
   } else if (entry.cluster === true) {
     (target.cluster ??= []).push(text);

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { Option } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
 import { firstReservedLabel } from '../model/labels.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
 export function list(value: string | undefined): string[] {
@@ -13,7 +14,7 @@ export function list(value: string | undefined): string[] {
 
 /** "k=v,k2=v2" → record; bad pairs are usage errors naming the flag. */
 export function keyValues(value: string | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   for (const pair of list(value)) {
     const eq = pair.indexOf('=');
     if (eq <= 0)

@@ -20,6 +20,7 @@ import {
   type OutputFormat,
 } from '../output/format.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 const PROVIDERS = ['aws', 'azure', 'filesystem', 'velero.io/aws', 'velero.io/azure'];
 
@@ -151,7 +152,7 @@ function parseFlags(raw: Record<string, unknown>): z.infer<typeof CreateFlags> {
 
 /** "k=v,k2=v2" → record; a value may be empty ("checksumAlgorithm="). */
 function keyValues(text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   if (text === undefined || text.trim() === '') return out;
   for (const pair of text.split(',')) {
     const eq = pair.indexOf('=');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
 import { packageVersion } from './version.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 type Register = (program: Command) => void;
 
@@ -9,7 +10,7 @@ type Register = (program: Command) => void;
  * the engine behind it) is loaded only when the command line names it, so `lifeboat backup create`
  * does not pay for loading the server, restore or runbook code.
  */
-const commandGroups: Readonly<Record<string, () => Promise<Register>>> = {
+const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObject({
   backup: async () => (await import('./backup.ts')).registerBackupCommands,
   location: async () => (await import('./location.ts')).registerLocationCommands,
   restore: async () => (await import('./restore.ts')).registerRestoreCommands,
@@ -20,10 +21,10 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = {
   standby: async () => (await import('./standby.ts')).registerStandbyCommands,
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
-};
+});
 
 /** Names that reach a group under another word (commander aliases). */
-const ALIASES: Readonly<Record<string, string>> = { 'backup-location': 'location' };
+const ALIASES: Readonly<Record<string, string>> = nullObject({ 'backup-location': 'location' });
 
 /** Global options that take a value as the next word (see globals.ts). */
 const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--log-format', '--log-level']);

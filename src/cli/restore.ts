@@ -15,6 +15,7 @@ import { createProgress } from '../output/progress.ts';
 import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 interface CreateOptions {
   fromBackup?: string;
@@ -105,7 +106,7 @@ export function registerRestoreCommands(program: Command): void {
 }
 
 function mappings(value: string | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   for (const pair of list(value)) {
     const [from, to, extra] = pair.split(':').map((s) => s.trim());
     if (!from || !to || extra !== undefined) {
@@ -172,7 +173,7 @@ async function createRestore(
         onEvent: (e) => {
           if (!json || throttle.pass(e.phase))
             progress.update(
-              { ...e },
+              e,
               e.phase === 'restoring' && e.total !== undefined
                 ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
                 : `${e.phase}…`,

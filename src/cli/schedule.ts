@@ -141,8 +141,11 @@ function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
     includeClusterResources: tristate(o.includeClusterResources, '--include-cluster-resources'),
     labels: Object.keys(labels).length > 0 ? labels : undefined,
   };
-  const defined = <T extends object>(v: T) =>
-    Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as T;
+  const defined = <T extends object>(v: T): T => {
+    const out = { ...v };
+    for (const key of Object.keys(out) as (keyof T)[]) if (out[key] === undefined) delete out[key];
+    return out;
+  };
   const t = defined(template);
   return defined({
     name,

@@ -6,6 +6,7 @@ import { formatOutput } from '../output/format.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { list, ObjectName, parseWith } from './flags.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** Exit codes of `standby check`, stable for scripts. */
 const READY = 0;
@@ -14,7 +15,7 @@ const COULD_NOT_CHECK = 2;
 
 /** `old:new,old2:new2` → record; bad pairs are usage errors. */
 export function mappings(value: string | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   for (const pair of list(value)) {
     const [from, to, ...rest] = pair.split(':');
     if (!from || !to || rest.length > 0)

@@ -9,6 +9,7 @@ import {
   configFilePath,
   embeddedDefaultLocation,
   loadConfig,
+  parseConfig,
   removeLocation,
   resolveLocation,
   saveConfig,
@@ -124,5 +125,54 @@ describe('resolveLocation', () => {
     expect(() => removeLocation(config, 'b')).toThrow(
       expect.objectContaining({ hint: 'known locations: a' }) as Error,
     );
+  });
+});
+
+describe('a config file with keys named like Object.prototype members', () => {
+  it('keeps them as keys of schedule labels and location config, which inherit nothing', () => {
+    const config = parseConfig(
+      [
+        'apiVersion: lifeboat.io/v1alpha1',
+        'kind: Config',
+        'locations:',
+        '  - name: l',
+        '    provider: aws',
+        '    objectStorage: { bucket: b }',
+        '    config: { constructor: b, region: eu-west-1, toString: c }',
+        'schedules:',
+        '  - name: s',
+        "    schedule: '0 * * * *'",
+        '    template:',
+        '      labels: { constructor: x, toString: y }',
+        '',
+      ].join('\n'),
+      'config.yaml',
+    );
+    const location = config.locations[0]!;
+    expect(Object.keys(location.config)).toEqual(['constructor', 'region', 'toString']);
+    expect(Object.getPrototypeOf(location.config)).toBeNull();
+    expect(Object.entries(config.schedules![0]!.template!.labels!)).toEqual([
+      ['constructor', 'x'],
+      ['toString', 'y'],
+    ]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses a __proto__ key (no label or provider setting is named so) instead of dropping it', () => {
+    expect(() =>
+      parseConfig(
+        [
+          'apiVersion: lifeboat.io/v1alpha1',
+          'kind: Config',
+          'schedules:',
+          '  - name: s',
+          "    schedule: '0 * * * *'",
+          '    template:',
+          '      labels: { __proto__: x }',
+          '',
+        ].join('\n'),
+        'config.yaml',
+      ),
+    ).toThrow(/__proto__/);
   });
 });

@@ -10,6 +10,8 @@ import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
 import { globListProblem } from '../model/glob.ts';
 import { firstReservedLabel } from '../model/labels.ts';
+import { dictionarySchema } from '../model/dictionary-schema.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -42,8 +44,7 @@ export const BackupTemplateSchema = z
     excludedResources: PatternListSchema.optional(),
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
-    labels: z
-      .record(z.string(), z.string())
+    labels: dictionarySchema(z.string())
       .superRefine((labels, ctx) => {
         const reserved = firstReservedLabel(labels);
         if (reserved !== undefined)
@@ -220,7 +221,7 @@ export function embeddedDefaultLocation(env: Env = process.env): Location {
     name: 'default',
     provider: 'filesystem',
     objectStorage: { bucket: join(data, 'lifeboat', 'backups') },
-    config: {},
+    config: nullObject(),
     default: true,
     accessMode: 'ReadWrite',
   };

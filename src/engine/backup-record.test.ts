@@ -24,6 +24,7 @@ async function record(extension: StartedExtension) {
   const written = await writeBackupRecord(upload, {
     request,
     location: 'default',
+    clusterUid: '6f1c2d3e-0000-4000-8000-000000000001',
     cluster: { version: { gitVersion: 'v1.33.0', major: '1', minor: '33' } } as unknown as ConnectedCluster,
     outcome: { itemsBackedUp: 1, resourceList: {}, counts: {}, results },
     labelSelector: undefined,

@@ -15,6 +15,7 @@ import type { ApiResource } from '../kube/discovery.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
 import type { ConnectedCluster } from './cluster.ts';
 import type { BackupRequest } from './backup-request.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** What a backup extension sees when the backup starts. */
 export interface BackupExtensionContext {
@@ -125,7 +126,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       uid: randomUUID(),
       storageLocation: input.location,
       labels: request.labels,
-      annotations: request.annotations ?? {},
+      annotations: request.annotations ?? nullObject(),
       sourceVersion: input.cluster.version,
       clusterUid: input.clusterUid,
       spec: withVeleroAutoExclusions({

@@ -145,16 +145,26 @@ export class KubeReviewer {
   }
 
   /** The SubjectAccessReview's resourceAttributes (group lifeboat.io) or nonResourceAttributes. */
-  #attributes(attrs: ApiAttributes): Record<string, Record<string, string>> {
+  #attributes(
+    attrs: ApiAttributes,
+  ):
+    | { resourceAttributes: Record<string, string> }
+    | { nonResourceAttributes: { path: string; verb: string } } {
     if ('path' in attrs) return { nonResourceAttributes: { path: attrs.path, verb: attrs.verb } };
-    const resourceAttributes: Record<string, string> = {
+    const resourceAttributes: {
+      group: string;
+      resource: string;
+      verb: string;
+      name?: string;
+      namespace?: string;
+    } = {
       group: API_AUTH_GROUP,
       resource: attrs.resource,
       verb: attrs.verb,
     };
-    if (attrs.name !== undefined) resourceAttributes['name'] = attrs.name;
+    if (attrs.name !== undefined) resourceAttributes.name = attrs.name;
     if (this.#o.namespace !== undefined && this.#o.namespace !== '')
-      resourceAttributes['namespace'] = this.#o.namespace;
+      resourceAttributes.namespace = this.#o.namespace;
     return { resourceAttributes };
   }
 }

@@ -18,6 +18,7 @@ import { LocationSchema, type Location } from '../model/location.ts';
 import { BackupStore } from '../store/backup-store.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { openObjectStore } from '../store/registry.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** What `lifeboat location create` asks for; files are paths to read now. */
 export interface LocationInput {
@@ -47,7 +48,7 @@ export async function createLocation(
       ...(input.prefix === undefined ? {} : { prefix: input.prefix.replace(/^\/+|\/+$/g, '') }),
       ...(input.caCertFile === undefined ? {} : { caCert: await caCertOf(input.caCertFile) }),
     },
-    config: input.config ?? {},
+    config: input.config ?? nullObject(),
     ...(input.credentialsFile === undefined
       ? {}
       : { credentialsFile: await existingFile(input.credentialsFile) }),

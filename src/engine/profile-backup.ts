@@ -16,6 +16,7 @@ import type { ClusterProfile } from '../profile/schema.ts';
 import { readOptionalJson } from './backups.ts';
 import { openLocation } from './locations-open.ts';
 import { parseProfile, profileFileName } from './profile.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface BackupQueryInput {
   configPath: string | undefined;
@@ -71,7 +72,7 @@ export async function loadBackupEvidence(
       readOptionalJson<ResourceList>(store, name, `${name}-resource-list.json.gz`),
     ]);
     const contents = emptyContents(name);
-    contents.resourceList = resourceList ?? {};
+    contents.resourceList = resourceList ?? nullObject();
     contents.namespaces = namespacesOf(contents.resourceList);
     const a = backup.metadata.annotations ?? {};
     const gitVersion = a[VeleroAnnotations.sourceGitVersion];

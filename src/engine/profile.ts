@@ -23,6 +23,7 @@ import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
 import type { ResultsCollector } from '../backup/results.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
 
@@ -244,7 +245,7 @@ function recordAttachmentProblems(
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */
 export function parseProfile(value: unknown, what: string): ClusterProfile {
-  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const v = (typeof value === 'object' && value !== null ? value : nullObject()) as Record<string, unknown>;
   if (v['kind'] === 'ClusterProfile' && v['apiVersion'] !== PROFILE_API_VERSION)
     throw new LifeboatError(
       'UNSUPPORTED',

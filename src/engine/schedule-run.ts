@@ -8,6 +8,7 @@ import { profileExtension, readScheduleAttachments, type Attachment } from './pr
 import { runBackup, type BackupDeps, type BackupRunResult } from './run-backup.ts';
 import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
 import { writeFailedRecord } from './sync-recovery.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface ScheduleRunOptions {
   configPath: string | undefined;
@@ -91,7 +92,7 @@ export async function runScheduleBackup(
         errors: 1,
         warnings: 0,
         failureReason: reason,
-        counts: {},
+        counts: nullObject(),
         startTimestamp: at.toISOString(),
         completionTimestamp: (record.completed ?? new Date()).toISOString(),
         expiration: (record.expiration ?? at).toISOString(),

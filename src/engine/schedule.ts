@@ -17,6 +17,7 @@ import { AttachmentKinds } from '../profile/schema.ts';
 import { scheduleCron, scheduleStatus, type ScheduleStatus } from '../schedule/status.ts';
 import type { BackupRequest } from './run-backup.ts';
 import { BackupIndex, ofCluster, type BackupRecord } from './sync.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export type { Schedule } from '../config/config-file.ts';
 export type { ScheduleStatus } from '../schedule/status.ts';
@@ -122,7 +123,7 @@ export function scheduleBackupRequest(
     includeClusterResources: t.includeClusterResources,
     storageLocation: schedule.storageLocation,
     ttl: schedule.ttl ?? DEFAULT_BACKUP_TTL,
-    labels: { ...t.labels, [VeleroLabels.scheduleName]: schedule.name },
+    labels: nullObject([...Object.entries(t.labels ?? {}), [VeleroLabels.scheduleName, schedule.name]]),
     kube: target.kube,
     configPath: target.configPath,
   };

@@ -8,6 +8,7 @@ import { isAlreadyExists } from '../store/object-store.ts';
 import { openLocation } from './locations-open.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
 import { veleroBackupSchema } from '../model/velero.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface FailedRecordInput {
   name: string;
@@ -31,7 +32,7 @@ export interface FailedRecordInput {
  * or another cluster took the name) is never replaced; that is ALREADY_EXISTS.
  */
 export async function writeFailedRecord(store: BackupStore, input: FailedRecordInput): Promise<BackupRecord> {
-  const labels = { ...input.labels };
+  const labels = nullObject(input.labels);
   if (input.schedule !== undefined) labels[VeleroLabels.scheduleName] = input.schedule;
   const json = buildVeleroBackupJson({
     name: input.name,

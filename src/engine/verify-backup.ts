@@ -7,6 +7,7 @@ import type { ResourceList } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
 import { readOptionalJson, type BackupQuery } from './backups.ts';
 import { openLocation } from './locations-open.ts';
+import { own } from '../model/dictionary.ts';
 
 export interface VerifyCheck {
   name: string;
@@ -194,7 +195,7 @@ function compareResourceList(
     }
   }
   for (const [key, present] of items) {
-    const listed = new Set(list[key] ?? []);
+    const listed = new Set(own(list, key) ?? []);
     for (const entry of present) {
       if (!listed.has(entry)) {
         extra++;

@@ -3,6 +3,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
 import { goMarshal } from '../model/go-json.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -150,11 +151,9 @@ export class KubeClient {
         : typeof spec.body === 'string'
           ? spec.body
           : requestJson(spec.body);
-    const headers: Record<string, string | number> = {
-      ...(options.headers as Record<string, string>),
-      Accept: spec.accept ?? 'application/json',
-      'User-Agent': 'lifeboat',
-    };
+    const headers: Record<string, string | number> = nullObject(options.headers as Record<string, string>);
+    headers['Accept'] = spec.accept ?? 'application/json';
+    headers['User-Agent'] = 'lifeboat';
     if (body !== undefined) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = Buffer.byteLength(body);

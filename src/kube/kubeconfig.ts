@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LifeboatError } from '../errors/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface KubeTarget {
   /** Path of a kubeconfig file (or a KUBECONFIG-style list); default $KUBECONFIG, ~/.kube/config, in-cluster. */
@@ -128,7 +129,7 @@ const PATH_FIELDS = ['certificate-authority', 'client-certificate', 'client-key'
 
 /** File references in a kubeconfig are relative to the file that names them. */
 function absolutize(entry: Record<string, unknown>, base: string): Record<string, unknown> {
-  const out = { ...entry };
+  const out = nullObject(entry);
   for (const field of PATH_FIELDS) {
     const value = out[field];
     if (typeof value === 'string' && value !== '' && !isAbsolute(value)) out[field] = join(base, value);

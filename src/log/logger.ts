@@ -99,13 +99,21 @@ export function loggerOptions(level: LevelWithSilent): LoggerOptionsOfPino {
   };
 }
 
-function serializeError(err: unknown): Record<string, unknown> {
+interface SerializedError {
+  type?: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  cause?: SerializedError;
+}
+
+function serializeError(err: unknown): SerializedError {
   if (!(err instanceof Error)) return { message: redact(String(err)) };
-  const out: Record<string, unknown> = { type: err.name, message: redact(err.message) };
+  const out: SerializedError = { type: err.name, message: redact(err.message) };
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') out['code'] = code;
-  if (err.stack !== undefined) out['stack'] = redact(err.stack);
-  if (err.cause !== undefined) out['cause'] = serializeError(err.cause);
+  if (typeof code === 'string') out.code = code;
+  if (err.stack !== undefined) out.stack = redact(err.stack);
+  if (err.cause !== undefined) out.cause = serializeError(err.cause);
   return out;
 }
 

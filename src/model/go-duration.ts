@@ -1,3 +1,5 @@
+import { nullObject } from './dictionary.ts';
+
 /** Go's time text: time.Duration (ParseDuration, Duration.String(), metav1.Duration JSON) and metav1.Time. */
 
 /**
@@ -15,7 +17,7 @@ export class InvalidDurationError extends Error {
   }
 }
 
-const UNIT_NS: Record<string, bigint> = {
+const UNIT_NS: Record<string, bigint> = nullObject({
   ns: 1n,
   us: 1_000n,
   µs: 1_000n, // U+00B5 micro sign
@@ -24,7 +26,7 @@ const UNIT_NS: Record<string, bigint> = {
   s: 1_000_000_000n,
   m: 60_000_000_000n,
   h: 3_600_000_000_000n,
-};
+});
 const MAX_NS = 2n ** 63n - 1n;
 
 /**

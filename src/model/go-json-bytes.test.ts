@@ -294,3 +294,14 @@ describe('skipValue', () => {
     expect(skipValue(Buffer.from('"open'), 0)).toBe(-1);
   });
 });
+
+describe('GoJsonPlanner with keys named like Object.prototype members', () => {
+  it('stores a ConfigMap whose data keys are __proto__, constructor, toString as goMarshal does', () => {
+    const text =
+      '{"metadata":{"name":"cm","namespace":"constructor","labels":{"toString":"x"}},' +
+      '"data":{"z":"1","__proto__":"p","constructor":"c","toString":"t","hasOwnProperty":"h"}}';
+    const bytes = planned(text, 'v1', 'ConfigMap');
+    expect(bytes).toBe(reference(text, 'v1', 'ConfigMap'));
+    expect(bytes).toContain('"__proto__":"p"');
+  });
+});

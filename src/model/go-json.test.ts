@@ -244,3 +244,20 @@ describe('goMarshal fast path', () => {
     }
   });
 });
+
+describe('goMarshal with keys named like Object.prototype members', () => {
+  it('writes a __proto__ key of parsed JSON as Go does, in order or not, at any depth', () => {
+    for (const text of [
+      '{"b":"1","__proto__":{"x":1}}',
+      '{"__proto__":"p","a":{"z":1,"y":2}}',
+      '{"data":{"z":"2","__proto__":"p","constructor":"c","toString":"t"}}',
+      '{"__proto__":{"__proto__":{"polluted":"yes"}},"b":[{"__proto__":1,"a":2}]}',
+    ]) {
+      const value = parseJson(text);
+      expect(goMarshal(value)).toBe(goMarshalExact(value));
+      expect(goMarshal(value)).toContain('"__proto__":');
+    }
+    expect(goMarshal(parseJson('{"b":"1","__proto__":{"x":1}}'))).toBe('{"__proto__":{"x":1},"b":"1"}');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});

@@ -1,3 +1,5 @@
+import { nullObject } from './dictionary.ts';
+
 /**
  * JSON exactly as Go's encoding/json (Go 1.22+, the toolchain Velero is built with) writes it, so the
  * bytes lifeboat stores match what Velero stores (spec/velero-format.md §1.2, §2.3, §3.1).
@@ -109,9 +111,10 @@ export function goEncodeLine(value: unknown): string {
  * rebuilt with sorted keys (objects already in order, and arrays, are reused as they are), then
  * stringified, then Go's HTML escaping is applied. Anything JSON.stringify would write differently
  * from Go sends the value to the exact encoder instead: integer-like keys (JS objects order them
- * numerically), -0, Maps, RawNumbers and bigints (found while walking), and any surrogate in the
- * output — keys or strings beyond the BMP sort differently in UTF-8, and lone surrogates become
- * U+FFFD in Go (found with one scan of the text).
+ * numerically), a `__proto__` key (assigned to a plain object it sets the prototype instead), -0,
+ * Maps, RawNumbers and bigints (found while walking), and any surrogate in the output — keys or
+ * strings beyond the BMP sort differently in UTF-8, and lone surrogates become U+FFFD in Go (found
+ * with one scan of the text).
  */
 function fastMarshal(value: unknown): string | undefined {
   const prepared = canonical(value);
@@ -127,13 +130,13 @@ const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 const SURROGATE_IN_OUTPUT = /[\ud800-\udfff]|\\ud[89a-f]/;
 const HTML_UNSAFE = /[<>&\u2028\u2029]/;
 const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
-const HTML_ESCAPES: Record<string, string> = {
+const HTML_ESCAPES: Record<string, string> = nullObject({
   '<': '\\u003c',
   '>': '\\u003e',
   '&': '\\u0026',
   '\u2028': '\\u2028',
   '\u2029': '\\u2029',
-};
+});
 
 /**
  * The value with every object's keys in Go's order (UTF-16 order, which is UTF-8 byte order within
@@ -156,10 +159,12 @@ function canonical(value: unknown): unknown {
     const key = keys[i]!;
     const first = key.charCodeAt(0);
     if (first >= 0x30 && first <= 0x39 && INDEX_KEY.test(key)) return SLOW;
+    if (first === 0x5f && key === '__proto__') return SLOW;
     if (i > 0 && keys[i - 1]! > key) inOrder = false;
   }
   if (!inOrder) {
     keys.sort();
+    // eslint-disable-next-line lifeboat/dictionaries -- no key is __proto__ here (see above), and a plain object keeps JSON.stringify fast
     const out: Record<string, unknown> = {};
     for (const key of keys) {
       const v = record[key];
@@ -178,6 +183,7 @@ function canonical(value: unknown): unknown {
     const c = v === undefined ? undefined : canonical(v);
     if (c === SLOW) return SLOW;
     if (c !== v && out === undefined) {
+      // eslint-disable-next-line lifeboat/dictionaries -- as above: no __proto__ key, and JSON.stringify's fast path
       out = {};
       for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
     }

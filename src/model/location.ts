@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { nullObject } from './dictionary.ts';
+import { dictionarySchema } from './dictionary-schema.ts';
 
 /**
  * A backup storage location, with Velero's BackupStorageLocation field names
@@ -26,7 +28,7 @@ export const LocationSchema = z.object({
   }),
   /** Provider config as in Velero: region, s3Url, s3ForcePathStyle, insecureSkipTLSVerify, checksumAlgorithm,
    *  storageAccount, storageAccountURI, storageAccountKeyEnvVar, … (string values). */
-  config: z.record(z.string(), z.string()).default({}),
+  config: dictionarySchema(z.string()).default(() => nullObject<string>()),
   /** Path of a credentials file in Velero's formats (AWS shared-credentials INI; Azure dotenv). */
   credentialsFile: z.string().optional(),
   default: z.boolean().default(false),

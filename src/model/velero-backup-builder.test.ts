@@ -275,3 +275,44 @@ describe('parseDuration (time.ParseDuration)', () => {
     },
   );
 });
+
+/** A dictionary's value at a key given at run time (as outside names are). */
+const read = (dict: Record<string, unknown>, key: string): unknown => dict[key];
+
+describe('velero-backup.json with keys named like Object.prototype members', () => {
+  it('writes and reads back labels, annotations and selectors named __proto__, constructor, toString', () => {
+    const hostile = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<
+      string,
+      string
+    >;
+    const json = buildVeleroBackupJson({
+      ...representative,
+      labels: hostile,
+      annotations: hostile,
+      spec: { ...representative.spec, labelSelector: { matchLabels: hostile } },
+    });
+    expect(json).toContain('"__proto__": "p"');
+    const parsed = veleroBackupSchema().parse(JSON.parse(json));
+    const labels = parsed.metadata.labels!;
+    expect(Object.entries(labels).filter(([k]) => !k.startsWith('velero.io/'))).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['toString', 't'],
+    ]);
+    expect(read(labels, 'hasOwnProperty')).toBeUndefined();
+    expect(Object.keys(parsed.spec.labelSelector!.matchLabels!)).toEqual([
+      '__proto__',
+      'constructor',
+      'toString',
+    ]);
+    expect(parsed.metadata.annotations!['__proto__']).toBe('p');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('reads a file with __proto__ objects at the top level without polluting', () => {
+    const json = buildVeleroBackupJson(representative).replace('{', '{"__proto__":{"polluted":"yes"},');
+    const parsed = veleroBackupSchema().parse(JSON.parse(json));
+    expect(parsed.metadata.name).toBe('b1');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
+import { nullObject } from './dictionary.ts';
 import { goMarshalIndent, sortedMap } from './go-json.ts';
 import { LifeboatLabels } from './labels.ts';
 import {
@@ -141,11 +142,9 @@ export function buildVeleroBackupJson(input: VeleroBackupInput): string {
 }
 
 function buildMetadata(input: VeleroBackupInput): Record<string, unknown> {
-  const labels: Record<string, string> = {
-    ...input.labels,
-    [VeleroLabels.storageLocation]: getValidLabelValue(input.storageLocation),
-  };
-  const annotations: Record<string, string> = { ...input.annotations };
+  const labels = nullObject(input.labels);
+  labels[VeleroLabels.storageLocation] = getValidLabelValue(input.storageLocation);
+  const annotations = nullObject(input.annotations);
   if (input.clusterUid !== undefined) {
     labels[LifeboatLabels.clusterUid] = getValidLabelValue(input.clusterUid);
     annotations[LifeboatLabels.clusterUid] = input.clusterUid;

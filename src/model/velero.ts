@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { dictionarySchema } from './dictionary-schema.ts';
 
 /**
  * Velero's velero.io/v1 shapes as lifeboat reads and writes them (spec/velero-format.md §1.5, §3).
@@ -33,7 +34,7 @@ export type BackupPhase = (typeof BackupPhases)[number];
 function buildSchemas() {
   const LabelSelectorSchema = z
     .object({
-      matchLabels: z.record(z.string(), z.string()).optional(),
+      matchLabels: dictionarySchema(z.string()).optional(),
       matchExpressions: z
         .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
         .optional(),
@@ -43,7 +44,7 @@ function buildSchemas() {
   const BackupSpecSchema = z
     .object({
       metadata: z
-        .object({ labels: z.record(z.string(), z.string()).optional() })
+        .object({ labels: dictionarySchema(z.string()).optional() })
         .loose()
         .optional(),
       includedNamespaces: z.array(z.string()).optional(),
@@ -88,8 +89,8 @@ function buildSchemas() {
       namespace: z.string().optional(),
       uid: z.string().optional(),
       creationTimestamp: z.string().optional(),
-      labels: z.record(z.string(), z.string()).optional(),
-      annotations: z.record(z.string(), z.string()).optional(),
+      labels: dictionarySchema(z.string()).optional(),
+      annotations: dictionarySchema(z.string()).optional(),
     })
     .loose();
 

@@ -3,7 +3,7 @@
  * object a line (stdout) for scripts. Off when neither applies (stderr not a TTY, text output).
  */
 export interface ProgressSink {
-  update(fields: Record<string, string | number>, line: string): void;
+  update(fields: object, line: string): void;
   done(): void;
 }
 

@@ -110,7 +110,7 @@ export function readDisplayForm(value: string): Record<string, string> | undefin
   if (body === '') return out;
   for (const part of body.split('; ')) {
     const pair = /^([A-Za-z_][A-Za-z0-9_]{0,99})=([^;={}]*)$/.exec(part);
-    if (pair === null || pair[1]! in out) return undefined;
+    if (pair === null || Object.hasOwn(out, pair[1]!)) return undefined;
     out[pair[1]!] = pair[2]!;
   }
   return out;

@@ -1,6 +1,7 @@
 import { LifeboatError } from '../errors/index.ts';
 import { isTruncatedValue, readDisplayForm, truncatedPaths } from './aks-hci-decode.ts';
 import type { AttachmentKind } from './schema.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /**
  * Windows PowerShell 5.1's `ConvertTo-Json` stops at -Depth 2 unless told otherwise, so the
@@ -11,7 +12,7 @@ import type { AttachmentKind } from './schema.ts';
  */
 
 /** Per kind (and per Get-AksHciConfig section), the properties the runbook reads, in lower case. */
-const NEEDED_CONFIG: Record<string, ReadonlySet<string>> = {
+const NEEDED_CONFIG: Record<string, ReadonlySet<string>> = nullObject({
   moc: new Set([
     'ipaddressprefix',
     'gateway',
@@ -41,7 +42,7 @@ const NEEDED_CONFIG: Record<string, ReadonlySet<string>> = {
     'imagedir',
     'controlplanevmsize',
   ]),
-};
+});
 
 const NEEDED: Record<Exclude<AttachmentKind, 'aks-hci-config'>, ReadonlySet<string>> = {
   'aks-hci-cluster': new Set([

@@ -12,6 +12,7 @@ import {
 } from './aks-hci-decode.ts';
 import { findTruncation, truncationError, truncationWarning } from './aks-hci-truncation.ts';
 import { redactTree } from './redaction.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /**
  * Import of AKS hybrid (AksHci PowerShell module) exports, spec/aks-hci.md §1–2: keys in any case,
@@ -148,10 +149,10 @@ export class PsObject {
 }
 
 /** Documented value sets of enum-typed properties, in declaration order (spec §1.8–1.10). */
-const ENUMS: Record<string, readonly string[]> = {
+const ENUMS: Record<string, readonly string[]> = nullObject({
   ostype: ['Linux', 'Windows'],
   sku: ['HAProxy', 'none'],
-};
+});
 
 /** An enum property: strings as they are; a number decoded by the documented order, with a note. */
 function enumValue(obj: PsObject, name: string, where: string, notes: string[]): string | undefined {

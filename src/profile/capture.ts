@@ -14,6 +14,7 @@ import {
   compareText,
   type LoadBalancerService,
 } from './storage.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface CaptureInput {
   client: KubeClient;
@@ -158,9 +159,9 @@ async function webhookList(reader: ProfileReader, type: 'mutating' | 'validating
 
 /** What the cluster looks like it runs on, from labels, drivers and config maps (spec §4). */
 export function detectPlatform(profile: ClusterProfile, nodes: readonly Obj[]): string {
-  const labels = nodes.map((n) => n.metadata.labels ?? {});
-  const annotations = nodes.map((n) => n.metadata.annotations ?? {});
-  const hasLabel = (key: string) => labels.some((l) => key in l);
+  const labels = nodes.map((n) => n.metadata.labels ?? nullObject<string>());
+  const annotations = nodes.map((n) => n.metadata.annotations ?? nullObject<string>());
+  const hasLabel = (key: string) => labels.some((l) => Object.hasOwn(l, key));
   if (
     profile.attachments.some((a) => a.kind.startsWith('aks-hci')) ||
     profile.storage.csiDrivers.some((d) => d.name.endsWith('.csi.akshci.com')) ||
@@ -170,8 +171,8 @@ export function detectPlatform(profile: ClusterProfile, nodes: readonly Obj[]): 
   if (hasLabel('kubernetes.azure.com/agentpool') || hasLabel('kubernetes.azure.com/cluster')) return 'aks';
   if (hasLabel('eks.amazonaws.com/nodegroup') || hasLabel('alpha.eksctl.io/nodegroup-name')) return 'eks';
   if (hasLabel('cloud.google.com/gke-nodepool')) return 'gke';
-  if (annotations.some((a) => 'rke2.io/node-args' in a)) return 'rke2';
-  if (annotations.some((a) => 'k3s.io/node-args' in a)) return 'k3s';
+  if (annotations.some((a) => Object.hasOwn(a, 'rke2.io/node-args'))) return 'rke2';
+  if (annotations.some((a) => Object.hasOwn(a, 'k3s.io/node-args'))) return 'k3s';
   if (profile.controlPlane.kubeadmClusterConfiguration !== undefined) return 'kubeadm';
   return 'generic';
 }

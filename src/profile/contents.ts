@@ -3,6 +3,7 @@ import type { ClusterProfile, CrdInfo, StorageClassInfo, WebhookInfo } from './s
 import { toCrd, toWebhooks } from './capture.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
 import { toIngressClass, toStorageClass } from './storage.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** A node-affinity requirement (`key In [a,b]`). */
 export interface Requirement {
@@ -52,7 +53,7 @@ export interface BackupContents {
 export function emptyContents(name: string): BackupContents {
   return {
     name,
-    resourceList: {},
+    resourceList: nullObject(),
     namespaces: [],
     crds: [],
     storageClasses: [],

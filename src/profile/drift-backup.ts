@@ -3,6 +3,7 @@ import type { BackupContents } from './contents.ts';
 import { diffProfiles } from './drift.ts';
 import { finding, listSome, sortFindings, type Finding } from './findings.ts';
 import { workloadFindings } from './scheduling.ts';
+import { own } from '../model/dictionary.ts';
 
 /** Objects of one resource in a target namespace that a restore would find already there. */
 export interface Collision {
@@ -139,7 +140,7 @@ function storageFindings(input: StandbyCheckInput): Finding[] {
       continue;
     }
     if (pvc.storageClass === '') continue; // statically bound: no class needed
-    const mapped = storageClassMappings[pvc.storageClass] ?? pvc.storageClass;
+    const mapped = own(storageClassMappings, pvc.storageClass) ?? pvc.storageClass;
     needed.set(mapped, [...(needed.get(mapped) ?? []), `${pvc.namespace}/${pvc.name}`]);
   }
   const available = [...tClasses.keys()].join(', ') || 'none';

@@ -1,6 +1,7 @@
 import type { ClusterProfile, NodePool, ProfileNode } from './schema.ts';
 import { finding, listSome, type Finding } from './findings.ts';
 import { formatCapacity } from './nodes.ts';
+import { own } from '../model/dictionary.ts';
 
 /** Node-pool comparison of two profiles (pure): pools matched by name, then by shape. */
 
@@ -122,7 +123,7 @@ export function poolFindings(s: ClusterProfile, t: ClusterProfile): Finding[] {
         ),
       );
     const missingLabels = Object.entries(p.labels)
-      .filter(([k, v]) => !SYSTEM_LABEL.test(k) && q.labels[k] !== v)
+      .filter(([k, v]) => !SYSTEM_LABEL.test(k) && own(q.labels, k) !== v)
       .map(([k, v]) => `${k}=${v}`);
     if (missingLabels.length > 0)
       out.push(

@@ -1,6 +1,7 @@
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import { objectPath } from '../kube/paths.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */
 export interface Obj {
@@ -143,7 +144,7 @@ export function str(value: unknown): string | undefined {
 export function rec(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
-    : {};
+    : nullObject();
 }
 
 export function arr(value: unknown): unknown[] {
@@ -155,7 +156,7 @@ export function strings(value: unknown): string[] {
 }
 
 export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   for (const [k, v] of Object.entries(rec(value))) if (typeof v === 'string') out[k] = v;
   return out;
 }

@@ -1,6 +1,7 @@
 import type { Capacity, NodePool, ProfileNode, Taint } from './schema.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
 import { byName } from './storage.ts';
+import { nullObject, own } from '../model/dictionary.ts';
 
 /** Labels that mark a control-plane node (the second is the pre-1.20 name). */
 export const CONTROL_PLANE_LABELS = [
@@ -58,7 +59,7 @@ export function toProfileNode(node: Obj): ProfileNode {
 }
 
 export function isControlPlane(node: ProfileNode): boolean {
-  return CONTROL_PLANE_LABELS.some((l) => l in node.labels);
+  return CONTROL_PLANE_LABELS.some((l) => Object.hasOwn(node.labels, l));
 }
 
 /** Groups worker nodes into pools by the first pool key any node carries, else by shape. */
@@ -82,7 +83,7 @@ export function groupNodePools(
 function poolOf(node: ProfileNode, annotations: Record<string, string>): [string, string] {
   for (const key of POOL_KEYS) {
     const [where, name] = key.split(/:(.*)/s) as [string, string];
-    const value = where === 'label' ? node.labels[name] : annotations[name];
+    const value = own(where === 'label' ? node.labels : annotations, name);
     if (value === undefined || value === '') continue;
     // A Cluster API owner is a MachineSet `<machinedeployment>-<hash>`: the pool is the deployment.
     if (name === 'cluster.x-k8s.io/owner-name' && annotations['cluster.x-k8s.io/owner-kind'] === 'MachineSet')
@@ -109,9 +110,9 @@ function summarizePool(name: string, groupedBy: string, nodes: ProfileNode[]): N
     const v = pick(first);
     return nodes.every((n) => pick(n) === v) ? v : undefined;
   };
-  const labels: Record<string, string> = {};
+  const labels = nullObject<string>();
   for (const [k, v] of Object.entries(first.labels))
-    if (!PER_NODE_LABELS.test(k) && nodes.every((n) => n.labels[k] === v)) labels[k] = v;
+    if (!PER_NODE_LABELS.test(k) && nodes.every((n) => own(n.labels, k) === v)) labels[k] = v;
   const taintKey = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;
   const taints = first.taints.filter(
     (t) =>
@@ -143,8 +144,14 @@ export function uniqueSorted(values: readonly (string | undefined)[]): string[] 
   return [...new Set(values.filter((v): v is string => v !== undefined && v !== ''))].sort();
 }
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
-const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, m: 1e-3 };
+const BINARY: Record<string, number> = nullObject({
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+});
+const DECIMAL: Record<string, number> = nullObject({ k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, m: 1e-3 });
 
 /** A Kubernetes quantity (`7992Mi`, `8G`, `110`, `1500m`) as a number; undefined when unreadable. */
 export function parseQuantity(text: string | undefined): number | undefined {

@@ -1,4 +1,5 @@
 import { isEncodedSecret, isSecretName, redact, redactUserInfo } from '../errors/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -73,7 +74,7 @@ export function redactTree(value: unknown, redacted: string[], path = ''): unkno
       for (let i = source.length - 1; i >= 0; i--)
         stack.push({ source: source[i], set: (v) => (out[i] = v), at: { parent: at, segment: `[${i}]` } });
     } else if (typeof source === 'object' && source !== null) {
-      const out: Record<string, unknown> = {};
+      const out = nullObject<unknown>();
       task.set(out);
       const entries = Object.entries(source);
       const paired = pairedValueKey(entries);

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { ClusterProfile } from './schema.ts';
 import { code, FILL_IN, list, p, type Block, type Step } from './runbook-doc.ts';
 import { formatCapacity } from './nodes.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 const taint = (t: { key: string; value?: string | undefined; effect: string }) =>
   `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
@@ -95,21 +96,19 @@ export function clusterShapeSteps(profile: ClusterProfile, platform: 'kubeadm' |
 function kubeadmStep(profile: ClusterProfile): Step {
   const captured = profile.controlPlane.kubeadmClusterConfiguration ?? {};
   const net = (captured['networking'] ?? {}) as Record<string, unknown>;
-  const config = {
-    ...captured,
+  const config = Object.assign(nullObject(captured), {
     apiVersion: captured['apiVersion'] ?? 'kubeadm.k8s.io/v1beta3',
     kind: 'ClusterConfiguration',
     kubernetesVersion: captured['kubernetesVersion'] ?? profile.kubernetes.gitVersion ?? FILL_IN('version'),
     controlPlaneEndpoint: FILL_IN(
       `new endpoint (the source used ${typeof captured['controlPlaneEndpoint'] === 'string' ? captured['controlPlaneEndpoint'] : 'unknown'})`,
     ),
-    networking: {
-      ...net,
+    networking: Object.assign(nullObject(net), {
       podSubnet: net['podSubnet'] ?? profile.network.podCIDRs[0]?.value ?? FILL_IN('pod CIDR'),
       serviceSubnet: net['serviceSubnet'] ?? FILL_IN('service CIDR'),
       dnsDomain: net['dnsDomain'] ?? profile.network.dnsDomain?.value ?? 'cluster.local',
-    },
-  };
+    }),
+  });
   const cp = profile.controlPlane.nodeCount;
   const lines = ['kubeadm init --config cluster.yaml --upload-certs'];
   if (cp > 1)

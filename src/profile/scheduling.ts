@@ -2,6 +2,7 @@ import type { Taint } from './schema.ts';
 import type { ClusterProfile } from './schema.ts';
 import type { BackupContents, Requirement, Toleration, Workload } from './contents.ts';
 import { finding, listSome, type Finding } from './findings.ts';
+import { own } from '../model/dictionary.ts';
 
 const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critical']);
 
@@ -22,7 +23,7 @@ function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
 }
 
 function satisfies(labels: Record<string, string>, r: Requirement): boolean {
-  const v = labels[r.key];
+  const v = own(labels, r.key);
   switch (r.operator) {
     case 'In':
       return v !== undefined && r.values.includes(v);
@@ -44,7 +45,7 @@ function satisfies(labels: Record<string, string>, r: Requirement): boolean {
 /** Why a workload cannot run on a node shape, or undefined when it can. */
 export function blockedBy(w: Workload, node: NodeShape): 'selector' | 'taints' | undefined {
   const selectorOk =
-    Object.entries(w.nodeSelector).every(([k, v]) => node.labels[k] === v) &&
+    Object.entries(w.nodeSelector).every(([k, v]) => own(node.labels, k) === v) &&
     (w.requiredTerms.length === 0 ||
       w.requiredTerms.some((term) => term.every((r) => satisfies(node.labels, r))));
   if (!selectorOk) return 'selector';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { dictionarySchema } from '../model/dictionary-schema.ts';
 
 /**
  * The cluster profile: what a Velero backup lacks to rebuild the cluster it came from (control plane,
@@ -21,7 +22,7 @@ export type AttachmentKind = (typeof AttachmentKinds)[number];
  * profile (every backup) never builds them — zod schemas cost start-up time to construct.
  */
 function buildSchemas() {
-  const StringMap = z.record(z.string(), z.string());
+  const StringMap = dictionarySchema(z.string());
 
   const TaintSchema = z.object({
     key: z.string(),
@@ -160,7 +161,7 @@ function buildSchemas() {
       nodeCount: z.number(),
       nodes: z.array(NodeSchema),
       /** kube-system/kubeadm-config `ClusterConfiguration`, parsed, when the cluster was made by kubeadm. */
-      kubeadmClusterConfiguration: z.record(z.string(), z.unknown()).optional(),
+      kubeadmClusterConfiguration: dictionarySchema(z.unknown()).optional(),
       endpoint: SourcedSchema.optional(),
     }),
     nodePools: z.array(NodePoolSchema),

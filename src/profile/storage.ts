@@ -1,6 +1,7 @@
 import type { ClusterProfile, StorageClassInfo } from './schema.ts';
 import { arr, rec, str, stringMap, type Obj, type ProfileReader } from './kube-read.ts';
 import { Reads } from './reads.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 const DEFAULT_SC = [
   'storageclass.kubernetes.io/is-default-class',
@@ -93,7 +94,7 @@ export async function captureArc(reader: ProfileReader): Promise<Record<string, 
   const cm = await reader.get(Reads.arcConfig);
   if (cm?.data === undefined) return undefined;
   const keep = /^AZURE_(RESOURCE_NAME|RESOURCE_GROUP|SUBSCRIPTION_ID|REGION|TENANT_ID)$/;
-  const out: Record<string, string> = {};
+  const out = nullObject<string>();
   for (const [k, v] of Object.entries(cm.data)) if (keep.test(k)) out[k] = v;
   return Object.keys(out).length > 0 ? out : undefined;
 }

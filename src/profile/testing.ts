@@ -1,6 +1,7 @@
 import type { ClusterProfile, NodePool, ProfileNode } from './schema.ts';
 import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
 import { emptyContents, type BackupContents, type Workload } from './contents.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 /** Builders of plain profiles and backup contents for the unit tests of the pure parts. */
 
@@ -93,7 +94,7 @@ export function profile(over: (p: ClusterProfile) => void = () => {}): ClusterPr
           isDefault: true,
           parameters: { container: 'SqlStorageContainer' },
         },
-        { name: 'smb', provisioner: 'smb.csi.akshci.com', isDefault: false, parameters: {} },
+        { name: 'smb', provisioner: 'smb.csi.akshci.com', isDefault: false, parameters: nullObject() },
       ],
       csiDrivers: [{ name: 'disk.csi.akshci.com' }, { name: 'smb.csi.akshci.com' }],
       volumeSnapshotClasses: [],
@@ -111,7 +112,7 @@ export function workload(name: string, over: Partial<Workload> = {}): Workload {
     kind: 'Deployment',
     namespace: 'shop',
     name,
-    nodeSelector: {},
+    nodeSelector: nullObject(),
     requiredTerms: [],
     tolerations: [],
     ...over,

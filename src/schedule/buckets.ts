@@ -18,9 +18,10 @@ function localParts(at: Date, timeZone: string): { y: number; m: number; d: numb
     });
     formatters.set(timeZone, f);
   }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { y: parts['year'] ?? 0, m: parts['month'] ?? 0, d: parts['day'] ?? 0, h: parts['hour'] ?? 0 };
+  const parts = new Map<string, number>();
+  for (const p of f.formatToParts(at)) if (p.type !== 'literal') parts.set(p.type, Number(p.value));
+  const part = (type: string) => parts.get(type) ?? 0;
+  return { y: part('year'), m: part('month'), d: part('day'), h: part('hour') };
 }
 
 /** ISO 8601 week-numbering year and week of a calendar date. */

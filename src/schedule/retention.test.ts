@@ -219,3 +219,10 @@ describe('parseRetention', () => {
     expect(() => parseRetention(text)).toThrow(message);
   });
 });
+
+describe('parseRetention with names of Object.prototype members', () => {
+  it('refuses them as unknown rules', () => {
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])
+      expect(() => parseRetention(`${key}=3`), key).toThrow(/unknown retention rule/);
+  });
+});

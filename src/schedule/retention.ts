@@ -165,11 +165,11 @@ function applyRules(
   }
 }
 
-const FLAG_KEYS: Record<string, keyof RetentionPolicy> = {
-  'keep-last': 'keepLast',
-  within: 'within',
-  ...Object.fromEntries(BUCKET_KINDS.map((k: BucketKind) => [k, k])),
-};
+const FLAG_KEYS: ReadonlyMap<string, keyof RetentionPolicy> = new Map<string, keyof RetentionPolicy>([
+  ['keep-last', 'keepLast'],
+  ['within', 'within'],
+  ...BUCKET_KINDS.map((k: BucketKind): [string, BucketKind] => [k, k]),
+]);
 
 /** "keep-last=3,daily=7,weekly=4,within=24h" → policy; USAGE errors name the key at fault. */
 export function parseRetention(text: string): RetentionPolicy {
@@ -179,9 +179,9 @@ export function parseRetention(text: string): RetentionPolicy {
     .map((s) => s.trim())
     .filter(Boolean)) {
     const [rawKey = '', value = ''] = part.split('=', 2).map((s) => s.trim());
-    const key = FLAG_KEYS[rawKey];
+    const key = FLAG_KEYS.get(rawKey);
     if (key === undefined)
-      throw usage(`unknown retention rule '${rawKey}'`, `rules: ${Object.keys(FLAG_KEYS).join(', ')}`);
+      throw usage(`unknown retention rule '${rawKey}'`, `rules: ${[...FLAG_KEYS.keys()].join(', ')}`);
     if (key === 'within') {
       try {
         parseDuration(value, 'within');
@@ -201,7 +201,7 @@ export function parseRetention(text: string): RetentionPolicy {
 
 export function formatRetention(policy: RetentionPolicy | undefined): string {
   if (policy === undefined) return '';
-  return Object.entries(FLAG_KEYS)
+  return [...FLAG_KEYS]
     .filter(([, key]) => policy[key] !== undefined)
     .map(([flag, key]) => `${flag}=${String(policy[key])}`)
     .join(',');

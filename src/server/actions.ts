@@ -11,6 +11,7 @@ import {
 import { findSchedule } from '../engine/schedule.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from './context.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 function requireLeader(ctx: ServerContext): void {
   const l = ctx.leader();
@@ -60,7 +61,7 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
           includeClusterResources: t.includeClusterResources,
           storageLocation: location,
           ttl: body.ttl ?? '720h',
-          labels: t.labels ?? {},
+          labels: t.labels ?? nullObject(),
           kube: ctx.kube,
           configPath: ctx.configPath,
         },
@@ -104,8 +105,8 @@ export async function startRestore(
         excludedResources: body.excludedResources ?? [],
         labelSelector: body.labelSelector,
         includeClusterResources: body.includeClusterResources,
-        namespaceMapping: body.namespaceMapping ?? {},
-        storageClassMapping: body.storageClassMapping ?? {},
+        namespaceMapping: body.namespaceMapping ?? nullObject(),
+        storageClassMapping: body.storageClassMapping ?? nullObject(),
         existingResourcePolicy: body.existingResourcePolicy,
         preserveNodePorts: body.preserveNodePorts,
         restoreStatus: body.restoreStatus ?? [],

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BackupTemplateSchema, PatternListSchema } from '../config/config-file.ts';
 import { parseDuration } from '../model/go-duration.ts';
+import { dictionarySchema } from '../model/dictionary-schema.ts';
 
 const objectName = z
   .string()
@@ -51,8 +52,8 @@ export const RestoreBody = z
     excludedResources: patterns,
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
-    namespaceMapping: z.record(z.string(), z.string()).optional(),
-    storageClassMapping: z.record(z.string(), z.string()).optional(),
+    namespaceMapping: dictionarySchema(z.string()).optional(),
+    storageClassMapping: dictionarySchema(z.string()).optional(),
     existingResourcePolicy: z.enum(['none', 'update']).default('none'),
     preserveNodePorts: z.boolean().default(false),
     restoreStatus: patterns,

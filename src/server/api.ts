@@ -7,8 +7,9 @@ import type { ServerContext } from './context.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import type { RouteAccess } from './route-access.ts';
 import { allStatuses, recordJson } from './status.ts';
+import { nullObject } from '../model/dictionary.ts';
 
-const STATUS: Partial<Record<string, number>> = {
+const STATUS: Partial<Record<string, number>> = nullObject({
   USAGE: 400,
   CONFIG: 400,
   NOT_FOUND: 404,
@@ -18,7 +19,7 @@ const STATUS: Partial<Record<string, number>> = {
   UNAUTHENTICATED: 401,
   UNREACHABLE: 503,
   TIMEOUT: 504,
-};
+});
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof LifeboatError) {

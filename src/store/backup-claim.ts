@@ -124,7 +124,7 @@ export function nameTaken(
     {
       cause,
       hint: 'two clusters share this location with the same schedule or backup name: give each cluster its own location prefix or schedule name, or choose another backup name',
-      details: { backup: name, ...(holder === undefined ? {} : { cluster: holder }) },
+      details: holder === undefined ? { backup: name } : { backup: name, cluster: holder },
     },
   );
 }

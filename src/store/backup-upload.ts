@@ -7,6 +7,7 @@ import { holdsClaim } from './backup-claim.ts';
 import { gzipJsonLine } from './gzip-json.ts';
 import { BACKUP_METADATA_FILE, backupFileNames, type StoreLayout } from './layout.ts';
 import { isAlreadyExists, type ObjectStore } from './object-store.ts';
+import { nullObject } from '../model/dictionary.ts';
 
 export interface FileDigest {
   sha256: string;
@@ -102,7 +103,7 @@ export class BackupUpload {
   /** Writes `<name>-checksums.json.gz`, then velero-backup.json (as given, uncompressed) last. */
   async commit(veleroBackupJson: string): Promise<void> {
     this.#checkOpen('commit');
-    const files: Record<string, FileDigest> = {};
+    const files = nullObject<FileDigest>();
     for (const fileName of [...this.#files.keys()].sort()) files[fileName] = this.#files.get(fileName)!;
     const manifest: ChecksumsFile = { algorithm: 'sha256', files };
     const checksumsKey = this.#layout.backupChecksumsKey(this.name);

@@ -75,7 +75,7 @@ export function storeError(
       transient: c.transient,
       key: ctx.key,
       operation: ctx.operation,
-      ...(c.code === 'ALREADY_EXISTS' ? { precondition: true } : {}),
+      precondition: c.code === 'ALREADY_EXISTS' ? true : undefined,
     },
   });
 }

@@ -143,3 +143,12 @@ describe('openObjectStore', () => {
     await store.close();
   });
 });
+
+describe('provider options with names of Object.prototype members', () => {
+  it('finds no Azure key in an inherited environment member (storageAccountKeyEnvVar=constructor)', async () => {
+    const location = loc('azure', {
+      config: { storageAccount: 'acct', storageAccountKeyEnvVar: 'constructor' },
+    });
+    await expect(azureOptions(location, {})).rejects.toThrow(/no Azure credentials found/);
+  });
+});

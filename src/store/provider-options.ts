@@ -6,6 +6,7 @@ import { awsProfile, parseDotenv, readCredentialsFile } from './credentials.ts';
 import type { AzureStoreOptions } from './providers/azure/azure-store.ts';
 import type { FilesystemStoreOptions } from './providers/filesystem/filesystem-store.ts';
 import type { S3StoreOptions } from './providers/s3/s3-store.ts';
+import { own } from '../model/dictionary.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -76,7 +77,7 @@ export async function azureOptions(location: Location, env: Env): Promise<AzureS
   const lookup = (name: string): Secret | undefined => {
     const fromFile = dotenv.get(name);
     if (fromFile !== undefined && fromFile.reveal() !== '') return fromFile;
-    const value = env[name];
+    const value = own(env, name);
     return value === undefined || value === '' ? undefined : new Secret(value);
   };
   const options: AzureStoreOptions = {

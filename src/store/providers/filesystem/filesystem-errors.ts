@@ -1,6 +1,7 @@
 import { LifeboatError, redact, type ErrorCode } from '../../../errors/index.ts';
+import { nullObject } from '../../../model/dictionary.ts';
 
-const CODES: Record<string, { code: ErrorCode; transient: boolean; hint: string }> = {
+const CODES: Record<string, { code: ErrorCode; transient: boolean; hint: string }> = nullObject({
   ENOENT: { code: 'NOT_FOUND', transient: false, hint: 'check the path, or create the folder first' },
   EACCES: {
     code: 'FORBIDDEN',
@@ -18,7 +19,7 @@ const CODES: Record<string, { code: ErrorCode; transient: boolean; hint: string 
   EBUSY: { code: 'OPERATION_FAILED', transient: true, hint: 'try again in a moment' },
   EAGAIN: { code: 'OPERATION_FAILED', transient: true, hint: 'try again in a moment' },
   EIO: { code: 'OPERATION_FAILED', transient: true, hint: 'check the disk or network mount' },
-};
+});
 
 /** Maps a Node fs error to a LifeboatError naming the operation, key and store. */
 export function classifyFsError(
