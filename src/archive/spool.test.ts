@@ -60,6 +60,8 @@ describe('spoolBackupArchive', () => {
         'resources/pods/namespaces/app/web-1.json',
       ]);
       expect((await spooled.read('resources/pods/namespaces/app/web-1.json')).toString()).toBe(b);
+      expect(spooled.sizeOf('resources/pods/namespaces/app/web-1.json')).toBe(b.length);
+      expect(spooled.sizeOf('resources/pods/v1-preferredversion/cluster/node.json')).toBeUndefined();
       expect((await spooled.read('resources/pods/cluster/node.json')).toString()).toBe(c);
       expect((await spooled.read('resources/pods/namespaces/app/web-0.json')).toString()).toBe(a);
       await expect(spooled.read('resources/pods/v1-preferredversion/cluster/node.json')).rejects.toThrow(

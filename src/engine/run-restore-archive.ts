@@ -16,6 +16,7 @@ import { decidePv, volumeEvidence, type VolumeEvidence } from '../restore/volume
 import type { BackupStore } from '../store/backup-store.ts';
 import { backupFileNames } from '../store/layout.ts';
 import { readOptionalJson } from './backups.ts';
+import { readAhead } from './read-ahead.ts';
 
 /** Which backup to restore: by name, or a schedule's newest Completed backup. */
 export async function resolveBackup(
@@ -62,6 +63,8 @@ export interface ExtractedBackup {
   catalog: ArchiveCatalog;
   volumes: VolumeEvidence;
   readItem: (path: string) => Promise<KubeObject>;
+  /** Stored bytes of the item at a classic path (0 for an unknown path). */
+  itemBytes: (path: string) => number;
   remove(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
       catalog: spooled.catalog,
       volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots }),
       readItem: async (path) => parseItem(await spooled.read(path), path),
+      itemBytes: (path) => spooled.sizeOf(path) ?? 0,
       remove,
     };
   } catch (err) {
@@ -106,7 +110,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
 /**
  * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
  * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed (the
- * first one in plan order). Reads run a few items ahead; labels are kept only when `keepLabels`
+ * first one in plan order). Reads run a few items ahead (bounded in count and bytes); labels are kept only when `keepLabels`
  * (a label selector needs them).
  */
 export async function inventory(
@@ -118,7 +122,8 @@ export async function inventory(
   const facts = new Map<string, ItemFacts[]>();
   for (const groupResource of extracted.catalog.resources()) {
     const list: ItemFacts[] = [];
-    for await (const [entry, item] of readAhead(extracted.catalog.items(groupResource), extracted.readItem)) {
+    const entries = extracted.catalog.items(groupResource);
+    for await (const [entry, item] of readAhead(entries, extracted.readItem, extracted.itemBytes)) {
       const mismatch = pathMismatch(item, entry);
       if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
       const target =
@@ -129,29 +134,6 @@ export async function inventory(
     if (list.length > 0) facts.set(groupResource, list);
   }
   return facts;
-}
-
-const READ_AHEAD = 32;
-
-/** Yields each entry with its item, in order, with up to READ_AHEAD reads in flight. */
-async function* readAhead<T extends { path: string }>(
-  entries: readonly T[],
-  read: (path: string) => Promise<KubeObject>,
-): AsyncGenerator<[T, KubeObject]> {
-  const inFlight: Promise<KubeObject>[] = [];
-  let next = 0;
-  const start = () => {
-    const entry = entries[next++] as T;
-    const promise = read(entry.path);
-    // Awaited in order below; a later failure must not count as unhandled meanwhile.
-    promise.catch(() => undefined);
-    inFlight.push(promise);
-  };
-  for (let i = 0; i < entries.length; i++) {
-    while (next < entries.length && next - i < READ_AHEAD) start();
-    const item = await (inFlight.shift() as Promise<KubeObject>);
-    yield [entries[i] as T, item];
-  }
 }
 
 /** PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. */
