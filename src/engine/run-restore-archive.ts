@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchiveCatalog } from '../archive/catalog.ts';
 import { parseItem } from '../archive/catalog.ts';
-import { corruptArchive, type SkippedEntries } from '../archive/reader.ts';
+import { corruptArchive, type ArchiveLimits, type SkippedEntries } from '../archive/reader.ts';
 import { spoolBackupArchive } from '../archive/spool.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
@@ -70,10 +70,15 @@ export interface ExtractedBackup {
 
 /**
  * Downloads `<b>.tar.gz` and streams it once through the hardened reader into one spool file in a
- * private temp dir (items at classic paths only, read back by offset); reads the volume sidecars.
+ * private temp dir (items at classic paths only, read back by offset) under `limits`; reads the
+ * volume sidecars.
  * remove() closes and deletes the spool; it is also removed when this fails.
  */
-export async function extractBackup(store: BackupStore, backupName: string): Promise<ExtractedBackup> {
+export async function extractBackup(
+  store: BackupStore,
+  backupName: string,
+  limits?: ArchiveLimits,
+): Promise<ExtractedBackup> {
   const files = backupFileNames(backupName);
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
   let close = async () => {};
@@ -86,7 +91,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
   };
   try {
     const body = await store.getBackupObject(backupName, files.contents);
-    const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'));
+    const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'), limits);
     close = () => spooled.close();
     refuseSpecialEntries(spooled.skipped);
     const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
