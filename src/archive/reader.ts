@@ -174,10 +174,10 @@ export function checkedPath(
   name: string,
   maxPathBytes: number = DEFAULT_ARCHIVE_LIMITS.maxPathBytes,
 ): string {
-  const shown = JSON.stringify(name);
+  const shown = shownName(name);
   if (name.includes('\0')) throw corruptArchive(`entry ${shown} has a NUL character in its name`);
   if (Buffer.byteLength(name) > maxPathBytes) {
-    throw corruptArchive(`entry name ${shown.slice(0, 200)}… is longer than ${maxPathBytes} bytes`);
+    throw corruptArchive(`entry name ${shown} is longer than ${maxPathBytes} bytes`);
   }
   if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name))
     throw corruptArchive(`entry ${shown} has an absolute path`);
