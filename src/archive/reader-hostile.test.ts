@@ -103,6 +103,22 @@ describe('readBackupArchive refuses hostile shapes with CORRUPT', () => {
       /is \d+ bytes \(\d+ TiB\), more than the limit of 33554432 bytes \(32 MiB\)/,
     ],
     [
+      'a size field tar-stream cannot decode (base-256 with a bad marker), which hung the read',
+      gzipSync(
+        Buffer.concat([
+          header(item, 0, '0', { rawSize: sizeField([0xb5, 0xbb, 0xaf, 0x86, 0xb8, 0xd8, 0x34, 0x77]) }),
+          pad(Buffer.from(pod)),
+          END,
+        ]),
+      ),
+      /^entry "resources\/pods\/namespaces\/app\/web-0.json" has an invalid size field$/,
+    ],
+    [
+      'a directory with an undecodable size field',
+      gzipSync(Buffer.concat([header('resources/', 0, '5', { rawSize: sizeField([0x90, 1, 2, 3]) }), END])),
+      /^entry "resources" has an invalid size field$/,
+    ],
+    [
       'a size field of garbage',
       gzipSync(Buffer.concat([header(item, 0, '0', { rawSize: Buffer.from('zzzzzzzzzzzz') }), END])),
       /Invalid header/,

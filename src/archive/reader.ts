@@ -94,6 +94,7 @@ export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
           throw corruptArchive(`backup archive has more than ${limits.maxEntries} entries (at ${current})`);
         }
         const path = checkedPath(header.name, limits.maxPathBytes);
+        checkSizeField(path, header.size);
         if (header.type !== 'directory') refuseDuplicate(seen, path);
         if (header.type !== 'file') {
           this.#skip(path, header.type ?? 'unknown');
@@ -156,6 +157,19 @@ function refuseDuplicate(seen: Set<string>, path: string): void {
     );
   }
   seen.add(path);
+}
+
+/**
+ * tar-stream reports an undecodable size field (base-256 with a marker other than 0x80/0xff) as
+ * null and then waits for data that never ends the entry: the read would hang.
+ */
+function checkSizeField(path: string, size: unknown): void {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    throw corruptArchive(`entry ${shownName(path)} has an invalid size field`, undefined, {
+      check: 'header',
+      entry: path,
+    });
+  }
 }
 
 function checkEntrySize(path: string, size: number, max: number): void {
