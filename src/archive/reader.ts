@@ -18,8 +18,10 @@ export { corruptArchive, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './li
  * Reads a backup tarball as a stream of entries, hardened against hostile input: every problem is a
  * LifeboatError CORRUPT naming the entry. Regular files only; symlinks, hard links, devices and
  * directories are skipped (never followed), as Velero's extractor does, and counted in `skipped`.
- * PAX and GNU long-name headers are understood. Each entry's bytes are buffered (bounded by
- * maxEntryBytes); nothing else is kept.
+ * PAX and GNU long-name headers are understood. A path seen twice is refused (Velero writes each
+ * once), and the caps of limits.ts (entry size, total size, expansion ratio) are checked as the
+ * stream inflates. Each entry's bytes are buffered (bounded by maxEntryBytes) while the tar stream
+ * waits; besides the paths seen, nothing else is kept.
  */
 
 export interface ArchiveEntry {
