@@ -19,6 +19,10 @@ export interface ArchiveLimits {
   maxEntries?: number;
   /** Longest entry name in UTF-8 bytes. */
   maxPathBytes?: number;
+  /** Most segments in an entry name. */
+  maxPathSegments?: number;
+  /** Most characters in the names of all entries together (they are kept while reading). */
+  maxNameBytes?: number;
 }
 
 const MiB = 1024 ** 2;
@@ -44,7 +48,15 @@ export const DEFAULT_ARCHIVE_LIMITS: Required<ArchiveLimits> = {
   expansionGraceBytes: 16 * MiB,
   // A million-object backup has ~2 million entries.
   maxEntries: 5_000_000,
-  maxPathBytes: 4096,
+  // The longest Velero path: resources/ + a CRD's plural.group (63 + 253) + a version directory
+  // (`v1alpha1-preferredversion`) + namespaces/ + a namespace (63) + a name (253) + .json ≈ 700 bytes.
+  maxPathBytes: 1024,
+  // Velero's deepest path has 6 segments. Every prefix of a name is looked up as a directory: deep
+  // names made that quadratic (5 KB of gzip kept the CPU busy for 10 s).
+  maxPathSegments: 16,
+  // Names are kept for the duplicate check and the catalog: ~100 bytes an entry in real backups
+  // (200 MB for a million objects); this bounds the memory a hostile archive of long names can take.
+  maxNameBytes: 512 * MiB,
 };
 
 /** The caps an operator may raise, and the flag of `restore create` / `backup verify` that does. */

@@ -74,12 +74,17 @@ describe('readBackupArchive refuses hostile shapes with CORRUPT', () => {
     [
       'a PAX path of 3 MiB',
       gzipSync(tar([{ name: 'x', pax: { path: `resources/${'a'.repeat(3 * 1024 * 1024)}` }, data: pod }])),
-      /^entry name "resources\/a+"… is longer than 4096 bytes$/,
+      /^entry name "resources\/a+"… is longer than 1024 bytes$/,
     ],
     [
       'a GNU long name of 5000 bytes',
       gzipSync(tar([{ name: 'x', gnuLong: `resources/${'b/'.repeat(2500)}x.json`, data: pod }])),
-      /is longer than 4096 bytes/,
+      /is longer than 1024 bytes/,
+    ],
+    [
+      'a name of 17 segments (Velero nests 6 deep)',
+      gzipSync(tar([{ name: 'x', pax: `resources/${'d/'.repeat(15)}x.json`, data: pod }])),
+      /^entry "resources\/(d\/){15}x.json" has 17 path segments, more than 16$/,
     ],
     [
       'a PAX path that escapes',

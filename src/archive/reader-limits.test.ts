@@ -87,6 +87,29 @@ describe('readBackupArchive refuses duplicate paths', () => {
   });
 });
 
+describe('readBackupArchive bounds what it keeps of entry names', () => {
+  it('refuses names that add up to more than maxNameBytes', async () => {
+    // 37 characters a name: the ninth passes 300.
+    const entries = Array.from({ length: 20 }, (_, i) => pod(`p${i}`));
+    const err = await refusal(gzipSync(tar(entries)), { maxNameBytes: 300 });
+    expect(err.message).toBe(
+      `backup archive's entry names add up to more than 300 bytes (at entry "resources/pods/namespaces/app/p8.json")`,
+    );
+    expect(err.details).toEqual({ check: 'names', entry: 'resources/pods/namespaces/app/p8.json' });
+  });
+
+  it('reads a deep Velero path (6 segments) and refuses deep hostile names at once, however many', async () => {
+    const deep = 'resources/widgets.example.com/v1alpha1-preferredversion/namespaces/app/w.json';
+    expect((await read(gzipSync(tar([{ ...pod('a'), name: deep }])))).paths).toEqual([deep]);
+    // 5 KB of gzip whose 300 names had 2,000 segments each kept the CPU busy for 10 s.
+    const names = Array.from({ length: 300 }, (_, i) => ({ name: 'x', pax: `b${i}/${'a/'.repeat(500)}f` }));
+    const started = Date.now();
+    const err = await refusal(gzipSync(tar(names)));
+    expect(err.message).toMatch(/has 502 path segments, more than 16$/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
 describe('readBackupArchive caps expansion as the stream inflates', () => {
   it('stops a 256 KB archive of one 32 MiB entry repeated 8 times after ~16 MiB of output', async () => {
     const bomb = spaces(8, 32, true);

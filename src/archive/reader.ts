@@ -88,6 +88,7 @@ export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
     this.#input.pipe(gunzip).pipe(meter).pipe(tar);
     // Paths of the entries seen (directories excepted, which an extraction may meet twice harmlessly).
     const seen = new Set<string>();
+    let nameBytes = 0;
     try {
       for await (const entry of tar) {
         const header: Header = entry.header;
@@ -95,9 +96,19 @@ export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
         if (++this.entries > limits.maxEntries) {
           throw corruptArchive(`backup archive has more than ${limits.maxEntries} entries (at ${current})`);
         }
-        const path = checkedPath(header.name, limits.maxPathBytes);
+        const path = checkedPath(header.name, limits.maxPathBytes, limits.maxPathSegments);
         checkSizeField(path, header.size);
-        if (header.type !== 'directory') refuseDuplicate(seen, path);
+        if (header.type !== 'directory') {
+          refuseDuplicate(seen, path);
+          nameBytes += path.length;
+          if (nameBytes > limits.maxNameBytes) {
+            throw corruptArchive(
+              `backup archive's entry names add up to more than ${showBytes(limits.maxNameBytes)} (at entry ${current})`,
+              undefined,
+              { check: 'names', entry: path },
+            );
+          }
+        }
         if (header.type !== 'file') {
           this.#skip(path, header.type ?? 'unknown');
           entry.resume();
@@ -189,6 +200,7 @@ function checkEntrySize(path: string, size: number, max: number): void {
 export function checkedPath(
   name: string,
   maxPathBytes: number = DEFAULT_ARCHIVE_LIMITS.maxPathBytes,
+  maxPathSegments: number = DEFAULT_ARCHIVE_LIMITS.maxPathSegments,
 ): string {
   const shown = shownName(name);
   if (name.includes('\0')) throw corruptArchive(`entry ${shown} has a NUL character in its name`);
@@ -200,6 +212,9 @@ export function checkedPath(
   const segments = name.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw corruptArchive(`entry ${shown} has a ".." path segment`);
   if (segments.length === 0) throw corruptArchive(`entry ${shown} has an empty name`);
+  if (segments.length > maxPathSegments) {
+    throw corruptArchive(`entry ${shown} has ${segments.length} path segments, more than ${maxPathSegments}`);
+  }
   return segments.join('/');
 }
 
