@@ -186,7 +186,7 @@ const RUNS = {
   gzipMagicBytes: 200,
   gzipOfRandom: 200,
   hostileStructures: 300,
-  mutatedTar: 500,
+  mutatedTar: 400,
   mutatedGzip: 300,
   validRoundTrip: 100,
   bombs: 40,
@@ -252,7 +252,7 @@ describe('archive reader properties', { timeout: 60_000 }, () => {
     );
     await fc.assert(
       fc.asyncProperty(names, gzipMutation, async (items, change) => {
-        await spool(change(gzipSync(veleroTar(items))));
+        await read(change(gzipSync(veleroTar(items))));
       }),
       { seed: SEED + 1, numRuns: RUNS.mutatedGzip },
     );
