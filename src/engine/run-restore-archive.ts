@@ -71,8 +71,7 @@ export interface ExtractedBackup {
 /**
  * Downloads `<b>.tar.gz` and streams it once through the hardened reader into one spool file in a
  * private temp dir (items at classic paths only, read back by offset) under `limits`; reads the
- * volume sidecars.
- * remove() closes and deletes the spool; it is also removed when this fails.
+ * volume sidecars. remove() closes and deletes the spool; it is also removed when this fails.
  */
 export async function extractBackup(
   store: BackupStore,
@@ -115,8 +114,8 @@ export async function extractBackup(
 /**
  * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
  * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed (the
- * first one in plan order). Reads run a few items ahead (bounded in count and bytes); labels are kept only when `keepLabels`
- * (a label selector needs them).
+ * first one in plan order). Reads run a few items ahead, bounded in count and bytes; labels are
+ * kept only when `keepLabels` (a label selector needs them).
  */
 export async function inventory(
   extracted: ExtractedBackup,
