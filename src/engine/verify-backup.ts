@@ -94,8 +94,10 @@ export async function verifyBackup(
     } catch (err) {
       tarballOk = false;
       if (!(err instanceof LifeboatError)) throw err;
-      problem(`${tarballName}: ${err.message}`);
-      checks.push({ name: 'tarball', ok: false, detail: err.message });
+      // A cap passed may be a genuine backup's size: say which flag raises it.
+      const detail = err.details?.check === 'limit' ? `${err.message}. ${err.hint ?? ''}` : err.message;
+      problem(`${tarballName}: ${detail}`);
+      checks.push({ name: 'tarball', ok: false, detail });
     }
 
     if (checksums === undefined) {
