@@ -3,66 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
 import { ArchiveCatalog, parseItem } from './catalog.ts';
+import { tar } from './hostile-tar.fixture.ts';
 import { checkedPath, readBackupArchive, type ArchiveEntry, type ArchiveLimits } from './reader.ts';
-
-/** One tar header block as Go's archive/tar writes it (USTAR, octal fields, "%06o\0 " checksum). */
-function header(
-  name: string,
-  size: number,
-  typeflag = '0',
-  opts: { linkname?: string; gnu?: boolean } = {},
-): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000755\0', 100, 'latin1');
-  h.write('0000000\0', 108, 'latin1');
-  h.write('0000000\0', 116, 'latin1');
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
-  h.write('15000000000\0', 136, 'latin1');
-  h.write(typeflag, 156, 'latin1');
-  if (opts.linkname) h.write(opts.linkname, 157, 100, 'utf8');
-  h.write(opts.gnu ? 'ustar  \0' : 'ustar\u000000', 257, 'latin1');
-  h.fill(32, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  return h;
-}
-
-const pad = (data: Buffer) => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-const END = Buffer.alloc(1024);
-
-type Spec = {
-  name: string;
-  data?: string | Buffer;
-  type?: string;
-  linkname?: string;
-  pax?: string;
-  gnuLong?: string;
-};
-
-/** A tar stream built block by block, like pkg/test/tar_writer.go (plus the odd hostile entry). */
-function tar(entries: Spec[], end = true): Buffer {
-  const blocks: Buffer[] = [];
-  for (const e of entries) {
-    const data = Buffer.from(e.data ?? '');
-    if (e.pax !== undefined) {
-      const rec = ` path=${e.pax}\n`;
-      let len = rec.length + 2;
-      if (String(len).length + rec.length !== len) len = String(len + 1).length + rec.length;
-      const body = Buffer.from(`${len}${rec}`);
-      blocks.push(header('PaxHeaders.0/x', body.length, 'x'), pad(body));
-    }
-    if (e.gnuLong !== undefined) {
-      const body = Buffer.from(`${e.gnuLong}\0`);
-      blocks.push(header('././@LongLink', body.length, 'L', { gnu: true }), pad(body));
-    }
-    const opts = e.linkname === undefined ? {} : { linkname: e.linkname };
-    blocks.push(header(e.name, data.length, e.type ?? '0', opts), pad(data));
-  }
-  if (end) blocks.push(END);
-  return Buffer.concat(blocks);
-}
 
 async function readAll(archive: Buffer, limits?: ArchiveLimits) {
   const reader = readBackupArchive(Readable.from([archive]), limits);
@@ -71,7 +13,11 @@ async function readAll(archive: Buffer, limits?: ArchiveLimits) {
   return { reader, entries };
 }
 
-async function corrupt(archive: Buffer, limits?: ArchiveLimits): Promise<LifeboatError> {
+async function corrupt(
+  archive: Buffer,
+  limits?: ArchiveLimits,
+  hint = /corrupt or not a Velero backup/,
+): Promise<LifeboatError> {
   const err: unknown = await readAll(archive, limits).then(
     () => undefined,
     (e: unknown) => e,
@@ -79,7 +25,7 @@ async function corrupt(archive: Buffer, limits?: ArchiveLimits): Promise<Lifeboa
   expect(err).toBeInstanceOf(LifeboatError);
   const lifeboatError = err as LifeboatError;
   expect(lifeboatError.code).toBe('CORRUPT');
-  expect(lifeboatError.hint).toMatch(/corrupt or not a Velero backup/);
+  expect(lifeboatError.hint).toMatch(hint);
   return lifeboatError;
 }
 
@@ -209,22 +155,30 @@ describe('readBackupArchive rejects hostile or broken archives with CORRUPT', ()
     expect(err.message).toMatch(/truncated after entry "metadata\/version"/);
   });
 
-  it('an entry larger than the limit, before reading it', async () => {
+  it('an entry larger than the limit, before reading it, naming the flag that raises it', async () => {
     const err = await corrupt(
       gzipSync(tar([{ name: 'resources/pods/cluster/big.json', data: 'z'.repeat(4096) }])),
-      {
-        maxEntryBytes: 1024,
-      },
+      { maxEntryBytes: 1024 },
+      /raise the limit with --max-entry-bytes/,
     );
     expect(err.message).toBe(
-      'entry "resources/pods/cluster/big.json" is 4096 bytes, more than the limit of 1024',
+      'entry "resources/pods/cluster/big.json" is 4096 bytes (4 KiB), more than the limit of 1024 bytes (1 KiB)',
     );
+    expect(err.details).toEqual({
+      check: 'limit',
+      entry: 'resources/pods/cluster/big.json',
+      limit: 'maxEntryBytes',
+      flag: '--max-entry-bytes',
+      actual: 4096,
+      max: 1024,
+    });
   });
 
   it('more entries, more bytes or longer names than allowed', async () => {
     const three = gzipSync(tar([{ name: 'a' }, { name: 'b' }, { name: 'c' }]));
     expect((await corrupt(three, { maxEntries: 2 })).message).toMatch(/more than 2 entries/);
-    expect((await corrupt(three, { maxTotalBytes: 1000 })).message).toMatch(/more than 1000 bytes/);
+    const total = await corrupt(three, { maxTotalBytes: 1000 }, /--max-archive-bytes/);
+    expect(total.message).toMatch(/expands to more than 1000 bytes \(near entry /);
     expect((await corrupt(gzipSync(tar([{ name: 'a'.repeat(90) }])), { maxPathBytes: 64 })).message).toMatch(
       /longer than 64/,
     );

@@ -1,34 +1,28 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import { LifeboatError } from '../errors/index.ts';
+import {
+  archiveLimitExceeded,
+  corruptArchive,
+  DEFAULT_ARCHIVE_LIMITS,
+  showBytes,
+  type ArchiveLimits,
+} from './limits.ts';
+import { TarMeter } from './meter.ts';
 import { parseArchivePath, type ParsedArchivePath } from './paths.ts';
+
+export { corruptArchive, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './limits.ts';
 
 /**
  * Reads a backup tarball as a stream of entries, hardened against hostile input: every problem is a
  * LifeboatError CORRUPT naming the entry. Regular files only; symlinks, hard links, devices and
  * directories are skipped (never followed), as Velero's extractor does, and counted in `skipped`.
- * PAX and GNU long-name headers are understood. Each entry's bytes are buffered (bounded by
- * maxEntryBytes); nothing else is kept.
+ * PAX and GNU long-name headers are understood. A path seen twice is refused (Velero writes each
+ * once), and the caps of limits.ts (entry size, total size, expansion ratio) are checked as the
+ * stream inflates. Each entry's bytes are buffered (bounded by maxEntryBytes) while the tar stream
+ * waits; besides the paths seen, nothing else is kept.
  */
-
-export interface ArchiveLimits {
-  /** Largest single entry. Default 128 MiB. */
-  maxEntryBytes?: number;
-  /** Most uncompressed bytes in the whole tar stream. Default 64 GiB. */
-  maxTotalBytes?: number;
-  /** Most entries of any type. Default 5,000,000. */
-  maxEntries?: number;
-  /** Longest entry name in UTF-8 bytes. Default 4096. */
-  maxPathBytes?: number;
-}
-
-export const DEFAULT_ARCHIVE_LIMITS: Required<ArchiveLimits> = {
-  maxEntryBytes: 128 * 1024 ** 2,
-  maxTotalBytes: 64 * 1024 ** 3,
-  maxEntries: 5_000_000,
-  maxPathBytes: 4096,
-};
 
 export interface ArchiveEntry {
   /** Normalised entry name (no `./`, no empty segments). */
@@ -44,13 +38,6 @@ export interface SkippedEntries {
   byType: Record<string, number>;
   /** The first few skipped names, for messages. */
   examples: string[];
-}
-
-const CORRUPT_HINT =
-  'The archive is corrupt or not a Velero backup: check that the file is a complete <name>.tar.gz from a backup location.';
-
-export function corruptArchive(message: string, cause?: unknown): LifeboatError {
-  return new LifeboatError('CORRUPT', message, { hint: CORRUPT_HINT, cause });
 }
 
 export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
@@ -77,9 +64,13 @@ export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
   async *#read(): AsyncGenerator<ArchiveEntry> {
     const limits = this.#limits;
     const gunzip = createGunzip();
-    const meter = new TarMeter(limits.maxTotalBytes);
-    const tar = extract();
     let current = '(before the first entry)';
+    const meter = new TarMeter(
+      limits,
+      () => gunzip.bytesWritten,
+      () => current,
+    );
+    const tar = extract();
     let failure: unknown;
     const fail = (err: unknown) => {
       failure ??= err;
@@ -93,28 +84,37 @@ export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
           : `not a valid gzip stream (${err.message})`;
       fail(corruptArchive(`cannot read backup archive at entry ${current}: ${what}`, err));
     });
-    meter.on('error', (err) =>
-      fail(corruptArchive(`cannot read backup archive at entry ${current}: ${err.message}`)),
-    );
+    meter.on('error', fail);
     this.#input.pipe(gunzip).pipe(meter).pipe(tar);
+    // Paths of the entries seen (directories excepted, which an extraction may meet twice harmlessly).
+    const seen = new Set<string>();
+    let nameBytes = 0;
     try {
       for await (const entry of tar) {
         const header: Header = entry.header;
-        current = JSON.stringify(header.name);
+        current = shownName(header.name);
         if (++this.entries > limits.maxEntries) {
           throw corruptArchive(`backup archive has more than ${limits.maxEntries} entries (at ${current})`);
         }
-        const path = checkedPath(header.name, limits.maxPathBytes);
+        const path = checkedPath(header.name, limits.maxPathBytes, limits.maxPathSegments);
+        checkSizeField(path, header.size);
+        if (header.type !== 'directory') {
+          refuseDuplicate(seen, path);
+          nameBytes += path.length;
+          if (nameBytes > limits.maxNameBytes) {
+            throw corruptArchive(
+              `backup archive's entry names add up to more than ${showBytes(limits.maxNameBytes)} (at entry ${current})`,
+              undefined,
+              { check: 'names', entry: path },
+            );
+          }
+        }
         if (header.type !== 'file') {
           this.#skip(path, header.type ?? 'unknown');
           entry.resume();
           continue;
         }
-        if (header.size > limits.maxEntryBytes) {
-          throw corruptArchive(
-            `entry ${current} is ${header.size} bytes, more than the limit of ${limits.maxEntryBytes}`,
-          );
-        }
+        checkEntrySize(path, header.size, limits.maxEntryBytes);
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
         const data = Buffer.concat(chunks);
@@ -151,21 +151,70 @@ export function readBackupArchive(input: Readable, limits?: ArchiveLimits): Back
   return new BackupArchiveReader(input, limits);
 }
 
+/** An entry name for messages: quoted, and cut short when long (a PAX path may be megabytes). */
+function shownName(name: string): string {
+  return name.length > 300 ? `${JSON.stringify(name.slice(0, 300))}…` : JSON.stringify(name);
+}
+
+/**
+ * Velero writes each path once (an item and its `-preferredversion` twin are two paths); a second
+ * entry at a path would overwrite the first on extraction, and repeating one large entry is how a
+ * small archive fills a disk.
+ */
+function refuseDuplicate(seen: Set<string>, path: string): void {
+  if (seen.has(path)) {
+    throw corruptArchive(
+      `backup archive holds entry ${shownName(path)} more than once: Velero writes each path once, so the archive is damaged or forged`,
+      undefined,
+      { check: 'duplicate', entry: path },
+    );
+  }
+  seen.add(path);
+}
+
+/**
+ * tar-stream reports an undecodable size field (base-256 with a marker other than 0x80/0xff) as
+ * null and then waits for data that never ends the entry: the read would hang.
+ */
+function checkSizeField(path: string, size: unknown): void {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    throw corruptArchive(`entry ${shownName(path)} has an invalid size field`, undefined, {
+      check: 'header',
+      entry: path,
+    });
+  }
+}
+
+function checkEntrySize(path: string, size: number, max: number): void {
+  if (size > max) {
+    throw archiveLimitExceeded(
+      'maxEntryBytes',
+      path,
+      `entry ${shownName(path)} is ${showBytes(size)}, more than the limit of ${showBytes(max)}`,
+      { actual: size, max },
+    );
+  }
+}
+
 /** Refuses names that could leave the extraction directory; normalises `./` and `//` like filepath.Join. */
 export function checkedPath(
   name: string,
   maxPathBytes: number = DEFAULT_ARCHIVE_LIMITS.maxPathBytes,
+  maxPathSegments: number = DEFAULT_ARCHIVE_LIMITS.maxPathSegments,
 ): string {
-  const shown = JSON.stringify(name);
+  const shown = shownName(name);
   if (name.includes('\0')) throw corruptArchive(`entry ${shown} has a NUL character in its name`);
   if (Buffer.byteLength(name) > maxPathBytes) {
-    throw corruptArchive(`entry name ${shown.slice(0, 200)}… is longer than ${maxPathBytes} bytes`);
+    throw corruptArchive(`entry name ${shown} is longer than ${maxPathBytes} bytes`);
   }
   if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name))
     throw corruptArchive(`entry ${shown} has an absolute path`);
   const segments = name.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw corruptArchive(`entry ${shown} has a ".." path segment`);
   if (segments.length === 0) throw corruptArchive(`entry ${shown} has an empty name`);
+  if (segments.length > maxPathSegments) {
+    throw corruptArchive(`entry ${shown} has ${segments.length} path segments, more than ${maxPathSegments}`);
+  }
   return segments.join('/');
 }
 
@@ -188,34 +237,4 @@ function describe(err: unknown, current: string): Error {
     return corruptArchive(`cannot read backup archive at entry ${current}: ${what}`, err);
   }
   return err;
-}
-
-/** Counts decompressed bytes (limit) and remembers the last 1 KiB to check the end-of-archive blocks. */
-class TarMeter extends Transform {
-  #total = 0;
-  #tail = Buffer.alloc(0);
-  readonly #max: number;
-
-  constructor(max: number) {
-    super();
-    this.#max = max;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#total += chunk.length;
-    if (this.#total > this.#max) {
-      callback(new Error(`the archive expands to more than ${this.#max} bytes`));
-      return;
-    }
-    this.#tail =
-      chunk.length >= 1024
-        ? Buffer.from(chunk.subarray(-1024))
-        : Buffer.concat([this.#tail, chunk]).subarray(-1024);
-    callback(null, chunk);
-  }
-
-  /** A tar ends with at least two 512-byte zero blocks. */
-  endsWithTrailer(): boolean {
-    return this.#tail.length === 1024 && this.#tail.every((b) => b === 0);
-  }
 }

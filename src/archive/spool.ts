@@ -18,6 +18,8 @@ export interface SpooledArchive {
   /** Regular files read from the archive, and their bytes. */
   files: number;
   bytes: number;
+  /** Stored bytes of the item at a classic path, without reading it; undefined for an unknown path. */
+  sizeOf(path: string): number | undefined;
   /** Bytes of the item at a classic path (one positioned read); throws ENOENT for an unknown path. */
   read(path: string): Promise<Buffer>;
   /** Closes the spool file. */
@@ -118,6 +120,7 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
     version: reader.version,
     files,
     bytes,
+    sizeOf: (path) => spans.get(path)?.length,
     read: async (path) => {
       const span = spans.get(path);
       if (span === undefined) {

@@ -15,6 +15,7 @@ import { backupClusterUid } from '../engine/sync.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
 function query(command: Command, opts: { storageLocation?: string }): BackupQuery {
@@ -127,9 +128,20 @@ export function registerBackupQueryCommands(backup: Command): void {
     .argument('<name>')
     .addOption(locationOption())
     .addOption(outputOption())
+    .addOption(archiveLimitOption('maxTotalBytes'))
+    .addOption(archiveLimitOption('maxEntryBytes'))
+    .addOption(archiveLimitOption('maxExpansionRatio'))
     .action(
-      async (name: string, opts: { storageLocation?: string; output: OutputFormat }, command: Command) => {
-        const report = await verifyBackup(query(command, opts), parseWith(ObjectName, name, 'backup name'));
+      async (
+        name: string,
+        opts: ArchiveLimitFlags & { storageLocation?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        const report = await verifyBackup(
+          query(command, opts),
+          parseWith(ObjectName, name, 'backup name'),
+          archiveLimits(opts),
+        );
         if (opts.output !== 'table') process.stdout.write(formatOutput(report, opts.output));
         else {
           for (const c of report.checks)

@@ -12,12 +12,13 @@ import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engin
 import { verifyRestore } from '../engine/verify-restore.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { createProgress } from '../output/progress.ts';
+import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 import { nullObject } from '../model/dictionary.ts';
 
-interface CreateOptions {
+interface CreateOptions extends ArchiveLimitFlags {
   fromBackup?: string;
   fromSchedule?: string;
   includeNamespaces?: string;
@@ -97,6 +98,9 @@ export function registerRestoreCommands(program: Command): void {
         .choices(['text', 'json', 'yaml'])
         .default('text'),
     )
+    .addOption(archiveLimitOption('maxTotalBytes'))
+    .addOption(archiveLimitOption('maxEntryBytes'))
+    .addOption(archiveLimitOption('maxExpansionRatio'))
     .action(async (name: string | undefined, opts: CreateOptions, command: Command) => {
       const result = await createRestore(name, opts, command);
       if (result.phase === 'PartiallyFailed') process.exitCode = ExitCode.partiallyFailed;
@@ -166,6 +170,7 @@ async function createRestore(
         storageLocation: opts.storageLocation,
         kube: { kubeconfig: opts.kubeconfig, context: opts.context },
         configPath: globalOptions(command).config,
+        archiveLimits: archiveLimits(opts),
       },
       {
         logger: loggerFor(command),
@@ -312,17 +317,27 @@ function registerQueries(restore: Command): void {
     .option('--context <name>', 'kubeconfig context of the target')
     .addOption(locationOption())
     .addOption(outputOption())
+    .addOption(archiveLimitOption('maxTotalBytes'))
+    .addOption(archiveLimitOption('maxEntryBytes'))
+    .addOption(archiveLimitOption('maxExpansionRatio'))
     .action(
       async (
         name: string,
-        opts: { kubeconfig?: string; context?: string; storageLocation?: string; output: OutputFormat },
+        opts: ArchiveLimitFlags & {
+          kubeconfig?: string;
+          context?: string;
+          storageLocation?: string;
+          output: OutputFormat;
+        },
         command: Command,
       ) => {
         const n = restoreName(name);
-        const report = await verifyRestore(query(command, opts), n, {
-          kubeconfig: opts.kubeconfig,
-          context: opts.context,
-        });
+        const report = await verifyRestore(
+          query(command, opts),
+          n,
+          { kubeconfig: opts.kubeconfig, context: opts.context },
+          archiveLimits(opts),
+        );
         process.stdout.write(
           opts.output === 'table' ? verifyText(n, report) : formatOutput(report, opts.output),
         );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchiveCatalog } from '../archive/catalog.ts';
 import { parseItem } from '../archive/catalog.ts';
-import { corruptArchive, type SkippedEntries } from '../archive/reader.ts';
+import { corruptArchive, type ArchiveLimits, type SkippedEntries } from '../archive/reader.ts';
 import { spoolBackupArchive } from '../archive/spool.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
@@ -16,6 +16,7 @@ import { decidePv, volumeEvidence, type VolumeEvidence } from '../restore/volume
 import type { BackupStore } from '../store/backup-store.ts';
 import { backupFileNames } from '../store/layout.ts';
 import { readOptionalJson } from './backups.ts';
+import { readAhead } from './read-ahead.ts';
 
 /** Which backup to restore: by name, or a schedule's newest Completed backup. */
 export async function resolveBackup(
@@ -62,15 +63,21 @@ export interface ExtractedBackup {
   catalog: ArchiveCatalog;
   volumes: VolumeEvidence;
   readItem: (path: string) => Promise<KubeObject>;
+  /** Stored bytes of the item at a classic path (0 for an unknown path). */
+  itemBytes: (path: string) => number;
   remove(): Promise<void>;
 }
 
 /**
  * Downloads `<b>.tar.gz` and streams it once through the hardened reader into one spool file in a
- * private temp dir (items at classic paths only, read back by offset); reads the volume sidecars.
- * remove() closes and deletes the spool; it is also removed when this fails.
+ * private temp dir (items at classic paths only, read back by offset) under `limits`; reads the
+ * volume sidecars. remove() closes and deletes the spool; it is also removed when this fails.
  */
-export async function extractBackup(store: BackupStore, backupName: string): Promise<ExtractedBackup> {
+export async function extractBackup(
+  store: BackupStore,
+  backupName: string,
+  limits?: ArchiveLimits,
+): Promise<ExtractedBackup> {
   const files = backupFileNames(backupName);
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
   let close = async () => {};
@@ -83,7 +90,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
   };
   try {
     const body = await store.getBackupObject(backupName, files.contents);
-    const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'));
+    const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'), limits);
     close = () => spooled.close();
     refuseSpecialEntries(spooled.skipped);
     const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
@@ -95,6 +102,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
       catalog: spooled.catalog,
       volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots }),
       readItem: async (path) => parseItem(await spooled.read(path), path),
+      itemBytes: (path) => spooled.sizeOf(path) ?? 0,
       remove,
     };
   } catch (err) {
@@ -106,8 +114,8 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
 /**
  * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
  * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed (the
- * first one in plan order). Reads run a few items ahead; labels are kept only when `keepLabels`
- * (a label selector needs them).
+ * first one in plan order). Reads run a few items ahead, bounded in count and bytes; labels are
+ * kept only when `keepLabels` (a label selector needs them).
  */
 export async function inventory(
   extracted: ExtractedBackup,
@@ -118,7 +126,8 @@ export async function inventory(
   const facts = new Map<string, ItemFacts[]>();
   for (const groupResource of extracted.catalog.resources()) {
     const list: ItemFacts[] = [];
-    for await (const [entry, item] of readAhead(extracted.catalog.items(groupResource), extracted.readItem)) {
+    const entries = extracted.catalog.items(groupResource);
+    for await (const [entry, item] of readAhead(entries, extracted.readItem, extracted.itemBytes)) {
       const mismatch = pathMismatch(item, entry);
       if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
       const target =
@@ -129,29 +138,6 @@ export async function inventory(
     if (list.length > 0) facts.set(groupResource, list);
   }
   return facts;
-}
-
-const READ_AHEAD = 32;
-
-/** Yields each entry with its item, in order, with up to READ_AHEAD reads in flight. */
-async function* readAhead<T extends { path: string }>(
-  entries: readonly T[],
-  read: (path: string) => Promise<KubeObject>,
-): AsyncGenerator<[T, KubeObject]> {
-  const inFlight: Promise<KubeObject>[] = [];
-  let next = 0;
-  const start = () => {
-    const entry = entries[next++] as T;
-    const promise = read(entry.path);
-    // Awaited in order below; a later failure must not count as unhandled meanwhile.
-    promise.catch(() => undefined);
-    inFlight.push(promise);
-  };
-  for (let i = 0; i < entries.length; i++) {
-    while (next < entries.length && next - i < READ_AHEAD) start();
-    const item = await (inFlight.shift() as Promise<KubeObject>);
-    yield [entries[i] as T, item];
-  }
 }
 
 /** PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. */

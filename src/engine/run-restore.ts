@@ -18,6 +18,7 @@ import {
   type RestoreRecord,
   type RestoreSpecRecord,
 } from './restores.ts';
+import type { ArchiveLimits } from './archive-limits.ts';
 import { extractBackup, resolveBackup } from './run-restore-archive.ts';
 import { checkRestoreFilters, planRestore } from './run-restore-setup.ts';
 import { compareWithTarget } from './run-restore-target.ts';
@@ -35,6 +36,8 @@ export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | '
   storageLocation?: string | undefined;
   kube: KubeTarget;
   configPath?: string | undefined;
+  /** Caps the tarball is read under (archive/limits.ts); absent ones keep the defaults. */
+  archiveLimits?: ArchiveLimits | undefined;
 }
 
 export interface RestoreRunEvent extends Partial<RestoreProgress> {
@@ -80,7 +83,7 @@ export async function runRestore(
     try {
       await serverVersion(client);
       deps.onEvent?.({ phase: 'downloading' });
-      const extracted = await extractBackup(store, backupName);
+      const extracted = await extractBackup(store, backupName, request.archiveLimits);
       try {
         const run = { request, spec, name, store, client, extracted, deps, location: opened.location.name };
         return await planAndApply(run);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LifeboatError } from '../errors/index.ts';
 import { parseItem } from '../archive/catalog.ts';
-import { readBackupArchive } from '../archive/reader.ts';
+import { readBackupArchive, type ArchiveLimits } from '../archive/reader.ts';
 import { resourceListKey } from '../archive/paths.ts';
 import type { ResourceList } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
@@ -33,9 +33,13 @@ const MAX_PROBLEMS = 50;
 /**
  * Checks a stored backup end to end: velero-backup.json decodes; every object matches the sha256
  * and size in <name>-checksums.json.gz (lifeboat backups; Velero-made ones have none); the tarball
- * reads and every item parses; the resource list agrees with the tarball's items.
+ * reads under `archiveLimits` and every item parses; the resource list agrees with the tarball's items.
  */
-export async function verifyBackup(query: BackupQuery, name: string): Promise<VerifyReport> {
+export async function verifyBackup(
+  query: BackupQuery,
+  name: string,
+  archiveLimits?: ArchiveLimits,
+): Promise<VerifyReport> {
   const opened = await openLocation(query.configPath, query.location, query.logger);
   const checks: VerifyCheck[] = [];
   const problems: string[] = [];
@@ -64,7 +68,7 @@ export async function verifyBackup(query: BackupQuery, name: string): Promise<Ve
         tarHash.update(c);
         tarSize += c.length;
       });
-      const reader = readBackupArchive(body);
+      const reader = readBackupArchive(body, archiveLimits);
       for await (const entry of reader) {
         if (entry.parsed.kind !== 'item' || entry.parsed.versionDir !== undefined) continue;
         try {
@@ -91,8 +95,10 @@ export async function verifyBackup(query: BackupQuery, name: string): Promise<Ve
     } catch (err) {
       tarballOk = false;
       if (!(err instanceof LifeboatError)) throw err;
-      problem(`${tarballName}: ${err.message}`);
-      checks.push({ name: 'tarball', ok: false, detail: err.message });
+      // A cap passed may be a genuine backup's size: say which flag raises it.
+      const detail = err.details?.check === 'limit' ? `${err.message}. ${err.hint ?? ''}` : err.message;
+      problem(`${tarballName}: ${detail}`);
+      checks.push({ name: 'tarball', ok: false, detail });
     }
 
     if (checksums === undefined) {

@@ -6,6 +6,7 @@ import type { PrepareContext } from '../restore/prepare.ts';
 import type { BackupQuery } from './backups.ts';
 import { openLocation } from './locations-open.ts';
 import { readRestoreRecord } from './restores.ts';
+import type { ArchiveLimits } from './archive-limits.ts';
 import { extractBackup } from './run-restore-archive.ts';
 import { planRestore } from './run-restore-setup.ts';
 import { compareWithTarget } from './run-restore-target.ts';
@@ -62,13 +63,14 @@ export async function verifyRestore(
   query: BackupQuery,
   name: string,
   kube: KubeTarget,
+  archiveLimits?: ArchiveLimits,
 ): Promise<RestoreVerifyReport> {
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     const record = await readRestoreRecord(opened.backupStore, name);
     const client = new KubeClient(loadKubeConfig(kube));
     try {
-      const extracted = await extractBackup(opened.backupStore, record.spec.backupName);
+      const extracted = await extractBackup(opened.backupStore, record.spec.backupName, archiveLimits);
       try {
         const { plan, prepare } = await planRestore(record.spec, name, client, extracted);
         return await verifyAgainstTarget(plan, { client, prepare, readItem: extracted.readItem });
