@@ -105,7 +105,8 @@ export function registerRestoreCommands(program: Command): void {
 }
 
 function mappings(value: string | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Namespace and StorageClass names are keys: `__proto__:x` must map `__proto__`.
+  const out = Object.create(null) as Record<string, string>;
   for (const pair of list(value)) {
     const [from, to, extra] = pair.split(':').map((s) => s.trim());
     if (!from || !to || extra !== undefined) {

@@ -112,7 +112,7 @@ export async function extractBackup(store: BackupStore, backupName: string): Pro
 export async function inventory(
   extracted: ExtractedBackup,
   context: PrepareContext,
-  namespaceMapping: Readonly<Record<string, string>>,
+  namespaceMapping: ReadonlyMap<string, string>,
   keepLabels = true,
 ): Promise<Map<string, ItemFacts[]>> {
   const facts = new Map<string, ItemFacts[]>();
@@ -122,7 +122,9 @@ export async function inventory(
       const mismatch = pathMismatch(item, entry);
       if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
       const target =
-        entry.namespace === undefined ? undefined : (namespaceMapping[entry.namespace] ?? entry.namespace);
+        entry.namespace === undefined
+          ? undefined
+          : (namespaceMapping.get(entry.namespace) ?? entry.namespace);
       const prepared = prepareItem(item, groupResource, target, context);
       list.push(itemFacts(item, entry, prepared, keepLabels));
     }

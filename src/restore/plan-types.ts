@@ -45,7 +45,7 @@ export interface RestorePlanRequest {
   labelSelector?: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
   /** true, false, or undefined = auto (cluster-scoped items only when every namespace is restored). */
   includeClusterResources?: boolean | undefined;
-  namespaceMapping: Readonly<Record<string, string>>;
+  namespaceMapping: ReadonlyMap<string, string>;
   existingResourcePolicy: 'none' | 'update';
 }
 

@@ -91,7 +91,7 @@ function input(
     request: {
       namespaces: filter(),
       resources: filter(),
-      namespaceMapping: {},
+      namespaceMapping: new Map(),
       existingResourcePolicy: 'none',
       ...request,
     },
@@ -203,7 +203,7 @@ describe('buildRestorePlan', () => {
       }),
     ];
     const scoped = buildRestorePlan(
-      input(facts, { namespaces: filter(['app']), namespaceMapping: { app: 'app-copy' } }),
+      input(facts, { namespaces: filter(['app']), namespaceMapping: new Map([['app', 'app-copy']]) }),
     );
     expect(actionOf(scoped, 'persistentvolumeclaims', 'data')).toMatchObject({
       action: 'create',

@@ -13,6 +13,7 @@ import {
   type RestorePlan,
   type RestorePlanRequest,
 } from './plan-types.ts';
+import { nullRecord } from './own.ts';
 import { preflightFindings } from './preflight.ts';
 import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from './priorities.ts';
 
@@ -64,8 +65,8 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     namespaces,
     findings: [],
     totals: emptyCounts(),
-    byResource: {},
-    byNamespace: {},
+    byResource: nullRecord(),
+    byNamespace: nullRecord(),
   };
   recount(plan);
   plan.findings = preflightFindings(plan, input.facts, target, pulled);
@@ -83,7 +84,7 @@ function decide(
   crds: readonly CrdFacts[],
 ): { item: PlannedItem; why?: string } {
   const targetNamespace =
-    f.namespace === undefined ? undefined : (request.namespaceMapping[f.namespace] ?? f.namespace);
+    f.namespace === undefined ? undefined : (request.namespaceMapping.get(f.namespace) ?? f.namespace);
   const item: PlannedItem = {
     groupResource: f.groupResource,
     apiVersion: f.apiVersion,
@@ -232,7 +233,7 @@ function plannedNamespaces(
     for (const item of step.items) {
       if (item.action === 'skip') continue;
       if (step.groupResource === 'namespaces')
-        wanted.set(request.namespaceMapping[item.name] ?? item.name, item.name);
+        wanted.set(request.namespaceMapping.get(item.name) ?? item.name, item.name);
       else if (item.namespace !== undefined && item.targetNamespace !== undefined)
         wanted.set(item.targetNamespace, item.namespace);
     }
@@ -262,8 +263,8 @@ export function markExistence(item: PlannedItem, existence: Existence, policy: '
 /** Recomputes the plan's totals and per-resource/per-namespace counts. */
 export function recount(plan: RestorePlan): void {
   plan.totals = emptyCounts();
-  plan.byResource = {};
-  plan.byNamespace = {};
+  plan.byResource = nullRecord();
+  plan.byNamespace = nullRecord();
   const bump = (record: Record<string, PlanCounts>, k: string, action: keyof PlanCounts) => {
     const counts = (record[k] ??= emptyCounts());
     counts[action]++;
