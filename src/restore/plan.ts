@@ -14,6 +14,7 @@ import {
   type RestorePlanRequest,
 } from './plan-types.ts';
 import { nullRecord } from './own.ts';
+import { servedMismatch } from './facts.ts';
 import { preflightFindings } from './preflight.ts';
 import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from './priorities.ts';
 
@@ -69,7 +70,8 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     byNamespace: nullRecord(),
   };
   recount(plan);
-  plan.findings = preflightFindings(plan, input.facts, target, pulled);
+  const namespaceFiltered = !request.namespaces.includesEverything();
+  plan.findings = preflightFindings(plan, input.facts, target, pulled, namespaceFiltered);
   return plan;
 }
 
@@ -96,6 +98,7 @@ function decide(
   if (f.namespace !== undefined) item.namespace = f.namespace;
   if (targetNamespace !== undefined) item.targetNamespace = targetNamespace;
   if (f.restoreStatus) item.restoreStatus = true;
+  if (f.namespace === undefined && f.groupResource !== 'namespaces') item.clusterScoped = true;
   const skip = (code: NonNullable<PlannedItem['skipCode']>, reason: string, why?: string, hint?: string) => {
     item.action = 'skip';
     item.skipCode = code;
@@ -111,6 +114,7 @@ function decide(
   if (nsName !== undefined && !request.namespaces.shouldInclude(nsName)) {
     return skip('filtered', 'namespace not selected by the namespace filters');
   }
+  const refused = f.refused ?? servedMismatch(f, served, crds);
   if (f.namespace === undefined) {
     if (request.includeClusterResources === false)
       return skip('filtered', 'cluster-scoped resources are excluded');
@@ -118,10 +122,18 @@ function decide(
       return skip(
         'filtered',
         'cluster-scoped, and only some namespaces are restored',
-        'cluster-auto',
+        refused === undefined ? 'cluster-auto' : undefined,
         'add --include-cluster-resources=true to restore it',
       );
     }
+  }
+  if (refused !== undefined) {
+    return skip(
+      'refused',
+      refused,
+      undefined,
+      'the archive is damaged or forged here: this item is not restored; check where the backup came from',
+    );
   }
   if (request.labelSelector && !request.labelSelector(f.labels)) {
     return skip('filtered', 'labels do not match the label selector', 'selector');
@@ -227,7 +239,9 @@ function plannedNamespaces(
   request: RestorePlanRequest,
   target: PlanTarget,
 ): PlannedNamespace[] {
-  const backedUp = new Map((facts.get('namespaces') ?? []).map((f) => [f.name, f.path]));
+  const backedUp = new Map(
+    (facts.get('namespaces') ?? []).filter((f) => f.refused === undefined).map((f) => [f.name, f.path]),
+  );
   const wanted = new Map<string, string>();
   for (const step of steps) {
     for (const item of step.items) {

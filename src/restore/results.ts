@@ -45,11 +45,12 @@ export class RestoreResults {
     name: string,
     result: ItemResult,
   ): void {
+    this.counts[result]++;
+    if (kind === '') return; // an unreadable item: counted, but it has no `<gv>/<Kind>` to be listed under
     const key = `${apiVersion}/${kind}`;
     const list = this.#list.get(key) ?? [];
     list.push(`${namespace ? `${namespace}/` : ''}${name}(${result})`);
     this.#list.set(key, list);
-    this.counts[result]++;
   }
 
   get errorCount(): number {
