@@ -192,6 +192,12 @@ describe('an item must match its directory', () => {
       /holds an object named "d", not "c"/,
     ],
     [
+      'name (a relative URL path)',
+      'resources/configmaps/namespaces/app/...json',
+      cm('app', '..'),
+      /is named "\.\.", which is no object's name/,
+    ],
+    [
       'scope (namespaced at a cluster path)',
       'resources/configmaps/cluster/c.json',
       '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}',

@@ -120,7 +120,10 @@ export async function inventory(
   for (const groupResource of extracted.catalog.resources()) {
     const list: ItemFacts[] = [];
     const versionDirs = extracted.catalog.versionDirs(groupResource);
-    for await (const [entry, read] of readAhead(extracted.catalog.items(groupResource), extracted.readItem)) {
+    for await (const [entry, read] of readAhead(
+      extracted.catalog.items(groupResource),
+      readOrWhy(extracted.readItem),
+    )) {
       if ('error' in read) {
         list.push(refusedFacts(entry, read.error));
         continue;
@@ -173,36 +176,39 @@ function refusedFacts(entry: CatalogItem, why: string, item?: KubeObject): ItemF
   return f;
 }
 
-const READ_AHEAD = 32;
-
 type Read = { item: KubeObject } | { error: string };
 
-/**
- * Yields each entry with its item (or why its file is unreadable), in order, with up to
- * READ_AHEAD reads in flight. Any other failure (the spool, the disk) is thrown.
- */
-async function* readAhead<T extends { path: string }>(
-  entries: readonly T[],
-  read: (path: string) => Promise<KubeObject>,
-): AsyncGenerator<[T, Read]> {
-  const inFlight: Promise<Read>[] = [];
-  let next = 0;
-  const start = () => {
-    const entry = entries[next++] as T;
-    const promise = read(entry.path).then(
+/** A reader that answers why an item file is unreadable instead of failing; other failures still throw. */
+function readOrWhy(read: (path: string) => Promise<KubeObject>): (path: string) => Promise<Read> {
+  return (path) =>
+    read(path).then(
       (item): Read => ({ item }),
       (err: unknown): Read => {
-        if (unreadableItemPath(err) !== entry.path) throw err;
+        if (unreadableItemPath(err) !== path) throw err;
         return { error: (err as Error).message };
       },
     );
+}
+
+const READ_AHEAD = 32;
+
+/** Yields each entry with what `read` made of it, in order, with up to READ_AHEAD reads in flight. */
+async function* readAhead<T extends { path: string }, R>(
+  entries: readonly T[],
+  read: (path: string) => Promise<R>,
+): AsyncGenerator<[T, R]> {
+  const inFlight: Promise<R>[] = [];
+  let next = 0;
+  const start = () => {
+    const entry = entries[next++] as T;
+    const promise = read(entry.path);
     // Awaited in order below; a later failure must not count as unhandled meanwhile.
     promise.catch(() => undefined);
     inFlight.push(promise);
   };
   for (let i = 0; i < entries.length; i++) {
     while (next < entries.length && next - i < READ_AHEAD) start();
-    const item = await (inFlight.shift() as Promise<Read>);
+    const item = await (inFlight.shift() as Promise<R>);
     yield [entries[i] as T, item];
   }
 }

@@ -80,6 +80,9 @@ export function pathMismatch(
   expected: { groupResource: string; namespace?: string | undefined; name: string },
   versionDirs: readonly string[] = [],
 ): string | undefined {
+  if (expected.name === '.' || expected.name === '..') {
+    return `is named ${JSON.stringify(expected.name)}, which is no object's name (it is a relative path in a URL)`;
+  }
   if (item.metadata.name !== expected.name) {
     return `holds an object named ${JSON.stringify(item.metadata.name)}, not ${JSON.stringify(expected.name)}`;
   }
