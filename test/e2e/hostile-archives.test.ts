@@ -10,8 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
@@ -19,12 +17,17 @@ import type { KubeObject } from '../../src/model/kube-object.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 import {
-  itemPath,
-  tarGz,
-  veleroBackupJson,
-  writeBackup,
-  type TarEntry,
-} from '../fixtures/velero/velero-archive.ts';
+  CAPS,
+  cm,
+  crb,
+  deepItem,
+  good,
+  json,
+  REFUSED,
+  type Case,
+  type Outcome,
+} from '../fixtures/hostile-archives.ts';
+import { itemPath, tarGz, veleroBackupJson, writeBackup } from '../fixtures/velero/velero-archive.ts';
 
 const harness = inject('harness');
 const standby = harness.clusters['standby']!.kubeconfig;
@@ -34,7 +37,6 @@ let locations: LocationsFixture;
 let dst: KubeClient;
 let work: string;
 
-type Outcome = 'refused' | 'per-item' | 'restored';
 const tally: Record<Outcome, number> & { crashes: number; hangs: number; wronglyCreated: number } = {
   refused: 0,
   'per-item': 0,
@@ -43,19 +45,6 @@ const tally: Record<Outcome, number> & { crashes: number; hangs: number; wrongly
   hangs: 0,
   wronglyCreated: 0,
 };
-
-interface Case {
-  what: string;
-  outcome: Outcome;
-  build: (ns: string, outside: string) => Promise<Buffer>;
-  /** The refusal on stderr, or one of the restore's errors. */
-  message?: RegExp;
-  /** Extra `restore create` flags. */
-  args?: (ns: string) => string[];
-  /** Checks of what was restored (per-item and restored cases). */
-  check?: (ns: string, restore: string) => Promise<void>;
-  via?: 's3';
-}
 
 async function get(path: string): Promise<KubeObject | undefined> {
   try {
@@ -124,187 +113,9 @@ async function putS3Backup(name: string, tarball: Buffer): Promise<void> {
   }
 }
 
-const json = (o: unknown) => JSON.stringify(o);
-const cm = (ns: string, name: string, data: Record<string, string> = { a: 'b' }) =>
-  json({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
-const nsObject = (ns: string) => json({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-const crb = (name: string, ns?: string) =>
-  json({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name, ...(ns ? { namespace: ns } : {}) },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns ?? 'default' }],
-  });
-
-/** The legitimate part every archive carries: a namespace and a ConfigMap in it. */
-const good = (ns: string): TarEntry[] => [
-  { name: 'metadata/version', body: '1.1.0\n' },
-  { name: itemPath('namespaces', undefined, ns), body: nsObject(ns) },
-  { name: itemPath('configmaps', ns, 'innocent'), body: cm(ns, 'innocent') },
-];
 const expectInnocent = async (ns: string) => {
   expect((await get(`/api/v1/namespaces/${ns}/configmaps/innocent`))?.['data']).toEqual({ a: 'b' });
 };
-
-/** A tar.gz with one entry of `size` zero bytes, streamed (never held whole in memory). */
-async function zeroBomb(name: string, size: number): Promise<Buffer> {
-  const p = pack();
-  const gz = createGzip({ level: 9 });
-  const chunks: Buffer[] = [];
-  gz.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    gz.on('end', resolve);
-    gz.on('error', reject);
-  });
-  p.pipe(gz);
-  const entry = p.entry({ name, size, mode: 0o755 });
-  const zeros = Buffer.alloc(1024 * 1024);
-  for (let left = size; left > 0; left -= zeros.length) {
-    if (!entry.write(left >= zeros.length ? zeros : zeros.subarray(0, left)))
-      await new Promise<void>((r) => entry.once('drain', () => r()));
-  }
-  entry.end(Buffer.alloc(0));
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-const REFUSED: Case[] = [
-  {
-    what: 'a path with ..',
-    outcome: 'refused',
-    build: (ns) => tarGz([...good(ns), { name: 'resources/../../evil.json', body: cm(ns, 'evil') }]),
-    message: /"\.\." path segment/,
-    via: 's3',
-  },
-  {
-    what: 'a deep traversal under resources/',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([
-        ...good(ns),
-        { name: 'resources/configmaps/namespaces/x/../../../../../evil.json', body: '{}' },
-      ]),
-    message: /"\.\." path segment/,
-  },
-  {
-    what: 'an absolute path',
-    outcome: 'refused',
-    build: (ns, outside) => tarGz([...good(ns), { name: join(outside, 'abs-evil.json'), body: '{}' }]),
-    message: /absolute path/,
-  },
-  {
-    what: 'a symlink, then a write through it',
-    outcome: 'refused',
-    build: (ns, outside) =>
-      tarGz([
-        ...good(ns),
-        {
-          name: 'resources/configmaps/namespaces/x/link.json',
-          type: 'symlink',
-          linkname: join(outside, 'target'),
-        },
-        { name: 'resources/configmaps/namespaces/x/link.json', body: cm('x', 'link') },
-      ]),
-    message: /not regular files|duplicate|more than once/,
-  },
-  {
-    what: 'a hard link',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([
-        ...good(ns),
-        { name: 'resources/configmaps/namespaces/x/hard.json', type: 'link', linkname: 'metadata/version' },
-      ]),
-    message: /not regular files/,
-  },
-  {
-    what: 'a fifo',
-    outcome: 'refused',
-    build: (ns) => tarGz([...good(ns), { name: 'resources/configmaps/namespaces/x/f.json', type: 'fifo' }]),
-    message: /not regular files|fifo/,
-  },
-  {
-    what: 'a character device',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([...good(ns), { name: 'resources/configmaps/namespaces/x/d.json', type: 'character-device' }]),
-    message: /not regular files|device/,
-  },
-  {
-    what: 'a block device',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([...good(ns), { name: 'resources/configmaps/namespaces/x/b.json', type: 'block-device' }]),
-    message: /not regular files|device/,
-  },
-  {
-    what: 'corrupt gzip',
-    outcome: 'refused',
-    build: () => Promise.resolve(Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), randomBytes(300)])),
-    message: /gzip|corrupt|archive/i,
-  },
-  {
-    what: 'a truncated archive',
-    outcome: 'refused',
-    build: async (ns) => (await tarGz(good(ns))).subarray(0, 60),
-    message: /truncated|unexpected end|corrupt|archive/i,
-  },
-  {
-    what: 'a tar cut in the middle of an entry',
-    outcome: 'refused',
-    build: async (ns) => {
-      const whole = await tarGz([
-        ...good(ns),
-        { name: itemPath('configmaps', ns, 'big'), body: cm(ns, 'big', { k: 'v'.repeat(20_000) }) },
-      ]);
-      const tar = gunzipSync(whole);
-      return gzipSync(tar.subarray(0, 2048 + 512 + 4000));
-    },
-    message: /truncated|unexpected end|corrupt|archive/i,
-  },
-];
-
-/** Caps of the archive reader: duplicates, bombs and sizes are refused as a whole. */
-const CAPS: Case[] = [
-  {
-    what: 'one entry repeated at one path',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([
-        ...good(ns),
-        ...Array.from({ length: 8 }, (_, i) => ({
-          name: itemPath('configmaps', ns, 'dup'),
-          body: cm(ns, 'dup', { n: String(i) }),
-        })),
-      ]),
-    message: /duplicate|more than once|already/i,
-  },
-  {
-    what: 'a gzip bomb (256 MiB of zeros in one entry)',
-    outcome: 'refused',
-    build: (ns) => zeroBomb(itemPath('configmaps', ns, 'bomb'), 256 * 1024 * 1024),
-    message: /expands|ratio|larger|limit/i,
-  },
-  {
-    what: 'a huge single entry (40 MiB, incompressible)',
-    outcome: 'refused',
-    build: (ns) =>
-      tarGz([
-        ...good(ns),
-        {
-          name: itemPath('configmaps', ns, 'huge'),
-          body: cm(ns, 'huge', { k: randomBytes(30 * 1024 * 1024).toString('base64') }),
-        },
-      ]),
-    message: /larger|limit|max-entry-bytes/i,
-  },
-];
-
-const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
-const deepItem = (ns: string) =>
-  `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep","namespace":"${ns}"},"data":{"a":"b"},"x":${deep(10_000)}}`;
 
 const PER_ITEM: Case[] = [
   {
