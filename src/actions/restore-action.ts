@@ -6,9 +6,9 @@ export interface RestoreActionContext {
   restoreName: string;
   backupName: string;
   /** Original namespace → target namespace. */
-  namespaceMapping: Readonly<Record<string, string>>;
+  namespaceMapping: ReadonlyMap<string, string>;
   /** Old StorageClass name → new name. */
-  storageClassMapping: Readonly<Record<string, string>>;
+  storageClassMapping: ReadonlyMap<string, string>;
   preserveNodePorts: boolean;
   /** Names of the ServiceAccounts the backup holds in an original namespace. */
   serviceAccountsIn(namespace: string): ReadonlySet<string>;

@@ -44,11 +44,11 @@ export const changeStorageClassAction: RestoreItemAction = {
     const mapping = context.storageClassMapping;
     const remap = (spec: Record<string, unknown> | undefined, annotations?: Record<string, string>) => {
       const current = str(spec, 'storageClassName');
-      if (spec && current !== undefined && mapping[current] !== undefined)
-        spec['storageClassName'] = mapping[current];
+      const mapped = current === undefined ? undefined : mapping.get(current);
+      if (spec && mapped !== undefined) spec['storageClassName'] = mapped;
       const beta = annotations?.[BETA_STORAGE_CLASS];
-      if (annotations && beta !== undefined && mapping[beta] !== undefined)
-        annotations[BETA_STORAGE_CLASS] = mapping[beta];
+      const mappedBeta = beta === undefined ? undefined : mapping.get(beta);
+      if (annotations && mappedBeta !== undefined) annotations[BETA_STORAGE_CLASS] = mappedBeta;
     };
     if (item.kind === 'StatefulSet') {
       for (const t of records(child(item, 'spec'), 'volumeClaimTemplates')) {
@@ -62,11 +62,12 @@ export const changeStorageClassAction: RestoreItemAction = {
 
 function remapSubjects(
   item: Parameters<RestoreItemAction['execute']>[0],
-  mapping: Readonly<Record<string, string>>,
+  mapping: ReadonlyMap<string, string>,
 ) {
   for (const subject of records(item, 'subjects')) {
     const ns = str(subject, 'namespace');
-    if (ns !== undefined && mapping[ns] !== undefined) subject['namespace'] = mapping[ns];
+    const mapped = ns === undefined ? undefined : mapping.get(ns);
+    if (mapped !== undefined) subject['namespace'] = mapped;
   }
 }
 

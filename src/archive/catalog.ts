@@ -100,9 +100,15 @@ export class ArchiveCatalog {
  * lifeboat also needs `metadata.name`. int64 values stay exact (parseJson).
  */
 export function parseItem(data: Buffer, path: string): KubeObject {
+  const text = data.toString('utf8');
+  if (nestingExceeds(text, MAX_ITEM_DEPTH)) {
+    throw corruptItem(path, `is nested more than ${MAX_ITEM_DEPTH} levels deep`, undefined, {
+      hint: 'lifeboat does not restore objects nested this deep (no Kubernetes object needs it); the item is left out, the rest of the backup is restored.',
+    });
+  }
   let value: unknown;
   try {
-    value = parseJson(data.toString('utf8'));
+    value = parseJson(text);
   } catch (err) {
     throw corruptItem(path, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
   }
@@ -129,9 +135,48 @@ function nonEmpty(value: unknown): boolean {
   return typeof value === 'string' && value !== '';
 }
 
-function corruptItem(path: string, what: string, cause?: unknown): LifeboatError {
+function corruptItem(
+  path: string,
+  what: string,
+  cause?: unknown,
+  options: { hint?: string } = {},
+): LifeboatError {
   return new LifeboatError('CORRUPT', `backup item ${JSON.stringify(path)} ${what}`, {
-    hint: 'The archive is corrupt or not a Velero backup: every item must be a Kubernetes object with kind, apiVersion and metadata.name.',
+    hint:
+      options.hint ??
+      'The archive is corrupt or not a Velero backup: every item must be a Kubernetes object with kind, apiVersion and metadata.name.',
     cause,
+    details: { item: path },
   });
+}
+
+/** The archive path of the item a LifeboatError from parseItem is about, else undefined. */
+export function unreadableItemPath(err: unknown): string | undefined {
+  if (!(err instanceof LifeboatError) || err.code !== 'CORRUPT') return undefined;
+  const item = err.details?.['item'];
+  return typeof item === 'string' ? item : undefined;
+}
+
+/**
+ * How deep an item may nest objects and arrays. The JSON reviver, the deep copy and the comparison
+ * recurse; far below where they would run out of stack, far above what any Kubernetes object needs.
+ */
+export const MAX_ITEM_DEPTH = 1000;
+
+/** Whether JSON text opens more than `max` objects/arrays inside each other (one linear scan, no parse). */
+export function nestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

@@ -47,7 +47,8 @@ export function planText(plan: Plan, details: boolean): string {
       for (const i of step.items) {
         const id = i.targetNamespace ? `${i.targetNamespace}/${i.name}` : i.name;
         const why = i.reason ? `  — ${i.reason}${i.hint ? ` (${i.hint})` : ''}` : '';
-        out.push(`    ${i.action.padEnd(16)} ${id}${why}`);
+        const scope = i.clusterScoped ? ' [cluster-scoped]' : '';
+        out.push(`    ${i.action.padEnd(16)} ${id}${scope}${why}`);
       }
     }
   }
@@ -59,6 +60,8 @@ export function findingsText(plan: Plan): string {
   const lines = ['Pre-flight findings:'];
   for (const f of plan.findings) {
     lines.push(`  ${f.severity.toUpperCase().padEnd(7)} ${f.message}`);
+    const marker = f.kind === 'cluster-scoped' ? 'CLUSTER-SCOPED ' : '';
+    for (const o of f.objects ?? []) lines.push(`          ${marker}${o}`);
     if (f.hint) lines.push(`          hint: ${f.hint}`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArchiveCatalog } from '../archive/catalog.ts';
-import { parseItem } from '../archive/catalog.ts';
+import type { ArchiveCatalog, CatalogItem } from '../archive/catalog.ts';
+import { parseItem, unreadableItemPath } from '../archive/catalog.ts';
 import { corruptArchive, type ArchiveLimits, type SkippedEntries } from '../archive/reader.ts';
 import { spoolBackupArchive } from '../archive/spool.ts';
 import { LifeboatError } from '../errors/index.ts';
@@ -113,38 +113,106 @@ export async function extractBackup(
 
 /**
  * Reads every item once (checking it is a Kubernetes object that matches its path) and keeps its
- * facts for the plan. Throws CORRUPT before anything is applied when an item is malformed (the
- * first one in plan order). Reads run a few items ahead, bounded in count and bytes; labels are
- * kept only when `keepLabels` (a label selector needs them).
+ * facts for the plan. An item that cannot be read (not JSON, not an object, nested too deep) or
+ * that disagrees with its path is kept as a refused fact: the plan reports it as an error of the
+ * restore if it is selected, and the rest is restored. Reads run a few items ahead, bounded in count and bytes; labels are kept
+ * only when `keepLabels` (a label selector needs them).
  */
 export async function inventory(
   extracted: ExtractedBackup,
   context: PrepareContext,
-  namespaceMapping: Readonly<Record<string, string>>,
+  namespaceMapping: ReadonlyMap<string, string>,
   keepLabels = true,
 ): Promise<Map<string, ItemFacts[]>> {
   const facts = new Map<string, ItemFacts[]>();
   for (const groupResource of extracted.catalog.resources()) {
     const list: ItemFacts[] = [];
-    const entries = extracted.catalog.items(groupResource);
-    for await (const [entry, item] of readAhead(entries, extracted.readItem, extracted.itemBytes)) {
-      const mismatch = pathMismatch(item, entry);
-      if (mismatch) throw corruptArchive(`backup item ${JSON.stringify(entry.path)} ${mismatch}`);
+    const versionDirs = extracted.catalog.versionDirs(groupResource);
+    for await (const [entry, read] of readAhead(
+      extracted.catalog.items(groupResource),
+      readOrWhy(extracted.readItem),
+      extracted.itemBytes,
+    )) {
+      if ('error' in read) {
+        list.push(refusedFacts(entry, read.error));
+        continue;
+      }
+      const mismatch = pathMismatch(read.item, entry, versionDirs);
       const target =
-        entry.namespace === undefined ? undefined : (namespaceMapping[entry.namespace] ?? entry.namespace);
-      const prepared = prepareItem(item, groupResource, target, context);
-      list.push(itemFacts(item, entry, prepared, keepLabels));
+        entry.namespace === undefined
+          ? undefined
+          : (namespaceMapping.get(entry.namespace) ?? entry.namespace);
+      list.push(
+        mismatch === undefined
+          ? prepareFacts(read.item, entry, target, context, keepLabels)
+          : refusedFacts(entry, `backup item ${JSON.stringify(entry.path)} ${mismatch}`, read.item),
+      );
     }
     if (list.length > 0) facts.set(groupResource, list);
   }
   return facts;
 }
 
-/** PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. */
+function prepareFacts(
+  item: KubeObject,
+  entry: CatalogItem,
+  target: string | undefined,
+  context: PrepareContext,
+  keepLabels: boolean,
+): ItemFacts {
+  try {
+    return itemFacts(item, entry, prepareItem(item, entry.groupResource, target, context), keepLabels);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return refusedFacts(entry, `backup item ${JSON.stringify(entry.path)} cannot be prepared: ${why}`, item);
+  }
+}
+
+/** The facts of a refused item: its path's, plus its apiVersion and kind when it could be read. */
+function refusedFacts(entry: CatalogItem, why: string, item?: KubeObject): ItemFacts {
+  const f: ItemFacts = {
+    groupResource: entry.groupResource,
+    name: entry.name,
+    path: entry.path,
+    apiVersion: item?.apiVersion ?? '',
+    kind: item?.kind ?? '',
+    labels: {},
+    additionalItems: [],
+    restoreStatus: false,
+    refused: why,
+  };
+  if (entry.namespace !== undefined) f.namespace = entry.namespace;
+  return f;
+}
+
+type Read = { item: KubeObject } | { error: string };
+
+/** A reader that answers why an item file is unreadable instead of failing; other failures still throw. */
+function readOrWhy(read: (path: string) => Promise<KubeObject>): (path: string) => Promise<Read> {
+  return (path) =>
+    read(path).then(
+      (item): Read => ({ item }),
+      (err: unknown): Read => {
+        if (unreadableItemPath(err) !== path) throw err;
+        return { error: (err as Error).message };
+      },
+    );
+}
+
+/**
+ * PVs left to dynamic provisioning, decided from the backed-up PVs and the volume evidence. An
+ * unreadable PV is not provisioned here; the inventory refuses it.
+ */
 export async function pvsToProvision(extracted: ExtractedBackup): Promise<Set<string>> {
   const out = new Set<string>();
   for (const entry of extracted.catalog.items('persistentvolumes')) {
-    const pv = await extracted.readItem(entry.path);
+    let pv: KubeObject;
+    try {
+      pv = await extracted.readItem(entry.path);
+    } catch (err) {
+      if (unreadableItemPath(err) === entry.path) continue;
+      throw err;
+    }
     if (decidePv(pv, extracted.volumes).kind === 'provision') out.add(pv.metadata.name);
   }
   return out;

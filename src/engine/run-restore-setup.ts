@@ -7,6 +7,7 @@ import { discoverResources } from '../kube/discovery.ts';
 import { buildRestorePlan } from '../restore/plan.ts';
 import type { RestorePlan, RestorePlanRequest } from '../restore/plan-types.ts';
 import type { PrepareContext } from '../restore/prepare.ts';
+import { mappingOf } from '../restore/own.ts';
 import { NEVER_RESTORED } from '../restore/priorities.ts';
 import { isGlob } from '../model/glob.ts';
 import type { VolumeEvidence } from '../restore/volumes.ts';
@@ -84,7 +85,7 @@ export function planRequest(
     resources: new IncludesExcludes(included, resolveResources(spec.excludedResources, served, inBackup)),
     labelSelector: selector ? (labels) => matchesLabelSelector(selector, labels) : undefined,
     includeClusterResources: spec.includeClusterResources,
-    namespaceMapping: spec.namespaceMapping,
+    namespaceMapping: mappingOf(spec.namespaceMapping),
     existingResourcePolicy: spec.existingResourcePolicy,
   };
 }
@@ -106,8 +107,8 @@ export function prepareContext(
   return {
     restoreName,
     backupName: spec.backupName,
-    namespaceMapping: spec.namespaceMapping,
-    storageClassMapping: spec.storageClassMapping,
+    namespaceMapping: mappingOf(spec.namespaceMapping),
+    storageClassMapping: mappingOf(spec.storageClassMapping),
     preserveNodePorts: spec.preserveNodePorts,
     serviceAccountsIn: (ns) => extras.serviceAccounts.get(ns) ?? empty,
     pvsToProvision: extras.pvsToProvision,
@@ -134,9 +135,9 @@ export async function planRestore(
   const facts = await inventory(
     extracted,
     prepare,
-    spec.namespaceMapping,
+    prepare.namespaceMapping,
     request.labelSelector !== undefined,
   );
-  const target = await inspectTarget(client, served, facts, spec.namespaceMapping);
+  const target = await inspectTarget(client, served, facts, prepare.namespaceMapping);
   return { plan: buildRestorePlan({ facts, request, target }), prepare };
 }

@@ -50,7 +50,7 @@ export async function inspectTarget(
   client: KubeClient,
   served: readonly ApiResource[],
   facts: ReadonlyMap<string, readonly ItemFacts[]>,
-  namespaceMapping: Readonly<Record<string, string>>,
+  namespaceMapping: ReadonlyMap<string, string>,
 ): Promise<PlanTarget> {
   const existingNamespaces = await names(client, '/api/v1/namespaces');
   const storageClasses = served.some((r) => r.groupResource === 'storageclasses.storage.k8s.io')
@@ -59,7 +59,7 @@ export async function inspectTarget(
   const targets = new Set<string>();
   for (const list of facts.values()) {
     for (const f of list)
-      if (f.namespace !== undefined) targets.add(namespaceMapping[f.namespace] ?? f.namespace);
+      if (f.namespace !== undefined) targets.add(namespaceMapping.get(f.namespace) ?? f.namespace);
   }
   const occupiedNamespaces = new Map<string, number>();
   const namespaced = served.filter(

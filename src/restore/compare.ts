@@ -1,5 +1,6 @@
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
+import { ownValue, setOwn } from './own.ts';
 
 /**
  * Whether the object in the cluster is "the same as the backed-up version": every field of the
@@ -32,14 +33,16 @@ function withoutIgnored(object: KubeObject): Record<string, unknown> {
 function isEmpty(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return true;
   if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (isPlain(value)) {
     return Object.keys(value).length === 0;
   }
   return false;
 }
 
 function isPlain(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function diff(want: unknown, have: unknown, path: string, out: string[], limit: number): void {
@@ -50,7 +53,8 @@ function diff(want: unknown, have: unknown, path: string, out: string[], limit: 
       out.push(`${path || '.'}: missing in the cluster`);
       return;
     }
-    for (const [key, value] of Object.entries(want)) diff(value, have[key], `${path}.${key}`, out, limit);
+    for (const [key, value] of Object.entries(want))
+      diff(value, ownValue(have, key), `${path}.${key}`, out, limit);
     return;
   }
   if (Array.isArray(want)) {
@@ -77,8 +81,8 @@ export function mergePatchTowards(desired: unknown, inCluster: unknown): unknown
     const patch: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(desired)) {
       if (key === 'status' || key === 'managedFields') continue;
-      const sub = mergePatchTowards(value, have[key]);
-      if (sub !== undefined) patch[key] = sub;
+      const sub = mergePatchTowards(value, ownValue(have, key));
+      if (sub !== undefined) setOwn(patch, key, sub);
     }
     return Object.keys(patch).length > 0 ? patch : undefined;
   }

@@ -1,5 +1,6 @@
 import { child, records, str } from '../actions/restore-action.ts';
 import type { KubeObject } from '../model/kube-object.ts';
+import type { ApiResource } from '../kube/discovery.ts';
 import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';
 
@@ -70,13 +71,18 @@ export function crdFacts(crd: KubeObject): CrdFacts | undefined {
 }
 
 /**
- * Checks that an item file says what its path says (name, namespace, scope): a mismatch means a
- * corrupt or forged archive. Returns the problem, or undefined.
+ * Checks that an item file says what its path says (name, namespace, scope, API group, and the
+ * version when the archive has version directories for the resource): a mismatch means a corrupt
+ * or forged archive. Returns the problem, or undefined.
  */
 export function pathMismatch(
   item: KubeObject,
-  expected: { namespace?: string | undefined; name: string },
+  expected: { groupResource: string; namespace?: string | undefined; name: string },
+  versionDirs: readonly string[] = [],
 ): string | undefined {
+  if (expected.name === '.' || expected.name === '..') {
+    return `is named ${JSON.stringify(expected.name)}, which is no object's name (it is a relative path in a URL)`;
+  }
   if (item.metadata.name !== expected.name) {
     return `holds an object named ${JSON.stringify(item.metadata.name)}, not ${JSON.stringify(expected.name)}`;
   }
@@ -87,5 +93,66 @@ export function pathMismatch(
   if (expected.namespace !== undefined && ns !== expected.namespace) {
     return `is in namespace directory ${JSON.stringify(expected.namespace)} but holds an object of namespace ${JSON.stringify(ns)}`;
   }
+  const { group, version } = splitApiVersion(item.apiVersion);
+  const dirGroup = groupOf(expected.groupResource);
+  if (group !== dirGroup) {
+    return `holds ${item.apiVersion} ${item.kind} (API group ${JSON.stringify(group)}), but its directory ${expected.groupResource} is of API group ${JSON.stringify(dirGroup)}`;
+  }
+  const versions = versionDirs.map((d) => d.replace(/-preferredversion$/, ''));
+  if (
+    versions.length > 0 &&
+    !versions.includes(version) &&
+    !crdRemapped(expected.groupResource, version, versions)
+  ) {
+    return `holds version ${JSON.stringify(version)}, but the archive has ${expected.groupResource} only in version directories ${versionDirs.map((d) => JSON.stringify(d)).join(', ')}`;
+  }
   return undefined;
+}
+
+/** Velero's crd-remap-version action stores a v1 CRD as v1beta1 under the v1 directories. */
+function crdRemapped(groupResource: string, version: string, versions: readonly string[]): boolean {
+  return (
+    groupResource === 'customresourcedefinitions.apiextensions.k8s.io' &&
+    version === 'v1beta1' &&
+    versions.includes('v1')
+  );
+}
+
+/**
+ * What the target (or a CRD in the backup) says of an item's resource: the kind it holds and its
+ * scope must be those of the item and its path. Undefined when they agree or nothing is known.
+ */
+export function servedMismatch(
+  f: Pick<ItemFacts, 'groupResource' | 'namespace' | 'kind' | 'path'>,
+  served: readonly ApiResource[],
+  crds: readonly CrdFacts[],
+): string | undefined {
+  const target = served.find((r) => r.groupResource === f.groupResource);
+  const crd = crds.find((c) => c.groupResource === f.groupResource);
+  const known = target ?? crd;
+  if (known === undefined) return undefined;
+  const where = target ? 'the target' : 'the CRD in the backup';
+  if (known.kind !== '' && known.kind !== f.kind) {
+    return `backup item ${JSON.stringify(f.path)} holds kind ${JSON.stringify(f.kind)}, but ${f.groupResource} holds ${JSON.stringify(known.kind)} objects (per ${where})`;
+  }
+  if (known.namespaced !== (f.namespace !== undefined)) {
+    const [path, scope] = known.namespaced
+      ? ['a cluster-scoped path', 'namespaced']
+      : ['a namespace directory', 'cluster-scoped'];
+    return `backup item ${JSON.stringify(f.path)} is under ${path}, but ${f.groupResource} is ${scope} (per ${where})`;
+  }
+  return undefined;
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** `deployments.apps` → `apps`; `pods` → `` (a resource name has no dot; the group follows the first one). */
+function groupOf(groupResource: string): string {
+  const dot = groupResource.indexOf('.');
+  return dot === -1 ? '' : groupResource.slice(dot + 1);
 }

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
 import { getValidLabelValue } from '../model/velero-backup-builder.ts';
+import { setOwn } from './own.ts';
 
 /** Metadata fields Velero's resetMetadata deletes (spec/velero-format.md §5.5 step 4, §10.8). */
 export const RESET_METADATA_FIELDS: readonly string[] = [
@@ -15,15 +16,23 @@ export const RESET_METADATA_FIELDS: readonly string[] = [
   'ownerReferences',
 ];
 
-/** A deep copy of decoded JSON; leaf objects that are not plain (exact int64 numbers) are shared. */
+/**
+ * A deep copy of decoded JSON; leaf objects that are not plain (exact int64 numbers) are shared.
+ * A `__proto__` key stays a key (JSON.parse makes it an own property; so does the copy).
+ */
 export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value === 'object' && value !== null && isPlainRecord(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, cloneJson(v));
     return out as T;
   }
   return value;
+}
+
+function isPlainRecord(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /**

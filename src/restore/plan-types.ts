@@ -37,6 +37,11 @@ export interface ItemFacts {
   storageClass?: string;
   crd?: CrdFacts;
   restoreStatus: boolean;
+  /**
+   * Why the item is refused (names its path): unreadable, too deep, or its content disagrees with
+   * its path. Only the path's facts (resource, namespace, name) are then to be trusted.
+   */
+  refused?: string;
 }
 
 export interface RestorePlanRequest {
@@ -45,7 +50,7 @@ export interface RestorePlanRequest {
   labelSelector?: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
   /** true, false, or undefined = auto (cluster-scoped items only when every namespace is restored). */
   includeClusterResources?: boolean | undefined;
-  namespaceMapping: Readonly<Record<string, string>>;
+  namespaceMapping: ReadonlyMap<string, string>;
   existingResourcePolicy: 'none' | 'update';
 }
 
@@ -87,6 +92,8 @@ export interface PlannedItem {
   hint?: string;
   skipCode?: SkipReason['code'];
   restoreStatus?: boolean;
+  /** Set on cluster-scoped items (the dry-run flags them). */
+  clusterScoped?: true;
 }
 
 export interface PlanStep {
@@ -110,7 +117,9 @@ export type FindingKind =
   | 'storage-class-missing'
   | 'namespace-not-empty'
   | 'admission-webhook'
-  | 'additional-item-missing';
+  | 'additional-item-missing'
+  | 'item-refused'
+  | 'cluster-scoped';
 
 export interface PreflightFinding {
   kind: FindingKind;
@@ -119,6 +128,8 @@ export interface PreflightFinding {
   hint?: string;
   /** Items concerned. */
   items: number;
+  /** Each object concerned, when the operator must see them all (refused, cluster-scoped). */
+  objects?: string[];
 }
 
 export interface PlanCounts {

@@ -69,7 +69,7 @@ function fact(
     apiVersion: groupResource.includes('.')
       ? `${groupResource.slice(groupResource.indexOf('.') + 1)}/v1`
       : 'v1',
-    kind: groupResource,
+    kind: groupResource.split('.')[0]!, // what res() serves it as
     labels: {},
     additionalItems: [],
     restoreStatus: false,
@@ -91,7 +91,7 @@ function input(
     request: {
       namespaces: filter(),
       resources: filter(),
-      namespaceMapping: {},
+      namespaceMapping: new Map(),
       existingResourcePolicy: 'none',
       ...request,
     },
@@ -203,7 +203,7 @@ describe('buildRestorePlan', () => {
       }),
     ];
     const scoped = buildRestorePlan(
-      input(facts, { namespaces: filter(['app']), namespaceMapping: { app: 'app-copy' } }),
+      input(facts, { namespaces: filter(['app']), namespaceMapping: new Map([['app', 'app-copy']]) }),
     );
     expect(actionOf(scoped, 'persistentvolumeclaims', 'data')).toMatchObject({
       action: 'create',
@@ -260,7 +260,7 @@ describe('buildRestorePlan', () => {
     const plan = buildRestorePlan(
       input([
         crd,
-        fact('widgets.example.com', 'app', 'w1'),
+        fact('widgets.example.com', 'app', 'w1', { kind: 'Widget' }),
         fact('gadgets.other.io', 'app', 'g1', { apiVersion: 'other.io/v2', kind: 'Gadget' }),
       ]),
     );
@@ -288,7 +288,7 @@ describe('buildRestorePlan', () => {
         namespaced: true,
       },
     });
-    const facts = [crd, fact('widgets.example.com', 'app', 'w1')];
+    const facts = [crd, fact('widgets.example.com', 'app', 'w1', { kind: 'Widget' })];
     const scoped = buildRestorePlan(input(facts, { namespaces: filter(['app']) }));
     expect(
       actionOf(scoped, 'customresourcedefinitions.apiextensions.k8s.io', 'widgets.example.com'),

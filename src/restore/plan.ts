@@ -13,6 +13,8 @@ import {
   type RestorePlan,
   type RestorePlanRequest,
 } from './plan-types.ts';
+import { nullRecord } from './own.ts';
+import { servedMismatch } from './facts.ts';
 import { preflightFindings } from './preflight.ts';
 import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from './priorities.ts';
 
@@ -64,11 +66,12 @@ export function buildRestorePlan(input: PlanInput): RestorePlan {
     namespaces,
     findings: [],
     totals: emptyCounts(),
-    byResource: {},
-    byNamespace: {},
+    byResource: nullRecord(),
+    byNamespace: nullRecord(),
   };
   recount(plan);
-  plan.findings = preflightFindings(plan, input.facts, target, pulled);
+  const namespaceFiltered = !request.namespaces.includesEverything();
+  plan.findings = preflightFindings(plan, input.facts, target, pulled, namespaceFiltered);
   return plan;
 }
 
@@ -83,7 +86,7 @@ function decide(
   crds: readonly CrdFacts[],
 ): { item: PlannedItem; why?: string } {
   const targetNamespace =
-    f.namespace === undefined ? undefined : (request.namespaceMapping[f.namespace] ?? f.namespace);
+    f.namespace === undefined ? undefined : (request.namespaceMapping.get(f.namespace) ?? f.namespace);
   const item: PlannedItem = {
     groupResource: f.groupResource,
     apiVersion: f.apiVersion,
@@ -95,6 +98,7 @@ function decide(
   if (f.namespace !== undefined) item.namespace = f.namespace;
   if (targetNamespace !== undefined) item.targetNamespace = targetNamespace;
   if (f.restoreStatus) item.restoreStatus = true;
+  if (f.namespace === undefined && f.groupResource !== 'namespaces') item.clusterScoped = true;
   const skip = (code: NonNullable<PlannedItem['skipCode']>, reason: string, why?: string, hint?: string) => {
     item.action = 'skip';
     item.skipCode = code;
@@ -110,6 +114,7 @@ function decide(
   if (nsName !== undefined && !request.namespaces.shouldInclude(nsName)) {
     return skip('filtered', 'namespace not selected by the namespace filters');
   }
+  const refused = f.refused ?? servedMismatch(f, served, crds);
   if (f.namespace === undefined) {
     if (request.includeClusterResources === false)
       return skip('filtered', 'cluster-scoped resources are excluded');
@@ -117,10 +122,18 @@ function decide(
       return skip(
         'filtered',
         'cluster-scoped, and only some namespaces are restored',
-        'cluster-auto',
+        refused === undefined ? 'cluster-auto' : undefined,
         'add --include-cluster-resources=true to restore it',
       );
     }
+  }
+  if (refused !== undefined) {
+    return skip(
+      'refused',
+      refused,
+      undefined,
+      'the archive is damaged or forged here: this item is not restored; check where the backup came from',
+    );
   }
   if (request.labelSelector && !request.labelSelector(f.labels)) {
     return skip('filtered', 'labels do not match the label selector', 'selector');
@@ -226,13 +239,15 @@ function plannedNamespaces(
   request: RestorePlanRequest,
   target: PlanTarget,
 ): PlannedNamespace[] {
-  const backedUp = new Map((facts.get('namespaces') ?? []).map((f) => [f.name, f.path]));
+  const backedUp = new Map(
+    (facts.get('namespaces') ?? []).filter((f) => f.refused === undefined).map((f) => [f.name, f.path]),
+  );
   const wanted = new Map<string, string>();
   for (const step of steps) {
     for (const item of step.items) {
       if (item.action === 'skip') continue;
       if (step.groupResource === 'namespaces')
-        wanted.set(request.namespaceMapping[item.name] ?? item.name, item.name);
+        wanted.set(request.namespaceMapping.get(item.name) ?? item.name, item.name);
       else if (item.namespace !== undefined && item.targetNamespace !== undefined)
         wanted.set(item.targetNamespace, item.namespace);
     }
@@ -262,8 +277,8 @@ export function markExistence(item: PlannedItem, existence: Existence, policy: '
 /** Recomputes the plan's totals and per-resource/per-namespace counts. */
 export function recount(plan: RestorePlan): void {
   plan.totals = emptyCounts();
-  plan.byResource = {};
-  plan.byNamespace = {};
+  plan.byResource = nullRecord();
+  plan.byNamespace = nullRecord();
   const bump = (record: Record<string, PlanCounts>, k: string, action: keyof PlanCounts) => {
     const counts = (record[k] ??= emptyCounts());
     counts[action]++;

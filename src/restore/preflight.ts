@@ -9,8 +9,11 @@ export function preflightFindings(
   facts: ReadonlyMap<string, readonly ItemFacts[]>,
   target: PlanTarget,
   missingAdditional: ReadonlyMap<string, string>,
+  namespaceFiltered = false,
 ): PreflightFinding[] {
   return [
+    ...refused(plan),
+    ...(namespaceFiltered ? clusterScoped(plan) : []),
     ...notServed(plan),
     ...missingStorageClasses(plan, facts, target),
     ...occupiedNamespaces(plan, target),
@@ -25,6 +28,47 @@ export function preflightFindings(
         items: 1,
       };
     }),
+  ];
+}
+
+/** Items the archive holds but lifeboat will not restore: each is an error of the restore. */
+function refused(plan: RestorePlan): PreflightFinding[] {
+  const reasons = plan.steps.flatMap((s) =>
+    s.items.filter((i) => i.skipCode === 'refused').map((i) => i.reason ?? i.path),
+  );
+  if (reasons.length === 0) return [];
+  return [
+    {
+      kind: 'item-refused',
+      severity: 'error',
+      message: `${reasons.length} backup item(s) are unreadable or disagree with their path in the archive, and are not restored`,
+      hint: 'the archive is damaged or forged there; everything else is restored, and each refused item is an error of the restore',
+      items: reasons.length,
+      objects: reasons,
+    },
+  ];
+}
+
+/**
+ * What a namespace-filtered restore creates outside those namespaces (items pulled in by others,
+ * or every cluster-scoped item with --include-cluster-resources): listed so it is seen first.
+ */
+function clusterScoped(plan: RestorePlan): PreflightFinding[] {
+  const objects = plan.steps.flatMap((s) =>
+    s.items
+      .filter((i) => i.clusterScoped === true && i.action !== 'skip')
+      .map((i) => `${i.groupResource}/${i.name}${i.reason ? ` (${i.reason})` : ''}`),
+  );
+  if (objects.length === 0) return [];
+  return [
+    {
+      kind: 'cluster-scoped',
+      severity: 'warning',
+      message: `this restore is limited to some namespaces but creates ${objects.length} cluster-scoped object(s)`,
+      hint: 'cluster-scoped objects affect the whole target; exclude them with --include-cluster-resources=false or --exclude-resources',
+      items: objects.length,
+      objects,
+    },
   ];
 }
 

@@ -8,8 +8,8 @@ function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
   return {
     restoreName: 'r1',
     backupName: 'b1',
-    namespaceMapping: {},
-    storageClassMapping: {},
+    namespaceMapping: new Map(),
+    storageClassMapping: new Map(),
     preserveNodePorts: false,
     serviceAccountsIn: () => new Set(['web']),
     pvsToProvision: new Set(),
@@ -45,7 +45,7 @@ describe('prepareItem: Velero’s metadata reset', () => {
       item,
       'configmaps',
       'app-copy',
-      context({ restoreName: long, namespaceMapping: { app: 'app-copy' } }),
+      context({ restoreName: long, namespaceMapping: new Map([['app', 'app-copy']]) }),
     );
     expect(p.object.metadata).toEqual({
       name: 'c',
@@ -184,7 +184,10 @@ describe('built-in restore actions', () => {
       spec: { storageClassName: 'old', volumeName: 'pv-1' },
       status: { phase: 'Bound' },
     };
-    const ctx = context({ storageClassMapping: { old: 'new' }, pvsToProvision: new Set(['pv-1']) });
+    const ctx = context({
+      storageClassMapping: new Map([['old', 'new']]),
+      pvsToProvision: new Set(['pv-1']),
+    });
     const p = prepareItem(pvc, 'persistentvolumeclaims', 'a', ctx);
     expect(p.object['spec']).toEqual({ storageClassName: 'new' });
     expect(p.object.metadata.annotations).toEqual({ keep: 'me' });
@@ -203,7 +206,7 @@ describe('built-in restore actions', () => {
       pv('Retain'),
       'persistentvolumes',
       undefined,
-      context({ namespaceMapping: { a: 'b' } }),
+      context({ namespaceMapping: new Map([['a', 'b']]) }),
     );
     expect((kept.object['spec'] as { claimRef: unknown }).claimRef).toEqual({ namespace: 'b', name: 'data' });
     const fsb = volumeEvidence({ volumeInfo: [{ pvName: 'pv-1', backupMethod: 'PodVolumeBackup' }] });
@@ -223,7 +226,7 @@ describe('built-in restore actions', () => {
       rb,
       'rolebindings.rbac.authorization.k8s.io',
       'b',
-      context({ namespaceMapping: { a: 'b' } }),
+      context({ namespaceMapping: new Map([['a', 'b']]) }),
     );
     expect(p.object['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'web', namespace: 'b' }]);
     const job: KubeObject = {

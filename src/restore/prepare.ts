@@ -16,7 +16,9 @@ export type SkipCode =
   | 'cluster-managed'
   | 'action'
   | 'provisioned'
-  | 'not-served';
+  | 'not-served'
+  /** The item file is unreadable or disagrees with its path: an error of the restore. */
+  | 'refused';
 
 export interface SkipReason {
   code: SkipCode;

@@ -78,9 +78,11 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
       done += plan.namespaces.length;
       progress(undefined);
     }
+    for (const item of step.items) {
+      if (item.skipCode === 'not-served' || item.skipCode === 'refused') notRestorable(item, results);
+    }
     if (step.groupResource === 'namespaces') continue;
     const items = step.items.filter((i) => i.action !== 'skip');
-    for (const item of step.items) if (item.skipCode === 'not-served') notServed(item, results);
     await runBounded(items, parallelism, aborted, async (item) => {
       await applyItem(item, ctx);
       done++;
@@ -93,10 +95,11 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
   return { results, interrupted: aborted() };
 }
 
-function notServed(item: PlannedItem, results: RestoreResults): void {
+/** A planned item that cannot be restored (not served, or refused) is an error under its namespace. */
+function notRestorable(item: PlannedItem, results: RestoreResults): void {
   results.error(
     item.targetNamespace,
-    `error restoring ${item.groupResource}/${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}: ${item.reason ?? 'not served'} (hint: ${item.hint ?? ''})`,
+    `error restoring ${item.groupResource}/${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}: ${item.reason ?? item.skipCode ?? ''} (hint: ${item.hint ?? ''})`,
   );
   results.record(item.apiVersion, item.kind, item.targetNamespace, item.name, 'failed');
 }

@@ -1,5 +1,6 @@
 import { compareGoStrings } from '../model/go-json.ts';
 import type { ResourceList, ResultMessages, ResultsFile } from '../model/velero.ts';
+import { nullRecord } from './own.ts';
 
 export type ItemResult = 'created' | 'updated' | 'failed' | 'skipped';
 
@@ -15,8 +16,8 @@ export interface RestoreCounts {
  * keys (spec §5.9) and the resource list `{"<gv>/<Kind>": ["ns/name(action)"]}`.
  */
 export class RestoreResults {
-  readonly #errors: Required<ResultMessages> = { velero: [], cluster: [], namespaces: {} };
-  readonly #warnings: Required<ResultMessages> = { velero: [], cluster: [], namespaces: {} };
+  readonly #errors: Required<ResultMessages> = { velero: [], cluster: [], namespaces: nullRecord() };
+  readonly #warnings: Required<ResultMessages> = { velero: [], cluster: [], namespaces: nullRecord() };
   readonly #list = new Map<string, string[]>();
   readonly counts: RestoreCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
 
@@ -44,11 +45,12 @@ export class RestoreResults {
     name: string,
     result: ItemResult,
   ): void {
+    this.counts[result]++;
+    if (kind === '') return; // an unreadable item: counted, but it has no `<gv>/<Kind>` to be listed under
     const key = `${apiVersion}/${kind}`;
     const list = this.#list.get(key) ?? [];
     list.push(`${namespace ? `${namespace}/` : ''}${name}(${result})`);
     this.#list.set(key, list);
-    this.counts[result]++;
   }
 
   get errorCount(): number {
@@ -64,7 +66,7 @@ export class RestoreResults {
   }
 
   resourceList(): ResourceList {
-    const out: ResourceList = {};
+    const out: ResourceList = nullRecord();
     for (const key of [...this.#list.keys()].sort(compareGoStrings)) {
       out[key] = [...(this.#list.get(key) ?? [])].sort(compareGoStrings);
     }
@@ -81,11 +83,19 @@ function total(r: Required<ResultMessages>): number {
   return r.velero.length + r.cluster.length + Object.values(r.namespaces).reduce((n, m) => n + m.length, 0);
 }
 
-/** Velero omits empty keys (`omitempty`). */
+/**
+ * Velero omits empty keys (`omitempty`). Namespaces come in Go's map order already, so the encoder
+ * keeps the record as it is (a `__proto__` namespace stays a key).
+ */
 function compact(r: Required<ResultMessages>): ResultMessages {
   const out: ResultMessages = {};
   if (r.velero.length > 0) out.velero = r.velero;
   if (r.cluster.length > 0) out.cluster = r.cluster;
-  if (Object.keys(r.namespaces).length > 0) out.namespaces = r.namespaces;
+  const names = Object.keys(r.namespaces).sort(compareGoStrings);
+  if (names.length > 0) {
+    const namespaces = nullRecord<string[]>();
+    for (const ns of names) namespaces[ns] = r.namespaces[ns] ?? [];
+    out.namespaces = namespaces;
+  }
   return out;
 }

@@ -99,8 +99,9 @@ export function resetVolumeBindingInfo(object: KubeObject): void {
 }
 
 /** A PV's claimRef.namespace follows the namespace mapping. */
-export function remapClaimRef(object: KubeObject, mapping: Readonly<Record<string, string>>): void {
+export function remapClaimRef(object: KubeObject, mapping: ReadonlyMap<string, string>): void {
   const claimRef = child(child(object, 'spec'), 'claimRef');
   const ns = str(claimRef, 'namespace');
-  if (claimRef && ns !== undefined && mapping[ns] !== undefined) claimRef['namespace'] = mapping[ns];
+  const mapped = ns === undefined ? undefined : mapping.get(ns);
+  if (claimRef && mapped !== undefined) claimRef['namespace'] = mapped;
 }
