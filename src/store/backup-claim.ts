@@ -19,7 +19,8 @@ const MAX_CLAIM_BYTES = 4096;
  * How long a claim settles before it is read back. Some S3-compatible servers (versitygw 1.7 among
  * them) check If-None-Match before they write instead of atomically, so two creators a few
  * milliseconds apart can both succeed, the later one's bytes staying: reading the claim back after
- * a pause tells the earlier one it lost. S3, Azure and the filesystem are atomic; this is the net.
+ * a pause tells the earlier one it lost. Stores that say their create is atomic (the filesystem,
+ * Azure, memory: `ObjectStore.atomicCreate`) skip the pause and the read-back.
  */
 export const CLAIM_SETTLE_MS = 300;
 
@@ -34,7 +35,7 @@ export async function claimBackupName(
   layout: StoreLayout,
   name: string,
   cluster: string | undefined,
-  settleMs = CLAIM_SETTLE_MS,
+  settleMs = store.atomicCreate ? 0 : CLAIM_SETTLE_MS,
 ): Promise<{ fileName: string; body: Buffer }> {
   const fileName = backupFileNames(name).claim;
   const claim: BackupClaim = {
@@ -54,6 +55,7 @@ export async function claimBackupName(
     const other = await readBackupClaim(store, layout, name).catch(() => undefined);
     throw nameTaken(name, store.description, other?.cluster ?? undefined, cluster, err);
   }
+  if (store.atomicCreate) return { fileName, body };
   if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
   const held = await readBackupClaim(store, layout, name);
   if (held?.nonce !== claim.nonce)

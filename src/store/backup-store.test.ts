@@ -164,7 +164,7 @@ describe('BackupStore name claims (two writers of one name)', () => {
         return super.put(key, body, rest);
       }
     }
-    const memory = new CheckThenWrite();
+    const memory = new CheckThenWrite({ atomicCreate: false });
     const backups = new BackupStore(memory, '');
     const settled = await Promise.allSettled([
       backups.beginBackup('racy', { cluster: 'uid-a' }),

@@ -31,6 +31,13 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Where this store points, for messages: e.g. "s3://bucket (http://127.0.0.1:9000)". Never holds secrets. */
   readonly description: string;
+  /**
+   * True when a create-only put (`ifNoneMatch: '*'`) is checked atomically with the write, so of two
+   * concurrent creators exactly one succeeds: the filesystem (a hard link), memory and Azure Blob.
+   * S3-compatible servers differ (versitygw 1.7 checks before it writes), so S3 says false and a
+   * backup's name claim is read back after a pause (see backup-claim.ts).
+   */
+  readonly atomicCreate: boolean;
   /** Streams the body to the store; for large bodies a multipart/block upload; memory stays bounded. */
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
   /** The object's bytes as a stream. NOT_FOUND if absent. */

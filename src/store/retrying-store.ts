@@ -28,6 +28,7 @@ export function isTransient(err: unknown): boolean {
  */
 export class RetryingObjectStore implements ObjectStore {
   readonly description: string;
+  readonly atomicCreate: boolean;
   readonly #inner: ObjectStore;
   readonly #maxAttempts: number;
   readonly #base: number;
@@ -39,6 +40,7 @@ export class RetryingObjectStore implements ObjectStore {
   constructor(inner: ObjectStore, options: RetryOptions = {}) {
     this.#inner = inner;
     this.description = inner.description;
+    this.atomicCreate = inner.atomicCreate;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#base = options.baseDelayMs ?? 200;
     this.#max = options.maxDelayMs ?? 5000;

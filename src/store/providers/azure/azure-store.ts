@@ -34,6 +34,7 @@ const MiB = 1024 * 1024;
 /** Azure Blob Storage (and Azurite) through @azure/storage-blob; the bucket is the container. */
 export class AzureObjectStore implements ObjectStore {
   readonly description: string;
+  readonly atomicCreate = true;
   readonly #container: ContainerClient;
   readonly #containerName: string;
   readonly #blockSize: number;

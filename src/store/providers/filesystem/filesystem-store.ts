@@ -30,6 +30,7 @@ export interface FilesystemStoreOptions {
  */
 export class FilesystemObjectStore implements ObjectStore {
   readonly description: string;
+  readonly atomicCreate = true;
   readonly #root: string;
   readonly #create: boolean;
 

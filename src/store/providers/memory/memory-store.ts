@@ -12,6 +12,8 @@ export type FaultInjector = (operation: string, key: string) => Error | undefine
 
 export interface MemoryStoreOptions {
   description?: string;
+  /** Whether create-only puts count as atomic (default true); false stands for a server like versitygw. */
+  atomicCreate?: boolean;
   /** Called before each operation; a returned error is thrown instead of running it. */
   fault?: FaultInjector;
 }
@@ -19,11 +21,13 @@ export interface MemoryStoreOptions {
 /** An ObjectStore held in process memory, for unit tests. Key order is byte order, like S3. */
 export class MemoryObjectStore implements ObjectStore {
   readonly description: string;
+  readonly atomicCreate: boolean;
   readonly #objects = new Map<string, StoredObject>();
   #fault: FaultInjector | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.description = options.description ?? 'memory://';
+    this.atomicCreate = options.atomicCreate ?? true;
     this.#fault = options.fault;
   }
 

@@ -50,6 +50,7 @@ const CHECKSUMS = new Set(['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME']);
 /** S3 and S3-compatible stores (MinIO, versitygw, Ceph RGW) through @aws-sdk/client-s3. */
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
+  readonly atomicCreate = false;
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #checksum: ChecksumAlgorithm | undefined;
