@@ -131,7 +131,7 @@ function managedNodePorts(item: KubeObject): { ports: Set<string>; healthCheck: 
     if (!spec) continue;
     if (child(spec, 'f:healthCheckNodePort')) healthCheck = true;
     for (const [key, value] of Object.entries(child(spec, 'f:ports') ?? {})) {
-      if (isRecord(value) && 'f:nodePort' in value) ports.add(key);
+      if (isRecord(value) && Object.hasOwn(value, 'f:nodePort')) ports.add(key);
     }
   }
   return { ports, healthCheck };

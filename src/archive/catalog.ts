@@ -113,22 +113,24 @@ export function parseItem(data: Buffer, path: string): KubeObject {
     throw corruptItem(path, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
   }
   if (isKubeObject(value)) return value;
-  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const meta = (typeof v.metadata === 'object' && v.metadata !== null ? v.metadata : {}) as Record<
-    string,
-    unknown
-  >;
   const missing =
     typeof value !== 'object' || value === null || Array.isArray(value)
       ? 'is not a JSON object'
-      : !nonEmpty(v.kind)
+      : !nonEmpty(field(value, 'kind'))
         ? "has no 'kind'"
-        : !nonEmpty(v.apiVersion)
+        : !nonEmpty(field(value, 'apiVersion'))
           ? "has no 'apiVersion'"
-          : !nonEmpty(meta.name)
+          : !nonEmpty(field(field(value, 'metadata'), 'name'))
             ? "has no 'metadata.name'"
             : "has a 'metadata.namespace' that is not a string";
   throw corruptItem(path, missing);
+}
+
+/** The own value at key of an object (never an inherited one), else undefined. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function nonEmpty(value: unknown): boolean {

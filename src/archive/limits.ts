@@ -89,7 +89,7 @@ export function archiveLimitExceeded(
   const flag = ARCHIVE_LIMIT_FLAGS[limit];
   return new LifeboatError('CORRUPT', message, {
     hint: `The archive may be a decompression bomb. If it is a genuine backup, raise the limit with ${flag} (restore create, restore verify, backup verify).`,
-    details: { check: 'limit', entry, limit, flag, ...values },
+    details: { check: 'limit', entry, limit, flag, actual: values.actual, max: values.max },
   });
 }
 

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import { LifeboatError } from '../errors/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 import {
   archiveLimitExceeded,
   corruptArchive,
@@ -41,7 +42,7 @@ export interface SkippedEntries {
 }
 
 export class BackupArchiveReader implements AsyncIterable<ArchiveEntry> {
-  readonly skipped: SkippedEntries = { count: 0, byType: {}, examples: [] };
+  readonly skipped: SkippedEntries = { count: 0, byType: nullObject(), examples: [] };
   /** Content of `metadata/version` without its newline (`1.1.0`, or `1` before Velero 1.4). */
   version: string | undefined;
   /** Entries seen, of any type. */

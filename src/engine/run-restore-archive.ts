@@ -6,6 +6,7 @@ import { parseItem, unreadableItemPath } from '../archive/catalog.ts';
 import { corruptArchive, type ArchiveLimits, type SkippedEntries } from '../archive/reader.ts';
 import { spoolBackupArchive } from '../archive/spool.ts';
 import { LifeboatError } from '../errors/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels, type VeleroBackup } from '../model/velero.ts';
 import { getValidLabelValue } from '../model/velero-backup-builder.ts';
@@ -176,7 +177,7 @@ function refusedFacts(entry: CatalogItem, why: string, item?: KubeObject): ItemF
     path: entry.path,
     apiVersion: item?.apiVersion ?? '',
     kind: item?.kind ?? '',
-    labels: {},
+    labels: nullObject(),
     additionalItems: [],
     restoreStatus: false,
     refused: why,

@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../log/index.ts';
+import { nullObject } from '../model/dictionary.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
 import { differences, mergePatchTowards } from './compare.ts';
@@ -139,7 +140,7 @@ async function patchLabels(
   const have = inCluster.metadata.labels ?? {};
   const keys = [VeleroLabels.backupName, VeleroLabels.restoreName];
   if (keys.every((k) => have[k] === want[k])) return;
-  const labels = Object.fromEntries(keys.map((k) => [k, want[k] ?? null]));
+  const labels = nullObject(keys.map((k) => [k, want[k] ?? null] as const));
   try {
     await ctx.client.text({
       method: 'PATCH',

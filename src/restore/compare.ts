@@ -1,6 +1,7 @@
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
-import { ownValue, setOwn } from './own.ts';
+import { nullObject, own } from '../model/dictionary.ts';
+import { ownValue } from './own.ts';
 
 /**
  * Whether the object in the cluster is "the same as the backed-up version": every field of the
@@ -21,13 +22,16 @@ export function isSameAsBackup(desired: KubeObject, inCluster: KubeObject): bool
 }
 
 function withoutIgnored(object: KubeObject): Record<string, unknown> {
-  const labels = { ...object.metadata.labels };
+  const labels = nullObject(object.metadata.labels);
   delete labels[VeleroLabels.backupName];
   delete labels[VeleroLabels.restoreName];
-  const metadata: Record<string, unknown> = { ...object.metadata, labels };
+  const metadata = nullObject<unknown>(object.metadata);
+  metadata['labels'] = labels;
   delete metadata['managedFields'];
-  const { status: _status, ...rest } = object;
-  return { ...rest, metadata };
+  const out = nullObject<unknown>(object);
+  delete out['status'];
+  out['metadata'] = metadata;
+  return out;
 }
 
 function isEmpty(value: unknown): boolean {
@@ -77,12 +81,12 @@ function diff(want: unknown, have: unknown, path: string, out: string[], limit: 
  */
 export function mergePatchTowards(desired: unknown, inCluster: unknown): unknown {
   if (isPlain(desired)) {
-    const have = isPlain(inCluster) ? inCluster : {};
-    const patch: Record<string, unknown> = {};
+    const have = isPlain(inCluster) ? inCluster : undefined;
+    const patch = nullObject<unknown>();
     for (const [key, value] of Object.entries(desired)) {
       if (key === 'status' || key === 'managedFields') continue;
-      const sub = mergePatchTowards(value, ownValue(have, key));
-      if (sub !== undefined) setOwn(patch, key, sub);
+      const sub = mergePatchTowards(value, own(have, key));
+      if (sub !== undefined) patch[key] = sub;
     }
     return Object.keys(patch).length > 0 ? patch : undefined;
   }

@@ -1,10 +1,11 @@
 import { child, records, str } from '../actions/restore-action.ts';
+import { nullObject } from '../model/dictionary.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';
 
-const NO_LABELS: Record<string, string> = Object.freeze({});
+const NO_LABELS: Record<string, string> = Object.freeze(nullObject<string>());
 const NO_ITEMS: ItemFacts['additionalItems'] = Object.freeze([]);
 
 /** One string per distinct apiVersion and kind across the facts of a backup (not one per item). */
@@ -31,7 +32,7 @@ export function itemFacts(
     path: location.path,
     apiVersion: intern(item.apiVersion),
     kind: intern(item.kind),
-    labels: keepLabels ? { ...item.metadata.labels } : NO_LABELS,
+    labels: keepLabels ? nullObject(item.metadata.labels) : NO_LABELS,
     additionalItems: prepared.additionalItems.length > 0 ? prepared.additionalItems : NO_ITEMS,
     restoreStatus: prepared.status !== undefined,
   };

@@ -4,6 +4,7 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { cloneJson, namespaceFromBackup } from './metadata.ts';
 import { buildRestorePlan, type ItemFacts, type NameFilter } from './plan.ts';
+import { resolvePriorityName } from './priorities.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import { RestoreResults } from './results.ts';
 import { NO_VOLUME_EVIDENCE } from './volumes.ts';
@@ -174,7 +175,8 @@ describe('prepareItem: hostile names and keys', () => {
   it('cloneJson keeps a __proto__ key holding an object as data, not as a prototype', () => {
     const value = JSON.parse('{"__proto__":{"isAdmin":true},"a":1}') as Record<string, unknown>;
     const copy = cloneJson(value);
-    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(copy)).toBeNull();
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
     expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
     expect((copy as { isAdmin?: boolean }).isAdmin).toBeUndefined();
     expect(JSON.stringify(copy)).toBe('{"__proto__":{"isAdmin":true},"a":1}');
@@ -185,6 +187,14 @@ describe('prepareItem: hostile names and keys', () => {
       '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"n","labels":{"__proto__":"v"}}}',
     ) as KubeObject;
     expect(JSON.stringify(namespaceFromBackup('n', ns).metadata.labels)).toBe('{"__proto__":"v"}');
+  });
+});
+
+describe('priorities: names that are Object.prototype members', () => {
+  it('resolves them verbatim, not through Object.prototype', () => {
+    expect(resolvePriorityName('constructor', [])).toBe('constructor');
+    expect(resolvePriorityName('toString', [])).toBe('toString');
+    expect(resolvePriorityName('storageclasses', [])).toBe('storageclasses.storage.k8s.io');
   });
 });
 

@@ -1,7 +1,7 @@
+import { nullObject } from '../model/dictionary.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
 import { getValidLabelValue } from '../model/velero-backup-builder.ts';
-import { setOwn } from './own.ts';
 
 /** Metadata fields Velero's resetMetadata deletes (spec/velero-format.md §5.5 step 4, §10.8). */
 export const RESET_METADATA_FIELDS: readonly string[] = [
@@ -18,13 +18,14 @@ export const RESET_METADATA_FIELDS: readonly string[] = [
 
 /**
  * A deep copy of decoded JSON; leaf objects that are not plain (exact int64 numbers) are shared.
- * A `__proto__` key stays a key (JSON.parse makes it an own property; so does the copy).
+ * The copied objects have a null prototype: a `__proto__` key stays a key (JSON.parse makes it an
+ * own property; so does the copy) and `constructor` is only ever a key the object has.
  */
 export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
   if (typeof value === 'object' && value !== null && isPlainRecord(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) setOwn(out, k, cloneJson(v));
+    const out = nullObject<unknown>();
+    for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v);
     return out as T;
   }
   return value;
@@ -49,11 +50,10 @@ export function resetMetadataAndStatus(object: KubeObject): unknown {
 
 /** Adds velero.io/backup-name and velero.io/restore-name (GetValidName values). */
 export function addRestoreLabels(object: KubeObject, backupName: string, restoreName: string): void {
-  object.metadata.labels = {
-    ...object.metadata.labels,
-    [VeleroLabels.backupName]: getValidLabelValue(backupName),
-    [VeleroLabels.restoreName]: getValidLabelValue(restoreName),
-  };
+  const labels = nullObject(object.metadata.labels);
+  labels[VeleroLabels.backupName] = getValidLabelValue(backupName);
+  labels[VeleroLabels.restoreName] = getValidLabelValue(restoreName);
+  object.metadata.labels = labels;
 }
 
 /**
@@ -62,8 +62,8 @@ export function addRestoreLabels(object: KubeObject, backupName: string, restore
  */
 export function namespaceFromBackup(targetName: string, fromBackup: KubeObject | undefined): KubeObject {
   const metadata: KubeObject['metadata'] = { name: targetName };
-  if (fromBackup?.metadata.labels) metadata.labels = { ...fromBackup.metadata.labels };
-  if (fromBackup?.metadata.annotations) metadata.annotations = { ...fromBackup.metadata.annotations };
+  if (fromBackup?.metadata.labels) metadata.labels = nullObject(fromBackup.metadata.labels);
+  if (fromBackup?.metadata.annotations) metadata.annotations = nullObject(fromBackup.metadata.annotations);
   const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata };
   if (fromBackup?.['spec'] !== undefined) ns['spec'] = cloneJson(fromBackup['spec']);
   return ns;

@@ -1,4 +1,5 @@
 import type { ApiResource } from '../kube/discovery.ts';
+import { nullObject } from '../model/dictionary.ts';
 import { compareGoStrings } from '../model/go-json.ts';
 
 /**
@@ -56,7 +57,7 @@ export const NEVER_RESTORED: readonly string[] = [
 export const CRD_RESOURCE = 'customresourcedefinitions.apiextensions.k8s.io';
 
 /** How Kubernetes' discovery resolves the bare or singular names of the lists, when the target does not say. */
-const WELL_KNOWN: Readonly<Record<string, string>> = {
+const WELL_KNOWN: Readonly<Record<string, string>> = nullObject({
   customresourcedefinitions: CRD_RESOURCE,
   storageclasses: 'storageclasses.storage.k8s.io',
   'volumesnapshotclass.snapshot.storage.k8s.io': 'volumesnapshotclasses.snapshot.storage.k8s.io',
@@ -65,7 +66,7 @@ const WELL_KNOWN: Readonly<Record<string, string>> = {
   clusterrolebindings: 'clusterrolebindings.rbac.authorization.k8s.io',
   rolebindings: 'rolebindings.rbac.authorization.k8s.io',
   priorityclasses: 'priorityclasses.scheduling.k8s.io',
-};
+});
 
 export type PriorityTier = 'crds' | 'high' | 'default' | 'low';
 
