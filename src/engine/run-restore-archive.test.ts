@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ArchiveCatalog, MAX_ITEM_DEPTH, nestingExceeds, parseItem } from '../archive/catalog.ts';
 import { parseArchivePath } from '../archive/paths.ts';
 import type { ApiResource } from '../kube/discovery.ts';
+import { servedResource } from '../kube/testing.ts';
 import { veleroItems } from '../../test/fixtures/velero/velero-archive.ts';
 import { buildRestorePlan, type NameFilter, type PlannedItem } from '../restore/plan.ts';
 import type { PrepareContext } from '../restore/prepare.ts';
@@ -35,21 +36,9 @@ const context: PrepareContext = {
 
 function res(groupResource: string, kind: string, namespaced: boolean): ApiResource {
   const dot = groupResource.indexOf('.');
-  const group = dot === -1 ? '' : groupResource.slice(dot + 1);
-  const resource = dot === -1 ? groupResource : groupResource.slice(0, dot);
-  return {
-    group,
-    version: 'v1',
-    versions: ['v1'],
-    resource,
-    singular: resource,
-    kind,
-    namespaced,
-    verbs: ['create', 'list'],
-    shortNames: [],
-    groupResource,
-    apiVersion: group === '' ? 'v1' : `${group}/v1`,
-  };
+  const [resource, group] =
+    dot === -1 ? [groupResource, ''] : [groupResource.slice(0, dot), groupResource.slice(dot + 1)];
+  return servedResource(group, resource, kind, namespaced, { singular: resource, verbs: ['create', 'list'] });
 }
 
 const SERVED = [

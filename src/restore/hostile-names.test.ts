@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiResource } from '../kube/discovery.ts';
+import { servedResource } from '../kube/testing.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { cloneJson, namespaceFromBackup } from './metadata.ts';
@@ -35,21 +36,9 @@ function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
 
 function res(groupResource: string, kind: string, namespaced = true): ApiResource {
   const dot = groupResource.indexOf('.');
-  const group = dot === -1 ? '' : groupResource.slice(dot + 1);
-  const resource = dot === -1 ? groupResource : groupResource.slice(0, dot);
-  return {
-    group,
-    version: 'v1',
-    versions: ['v1'],
-    resource,
-    singular: resource,
-    kind,
-    namespaced,
-    verbs: ['create', 'list'],
-    shortNames: [],
-    groupResource,
-    apiVersion: group === '' ? 'v1' : `${group}/v1`,
-  };
+  const [resource, group] =
+    dot === -1 ? [groupResource, ''] : [groupResource.slice(0, dot), groupResource.slice(dot + 1)];
+  return servedResource(group, resource, kind, namespaced, { singular: resource, verbs: ['create', 'list'] });
 }
 
 const SERVED = [
