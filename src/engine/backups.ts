@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors/index.ts';
+import { mapBounded } from '../kube/concurrency.ts';
 import type { Logger } from '../log/index.ts';
 import { readGzipJson } from '../store/gzip-json.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
@@ -36,20 +37,14 @@ export async function listBackups(query: BackupQuery, name?: string): Promise<Ba
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     const names = name === undefined ? await opened.backupStore.listBackupNames() : [name];
-    const out: BackupSummary[] = [];
-    for (let i = 0; i < names.length; i += 16) {
-      const batch = await Promise.all(
-        names.slice(i, i + 16).map(async (n): Promise<BackupSummary> => {
-          try {
-            return summarize(await opened.backupStore.getBackup(n), opened.location.name);
-          } catch (err) {
-            if (name !== undefined) throw err;
-            return { ...emptySummary(n, opened.location.name), problem: (err as Error).message };
-          }
-        }),
-      );
-      out.push(...batch);
-    }
+    const out = await mapBounded(names, 16, async (n): Promise<BackupSummary> => {
+      try {
+        return summarize(await opened.backupStore.getBackup(n), opened.location.name);
+      } catch (err) {
+        if (name !== undefined) throw err;
+        return { ...emptySummary(n, opened.location.name), problem: (err as Error).message };
+      }
+    });
     return out.sort(
       (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.name.localeCompare(b.name),
     );

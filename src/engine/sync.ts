@@ -1,5 +1,6 @@
 import { loadConfig, resolveLocation, type LifeboatConfig } from '../config/config-file.ts';
 import { redact } from '../errors/index.ts';
+import { runBounded } from '../kube/concurrency.ts';
 import type { Logger } from '../log/index.ts';
 import type { Location } from '../model/location.ts';
 import { LifeboatLabels } from '../model/labels.ts';
@@ -127,13 +128,14 @@ export class BackupIndex {
         const names = new Set(await opened.backupStore.listBackupNames());
         for (const name of known.keys()) if (!names.has(name)) known.delete(name);
         const fresh = [...names].filter((n) => !known.has(n) || known.get(n)?.problem !== undefined);
-        for (let i = 0; i < fresh.length; i += 16) {
-          await Promise.all(
-            fresh.slice(i, i + 16).map(async (name) => {
-              known.set(name, await this.#read(opened.backupStore, name, location.name));
-            }),
-          );
-        }
+        await runBounded(
+          fresh,
+          16,
+          () => false,
+          async (name) => {
+            known.set(name, await this.#read(opened.backupStore, name, location.name));
+          },
+        );
       } finally {
         await opened.close();
       }
