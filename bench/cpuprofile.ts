@@ -37,7 +37,10 @@ const AREAS: [RegExp, string][] = [
   [/^\(idle\)$/, 'idle (waiting on I/O)'],
   [/^\(program\)$/, 'V8/native (unattributed)'],
   [/src\/model\/go-json\.ts/, 'goMarshal (src/model/go-json.ts)'],
-  [/src\/backup\/lister\.ts/, 'LIST pages: JSON.parse (src/backup/lister.ts)'],
+  [
+    /src\/kube\/(dynamic|list-body)\.ts/,
+    'LIST pages: paging and list bodies (src/kube/dynamic.ts, list-body.ts)',
+  ],
   [/src\/kube\//, 'kube client (src/kube)'],
   [/src\/archive\//, 'archive writer (src/archive)'],
   [/src\/(backup|actions)\//, 'collector + item actions (src/backup, src/actions)'],

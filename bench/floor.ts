@@ -6,7 +6,7 @@
 import { KubeClient } from '../src/kube/client.ts';
 import { discoverResources } from '../src/kube/discovery.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
-import { listPages } from '../src/backup/lister.ts';
+import { listPages } from '../src/kube/dynamic.ts';
 import { BackupScope, orderResources } from '../src/backup/scope.ts';
 
 const kubeconfig = process.argv[2];

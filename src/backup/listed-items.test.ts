@@ -4,7 +4,7 @@ import { LifeboatError } from '../errors/index.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import { goMarshal, parseJson } from '../model/go-json.ts';
 import { ListedItems } from './listed-items.ts';
-import { splitListBody } from './lister.ts';
+import { splitListBody } from '../kube/list-body.ts';
 
 const configMaps = {
   group: '',

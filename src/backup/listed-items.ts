@@ -4,7 +4,7 @@ import { goMarshal, parseJson } from '../model/go-json.ts';
 import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
 import { GoJsonPlanner, skipSpace, skipValue } from '../model/go-json-bytes.ts';
 import type { ItemBytes } from '../archive/writer.ts';
-import { ListBodyError, type RawPage } from './lister.ts';
+import { ListBodyError, type RawPage } from '../kube/list-body.ts';
 
 /** The exclude label as it appears in a labels object's bytes (only then are the labels parsed). */
 const EXCLUDE_BYTES = Buffer.from(JSON.stringify(VeleroLabels.excludeFromBackup));
