@@ -12,30 +12,17 @@ import type {
   WebhookInfo,
 } from '../restore/plan-types.ts';
 import { prepareItem, type PrepareContext } from '../restore/prepare.ts';
-import { runBounded } from '../restore/restorer.ts';
+import { runBounded } from '../kube/concurrency.ts';
+import { listJsonPages } from '../kube/dynamic.ts';
 
 interface List {
   items?: KubeObject[];
-  metadata?: { continue?: string };
-}
-
-async function listAll(
-  client: KubeClient,
-  path: string,
-  onPage: (items: KubeObject[]) => void,
-  limit = 500,
-): Promise<void> {
-  let token: string | undefined;
-  do {
-    const page = await client.json<List>({ path, query: { limit, continue: token } });
-    onPage(page.items ?? []);
-    token = page.metadata?.continue || undefined;
-  } while (token);
 }
 
 async function names(client: KubeClient, path: string): Promise<Set<string>> {
   const out = new Set<string>();
-  await listAll(client, path, (items) => items.forEach((i) => out.add(i.metadata.name)));
+  for await (const items of listJsonPages<KubeObject>(client, path, { limit: 500 }))
+    items.forEach((i) => out.add(i.metadata.name));
   return out;
 }
 
@@ -155,16 +142,17 @@ export async function compareWithTarget(
       const first = items[0]!;
       const wanted = new Set(items.map((i) => i.name));
       const found = new Map<string, KubeObject>();
-      await listAll(
-        options.client,
-        objectPath(step.groupResource, first.apiVersion, first.targetNamespace),
-        (page) => {
+      const path = objectPath(step.groupResource, first.apiVersion, first.targetNamespace);
+      try {
+        for await (const page of listJsonPages<KubeObject>(options.client, path, { limit: 500 })) {
           for (const o of page) {
             if (!wanted.has(o.metadata.name)) continue;
             found.set(o.metadata.name, { ...o, apiVersion: first.apiVersion, kind: first.kind });
           }
-        },
-      ).catch(() => undefined);
+        }
+      } catch {
+        // what could not be listed counts as absent
+      }
       for (const item of items) {
         const inCluster = found.get(item.name);
         if (inCluster === undefined) {

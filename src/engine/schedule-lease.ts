@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { KubeApiError, KubeClient } from '../kube/client.ts';
+import { getOrUndefined } from '../kube/dynamic.ts';
 import { loadKubeConfig, type KubeTarget } from '../kube/kubeconfig.ts';
 import type { Logger } from '../log/index.ts';
 
@@ -181,17 +182,12 @@ export class LeaseElector {
     return true;
   }
 
-  async #get(): Promise<LeaseObject | undefined> {
-    try {
-      return await this.#client.json<LeaseObject>({
-        path: `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases/${this.#o.name}`,
-        retries: 1,
-        timeoutMs: 5000,
-      });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
-      throw err;
-    }
+  #get(): Promise<LeaseObject | undefined> {
+    return getOrUndefined<LeaseObject>(this.#client, {
+      path: `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases/${this.#o.name}`,
+      retries: 1,
+      timeoutMs: 5000,
+    });
   }
 
   async #put(lease: LeaseObject, spec: NonNullable<LeaseObject['spec']>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
+import { getOrUndefined, listJsonPages } from '../kube/dynamic.ts';
 import { objectPath } from '../kube/paths.ts';
 import { nullObject } from '../model/dictionary.ts';
 
@@ -94,17 +95,10 @@ export class ProfileReader {
     const known = await this.#source?.read(target);
     if (known !== undefined) return known;
     const items: Obj[] = [];
-    let cont: string | undefined;
     try {
-      do {
-        const page = await this.#client.json<{ items?: Obj[]; metadata?: { continue?: string } }>({
-          path: targetPath(target),
-          query: { limit: 500, continue: cont, labelSelector: target.labelSelector },
-          retries: 2,
-        });
-        items.push(...(page.items ?? []));
-        cont = page.metadata?.continue || undefined;
-      } while (cont !== undefined);
+      const query = { limit: 500, labelSelector: target.labelSelector, retries: 2 };
+      for await (const page of listJsonPages<Obj>(this.#client, targetPath(target), query))
+        items.push(...page);
     } catch (err) {
       this.#record(target.what, err);
       return [];
@@ -117,9 +111,8 @@ export class ProfileReader {
     const known = await this.#source?.read(target);
     if (known !== undefined) return known[0];
     try {
-      return await this.#client.json<Obj>({ path: targetPath(target), retries: 2 });
+      return await getOrUndefined<Obj>(this.#client, { path: targetPath(target), retries: 2 });
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
       this.#record(target.what, err);
       return undefined;
     }

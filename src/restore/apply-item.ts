@@ -5,7 +5,8 @@ import type { KubeObject } from '../model/kube-object.ts';
 import { VeleroLabels } from '../model/velero.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { objectPath } from '../kube/paths.ts';
-import { describeFailure, getObject, isAlreadyExists } from './kube-ops.ts';
+import { describeFailure, isAlreadyExists } from './kube-ops.ts';
+import { getOrUndefined } from '../kube/dynamic.ts';
 import type { PlannedItem } from './plan-types.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import type { ItemResult, RestoreResults } from './results.ts';
@@ -84,7 +85,7 @@ async function existing(
   const path = objectPath(item.groupResource, item.apiVersion, item.targetNamespace, item.name);
   let inCluster: KubeObject | undefined;
   try {
-    inCluster = await getObject(ctx.client, path);
+    inCluster = await getOrUndefined<KubeObject>(ctx.client, { path });
   } catch (err) {
     return failed(ctx, item, id, err, record);
   }
@@ -173,7 +174,9 @@ async function restoreStatus(
     } catch (err) {
       const fresh =
         attempt === 0
-          ? await getObject(ctx.client, path.slice(0, -'/status'.length)).catch(() => undefined)
+          ? await getOrUndefined<KubeObject>(ctx.client, { path: path.slice(0, -'/status'.length) }).catch(
+              () => undefined,
+            )
           : undefined;
       if (fresh === undefined) {
         ctx.results.warning(

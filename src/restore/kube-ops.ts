@@ -1,23 +1,10 @@
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import { getOrUndefined } from '../kube/dynamic.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KubeApiError && err.status === 404;
-}
-
-/** GET an object; undefined when it does not exist. */
-export async function getObject(client: KubeClient, path: string): Promise<KubeObject | undefined> {
-  try {
-    return await client.json<KubeObject>({ path });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 /** The API server's message of a failed call (never the request body), and what the operator can do. */
@@ -68,7 +55,7 @@ export async function waitForCrd(
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`;
   while (Date.now() < deadline && !options.signal?.aborted) {
-    const crd = await getObject(client, path);
+    const crd = await getOrUndefined<KubeObject>(client, { path });
     const conditions =
       (crd?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
     const isTrue = (type: string) => conditions.some((c) => c.type === type && c.status === 'True');

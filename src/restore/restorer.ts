@@ -2,7 +2,9 @@ import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../log/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { applyItem, type ApplyContext } from './apply-item.ts';
-import { describeFailure, getObject, isAlreadyExists, waitForCrd } from './kube-ops.ts';
+import { describeFailure, isAlreadyExists, waitForCrd } from './kube-ops.ts';
+import { runBounded } from '../kube/concurrency.ts';
+import { getOrUndefined } from '../kube/dynamic.ts';
 import { namespaceFromBackup } from './metadata.ts';
 import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './plan-types.ts';
 import type { PrepareContext } from './prepare.ts';
@@ -160,27 +162,12 @@ async function ensureNamespaces(
 async function waitIfTerminating(ctx: ApplyContext, name: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ns = await getObject(ctx.client, `/api/v1/namespaces/${encodeURIComponent(name)}`);
+    const ns = await getOrUndefined<KubeObject>(ctx.client, {
+      path: `/api/v1/namespaces/${encodeURIComponent(name)}`,
+    });
     const phase = (ns?.['status'] as { phase?: string } | undefined)?.phase;
     if (phase !== 'Terminating') return;
     await new Promise((r) => setTimeout(r, 500));
   }
   ctx.results.veleroError(`namespace ${name} is still terminating after ${timeoutMs / 1000}s`);
-}
-
-/** Runs fn over items with at most `limit` at once; stops starting new ones once `stop()` is true. */
-export async function runBounded<T>(
-  items: readonly T[],
-  limit: number,
-  stop: () => boolean,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !stop()) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
