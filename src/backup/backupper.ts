@@ -8,7 +8,7 @@ import { excludedByLabel, type LabelSelector, type ResourceList } from '../model
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import type { ItemBytes } from '../archive/writer.ts';
-import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
+import { formatLabelSelector, matchesLabelSelector } from '../selection/index.ts';
 import { getObject, ListBodyError, listPages, openRawList, type OpenList, type RawPage } from './lister.ts';
 import { beingDeleted, ListedItems } from './listed-items.ts';
 import { ResultsCollector } from './results.ts';
