@@ -20,7 +20,8 @@ import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { objectPath } from '../src/kube/paths.ts';
 import { intrinsicSkip } from '../src/restore/prepare.ts';
-import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from '../src/restore/priorities.ts';
+import { CRD_RESOURCE, orderBackupResources } from '../src/restore/priorities.ts';
+import { NEVER_RESTORED } from '../src/selection/index.ts';
 
 const [kubeconfig, archive, concurrencyArg] = process.argv.slice(2);
 if (kubeconfig === undefined || archive === undefined || concurrencyArg === undefined) {

@@ -8,11 +8,11 @@ import { excludedByLabel, type LabelSelector, type ResourceList } from '../model
 import { goMarshal } from '../model/go-json.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import type { ItemBytes } from '../archive/writer.ts';
-import { formatLabelSelector, matchesLabelSelector } from './label-selector.ts';
+import { formatLabelSelector, matchesLabelSelector } from '../selection/index.ts';
 import { getObject, listPages, openRawList, type OpenList } from '../kube/dynamic.ts';
 import { ListBodyError, type RawPage } from '../kube/list-body.ts';
 import { beingDeleted, ListedItems } from './listed-items.ts';
-import { ResultsCollector } from './results.ts';
+import { itemMessage, ResultsCollector } from '../results/index.ts';
 import type { ItemWatch, MainListing } from './listing.ts';
 import type { BackupScope } from './scope.ts';
 import { nullObject } from '../model/dictionary.ts';
@@ -304,12 +304,14 @@ class Collector {
   #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {
     // The API server itself is gone (or a bug): the backup fails. A type it cannot serve is an error.
     if (!(err instanceof KubeApiError) && !(err instanceof ListBodyError)) throw err;
-    this.#results.error({
-      namespace,
-      resource: resource.groupResource,
-      message: 'Error listing items',
-      error: err.message,
-    });
+    this.#results.error(
+      itemMessage({
+        namespace,
+        resource: resource.groupResource,
+        message: 'Error listing items',
+        error: err.message,
+      }),
+    );
     this.#o.logger.error(
       { resource: resource.groupResource, namespace, err },
       `cannot list ${resource.groupResource}`,
@@ -348,14 +350,16 @@ class Collector {
         for (const ref of result.additionalItems) await this.#backupAdditional(ref);
       } catch (err) {
         if (err instanceof LifeboatError && err.code === 'UNREACHABLE') throw err;
-        this.#results.error({
-          namespace: ns,
-          cluster: ns === '',
-          resource: resource.groupResource,
-          name: item.metadata.name,
-          message: `item action ${action.name} failed`,
-          error: err instanceof Error ? err.message : String(err),
-        });
+        this.#results.error(
+          itemMessage({
+            namespace: ns,
+            cluster: ns === '',
+            resource: resource.groupResource,
+            name: item.metadata.name,
+            message: `item action ${action.name} failed`,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
       }
     }
     await this.#write(resource, stored.metadata.namespace, stored.metadata.name, goMarshal(stored), entry);
@@ -392,14 +396,16 @@ class Collector {
     if (this.#o.listing.covers(ref.groupResource, ref.namespace ?? '')) return;
     const obj = await this.#lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
-      this.#results.warning({
-        namespace: ref.namespace,
-        cluster: ref.namespace === undefined,
-        resource: ref.groupResource,
-        name: ref.name,
-        message: 'cannot read additional item',
-        error: err.message,
-      });
+      this.#results.warning(
+        itemMessage({
+          namespace: ref.namespace,
+          cluster: ref.namespace === undefined,
+          resource: ref.groupResource,
+          name: ref.name,
+          message: 'cannot read additional item',
+          error: err.message,
+        }),
+      );
       return undefined;
     });
     if (obj !== undefined) await this.#backupItem(resource, obj);

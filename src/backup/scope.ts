@@ -1,7 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import { resolveResourceName, type ApiResource } from '../kube/discovery.ts';
-import { isGlob } from '../model/glob.ts';
-import { IncludesExcludes } from './glob.ts';
+import { IncludesExcludes, isGlob } from '../selection/index.ts';
 
 /** What the operator asked to back up (Velero's "old" filters, as `velero backup create` sets them). */
 export interface BackupScopeRequest {

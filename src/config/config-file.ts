@@ -8,7 +8,7 @@ import { LifeboatError } from '../errors/index.ts';
 import { parseConfigYaml, readConfigText } from './config-yaml.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
 import { parseDuration } from '../model/go-duration.ts';
-import { globListProblem } from '../model/glob.ts';
+import { globListProblem } from '../selection/index.ts';
 import { firstReservedLabel } from '../model/labels.ts';
 import { dictionarySchema } from '../model/dictionary-schema.ts';
 import { nullObject } from '../model/dictionary.ts';

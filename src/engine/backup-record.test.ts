@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultsCollector } from '../backup/results.ts';
+import { itemMessage, ResultsCollector } from '../results/index.ts';
 import { silentLogger } from '../log/index.ts';
 import { BackupStore } from '../store/backup-store.ts';
 import { MemoryObjectStore } from '../store/providers/memory/memory-store.ts';
@@ -43,8 +43,8 @@ describe('backup record with extensions', () => {
       name: 'cluster profile',
       run: {
         files(outcome) {
-          outcome.results.warning({ message: 'attachment cut off' });
-          outcome.results.error({ message: 'attachment left out', error: 'not JSON' });
+          outcome.results.warning(itemMessage({ message: 'attachment cut off' }));
+          outcome.results.error(itemMessage({ message: 'attachment left out', error: 'not JSON' }));
           return Promise.resolve([]);
         },
       },
@@ -58,7 +58,7 @@ describe('backup record with extensions', () => {
       name: 'cluster profile',
       run: {
         files(outcome) {
-          outcome.results.warning({ message: 'attachment cut off' });
+          outcome.results.warning(itemMessage({ message: 'attachment cut off' }));
           return Promise.resolve([]);
         },
       },

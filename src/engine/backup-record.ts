@@ -10,6 +10,7 @@ import {
 } from '../model/velero-backup-builder.ts';
 import type { BackupPhase, LabelSelector } from '../model/velero.ts';
 import type { CollectOutcome } from '../backup/backupper.ts';
+import { itemMessage } from '../results/index.ts';
 import type { ItemWatch, MainListing } from '../backup/listing.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
@@ -97,7 +98,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       files.push(...(await extension.run.files(outcome)));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      outcome.results.error({ message: `${extension.name} failed`, error: message });
+      outcome.results.error(itemMessage({ message: `${extension.name} failed`, error: message }));
       if (phase === 'Completed') phase = 'PartiallyFailed';
       input.logger.error({ err }, `${extension.name} failed: ${message}`);
     }

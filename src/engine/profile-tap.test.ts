@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabelSelector } from '../backup/label-selector.ts';
+import { parseLabelSelector } from '../selection/index.ts';
 import { MainListing } from '../backup/listing.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { servedResource } from '../kube/testing.ts';

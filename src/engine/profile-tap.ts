@@ -1,4 +1,4 @@
-import { matchesLabelSelector, parseLabelSelector } from '../backup/label-selector.ts';
+import { matchesLabelSelector, parseLabelSelector } from '../selection/index.ts';
 import type { ItemWatch, MainListing } from '../backup/listing.ts';
 import { groupResourceOf, type Obj, type ProfileSource, type ReadTarget } from '../profile/kube-read.ts';
 

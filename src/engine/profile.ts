@@ -22,7 +22,7 @@ import { READS_DURING_BACKUP } from '../profile/reads.ts';
 import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
-import type { ResultsCollector } from '../backup/results.ts';
+import { itemMessage, type ResultsCollector } from '../results/index.ts';
 import { nullObject } from '../model/dictionary.ts';
 
 export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
@@ -236,11 +236,11 @@ function recordAttachmentProblems(
     const warning = attachmentWarning(a);
     if (warning === undefined) continue;
     const message = `attachment ${a.kind} (${a.fileName}): ${warning}`;
-    results.warning({ message });
+    results.warning(itemMessage({ message }));
     logger.warn({ kind: a.kind, file: a.fileName }, message);
   }
   for (const message of errors)
-    results.error({ message: 'cluster profile attachment', error: redact(message) });
+    results.error(itemMessage({ message: 'cluster profile attachment', error: redact(message) }));
 }
 
 /** Validates a stored or saved profile; names `what` and says what to do when it is not one. */

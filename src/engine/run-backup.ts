@@ -4,8 +4,7 @@ import { InvalidDurationError, parseDuration } from '../model/velero-backup-buil
 import { BACKUP_FORMAT_VERSION, type BackupPhase } from '../model/velero.ts';
 import { BackupArchiveWriter } from '../archive/writer.ts';
 import { collectBackupItems, type BackupProgress } from '../backup/backupper.ts';
-import { checkPatternLists } from '../backup/glob.ts';
-import { parseLabelSelector } from '../backup/label-selector.ts';
+import { checkPatternLists, parseLabelSelector } from '../selection/index.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { MainListing } from '../backup/listing.ts';
 import { builtinBackupActions } from '../actions/builtin-backup-actions.ts';

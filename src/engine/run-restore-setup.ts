@@ -1,5 +1,3 @@
-import { checkPatternLists, IncludesExcludes } from '../backup/glob.ts';
-import { matchesLabelSelector, parseLabelSelector } from '../backup/label-selector.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { resolveResourceName, type ApiResource } from '../kube/discovery.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -8,8 +6,14 @@ import { buildRestorePlan } from '../restore/plan.ts';
 import type { RestorePlan, RestorePlanRequest } from '../restore/plan-types.ts';
 import type { PrepareContext } from '../restore/prepare.ts';
 import { mappingOf } from '../restore/own.ts';
-import { NEVER_RESTORED } from '../restore/priorities.ts';
-import { isGlob } from '../model/glob.ts';
+import {
+  checkPatternLists,
+  IncludesExcludes,
+  isGlob,
+  matchesLabelSelector,
+  NEVER_RESTORED,
+  parseLabelSelector,
+} from '../selection/index.ts';
 import type { VolumeEvidence } from '../restore/volumes.ts';
 import type { RestoreSpecRecord } from './restores.ts';
 import {

@@ -8,6 +8,7 @@ import { goEncodeLine } from '../model/go-json.ts';
 import { markExistence, recount, type RestorePlan } from '../restore/plan.ts';
 import { applyPlan, type RestoreProgress } from '../restore/restorer.ts';
 import type { RestoreResults } from '../restore/results.ts';
+import { veleroMessage } from '../results/index.ts';
 import type { BackupStore } from '../store/backup-store.ts';
 import { restoreFileNames } from '../store/layout.ts';
 import { openLocation } from './locations-open.ts';
@@ -157,7 +158,7 @@ async function planAndApply(run: Run): Promise<RestoreRunResult> {
     signal: deps.signal,
   });
   for (const f of plan.findings.filter((x) => x.severity !== 'info'))
-    outcome.results.veleroWarning(`pre-flight: ${f.message}`);
+    outcome.results.warning(veleroMessage(`pre-flight: ${f.message}`));
   const results = outcome.results;
   const phase: RestorePhase = outcome.interrupted
     ? 'Interrupted'

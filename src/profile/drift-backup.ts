@@ -4,6 +4,7 @@ import { diffProfiles } from './drift.ts';
 import { finding, listSome, sortFindings, type Finding } from './findings.ts';
 import { workloadFindings } from './scheduling.ts';
 import { own } from '../model/dictionary.ts';
+import { isNeverRestoredKind } from '../selection/index.ts';
 
 /** Objects of one resource in a target namespace that a restore would find already there. */
 export interface Collision {
@@ -22,19 +23,6 @@ export interface StandbyCheckInput {
   storageClassMappings: Record<string, string>;
   collisions: readonly Collision[];
 }
-
-/** Kinds a restore never creates (Velero's non-restorable resources), so the target need not serve them. */
-const NEVER_RESTORED = new Set([
-  'v1/Node',
-  'v1/Event',
-  'events.k8s.io/v1/Event',
-  'storage.k8s.io/v1/CSINode',
-  'storage.k8s.io/v1/VolumeAttachment',
-  'velero.io/v1/Backup',
-  'velero.io/v1/Restore',
-  'velero.io/v1/ResticRepository',
-  'velero.io/v1/BackupRepository',
-]);
 
 const OVERLAPPING = new Set([
   'NO_DEFAULT_STORAGE_CLASS',
@@ -110,7 +98,7 @@ function apiFindings(contents: BackupContents, target: ClusterProfile, checkVers
     ),
   );
   const unserved = Object.entries(contents.resourceList).filter(
-    ([key, names]) => names.length > 0 && !served.has(key) && !fromCrds.has(key) && !NEVER_RESTORED.has(key),
+    ([key, names]) => names.length > 0 && !served.has(key) && !fromCrds.has(key) && !isNeverRestoredKind(key),
   );
   for (const [key, names] of unserved) {
     const apiVersion = key.slice(0, key.lastIndexOf('/'));

@@ -10,6 +10,7 @@ import { getOrUndefined } from '../kube/dynamic.ts';
 import type { PlannedItem } from './plan-types.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import type { ItemResult, RestoreResults } from './results.ts';
+import { namespaceMessage } from '../results/index.ts';
 
 export interface ApplyContext {
   client: KubeClient;
@@ -38,7 +39,7 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
   try {
     const raw = await ctx.readItem(item.path);
     const prepared = prepareItem(raw, item.groupResource, ns, ctx.prepare);
-    for (const w of prepared.warnings) ctx.results.warning(ns, w);
+    for (const w of prepared.warnings) ctx.results.warning(namespaceMessage(ns, w));
     if (prepared.skip) {
       ctx.logger.info({ item: id, reason: prepared.skip.reason }, `skipped ${id}: ${prepared.skip.reason}`);
       return record('skipped');
@@ -46,7 +47,7 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
     desired = prepared.object;
     status = prepared.status;
   } catch (err) {
-    ctx.results.error(ns, `error preparing ${id}: ${describeFailure(err).message}`);
+    ctx.results.error(namespaceMessage(ns, `error preparing ${id}: ${describeFailure(err).message}`));
     return record('failed');
   }
   const collection = objectPath(item.groupResource, item.apiVersion, ns);
@@ -70,7 +71,7 @@ function failed(
 ): ItemResult {
   const { message, hint } = describeFailure(err);
   const text = `error restoring ${id}: ${message}${hint ? ` (hint: ${hint})` : ''}`;
-  ctx.results.error(item.targetNamespace, text);
+  ctx.results.error(namespaceMessage(item.targetNamespace, text));
   ctx.logger.error({ item: id }, text);
   return record('failed');
 }
@@ -91,8 +92,7 @@ async function existing(
   }
   if (inCluster === undefined) {
     ctx.results.warning(
-      item.targetNamespace,
-      `could not restore ${id}: it exists but could not be read back`,
+      namespaceMessage(item.targetNamespace, `could not restore ${id}: it exists but could not be read back`),
     );
     return record('failed');
   }
@@ -107,8 +107,10 @@ async function existing(
   }
   if (ctx.policy !== 'update') {
     ctx.results.warning(
-      item.targetNamespace,
-      `could not restore, ${item.kind} "${item.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
+      namespaceMessage(
+        item.targetNamespace,
+        `could not restore, ${item.kind} "${item.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
+      ),
     );
     ctx.logger.warn({ item: id, differences: diffs }, `${id} exists and differs from the backup`);
     return record('failed');
@@ -122,8 +124,10 @@ async function existing(
   } catch (err) {
     const { message, hint } = describeFailure(err);
     ctx.results.warning(
-      item.targetNamespace,
-      `could not update ${id}: ${message}${hint ? ` (hint: ${hint})` : ''}`,
+      namespaceMessage(
+        item.targetNamespace,
+        `could not update ${id}: ${message}${hint ? ` (hint: ${hint})` : ''}`,
+      ),
     );
     await patchLabels(ctx, path, desired, inCluster);
     return record('failed');
@@ -151,8 +155,10 @@ async function patchLabels(
     });
   } catch (err) {
     ctx.results.warning(
-      inCluster.metadata.namespace,
-      `could not label ${path}: ${describeFailure(err).message}`,
+      namespaceMessage(
+        inCluster.metadata.namespace,
+        `could not label ${path}: ${describeFailure(err).message}`,
+      ),
     );
   }
 }
@@ -180,8 +186,10 @@ async function restoreStatus(
           : undefined;
       if (fresh === undefined) {
         ctx.results.warning(
-          item.targetNamespace,
-          `could not restore the status of ${id}: ${describeFailure(err).message}`,
+          namespaceMessage(
+            item.targetNamespace,
+            `could not restore the status of ${id}: ${describeFailure(err).message}`,
+          ),
         );
         return;
       }

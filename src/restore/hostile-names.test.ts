@@ -8,6 +8,7 @@ import { buildRestorePlan, type ItemFacts, type NameFilter } from './plan.ts';
 import { resolvePriorityName } from './priorities.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import { RestoreResults } from './results.ts';
+import { namespaceMessage } from '../results/index.ts';
 import { NO_VOLUME_EVIDENCE } from './volumes.ts';
 
 /** Names Kubernetes allows and JavaScript objects answer for: every map keyed by them must not. */
@@ -206,8 +207,8 @@ describe('compare: __proto__ keys', () => {
 describe('restore results: namespaces named like Object.prototype members', () => {
   it.each(HOSTILE)('errors and warnings under namespace %s are kept', (ns) => {
     const r = new RestoreResults();
-    r.error(ns, 'e1');
-    r.warning(ns, 'w1');
+    r.error(namespaceMessage(ns, 'e1'));
+    r.warning(namespaceMessage(ns, 'w1'));
     r.record('v1', 'ConfigMap', ns, 'c', 'failed');
     expect(r.errorCount).toBe(1);
     const file = JSON.parse(JSON.stringify(r.toFile())) as {

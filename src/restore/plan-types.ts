@@ -2,12 +2,10 @@ import type { ItemRef } from '../actions/backup-action.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { SkipReason } from './prepare.ts';
 import type { PriorityTier } from './priorities.ts';
+import type { NameFilter } from '../selection/index.ts';
 
-/** A namespace or resource filter (Velero's IncludesExcludes with globs). */
-export interface NameFilter {
-  shouldInclude(value: string): boolean;
-  includesEverything(): boolean;
-}
+/** The include/exclude filter is selection's; the plan only asks it yes or no. */
+export type { NameFilter };
 
 /** What a CRD in the backup will make the target serve. */
 export interface CrdFacts {

@@ -16,7 +16,8 @@ import {
 import { nullRecord } from './own.ts';
 import { servedMismatch } from './facts.ts';
 import { preflightFindings } from './preflight.ts';
-import { CRD_RESOURCE, NEVER_RESTORED, orderBackupResources } from './priorities.ts';
+import { CRD_RESOURCE, orderBackupResources } from './priorities.ts';
+import { NEVER_RESTORED } from '../selection/index.ts';
 
 export * from './plan-types.ts';
 

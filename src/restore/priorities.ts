@@ -41,19 +41,6 @@ export const DEFAULT_LOW_PRIORITIES: readonly string[] = [
   'packageinstalls.packaging.carvel.dev',
 ];
 
-/** Resources Velero never restores (nonRestorableResources, spec §5.2). */
-export const NEVER_RESTORED: readonly string[] = [
-  'nodes',
-  'events',
-  'events.events.k8s.io',
-  'backups.velero.io',
-  'restores.velero.io',
-  'resticrepositories.velero.io',
-  'csinodes.storage.k8s.io',
-  'volumeattachments.storage.k8s.io',
-  'backuprepositories.velero.io',
-];
-
 export const CRD_RESOURCE = 'customresourcedefinitions.apiextensions.k8s.io';
 
 /** How Kubernetes' discovery resolves the bare or singular names of the lists, when the target does not say. */

@@ -10,6 +10,7 @@ import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './pla
 import type { PrepareContext } from './prepare.ts';
 import { CRD_RESOURCE } from './priorities.ts';
 import { RestoreResults } from './results.ts';
+import { namespaceMessage, veleroMessage } from '../results/index.ts';
 
 export interface RestoreProgress {
   resource: string;
@@ -100,8 +101,10 @@ export async function applyPlan(plan: RestorePlan, options: RestorerOptions): Pr
 /** A planned item that cannot be restored (not served, or refused) is an error under its namespace. */
 function notRestorable(item: PlannedItem, results: RestoreResults): void {
   results.error(
-    item.targetNamespace,
-    `error restoring ${item.groupResource}/${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}: ${item.reason ?? item.skipCode ?? ''} (hint: ${item.hint ?? ''})`,
+    namespaceMessage(
+      item.targetNamespace,
+      `error restoring ${item.groupResource}/${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}: ${item.reason ?? item.skipCode ?? ''} (hint: ${item.hint ?? ''})`,
+    ),
   );
   results.record(item.apiVersion, item.kind, item.targetNamespace, item.name, 'failed');
 }
@@ -119,8 +122,10 @@ async function awaitCrds(
       }).catch(() => false);
       if (!ok && !options.signal?.aborted) {
         ctx.results.error(
-          undefined,
-          `the CRD ${crd.name} is not available to use for custom resources (not Established in time)`,
+          namespaceMessage(
+            undefined,
+            `the CRD ${crd.name} is not available to use for custom resources (not Established in time)`,
+          ),
         );
       }
     }),
@@ -153,7 +158,9 @@ async function ensureNamespaces(
           await waitIfTerminating(ctx, ns.name);
           return;
         }
-        ctx.results.veleroError(`error creating namespace ${ns.name}: ${describeFailure(err).message}`);
+        ctx.results.error(
+          veleroMessage(`error creating namespace ${ns.name}: ${describeFailure(err).message}`),
+        );
       }
     },
   );
@@ -169,5 +176,5 @@ async function waitIfTerminating(ctx: ApplyContext, name: string, timeoutMs = 12
     if (phase !== 'Terminating') return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  ctx.results.veleroError(`namespace ${name} is still terminating after ${timeoutMs / 1000}s`);
+  ctx.results.error(veleroMessage(`namespace ${name} is still terminating after ${timeoutMs / 1000}s`));
 }

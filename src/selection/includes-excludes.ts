@@ -1,12 +1,18 @@
 import { LifeboatError } from '../errors/index.ts';
-import { Glob, GLOB_HINT, globListProblem, InvalidGlobError } from '../model/glob.ts';
+import { Glob, GLOB_HINT, globListProblem, InvalidGlobError } from './glob.ts';
+
+/** A namespace or resource filter as the restore plan asks it: yes or no, and whether it narrows at all. */
+export interface NameFilter {
+  shouldInclude(value: string): boolean;
+  includesEverything(): boolean;
+}
 
 /**
  * Velero's IncludesExcludes over glob patterns (gobwas/glob syntax, matched in linear time by
- * model/glob.ts): excludes win; empty includes or `*` include everything. A bad pattern, or a list
+ * glob.ts): excludes win; empty includes or `*` include everything. A bad pattern, or a list
  * too long, is a USAGE error.
  */
-export class IncludesExcludes {
+export class IncludesExcludes implements NameFilter {
   readonly includes: readonly string[];
   readonly excludes: readonly string[];
   readonly #inc: Matcher;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { IncludesExcludes } from './glob.ts';
+import { IncludesExcludes } from './includes-excludes.ts';
 
 describe('IncludesExcludes', () => {
   it('includes everything when includes are empty or *', () => {
