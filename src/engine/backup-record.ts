@@ -14,6 +14,7 @@ import { itemMessage } from '../results/index.ts';
 import type { ItemWatch, MainListing } from '../backup/listing.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { BackupUpload } from '../store/backup-store.ts';
+import { backupFileNames } from '../store/layout.ts';
 import type { ConnectedCluster } from './cluster.ts';
 import type { BackupRequest } from './backup-request.ts';
 import { nullObject } from '../model/dictionary.ts';
@@ -109,14 +110,15 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
   const expiration = new Date(input.started.getTime() + input.ttlMs);
   input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);
   const gz = (value: unknown) => gzipAsync(goEncodeLine(value));
+  const names = backupFileNames(name);
   files.push(
-    { fileName: `${name}-logs.gz`, body: input.finishLogs() },
-    { fileName: `${name}-resource-list.json.gz`, body: gz(outcome.resourceList) },
-    { fileName: `${name}-results.gz`, body: gz(outcome.results.toFile()) },
-    { fileName: `${name}-itemoperations.json.gz`, body: gz([]) },
-    { fileName: `${name}-volumesnapshots.json.gz`, body: gz(null) },
-    { fileName: `${name}-podvolumebackups.json.gz`, body: gz(null) },
-    { fileName: `${name}-volumeinfo.json.gz`, body: gz([]) },
+    { fileName: names.logs, body: input.finishLogs() },
+    { fileName: names.resourceList, body: gz(outcome.resourceList) },
+    { fileName: names.results, body: gz(outcome.results.toFile()) },
+    { fileName: names.itemOperations, body: gz([]) },
+    { fileName: names.volumeSnapshots, body: gz(null) },
+    { fileName: names.podVolumeBackups, body: gz(null) },
+    { fileName: names.volumeInfo, body: gz([]) },
   );
   // A store failure fails the backup: once no write is in flight, the caller removes what was written.
   const puts = await Promise.allSettled(files.map(async (f) => upload.putFile(f.fileName, await f.body)));

@@ -1,10 +1,8 @@
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors/index.ts';
 import { mapBounded } from '../kube/concurrency.ts';
 import type { Logger } from '../log/index.ts';
-import { readGzipJson } from '../store/gzip-json.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
@@ -102,8 +100,8 @@ export async function describeBackup(query: BackupQuery, name: string): Promise<
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
     const [resourceList, results, objects] = await Promise.all([
-      readOptionalJson<ResourceList>(store, name, `${name}-resource-list.json.gz`),
-      readOptionalJson<ResultsFile>(store, name, `${name}-results.gz`),
+      store.getResourceList(name),
+      store.getResults(name),
       store.listBackupObjects(name),
     ]);
     return { backup, resourceList, results, objects: objects.map((o) => ({ key: o.key, size: o.size })) };
@@ -121,7 +119,7 @@ export async function backupLogs(
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     await opened.backupStore.getBackup(name);
-    const body = await opened.backupStore.getBackupObject(name, `${name}-logs.gz`);
+    const body = await opened.backupStore.getBackupLogs(name);
     await pipeline(body, createGunzip(), out, { end: false });
   } finally {
     await opened.close();
@@ -142,7 +140,7 @@ export async function downloadBackup(
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     await opened.backupStore.getBackup(name);
-    const body = await opened.backupStore.getBackupObject(name, `${name}.tar.gz`);
+    const body = await opened.backupStore.getBackupContents(name);
     return await writeOutputFile(file, body, replace);
   } finally {
     await opened.close();
@@ -166,19 +164,4 @@ export async function deleteBackup(query: BackupQuery, name: string): Promise<vo
   } finally {
     await opened.close();
   }
-}
-
-export async function readOptionalJson<T>(
-  store: { getBackupObject(name: string, file: string): Promise<Readable> },
-  name: string,
-  file: string,
-): Promise<T | undefined> {
-  let body: Readable;
-  try {
-    body = await store.getBackupObject(name, file);
-  } catch (err) {
-    if (err instanceof LifeboatError && err.code === 'NOT_FOUND') return undefined;
-    throw err;
-  }
-  return readGzipJson<T>(body, `${file} of backup "${name}"`);
 }

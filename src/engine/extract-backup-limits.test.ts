@@ -32,7 +32,7 @@ afterEach(() => {
 
 async function storeWith(tarball: Buffer): Promise<BackupStore> {
   const memory = new MemoryObjectStore();
-  await memory.put(new StoreLayout('').backupContentsKey('b1'), tarball);
+  await memory.put(new StoreLayout('').backupFileKey('b1', 'contents'), tarball);
   return new BackupStore(memory, '');
 }
 

@@ -2,9 +2,10 @@ import { LifeboatError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { readBackupArchive } from '../archive/reader.ts';
 import { parseItem } from '../archive/catalog.ts';
-import type { ResourceList, VeleroBackup } from '../model/velero.ts';
+import type { VeleroBackup } from '../model/velero.ts';
 import { VeleroAnnotations } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
+import { backupFileNames } from '../store/layout.ts';
 import {
   addItem,
   CONTENT_RESOURCES,
@@ -13,9 +14,8 @@ import {
   type BackupContents,
 } from '../profile/contents.ts';
 import type { ClusterProfile } from '../profile/schema.ts';
-import { readOptionalJson } from './backups.ts';
 import { openLocation } from './locations-open.ts';
-import { parseProfile, profileFileName } from './profile.ts';
+import { parseProfile } from './profile.ts';
 import { nullObject } from '../model/dictionary.ts';
 
 export interface BackupQueryInput {
@@ -48,8 +48,8 @@ export async function loadBackupProfile(
 }
 
 async function readStoredProfile(store: BackupStore, name: string): Promise<ClusterProfile | undefined> {
-  const file = profileFileName(name);
-  const value = await readOptionalJson<unknown>(store, name, file);
+  const value = await store.getClusterProfile(name);
+  const file = backupFileNames(name).clusterProfile;
   return value === undefined ? undefined : parseProfile(value, `${file} of backup "${name}"`);
 }
 
@@ -69,7 +69,7 @@ export async function loadBackupEvidence(
     const backup = await store.getBackup(name);
     const [profile, resourceList] = await Promise.all([
       readStoredProfile(store, name),
-      readOptionalJson<ResourceList>(store, name, `${name}-resource-list.json.gz`),
+      store.getResourceList(name),
     ]);
     const contents = emptyContents(name);
     contents.resourceList = resourceList ?? nullObject();
@@ -90,10 +90,10 @@ export async function loadBackupEvidence(
 async function scanArchive(store: BackupStore, name: string, contents: BackupContents): Promise<void> {
   let body;
   try {
-    body = await store.getBackupObject(name, `${name}.tar.gz`);
+    body = await store.getBackupContents(name);
   } catch (err) {
     if (err instanceof LifeboatError && err.code === 'NOT_FOUND')
-      throw new LifeboatError('CORRUPT', `backup "${name}" has no ${name}.tar.gz`, {
+      throw new LifeboatError('CORRUPT', `backup "${name}" has no ${backupFileNames(name).contents}`, {
         hint: 'the backup is incomplete: use another backup',
         cause: err,
       });

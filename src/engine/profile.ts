@@ -6,6 +6,7 @@ import { LifeboatError, redact } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { KubeTarget } from '../kube/kubeconfig.ts';
 import { gzipJsonLine } from '../store/gzip-json.ts';
+import { backupFileNames } from '../store/layout.ts';
 import { captureProfile } from '../profile/capture.ts';
 import { loadBalancerService, type LoadBalancerService } from '../profile/storage.ts';
 import { pvcClass, storageClassUsage } from '../profile/contents.ts';
@@ -24,8 +25,6 @@ import { connectCluster } from './cluster.ts';
 import type { BackupExtension } from './run-backup.ts';
 import { itemMessage, type ResultsCollector } from '../results/index.ts';
 import { nullObject } from '../model/dictionary.ts';
-
-export const profileFileName = (backup: string) => `${backup}-cluster-profile.json.gz`;
 
 /** `KIND=FILE` from --attach, checked against the known kinds. */
 export function parseAttachSpec(spec: string): { kind: (typeof AttachmentKinds)[number]; file: string } {
@@ -210,7 +209,7 @@ export function profileExtension(
           const profile = await capture;
           profile.ingress.loadBalancerServices = services;
           profile.storage.usedByBackup = storageClassUsage(pvcs);
-          const fileName = profileFileName(ctx.name);
+          const fileName = backupFileNames(ctx.name).clusterProfile;
           ctx.logger.info(
             { file: fileName },
             `cluster profile captured (${profile.metadata.platform}, ${profile.nodePools.length} node pools)`,

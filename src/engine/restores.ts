@@ -4,8 +4,6 @@ import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors/index.ts';
 import type { ResourceList, ResultsFile } from '../model/velero.ts';
 import type { BackupStore } from '../store/backup-store.ts';
-import { readGzipJson } from '../store/gzip-json.ts';
-import { restoreFileNames } from '../store/layout.ts';
 import type { BackupQuery } from './backups.ts';
 import { openLocation } from './locations-open.ts';
 
@@ -48,15 +46,11 @@ export interface RestoreRecord {
   warnings: number;
 }
 
-export function recordFileName(name: string): string {
-  return `restore-${name}.json`;
-}
-
 /** The record of a restore; NOT_FOUND when the location has none. */
 export async function readRestoreRecord(store: BackupStore, name: string): Promise<RestoreRecord> {
   let body: Readable;
   try {
-    body = await store.getRestoreObject(name, recordFileName(name));
+    body = await store.getRestoreRecord(name);
   } catch (err) {
     if (err instanceof LifeboatError && err.code === 'NOT_FOUND') {
       throw new LifeboatError('NOT_FOUND', `restore "${name}" not found in this location`, {
@@ -127,24 +121,14 @@ export async function describeRestore(query: BackupQuery, name: string): Promise
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     const store = opened.backupStore;
-    const files = restoreFileNames(name);
     const record = await readRestoreRecord(store, name);
     const [results, resourceList] = await Promise.all([
-      readOptional<ResultsFile>(store, name, files.results),
-      readOptional<ResourceList>(store, name, files.resourceList),
+      store.getRestoreResults(name),
+      store.getRestoreResourceList(name),
     ]);
     return { record, results, resourceList };
   } finally {
     await opened.close();
-  }
-}
-
-async function readOptional<T>(store: BackupStore, name: string, file: string): Promise<T | undefined> {
-  try {
-    return await readGzipJson<T>(await store.getRestoreObject(name, file), `${file} of restore "${name}"`);
-  } catch (err) {
-    if (err instanceof LifeboatError && err.code === 'NOT_FOUND') return undefined;
-    throw err;
   }
 }
 
@@ -156,7 +140,7 @@ export async function restoreLogs(
   const opened = await openLocation(query.configPath, query.location, query.logger);
   try {
     await readRestoreRecord(opened.backupStore, name);
-    const body = await opened.backupStore.getRestoreObject(name, restoreFileNames(name).logs);
+    const body = await opened.backupStore.getRestoreLogs(name);
     await pipeline(body, createGunzip(), out, { end: false });
   } finally {
     await opened.close();

@@ -109,7 +109,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
       const writer = new BackupArchiveWriter();
       const emit = (phase: BackupRunEvent['phase'], p: BackupProgress) =>
         deps.onEvent?.({ ...p, phase, bytesUploaded: writer.compressedBytes });
-      const tarball = upload.putFile(`${request.name}.tar.gz`, writer.output);
+      const tarball = upload.putContents(writer.output);
       tarball.catch((err: unknown) => abort.abort(err));
       // Stopping the writer rejects whatever waits on it (an item write, finish).
       const onAbort = () => writer.abort(asError(abort.signal.reason));

@@ -15,8 +15,6 @@ import type { ItemFacts } from '../restore/plan-types.ts';
 import { prepareItem, type PrepareContext } from '../restore/prepare.ts';
 import { decidePv, volumeEvidence, type VolumeEvidence } from '../restore/volumes.ts';
 import type { BackupStore } from '../store/backup-store.ts';
-import { backupFileNames } from '../store/layout.ts';
-import { readOptionalJson } from './backups.ts';
 import { readAhead } from './read-ahead.ts';
 
 /** Which backup to restore: by name, or a schedule's newest Completed backup. */
@@ -79,7 +77,6 @@ export async function extractBackup(
   backupName: string,
   limits?: ArchiveLimits,
 ): Promise<ExtractedBackup> {
-  const files = backupFileNames(backupName);
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
   let close = async () => {};
   const remove = async () => {
@@ -90,13 +87,13 @@ export async function extractBackup(
     }
   };
   try {
-    const body = await store.getBackupObject(backupName, files.contents);
+    const body = await store.getBackupContents(backupName);
     const spooled = await spoolBackupArchive(body, join(dir, 'items.spool'), limits);
     close = () => spooled.close();
     refuseSpecialEntries(spooled.skipped);
     const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
-      [files.volumeInfo, files.volumeSnapshots, files.csiVolumeSnapshots].map((f) =>
-        readOptionalJson<unknown>(store, backupName, f).catch(() => undefined),
+      (['volumeInfo', 'volumeSnapshots', 'csiVolumeSnapshots'] as const).map((f) =>
+        store.getVolumeFile(backupName, f).catch(() => undefined),
       ),
     );
     return {

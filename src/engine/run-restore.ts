@@ -10,11 +10,9 @@ import { applyPlan, type RestoreProgress } from '../restore/restorer.ts';
 import type { RestoreResults } from '../restore/results.ts';
 import { veleroMessage } from '../results/index.ts';
 import type { BackupStore } from '../store/backup-store.ts';
-import { restoreFileNames } from '../store/layout.ts';
 import { openLocation } from './locations-open.ts';
 import {
   readRestoreRecord,
-  recordFileName,
   type RestorePhase,
   type RestoreRecord,
   type RestoreSpecRecord,
@@ -227,22 +225,17 @@ async function storeResults(
   logs: Buffer,
   record: RestoreRecord,
 ): Promise<void> {
-  const files = restoreFileNames(run.name);
   const gz = (value: unknown) => gzipSync(goEncodeLine(value));
-  await run.store.putRestoreFile(run.name, files.logs, logs);
-  await run.store.putRestoreFile(run.name, files.results, gz(results.toFile()));
-  await run.store.putRestoreFile(run.name, files.resourceList, gz(results.resourceList()));
-  await run.store.putRestoreFile(run.name, files.itemOperations, gz([]));
-  await run.store.putRestoreFile(run.name, files.volumeInfo, gz([]));
+  await run.store.putRestoreFile(run.name, 'logs', logs);
+  await run.store.putRestoreFile(run.name, 'results', gz(results.toFile()));
+  await run.store.putRestoreFile(run.name, 'resourceList', gz(results.resourceList()));
+  await run.store.putRestoreFile(run.name, 'itemOperations', gz([]));
+  await run.store.putRestoreFile(run.name, 'volumeInfo', gz([]));
   await putRecord(run.store, record);
 }
 
 async function putRecord(store: BackupStore, record: RestoreRecord): Promise<void> {
-  await store.putRestoreFile(
-    record.name,
-    recordFileName(record.name),
-    `${JSON.stringify(record, null, 2)}\n`,
-  );
+  await store.putRestoreRecord(record.name, record);
 }
 
 /** A name is reused only to finish an interrupted restore. */

@@ -48,10 +48,7 @@ export async function writeFailedRecord(store: BackupStore, input: FailedRecordI
     errors: 1,
   });
   if (input.claim === true) await store.claimBackup(input.name, input.cluster);
-  await store.store.put(store.layout.backupMetadataKey(input.name), json, {
-    contentType: 'application/json',
-    ifNoneMatch: '*',
-  });
+  await store.putBackupMetadata(input.name, json);
   return toBackupRecord(veleroBackupSchema().parse(JSON.parse(json)), input.location);
 }
 
@@ -99,11 +96,10 @@ export async function recoverOrphans(options: RecoverOptions): Promise<OrphanRep
   const reports: OrphanReport[] = [];
   try {
     const bs = opened.backupStore;
-    const base = bs.layout.backupsPrefix();
-    const names = (await bs.store.listCommonPrefixes(base)).map((p) => p.slice(base.length, -1));
+    const names = await bs.listBackupFolders();
     for (const name of names) {
       if (options.running.has(name)) continue;
-      if ((await bs.store.head(bs.layout.backupMetadataKey(name))) !== undefined) continue;
+      if (await bs.hasBackupMetadata(name)) continue;
       const objects = await bs.listBackupObjects(name);
       if (objects.length === 0) continue;
       const times = objects.map((o) => o.lastModified?.getTime() ?? 0);

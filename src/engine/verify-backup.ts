@@ -4,8 +4,9 @@ import { parseItem } from '../archive/catalog.ts';
 import { readBackupArchive, type ArchiveLimits } from '../archive/reader.ts';
 import { resourceListKey } from '../archive/paths.ts';
 import type { ResourceList } from '../model/velero.ts';
+import { backupFileNames } from '../store/layout.ts';
 import type { BackupStore } from '../store/backup-store.ts';
-import { readOptionalJson, type BackupQuery } from './backups.ts';
+import type { BackupQuery } from './backups.ts';
 import { openLocation } from './locations-open.ts';
 import { own } from '../model/dictionary.ts';
 
@@ -55,15 +56,15 @@ export async function verifyBackup(
       detail: `velero-backup.json decodes (phase ${backup.status.phase ?? 'unknown'})`,
     });
 
-    const checksums = await readOptionalJson<ChecksumsFile>(store, name, `${name}-checksums.json.gz`);
-    const tarballName = `${name}.tar.gz`;
+    const checksums = await store.getChecksums(name);
+    const tarballName = backupFileNames(name).contents;
     const tarHash = createHash('sha256');
     let tarSize = 0;
     const items = new Map<string, Set<string>>();
     let itemCount = 0;
     let tarballOk = true;
     try {
-      const body = await store.getBackupObject(name, tarballName);
+      const body = await store.getBackupContents(name);
       body.on('data', (c: Buffer) => {
         tarHash.update(c);
         tarSize += c.length;
@@ -119,7 +120,7 @@ export async function verifyBackup(
       );
     }
 
-    const resourceList = await readOptionalJson<ResourceList>(store, name, `${name}-resource-list.json.gz`);
+    const resourceList = await store.getResourceList(name);
     if (resourceList === undefined) {
       checks.push({
         name: 'resource list',

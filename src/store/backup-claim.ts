@@ -85,7 +85,7 @@ export async function readBackupClaim(
   layout: StoreLayout,
   name: string,
 ): Promise<BackupClaim | undefined> {
-  const key = layout.backupKey(name, backupFileNames(name).claim);
+  const key = layout.backupFileKey(name, 'claim');
   if ((await store.head(key)) === undefined) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;

@@ -260,10 +260,18 @@ describe('BackupStore reading and deleting', () => {
 
   it('writes and reads restore files', async () => {
     const { backups } = setup();
-    await backups.putRestoreFile('r1', 'restore-r1-results.gz', gzipJsonLine({ errors: {}, warnings: {} }));
+    await backups.putRestoreFile('r1', 'results', gzipJsonLine({ errors: {}, warnings: {} }));
     expect(await backups.listRestoreNames()).toEqual(['r1']);
-    const results = await readGzipJson(await backups.getRestoreObject('r1', 'restore-r1-results.gz'));
+    const results = await backups.getRestoreResults('r1');
     expect(results).toEqual({ errors: {}, warnings: {} });
+    expect(await backups.getRestoreResourceList('r1')).toBeUndefined();
+    await backups.putRestoreRecord('r1', { name: 'r1' });
+    const record = Buffer.concat(await chunks(await backups.getRestoreRecord('r1'))).toString();
+    expect(record).toBe('{\n  "name": "r1"\n}\n');
+    expect((await backups.deleteRestore('r1')).sort()).toEqual([
+      'pre/restores/r1/restore-r1-results.gz',
+      'pre/restores/r1/restore-r1.json',
+    ]);
   });
 });
 

@@ -1,9 +1,22 @@
 import type { Readable } from 'node:stream';
 import { LifeboatError, isLifeboatError } from '../errors/index.ts';
-import { veleroBackupSchema, type VeleroBackup } from '../model/velero.ts';
+import {
+  veleroBackupSchema,
+  type ResourceList,
+  type ResultsFile,
+  type VeleroBackup,
+} from '../model/velero.ts';
 import { claimBackupName, nameTaken, readBackupClaim, type BackupClaim } from './backup-claim.ts';
-import { BackupUpload, putHashed, type FileDigest } from './backup-upload.ts';
-import { StoreLayout } from './layout.ts';
+import { BackupUpload, putHashed, type ChecksumsFile, type FileDigest } from './backup-upload.ts';
+import { checkName, corrupt, mapBounded, orUndefined } from './backup-store-io.ts';
+import { readGzipJson } from './gzip-json.ts';
+import {
+  backupFileNames,
+  restoreFileNames,
+  StoreLayout,
+  type BackupFile,
+  type RestoreFile,
+} from './layout.ts';
 import type { ObjectInfo, ObjectStore } from './object-store.ts';
 
 export type { BackupClaim } from './backup-claim.ts';
@@ -15,8 +28,10 @@ export interface BackupObject extends ObjectInfo {
   fileName: string;
 }
 
+/** The volume sidecars of a backup (spec/velero-format.md §5.6). */
+export type VolumeFile = Extract<BackupFile, 'volumeInfo' | 'volumeSnapshots' | 'csiVolumeSnapshots'>;
+
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
-const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**
  * Backups and restores in one location, in Velero's layout, with the write-order protocol
@@ -33,14 +48,20 @@ export class BackupStore {
 
   /** Names of complete backups (folders holding velero-backup.json), sorted. */
   async listBackupNames(): Promise<string[]> {
-    const base = this.layout.backupsPrefix();
-    const names = (await this.store.listCommonPrefixes(base)).map((p) => p.slice(base.length, -1));
-    const present = await mapBounded(
-      names,
-      16,
-      async (n) => (await this.store.head(this.layout.backupMetadataKey(n))) !== undefined,
-    );
+    const names = await this.listBackupFolders();
+    const present = await mapBounded(names, 16, (n) => this.hasBackupMetadata(n));
     return names.filter((_, i) => present[i]).sort();
+  }
+
+  /** Every folder under backups/, complete or not, in listing order. */
+  async listBackupFolders(): Promise<string[]> {
+    const base = this.layout.backupsPrefix();
+    return (await this.store.listCommonPrefixes(base)).map((p) => p.slice(base.length, -1));
+  }
+
+  /** True when backups/<name>/velero-backup.json exists (the backup is committed). */
+  async hasBackupMetadata(name: string): Promise<boolean> {
+    return (await this.store.head(this.layout.backupMetadataKey(name))) !== undefined;
   }
 
   /** velero-backup.json of a backup, validated; NOT_FOUND when absent, CORRUPT when unreadable. */
@@ -78,8 +99,52 @@ export class BackupStore {
     return out;
   }
 
+  /** One object of backups/<name>/ by the name it is listed under (listBackupObjects, checksums). */
   getBackupObject(name: string, fileName: string): Promise<Readable> {
     return this.store.get(this.layout.backupKey(name, fileName));
+  }
+
+  /** The backup's tarball, <name>.tar.gz. */
+  getBackupContents(name: string): Promise<Readable> {
+    return this.store.get(this.layout.backupFileKey(name, 'contents'));
+  }
+
+  /** The backup's gzipped log, <name>-logs.gz. */
+  getBackupLogs(name: string): Promise<Readable> {
+    return this.store.get(this.layout.backupFileKey(name, 'logs'));
+  }
+
+  /** <name>-resource-list.json.gz, or undefined when the backup has none. */
+  getResourceList(name: string): Promise<ResourceList | undefined> {
+    return this.#optionalBackupJson<ResourceList>(name, 'resourceList');
+  }
+
+  /** <name>-results.gz, or undefined when the backup has none. */
+  getResults(name: string): Promise<ResultsFile | undefined> {
+    return this.#optionalBackupJson<ResultsFile>(name, 'results');
+  }
+
+  /** lifeboat's <name>-checksums.json.gz, or undefined (a Velero-made backup). */
+  getChecksums(name: string): Promise<ChecksumsFile | undefined> {
+    return this.#optionalBackupJson<ChecksumsFile>(name, 'checksums');
+  }
+
+  /** lifeboat's <name>-cluster-profile.json.gz, unparsed, or undefined when the backup has none. */
+  getClusterProfile(name: string): Promise<unknown> {
+    return this.#optionalBackupJson<unknown>(name, 'clusterProfile');
+  }
+
+  /** One volume sidecar (volume info, native or CSI snapshots), unparsed; undefined when absent. */
+  getVolumeFile(name: string, file: VolumeFile): Promise<unknown> {
+    return this.#optionalBackupJson<unknown>(name, file);
+  }
+
+  /** Writes velero-backup.json create-only, as is (a record written without contents). */
+  async putBackupMetadata(name: string, json: string): Promise<void> {
+    await this.store.put(this.layout.backupMetadataKey(name), json, {
+      contentType: 'application/json',
+      ifNoneMatch: '*',
+    });
   }
 
   /** Deletes everything under backups/<name>/, velero-backup.json first; returns the deleted keys. */
@@ -136,26 +201,46 @@ export class BackupStore {
     return readBackupClaim(this.store, this.layout, name);
   }
 
-  /** Writes one file of a restore's folder (restores/<restore>/<fileName>). */
+  /** Writes one of Velero's files of a restore's folder (restores/<restore>/), already encoded. */
   putRestoreFile(
     restoreName: string,
-    fileName: string,
+    file: Exclude<RestoreFile, 'record'>,
     body: Readable | Buffer | string,
   ): Promise<FileDigest> {
     checkName(restoreName, 'restore');
-    if (fileName === '' || fileName.includes('/')) {
-      throw new LifeboatError('INTERNAL', `'${fileName}' is not a restore file name`);
-    }
-    return putHashed(this.store, this.layout.restoreKey(restoreName, fileName), body);
+    return putHashed(this.store, this.layout.restoreFileKey(restoreName, file), body);
+  }
+
+  /** Writes lifeboat's record of a restore, restore-<name>.json (indented JSON). */
+  async putRestoreRecord(restoreName: string, record: unknown): Promise<void> {
+    checkName(restoreName, 'restore');
+    const key = this.layout.restoreFileKey(restoreName, 'record');
+    await putHashed(this.store, key, `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** lifeboat's record of a restore, unparsed (NOT_FOUND for a restore made by Velero). */
+  getRestoreRecord(restoreName: string): Promise<Readable> {
+    return this.store.get(this.layout.restoreFileKey(restoreName, 'record'));
+  }
+
+  /** The restore's gzipped log, restore-<name>-logs.gz. */
+  getRestoreLogs(restoreName: string): Promise<Readable> {
+    return this.store.get(this.layout.restoreFileKey(restoreName, 'logs'));
+  }
+
+  /** restore-<name>-results.gz, or undefined when the restore has none. */
+  getRestoreResults(restoreName: string): Promise<ResultsFile | undefined> {
+    return this.#optionalRestoreJson<ResultsFile>(restoreName, 'results');
+  }
+
+  /** restore-<name>-resource-list.json.gz, or undefined when the restore has none. */
+  getRestoreResourceList(restoreName: string): Promise<ResourceList | undefined> {
+    return this.#optionalRestoreJson<ResourceList>(restoreName, 'resourceList');
   }
 
   async listRestoreNames(): Promise<string[]> {
     const base = this.layout.restoresPrefix();
     return (await this.store.listCommonPrefixes(base)).map((p) => p.slice(base.length, -1)).sort();
-  }
-
-  getRestoreObject(restoreName: string, fileName: string): Promise<Readable> {
-    return this.store.get(this.layout.restoreKey(restoreName, fileName));
   }
 
   /** Deletes everything under restores/<name>/ (Velero's DeleteRestore); returns the deleted keys. */
@@ -165,6 +250,18 @@ export class BackupStore {
     for await (const info of this.store.list(this.layout.restoreDir(restoreName))) keys.push(info.key);
     await mapBounded(keys, 8, (key) => this.store.delete(key));
     return keys;
+  }
+
+  async #optionalBackupJson<T>(name: string, file: BackupFile): Promise<T | undefined> {
+    const fileName = backupFileNames(name)[file];
+    const body = await orUndefined(this.store.get(this.layout.backupKey(name, fileName)));
+    return body && readGzipJson<T>(body, `${fileName} of backup "${name}"`);
+  }
+
+  async #optionalRestoreJson<T>(name: string, file: RestoreFile): Promise<T | undefined> {
+    const fileName = restoreFileNames(name)[file];
+    const body = await orUndefined(this.store.get(this.layout.restoreFileKey(name, file)));
+    return body && readGzipJson<T>(body, `${fileName} of restore "${name}"`);
   }
 
   async #readText(key: string, what: string): Promise<string> {
@@ -193,37 +290,4 @@ export class BackupStore {
     }
     return Buffer.concat(chunks).toString('utf8');
   }
-}
-
-function corrupt(key: string, what: string, cause?: unknown): LifeboatError {
-  return new LifeboatError('CORRUPT', `${key} ${what}`, {
-    cause,
-    hint: 'the backup metadata is damaged; restore it from another copy or delete the backup',
-    details: { key },
-  });
-}
-
-function checkName(name: string, kind: string): void {
-  if (!NAME.test(name) || name.length > 253) {
-    throw new LifeboatError('USAGE', `'${name}' is not a valid ${kind} name`, {
-      hint: 'use letters, digits, "-", "_" and "." (a Kubernetes object name)',
-    });
-  }
-}
-
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -84,6 +84,11 @@ export class BackupUpload {
     return digest;
   }
 
+  /** Streams the backup's tarball, <name>.tar.gz. */
+  putContents(body: Readable): Promise<FileDigest> {
+    return this.putFile(backupFileNames(this.name).contents, body);
+  }
+
   /** Runs a create-only write of key; the key counts as ours (to delete on abort) unless it was taken. */
   async #createOnly<T>(key: string, write: () => Promise<T>): Promise<T> {
     this.#written.add(key);
@@ -106,7 +111,7 @@ export class BackupUpload {
     const files = nullObject<FileDigest>();
     for (const fileName of [...this.#files.keys()].sort()) files[fileName] = this.#files.get(fileName)!;
     const manifest: ChecksumsFile = { algorithm: 'sha256', files };
-    const checksumsKey = this.#layout.backupChecksumsKey(this.name);
+    const checksumsKey = this.#layout.backupFileKey(this.name, 'checksums');
     await this.#createOnly(checksumsKey, () =>
       this.#store.put(checksumsKey, gzipJsonLine(manifest), {
         contentType: 'application/gzip',

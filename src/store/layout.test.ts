@@ -8,23 +8,31 @@ describe('StoreLayout', () => {
     expect(l.backupsPrefix()).toBe('team/velero/backups/');
     expect(l.backupDir('b1')).toBe('team/velero/backups/b1/');
     expect(l.backupMetadataKey('b1')).toBe('team/velero/backups/b1/velero-backup.json');
-    expect(l.backupContentsKey('b1')).toBe('team/velero/backups/b1/b1.tar.gz');
-    expect(l.backupLogKey('b1')).toBe('team/velero/backups/b1/b1-logs.gz');
-    expect(l.backupResourceListKey('b1')).toBe('team/velero/backups/b1/b1-resource-list.json.gz');
-    expect(l.backupResultsKey('b1')).toBe('team/velero/backups/b1/b1-results.gz');
-    expect(l.backupItemOperationsKey('b1')).toBe('team/velero/backups/b1/b1-itemoperations.json.gz');
-    expect(l.backupVolumeSnapshotsKey('b1')).toBe('team/velero/backups/b1/b1-volumesnapshots.json.gz');
-    expect(l.backupPodVolumeBackupsKey('b1')).toBe('team/velero/backups/b1/b1-podvolumebackups.json.gz');
-    expect(l.backupVolumeInfoKey('b1')).toBe('team/velero/backups/b1/b1-volumeinfo.json.gz');
-    expect(l.csiVolumeSnapshotsKey('b1')).toBe('team/velero/backups/b1/b1-csi-volumesnapshots.json.gz');
-    expect(l.csiVolumeSnapshotContentsKey('b1')).toBe(
+    expect(l.backupFileKey('b1', 'contents')).toBe('team/velero/backups/b1/b1.tar.gz');
+    expect(l.backupFileKey('b1', 'logs')).toBe('team/velero/backups/b1/b1-logs.gz');
+    expect(l.backupFileKey('b1', 'resourceList')).toBe('team/velero/backups/b1/b1-resource-list.json.gz');
+    expect(l.backupFileKey('b1', 'results')).toBe('team/velero/backups/b1/b1-results.gz');
+    expect(l.backupFileKey('b1', 'itemOperations')).toBe('team/velero/backups/b1/b1-itemoperations.json.gz');
+    expect(l.backupFileKey('b1', 'volumeSnapshots')).toBe(
+      'team/velero/backups/b1/b1-volumesnapshots.json.gz',
+    );
+    expect(l.backupFileKey('b1', 'podVolumeBackups')).toBe(
+      'team/velero/backups/b1/b1-podvolumebackups.json.gz',
+    );
+    expect(l.backupFileKey('b1', 'volumeInfo')).toBe('team/velero/backups/b1/b1-volumeinfo.json.gz');
+    expect(l.backupFileKey('b1', 'csiVolumeSnapshots')).toBe(
+      'team/velero/backups/b1/b1-csi-volumesnapshots.json.gz',
+    );
+    expect(l.backupFileKey('b1', 'csiVolumeSnapshotContents')).toBe(
       'team/velero/backups/b1/b1-csi-volumesnapshotcontents.json.gz',
     );
-    expect(l.csiVolumeSnapshotClassesKey('b1')).toBe(
+    expect(l.backupFileKey('b1', 'csiVolumeSnapshotClasses')).toBe(
       'team/velero/backups/b1/b1-csi-volumesnapshotclasses.json.gz',
     );
-    expect(l.backupChecksumsKey('b1')).toBe('team/velero/backups/b1/b1-checksums.json.gz');
-    expect(l.backupClusterProfileKey('b1')).toBe('team/velero/backups/b1/b1-cluster-profile.json.gz');
+    expect(l.backupFileKey('b1', 'checksums')).toBe('team/velero/backups/b1/b1-checksums.json.gz');
+    expect(l.backupFileKey('b1', 'clusterProfile')).toBe('team/velero/backups/b1/b1-cluster-profile.json.gz');
+    expect(l.backupFileKey('b1', 'claim')).toBe('team/velero/backups/b1/b1-claim.json');
+    expect(l.backupFileKey('b1', 'metadata')).toBe(l.backupMetadataKey('b1'));
   });
 
   it('has no leading slash with an empty prefix', () => {
@@ -37,11 +45,12 @@ describe('StoreLayout', () => {
 
   it('builds restore keys (volume info without the restore- prefix)', () => {
     const l = new StoreLayout('p');
-    expect(l.restoreLogKey('r1')).toBe('p/restores/r1/restore-r1-logs.gz');
-    expect(l.restoreResultsKey('r1')).toBe('p/restores/r1/restore-r1-results.gz');
-    expect(l.restoreResourceListKey('r1')).toBe('p/restores/r1/restore-r1-resource-list.json.gz');
-    expect(l.restoreItemOperationsKey('r1')).toBe('p/restores/r1/restore-r1-itemoperations.json.gz');
-    expect(l.restoreVolumeInfoKey('r1')).toBe('p/restores/r1/r1-volumeinfo.json.gz');
+    expect(l.restoreFileKey('r1', 'logs')).toBe('p/restores/r1/restore-r1-logs.gz');
+    expect(l.restoreFileKey('r1', 'results')).toBe('p/restores/r1/restore-r1-results.gz');
+    expect(l.restoreFileKey('r1', 'resourceList')).toBe('p/restores/r1/restore-r1-resource-list.json.gz');
+    expect(l.restoreFileKey('r1', 'itemOperations')).toBe('p/restores/r1/restore-r1-itemoperations.json.gz');
+    expect(l.restoreFileKey('r1', 'volumeInfo')).toBe('p/restores/r1/r1-volumeinfo.json.gz');
+    expect(l.restoreFileKey('r1', 'record')).toBe('p/restores/r1/restore-r1.json');
   });
 
   it('finds invalid top-level directories as Velero does', () => {

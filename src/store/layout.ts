@@ -1,6 +1,7 @@
 /**
  * Every object key of Velero's object-store layout (spec/velero-format.md §1.1–1.3), plus
- * lifeboat's own files inside a backup's folder (DESIGN.md §7). Nothing else builds keys.
+ * lifeboat's own files inside backup and restore folders (DESIGN.md §7). Nothing else builds keys
+ * or spells these file names: the rest of lifeboat asks BackupStore for a file by what it is.
  */
 export const VALID_TOP_LEVEL = ['backups', 'restores', 'restic', 'metadata', 'plugins', 'kopia'] as const;
 export type TopLevelDir = (typeof VALID_TOP_LEVEL)[number];
@@ -39,8 +40,15 @@ export function restoreFileNames(name: string) {
     resourceList: `restore-${name}-resource-list.json.gz`,
     itemOperations: `restore-${name}-itemoperations.json.gz`,
     volumeInfo: `${name}-volumeinfo.json.gz`,
+    /** lifeboat's record of the restore (restore get/describe/verify); Velero ignores it. */
+    record: `restore-${name}.json`,
   } as const;
 }
+
+/** One named file of a backup's folder. */
+export type BackupFile = keyof ReturnType<typeof backupFileNames>;
+/** One named file of a restore's folder. */
+export type RestoreFile = keyof ReturnType<typeof restoreFileNames>;
 
 export class StoreLayout {
   /** The location prefix without leading or trailing slashes ("" for none). */
@@ -79,84 +87,18 @@ export class StoreLayout {
     return this.backupKey(name, BACKUP_METADATA_FILE);
   }
 
-  backupContentsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).contents);
-  }
-
-  backupLogKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).logs);
-  }
-
-  backupResourceListKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).resourceList);
-  }
-
-  backupResultsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).results);
-  }
-
-  backupItemOperationsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).itemOperations);
-  }
-
-  backupVolumeSnapshotsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).volumeSnapshots);
-  }
-
-  backupPodVolumeBackupsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).podVolumeBackups);
-  }
-
-  backupVolumeInfoKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).volumeInfo);
-  }
-
-  csiVolumeSnapshotsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).csiVolumeSnapshots);
-  }
-
-  csiVolumeSnapshotContentsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).csiVolumeSnapshotContents);
-  }
-
-  csiVolumeSnapshotClassesKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).csiVolumeSnapshotClasses);
-  }
-
-  backupChecksumsKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).checksums);
-  }
-
-  backupClusterProfileKey(name: string): string {
-    return this.backupKey(name, backupFileNames(name).clusterProfile);
+  /** The key of one of Velero's or lifeboat's named files of backups/<name>/. */
+  backupFileKey(name: string, file: BackupFile): string {
+    return this.backupKey(name, backupFileNames(name)[file]);
   }
 
   restoreDir(name: string): string {
     return `${this.restoresPrefix()}${name}/`;
   }
 
-  restoreKey(name: string, fileName: string): string {
-    return `${this.restoreDir(name)}${fileName}`;
-  }
-
-  restoreLogKey(name: string): string {
-    return this.restoreKey(name, restoreFileNames(name).logs);
-  }
-
-  restoreResultsKey(name: string): string {
-    return this.restoreKey(name, restoreFileNames(name).results);
-  }
-
-  restoreResourceListKey(name: string): string {
-    return this.restoreKey(name, restoreFileNames(name).resourceList);
-  }
-
-  restoreItemOperationsKey(name: string): string {
-    return this.restoreKey(name, restoreFileNames(name).itemOperations);
-  }
-
-  restoreVolumeInfoKey(name: string): string {
-    return this.restoreKey(name, restoreFileNames(name).volumeInfo);
+  /** The key of one of the named files of restores/<name>/. */
+  restoreFileKey(name: string, file: RestoreFile): string {
+    return `${this.restoreDir(name)}${restoreFileNames(name)[file]}`;
   }
 
   /** The top-level directory names (common prefixes under the root) that Velero would reject. */
