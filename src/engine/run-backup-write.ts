@@ -1,6 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
-import type { CapturedLog } from '../log/index.ts';
-import { BACKUP_FORMAT_VERSION, type LabelSelector } from '../model/velero.ts';
+import type { CapturedLog, Logger } from '../log/index.ts';
+import { BACKUP_FORMAT_VERSION, type BackupPhase, type LabelSelector } from '../model/velero.ts';
 import { BackupArchiveWriter } from '../archive/writer.ts';
 import { collectBackupItems, type BackupProgress, type CollectOutcome } from '../backup/backupper.ts';
 import type { MainListing } from '../backup/listing.ts';
@@ -15,8 +15,36 @@ import {
   type BackupRecord,
   type StartedExtension,
 } from './backup-record.ts';
-import type { BackupDeps, BackupRequest, BackupRunEvent, BackupRunResult } from './backup-request.ts';
+import type { BackupRequest } from './backup-request.ts';
 import type { ConnectedCluster } from './cluster.ts';
+
+export interface BackupRunEvent extends BackupProgress {
+  phase: 'collecting' | 'uploading' | 'done';
+  bytesUploaded: number;
+}
+
+export interface BackupRunResult {
+  name: string;
+  phase: BackupPhase;
+  location: string;
+  /** The source cluster's identity (kube-system UID) recorded in the backup; unknown for a run that stored nothing. */
+  cluster?: string | undefined;
+  itemsBackedUp: number;
+  errors: number;
+  warnings: number;
+  failureReason?: string | undefined;
+  counts: Record<string, number>;
+  startTimestamp: string;
+  completionTimestamp: string;
+  expiration: string;
+}
+
+export interface BackupDeps {
+  logger: Logger;
+  onEvent?: (event: BackupRunEvent) => void;
+  signal?: AbortSignal;
+  extensions?: readonly BackupExtension[];
+}
 
 /** A backup whose name is claimed in the location: what storing it needs. */
 export interface BackupRun {

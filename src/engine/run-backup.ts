@@ -8,13 +8,14 @@ import { parseLabelSelector } from '../backup/label-selector.ts';
 import { BackupScope } from '../backup/scope.ts';
 import { MainListing } from '../backup/listing.ts';
 import { discoverResources, type ApiResource } from '../kube/discovery.ts';
-import type { BackupDeps, BackupRequest, BackupRunResult } from './backup-request.ts';
+import type { BackupRequest } from './backup-request.ts';
 import { clusterUid, connectCluster, type ConnectedCluster } from './cluster.ts';
 import { openLocation, type OpenedLocation } from './locations-open.ts';
-import { storeRun, type BackupRun } from './run-backup-write.ts';
+import { storeRun, type BackupDeps, type BackupRun, type BackupRunResult } from './run-backup-write.ts';
 
 export type { BackupExtension, BackupExtensionContext, BackupExtensionRun } from './backup-record.ts';
-export type { BackupDeps, BackupRequest, BackupRunEvent, BackupRunResult } from './backup-request.ts';
+export type { BackupRequest } from './backup-request.ts';
+export type { BackupDeps, BackupRunEvent, BackupRunResult } from './run-backup-write.ts';
 
 /** Like Velero 1.17+: snapshot objects are made by the CSI machinery, never backed up as items. */
 const SNAPSHOT_RESOURCES = [
