@@ -285,6 +285,10 @@ function registerQueries(restore: Command): void {
       await deleteRestore(query(command, opts), n);
       process.stdout.write(`Restore "${n}" deleted.\n`);
     });
+  registerVerify(restore);
+}
+
+function registerVerify(restore: Command): void {
   restore
     .command('verify')
     .description('re-read every restored object from the target and compare it with the backup')
