@@ -12,6 +12,7 @@ import { createProgress, formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
+import { interruptible } from './interrupt.ts';
 import { profileExtension, readAttachments, type Attachment } from '../engine/profile.ts';
 
 export function registerBackupCommands(program: Command): void {
@@ -125,12 +126,8 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
   const attachments = await readAttachments(opts.attach ?? []);
   const logger = loggerFor(command);
   const progress = createProgress({ json });
-  const controller = new AbortController();
-  const interrupt = () => controller.abort(new LifeboatError('INTERRUPTED', 'interrupted'));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
   const started = Date.now();
-  try {
+  return interruptible(progress, async (signal) => {
     const run =
       opts.fromSchedule === undefined ? runBackup : fromSchedule(opts.fromSchedule, command, attachments);
     const result = await run(
@@ -150,7 +147,7 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
       },
       {
         logger,
-        signal: controller.signal,
+        signal,
         extensions: [profileExtension(attachments)],
         onEvent: (e) =>
           progress.update(
@@ -179,9 +176,5 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
       process.stdout.write(`Run 'lifeboat backup describe ${result.name} --details' for details.\n`);
     }
     return result;
-  } finally {
-    progress.done();
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
-  }
+  });
 }

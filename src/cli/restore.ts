@@ -11,11 +11,12 @@ import {
 import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
 import { verifyRestore } from '../engine/verify-restore.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
-import { createProgress } from '../output/progress.ts';
+import { createProgress, throttledByPhase } from '../output/progress.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
+import { interruptible } from './interrupt.ts';
 import { nullObject } from '../model/dictionary.ts';
 
 interface CreateOptions extends ArchiveLimitFlags {
@@ -140,13 +141,9 @@ async function createRestore(
     throw new LifeboatError('USAGE', 'give exactly one of --from-backup and --from-schedule');
   }
   const json = opts.output === 'json';
-  const progress = createProgress({ json: json && !opts.dryRun });
-  const throttle = progressThrottle(JSON_PROGRESS_INTERVAL_MS);
-  const controller = new AbortController();
-  const interrupt = () => controller.abort(new LifeboatError('INTERRUPTED', 'interrupted'));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  try {
+  const sink = createProgress({ json: json && !opts.dryRun });
+  const progress = json ? throttledByPhase(sink, JSON_PROGRESS_INTERVAL_MS) : sink;
+  return interruptible(sink, async (signal) => {
     const result = await runRestore(
       {
         name: name === undefined ? undefined : restoreName(name),
@@ -174,44 +171,23 @@ async function createRestore(
       },
       {
         logger: loggerFor(command),
-        signal: controller.signal,
-        onEvent: (e) => {
-          if (!json || throttle.pass(e.phase))
-            progress.update(
-              e,
-              e.phase === 'restoring' && e.total !== undefined
-                ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
-                : `${e.phase}…`,
-            );
-        },
+        signal,
+        onEvent: (e) =>
+          progress.update(e, () =>
+            e.phase === 'restoring' && e.total !== undefined
+              ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
+              : `${e.phase}…`,
+          ),
       },
     );
     progress.done();
     printResult(result, opts);
     return result;
-  } finally {
-    progress.done();
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
-  }
+  });
 }
 
 /** `-o json` progress: at most one line per interval while restoring (phase changes always pass). */
 const JSON_PROGRESS_INTERVAL_MS = 250;
-
-function progressThrottle(intervalMs: number): { pass(phase: string): boolean } {
-  let lastPhase: string | undefined;
-  let last = 0;
-  return {
-    pass(phase) {
-      const now = Date.now();
-      if (phase === lastPhase && now - last < intervalMs) return false;
-      lastPhase = phase;
-      last = now;
-      return true;
-    },
-  };
-}
 
 function printResult(result: RestoreRunResult, opts: CreateOptions): void {
   const { plan, ...rest } = result;
@@ -309,6 +285,10 @@ function registerQueries(restore: Command): void {
       await deleteRestore(query(command, opts), n);
       process.stdout.write(`Restore "${n}" deleted.\n`);
     });
+  registerVerify(restore);
+}
+
+function registerVerify(restore: Command): void {
   restore
     .command('verify')
     .description('re-read every restored object from the target and compare it with the backup')

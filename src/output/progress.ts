@@ -3,9 +3,12 @@
  * object a line (stdout) for scripts. Off when neither applies (stderr not a TTY, text output).
  */
 export interface ProgressSink {
-  update(fields: object, line: string): void;
+  /** `line` may be a function: it is built only when the terminal line is actually redrawn. */
+  update(fields: object, line: ProgressLine): void;
   done(): void;
 }
+
+export type ProgressLine = string | (() => string);
 
 export function createProgress(options: {
   json: boolean;
@@ -28,10 +31,11 @@ export function createProgress(options: {
   let last = 0;
   let shown = false;
   return {
-    update(_fields, line) {
+    update(_fields, lineOf) {
       const now = Date.now();
       if (now - last < minInterval) return;
       last = now;
+      const line = typeof lineOf === 'string' ? lineOf : lineOf();
       const width = Math.max(20, (stream.columns || 100) - 1);
       stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       shown = true;
@@ -40,6 +44,28 @@ export function createProgress(options: {
       if (shown) stream.write('\r\x1b[2K');
       shown = false;
     },
+  };
+}
+
+/**
+ * A sink that passes at most one update per interval within a phase (a phase change always passes):
+ * for the `-o json` stream of a restore, whose items arrive far faster than anyone reads them.
+ */
+export function throttledByPhase(
+  sink: ProgressSink,
+  intervalMs: number,
+): { update(fields: { phase: string }, line: ProgressLine): void; done(): void } {
+  let lastPhase: string | undefined;
+  let last = 0;
+  return {
+    update(fields, line) {
+      const now = Date.now();
+      if (fields.phase === lastPhase && now - last < intervalMs) return;
+      lastPhase = fields.phase;
+      last = now;
+      sink.update(fields, line);
+    },
+    done: () => sink.done(),
   };
 }
 

@@ -1,4 +1,3 @@
-import { loadConfig, type LifeboatConfig } from '../config/config-file.ts';
 import { runGc } from '../engine/gc.ts';
 import type { BackupRequest } from '../engine/run-backup.ts';
 import { scheduleLocation, type Schedule } from '../engine/schedule.ts';
@@ -7,12 +6,13 @@ import { runScheduleBackup } from '../engine/schedule-run.ts';
 import { BackupIndex, ofCluster } from '../engine/sync.ts';
 import { readClusterUid } from '../engine/cluster.ts';
 import type { Logger } from '../log/index.ts';
-import { createMetrics } from '../metrics/metrics.ts';
+import { createMetrics, type LifeboatMetrics } from '../metrics/metrics.ts';
 import { buildApi } from './api.ts';
 import { checkAuthSettings, kubernetesAuth, tokenAuth, type AuthMode } from './auth.ts';
 import { KubeReviewer } from '../engine/kube-auth.ts';
 import type { ServerContext } from './context.ts';
 import { recoverAll, recordRun } from './housekeeping.ts';
+import { LiveConfig } from './live-config.ts';
 import { Scheduler, type SkippedRun } from './scheduler.ts';
 import { allStatuses, updateScheduleMetrics } from './status.ts';
 
@@ -51,164 +51,234 @@ export interface RunningServer {
 
 /**
  * `lifeboat server`: syncs every location's backups, runs the schedules and GC (only while it is the
- * leader, when leader election is on), serves the HTTP API and /metrics.
+ * leader, when leader election is on), serves the HTTP API and /metrics. The steps, in order: load the
+ * config, build the parts, start syncing and GC, listen, then lead (or stand for election).
  */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   checkAuthSettings(o.host, o.token, o.insecureNoAuth, o.auth);
-  const logger = o.logger;
-  const metrics = createMetrics();
-  let config: LifeboatConfig = await loadConfig(o.configPath);
-  const refreshConfig = async () => {
-    try {
-      config = await loadConfig(o.configPath);
-    } catch (err) {
-      logger.error({ err }, `config file invalid, keeping the previous one: ${String(err)}`);
-    }
-  };
-  const index = new BackupIndex({
-    configPath: o.configPath,
-    logger,
-    onError: (location) => metrics.storeRequestErrors.inc({ location, operation: 'sync' }),
-  });
-  // The backed-up cluster's identity: read at the first sync (and again at each one until it is known).
-  let clusterId: string | undefined;
-  const learnIdentity = async () => {
-    if (clusterId !== undefined) return;
-    clusterId = await readClusterUid(o.kube).catch((err: unknown) => {
-      logger.warn(
+  const server = new Server(o, await LiveConfig.load(o.configPath, o.logger));
+  server.startPeriodicWork();
+  const url = await server.listen();
+  server.startLeading();
+  return { url, context: server.context, shutdown: (reason) => server.shutdown(reason) };
+}
+
+/** Runs skipped because the previous one was still on are kept, newest last, up to this many. */
+const MAX_SKIPPED = 200;
+
+/** The running server's parts and the little state they share (the cluster's identity, stopping). */
+class Server {
+  readonly context: ServerContext;
+  readonly #o: ServerOptions;
+  readonly #config: LiveConfig;
+  readonly #index: BackupIndex;
+  readonly #scheduler: Scheduler;
+  readonly #elector: LeaseElector | undefined;
+  readonly #skipped: SkippedRun[] = [];
+  readonly #timers: NodeJS.Timeout[] = [];
+  /** The backed-up cluster's identity: read at the first sync (and again at each one until it is known). */
+  #clusterId: string | undefined;
+  #stopping = false;
+  #synced: Promise<void> | undefined;
+  #app: ReturnType<typeof buildApi> | undefined;
+  #reviewer: KubeReviewer | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(o: ServerOptions, config: LiveConfig) {
+    this.#o = o;
+    this.#config = config;
+    const metrics = createMetrics();
+    this.#index = new BackupIndex({
+      configPath: o.configPath,
+      logger: o.logger,
+      onError: (location) => metrics.storeRequestErrors.inc({ location, operation: 'sync' }),
+    });
+    this.#scheduler = this.#createScheduler(metrics);
+    this.#elector = this.#createElector();
+    this.context = this.#createContext(metrics);
+  }
+
+  #createScheduler(metrics: LifeboatMetrics): Scheduler {
+    const o = this.#o;
+    const config = () => this.#config.current;
+    return new Scheduler({
+      logger: o.logger,
+      schedules: () => config().schedules ?? [],
+      locationOf: (s: Schedule) => scheduleLocation(config(), s),
+      lastRunStart: (s) =>
+        this.#index
+          .backups(scheduleLocation(config(), s))
+          .find((b) => b.schedule === s.name && ofCluster(b, this.#clusterId))?.started,
+      run: (s, at, signal) =>
+        runScheduleBackup(s, { configPath: o.configPath, kube: o.kube, logger: o.logger, signal, at }),
+      onResult: (job, result, err, ms) => recordRun(this.context, job, result, err, ms),
+      onSkipped: (k) => {
+        this.#skipped.push(k);
+        if (this.#skipped.length > MAX_SKIPPED) this.#skipped.shift();
+        metrics.backupTotal.inc({ schedule: k.schedule, status: 'Skipped' });
+      },
+      maxPerLocation: o.maxPerLocation,
+    });
+  }
+
+  #createElector(): LeaseElector | undefined {
+    const o = this.#o;
+    if (o.leaderElection === undefined) return undefined;
+    return new LeaseElector({
+      kube: o.kube,
+      ...o.leaderElection,
+      logger: o.logger,
+      onStartedLeading: () => void this.#lead(),
+      onStoppedLeading: (reason) => {
+        this.#scheduler.stop();
+        this.#scheduler.abortAll(`interrupted: lost leadership (${reason})`);
+      },
+    });
+  }
+
+  #createContext(metrics: LifeboatMetrics): ServerContext {
+    const o = this.#o;
+    const elector = this.#elector;
+    const scheduler = this.#scheduler;
+    return {
+      configPath: o.configPath,
+      kube: o.kube,
+      logger: o.logger,
+      metrics,
+      index: this.#index,
+      scheduler,
+      config: () => this.#config.current,
+      refreshConfig: () => this.#config.refresh(),
+      startedAt: new Date(),
+      skipped: () => this.#skipped,
+      leader: () => ({
+        elected: elector !== undefined,
+        isLeader: elector === undefined ? !this.#stopping : elector.isLeader,
+        identity: elector?.identity,
+        holder: elector === undefined ? undefined : elector.holder,
+      }),
+      ready: () => this.#index.synced() && !this.#stopping,
+      alive: () => !scheduler.running || Date.now() - scheduler.lastTick < 30_000,
+      restoreEnabled: o.restoreEnabled,
+      restoring: new Map(),
+      restoreKube: o.restoreKube ?? o.kube,
+      cluster: () => this.#clusterId,
+    };
+  }
+
+  /** The first sync now, then a sync and a GC pass every period. */
+  startPeriodicWork(): void {
+    this.#synced = this.#syncOnce();
+    this.#timers.push(setInterval(() => void this.#syncOnce(), this.#o.syncPeriodMs));
+    this.#timers.push(setInterval(() => this.#gcOnce(), this.#o.gcPeriodMs));
+  }
+
+  async #syncOnce(): Promise<void> {
+    await this.#config.refresh();
+    await this.#learnIdentity();
+    await this.#index
+      .syncAll()
+      .catch((err: unknown) => this.#o.logger.error({ err }, `sync failed: ${String(err)}`));
+    updateScheduleMetrics(this.context, allStatuses(this.context));
+  }
+
+  async #learnIdentity(): Promise<void> {
+    if (this.#clusterId !== undefined) return;
+    this.#clusterId = await readClusterUid(this.#o.kube).catch((err: unknown) => {
+      this.#o.logger.warn(
         { err },
         `cannot read the cluster's identity yet (GC and recovery wait for it): ${String(err)}`,
       );
       return undefined;
     });
-  };
-  const skipped: SkippedRun[] = [];
-  const schedules = () => config.schedules ?? [];
-  const scheduler: Scheduler = new Scheduler({
-    logger,
-    schedules,
-    locationOf: (s: Schedule) => scheduleLocation(config, s),
-    lastRunStart: (s) =>
-      index.backups(scheduleLocation(config, s)).find((b) => b.schedule === s.name && ofCluster(b, clusterId))
-        ?.started,
-    run: (s, at, signal) =>
-      runScheduleBackup(s, { configPath: o.configPath, kube: o.kube, logger, signal, at }),
-    onResult: (job, result, err, ms) => recordRun(context, job, result, err, ms),
-    onSkipped: (k) => {
-      skipped.push(k);
-      if (skipped.length > 200) skipped.shift();
-      metrics.backupTotal.inc({ schedule: k.schedule, status: 'Skipped' });
-    },
-    maxPerLocation: o.maxPerLocation,
-  });
-  const elector =
-    o.leaderElection === undefined
-      ? undefined
-      : new LeaseElector({
-          kube: o.kube,
-          ...o.leaderElection,
-          logger,
-          onStartedLeading: () => void lead(),
-          onStoppedLeading: (reason) => {
-            scheduler.stop();
-            scheduler.abortAll(`interrupted: lost leadership (${reason})`);
-          },
-        });
-  let stopping = false;
-  const context: ServerContext = {
-    configPath: o.configPath,
-    kube: o.kube,
-    logger,
-    metrics,
-    index,
-    scheduler,
-    config: () => config,
-    refreshConfig,
-    startedAt: new Date(),
-    skipped: () => skipped,
-    leader: () => ({
-      elected: elector !== undefined,
-      isLeader: elector === undefined ? !stopping : elector.isLeader,
-      identity: elector?.identity,
-      holder: elector === undefined ? undefined : elector.holder,
-    }),
-    ready: () => index.synced() && !stopping,
-    alive: () => !scheduler.running || Date.now() - scheduler.lastTick < 30_000,
-    restoreEnabled: o.restoreEnabled,
-    restoring: new Map(),
-    restoreKube: o.restoreKube ?? o.kube,
-    cluster: () => clusterId,
-  };
-  const syncOnce = async () => {
-    await refreshConfig();
-    await learnIdentity();
-    await index.syncAll().catch((err: unknown) => logger.error({ err }, `sync failed: ${String(err)}`));
-    updateScheduleMetrics(context, allStatuses(context));
-  };
-  async function lead(): Promise<void> {
-    await synced;
-    if (stopping || (elector !== undefined && !elector.isLeader)) return;
-    await recoverAll(context, o.orphanAfterMs);
-    if (!stopping && (elector === undefined || elector.isLeader)) scheduler.start();
   }
-  const timers: NodeJS.Timeout[] = [];
-  const synced = syncOnce();
-  timers.push(setInterval(() => void syncOnce(), o.syncPeriodMs));
-  timers.push(
-    setInterval(() => {
-      if (!scheduler.running) return;
-      void runGc({
-        configPath: o.configPath,
-        logger,
-        dryRun: false,
-        records: index.backups(),
-        running: new Set(scheduler.active().map((r) => r.name)),
-        cluster: clusterId,
-        onDeleted: (location, name) => index.forget(location, name),
-      })
-        .then((r) =>
-          r.failed.forEach((f) => metrics.storeRequestErrors.inc({ location: f.location, operation: 'gc' })),
-        )
-        .then(() => recoverAll(context, o.orphanAfterMs))
-        .catch((err: unknown) => logger.error({ err }, `gc failed: ${String(err)}`));
-    }, o.gcPeriodMs),
-  );
-  const reviewer =
-    o.auth === 'kubernetes'
-      ? new KubeReviewer({ kube: o.kube, logger, namespace: o.authNamespace, audiences: o.authAudiences })
-      : undefined;
-  const app = buildApi(context, {
-    security:
-      reviewer !== undefined
-        ? { auth: kubernetesAuth(reviewer) }
-        : o.insecureNoAuth
-          ? { auth: undefined, loopbackListenHost: o.host }
-          : { auth: tokenAuth(o.token ?? '') },
-    metricsPublic: o.metricsPublic === true,
-  });
-  await app.listen({ host: o.host, port: o.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : o.port;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
-  logger.info({ url }, `lifeboat server listening on ${url}`);
-  if (elector === undefined) void lead();
-  else elector.start();
-  let done: Promise<void> | undefined;
-  return {
-    url,
-    context,
-    shutdown: (reason) =>
-      (done ??= (async () => {
-        stopping = true;
-        logger.info(
-          `shutting down (${reason}): no new runs; waiting up to ${o.shutdownGraceMs} ms for running backups`,
-        );
-        timers.forEach(clearInterval);
-        await scheduler.drain(o.shutdownGraceMs, `interrupted: server shutting down (${reason})`);
-        await elector?.stop();
-        await app.close();
-        reviewer?.close();
-        logger.info('shut down');
-      })()),
-  };
+
+  /** GC and crash recovery: only while the scheduler runs (on the leader). */
+  #gcOnce(): void {
+    const o = this.#o;
+    if (!this.#scheduler.running) return;
+    void runGc({
+      configPath: o.configPath,
+      logger: o.logger,
+      dryRun: false,
+      records: this.#index.backups(),
+      running: new Set(this.#scheduler.active().map((r) => r.name)),
+      cluster: this.#clusterId,
+      onDeleted: (location, name) => this.#index.forget(location, name),
+    })
+      .then((r) =>
+        r.failed.forEach((f) =>
+          this.context.metrics.storeRequestErrors.inc({ location: f.location, operation: 'gc' }),
+        ),
+      )
+      .then(() => recoverAll(this.context, o.orphanAfterMs))
+      .catch((err: unknown) => o.logger.error({ err }, `gc failed: ${String(err)}`));
+  }
+
+  /** Serves the API; resolves to the URL it listens on. */
+  async listen(): Promise<string> {
+    const o = this.#o;
+    const reviewer =
+      o.auth === 'kubernetes'
+        ? new KubeReviewer({
+            kube: o.kube,
+            logger: o.logger,
+            namespace: o.authNamespace,
+            audiences: o.authAudiences,
+          })
+        : undefined;
+    this.#reviewer = reviewer;
+    const app = buildApi(this.context, {
+      security:
+        reviewer !== undefined
+          ? { auth: kubernetesAuth(reviewer) }
+          : o.insecureNoAuth
+            ? { auth: undefined, loopbackListenHost: o.host }
+            : { auth: tokenAuth(o.token ?? '') },
+      metricsPublic: o.metricsPublic === true,
+    });
+    this.#app = app;
+    await app.listen({ host: o.host, port: o.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : o.port;
+    const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+    o.logger.info({ url }, `lifeboat server listening on ${url}`);
+    return url;
+  }
+
+  /** Without leader election the server leads at once; with it, once it holds the lease. */
+  startLeading(): void {
+    if (this.#elector === undefined) void this.#lead();
+    else this.#elector.start();
+  }
+
+  async #lead(): Promise<void> {
+    await this.#synced;
+    if (!this.#mayLead()) return;
+    await recoverAll(this.context, this.#o.orphanAfterMs);
+    if (this.#mayLead()) this.#scheduler.start();
+  }
+
+  #mayLead(): boolean {
+    return !this.#stopping && (this.#elector === undefined || this.#elector.isLeader);
+  }
+
+  /** Graceful shutdown, once: no new runs, running backups drain, the lease, the API, the reviewer. */
+  shutdown(reason: string): Promise<void> {
+    return (this.#done ??= this.#stop(reason));
+  }
+
+  async #stop(reason: string): Promise<void> {
+    const o = this.#o;
+    this.#stopping = true;
+    o.logger.info(
+      `shutting down (${reason}): no new runs; waiting up to ${o.shutdownGraceMs} ms for running backups`,
+    );
+    this.#timers.forEach(clearInterval);
+    await this.#scheduler.drain(o.shutdownGraceMs, `interrupted: server shutting down (${reason})`);
+    await this.#elector?.stop();
+    await this.#app?.close();
+    this.#reviewer?.close();
+    o.logger.info('shut down');
+  }
 }
