@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { RawNumber } from '../model/go-json.ts';
+import { RawNumber } from '../gojson/index.ts';
 import { ArchiveCatalog, parseItem } from './catalog.ts';
 import { parseArchivePath } from './paths.ts';
 

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import { compareGoStrings, parseJson } from '../model/go-json.ts';
+import { compareGoStrings, parseJson } from '../gojson/index.ts';
 import { isKubeObject, type KubeObject } from '../model/kube-object.ts';
 import type { ParsedArchivePath } from './paths.ts';
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { buffer as readAll } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { goMarshal } from '../model/go-json.ts';
+import { goMarshal } from '../gojson/index.ts';
 import { readBackupArchive } from './reader.ts';
 import { BackupArchiveWriter } from './writer.ts';
 

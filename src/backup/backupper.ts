@@ -5,7 +5,7 @@ import { KubeApiError } from '../kube/client.ts';
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { excludedByLabel, type LabelSelector, type ResourceList } from '../model/velero.ts';
-import { goMarshal } from '../model/go-json.ts';
+import { goMarshal } from '../gojson/index.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/backup-action.ts';
 import type { ItemBytes } from '../archive/writer.ts';
 import { formatLabelSelector, matchesLabelSelector } from '../selection/index.ts';

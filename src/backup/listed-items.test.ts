@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ItemBytes } from '../archive/writer.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { ApiResource } from '../kube/discovery.ts';
-import { goMarshal, parseJson } from '../model/go-json.ts';
+import { goMarshal, parseJson } from '../gojson/index.ts';
 import { ListedItems } from './listed-items.ts';
 import { splitListBody } from '../kube/list-body.ts';
 

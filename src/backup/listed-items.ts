@@ -1,8 +1,7 @@
 import type { ApiResource } from '../kube/discovery.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { goMarshal, parseJson } from '../model/go-json.ts';
+import { GoJsonPlanner, goMarshal, parseJson, skipSpace, skipValue } from '../gojson/index.ts';
 import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
-import { GoJsonPlanner, skipSpace, skipValue } from '../model/go-json-bytes.ts';
 import type { ItemBytes } from '../archive/writer.ts';
 import { ListBodyError, type RawPage } from '../kube/list-body.ts';
 

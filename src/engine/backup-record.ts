@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../log/index.ts';
-import { goEncodeLine } from '../model/go-json.ts';
+import { goEncodeLine } from '../gojson/index.ts';
 import {
   buildVeleroBackupJson,
   formatGoDuration,

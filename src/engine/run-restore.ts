@@ -4,7 +4,7 @@ import { KubeClient } from '../kube/client.ts';
 import { serverVersion } from '../kube/discovery.ts';
 import { loadKubeConfig, type KubeTarget } from '../kube/kubeconfig.ts';
 import { captureLogs, type Logger } from '../log/index.ts';
-import { goEncodeLine } from '../model/go-json.ts';
+import { goEncodeLine } from '../gojson/index.ts';
 import { markExistence, recount, type RestorePlan } from '../restore/plan.ts';
 import { applyPlan, type RestoreProgress } from '../restore/restorer.ts';
 import type { RestoreResults } from '../restore/results.ts';

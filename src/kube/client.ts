@@ -2,7 +2,7 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
-import { goMarshal } from '../model/go-json.ts';
+import { goMarshal } from '../gojson/index.ts';
 import { nullObject } from '../model/dictionary.ts';
 
 export interface RequestSpec {

@@ -3,7 +3,7 @@ import { objectPath } from './paths.ts';
 import type { ApiResource } from './discovery.ts';
 import { splitListBody, type RawPage } from './list-body.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { parseJson } from '../model/go-json.ts';
+import { parseJson } from '../gojson/index.ts';
 
 /** The REST path of a served resource's collection (namespaced only when the resource is). */
 function resourcePath(r: ApiResource, namespace?: string): string {

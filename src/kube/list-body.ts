@@ -1,4 +1,4 @@
-import { skipSpace, skipValue } from '../model/go-json-bytes.ts';
+import { skipSpace, skipValue } from '../gojson/index.ts';
 import { LifeboatError } from '../errors/index.ts';
 
 /** A page of a LIST as the server sent it; its items are read in place (backup's ListedItems). */

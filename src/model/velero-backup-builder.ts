@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
 import { nullObject } from './dictionary.ts';
-import { goMarshalIndent, sortedMap } from './go-json.ts';
+import { goMarshalIndent, sortedMap } from '../gojson/index.ts';
 import { LifeboatLabels } from './labels.ts';
 import {
   BACKUP_FORMAT_VERSION,

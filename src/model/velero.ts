@@ -4,7 +4,7 @@ import { dictionarySchema } from './dictionary-schema.ts';
 /**
  * Velero's velero.io/v1 shapes as lifeboat reads and writes them (spec/velero-format.md §1.5, §3).
  * Readers are lenient (unknown fields kept); writers build objects in Go declaration order so the
- * JSON matches Velero's byte for byte (see model/go-json.ts).
+ * JSON matches Velero's byte for byte (see gojson/go-json.ts).
  */
 
 export const BACKUP_FORMAT_VERSION = '1.1.0';

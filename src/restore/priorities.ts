@@ -1,6 +1,6 @@
 import type { ApiResource } from '../kube/discovery.ts';
 import { nullObject } from '../model/dictionary.ts';
-import { compareGoStrings } from '../model/go-json.ts';
+import { compareGoStrings } from '../gojson/index.ts';
 
 /**
  * Velero's default restore order (pkg/cmd/server/config/config.go, spec/velero-format.md §5.3): the

@@ -1,4 +1,4 @@
-import { compareGoStrings } from '../model/go-json.ts';
+import { compareGoStrings } from '../gojson/index.ts';
 import type { ResourceList } from '../model/velero.ts';
 import { ResultsCollector } from '../results/index.ts';
 import { nullRecord } from './own.ts';

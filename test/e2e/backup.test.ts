@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { goMarshal } from '../../src/model/go-json.ts';
+import { goMarshal } from '../../src/gojson/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { seedEstate, type Estate } from '../helpers/estate.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
