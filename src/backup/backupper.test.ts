@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import type { BackupItemAction } from '../actions/backup-action.ts';
+import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/client.ts';
+import type { ApiResource } from '../kube/discovery.ts';
+import { servedResource } from '../kube/testing.ts';
+import { silentLogger } from '../log/index.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { collectBackupItems, type ItemSink } from './backupper.ts';
+import { MainListing } from './listing.ts';
+import { BackupScope } from './scope.ts';
+
+/** An in-memory API server: LIST bodies and GETs served from the objects at each collection path. */
+class FakeCluster {
+  readonly requests: string[] = [];
+  readonly #objects = new Map<string, KubeObject[]>();
+  readonly #failing = new Set<string>();
+
+  add(path: string, ...objects: KubeObject[]): this {
+    this.#objects.set(path, [...(this.#objects.get(path) ?? []), ...objects]);
+    return this;
+  }
+
+  failList(path: string): this {
+    this.#failing.add(path);
+    return this;
+  }
+
+  client(): KubeClient {
+    const fake = {
+      bytes: (spec: RequestSpec) => Promise.resolve(Buffer.from(this.#list(spec))),
+      text: (spec: RequestSpec) => Promise.resolve(this.#get(spec)),
+      json: (spec: RequestSpec) => Promise.resolve(JSON.parse(this.#list(spec)) as unknown),
+    };
+    return fake as unknown as KubeClient;
+  }
+
+  #list(spec: RequestSpec): string {
+    this.requests.push(`LIST ${spec.path}`);
+    if (this.#failing.has(spec.path)) {
+      throw new KubeApiError('FORBIDDEN', `GET ${spec.path}: forbidden`, 403, 'Forbidden');
+    }
+    return JSON.stringify({ kind: 'List', metadata: {}, items: this.#objects.get(spec.path) ?? [] });
+  }
+
+  #get(spec: RequestSpec): string {
+    this.requests.push(`GET ${spec.path}`);
+    const slash = spec.path.lastIndexOf('/');
+    const name = decodeURIComponent(spec.path.slice(slash + 1));
+    const found = this.#objects.get(spec.path.slice(0, slash))?.find((o) => o.metadata.name === name);
+    if (found === undefined) throw new KubeApiError('NOT_FOUND', `${spec.path} not found`, 404, 'NotFound');
+    return JSON.stringify(found);
+  }
+}
+
+interface Stored {
+  groupResource: string;
+  namespace: string | undefined;
+  name: string;
+  json: string;
+}
+
+/** An item sink that keeps what it is given, in order. */
+function memorySink(): ItemSink & { items: Stored[] } {
+  const items: Stored[] = [];
+  return {
+    items,
+    addItem(item) {
+      const json = typeof item.json === 'string' || Buffer.isBuffer(item.json) ? item.json.toString() : '';
+      items.push({ groupResource: item.groupResource, namespace: item.namespace, name: item.name, json });
+      return undefined;
+    },
+  };
+}
+
+const namespaces = servedResource('', 'namespaces', 'Namespace', false);
+const configMaps = servedResource('', 'configmaps', 'ConfigMap', true);
+const secrets = servedResource('', 'secrets', 'Secret', true);
+const pvcs = servedResource('', 'persistentvolumeclaims', 'PersistentVolumeClaim', true);
+const pvs = servedResource('', 'persistentvolumes', 'PersistentVolume', false);
+
+function obj(name: string, namespace?: string, metadata: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Object',
+    metadata: { name, ...(namespace === undefined ? {} : { namespace }), ...metadata },
+  };
+}
+
+async function collect(
+  cluster: FakeCluster,
+  served: ApiResource[],
+  includedNamespaces: string[] = [],
+  actions: BackupItemAction[] = [],
+) {
+  const scope = new BackupScope(
+    {
+      includedNamespaces,
+      excludedNamespaces: [],
+      includedResources: [],
+      excludedResources: [],
+      includeClusterResources: undefined,
+    },
+    served,
+  );
+  const sink = memorySink();
+  const outcome = await collectBackupItems({
+    client: cluster.client(),
+    served,
+    scope,
+    listing: new MainListing(scope, served, undefined),
+    labelSelector: undefined,
+    actions,
+    sink,
+    logger: silentLogger(),
+  });
+  return {
+    outcome,
+    stored: sink.items.map((i) => `${i.groupResource} ${i.namespace ?? '-'}/${i.name}`),
+    sink,
+  };
+}
+
+describe('collectBackupItems', () => {
+  it('stores the listed items in Velero’s order (PVCs first, then as served), then the namespaces', async () => {
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'))
+      .add('/api/v1/configmaps', obj('c2', 'app'), obj('c1', 'app'))
+      .add('/api/v1/secrets', obj('s1', 'app'))
+      .add('/api/v1/persistentvolumeclaims', obj('data', 'app'));
+    const { outcome, stored } = await collect(cluster, [namespaces, secrets, configMaps, pvcs]);
+    expect(stored).toEqual([
+      'persistentvolumeclaims app/data',
+      'secrets app/s1',
+      'configmaps app/c2',
+      'configmaps app/c1',
+      'namespaces -/app',
+    ]);
+    expect(outcome.itemsBackedUp).toBe(5);
+    expect(outcome.counts).toEqual({ persistentvolumeclaims: 1, configmaps: 2, secrets: 1, namespaces: 1 });
+    expect(outcome.resourceList).toEqual({
+      'v1/ConfigMap': ['app/c1', 'app/c2'],
+      'v1/Namespace': ['app'],
+      'v1/PersistentVolumeClaim': ['app/data'],
+      'v1/Secret': ['app/s1'],
+    });
+    expect(outcome.results.errorCount).toBe(0);
+  });
+
+  it('skips items labelled velero.io/exclude-from-backup=true and items being deleted', async () => {
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'))
+      .add(
+        '/api/v1/configmaps',
+        obj('kept', 'app'),
+        obj('excluded', 'app', { labels: { 'velero.io/exclude-from-backup': 'true' } }),
+        obj('not-excluded', 'app', { labels: { 'velero.io/exclude-from-backup': 'false' } }),
+        obj('deleting', 'app', { deletionTimestamp: '2026-01-01T00:00:00Z' }),
+      );
+    const { outcome, stored } = await collect(cluster, [namespaces, configMaps]);
+    expect(stored).toEqual(['configmaps app/kept', 'configmaps app/not-excluded', 'namespaces -/app']);
+    expect(outcome.resourceList['v1/ConfigMap']).toEqual(['app/kept', 'app/not-excluded']);
+  });
+
+  it('records a type that cannot be listed as an error and goes on with the others', async () => {
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'))
+      .add('/api/v1/configmaps', obj('c1', 'app'))
+      .failList('/api/v1/secrets');
+    const { outcome, stored } = await collect(cluster, [namespaces, secrets, configMaps]);
+    expect(outcome.fatal).toBeUndefined();
+    expect(stored).toEqual(['configmaps app/c1', 'namespaces -/app']);
+    expect(outcome.results.errorCount).toBe(1);
+    const errors = JSON.stringify(outcome.results.toFile().errors);
+    expect(errors).toContain('secrets');
+    expect(errors).toContain('Error listing items');
+  });
+
+  it('stores an additional item of an item action once, before the items that pull it in', async () => {
+    const claim = (name: string) => ({ ...obj(name, 'app'), spec: { volumeName: 'pv-shared' } });
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'), obj('other'))
+      .add('/api/v1/namespaces/app/persistentvolumeclaims', claim('data-a'), claim('data-b'))
+      .add('/api/v1/persistentvolumes', obj('pv-shared'));
+    const pvcAction: BackupItemAction = {
+      name: 'test/pvc',
+      appliesTo: ['persistentvolumeclaims'],
+      pullsIn: ['persistentvolumes'],
+      changesItem: false,
+      execute: (item) => {
+        const volume = (item['spec'] as { volumeName: string }).volumeName;
+        return Promise.resolve({
+          item,
+          additionalItems: [{ groupResource: 'persistentvolumes', name: volume }],
+        });
+      },
+    };
+    // Only the namespace app: persistent volumes are not listed, so the action's items are fetched.
+    const { outcome, stored } = await collect(cluster, [namespaces, pvcs, pvs], ['app'], [pvcAction]);
+    expect(stored).toEqual([
+      'persistentvolumes -/pv-shared',
+      'persistentvolumeclaims app/data-a',
+      'persistentvolumeclaims app/data-b',
+      'namespaces -/app',
+    ]);
+    expect(cluster.requests.filter((r) => r.startsWith('GET'))).toEqual([
+      'GET /api/v1/persistentvolumes/pv-shared',
+    ]);
+    expect(outcome.resourceList['v1/PersistentVolume']).toEqual(['pv-shared']);
+  });
+});
