@@ -6,7 +6,7 @@ import type { ApiResource } from '../kube/discovery.ts';
 import { servedResource } from '../kube/testing.ts';
 import { veleroItems } from '../../test/fixtures/velero/velero-archive.ts';
 import { buildRestorePlan, type NameFilter, type PlannedItem } from '../restore/plan.ts';
-import type { PrepareContext } from '../restore/prepare.ts';
+import { prepareContext } from '../restore/testing.ts';
 import { NO_VOLUME_EVIDENCE } from '../restore/volumes.ts';
 import { inventory, pvsToProvision, type ExtractedBackup } from './run-restore-archive.ts';
 
@@ -22,17 +22,7 @@ function extracted(files: Record<string, string>): ExtractedBackup {
   };
 }
 
-const context: PrepareContext = {
-  restoreName: 'r1',
-  backupName: 'b1',
-  namespaceMapping: new Map(),
-  storageClassMapping: new Map(),
-  preserveNodePorts: false,
-  serviceAccountsIn: () => new Set(),
-  pvsToProvision: new Set(),
-  volumes: NO_VOLUME_EVIDENCE,
-  restoresStatus: () => false,
-};
+const context = prepareContext();
 
 function res(groupResource: string, kind: string, namespaced: boolean): ApiResource {
   const dot = groupResource.indexOf('.');

@@ -6,10 +6,10 @@ import { differences, mergePatchTowards } from './compare.ts';
 import { cloneJson, namespaceFromBackup } from './metadata.ts';
 import { buildRestorePlan, type ItemFacts, type NameFilter } from './plan.ts';
 import { resolvePriorityName } from './priorities.ts';
-import { prepareItem, type PrepareContext } from './prepare.ts';
+import { prepareItem } from './prepare.ts';
 import { RestoreResults } from './results.ts';
 import { namespaceMessage } from '../results/index.ts';
-import { NO_VOLUME_EVIDENCE } from './volumes.ts';
+import { prepareContext } from './testing.ts';
 
 /** Names Kubernetes allows and JavaScript objects answer for: every map keyed by them must not. */
 const HOSTILE = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
@@ -20,20 +20,7 @@ afterEach(() => {
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTO_KEYS);
 });
 
-function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
-  return {
-    restoreName: 'r1',
-    backupName: 'b1',
-    namespaceMapping: new Map(),
-    storageClassMapping: new Map(),
-    preserveNodePorts: false,
-    serviceAccountsIn: () => new Set(),
-    pvsToProvision: new Set(),
-    volumes: NO_VOLUME_EVIDENCE,
-    restoresStatus: () => false,
-    ...overrides,
-  };
-}
+const context = prepareContext;
 
 function res(groupResource: string, kind: string, namespaced = true): ApiResource {
   const dot = groupResource.indexOf('.');

@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../model/kube-object.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
-import { NO_VOLUME_EVIDENCE, volumeEvidence } from './volumes.ts';
+import { prepareContext } from './testing.ts';
+import { volumeEvidence } from './volumes.ts';
 
 function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
-  return {
-    restoreName: 'r1',
-    backupName: 'b1',
-    namespaceMapping: new Map(),
-    storageClassMapping: new Map(),
-    preserveNodePorts: false,
-    serviceAccountsIn: () => new Set(['web']),
-    pvsToProvision: new Set(),
-    volumes: NO_VOLUME_EVIDENCE,
-    restoresStatus: () => false,
-    ...overrides,
-  };
+  return prepareContext({ serviceAccountsIn: () => new Set(['web']), ...overrides });
 }
 
 const rawMeta = {

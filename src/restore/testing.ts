@@ -66,8 +66,8 @@ export class FakeTarget {
   }
 }
 
-/** Restore options for restore r1 of backup b1, nothing mapped. */
-export function prepareContext(): PrepareContext {
+/** Restore options for restore r1 of backup b1, nothing mapped (unless overridden). */
+export function prepareContext(overrides: Partial<PrepareContext> = {}): PrepareContext {
   return {
     restoreName: 'r1',
     backupName: 'b1',
@@ -78,6 +78,7 @@ export function prepareContext(): PrepareContext {
     pvsToProvision: new Set(),
     volumes: NO_VOLUME_EVIDENCE,
     restoresStatus: () => false,
+    ...overrides,
   };
 }
 
