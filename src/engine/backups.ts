@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors/index.ts';
-import { mapBounded } from '../kube/concurrency.ts';
+import { mapBounded } from '../concurrency/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../model/velero.ts';
 import { openLocation } from './locations-open.ts';

@@ -12,7 +12,7 @@ import type {
   WebhookInfo,
 } from '../restore/plan-types.ts';
 import { prepareItem, type PrepareContext } from '../restore/prepare.ts';
-import { runBounded } from '../kube/concurrency.ts';
+import { runBounded } from '../concurrency/index.ts';
 import { listJsonPages } from '../kube/dynamic.ts';
 
 interface List {

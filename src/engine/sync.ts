@@ -1,6 +1,6 @@
 import { loadConfig, resolveLocation, type LifeboatConfig } from '../config/config-file.ts';
 import { redact } from '../errors/index.ts';
-import { runBounded } from '../kube/concurrency.ts';
+import { runBounded } from '../concurrency/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Location } from '../model/location.ts';
 import { LifeboatLabels } from '../model/labels.ts';

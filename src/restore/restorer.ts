@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { applyItem, type ApplyContext } from './apply-item.ts';
 import { describeFailure, isAlreadyExists, waitForCrd } from './kube-ops.ts';
-import { runBounded } from '../kube/concurrency.ts';
+import { runBounded } from '../concurrency/index.ts';
 import { getOrUndefined } from '../kube/dynamic.ts';
 import { namespaceFromBackup } from './metadata.ts';
 import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './plan-types.ts';

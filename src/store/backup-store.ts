@@ -8,7 +8,8 @@ import {
 } from '../model/velero.ts';
 import { claimBackupName, nameTaken, readBackupClaim, type BackupClaim } from './backup-claim.ts';
 import { BackupUpload, putHashed, type ChecksumsFile, type FileDigest } from './backup-upload.ts';
-import { checkName, corrupt, mapBounded, orUndefined } from './backup-store-io.ts';
+import { mapBounded } from '../concurrency/index.ts';
+import { checkName, corrupt, orUndefined } from './backup-store-io.ts';
 import { readGzipJson } from './gzip-json.ts';
 import {
   backupFileNames,

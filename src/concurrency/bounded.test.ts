@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapBounded, runBounded } from './concurrency.ts';
+import { mapBounded, runBounded } from './bounded.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
