@@ -4,10 +4,10 @@
  */
 const mayImport = {
   // cli/server.ts starts the long-running server (loaded lazily, so other commands skip fastify).
-  cli: ['engine', 'output', 'config', 'errors', 'model', 'log', 'server'],
+  cli: ['app', 'output', 'config', 'errors', 'model', 'log', 'server'],
   output: ['model', 'errors'],
-  server: ['engine', 'schedule', 'metrics', 'output', 'config', 'log', 'model', 'errors'],
-  engine: [
+  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'model', 'errors'],
+  app: [
     'backup',
     'restore',
     'actions',

@@ -44,7 +44,7 @@ const AREAS: [RegExp, string][] = [
   [/src\/kube\//, 'kube client (src/kube)'],
   [/src\/archive\//, 'archive writer (src/archive)'],
   [/src\/(backup|actions)\//, 'collector + item actions (src/backup, src/actions)'],
-  [/src\/(store|engine)\//, 'store + engine (src/store, src/engine)'],
+  [/src\/(store|app)\//, 'store + use cases (src/store, src/app)'],
   [/src\/(log|cli|output)\/|node_modules\/(pino|sonic-boom|thread-stream)/, 'logging + CLI output'],
   [/node_modules\/(tar-stream|streamx|b4a|fast-fifo|text-decoder|bare-)/, 'tar (tar-stream)'],
   [/node:zlib|node:internal\/zlib/, 'gzip (JS side of node:zlib)'],

@@ -28,7 +28,7 @@ if (kubeconfig === undefined || archive === undefined || concurrencyArg === unde
   throw new Error('usage: restore-floor.ts <kubeconfig> <backup.tar.gz> <concurrency>');
 }
 const concurrency = Number(concurrencyArg);
-// The same socket pool lifeboat's restore opens (src/engine/run-restore.ts).
+// The same socket pool lifeboat's restore opens (src/app/run-restore.ts).
 const client = new KubeClient(loadKubeConfig({ kubeconfig }), { maxSockets: Math.max(16, concurrency) });
 
 interface RawItem {

@@ -4,7 +4,7 @@ import {
   DEFAULT_ARCHIVE_LIMITS,
   type ArchiveLimits,
   type RaisableLimit,
-} from '../engine/archive-limits.ts';
+} from '../app/archive-limits.ts';
 import { LifeboatError } from '../errors/index.ts';
 
 /**

@@ -9,9 +9,9 @@ import {
   listBackups,
   type BackupQuery,
   type BackupSummary,
-} from '../engine/backups.ts';
-import { verifyBackup } from '../engine/verify-backup.ts';
-import { backupClusterUid } from '../engine/sync.ts';
+} from '../app/backups.ts';
+import { verifyBackup } from '../app/verify-backup.ts';
+import { backupClusterUid } from '../app/sync.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { formatBytes } from '../output/progress.ts';
 import { globalOptions, loggerFor } from './globals.ts';

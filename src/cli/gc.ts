@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { runGc, type GcReport, type RetentionDecision } from '../engine/gc.ts';
+import { runGc, type GcReport, type RetentionDecision } from '../app/gc.ts';
 import { isLifeboatError, LifeboatError } from '../errors/index.ts';
-import { readClusterUid } from '../engine/cluster.ts';
+import { readClusterUid } from '../app/cluster.ts';
 import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 

@@ -9,7 +9,7 @@ import {
   getLocations,
   type CheckStep,
   type LocationCheck,
-} from '../engine/locations.ts';
+} from '../app/locations.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
 import type { Location } from '../model/location.ts';
 import {

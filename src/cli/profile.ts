@@ -6,8 +6,8 @@ import {
   renderFindings,
   summarizeProfile,
   type ClusterProfile,
-} from '../engine/profile.ts';
-import { backupProfile, diffSides } from '../engine/profile-diff.ts';
+} from '../app/profile.ts';
+import { backupProfile, diffSides } from '../app/profile-diff.ts';
 import { formatOutput } from '../output/format.ts';
 import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';

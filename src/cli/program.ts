@@ -7,7 +7,7 @@ type Register = (program: Command) => void;
 
 /**
  * Each command group registers itself here: one file per noun (DESIGN.md §3). A group's module (and
- * the engine behind it) is loaded only when the command line names it, so `lifeboat backup create`
+ * the use case behind it) is loaded only when the command line names it, so `lifeboat backup create`
  * does not pay for loading the server, restore or runbook code.
  */
 const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObject({

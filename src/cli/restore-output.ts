@@ -1,6 +1,6 @@
-import type { RestoreRunResult } from '../engine/run-restore.ts';
-import type { RestoreDescription } from '../engine/restores.ts';
-import type { RestoreVerifyReport } from '../engine/verify-restore.ts';
+import type { RestoreRunResult } from '../app/run-restore.ts';
+import type { RestoreDescription } from '../app/restores.ts';
+import type { RestoreVerifyReport } from '../app/verify-restore.ts';
 import { renderTable, type Column } from '../output/format.ts';
 
 type Plan = RestoreRunResult['plan'];

@@ -7,9 +7,9 @@ import {
   listRestores,
   restoreLogs,
   type RestoreSummary,
-} from '../engine/restores.ts';
-import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../engine/run-restore.ts';
-import { verifyRestore } from '../engine/verify-restore.ts';
+} from '../app/restores.ts';
+import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../app/run-restore.ts';
+import { verifyRestore } from '../app/verify-restore.ts';
 import { formatOutput, renderTable, type Column } from '../output/format.ts';
 import { createProgress, throttledByPhase } from '../output/progress.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseAttachSpec, readAttachments } from '../engine/profile.ts';
+import { parseAttachSpec, readAttachments } from '../app/profile.ts';
 import {
   createSchedule,
   deleteSchedule,
@@ -11,7 +11,7 @@ import {
   setSchedulePaused,
   type Schedule,
   type ScheduleStatus,
-} from '../engine/schedule.ts';
+} from '../app/schedule.ts';
 import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
 import { attachOption, backupLabels, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';

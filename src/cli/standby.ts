@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { runStandbyCheck } from '../engine/standby.ts';
-import { renderFindings } from '../engine/profile.ts';
+import { runStandbyCheck } from '../app/standby.ts';
+import { renderFindings } from '../app/profile.ts';
 import { formatOutput } from '../output/format.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';

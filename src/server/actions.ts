@@ -1,14 +1,14 @@
 import { resolveLocation } from '../config/config-file.ts';
 import { LifeboatError } from '../errors/index.ts';
-import { runBackup } from '../engine/run-backup.ts';
-import { profileExtension } from '../engine/profile.ts';
+import { runBackup } from '../app/run-backup.ts';
+import { profileExtension } from '../app/profile.ts';
 import {
   checkRestoreFilters,
   DEFAULT_PARALLELISM,
   runRestore,
   type RestoreRunResult,
-} from '../engine/run-restore.ts';
-import { findSchedule } from '../engine/schedule.ts';
+} from '../app/run-restore.ts';
+import { findSchedule } from '../app/schedule.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from './context.ts';
 import { nullObject } from '../model/dictionary.ts';

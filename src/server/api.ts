@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { LifeboatError, redact } from '../errors/index.ts';
-import { listRestores } from '../engine/restores.ts';
+import { listRestores } from '../app/restores.ts';
 import { badRequest, BackupBody, ListQuery, RestoreBody } from './api-bodies.ts';
 import { restoresInProgress, startRestore, submitBackup } from './actions.ts';
 import type { ServerContext } from './context.ts';

@@ -1,6 +1,6 @@
 import type { LifeboatConfig } from '../config/config-file.ts';
-import type { BackupRequest } from '../engine/run-backup.ts';
-import type { BackupIndex } from '../engine/sync.ts';
+import type { BackupRequest } from '../app/run-backup.ts';
+import type { BackupIndex } from '../app/sync.ts';
 import type { Logger } from '../log/index.ts';
 import type { LifeboatMetrics } from '../metrics/metrics.ts';
 import type { Scheduler, SkippedRun } from './scheduler.ts';

@@ -1,6 +1,6 @@
-import { recoverOrphans } from '../engine/sync-recovery.ts';
-import { configuredLocations, type BackupRecord } from '../engine/sync.ts';
-import type { BackupRunResult } from '../engine/run-backup.ts';
+import { recoverOrphans } from '../app/sync-recovery.ts';
+import { configuredLocations, type BackupRecord } from '../app/sync.ts';
+import type { BackupRunResult } from '../app/run-backup.ts';
 import { parseScheduleBackupName } from '../schedule/naming.ts';
 import type { ServerContext } from './context.ts';
 import type { Job } from './scheduler.ts';

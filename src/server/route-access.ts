@@ -1,4 +1,4 @@
-import type { ApiAttributes } from '../engine/kube-auth.ts';
+import type { ApiAttributes } from './kube-auth.ts';
 
 /**
  * Who may call a route, declared on the route itself (`config: { access }`), so the decision

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/index.ts';
-import type { Schedule } from '../engine/schedule.ts';
-import type { BackupRunResult } from '../engine/run-backup.ts';
+import type { Schedule } from '../app/schedule.ts';
+import type { BackupRunResult } from '../app/run-backup.ts';
 import { scheduleBackupName } from '../schedule/naming.ts';
 import { catchUpDue } from '../schedule/rpo.ts';
 import { scheduleCron } from '../schedule/status.ts';

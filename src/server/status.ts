@@ -1,5 +1,5 @@
-import { backupsOfSchedule, scheduleLocation, type Schedule } from '../engine/schedule.ts';
-import type { BackupRecord } from '../engine/sync.ts';
+import { backupsOfSchedule, scheduleLocation, type Schedule } from '../app/schedule.ts';
+import type { BackupRecord } from '../app/sync.ts';
 import { scheduleStatus, type ScheduleStatus } from '../schedule/status.ts';
 import type { ServerContext } from './context.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiAttributes, AuthDecision } from '../../src/engine/kube-auth.ts';
+import type { ApiAttributes, AuthDecision } from '../../src/server/kube-auth.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { buildApi } from '../../src/server/api.ts';
