@@ -50,10 +50,9 @@ const mayImport = {
   config: ['selection', 'model', 'errors'],
   selection: ['model', 'errors'],
   results: ['model', 'errors'],
-  // gojson/ is Go's json.Marshal (model/velero-backup-builder.ts writes velero-backup.json with it);
-  // it needs only model/dictionary.ts, so the two leaves import each other, never in a cycle of files.
+  // gojson/ is Go's json.Marshal; it needs only model's null-prototype dictionaries.
   gojson: ['model'],
-  model: ['gojson'],
+  model: [],
   concurrency: [],
   errors: [],
   log: ['errors'],
@@ -74,6 +73,27 @@ const layerRules = Object.entries(mayImport).map(([from, allowed]) => ({
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: 'import-a-folder-through-its-index',
+      comment:
+        "another folder's files are reached only through its index.ts, its public face (src/app/<use case>/index.ts for a use case); tests may also import a folder's testing.ts and *.fixture.ts",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: '[.]test[.]ts$' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/$1/', '^src/[^/]+/index[.]ts$', '^src/app/[^/]+/index[.]ts$'],
+      },
+    },
+    {
+      name: 'tests-import-a-folder-through-its-index',
+      comment: 'a unit test in src/ reaches another folder through its index.ts, testing.ts or *.fixture.ts',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/.+[.]test[.]ts$' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/$1/', '/index[.]ts$', '/testing[.]ts$', '[.]fixture[.]ts$'],
+      },
+    },
     {
       name: 'providers-are-independent',
       comment: 'an object-store provider imports only the port, errors and its own SDK',

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 
 /** An object another one depends on: backed up with it (Velero's additional items). */
 export interface ItemRef {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { podAction, pvcAction, serviceAccountAction } from './builtin-backup-actions.ts';
 
 const noLookups = { listAll: () => Promise.resolve([]) };

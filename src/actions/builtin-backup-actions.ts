@@ -1,6 +1,6 @@
-import type { KubeObject, KubeObjectMeta } from '../model/kube-object.ts';
+import type { KubeObject, KubeObjectMeta } from '../model/index.ts';
 import type { BackupItemAction, ItemRef } from './backup-action.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 interface PodSpec {
   volumes?: { persistentVolumeClaim?: { claimName?: string } }[];

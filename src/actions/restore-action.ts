@@ -1,4 +1,4 @@
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import type { ItemRef } from './backup-action.ts';
 
 /** What a restore item action may know about the restore it runs in (pure data, no I/O). */

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import type { ItemRef } from './backup-action.ts';
 import { child, isRecord, records, str, type JsonRecord, type RestoreItemAction } from './restore-action.ts';
 

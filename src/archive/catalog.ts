@@ -1,6 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import { compareGoStrings, parseJson } from '../gojson/index.ts';
-import { isKubeObject, type KubeObject } from '../model/kube-object.ts';
+import { isKubeObject, type KubeObject } from '../model/index.ts';
 import type { ParsedArchivePath } from './paths.ts';
 
 /**

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Transform, type Readable, type TransformCallback, type TransformOptions } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
-import { BACKUP_FORMAT_VERSION } from '../model/velero.ts';
+import { BACKUP_FORMAT_VERSION } from '../model/index.ts';
 import { itemPaths, METADATA_VERSION_PATH, type ItemLocation } from './paths.ts';
 import { BLOCK_SIZE, entryLength, padded, writeFileHeader } from './tar-header.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { BackupItemAction } from '../actions/backup-action.ts';
-import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/client.ts';
-import type { ApiResource } from '../kube/discovery.ts';
+import type { BackupItemAction } from '../actions/index.ts';
+import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/index.ts';
+import type { ApiResource } from '../kube/index.ts';
 import { servedResource } from '../kube/testing.ts';
 import { silentLogger } from '../log/index.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { collectBackupItems, type ItemSink } from './backupper.ts';
 import { MainListing } from './listing.ts';
 import { BackupScope } from './scope.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ItemBytes } from '../archive/writer.ts';
+import type { ItemBytes } from '../archive/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import type { ApiResource } from '../kube/discovery.ts';
+import type { ApiResource } from '../kube/index.ts';
 import { goMarshal, parseJson } from '../gojson/index.ts';
 import { ListedItems } from './listed-items.ts';
-import { splitListBody } from '../kube/list-body.ts';
+import { splitListBody } from '../kube/index.ts';
 
 const configMaps = {
   group: '',

@@ -1,9 +1,9 @@
-import type { ApiResource } from '../kube/discovery.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { ApiResource } from '../kube/index.ts';
+import type { KubeObject } from '../model/index.ts';
 import { GoJsonPlanner, goMarshal, parseJson, skipSpace, skipValue } from '../gojson/index.ts';
-import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
-import type { ItemBytes } from '../archive/writer.ts';
-import { ListBodyError, type RawPage } from '../kube/list-body.ts';
+import { excludedByLabel, VeleroLabels } from '../model/index.ts';
+import type { ItemBytes } from '../archive/index.ts';
+import { ListBodyError, type RawPage } from '../kube/index.ts';
 
 /** The exclude label as it appears in a labels object's bytes (only then are the labels parsed). */
 const EXCLUDE_BYTES = Buffer.from(JSON.stringify(VeleroLabels.excludeFromBackup));

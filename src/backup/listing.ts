@@ -1,6 +1,6 @@
-import type { ApiResource } from '../kube/discovery.ts';
-import type { KubeObject } from '../model/kube-object.ts';
-import type { LabelSelector } from '../model/velero.ts';
+import type { ApiResource } from '../kube/index.ts';
+import type { KubeObject } from '../model/index.ts';
+import type { LabelSelector } from '../model/index.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import { resolveResourceName, type ApiResource } from '../kube/discovery.ts';
+import { resolveResourceName, type ApiResource } from '../kube/index.ts';
 import { IncludesExcludes, isGlob } from '../selection/index.ts';
 
 /** What the operator asked to back up (Velero's "old" filters, as `velero backup create` sets them). */

@@ -4,7 +4,7 @@ import {
   DEFAULT_ARCHIVE_LIMITS,
   type ArchiveLimits,
   type RaisableLimit,
-} from '../app/archive-limits.ts';
+} from '../app/deps/index.ts';
 import { LifeboatError } from '../errors/index.ts';
 
 /**

@@ -9,11 +9,11 @@ import {
   listBackups,
   type BackupQuery,
   type BackupSummary,
-} from '../app/backups.ts';
-import { verifyBackup } from '../app/verify-backup.ts';
-import { backupClusterUid } from '../app/sync.ts';
-import { formatOutput, renderTable, type Column } from '../output/format.ts';
-import { formatBytes } from '../output/progress.ts';
+} from '../app/backups/index.ts';
+import { verifyBackup } from '../app/verify/index.ts';
+import { backupClusterUid } from '../app/sync/index.ts';
+import { formatOutput, renderTable, type Column } from '../output/index.ts';
+import { formatBytes } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
-import { runBackup, type BackupDeps, type BackupRequest, type BackupRunResult } from '../app/run-backup.ts';
-import { createProgress, formatBytes } from '../output/progress.ts';
+import { runBackup, type BackupDeps, type BackupRequest, type BackupRunResult } from '../app/backup/index.ts';
+import { createProgress, formatBytes } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
 import { interruptible } from './interrupt.ts';
-import { profileExtension, readAttachments, type Attachment } from '../app/profile.ts';
+import { profileExtension, readAttachments, type Attachment } from '../app/profile/index.ts';
 
 export function registerBackupCommands(program: Command): void {
   const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
@@ -104,7 +104,7 @@ function fromSchedule(
 ): (request: BackupRequest, deps: BackupDeps) => Promise<BackupRunResult> {
   return async (request, deps) => {
     // Loaded for this flag only: a plain backup does not load the scheduling code.
-    const { runScheduleNow } = await import('../app/schedule-run.ts');
+    const { runScheduleNow } = await import('../app/schedules/index.ts');
     return runScheduleNow(schedule, {
       ...deps,
       extensions: undefined,

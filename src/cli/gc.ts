@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { runGc, type GcReport, type RetentionDecision } from '../app/gc.ts';
+import { runGc, type GcReport, type RetentionDecision } from '../app/gc/index.ts';
 import { isLifeboatError, LifeboatError } from '../errors/index.ts';
-import { readClusterUid } from '../app/cluster.ts';
-import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
+import { readClusterUid } from '../app/deps/index.ts';
+import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 export function registerGcCommands(program: Command): void {

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import type { ProgressSink } from '../output/progress.ts';
+import type { ProgressSink } from '../output/index.ts';
 
 /**
  * Runs a long command's work with an AbortSignal that the first SIGINT or SIGTERM aborts (reason: a

@@ -9,18 +9,18 @@ import {
   getLocations,
   type CheckStep,
   type LocationCheck,
-} from '../app/locations.ts';
+} from '../app/locations/index.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
-import type { Location } from '../model/location.ts';
+import type { Location } from '../model/index.ts';
 import {
   OUTPUT_FORMATS,
   formatOutput,
   renderTable,
   type Column,
   type OutputFormat,
-} from '../output/format.ts';
+} from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 const PROVIDERS = ['aws', 'azure', 'filesystem', 'velero.io/aws', 'velero.io/azure'];
 

@@ -6,9 +6,9 @@ import {
   renderFindings,
   summarizeProfile,
   type ClusterProfile,
-} from '../app/profile.ts';
-import { backupProfile, diffSides } from '../app/profile-diff.ts';
-import { formatOutput } from '../output/format.ts';
+} from '../app/profile/index.ts';
+import { backupProfile, diffSides } from '../app/profile/index.ts';
+import { formatOutput } from '../output/index.ts';
 import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, ObjectName, parseWith } from './flags.ts';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addGlobalOptions } from './globals.ts';
 import { packageVersion } from './version.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 type Register = (program: Command) => void;
 

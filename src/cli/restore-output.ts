@@ -1,7 +1,7 @@
-import type { RestoreRunResult } from '../app/run-restore.ts';
-import type { RestoreDescription } from '../app/restores.ts';
-import type { RestoreVerifyReport } from '../app/verify-restore.ts';
-import { renderTable, type Column } from '../output/format.ts';
+import type { RestoreRunResult } from '../app/restore/index.ts';
+import type { RestoreDescription } from '../app/restore/index.ts';
+import type { RestoreVerifyReport } from '../app/restore/index.ts';
+import { renderTable, type Column } from '../output/index.ts';
 
 type Plan = RestoreRunResult['plan'];
 type Counts = Plan['totals'];

@@ -7,17 +7,17 @@ import {
   listRestores,
   restoreLogs,
   type RestoreSummary,
-} from '../app/restores.ts';
-import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../app/run-restore.ts';
-import { verifyRestore } from '../app/verify-restore.ts';
-import { formatOutput, renderTable, type Column } from '../output/format.ts';
-import { createProgress, throttledByPhase } from '../output/progress.ts';
+} from '../app/restore/index.ts';
+import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../app/restore/index.ts';
+import { verifyRestore } from '../app/restore/index.ts';
+import { formatOutput, renderTable, type Column } from '../output/index.ts';
+import { createProgress, throttledByPhase } from '../output/index.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 import { interruptible } from './interrupt.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 interface CreateOptions extends ArchiveLimitFlags {
   fromBackup?: string;

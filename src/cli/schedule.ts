@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseAttachSpec, readAttachments } from '../app/profile.ts';
+import { parseAttachSpec, readAttachments } from '../app/profile/index.ts';
 import {
   createSchedule,
   deleteSchedule,
@@ -11,8 +11,8 @@ import {
   setSchedulePaused,
   type Schedule,
   type ScheduleStatus,
-} from '../app/schedule.ts';
-import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/format.ts';
+} from '../app/schedules/index.ts';
+import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/index.ts';
 import { attachOption, backupLabels, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 

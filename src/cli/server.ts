@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../model/go-duration.ts';
+import { parseDuration } from '../model/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 interface ServerFlags {
@@ -79,7 +79,7 @@ export function registerServerCommands(program: Command): void {
     .option('--lease-name <name>', 'name of the Lease', 'lifeboat-server')
     .option('--lease-duration <duration>', 'leader lease duration (a new leader takes over within it)', '15s')
     .action(async (flags: ServerFlags, command: Command) => {
-      const { startServer } = await import('../server/server.ts');
+      const { startServer } = await import('../server/index.ts');
       const logger = loggerFor(command);
       const [host, port] = hostPort(flags.listen);
       const ms = (text: string, flag: string) => {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { runStandbyCheck } from '../app/standby.ts';
-import { renderFindings } from '../app/profile.ts';
-import { formatOutput } from '../output/format.ts';
+import { runStandbyCheck } from '../app/profile/index.ts';
+import { renderFindings } from '../app/profile/index.ts';
+import { formatOutput } from '../output/index.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { list, ObjectName, parseWith } from './flags.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 /** Exit codes of `standby check`, stable for scripts. */
 const READY = 0;

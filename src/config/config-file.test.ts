@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import type { Location } from '../model/location.ts';
+import type { Location } from '../model/index.ts';
 import {
   addLocation,
   configFilePath,

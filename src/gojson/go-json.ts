@@ -1,4 +1,4 @@
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 /**
  * JSON exactly as Go's encoding/json (Go 1.22+, the toolchain Velero is built with) writes it, so the

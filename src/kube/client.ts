@@ -3,7 +3,7 @@ import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
 import { goMarshal } from '../gojson/index.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

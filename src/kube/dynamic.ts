@@ -2,7 +2,7 @@ import { KubeApiError, type KubeClient, type RequestSpec } from './client.ts';
 import { objectPath } from './paths.ts';
 import type { ApiResource } from './discovery.ts';
 import { splitListBody, type RawPage } from './list-body.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { parseJson } from '../gojson/index.ts';
 
 /** The REST path of a served resource's collection (namespaced only when the resource is). */

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LifeboatError } from '../errors/index.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 export interface KubeTarget {
   /** Path of a kubeconfig file (or a KUBECONFIG-style list); default $KUBECONFIG, ~/.kube/config, in-cluster. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Labels and annotations lifeboat and Velero put on a Backup themselves. Their values steer
  * retention, GC and restores (which backups belong to which schedule, location and cluster), so a
@@ -43,4 +44,15 @@ export function firstReservedLabel(
     if (reason !== undefined) return { key, reason };
   }
   return undefined;
+}
+
+/**
+ * Velero's GetValidName for label values: names over 63 characters become their first 57 characters
+ * plus the first 6 hex digits of their sha256.
+ */
+export function getValidLabelValue(value: string): string {
+  // Location names are Kubernetes names (ASCII), so characters are bytes here as in Go.
+  if (value.length <= 63) return value;
+  const sha = createHash('sha256').update(value).digest('hex');
+  return value.slice(0, 57) + sha.slice(0, 6);
 }

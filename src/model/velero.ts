@@ -154,3 +154,11 @@ export const VeleroAnnotations = {
   sourceMinor: 'velero.io/source-cluster-k8s-minor-version',
   resourceTimeout: 'velero.io/resource-timeout',
 } as const;
+
+/** Velero's defaults for a Backup's spec and its server namespace. */
+export const DEFAULT_BACKUP_TTL = '720h0m0s';
+export const DEFAULT_CSI_SNAPSHOT_TIMEOUT = '10m0s';
+export const DEFAULT_ITEM_OPERATION_TIMEOUT = '4h0m0s';
+export const DEFAULT_RESOURCE_TIMEOUT = '10m0s';
+export const DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY = 'velero.io/volume-group';
+export const VELERO_NAMESPACE = 'velero';

@@ -12,7 +12,7 @@ import {
 } from './aks-hci-decode.ts';
 import { findTruncation, truncationError, truncationWarning } from './aks-hci-truncation.ts';
 import { redactTree } from './redaction.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 /**
  * Import of AKS hybrid (AksHci PowerShell module) exports, spec/aks-hci.md §1–2: keys in any case,

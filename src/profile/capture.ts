@@ -1,5 +1,5 @@
-import type { KubeClient } from '../kube/client.ts';
-import { discoverResources, type ApiResource, type ServerVersion } from '../kube/discovery.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { discoverResources, type ApiResource, type ServerVersion } from '../kube/index.ts';
 import type { Attachment, ClusterProfile, CrdInfo, WebhookInfo } from './schema.ts';
 import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj, type ProfileSource } from './kube-read.ts';
@@ -14,7 +14,7 @@ import {
   compareText,
   type LoadBalancerService,
 } from './storage.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 export interface CaptureInput {
   client: KubeClient;

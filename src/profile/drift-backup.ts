@@ -3,7 +3,7 @@ import type { BackupContents } from './contents.ts';
 import { diffProfiles } from './drift.ts';
 import { finding, listSome, sortFindings, type Finding } from './findings.ts';
 import { workloadFindings } from './scheduling.ts';
-import { own } from '../model/dictionary.ts';
+import { own } from '../model/index.ts';
 import { isNeverRestoredKind } from '../selection/index.ts';
 
 /** Objects of one resource in a target namespace that a restore would find already there. */

@@ -1,8 +1,8 @@
-import type { KubeClient } from '../kube/client.ts';
-import { KubeApiError } from '../kube/client.ts';
-import { getOrUndefined, listJsonPages } from '../kube/dynamic.ts';
-import { objectPath } from '../kube/paths.ts';
-import { nullObject } from '../model/dictionary.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { KubeApiError } from '../kube/index.ts';
+import { getOrUndefined, listJsonPages } from '../kube/index.ts';
+import { objectPath } from '../kube/index.ts';
+import { nullObject } from '../model/index.ts';
 
 /** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */
 export interface Obj {

@@ -2,7 +2,7 @@ import type { Taint } from './schema.ts';
 import type { ClusterProfile } from './schema.ts';
 import type { BackupContents, Requirement, Toleration, Workload } from './contents.ts';
 import { finding, listSome, type Finding } from './findings.ts';
-import { own } from '../model/dictionary.ts';
+import { own } from '../model/index.ts';
 
 const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critical']);
 

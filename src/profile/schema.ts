@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { dictionarySchema } from '../model/dictionary-schema.ts';
+import { dictionarySchema } from '../model/index.ts';
 
 /**
  * The cluster profile: what a Velero backup lacks to rebuild the cluster it came from (control plane,

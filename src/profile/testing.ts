@@ -1,7 +1,7 @@
 import type { ClusterProfile, NodePool, ProfileNode } from './schema.ts';
 import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
 import { emptyContents, type BackupContents, type Workload } from './contents.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 /** Builders of plain profiles and backup contents for the unit tests of the pure parts. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { applyItem } from './apply-item.ts';
 import { applyContext, backedUpConfigMap, FakeTarget, plannedConfigMap } from './testing.ts';
 

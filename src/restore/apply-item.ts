@@ -1,12 +1,12 @@
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
-import { nullObject } from '../model/dictionary.ts';
-import type { KubeObject } from '../model/kube-object.ts';
-import { VeleroLabels } from '../model/velero.ts';
+import { nullObject } from '../model/index.ts';
+import type { KubeObject } from '../model/index.ts';
+import { VeleroLabels } from '../model/index.ts';
 import { differences, mergePatchTowards } from './compare.ts';
-import { objectPath } from '../kube/paths.ts';
+import { objectPath } from '../kube/index.ts';
 import { describeFailure, isAlreadyExists } from './kube-ops.ts';
-import { getOrUndefined } from '../kube/dynamic.ts';
+import { getOrUndefined } from '../kube/index.ts';
 import type { PlannedItem } from './plan-types.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import type { ItemResult, RestoreResults } from './results.ts';

@@ -1,6 +1,6 @@
-import type { KubeObject } from '../model/kube-object.ts';
-import { VeleroLabels } from '../model/velero.ts';
-import { nullObject, own } from '../model/dictionary.ts';
+import type { KubeObject } from '../model/index.ts';
+import { VeleroLabels } from '../model/index.ts';
+import { nullObject, own } from '../model/index.ts';
 import { ownValue } from './own.ts';
 
 /**

@@ -1,7 +1,7 @@
-import { child, records, str } from '../actions/restore-action.ts';
-import { nullObject } from '../model/dictionary.ts';
-import type { KubeObject } from '../model/kube-object.ts';
-import type { ApiResource } from '../kube/discovery.ts';
+import { child, records, str } from '../actions/index.ts';
+import { nullObject } from '../model/index.ts';
+import type { KubeObject } from '../model/index.ts';
+import type { ApiResource } from '../kube/index.ts';
 import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiResource } from '../kube/discovery.ts';
+import type { ApiResource } from '../kube/index.ts';
 import { servedResource } from '../kube/testing.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { cloneJson, namespaceFromBackup } from './metadata.ts';
 import { buildRestorePlan, type ItemFacts, type NameFilter } from './plan.ts';

@@ -1,7 +1,7 @@
-import { KubeApiError, type KubeClient } from '../kube/client.ts';
-import { getOrUndefined } from '../kube/dynamic.ts';
+import { KubeApiError, type KubeClient } from '../kube/index.ts';
+import { getOrUndefined } from '../kube/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';

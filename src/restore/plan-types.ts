@@ -1,5 +1,5 @@
-import type { ItemRef } from '../actions/backup-action.ts';
-import type { ApiResource } from '../kube/discovery.ts';
+import type { ItemRef } from '../actions/index.ts';
+import type { ApiResource } from '../kube/index.ts';
 import type { SkipReason } from './prepare.ts';
 import type { PriorityTier } from './priorities.ts';
 import type { NameFilter } from '../selection/index.ts';

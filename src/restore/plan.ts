@@ -1,5 +1,5 @@
-import type { ItemRef } from '../actions/backup-action.ts';
-import type { ApiResource } from '../kube/discovery.ts';
+import type { ItemRef } from '../actions/index.ts';
+import type { ApiResource } from '../kube/index.ts';
 import {
   emptyCounts,
   type CrdFacts,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { differences, mergePatchTowards } from './compare.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import { prepareContext } from './testing.ts';

@@ -1,8 +1,8 @@
-import type { ItemRef } from '../actions/backup-action.ts';
-import { child, str, type RestoreActionContext } from '../actions/restore-action.ts';
-import { restoreActionsFor } from '../actions/builtin-restore-actions.ts';
-import type { KubeObject } from '../model/kube-object.ts';
-import { excludedByLabel, VeleroLabels } from '../model/velero.ts';
+import type { ItemRef } from '../actions/index.ts';
+import { child, str, type RestoreActionContext } from '../actions/index.ts';
+import { restoreActionsFor } from '../actions/index.ts';
+import type { KubeObject } from '../model/index.ts';
+import { excludedByLabel, VeleroLabels } from '../model/index.ts';
 import { addRestoreLabels, cloneJson, resetMetadataAndStatus } from './metadata.ts';
 import { decidePv, remapClaimRef, resetVolumeBindingInfo, type VolumeEvidence } from './volumes.ts';
 

@@ -1,5 +1,5 @@
-import type { ApiResource } from '../kube/discovery.ts';
-import { nullObject } from '../model/dictionary.ts';
+import type { ApiResource } from '../kube/index.ts';
+import { nullObject } from '../model/index.ts';
 import { compareGoStrings } from '../gojson/index.ts';
 
 /**

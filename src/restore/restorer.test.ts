@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/index.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import { emptyCounts, type PlannedItem, type RestorePlan } from './plan-types.ts';
 import { applyPlan, type RestoreProgress } from './restorer.ts';
 import { backedUpConfigMap, FakeTarget, plannedConfigMap, prepareContext } from './testing.ts';

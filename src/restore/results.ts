@@ -1,5 +1,5 @@
 import { compareGoStrings } from '../gojson/index.ts';
-import type { ResourceList } from '../model/velero.ts';
+import type { ResourceList } from '../model/index.ts';
 import { ResultsCollector } from '../results/index.ts';
 import { nullRecord } from './own.ts';
 

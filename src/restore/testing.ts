@@ -1,6 +1,6 @@
-import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/client.ts';
+import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/index.ts';
 import { silentLogger } from '../log/index.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/index.ts';
 import type { ApplyContext } from './apply-item.ts';
 import type { PlannedItem } from './plan-types.ts';
 import type { PrepareContext } from './prepare.ts';

@@ -1,5 +1,5 @@
-import type { ResultMessages, ResultsFile } from '../model/velero.ts';
-import { nullObject } from '../model/dictionary.ts';
+import type { ResultMessages, ResultsFile } from '../model/index.ts';
+import { nullObject } from '../model/index.ts';
 
 /** Where a message goes in Velero's Result: `velero`, `cluster`, or `namespaces[namespace]`. */
 export type ResultScope = 'velero' | 'cluster' | { namespace: string };

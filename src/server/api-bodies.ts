@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { BackupTemplateSchema, PatternListSchema } from '../config/config-file.ts';
-import { parseDuration } from '../model/go-duration.ts';
-import { dictionarySchema } from '../model/dictionary-schema.ts';
+import { BackupTemplateSchema, PatternListSchema } from '../config/index.ts';
+import { parseDuration } from '../model/index.ts';
+import { dictionarySchema } from '../model/index.ts';
 
 const objectName = z
   .string()

@@ -1,13 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { LifeboatError, redact } from '../errors/index.ts';
-import { listRestores } from '../app/restores.ts';
+import { listRestores } from '../app/restore/index.ts';
 import { badRequest, BackupBody, ListQuery, RestoreBody } from './api-bodies.ts';
 import { restoresInProgress, startRestore, submitBackup } from './actions.ts';
 import type { ServerContext } from './context.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import type { RouteAccess } from './route-access.ts';
 import { allStatuses, recordJson } from './status.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 const STATUS: Partial<Record<string, number>> = nullObject({
   USAGE: 400,

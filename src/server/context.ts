@@ -1,8 +1,8 @@
-import type { LifeboatConfig } from '../config/config-file.ts';
-import type { BackupRequest } from '../app/run-backup.ts';
-import type { BackupIndex } from '../app/sync.ts';
+import type { LifeboatConfig } from '../config/index.ts';
+import type { BackupRequest } from '../app/backup/index.ts';
+import type { BackupIndex } from '../app/sync/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { LifeboatMetrics } from '../metrics/metrics.ts';
+import type { LifeboatMetrics } from '../metrics/index.ts';
 import type { Scheduler, SkippedRun } from './scheduler.ts';
 
 type KubeTarget = BackupRequest['kube'];

@@ -1,7 +1,7 @@
-import { recoverOrphans } from '../app/sync-recovery.ts';
-import { configuredLocations, type BackupRecord } from '../app/sync.ts';
-import type { BackupRunResult } from '../app/run-backup.ts';
-import { parseScheduleBackupName } from '../schedule/naming.ts';
+import { recoverOrphans } from '../app/sync/index.ts';
+import { configuredLocations, type BackupRecord } from '../app/sync/index.ts';
+import type { BackupRunResult } from '../app/backup/index.ts';
+import { parseScheduleBackupName } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';
 import type { Job } from './scheduler.ts';
 

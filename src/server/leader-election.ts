@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { KubeApiError, KubeClient } from '../kube/client.ts';
-import { getOrUndefined } from '../kube/dynamic.ts';
-import { loadKubeConfig, type KubeTarget } from '../kube/kubeconfig.ts';
+import { KubeApiError, KubeClient } from '../kube/index.ts';
+import { getOrUndefined } from '../kube/index.ts';
+import { loadKubeConfig, type KubeTarget } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
 
 export interface LeaseOptions {

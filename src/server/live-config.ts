@@ -1,4 +1,4 @@
-import { loadConfig, type LifeboatConfig } from '../config/config-file.ts';
+import { loadConfig, type LifeboatConfig } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 
 /** The server's config file as last read: an invalid edit keeps the previous one. */

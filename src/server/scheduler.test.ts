@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BackupRunResult } from '../app/run-backup.ts';
-import type { Schedule } from '../app/schedule.ts';
+import type { BackupRunResult } from '../app/backup/index.ts';
+import type { Schedule } from '../app/schedules/index.ts';
 import { silentLogger } from '../log/index.ts';
 import { Scheduler, type SchedulerDeps, type SkippedRun } from './scheduler.ts';
 

@@ -1,6 +1,6 @@
-import { backupsOfSchedule, scheduleLocation, type Schedule } from '../app/schedule.ts';
-import type { BackupRecord } from '../app/sync.ts';
-import { scheduleStatus, type ScheduleStatus } from '../schedule/status.ts';
+import { backupsOfSchedule, scheduleLocation, type Schedule } from '../app/schedules/index.ts';
+import type { BackupRecord } from '../app/sync/index.ts';
+import { scheduleStatus, type ScheduleStatus } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';
 
 export interface ServedScheduleStatus extends ScheduleStatus {

@@ -5,7 +5,7 @@ import {
   type ResourceList,
   type ResultsFile,
   type VeleroBackup,
-} from '../model/velero.ts';
+} from '../model/index.ts';
 import { claimBackupName, nameTaken, readBackupClaim, type BackupClaim } from './backup-claim.ts';
 import { BackupUpload, putHashed, type ChecksumsFile, type FileDigest } from './backup-upload.ts';
 import { mapBounded } from '../concurrency/index.ts';

@@ -7,7 +7,7 @@ import { holdsClaim } from './backup-claim.ts';
 import { gzipJsonLine } from './gzip-json.ts';
 import { BACKUP_METADATA_FILE, backupFileNames, type StoreLayout } from './layout.ts';
 import { isAlreadyExists, type ObjectStore } from './object-store.ts';
-import { nullObject } from '../model/dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 export interface FileDigest {
   sha256: string;

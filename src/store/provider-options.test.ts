@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Location } from '../model/location.ts';
+import type { Location } from '../model/index.ts';
 import { azureOptions, filesystemOptions, s3Options } from './provider-options.ts';
 import { openObjectStore } from './registry.ts';
 

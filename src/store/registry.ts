@@ -1,5 +1,5 @@
 import type { Logger } from '../log/index.ts';
-import type { Location } from '../model/location.ts';
+import type { Location } from '../model/index.ts';
 import type { ObjectStore } from './object-store.ts';
 import { azureOptions, filesystemOptions, s3Options } from './provider-options.ts';
 import { FilesystemObjectStore } from './providers/filesystem/filesystem-store.ts';

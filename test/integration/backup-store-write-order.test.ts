@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
 import { Secret } from '../../src/errors/index.ts';
-import { writeFailedRecord } from '../../src/app/sync-recovery.ts';
+import { writeFailedRecord } from '../../src/app/sync/sync-recovery.ts';
 import { BackupStore } from '../../src/store/backup-store.ts';
 import type { ObjectStore } from '../../src/store/object-store.ts';
 import { AzureObjectStore } from '../../src/store/providers/azure/azure-store.ts';

@@ -9,26 +9,43 @@ import lifeboat from '../../scripts/eslint/dictionaries.js';
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test', 'fixtures', 'lint');
 
-describe('dependency-cruiser import rules (DESIGN.md §3)', () => {
+/** Runs dependency-cruiser with the project's rules over the fixture's src/; returns what it printed. */
+function cruiseFixture(): string {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruiser.mjs'),
+      'src',
+      '--config',
+      join(root, '.dependency-cruiser.cjs'),
+      '--output-type',
+      'err',
+    ],
+    { cwd: fixture, encoding: 'utf8' },
+  );
+  expect(result.status).not.toBe(0);
+  return result.stdout + result.stderr;
+}
+
+describe('dependency-cruiser import rules (ARCHITECTURE.md)', () => {
   it('rejects a forbidden import and names the rule and the files', () => {
-    const result = spawnSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruiser.mjs'),
-        'src',
-        '--config',
-        join(root, '.dependency-cruiser.cjs'),
-        '--output-type',
-        'err',
-      ],
-      { cwd: fixture, encoding: 'utf8' },
-    );
-    const output = result.stdout + result.stderr;
-    expect(result.status).not.toBe(0);
+    const output = cruiseFixture();
     expect(output).toContain('archive-may-import');
     expect(output).toContain('src/archive/forbidden.ts');
     expect(output).toContain('src/store/object-store.ts');
     expect(output).not.toContain('src/archive/allowed.ts →');
+  }, 60_000);
+
+  it("rejects an import of another folder's inside, and allows its index.ts", () => {
+    const output = cruiseFixture();
+    expect(output).toMatch(
+      /import-a-folder-through-its-index: src\/archive\/deep\.ts → src\/model\/backup\.ts/,
+    );
+    expect(output).toMatch(
+      /import-a-folder-through-its-index: src\/cli\/deep\.ts → src\/app\/backup\/run-backup\.ts/,
+    );
+    expect(output).not.toContain('src/archive/allowed.ts →');
+    expect(output).not.toContain('src/cli/allowed.ts →');
   }, 60_000);
 });
 

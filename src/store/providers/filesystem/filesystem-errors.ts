@@ -1,5 +1,5 @@
 import { LifeboatError, redact, type ErrorCode } from '../../../errors/index.ts';
-import { nullObject } from '../../../model/dictionary.ts';
+import { nullObject } from '../../../model/index.ts';
 
 const CODES: Record<string, { code: ErrorCode; transient: boolean; hint: string }> = nullObject({
   ENOENT: { code: 'NOT_FOUND', transient: false, hint: 'check the path, or create the folder first' },

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Logger } from '../../log/index.ts';
+import { goEncodeLine } from '../../gojson/index.ts';
+import { formatGoDuration } from '../../model/index.ts';
+import { buildVeleroBackupJson, withVeleroAutoExclusions } from '../../backup/index.ts';
+import type { BackupPhase, LabelSelector } from '../../model/index.ts';
+import type { CollectOutcome } from '../../backup/index.ts';
+import { itemMessage } from '../../results/index.ts';
+import type { ItemWatch, MainListing } from '../../backup/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
+import type { BackupUpload } from '../../store/index.ts';
+import { backupFileNames } from '../../store/index.ts';
+import type { ConnectedCluster } from '../deps/cluster.ts';
+import type { BackupRequest } from './backup-request.ts';
+import { nullObject } from '../../model/index.ts';
+
+/** What a backup extension sees when the backup starts. */
+export interface BackupExtensionContext {
+  name: string;
+  cluster: ConnectedCluster;
+  served: readonly ApiResource[];
+  /** What the backup lists: an extension can watch those items instead of reading them again. */
+  listing: MainListing;
+  logger: Logger;
+}
+
+/** One backup's run of an extension. */
+export interface BackupExtensionRun {
+  /** Items it sees as the backup lists and stores them (others are stored without being parsed). */
+  watches?: readonly ItemWatch[];
+  /** Its files, once the items are collected (possibly cut short when the cluster was lost). */
+  files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]>;
+}
+
+/**
+ * Adds lifeboat's own files to a backup folder (e.g. the cluster profile), written before
+ * velero-backup.json. start runs as the collection begins, so an extension can read the cluster
+ * while items are listed. A failing extension is a backup error (PartiallyFailed), not a lost backup.
+ */
+export interface BackupExtension {
+  name: string;
+  start(context: BackupExtensionContext): BackupExtensionRun;
+}
+
+/** A started extension, by name. */
+export interface StartedExtension {
+  name: string;
+  run: BackupExtensionRun;
+}
+
+const gzipAsync = promisify(gzip);
+
+export interface RecordInput {
+  request: BackupRequest;
+  location: string;
+  cluster: ConnectedCluster;
+  /** The source cluster's identity (kube-system UID). */
+  clusterUid: string;
+  outcome: CollectOutcome;
+  labelSelector: LabelSelector | undefined;
+  started: Date;
+  ttlMs: number;
+  extensions: readonly StartedExtension[];
+  logger: Logger;
+  /** Ends the log capture and gives <name>-logs.gz. */
+  finishLogs: () => Promise<Buffer>;
+}
+
+export interface BackupRecord {
+  phase: BackupPhase;
+  failureReason: string | undefined;
+  completed: Date;
+  expiration: Date;
+}
+
+/**
+ * Writes everything but the tarball, in Velero's write order: lifeboat's extension files and the
+ * sidecars (always all of them, as Velero writes them, empty when there is nothing to say), then
+ * velero-backup.json last — the commit that makes the backup exist.
+ */
+export async function writeBackupRecord(upload: BackupUpload, input: RecordInput): Promise<BackupRecord> {
+  const { request, outcome } = input;
+  const name = request.name;
+  let phase: BackupPhase = outcome.fatal
+    ? 'Failed'
+    : outcome.results.errorCount > 0
+      ? 'PartiallyFailed'
+      : 'Completed';
+  const failureReason = outcome.fatal?.message;
+  // Extensions first (a failing one is logged, and the log is stored below), then every file at once.
+  const files: { fileName: string; body: Buffer | Promise<Buffer> }[] = [];
+  for (const extension of input.extensions) {
+    try {
+      files.push(...(await extension.run.files(outcome)));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      outcome.results.error(itemMessage({ message: `${extension.name} failed`, error: message }));
+      if (phase === 'Completed') phase = 'PartiallyFailed';
+      input.logger.error({ err }, `${extension.name} failed: ${message}`);
+    }
+  }
+  // Extensions may add errors of their own (e.g. a platform export left out of the profile).
+  if (phase === 'Completed' && outcome.results.errorCount > 0) phase = 'PartiallyFailed';
+  const completed = new Date();
+  const expiration = new Date(input.started.getTime() + input.ttlMs);
+  input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);
+  const gz = (value: unknown) => gzipAsync(goEncodeLine(value));
+  const names = backupFileNames(name);
+  files.push(
+    { fileName: names.logs, body: input.finishLogs() },
+    { fileName: names.resourceList, body: gz(outcome.resourceList) },
+    { fileName: names.results, body: gz(outcome.results.toFile()) },
+    { fileName: names.itemOperations, body: gz([]) },
+    { fileName: names.volumeSnapshots, body: gz(null) },
+    { fileName: names.podVolumeBackups, body: gz(null) },
+    { fileName: names.volumeInfo, body: gz([]) },
+  );
+  // A store failure fails the backup: once no write is in flight, the caller removes what was written.
+  const puts = await Promise.allSettled(files.map(async (f) => upload.putFile(f.fileName, await f.body)));
+  for (const put of puts) if (put.status === 'rejected') throw put.reason;
+  await upload.commit(
+    buildVeleroBackupJson({
+      name,
+      uid: randomUUID(),
+      storageLocation: input.location,
+      labels: request.labels,
+      annotations: request.annotations ?? nullObject(),
+      sourceVersion: input.cluster.version,
+      clusterUid: input.clusterUid,
+      spec: withVeleroAutoExclusions({
+        includedNamespaces: request.includedNamespaces.length > 0 ? request.includedNamespaces : ['*'],
+        excludedNamespaces: nonEmpty(request.excludedNamespaces),
+        includedResources: nonEmpty(request.includedResources),
+        excludedResources: nonEmpty(request.excludedResources),
+        labelSelector: input.labelSelector,
+        includeClusterResources: request.includeClusterResources,
+        ttl: formatGoDuration(input.ttlMs),
+      }),
+      phase,
+      startTimestamp: input.started,
+      completionTimestamp: completed,
+      expiration,
+      failureReason,
+      warnings: outcome.results.warningCount,
+      errors: outcome.results.errorCount,
+      itemsBackedUp: outcome.itemsBackedUp,
+      totalItems: outcome.itemsBackedUp,
+    }),
+  );
+  return { phase, failureReason, completed, expiration };
+}
+
+function nonEmpty(values: string[]): string[] | undefined {
+  return values.length > 0 ? values : undefined;
+}

@@ -1,0 +1,168 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { LifeboatError } from '../../errors/index.ts';
+import type { ResourceList, ResultsFile } from '../../model/index.ts';
+import type { BackupStore } from '../../store/index.ts';
+import type { BackupQuery } from '../backups/backups.ts';
+import { openLocation } from '../deps/locations-open.ts';
+
+export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Interrupted';
+
+/** What `restore create` asked for, as stored with the restore. */
+export interface RestoreSpecRecord {
+  backupName: string;
+  scheduleName?: string;
+  includedNamespaces: string[];
+  excludedNamespaces: string[];
+  includedResources: string[];
+  excludedResources: string[];
+  labelSelector?: string;
+  includeClusterResources?: boolean;
+  namespaceMapping: Record<string, string>;
+  storageClassMapping: Record<string, string>;
+  existingResourcePolicy: 'none' | 'update';
+  preserveNodePorts: boolean;
+  restoreStatus: string[];
+  parallelism: number;
+}
+
+/**
+ * lifeboat's own record of a restore, `restores/<name>/restore-<name>.json` (Velero ignores extra
+ * files in the folder): enough for `restore get/describe/verify` from the bucket alone.
+ */
+export interface RestoreRecord {
+  apiVersion: 'lifeboat.io/v1alpha1';
+  kind: 'RestoreRecord';
+  name: string;
+  spec: RestoreSpecRecord;
+  phase: RestorePhase;
+  startTimestamp: string;
+  completionTimestamp?: string;
+  failureReason?: string;
+  targetServer: string;
+  counts: { created: number; updated: number; skipped: number; failed: number };
+  errors: number;
+  warnings: number;
+}
+
+/** The record of a restore; NOT_FOUND when the location has none. */
+export async function readRestoreRecord(store: BackupStore, name: string): Promise<RestoreRecord> {
+  let body: Readable;
+  try {
+    body = await store.getRestoreRecord(name);
+  } catch (err) {
+    if (err instanceof LifeboatError && err.code === 'NOT_FOUND') {
+      throw new LifeboatError('NOT_FOUND', `restore "${name}" not found in this location`, {
+        hint: 'lifeboat restore get lists the restores',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as RestoreRecord;
+  } catch (err) {
+    throw new LifeboatError('CORRUPT', `the record of restore "${name}" is not valid JSON`, { cause: err });
+  }
+}
+
+export interface RestoreSummary {
+  name: string;
+  backup: string;
+  phase: string;
+  created: number;
+  errors: number;
+  warnings: number;
+  started: string;
+  completed: string | undefined;
+}
+
+export async function listRestores(query: BackupQuery): Promise<RestoreSummary[]> {
+  const opened = await openLocation(query.configPath, query.location, query.logger);
+  try {
+    const names = await opened.backupStore.listRestoreNames();
+    const rows = await Promise.all(
+      names.map(async (name): Promise<RestoreSummary | undefined> => {
+        try {
+          const r = await readRestoreRecord(opened.backupStore, name);
+          return {
+            name,
+            backup: r.spec.backupName,
+            phase: r.phase,
+            created: r.counts.created,
+            errors: r.errors,
+            warnings: r.warnings,
+            started: r.startTimestamp,
+            completed: r.completionTimestamp,
+          };
+        } catch {
+          return undefined; // a restore made by Velero, or one being written
+        }
+      }),
+    );
+    return rows
+      .filter((r): r is RestoreSummary => r !== undefined)
+      .sort((a, b) => b.started.localeCompare(a.started));
+  } finally {
+    await opened.close();
+  }
+}
+
+export interface RestoreDescription {
+  record: RestoreRecord;
+  results: ResultsFile | undefined;
+  resourceList: ResourceList | undefined;
+}
+
+export async function describeRestore(query: BackupQuery, name: string): Promise<RestoreDescription> {
+  const opened = await openLocation(query.configPath, query.location, query.logger);
+  try {
+    const store = opened.backupStore;
+    const record = await readRestoreRecord(store, name);
+    const [results, resourceList] = await Promise.all([
+      store.getRestoreResults(name),
+      store.getRestoreResourceList(name),
+    ]);
+    return { record, results, resourceList };
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function restoreLogs(
+  query: BackupQuery,
+  name: string,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const opened = await openLocation(query.configPath, query.location, query.logger);
+  try {
+    await readRestoreRecord(opened.backupStore, name);
+    const body = await opened.backupStore.getRestoreLogs(name);
+    await pipeline(body, createGunzip(), out, { end: false });
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Deletes the restore's files from the location (the restored objects stay in the cluster). */
+export async function deleteRestore(query: BackupQuery, name: string): Promise<number> {
+  const opened = await openLocation(query.configPath, query.location, query.logger);
+  try {
+    const deleted = await opened.backupStore.deleteRestore(name);
+    if (deleted.length === 0) {
+      throw new LifeboatError(
+        'NOT_FOUND',
+        `restore "${name}" does not exist in location "${opened.location.name}"`,
+        {
+          hint: 'lifeboat restore get lists the restores',
+        },
+      );
+    }
+    return deleted.length;
+  } finally {
+    await opened.close();
+  }
+}

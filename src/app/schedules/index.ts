@@ -1,0 +1,17 @@
+// Use case: schedules — create, list, describe, pause, delete, and run a scheduled backup now.
+// It must never keep its own timer; the server's scheduler loop decides when a schedule is due.
+export { runScheduleBackup, runScheduleNow } from './schedule-run.ts';
+export {
+  backupsOfSchedule,
+  createSchedule,
+  deleteSchedule,
+  describeSchedules,
+  findSchedule,
+  formatRetention,
+  listSchedules,
+  parseRetention,
+  type Schedule,
+  scheduleLocation,
+  type ScheduleStatus,
+  setSchedulePaused,
+} from './schedule.ts';

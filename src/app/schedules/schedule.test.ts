@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LifeboatError } from '../../errors/index.ts';
+import {
+  createSchedule,
+  deleteSchedule,
+  getSchedule,
+  listSchedules,
+  scheduleBackupRequest,
+  setSchedulePaused,
+  validateSchedule,
+} from './schedule.ts';
+
+let dir: string;
+let config: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-schedule-'));
+  config = join(dir, 'config.yaml');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('schedules in the config file', () => {
+  it('creates, pauses, unpauses and deletes, keeping the YAML minimal', async () => {
+    await createSchedule(config, {
+      name: 'nightly',
+      schedule: '0 3 * * *',
+      timezone: 'Europe/Rome',
+      retention: { daily: 7 },
+    });
+    expect(await readFile(config, 'utf8')).toContain(
+      'schedules:\n  - name: nightly\n    schedule: 0 3 * * *\n',
+    );
+    expect((await setSchedulePaused(config, 'nightly', true)).paused).toBe(true);
+    expect((await getSchedule(config, 'nightly')).paused).toBe(true);
+    expect(await setSchedulePaused(config, 'nightly', false)).not.toHaveProperty('paused');
+    await expect(createSchedule(config, { name: 'nightly', schedule: '@daily' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    await deleteSchedule(config, 'nightly');
+    expect(await listSchedules(config)).toEqual([]);
+    await expect(getSchedule(config, 'nightly')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it.each([
+    [{ name: 'Bad', schedule: '@daily' }, /name:/],
+    [{ name: 'ok', schedule: '@daily', ttl: '30 days' }, /ttl: not a Go duration/],
+    [{ name: 'ok', schedule: '@daily', retention: { daily: -1 } }, /retention.daily/],
+    [{ name: 'ok', schedule: '@daily', surprise: true }, /surprise|Unrecognized/],
+    [{ name: 'ok', schedule: '99 * * * *' }, /schedule ok: invalid schedule/],
+    [{ name: 'ok', schedule: '@daily', timezone: 'Nowhere/Land' }, /unknown time zone/],
+  ])('refuses %j with a USAGE error naming the field', (input, message) => {
+    try {
+      validateSchedule(input);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(LifeboatError);
+      expect((err as LifeboatError).code).toBe('USAGE');
+      expect((err as LifeboatError).message).toMatch(message);
+    }
+  });
+
+  it('refuses a schedule for an unknown location', async () => {
+    await expect(
+      createSchedule(config, { name: 'x', schedule: '@daily', storageLocation: 'nope' }),
+    ).rejects.toMatchObject({
+      code: 'CONFIG',
+    });
+  });
+});
+
+describe('scheduleBackupRequest', () => {
+  it('names the backup the Velero way and labels it with the schedule', () => {
+    const r = scheduleBackupRequest(
+      {
+        name: 'nightly',
+        schedule: '@daily',
+        ttl: '24h',
+        storageLocation: 's3',
+        template: { includedNamespaces: ['app'], labels: { team: 'x' } },
+      },
+      new Date('2025-03-30T01:02:03.456Z'),
+      { kube: {}, configPath: '/c.yaml' },
+    );
+    expect(r).toMatchObject({
+      name: 'nightly-20250330010203',
+      labels: { team: 'x', 'velero.io/schedule-name': 'nightly' },
+      includedNamespaces: ['app'],
+      excludedNamespaces: [],
+      ttl: '24h',
+      storageLocation: 's3',
+    });
+  });
+});

@@ -1,0 +1,17 @@
+// Configuration: the config file (locations, schedules, server settings), its schema and how it is loaded and saved.
+// It must never reach a cluster or a store; it describes them.
+export {
+  addLocation,
+  BackupTemplateSchema,
+  configFilePath,
+  isEmbeddedDefaultFolder,
+  type LifeboatConfig,
+  loadConfig,
+  normalizeProvider,
+  PatternListSchema,
+  removeLocation,
+  resolveLocation,
+  saveConfig,
+  type Schedule,
+  ScheduleSchema,
+} from './config-file.ts';

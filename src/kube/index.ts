@@ -1,0 +1,21 @@
+// Kubernetes access, one way: the kubeconfig, the HTTP client, discovery, and the dynamic layer (paged list, get-or-undefined, create, patch).
+// It must never know what a backup or a restore is.
+export { KubeApiError, KubeClient, type RequestSpec } from './client.ts';
+export {
+  type ApiResource,
+  discoverResources,
+  resolveResourceName,
+  serverVersion,
+  type ServerVersion,
+} from './discovery.ts';
+export {
+  getObject,
+  getOrUndefined,
+  listJsonPages,
+  listPages,
+  type OpenList,
+  openRawList,
+} from './dynamic.ts';
+export { type KubeTarget, loadKubeConfig } from './kubeconfig.ts';
+export { ListBodyError, type RawPage, splitListBody } from './list-body.ts';
+export { objectPath } from './paths.ts';

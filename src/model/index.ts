@@ -1,0 +1,35 @@
+// Model: the types and schemas everything shares (Kubernetes objects, Velero's Backup/Restore, locations, labels, Go durations, null-prototype dictionaries).
+// A leaf of types and pure helpers: it must never do I/O and imports nothing from src/.
+export { dictionarySchema } from './dictionary-schema.ts';
+export { nullObject, own } from './dictionary.ts';
+export {
+  formatGoDuration,
+  formatGoDurationNs,
+  goTime,
+  InvalidDurationError,
+  parseDuration,
+  parseDurationNs,
+} from './go-duration.ts';
+export { isKubeObject, type KubeObject, type KubeObjectMeta } from './kube-object.ts';
+export { firstReservedLabel, getValidLabelValue, LifeboatLabels } from './labels.ts';
+export { type Location, LocationSchema } from './location.ts';
+export {
+  BACKUP_FORMAT_VERSION,
+  DEFAULT_BACKUP_TTL,
+  DEFAULT_CSI_SNAPSHOT_TIMEOUT,
+  DEFAULT_ITEM_OPERATION_TIMEOUT,
+  DEFAULT_RESOURCE_TIMEOUT,
+  DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY,
+  VELERO_API_VERSION,
+  VELERO_NAMESPACE,
+  type BackupPhase,
+  excludedByLabel,
+  type LabelSelector,
+  type ResourceList,
+  type ResultMessages,
+  type ResultsFile,
+  VeleroAnnotations,
+  type VeleroBackup,
+  veleroBackupSchema,
+  VeleroLabels,
+} from './velero.ts';
