@@ -1,6 +1,5 @@
-import type { KubeObject, KubeObjectMeta } from '../model/index.ts';
+import { type KubeObject, type KubeObjectMeta, nullObject } from '../model/index.ts';
 import type { BackupItemAction, ItemRef } from './backup-action.ts';
-import { nullObject } from '../model/index.ts';
 
 interface PodSpec {
   volumes?: { persistentVolumeClaim?: { claimName?: string } }[];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupItemAction } from '../actions/index.ts';
-import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/index.ts';
-import type { ApiResource } from '../kube/index.ts';
+import { type ApiResource, KubeApiError, type KubeClient, type RequestSpec } from '../kube/index.ts';
 import { servedResource } from '../kube/testing.ts';
 import { silentLogger } from '../log/index.ts';
 import type { KubeObject } from '../model/index.ts';

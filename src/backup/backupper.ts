@@ -1,21 +1,31 @@
 import type { Logger } from '../log/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import type { KubeClient } from '../kube/index.ts';
-import { KubeApiError } from '../kube/index.ts';
-import type { ApiResource } from '../kube/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import { excludedByLabel, type LabelSelector, type ResourceList } from '../model/index.ts';
+import {
+  type ApiResource,
+  getObject,
+  KubeApiError,
+  type KubeClient,
+  ListBodyError,
+  listPages,
+  type OpenList,
+  openRawList,
+  type RawPage,
+} from '../kube/index.ts';
+import {
+  excludedByLabel,
+  type KubeObject,
+  type LabelSelector,
+  nullObject,
+  type ResourceList,
+} from '../model/index.ts';
 import { goMarshal } from '../gojson/index.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/index.ts';
 import type { ItemBytes } from '../archive/index.ts';
 import { formatLabelSelector, matchesLabelSelector } from '../selection/index.ts';
-import { getObject, listPages, openRawList, type OpenList } from '../kube/index.ts';
-import { ListBodyError, type RawPage } from '../kube/index.ts';
 import { beingDeleted, ListedItems } from './listed-items.ts';
 import { itemMessage, ResultsCollector } from '../results/index.ts';
 import type { ItemWatch, MainListing } from './listing.ts';
 import type { BackupScope } from './scope.ts';
-import { nullObject } from '../model/index.ts';
 
 /**
  * Where items go: the archive writer. Backpressure: addItem gives undefined when it can take more at

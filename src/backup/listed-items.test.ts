@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemBytes } from '../archive/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import type { ApiResource } from '../kube/index.ts';
+import { type ApiResource, splitListBody } from '../kube/index.ts';
 import { goMarshal, parseJson } from '../gojson/index.ts';
 import { ListedItems } from './listed-items.ts';
-import { splitListBody } from '../kube/index.ts';
 
 const configMaps = {
   group: '',

@@ -1,9 +1,7 @@
-import type { ApiResource } from '../kube/index.ts';
-import type { KubeObject } from '../model/index.ts';
+import { type ApiResource, ListBodyError, type RawPage } from '../kube/index.ts';
+import { excludedByLabel, type KubeObject, VeleroLabels } from '../model/index.ts';
 import { GoJsonPlanner, goMarshal, parseJson, skipSpace, skipValue } from '../gojson/index.ts';
-import { excludedByLabel, VeleroLabels } from '../model/index.ts';
 import type { ItemBytes } from '../archive/index.ts';
-import { ListBodyError, type RawPage } from '../kube/index.ts';
 
 /** The exclude label as it appears in a labels object's bytes (only then are the labels parsed). */
 const EXCLUDE_BYTES = Buffer.from(JSON.stringify(VeleroLabels.excludeFromBackup));

@@ -1,6 +1,5 @@
 import type { ApiResource } from '../kube/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import type { LabelSelector } from '../model/index.ts';
+import type { KubeObject, LabelSelector } from '../model/index.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
 /**

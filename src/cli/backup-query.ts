@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ExitCode } from '../errors/index.ts';
 import {
   backupLogs,
@@ -12,8 +11,7 @@ import {
 } from '../app/backups/index.ts';
 import { verifyBackup } from '../app/verify/index.ts';
 import { backupClusterUid } from '../app/sync/index.ts';
-import { formatOutput, renderTable, type Column } from '../output/index.ts';
-import { formatBytes } from '../output/index.ts';
+import { type Column, formatBytes, formatOutput, renderTable } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';

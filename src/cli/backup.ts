@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
 import { runBackup, type BackupDeps, type BackupRequest, type BackupRunResult } from '../app/backup/index.ts';

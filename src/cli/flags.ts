@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { Option } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
-import { firstReservedLabel } from '../model/index.ts';
-import { nullObject } from '../model/index.ts';
+import { firstReservedLabel, nullObject } from '../model/index.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
 export function list(value: string | undefined): string[] {

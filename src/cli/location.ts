@@ -11,7 +11,7 @@ import {
   type LocationCheck,
 } from '../app/locations/index.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
-import type { Location } from '../model/index.ts';
+import { type Location, nullObject } from '../model/index.ts';
 import {
   OUTPUT_FORMATS,
   formatOutput,
@@ -20,7 +20,6 @@ import {
   type OutputFormat,
 } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { nullObject } from '../model/index.ts';
 
 const PROVIDERS = ['aws', 'azure', 'filesystem', 'velero.io/aws', 'velero.io/azure'];
 

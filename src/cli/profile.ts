@@ -1,13 +1,13 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
+  backupProfile,
   captureClusterProfile,
+  type ClusterProfile,
+  diffSides,
   readAttachments,
   renderFindings,
   summarizeProfile,
-  type ClusterProfile,
 } from '../app/profile/index.ts';
-import { backupProfile, diffSides } from '../app/profile/index.ts';
 import { formatOutput } from '../output/index.ts';
 import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';

@@ -1,6 +1,4 @@
-import type { RestoreRunResult } from '../app/restore/index.ts';
-import type { RestoreDescription } from '../app/restore/index.ts';
-import type { RestoreVerifyReport } from '../app/restore/index.ts';
+import type { RestoreDescription, RestoreRunResult, RestoreVerifyReport } from '../app/restore/index.ts';
 import { renderTable, type Column } from '../output/index.ts';
 
 type Plan = RestoreRunResult['plan'];

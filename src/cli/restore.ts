@@ -1,17 +1,17 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ExitCode, LifeboatError } from '../errors/index.ts';
 import {
+  DEFAULT_PARALLELISM,
   deleteRestore,
   describeRestore,
   listRestores,
   restoreLogs,
+  type RestoreRunResult,
   type RestoreSummary,
+  runRestore,
+  verifyRestore,
 } from '../app/restore/index.ts';
-import { DEFAULT_PARALLELISM, runRestore, type RestoreRunResult } from '../app/restore/index.ts';
-import { verifyRestore } from '../app/restore/index.ts';
-import { formatOutput, renderTable, type Column } from '../output/index.ts';
-import { createProgress, throttledByPhase } from '../output/index.ts';
+import { type Column, createProgress, formatOutput, renderTable, throttledByPhase } from '../output/index.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { makeRunbook, RUNBOOK_PLATFORMS, type RunbookPlatform } from '../app/profile/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { ObjectName, parseWith } from './flags.ts';

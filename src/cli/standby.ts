@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
-import { runStandbyCheck } from '../app/profile/index.ts';
-import { renderFindings } from '../app/profile/index.ts';
+import { type Command, Option } from 'commander';
+import { renderFindings, runStandbyCheck } from '../app/profile/index.ts';
 import { formatOutput } from '../output/index.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';

@@ -6,12 +6,15 @@ import { stringify } from 'yaml';
 import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { parseConfigYaml, readConfigText } from './config-yaml.ts';
-import { LocationSchema, type Location } from '../model/index.ts';
-import { parseDuration } from '../model/index.ts';
+import {
+  dictionarySchema,
+  firstReservedLabel,
+  type Location,
+  LocationSchema,
+  nullObject,
+  parseDuration,
+} from '../model/index.ts';
 import { globListProblem } from '../selection/index.ts';
-import { firstReservedLabel } from '../model/index.ts';
-import { dictionarySchema } from '../model/index.ts';
-import { nullObject } from '../model/index.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';

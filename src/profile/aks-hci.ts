@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import type { LifeboatError } from '../errors/index.ts';
-import type { Attachment, AttachmentKind } from './schema.ts';
-import { AttachmentKinds } from './schema.ts';
+import { type Attachment, type AttachmentKind, AttachmentKinds } from './schema.ts';
 import {
   decodeText,
   isTruncatedValue,

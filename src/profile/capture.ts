@@ -1,7 +1,12 @@
-import type { KubeClient } from '../kube/index.ts';
-import { discoverResources, type ApiResource, type ServerVersion } from '../kube/index.ts';
-import type { Attachment, ClusterProfile, CrdInfo, WebhookInfo } from './schema.ts';
-import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
+import { type ApiResource, discoverResources, type KubeClient, type ServerVersion } from '../kube/index.ts';
+import {
+  type Attachment,
+  type ClusterProfile,
+  type CrdInfo,
+  PROFILE_API_VERSION,
+  PROFILE_KIND,
+  type WebhookInfo,
+} from './schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj, type ProfileSource } from './kube-read.ts';
 import { Reads } from './reads.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';

@@ -1,9 +1,8 @@
-import type { KubeObject } from '../model/index.ts';
+import { type KubeObject, nullObject } from '../model/index.ts';
 import type { ClusterProfile, CrdInfo, StorageClassInfo, WebhookInfo } from './schema.ts';
 import { toCrd, toWebhooks } from './capture.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
 import { toIngressClass, toStorageClass } from './storage.ts';
-import { nullObject } from '../model/index.ts';
 
 /** A node-affinity requirement (`key In [a,b]`). */
 export interface Requirement {

@@ -1,7 +1,4 @@
-import type { KubeClient } from '../kube/index.ts';
-import { KubeApiError } from '../kube/index.ts';
-import { getOrUndefined, listJsonPages } from '../kube/index.ts';
-import { objectPath } from '../kube/index.ts';
+import { getOrUndefined, KubeApiError, type KubeClient, listJsonPages, objectPath } from '../kube/index.ts';
 import { nullObject } from '../model/index.ts';
 
 /** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */

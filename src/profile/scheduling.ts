@@ -1,5 +1,4 @@
-import type { Taint } from './schema.ts';
-import type { ClusterProfile } from './schema.ts';
+import type { ClusterProfile, Taint } from './schema.ts';
 import type { BackupContents, Requirement, Toleration, Workload } from './contents.ts';
 import { finding, listSome, type Finding } from './findings.ts';
 import { own } from '../model/index.ts';

@@ -1,5 +1,10 @@
-import type { ClusterProfile, NodePool, ProfileNode } from './schema.ts';
-import { PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
+import {
+  type ClusterProfile,
+  type NodePool,
+  PROFILE_API_VERSION,
+  PROFILE_KIND,
+  type ProfileNode,
+} from './schema.ts';
 import { emptyContents, type BackupContents, type Workload } from './contents.ts';
 import { nullObject } from '../model/index.ts';
 

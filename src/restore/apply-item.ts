@@ -1,12 +1,8 @@
-import type { KubeClient } from '../kube/index.ts';
+import { getOrUndefined, type KubeClient, objectPath } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
-import { nullObject } from '../model/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import { VeleroLabels } from '../model/index.ts';
+import { type KubeObject, nullObject, VeleroLabels } from '../model/index.ts';
 import { differences, mergePatchTowards } from './compare.ts';
-import { objectPath } from '../kube/index.ts';
 import { describeFailure, isAlreadyExists } from './kube-ops.ts';
-import { getOrUndefined } from '../kube/index.ts';
 import type { PlannedItem } from './plan-types.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
 import type { ItemResult, RestoreResults } from './results.ts';

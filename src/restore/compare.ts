@@ -1,6 +1,4 @@
-import type { KubeObject } from '../model/index.ts';
-import { VeleroLabels } from '../model/index.ts';
-import { nullObject, own } from '../model/index.ts';
+import { type KubeObject, nullObject, own, VeleroLabels } from '../model/index.ts';
 import { ownValue } from './own.ts';
 
 /**

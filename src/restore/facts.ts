@@ -1,6 +1,5 @@
 import { child, records, str } from '../actions/index.ts';
-import { nullObject } from '../model/index.ts';
-import type { KubeObject } from '../model/index.ts';
+import { type KubeObject, nullObject } from '../model/index.ts';
 import type { ApiResource } from '../kube/index.ts';
 import type { CrdFacts, ItemFacts } from './plan-types.ts';
 import type { PreparedItem } from './prepare.ts';

@@ -1,5 +1,4 @@
-import { KubeApiError, type KubeClient } from '../kube/index.ts';
-import { getOrUndefined } from '../kube/index.ts';
+import { getOrUndefined, KubeApiError, type KubeClient } from '../kube/index.ts';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeObject } from '../model/index.ts';
 

@@ -1,8 +1,5 @@
-import type { ItemRef } from '../actions/index.ts';
-import { child, str, type RestoreActionContext } from '../actions/index.ts';
-import { restoreActionsFor } from '../actions/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import { excludedByLabel, VeleroLabels } from '../model/index.ts';
+import { child, type ItemRef, type RestoreActionContext, restoreActionsFor, str } from '../actions/index.ts';
+import { excludedByLabel, type KubeObject, VeleroLabels } from '../model/index.ts';
 import { addRestoreLabels, cloneJson, resetMetadataAndStatus } from './metadata.ts';
 import { decidePv, remapClaimRef, resetVolumeBindingInfo, type VolumeEvidence } from './volumes.ts';
 

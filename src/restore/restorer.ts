@@ -1,10 +1,9 @@
-import type { KubeClient } from '../kube/index.ts';
+import { getOrUndefined, type KubeClient } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { KubeObject } from '../model/index.ts';
 import { applyItem, type ApplyContext } from './apply-item.ts';
 import { describeFailure, isAlreadyExists, waitForCrd } from './kube-ops.ts';
 import { runBounded } from '../concurrency/index.ts';
-import { getOrUndefined } from '../kube/index.ts';
 import { namespaceFromBackup } from './metadata.ts';
 import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './plan-types.ts';
 import type { PrepareContext } from './prepare.ts';

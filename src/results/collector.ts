@@ -1,5 +1,4 @@
-import type { ResultMessages, ResultsFile } from '../model/index.ts';
-import { nullObject } from '../model/index.ts';
+import { nullObject, type ResultMessages, type ResultsFile } from '../model/index.ts';
 
 /** Where a message goes in Velero's Result: `velero`, `cluster`, or `namespaces[namespace]`. */
 export type ResultScope = 'velero' | 'cluster' | { namespace: string };

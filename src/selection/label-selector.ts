@@ -1,6 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import type { LabelSelector } from '../model/index.ts';
-import { nullObject, own } from '../model/index.ts';
+import { type LabelSelector, nullObject, own } from '../model/index.ts';
 
 type Requirement =
   { key: string; op: 'In' | 'NotIn'; values: string[] } | { key: string; op: 'Exists' | 'DoesNotExist' };

@@ -1,5 +1,4 @@
-import { recoverOrphans } from '../app/sync/index.ts';
-import { configuredLocations, type BackupRecord } from '../app/sync/index.ts';
+import { type BackupRecord, configuredLocations, recoverOrphans } from '../app/sync/index.ts';
 import type { BackupRunResult } from '../app/backup/index.ts';
 import { parseScheduleBackupName } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';

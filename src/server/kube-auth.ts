@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KubeClient } from '../kube/index.ts';
-import { loadKubeConfig, type KubeTarget } from '../kube/index.ts';
+import { KubeClient, type KubeTarget, loadKubeConfig } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
 
 /** The API group lifeboat's HTTP API is authorised as: RBAC rules name it like any other group. */

@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { KubeApiError, KubeClient } from '../kube/index.ts';
-import { getOrUndefined } from '../kube/index.ts';
-import { loadKubeConfig, type KubeTarget } from '../kube/index.ts';
+import { getOrUndefined, KubeApiError, KubeClient, type KubeTarget, loadKubeConfig } from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
 
 export interface LeaseOptions {

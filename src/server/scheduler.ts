@@ -1,10 +1,7 @@
 import type { Logger } from '../log/index.ts';
 import type { Schedule } from '../app/schedules/index.ts';
 import type { BackupRunResult } from '../app/backup/index.ts';
-import { scheduleBackupName } from '../schedule/index.ts';
-import { catchUpDue } from '../schedule/index.ts';
-import { scheduleCron } from '../schedule/index.ts';
-import type { CronSchedule } from '../schedule/index.ts';
+import { catchUpDue, type CronSchedule, scheduleBackupName, scheduleCron } from '../schedule/index.ts';
 
 /** A backup to run: a schedule's, or an ad-hoc one from the API. */
 export interface Job {

@@ -1,8 +1,7 @@
 import { runGc } from '../app/gc/index.ts';
 import type { BackupRequest } from '../app/backup/index.ts';
-import { scheduleLocation, type Schedule } from '../app/schedules/index.ts';
+import { runScheduleBackup, type Schedule, scheduleLocation } from '../app/schedules/index.ts';
 import { LeaseElector } from './leader-election.ts';
-import { runScheduleBackup } from '../app/schedules/index.ts';
 import { BackupIndex, ofCluster } from '../app/sync/index.ts';
 import { readClusterUid } from '../app/deps/index.ts';
 import type { Logger } from '../log/index.ts';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, isLifeboatError, redact } from '../errors/index.ts';
 import { holdsClaim } from './backup-claim.ts';

@@ -1,12 +1,11 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { LifeboatError, Secret } from '../errors/index.ts';
-import type { Location } from '../model/index.ts';
+import { type Location, own } from '../model/index.ts';
 import { awsProfile, parseDotenv, readCredentialsFile } from './credentials.ts';
 import type { AzureStoreOptions } from './providers/azure/azure-store.ts';
 import type { FilesystemStoreOptions } from './providers/filesystem/filesystem-store.ts';
 import type { S3StoreOptions } from './providers/s3/s3-store.ts';
-import { own } from '../model/index.ts';
 
 type Env = Record<string, string | undefined>;
 

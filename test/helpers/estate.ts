@@ -4,8 +4,7 @@
  * cluster-wide), a Pod with a PriorityClass mounting a PVC bound to a CSI PV of a StorageClass,
  * and custom resources of a CRD.
  */
-import type { KubeClient } from '../../src/kube/client.ts';
-import { KubeApiError } from '../../src/kube/client.ts';
+import { KubeApiError, type KubeClient } from '../../src/kube/client.ts';
 import { ensureWidgetCrd, WIDGET_GROUP } from './workload.ts';
 
 export interface Estate {

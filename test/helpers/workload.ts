@@ -3,8 +3,7 @@
  * (whose ReplicaSets and Pods come from the controller manager), ServiceAccounts, RBAC and custom
  * resources of a CRD, plus cluster-scoped objects. Used by e2e tests (small) and the benchmark (large).
  */
-import type { KubeClient } from '../../src/kube/client.ts';
-import { KubeApiError } from '../../src/kube/client.ts';
+import { KubeApiError, type KubeClient } from '../../src/kube/client.ts';
 
 export const WIDGET_GROUP = 'bench.lifeboat.io';
 export const WIDGET_CRD = `widgets.${WIDGET_GROUP}`;

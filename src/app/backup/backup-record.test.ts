@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { itemMessage, ResultsCollector } from '../../results/index.ts';
 import { silentLogger } from '../../log/index.ts';
-import { BackupStore } from '../../store/index.ts';
-import { MemoryObjectStore } from '../../store/index.ts';
+import { BackupStore, MemoryObjectStore } from '../../store/index.ts';
 import type { ConnectedCluster } from '../deps/cluster.ts';
 import { writeBackupRecord, type StartedExtension } from './backup-record.ts';
 

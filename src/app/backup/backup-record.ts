@@ -3,18 +3,19 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../../log/index.ts';
 import { goEncodeLine } from '../../gojson/index.ts';
-import { formatGoDuration } from '../../model/index.ts';
-import { buildVeleroBackupJson, withVeleroAutoExclusions } from '../../backup/index.ts';
-import type { BackupPhase, LabelSelector } from '../../model/index.ts';
-import type { CollectOutcome } from '../../backup/index.ts';
+import { type BackupPhase, formatGoDuration, type LabelSelector, nullObject } from '../../model/index.ts';
+import {
+  buildVeleroBackupJson,
+  type CollectOutcome,
+  type ItemWatch,
+  type MainListing,
+  withVeleroAutoExclusions,
+} from '../../backup/index.ts';
 import { itemMessage } from '../../results/index.ts';
-import type { ItemWatch, MainListing } from '../../backup/index.ts';
 import type { ApiResource } from '../../kube/index.ts';
-import type { BackupUpload } from '../../store/index.ts';
-import { backupFileNames } from '../../store/index.ts';
+import { backupFileNames, type BackupUpload } from '../../store/index.ts';
 import type { ConnectedCluster } from '../deps/cluster.ts';
 import type { BackupRequest } from './backup-request.ts';
-import { nullObject } from '../../model/index.ts';
 
 /** What a backup extension sees when the backup starts. */
 export interface BackupExtensionContext {

@@ -2,9 +2,13 @@ import { LifeboatError } from '../../errors/index.ts';
 import type { CapturedLog, Logger } from '../../log/index.ts';
 import { BACKUP_FORMAT_VERSION, type BackupPhase, type LabelSelector } from '../../model/index.ts';
 import { BackupArchiveWriter } from '../../archive/index.ts';
-import { collectBackupItems, type BackupProgress, type CollectOutcome } from '../../backup/index.ts';
-import type { MainListing } from '../../backup/index.ts';
-import type { BackupScope } from '../../backup/index.ts';
+import {
+  type BackupProgress,
+  type BackupScope,
+  collectBackupItems,
+  type CollectOutcome,
+  type MainListing,
+} from '../../backup/index.ts';
 import { builtinBackupActions } from '../../actions/index.ts';
 import type { ApiResource } from '../../kube/index.ts';
 import type { BackupUpload } from '../../store/index.ts';

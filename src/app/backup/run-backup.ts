@@ -1,11 +1,8 @@
 import { LifeboatError } from '../../errors/index.ts';
 import { captureLogs } from '../../log/index.ts';
-import { InvalidDurationError, parseDuration } from '../../model/index.ts';
-import type { Location } from '../../model/index.ts';
-import type { LabelSelector } from '../../model/index.ts';
+import { InvalidDurationError, type LabelSelector, type Location, parseDuration } from '../../model/index.ts';
 import { checkPatternLists, parseLabelSelector } from '../../selection/index.ts';
-import { BackupScope } from '../../backup/index.ts';
-import { MainListing } from '../../backup/index.ts';
+import { BackupScope, MainListing } from '../../backup/index.ts';
 import { discoverResources, type ApiResource } from '../../kube/index.ts';
 import type { BackupRequest } from './backup-request.ts';
 import { clusterUid, connectCluster, type ConnectedCluster } from '../deps/cluster.ts';

@@ -1,7 +1,11 @@
 import { LifeboatError } from '../../errors/index.ts';
-import { KubeClient } from '../../kube/index.ts';
-import { serverVersion, type ServerVersion } from '../../kube/index.ts';
-import { loadKubeConfig, type KubeTarget } from '../../kube/index.ts';
+import {
+  KubeClient,
+  type KubeTarget,
+  loadKubeConfig,
+  serverVersion,
+  type ServerVersion,
+} from '../../kube/index.ts';
 
 export interface ConnectedCluster {
   client: KubeClient;

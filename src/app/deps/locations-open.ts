@@ -1,8 +1,7 @@
 import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
-import { openObjectStore } from '../../store/index.ts';
-import { BackupStore } from '../../store/index.ts';
+import { BackupStore, openObjectStore } from '../../store/index.ts';
 
 export interface OpenedLocation {
   location: Location;

@@ -14,11 +14,8 @@ import {
 } from '../../config/index.ts';
 import { LifeboatError, isLifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { LocationSchema, type Location } from '../../model/index.ts';
-import { BackupStore } from '../../store/index.ts';
-import type { ObjectStore } from '../../store/index.ts';
-import { openObjectStore } from '../../store/index.ts';
-import { nullObject } from '../../model/index.ts';
+import { type Location, LocationSchema, nullObject } from '../../model/index.ts';
+import { BackupStore, type ObjectStore, openObjectStore } from '../../store/index.ts';
 
 /** What `lifeboat location create` asks for; files are paths to read now. */
 export interface LocationInput {

@@ -1,22 +1,18 @@
 import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { readBackupArchive } from '../../archive/index.ts';
-import { parseItem } from '../../archive/index.ts';
-import type { VeleroBackup } from '../../model/index.ts';
-import { VeleroAnnotations } from '../../model/index.ts';
-import type { BackupStore } from '../../store/index.ts';
-import { backupFileNames } from '../../store/index.ts';
+import { parseItem, readBackupArchive } from '../../archive/index.ts';
+import { nullObject, VeleroAnnotations, type VeleroBackup } from '../../model/index.ts';
+import { backupFileNames, type BackupStore } from '../../store/index.ts';
 import {
   addItem,
+  type BackupContents,
+  type ClusterProfile,
   CONTENT_RESOURCES,
   emptyContents,
   namespacesOf,
-  type BackupContents,
 } from '../../profile/index.ts';
-import type { ClusterProfile } from '../../profile/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { parseProfile } from './profile.ts';
-import { nullObject } from '../../model/index.ts';
 
 export interface BackupQueryInput {
   configPath: string | undefined;

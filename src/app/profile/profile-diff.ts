@@ -1,7 +1,4 @@
-import { diffProfiles } from '../../profile/index.ts';
-import { deriveProfile } from '../../profile/index.ts';
-import type { Finding } from '../../profile/index.ts';
-import type { ClusterProfile } from '../../profile/index.ts';
+import { type ClusterProfile, deriveProfile, diffProfiles, type Finding } from '../../profile/index.ts';
 import { loadBackupEvidence, type BackupQueryInput } from './profile-backup.ts';
 import { captureClusterProfile, readProfileFile } from './profile.ts';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLabelSelector } from '../../selection/index.ts';
-import { MainListing } from '../../backup/index.ts';
-import { BackupScope } from '../../backup/index.ts';
+import { BackupScope, MainListing } from '../../backup/index.ts';
 import { servedResource } from '../../kube/testing.ts';
 import type { KubeObject } from '../../model/index.ts';
 import { Reads } from '../../profile/index.ts';

@@ -5,21 +5,25 @@ import { parse as parseYaml } from 'yaml';
 import { LifeboatError, redact } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
-import { gzipJsonLine } from '../../store/index.ts';
-import { backupFileNames } from '../../store/index.ts';
-import { captureProfile } from '../../profile/index.ts';
-import { loadBalancerService, type LoadBalancerService } from '../../profile/index.ts';
-import { pvcClass, storageClassUsage } from '../../profile/index.ts';
+import { backupFileNames, gzipJsonLine } from '../../store/index.ts';
 import {
+  type Attachment,
+  AttachmentKinds,
   attachmentWarning,
+  captureProfile,
+  type ClusterProfile,
+  clusterProfileSchema,
   importAttachment,
   isAttachmentKind,
+  loadBalancerService,
+  type LoadBalancerService,
   neededTruncation,
+  PROFILE_API_VERSION,
+  pvcClass,
+  READS_DURING_BACKUP,
+  redactTree,
+  storageClassUsage,
 } from '../../profile/index.ts';
-import { AttachmentKinds, clusterProfileSchema, PROFILE_API_VERSION } from '../../profile/index.ts';
-import type { Attachment, ClusterProfile } from '../../profile/index.ts';
-import { redactTree } from '../../profile/index.ts';
-import { READS_DURING_BACKUP } from '../../profile/index.ts';
 import { ProfileTap } from './profile-tap.ts';
 import { connectCluster } from '../deps/cluster.ts';
 import type { BackupExtension } from '../backup/run-backup.ts';

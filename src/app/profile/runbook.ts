@@ -1,6 +1,11 @@
-import { deriveProfile } from '../../profile/index.ts';
-import { buildRunbook, defaultPlatform, type RunbookPlatform } from '../../profile/index.ts';
-import { renderMarkdown, renderText } from '../../profile/index.ts';
+import {
+  buildRunbook,
+  defaultPlatform,
+  deriveProfile,
+  renderMarkdown,
+  renderText,
+  type RunbookPlatform,
+} from '../../profile/index.ts';
 import { loadBackupEvidence, type BackupQueryInput } from './profile-backup.ts';
 
 export { RUNBOOK_PLATFORMS, type RunbookPlatform } from '../../profile/index.ts';

@@ -1,13 +1,19 @@
 import type { Logger } from '../../log/index.ts';
-import type { KubeClient } from '../../kube/index.ts';
-import { KubeApiError } from '../../kube/index.ts';
-import { discoverResources, type ApiResource } from '../../kube/index.ts';
-import type { KubeTarget } from '../../kube/index.ts';
-import { objectPath } from '../../kube/index.ts';
-import { captureProfile } from '../../profile/index.ts';
-import type { BackupContents } from '../../profile/index.ts';
-import { checkStandby, type Collision } from '../../profile/index.ts';
-import type { Finding } from '../../profile/index.ts';
+import {
+  type ApiResource,
+  discoverResources,
+  KubeApiError,
+  type KubeClient,
+  type KubeTarget,
+  objectPath,
+} from '../../kube/index.ts';
+import {
+  type BackupContents,
+  captureProfile,
+  checkStandby,
+  type Collision,
+  type Finding,
+} from '../../profile/index.ts';
 import { connectCluster } from '../deps/cluster.ts';
 import { loadBackupEvidence } from './profile-backup.ts';
 import { sanitizeProfile } from './profile.ts';

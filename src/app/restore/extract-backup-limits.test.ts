@@ -5,9 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { END, header, tar } from '../../archive/hostile-tar.fixture.ts';
 import { LifeboatError } from '../../errors/index.ts';
-import { BackupStore } from '../../store/index.ts';
-import { StoreLayout } from '../../store/index.ts';
-import { MemoryObjectStore } from '../../store/index.ts';
+import { BackupStore, MemoryObjectStore, StoreLayout } from '../../store/index.ts';
 import { extractBackup } from './run-restore-archive.ts';
 
 const MiB = 1024 ** 2;

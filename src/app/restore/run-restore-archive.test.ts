@@ -1,13 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ArchiveCatalog, MAX_ITEM_DEPTH, nestingExceeds, parseItem } from '../../archive/index.ts';
-import { parseArchivePath } from '../../archive/index.ts';
+import {
+  ArchiveCatalog,
+  MAX_ITEM_DEPTH,
+  nestingExceeds,
+  parseArchivePath,
+  parseItem,
+} from '../../archive/index.ts';
 import type { ApiResource } from '../../kube/index.ts';
 import { servedResource } from '../../kube/testing.ts';
 import { veleroItems } from '../../../test/fixtures/velero/velero-archive.ts';
-import { buildRestorePlan, type NameFilter, type PlannedItem } from '../../restore/index.ts';
+import {
+  buildRestorePlan,
+  type NameFilter,
+  NO_VOLUME_EVIDENCE,
+  type PlannedItem,
+} from '../../restore/index.ts';
 import { prepareContext } from '../../restore/testing.ts';
-import { NO_VOLUME_EVIDENCE } from '../../restore/index.ts';
 import { inventory, pvsToProvision, type ExtractedBackup } from './run-restore-archive.ts';
 
 function extracted(files: Record<string, string>): ExtractedBackup {

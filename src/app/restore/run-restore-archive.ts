@@ -1,19 +1,34 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArchiveCatalog, CatalogItem } from '../../archive/index.ts';
-import { parseItem, unreadableItemPath } from '../../archive/index.ts';
-import { corruptArchive, type ArchiveLimits, type SkippedEntries } from '../../archive/index.ts';
-import { spoolBackupArchive } from '../../archive/index.ts';
+import {
+  type ArchiveCatalog,
+  type ArchiveLimits,
+  type CatalogItem,
+  corruptArchive,
+  parseItem,
+  type SkippedEntries,
+  spoolBackupArchive,
+  unreadableItemPath,
+} from '../../archive/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
-import { nullObject } from '../../model/index.ts';
-import type { KubeObject } from '../../model/index.ts';
-import { VeleroLabels, type VeleroBackup } from '../../model/index.ts';
-import { getValidLabelValue } from '../../model/index.ts';
-import { itemFacts, pathMismatch } from '../../restore/index.ts';
-import type { ItemFacts } from '../../restore/index.ts';
-import { prepareItem, type PrepareContext } from '../../restore/index.ts';
-import { decidePv, volumeEvidence, type VolumeEvidence } from '../../restore/index.ts';
+import {
+  getValidLabelValue,
+  type KubeObject,
+  nullObject,
+  type VeleroBackup,
+  VeleroLabels,
+} from '../../model/index.ts';
+import {
+  decidePv,
+  itemFacts,
+  type ItemFacts,
+  pathMismatch,
+  type PrepareContext,
+  prepareItem,
+  volumeEvidence,
+  type VolumeEvidence,
+} from '../../restore/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import { readAhead } from './read-ahead.ts';
 

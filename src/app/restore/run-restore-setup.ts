@@ -1,11 +1,18 @@
 import { LifeboatError } from '../../errors/index.ts';
-import { resolveResourceName, type ApiResource } from '../../kube/index.ts';
-import type { KubeClient } from '../../kube/index.ts';
-import { discoverResources } from '../../kube/index.ts';
-import { buildRestorePlan } from '../../restore/index.ts';
-import type { RestorePlan, RestorePlanRequest } from '../../restore/index.ts';
-import type { PrepareContext } from '../../restore/index.ts';
-import { mappingOf } from '../../restore/index.ts';
+import {
+  type ApiResource,
+  discoverResources,
+  type KubeClient,
+  resolveResourceName,
+} from '../../kube/index.ts';
+import {
+  buildRestorePlan,
+  mappingOf,
+  type PrepareContext,
+  type RestorePlan,
+  type RestorePlanRequest,
+  type VolumeEvidence,
+} from '../../restore/index.ts';
 import {
   checkPatternLists,
   IncludesExcludes,
@@ -14,7 +21,6 @@ import {
   NEVER_RESTORED,
   parseLabelSelector,
 } from '../../selection/index.ts';
-import type { VolumeEvidence } from '../../restore/index.ts';
 import type { RestoreSpecRecord } from './restores.ts';
 import {
   inventory,

@@ -1,19 +1,17 @@
-import type { KubeClient } from '../../kube/index.ts';
-import type { ApiResource } from '../../kube/index.ts';
+import { type ApiResource, type KubeClient, listJsonPages, objectPath } from '../../kube/index.ts';
 import type { KubeObject } from '../../model/index.ts';
-import { differences } from '../../restore/index.ts';
-import { objectPath } from '../../kube/index.ts';
-import type {
-  Existence,
-  ItemFacts,
-  PlannedItem,
-  PlanTarget,
-  RestorePlan,
-  WebhookInfo,
+import {
+  differences,
+  type Existence,
+  type ItemFacts,
+  type PlannedItem,
+  type PlanTarget,
+  type PrepareContext,
+  prepareItem,
+  type RestorePlan,
+  type WebhookInfo,
 } from '../../restore/index.ts';
-import { prepareItem, type PrepareContext } from '../../restore/index.ts';
 import { runBounded } from '../../concurrency/index.ts';
-import { listJsonPages } from '../../kube/index.ts';
 
 interface List {
   items?: KubeObject[];

@@ -1,13 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import { LifeboatError } from '../../errors/index.ts';
-import { KubeClient } from '../../kube/index.ts';
-import { serverVersion } from '../../kube/index.ts';
-import { loadKubeConfig, type KubeTarget } from '../../kube/index.ts';
+import { KubeClient, type KubeTarget, loadKubeConfig, serverVersion } from '../../kube/index.ts';
 import { captureLogs, type Logger } from '../../log/index.ts';
 import { goEncodeLine } from '../../gojson/index.ts';
-import { markExistence, recount, type RestorePlan } from '../../restore/index.ts';
-import { applyPlan, type RestoreProgress } from '../../restore/index.ts';
-import type { RestoreResults } from '../../restore/index.ts';
+import {
+  applyPlan,
+  markExistence,
+  recount,
+  type RestorePlan,
+  type RestoreProgress,
+  type RestoreResults,
+} from '../../restore/index.ts';
 import { veleroMessage } from '../../results/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import { openLocation } from '../deps/locations-open.ts';

@@ -1,8 +1,6 @@
-import { KubeClient } from '../../kube/index.ts';
-import { loadKubeConfig, type KubeTarget } from '../../kube/index.ts';
+import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
 import type { KubeObject } from '../../model/index.ts';
-import type { RestorePlan } from '../../restore/index.ts';
-import type { PrepareContext } from '../../restore/index.ts';
+import type { PrepareContext, RestorePlan } from '../../restore/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { readRestoreRecord } from './restores.ts';

@@ -8,16 +8,17 @@ import {
 } from '../../config/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { VeleroLabels } from '../../model/index.ts';
-import { DEFAULT_BACKUP_TTL } from '../../model/index.ts';
+import { DEFAULT_BACKUP_TTL, nullObject, VeleroLabels } from '../../model/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
-import { scheduleBackupName } from '../../schedule/index.ts';
-import { isAttachmentKind } from '../../profile/index.ts';
-import { AttachmentKinds } from '../../profile/index.ts';
-import { scheduleCron, scheduleStatus, type ScheduleStatus } from '../../schedule/index.ts';
+import {
+  scheduleBackupName,
+  scheduleCron,
+  scheduleStatus,
+  type ScheduleStatus,
+} from '../../schedule/index.ts';
+import { AttachmentKinds, isAttachmentKind } from '../../profile/index.ts';
 import type { BackupRequest } from '../backup/run-backup.ts';
 import { BackupIndex, ofCluster, type BackupRecord } from '../sync/sync.ts';
-import { nullObject } from '../../model/index.ts';
 
 export type { Schedule } from '../../config/index.ts';
 export type { ScheduleStatus } from '../../schedule/index.ts';

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createLogger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
-import { BackupStore } from '../../store/index.ts';
-import { MemoryObjectStore } from '../../store/index.ts';
+import { BackupStore, MemoryObjectStore } from '../../store/index.ts';
 import { recoverOrphans, writeFailedRecord } from './sync-recovery.ts';
 
 const logger = createLogger({ format: 'json', level: 'silent', destination: { write: () => undefined } });

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/index.ts';
-import type { Location } from '../../model/index.ts';
-import { DEFAULT_BACKUP_TTL } from '../../model/index.ts';
+import {
+  DEFAULT_BACKUP_TTL,
+  type Location,
+  nullObject,
+  veleroBackupSchema,
+  VeleroLabels,
+} from '../../model/index.ts';
 import { buildVeleroBackupJson } from '../../backup/index.ts';
-import { VeleroLabels } from '../../model/index.ts';
-import type { BackupStore } from '../../store/index.ts';
-import { isAlreadyExists } from '../../store/index.ts';
+import { type BackupStore, isAlreadyExists } from '../../store/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
-import { veleroBackupSchema } from '../../model/index.ts';
-import { nullObject } from '../../model/index.ts';
 
 export interface FailedRecordInput {
   name: string;

@@ -2,9 +2,7 @@ import { loadConfig, resolveLocation, type LifeboatConfig } from '../../config/i
 import { redact } from '../../errors/index.ts';
 import { runBounded } from '../../concurrency/index.ts';
 import type { Logger } from '../../log/index.ts';
-import type { Location } from '../../model/index.ts';
-import { LifeboatLabels } from '../../model/index.ts';
-import { VeleroLabels, type VeleroBackup } from '../../model/index.ts';
+import { LifeboatLabels, type Location, type VeleroBackup, VeleroLabels } from '../../model/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
 
 /** One backup as listed from a location's velero-backup.json (the object store is the source of truth). */

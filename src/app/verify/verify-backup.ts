@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
 import { LifeboatError } from '../../errors/index.ts';
-import { parseItem } from '../../archive/index.ts';
-import { readBackupArchive, type ArchiveLimits } from '../../archive/index.ts';
-import { resourceListKey } from '../../archive/index.ts';
-import type { ResourceList } from '../../model/index.ts';
-import { backupFileNames } from '../../store/index.ts';
-import type { BackupStore } from '../../store/index.ts';
+import { type ArchiveLimits, parseItem, readBackupArchive, resourceListKey } from '../../archive/index.ts';
+import { own, type ResourceList } from '../../model/index.ts';
+import { backupFileNames, type BackupStore } from '../../store/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
 import { openLocation } from '../deps/locations-open.ts';
-import { own } from '../../model/index.ts';
 
 export interface VerifyCheck {
   name: string;
