@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GoJsonPlanner, skipValue } from './go-json-bytes.ts';
-import { goMarshal, parseJson } from './go-json.ts';
+import { goMarshal } from './go-json.ts';
+import { parseJson } from './parse-json.ts';
 
 /** A JSON value whose objects keep the member order given (as the API server's struct order does). */
 type Value = null | boolean | number | string | Value[] | { members: [string, Value][] };

@@ -1,12 +1,6 @@
 // Go-JSON: Go's json.Marshal byte for byte, from objects (goMarshal…) and from the API server's bytes (GoJsonPlanner).
 // A leaf of pure functions: it must never do I/O or talk to Kubernetes, and parses nothing but JSON.
-export {
-  compareGoStrings,
-  goEncodeLine,
-  goMarshal,
-  goMarshalIndent,
-  parseJson,
-  RawNumber,
-  sortedMap,
-} from './go-json.ts';
+export { goEncodeLine, goMarshal, goMarshalIndent } from './go-json.ts';
+export { compareGoStrings, sortedMap } from './go-order.ts';
+export { parseJson, RawNumber } from './parse-json.ts';
 export { GoJsonPlanner, skipSpace, skipValue } from './go-json-bytes.ts';
