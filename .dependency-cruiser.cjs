@@ -4,9 +4,9 @@
  */
 const mayImport = {
   // cli/server.ts starts the long-running server (loaded lazily, so other commands skip fastify).
-  cli: ['app', 'output', 'config', 'errors', 'model', 'log', 'server'],
+  cli: ['app', 'output', 'config', 'gojson', 'errors', 'model', 'log', 'server'],
   output: ['model', 'errors'],
-  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'model', 'errors'],
+  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'gojson', 'model', 'errors'],
   app: [
     'backup',
     'restore',
@@ -44,14 +44,14 @@ const mayImport = {
   archive: ['gojson', 'model', 'errors'],
   store: ['concurrency', 'model', 'errors', 'log', 'metrics'],
   kube: ['gojson', 'model', 'errors', 'log'],
-  schedule: ['model', 'errors'],
+  schedule: ['gojson', 'model', 'errors'],
   profile: ['kube', 'archive', 'selection', 'model', 'errors', 'log'],
   volumes: ['kube', 'model', 'errors', 'log'],
-  config: ['selection', 'model', 'errors'],
+  config: ['selection', 'gojson', 'model', 'errors'],
   selection: ['model', 'errors'],
   results: ['model', 'errors'],
-  // gojson/ is Go's json.Marshal (model/velero-backup-builder.ts writes velero-backup.json with it);
-  // it needs only model/dictionary.ts, so the two leaves import each other, never in a cycle of files.
+  // gojson/ is Go's json.Marshal and Go's durations (model/velero-backup-builder.ts writes velero-backup.json
+  // with them); it needs only model/dictionary.ts, so the two leaves import each other, never in a cycle of files.
   gojson: ['model'],
   model: ['gojson'],
   concurrency: [],

@@ -2,12 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../log/index.ts';
-import { goEncodeLine } from '../gojson/index.ts';
-import {
-  buildVeleroBackupJson,
-  formatGoDuration,
-  withVeleroAutoExclusions,
-} from '../model/velero-backup-builder.ts';
+import { formatGoDuration, goEncodeLine } from '../gojson/index.ts';
+import { buildVeleroBackupJson, withVeleroAutoExclusions } from '../model/velero-backup-builder.ts';
 import type { BackupPhase, LabelSelector } from '../model/velero.ts';
 import type { CollectOutcome } from '../backup/backupper.ts';
 import { itemMessage } from '../results/index.ts';

@@ -1,6 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import { captureLogs } from '../log/index.ts';
-import { InvalidDurationError, parseDuration } from '../model/velero-backup-builder.ts';
+import { InvalidDurationError, parseDuration } from '../gojson/index.ts';
 import type { Location } from '../model/location.ts';
 import type { LabelSelector } from '../model/velero.ts';
 import { checkPatternLists, parseLabelSelector } from '../selection/index.ts';

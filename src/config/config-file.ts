@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { parseConfigYaml, readConfigText } from './config-yaml.ts';
 import { LocationSchema, type Location } from '../model/location.ts';
-import { parseDuration } from '../model/go-duration.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { globListProblem } from '../selection/index.ts';
 import { firstReservedLabel } from '../model/labels.ts';
 import { dictionarySchema } from '../model/dictionary-schema.ts';

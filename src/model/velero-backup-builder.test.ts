@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { formatGoDuration, goTime, InvalidDurationError, parseDuration } from '../gojson/index.ts';
 import {
   buildVeleroBackupJson,
-  formatGoDuration,
   getValidLabelValue,
-  goTime,
-  InvalidDurationError,
-  parseDuration,
   withVeleroAutoExclusions,
   type VeleroBackupInput,
 } from './velero-backup-builder.ts';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { formatGoDurationNs, goTime, parseDurationNs } from './go-duration.ts';
 import { nullObject } from './dictionary.ts';
-import { goMarshalIndent, sortedMap } from '../gojson/index.ts';
+import { formatGoDurationNs, goMarshalIndent, goTime, parseDurationNs, sortedMap } from '../gojson/index.ts';
 import { LifeboatLabels } from './labels.ts';
 import {
   BACKUP_FORMAT_VERSION,
@@ -11,8 +10,6 @@ import {
   type BackupPhase,
   type LabelSelector,
 } from './velero.ts';
-
-export { formatGoDuration, goTime, InvalidDurationError, parseDuration } from './go-duration.ts';
 
 /**
  * velero-backup.json exactly as Velero writes it (spec/velero-format.md §3): json.MarshalIndent of the

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BackupTemplateSchema, PatternListSchema } from '../config/config-file.ts';
-import { parseDuration } from '../model/go-duration.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { dictionarySchema } from '../model/dictionary-schema.ts';
 
 const objectName = z
