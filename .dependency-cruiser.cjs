@@ -4,9 +4,9 @@
  */
 const mayImport = {
   // cli/server.ts starts the long-running server (loaded lazily, so other commands skip fastify).
-  cli: ['app', 'output', 'config', 'errors', 'model', 'log', 'server'],
+  cli: ['app', 'output', 'config', 'gojson', 'errors', 'model', 'log', 'server'],
   output: ['model', 'errors'],
-  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'model', 'errors'],
+  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'gojson', 'model', 'errors'],
   app: [
     'backup',
     'restore',
@@ -44,13 +44,13 @@ const mayImport = {
   archive: ['gojson', 'model', 'errors'],
   store: ['concurrency', 'model', 'errors', 'log', 'metrics'],
   kube: ['gojson', 'model', 'errors', 'log'],
-  schedule: ['model', 'errors'],
+  schedule: ['gojson', 'model', 'errors'],
   profile: ['kube', 'archive', 'selection', 'model', 'errors', 'log'],
   volumes: ['kube', 'model', 'errors', 'log'],
-  config: ['selection', 'model', 'errors'],
+  config: ['selection', 'gojson', 'model', 'errors'],
   selection: ['model', 'errors'],
   results: ['model', 'errors'],
-  // gojson/ is Go's json.Marshal; it needs only model's null-prototype dictionaries.
+  // gojson/ is Go's json.Marshal and Go's durations; it needs only model's null-prototype dictionaries.
   gojson: ['model'],
   model: [],
   concurrency: [],

@@ -36,7 +36,10 @@ const AREAS: [RegExp, string][] = [
   [/^\(garbage collector\)$/, 'GC'],
   [/^\(idle\)$/, 'idle (waiting on I/O)'],
   [/^\(program\)$/, 'V8/native (unattributed)'],
-  [/src\/gojson\/go-json\.ts/, 'goMarshal (src/gojson/go-json.ts)'],
+  [
+    /src\/gojson\/(go-json|fast-marshal|go-order|parse-json)\.ts/,
+    'goMarshal (src/gojson/go-json.ts, fast-marshal.ts, go-order.ts, parse-json.ts)',
+  ],
   [
     /src\/kube\/(dynamic|list-body)\.ts/,
     'LIST pages: paging and list bodies (src/kube/dynamic.ts, list-body.ts)',

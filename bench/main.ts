@@ -5,10 +5,12 @@
 import { parseArgs } from 'node:util';
 import { backupUsage, benchBackup } from './backup.ts';
 import { UsageError } from './common.ts';
+import { benchGojson, gojsonUsage } from './gojson.ts';
 import { benchRestore, restoreUsage } from './restore.ts';
 
 const BENCHMARKS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   backup: { run: benchBackup, usage: backupUsage },
+  gojson: { run: benchGojson, usage: gojsonUsage },
   restore: { run: benchRestore, usage: restoreUsage },
 };
 

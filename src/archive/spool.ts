@@ -53,6 +53,27 @@ export async function spoolBackupArchive(
   }
 }
 
+/**
+ * Adds the directories an extraction would create for the file at `path` to `dirs`, refusing the
+ * collisions it would meet: the path is a directory already, or one of its directories is a file.
+ */
+function addDirectories(path: string, dirs: Set<string>, isFile: (path: string) => boolean): void {
+  if (dirs.has(path)) throw corruptArchive(`entry ${JSON.stringify(path)} collides with a directory`);
+  let slash = path.indexOf('/');
+  while (slash !== -1) {
+    const dir = path.slice(0, slash);
+    if (!dirs.has(dir)) {
+      if (isFile(dir)) {
+        throw corruptArchive(
+          `entry ${JSON.stringify(path)} needs directory ${JSON.stringify(dir)}, which exists and is not a directory`,
+        );
+      }
+      dirs.add(dir);
+    }
+    slash = path.indexOf('/', slash + 1);
+  }
+}
+
 async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits): Promise<SpooledArchive> {
   const reader = readBackupArchive(input, limits);
   const catalog = new ArchiveCatalog();
@@ -87,21 +108,7 @@ async function fill(handle: FileHandle, input: Readable, limits?: ArchiveLimits)
     end += data.length;
   };
   for await (const entry of reader) {
-    if (dirs.has(entry.path))
-      throw corruptArchive(`entry ${JSON.stringify(entry.path)} collides with a directory`);
-    let slash = entry.path.indexOf('/');
-    while (slash !== -1) {
-      const dir = entry.path.slice(0, slash);
-      if (!dirs.has(dir)) {
-        if (spans.has(dir) || otherFiles.has(dir)) {
-          throw corruptArchive(
-            `entry ${JSON.stringify(entry.path)} needs directory ${JSON.stringify(dir)}, which exists and is not a directory`,
-          );
-        }
-        dirs.add(dir);
-      }
-      slash = entry.path.indexOf('/', slash + 1);
-    }
+    addDirectories(entry.path, dirs, (path) => spans.has(path) || otherFiles.has(path));
     const parsed = entry.parsed;
     if (parsed.kind === 'item' && parsed.versionDir === undefined) {
       spans.set(entry.path, { offset: end, length: entry.data.length });

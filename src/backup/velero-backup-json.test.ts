@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  formatGoDuration,
-  getValidLabelValue,
-  goTime,
-  InvalidDurationError,
-  parseDuration,
-  veleroBackupSchema,
-} from '../model/index.ts';
+import { formatGoDuration, goTime, InvalidDurationError, parseDuration } from '../gojson/index.ts';
+import { getValidLabelValue, veleroBackupSchema } from '../model/index.ts';
 import {
   buildVeleroBackupJson,
   withVeleroAutoExclusions,

@@ -1,4 +1,4 @@
-import { goMarshalIndent, sortedMap } from '../gojson/index.ts';
+import { formatGoDurationNs, goMarshalIndent, goTime, parseDurationNs, sortedMap } from '../gojson/index.ts';
 import {
   BACKUP_FORMAT_VERSION,
   DEFAULT_BACKUP_TTL,
@@ -6,12 +6,9 @@ import {
   DEFAULT_ITEM_OPERATION_TIMEOUT,
   DEFAULT_RESOURCE_TIMEOUT,
   DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY,
-  formatGoDurationNs,
   getValidLabelValue,
-  goTime,
   LifeboatLabels,
   nullObject,
-  parseDurationNs,
   VELERO_API_VERSION,
   VELERO_NAMESPACE,
   VeleroAnnotations,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../model/index.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 interface ServerFlags {

@@ -12,8 +12,8 @@ import {
   type Location,
   LocationSchema,
   nullObject,
-  parseDuration,
 } from '../model/index.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { globListProblem } from '../selection/index.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';

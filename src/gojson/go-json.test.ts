@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareGoStrings,
-  goEncodeLine,
-  goMarshal,
-  goMarshalExact,
-  goMarshalIndent,
-  goQuote,
-  parseJson,
-  parseJsonExact,
-  RawNumber,
-  sortedMap,
-} from './go-json.ts';
+import { goEncodeLine, goMarshal, goMarshalExact, goMarshalIndent, goQuote } from './go-json.ts';
+import { compareGoStrings, sortedMap } from './go-order.ts';
+import { parseJson, parseJsonExact, RawNumber } from './parse-json.ts';
 
 describe('goMarshal (json.Marshal of map[string]interface{})', () => {
   it('is compact and sorts map keys at every level', () => {

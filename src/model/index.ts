@@ -1,15 +1,7 @@
-// Model: the types and schemas everything shares (Kubernetes objects, Velero's Backup/Restore, locations, labels, Go durations, null-prototype dictionaries).
+// Model: the types and schemas everything shares (Kubernetes objects, Velero's Backup/Restore, locations, labels, null-prototype dictionaries).
 // A leaf of types and pure helpers: it must never do I/O and imports nothing from src/.
 export { dictionarySchema } from './dictionary-schema.ts';
 export { nullObject, own } from './dictionary.ts';
-export {
-  formatGoDuration,
-  formatGoDurationNs,
-  goTime,
-  InvalidDurationError,
-  parseDuration,
-  parseDurationNs,
-} from './go-duration.ts';
 export { isKubeObject, type KubeObject, type KubeObjectMeta } from './kube-object.ts';
 export { firstReservedLabel, getValidLabelValue, LifeboatLabels } from './labels.ts';
 export { type Location, LocationSchema } from './location.ts';

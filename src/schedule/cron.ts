@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { LifeboatError } from '../errors/index.ts';
-import { InvalidDurationError, parseDuration } from '../model/index.ts';
+import { InvalidDurationError, parseDuration } from '../gojson/index.ts';
 
 /**
  * A schedule's cron expression, parsed once: 5-field (minute precision, like Velero's robfig/cron),

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../model/index.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { BUCKET_KINDS, bucketKey, type BucketKind } from './buckets.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../model/index.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { parseCron, type CronSchedule } from './cron.ts';
 import { defaultObjectiveMs, missedRuns, rpoStatus, type MissedRun, type RpoStatus } from './rpo.ts';
 

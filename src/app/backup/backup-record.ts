@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../../log/index.ts';
-import { goEncodeLine } from '../../gojson/index.ts';
-import { type BackupPhase, formatGoDuration, type LabelSelector, nullObject } from '../../model/index.ts';
+import { formatGoDuration, goEncodeLine } from '../../gojson/index.ts';
+import { type BackupPhase, type LabelSelector, nullObject } from '../../model/index.ts';
 import {
   buildVeleroBackupJson,
   type CollectOutcome,

@@ -1,6 +1,7 @@
 import { LifeboatError } from '../../errors/index.ts';
 import { captureLogs } from '../../log/index.ts';
-import { InvalidDurationError, type LabelSelector, type Location, parseDuration } from '../../model/index.ts';
+import { InvalidDurationError, parseDuration } from '../../gojson/index.ts';
+import type { LabelSelector, Location } from '../../model/index.ts';
 import { checkPatternLists, parseLabelSelector } from '../../selection/index.ts';
 import { BackupScope, MainListing } from '../../backup/index.ts';
 import { discoverResources, type ApiResource } from '../../kube/index.ts';

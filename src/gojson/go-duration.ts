@@ -1,9 +1,9 @@
-import { nullObject } from './dictionary.ts';
+import { nullObject } from '../model/index.ts';
 
 /** Go's time text: time.Duration (ParseDuration, Duration.String(), metav1.Duration JSON) and metav1.Time. */
 
 /**
- * A duration the operator typed is not Go syntax. model/ is a leaf and cannot throw LifeboatError:
+ * A duration the operator typed is not Go syntax. gojson/ is a leaf and cannot throw LifeboatError:
  * callers turn this into LifeboatError('USAGE', message, { hint }) (code and hint are ready for it).
  */
 export class InvalidDurationError extends Error {

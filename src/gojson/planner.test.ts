@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GoJsonPlanner, skipValue } from './go-json-bytes.ts';
-import { goMarshal, parseJson } from './go-json.ts';
+import { goMarshal } from './go-json.ts';
+import { parseJson } from './parse-json.ts';
+import { GoJsonPlanner } from './planner.ts';
 
 /** A JSON value whose objects keep the member order given (as the API server's struct order does). */
 type Value = null | boolean | number | string | Value[] | { members: [string, Value][] };
@@ -281,17 +282,6 @@ describe('GoJsonPlanner: goMarshal from the API server bytes', () => {
     planner.plan(Buffer.from('{"metadata":{"name":"x","deletionTimestamp":null}}'), 0);
     expect(planner.metadata.deleting).toBe(false);
     expect(planner.metadata.namespaceStart).toBe(-1);
-  });
-});
-
-describe('skipValue', () => {
-  it('finds the end of a value without parsing it', () => {
-    const text = Buffer.from('{"a":"x\\"}","b":[1,{"c":"]"}]},"next"');
-    expect(skipValue(text, 0)).toBe(text.indexOf(',"next"'));
-    expect(skipValue(Buffer.from('12,3'), 0)).toBe(2);
-    expect(skipValue(Buffer.from('"a\\\\"x'), 0)).toBe(5);
-    expect(skipValue(Buffer.from('{"a":'), 0)).toBe(-1);
-    expect(skipValue(Buffer.from('"open'), 0)).toBe(-1);
   });
 });
 
