@@ -1,24 +1,35 @@
 /**
  * `npm run bench -- backup`: lifeboat's whole-cluster backup against the raw floor (a bare paged LIST
- * of the same resources, bench/floor.ts), at growing sizes of the reference workload, on a private
- * control plane. Figures are medians of interleaved runs (floor, lifeboat, floor, lifeboat, ...).
+ * of the same resources, bench/floor.ts), at growing sizes of each workload shape — the reference
+ * workload and issue 14's namespaces of plain objects — each on its own private control plane; and
+ * beside it the selected-namespaces cases (bench/backup-selection.ts). Figures are medians of
+ * interleaved runs (floor, lifeboat, floor, lifeboat, ...).
  */
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeClient } from '../src/kube/client.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import {
   directObjects,
+  namespacesShapeFor,
   objectsPerNamespace,
   seedWorkload,
   shapeFor,
+  waitForWorkloadEndpointSlices,
   waitForWorkloadPods,
   type WorkloadShape,
 } from '../test/helpers/workload.ts';
+import { LIFEBOAT_NODE_ARGS, runBackup, runFloor, type BackupRun, type FloorRun } from './backup-runs.ts';
+import {
+  formatSelectionTable,
+  SELECTION_TARGET_VS_FLOOR,
+  SELECTION_TARGET_VS_WHOLE,
+  SelectionRuns,
+  type SelectionResult,
+} from './backup-selection.ts';
 import {
   buildForBench,
-  cliNodeArgs,
   compiledFloor,
   LIFEBOAT_CLI,
   log,
@@ -26,12 +37,10 @@ import {
   MB,
   median,
   parsePositiveInt,
-  runMeasured,
   table,
   UsageError,
   withControlPlane,
   type BenchControlPlane,
-  type MeasuredRun,
   round,
   seconds,
   writeBenchConfig,
@@ -40,34 +49,27 @@ import { formatProfile, summarizeProfileFile, type ProfileSummary } from './cpup
 
 export const backupUsage = `npm run bench -- backup [options]
   --sizes N,N        workload sizes in objects, ascending (default 10000,100000)
+  --shape S,S        workload shapes, each on its own control plane (default reference,namespaces):
+                     reference = DESIGN.md §6's mix; namespaces = issue 14's namespaces of 200 plain
+                     objects (ConfigMaps, Secrets, headless Services, ServiceAccounts; 50 at 10000)
   --runs N           measured runs of each side per size (default 5 up to 20k objects, else 2)
   --concurrency N    creates in flight while seeding (default 48)
   --json FILE        also write the JSON result to FILE
   --profile DIR      after measuring, one extra backup per size under --cpu-prof; profiles in DIR
   --keep-cluster     leave the control plane running (prints how to stop it)`;
 
-/** The node options the installed CLI runs with (its shebang line), used for every lifeboat run. */
-const LIFEBOAT_NODE_ARGS = await cliNodeArgs();
+/** The workload shapes: seeded by test/helpers/workload.ts. */
+const SHAPES: Record<string, (size: number) => WorkloadShape> = {
+  reference: (size) => shapeFor(size),
+  namespaces: (size) => namespacesShapeFor(size),
+};
 
 /** Targets from issue 3. */
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MB = 200;
 
-interface FloorRun {
-  wallMs: number;
-  processMs: number;
-  maxRssMB: number;
-  items: number;
-}
-
-interface BackupRun extends FloorRun {
-  name: string;
-  phase: string;
-  archiveBytes: number;
-  folderBytes: number;
-}
-
 interface SizeResult {
+  shape: string;
   targetObjects: number;
   namespaces: number;
   seeding: { objectsCreated: number; seconds: number; objectsPerSecond: number; controllersSeconds: number };
@@ -82,6 +84,8 @@ interface SizeResult {
     runs: BackupRun[];
   };
   ratio: number;
+  /** The selected-namespaces cases on the same estate. */
+  selections: SelectionResult[];
   profile?: ProfileSummary & { file: string };
 }
 
@@ -90,6 +94,7 @@ export async function benchBackup(argv: string[]): Promise<number> {
     args: argv,
     options: {
       sizes: { type: 'string', default: '10000,100000' },
+      shape: { type: 'string', default: 'reference,namespaces' },
       runs: { type: 'string' },
       concurrency: { type: 'string', default: '48' },
       json: { type: 'string' },
@@ -107,32 +112,58 @@ export async function benchBackup(argv: string[]): Promise<number> {
   const sizes = [...new Set(values.sizes.split(',').map((s) => parsePositiveInt(s.trim(), '--sizes')))].sort(
     (a, b) => a - b,
   );
+  const shapes = [...new Set(values.shape.split(',').map((s) => s.trim()))];
+  const unknown = shapes.find((s) => SHAPES[s] === undefined);
+  if (unknown !== undefined)
+    throw new UsageError(`--shape: '${unknown}' is not one of ${Object.keys(SHAPES).join(', ')}`);
   const runsOverride = values.runs === undefined ? undefined : parsePositiveInt(values.runs, '--runs');
   const concurrency = parsePositiveInt(values.concurrency, '--concurrency');
   const profileDir = values.profile;
   if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
 
   await buildForBench();
-  const results = await withControlPlane(
-    { keep: values['keep-cluster'], prefix: 'lifeboat-bench' },
-    (plane) => runSizes(plane, { sizes, runsOverride, concurrency, profileDir }),
-  );
+  const byShape = new Map<string, SizeResult[]>();
+  for (const shape of shapes) {
+    log(`shape ${shape}`);
+    const forShape = await withControlPlane(
+      { keep: values['keep-cluster'], prefix: 'lifeboat-bench' },
+      (plane) => runSizes(plane, { shape, sizes, runsOverride, concurrency, profileDir }),
+    );
+    byShape.set(shape, forShape);
+  }
 
+  const results = byShape.get('reference') ?? [];
+  const namespacesShape = byShape.get('namespaces') ?? [];
   const largest = results.at(-1);
   const smallest = results[0];
   const output = {
     benchmark: 'backup',
     machine: machine(),
     date: new Date().toISOString(),
-    targets: { ratio: TARGET_RATIO, maxRssMBAt100k: TARGET_RSS_MB },
+    targets: {
+      ratio: TARGET_RATIO,
+      maxRssMBAt100k: TARGET_RSS_MB,
+      selectionVsWhole: SELECTION_TARGET_VS_WHOLE,
+      selectionVsFloor: SELECTION_TARGET_VS_FLOOR,
+    },
     lifeboatNodeArgs: LIFEBOAT_NODE_ARGS,
+    /** The reference workload. */
     sizes: results,
+    /** Issue 14's shape: namespaces of 200 plain objects. */
+    namespacesShape,
     rssGrowthMB:
       largest !== undefined && smallest !== undefined && results.length > 1
         ? round(largest.lifeboat.maxRssMB - smallest.lifeboat.maxRssMB, 1)
         : undefined,
   };
-  process.stdout.write(`\n${formatTable(results)}\n\n`);
+  const tables = [
+    results.length > 0 ? formatTable(results) : '',
+    namespacesShape.length > 0
+      ? `shape namespaces (issue 14: namespaces of 200 plain objects), whole cluster:\n${formatTable(namespacesShape)}`
+      : '',
+    formatSelectionTable([...results, ...namespacesShape]),
+  ];
+  process.stdout.write(`\n${tables.filter(Boolean).join('\n\n')}\n\n`);
   const json = JSON.stringify(output, null, 2);
   process.stdout.write(`${json}\n`);
   if (values.json !== undefined) await writeFile(values.json, `${json}\n`);
@@ -142,6 +173,7 @@ export async function benchBackup(argv: string[]): Promise<number> {
 async function runSizes(
   plane: BenchControlPlane,
   options: {
+    shape: string;
     sizes: number[];
     runsOverride: number | undefined;
     concurrency: number;
@@ -159,7 +191,7 @@ async function runSizes(
   let previous: WorkloadShape | undefined;
   try {
     for (const size of options.sizes) {
-      const shape = shapeFor(size);
+      const shape = SHAPES[options.shape]!(size);
       log(
         `size ${size}: ${shape.namespaces} namespaces of ${objectsPerNamespace(shape)} objects` +
           (previous ? ` (growing from ${previous.namespaces})` : ''),
@@ -167,7 +199,15 @@ async function runSizes(
       const seeding = await seed(client, shape, previous?.namespaces ?? 0, options.concurrency);
       previous = shape;
       const runs = options.runsOverride ?? (size <= 20_000 ? 5 : 2);
-      const result = await measureSize(plane, { size, shape, seeding, runs, config, bucket });
+      const result = await measureSize(plane, {
+        shapeName: options.shape,
+        size,
+        shape,
+        seeding,
+        runs,
+        config,
+        bucket,
+      });
       if (options.profileDir !== undefined) {
         result.profile = await profileBackup(plane, { size, config, bucket, dir: options.profileDir });
       }
@@ -176,6 +216,12 @@ async function runSizes(
         `size ${size}: floor ${seconds(result.floor.wallMs)}, lifeboat ${seconds(result.lifeboat.wallMs)} ` +
           `(${result.ratio.toFixed(2)}×), RSS ${result.floor.maxRssMB} / ${result.lifeboat.maxRssMB} MB`,
       );
+      for (const sel of result.selections) {
+        log(
+          `size ${size} ${sel.label}: floor ${seconds(sel.floor.wallMs)} (${sel.floor.strategy}), lifeboat ` +
+            `${seconds(sel.lifeboat.wallMs)} (${sel.vsWhole.toFixed(2)}× whole, ${sel.vsFloor.toFixed(2)}× floor)`,
+        );
+      }
     }
   } finally {
     client.close();
@@ -183,7 +229,10 @@ async function runSizes(
   return results;
 }
 
-/** Seeds (or grows) the reference workload and waits for the controller manager's Pods. */
+/**
+ * Seeds (or grows) a workload and waits for what the controller manager adds: Pods (and with them
+ * their ReplicaSets and Events) and the Services' EndpointSlices, so the item counts hold still.
+ */
 export async function seed(
   client: KubeClient,
   shape: WorkloadShape,
@@ -215,9 +264,11 @@ export async function seed(
   );
   const waitStarted = performance.now();
   await waitForWorkloadPods(client, shape, 1_800_000);
+  await waitForWorkloadEndpointSlices(client, shape, 1_800_000);
   const controllersMs = performance.now() - waitStarted;
   log(
-    `controller manager caught up (${shape.namespaces * shape.deployments} pods) after ${seconds(controllersMs)}`,
+    `controller manager caught up (${shape.namespaces * shape.deployments} pods, ` +
+      `${shape.namespaces * shape.services} EndpointSlices) after ${seconds(controllersMs)}`,
   );
   return {
     objectsCreated: want,
@@ -230,6 +281,7 @@ export async function seed(
 async function measureSize(
   plane: BenchControlPlane,
   o: {
+    shapeName: string;
     size: number;
     shape: WorkloadShape;
     seeding: SizeResult['seeding'];
@@ -249,6 +301,13 @@ async function measureSize(
     bucket: o.bucket,
   });
   log(`warm-up lifeboat: ${warmBackup.items} items in ${seconds(warmBackup.wallMs)}`);
+  const selections = new SelectionRuns(plane, {
+    size: o.size,
+    shape: o.shape,
+    config: o.config,
+    bucket: o.bucket,
+  });
+  await selections.warmUp();
   const floorRuns: FloorRun[] = [];
   const backupRuns: BackupRun[] = [];
   for (let n = 1; n <= o.runs; n++) {
@@ -261,6 +320,7 @@ async function measureSize(
       `run ${n}/${o.runs} lifeboat: ${b.items} items, ${seconds(b.wallMs)}, ${b.maxRssMB} MB, ` +
         `archive ${(b.archiveBytes / MB).toFixed(1)} MB (${b.phase})`,
     );
+    await selections.round(n, o.runs);
   }
   const floor = {
     wallMs: Math.round(median(floorRuns.map((r) => r.wallMs))),
@@ -279,73 +339,14 @@ async function measureSize(
     runs: backupRuns,
   };
   return {
+    shape: o.shapeName,
     targetObjects: o.size,
     namespaces: o.shape.namespaces,
     seeding: o.seeding,
     floor,
     lifeboat,
     ratio: round(lifeboat.wallMs / floor.wallMs, 2),
-  };
-}
-
-async function runFloor(plane: BenchControlPlane): Promise<FloorRun> {
-  const run = await runMeasured(compiledFloor('floor'), [plane.kubeconfig], {
-    reportDir: plane.dir,
-    keepLine: (l) => l.startsWith('{'),
-  });
-  check(run, 'floor');
-  const out = JSON.parse(run.lines.at(-1) ?? '{}') as { items?: number };
-  return {
-    wallMs: Math.round(run.wallMs),
-    processMs: Math.round(run.processMs),
-    maxRssMB: round(run.maxRssBytes / MB, 1),
-    items: out.items ?? Number.NaN,
-  };
-}
-
-function backupArgs(name: string, kubeconfig: string, config: string): string[] {
-  return [
-    'backup',
-    'create',
-    name,
-    '--kubeconfig',
-    kubeconfig,
-    '--config',
-    config,
-    '--log-level',
-    'warn',
-    '-o',
-    'json',
-  ];
-}
-
-async function runBackup(
-  plane: BenchControlPlane,
-  o: { name: string; config: string; bucket: string; nodeArgs?: string[] },
-): Promise<BackupRun> {
-  const run = await runMeasured(LIFEBOAT_CLI, backupArgs(o.name, plane.kubeconfig, o.config), {
-    reportDir: plane.dir,
-    nodeArgs: [...LIFEBOAT_NODE_ARGS, ...(o.nodeArgs ?? [])],
-    keepLine: (l) => l.includes('"type":"result"'),
-  });
-  check(run, `backup ${o.name}`);
-  const result = JSON.parse(run.lines.at(-1) ?? '{}') as {
-    backup?: { itemsBackedUp?: number; phase?: string };
-  };
-  const folder = join(o.bucket, 'backups', o.name);
-  const archiveBytes = (await stat(join(folder, `${o.name}.tar.gz`))).size;
-  let folderBytes = 0;
-  for (const f of await readdir(folder)) folderBytes += (await stat(join(folder, f))).size;
-  await rm(folder, { recursive: true, force: true }); // keeps the store (and disk use) small
-  return {
-    name: o.name,
-    phase: result.backup?.phase ?? 'unknown',
-    wallMs: Math.round(run.wallMs),
-    processMs: Math.round(run.processMs),
-    maxRssMB: round(run.maxRssBytes / MB, 1),
-    items: result.backup?.itemsBackedUp ?? Number.NaN,
-    archiveBytes,
-    folderBytes,
+    selections: selections.result(lifeboat.wallMs),
   };
 }
 
@@ -365,10 +366,6 @@ async function profileBackup(
   const summary = await summarizeProfileFile(file);
   log(`profiled backup: ${seconds(run.wallMs)} under the profiler\n${formatProfile(summary)}`);
   return { ...summary, file };
-}
-
-function check(run: MeasuredRun, what: string): void {
-  if (run.code !== 0) throw new Error(`${what} exited with code ${run.code}:\n${run.stderrTail}`);
 }
 
 function formatTable(results: readonly SizeResult[]): string {

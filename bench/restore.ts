@@ -52,6 +52,9 @@ export const restoreUsage = `npm run bench -- restore [options]
 /** Targets from issue 4. */
 const TARGET_RATIO = 2;
 const TARGET_RSS_MB = 250;
+/** Target from issue 14: the RTO of the reference 10k estate (lifeboat's restore) within this factor of the floor. */
+const TARGET_RTO_RATIO = 1.2;
+const RTO_ESTATE_OBJECTS = 10_000;
 /** The node options the installed CLI runs with (its shebang line), used for every lifeboat run. */
 const LIFEBOAT_NODE_ARGS = await cliNodeArgs();
 
@@ -209,9 +212,10 @@ export async function benchRestore(argv: string[]): Promise<number> {
     benchmark: 'restore',
     machine: machine(),
     date: new Date().toISOString(),
-    targets: { ratio: TARGET_RATIO, maxRssMBAt100k: TARGET_RSS_MB },
+    targets: { ratio: TARGET_RATIO, maxRssMBAt100k: TARGET_RSS_MB, rtoRatioAt10k: TARGET_RTO_RATIO },
     lifeboatNodeArgs: LIFEBOAT_NODE_ARGS,
     chosenParallelism: chosen,
+    rto: rto(results, chosen),
     sizes: results,
     scaling: scaling(results, chosen),
   };
@@ -491,6 +495,34 @@ function scaling(results: readonly SizeResult[], chosen: number) {
   };
 }
 
+/** The RTO of the reference 10k estate at the chosen parallelism, beside the floor's; undefined when 10k was not run. */
+function rto(
+  results: readonly SizeResult[],
+  chosen: number,
+):
+  | {
+      targetObjects: number;
+      parallelism: number;
+      lifeboatSeconds: number;
+      floorSeconds: number;
+      ratio: number;
+      ok: boolean;
+    }
+  | undefined {
+  const run = results
+    .find((r) => r.targetObjects === RTO_ESTATE_OBJECTS)
+    ?.results.find((r) => r.parallelism === chosen);
+  if (run === undefined) return undefined;
+  return {
+    targetObjects: RTO_ESTATE_OBJECTS,
+    parallelism: chosen,
+    lifeboatSeconds: round(run.lifeboat.wallMs / 1000, 2),
+    floorSeconds: round(run.floor.wallMs / 1000, 2),
+    ratio: run.ratio,
+    ok: run.ratio <= TARGET_RTO_RATIO,
+  };
+}
+
 function perK(side: { wallMs: number; created: number }): number {
   return Math.round((side.wallMs * 1000) / side.created);
 }
@@ -543,6 +575,7 @@ function formatTable(results: readonly SizeResult[], chosen: number): string {
   const last = results.at(-1);
   const lastRun = last?.results.find((r) => r.parallelism === chosen);
   const sc = scaling(results, chosen);
+  const r = rto(results, chosen);
   const notes = [
     `restore benchmark — node ${m.node}, ${m.cpus} cores (${m.cpuModel}); medians of interleaved runs (${runs}), each into a fresh empty standby`,
     `times: wall inside the process (module load to exit; floor includes reading the archive), both compiled (${LIFEBOAT_CLI}, ${compiledFloor('restore-floor')}); ratio = lifeboat / floor`,
@@ -552,6 +585,10 @@ function formatTable(results: readonly SizeResult[], chosen: number): string {
       ? `peak RSS target: <= ${TARGET_RSS_MB} MB at 100k objects — lifeboat ${lastRun.lifeboat.maxRssMB} MB at ${last.targetObjects} ` +
         `(${lastRun.lifeboat.maxRssMB <= TARGET_RSS_MB ? 'ok' : 'MISS'})`
       : '',
+    r
+      ? `RTO of the reference ${r.targetObjects} estate at parallelism ${r.parallelism}: lifeboat ${r.lifeboatSeconds.toFixed(2)} s, ` +
+        `floor ${r.floorSeconds.toFixed(2)} s = ${r.ratio.toFixed(2)}x the floor (target <= ${TARGET_RTO_RATIO}x: ${r.ok ? 'ok' : 'MISS'})`
+      : `RTO target (<= ${TARGET_RTO_RATIO}x the floor) is for the reference ${RTO_ESTATE_OBJECTS} estate: include ${RTO_ESTATE_OBJECTS} in --sizes`,
     sc
       ? `scaling ${sc.from} -> ${sc.to} at parallelism ${sc.parallelism}: created x${sc.itemsFactor}, ` +
         `floor time x${sc.floorTimeFactor}, lifeboat time x${sc.lifeboatTimeFactor} ` +

@@ -1,25 +1,13 @@
 import type { KubeClient } from './client.ts';
 import { LifeboatError } from '../errors/index.ts';
+import type { ApiResource, DiscoveredResources, FailedGroupVersion } from './api-resource.ts';
+import {
+  AGGREGATED_DISCOVERY_ACCEPT,
+  isAggregatedDiscovery,
+  resourcesFromAggregated,
+} from './discovery-aggregated.ts';
 
-/** One served resource type, at its group's preferred version. */
-export interface ApiResource {
-  group: string;
-  /** The preferred version of the group (what backups store). */
-  version: string;
-  /** Every version of the group that serves this resource, preferred first. */
-  versions: string[];
-  /** Plural name, e.g. "deployments". */
-  resource: string;
-  singular: string;
-  kind: string;
-  namespaced: boolean;
-  verbs: string[];
-  shortNames: string[];
-  /** "deployments.apps", or "pods" for the core group: Velero's GroupResource string. */
-  groupResource: string;
-  /** "apps/v1" or "v1". */
-  apiVersion: string;
-}
+export type { ApiResource, DiscoveredResources, FailedGroupVersion } from './api-resource.ts';
 
 interface APIGroupList {
   groups: {
@@ -53,20 +41,57 @@ export async function serverVersion(client: KubeClient): Promise<ServerVersion> 
 /**
  * Every resource the API server serves (no subresources), each at its group's preferred version,
  * in discovery order: the core group first, then the groups as /apis lists them. A group whose
- * discovery fails (e.g. an aggregated API that is down) is reported, not fatal.
+ * discovery fails (e.g. an aggregated API that is down, or stale) is reported, not fatal.
+ *
+ * Asks for aggregated discovery (two requests: /api and /apis); a server that answers with the plain
+ * APIVersions / APIGroupList (older than 1.26, or not honouring the content type) gets the classic
+ * walk, one request per group version. Both paths give the same result.
  */
-export async function discoverResources(
-  client: KubeClient,
-): Promise<{ resources: ApiResource[]; failedGroups: { groupVersion: string; error: string }[] }> {
+export async function discoverResources(client: KubeClient): Promise<DiscoveredResources> {
+  const [core, groups] = await Promise.all([
+    client.json<unknown>({ path: '/api', accept: AGGREGATED_DISCOVERY_ACCEPT }),
+    client.json<unknown>({ path: '/apis', accept: AGGREGATED_DISCOVERY_ACCEPT }),
+  ]);
+  if (isAggregatedDiscovery(core) && isAggregatedDiscovery(groups)) {
+    return nonEmpty(resourcesFromAggregated(core, groups));
+  }
+  return nonEmpty(
+    await classicWalk(
+      client,
+      isGroupList(groups) ? groups : await client.json<APIGroupList>({ path: '/apis' }),
+    ),
+  );
+}
+
+/** discoverResources by the classic walk only: /apis, then one request per group version. */
+export async function discoverResourcesClassic(client: KubeClient): Promise<DiscoveredResources> {
+  return nonEmpty(await classicWalk(client, await client.json<APIGroupList>({ path: '/apis' })));
+}
+
+function isGroupList(body: unknown): body is APIGroupList {
+  if (typeof body !== 'object' || body === null) return false;
+  const { kind, groups } = body as { kind?: unknown; groups?: unknown };
+  return kind === 'APIGroupList' && Array.isArray(groups);
+}
+
+function nonEmpty(found: DiscoveredResources): DiscoveredResources {
+  if (found.resources.length === 0) {
+    throw new LifeboatError('OPERATION_FAILED', 'API discovery returned no resources', {
+      hint: 'check that the kubeconfig points at a Kubernetes API server',
+    });
+  }
+  return found;
+}
+
+async function classicWalk(client: KubeClient, list: APIGroupList): Promise<DiscoveredResources> {
   const groups: { name: string; versions: string[]; preferred: string }[] = [
     { name: '', versions: ['v1'], preferred: 'v1' },
   ];
-  const list = await client.json<APIGroupList>({ path: '/apis' });
   for (const g of list.groups) {
     const versions = g.versions.map((v) => v.version);
     groups.push({ name: g.name, versions, preferred: g.preferredVersion?.version ?? versions[0] ?? 'v1' });
   }
-  const failedGroups: { groupVersion: string; error: string }[] = [];
+  const failedGroups: FailedGroupVersion[] = [];
   const perGroup = await Promise.all(
     groups.map(async (g) => {
       // Fetch every version so a resource served only in a non-preferred version is still found.
@@ -110,13 +135,7 @@ export async function discoverResources(
       return [...found.values()];
     }),
   );
-  const resources = perGroup.flat();
-  if (resources.length === 0) {
-    throw new LifeboatError('OPERATION_FAILED', 'API discovery returned no resources', {
-      hint: 'check that the kubeconfig points at a Kubernetes API server',
-    });
-  }
-  return { resources, failedGroups };
+  return { resources: perGroup.flat(), failedGroups };
 }
 
 /** Resolves a name an operator types (plural, singular, kind, short name, with or without .group). */

@@ -3,7 +3,9 @@
 export { KubeApiError, KubeClient, type RequestSpec } from './client.ts';
 export {
   type ApiResource,
+  type DiscoveredResources,
   discoverResources,
+  discoverResourcesClassic,
   resolveResourceName,
   serverVersion,
   type ServerVersion,

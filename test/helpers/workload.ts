@@ -61,6 +61,27 @@ export function shapeFor(total: number, prefix = 'bench'): WorkloadShape {
   return { ...per, namespaces: Math.max(1, Math.round(namespaced / objectsPerNamespace(per))) };
 }
 
+/**
+ * The shape of issue 14, many namespaces of plain objects: 200 per namespace — 100 ConfigMaps of
+ * ~1 KiB, 50 Secrets, 25 headless Services (each with its Endpoints and EndpointSlice), 25
+ * ServiceAccounts — and nothing else: no Deployments, RBAC or custom resources. 10,000 objects make
+ * 50 namespaces (~12.7k items a backup lists).
+ */
+export function namespacesShapeFor(total: number, prefix = 'bench'): WorkloadShape {
+  return {
+    namespaces: Math.max(1, Math.round(total / 200)),
+    prefix,
+    configMaps: 100,
+    secrets: 50,
+    services: 25,
+    deployments: 0,
+    serviceAccounts: 25,
+    roles: 0,
+    widgets: 0,
+    clusterRoles: 0,
+  };
+}
+
 export const WIDGET_CRD_BODY = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
@@ -360,24 +381,54 @@ export async function waitForWorkloadPods(
   shape: WorkloadShape,
   timeoutMs = 600_000,
 ): Promise<void> {
-  const want = shape.namespaces * shape.deployments;
+  await waitForWorkloadCount(
+    client,
+    shape,
+    '/api/v1/pods',
+    'app',
+    shape.namespaces * shape.deployments,
+    timeoutMs,
+  );
+}
+
+/** Waits until the controller manager has made the EndpointSlice of every Service in the workload. */
+export async function waitForWorkloadEndpointSlices(
+  client: KubeClient,
+  shape: WorkloadShape,
+  timeoutMs = 600_000,
+): Promise<void> {
+  await waitForWorkloadCount(
+    client,
+    shape,
+    '/apis/discovery.k8s.io/v1/endpointslices',
+    undefined,
+    shape.namespaces * shape.services,
+    timeoutMs,
+  );
+}
+
+async function waitForWorkloadCount(
+  client: KubeClient,
+  shape: WorkloadShape,
+  path: string,
+  labelSelector: string | undefined,
+  want: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let count = 0;
     let token: string | undefined;
     do {
       const page = JSON.parse(
-        await client.text({
-          path: '/api/v1/pods',
-          query: { limit: 500, continue: token, labelSelector: 'app' },
-        }),
+        await client.text({ path, query: { limit: 500, continue: token, labelSelector } }),
       ) as { items: { metadata: { namespace: string } }[]; metadata: { continue?: string } };
       count += page.items.filter((p) => p.metadata.namespace.startsWith(`${shape.prefix}-`)).length;
       token = page.metadata.continue || undefined;
     } while (token);
     if (count >= want) return;
     if (Date.now() > deadline)
-      throw new Error(`only ${count} of ${want} workload pods after ${timeoutMs} ms`);
+      throw new Error(`only ${count} of ${want} workload ${path} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
