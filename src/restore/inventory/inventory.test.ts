@@ -10,16 +10,12 @@ import {
 import type { ApiResource } from '../../kube/index.ts';
 import { servedResource } from '../../kube/testing.ts';
 import { veleroItems } from '../../../test/fixtures/velero/velero-archive.ts';
-import {
-  buildRestorePlan,
-  type NameFilter,
-  NO_VOLUME_EVIDENCE,
-  type PlannedItem,
-} from '../../restore/index.ts';
-import { prepareContext } from '../../restore/testing.ts';
-import { inventory, pvsToProvision, type ExtractedBackup } from './run-restore-archive.ts';
+import { NO_VOLUME_EVIDENCE } from '../apply/index.ts';
+import { buildRestorePlan, type NameFilter, type PlannedItem } from '../plan/index.ts';
+import { prepareContext } from '../testing.ts';
+import { type BackupArchive, inventory, pvsToProvision } from './inventory.ts';
 
-function extracted(files: Record<string, string>): ExtractedBackup {
+function extracted(files: Record<string, string>): BackupArchive {
   const catalog = new ArchiveCatalog();
   for (const path of Object.keys(files)) catalog.add({ path, parsed: parseArchivePath(path) });
   return {
@@ -27,7 +23,6 @@ function extracted(files: Record<string, string>): ExtractedBackup {
     volumes: NO_VOLUME_EVIDENCE,
     readItem: async (path) => Promise.resolve().then(() => parseItem(Buffer.from(files[path] ?? ''), path)),
     itemBytes: (path) => Buffer.byteLength(files[path] ?? ''),
-    remove: () => Promise.resolve(),
   };
 }
 
@@ -58,7 +53,7 @@ const filter = (only?: string): NameFilter => ({
 });
 
 async function plan(files: Record<string, string>, namespace?: string, includeCluster?: boolean) {
-  const facts = await inventory(extracted(files), context, new Map());
+  const facts = await inventory(extracted(files), context);
   const p = buildRestorePlan({
     facts,
     request: {

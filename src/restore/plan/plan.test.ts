@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiResource } from '../kube/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
 import {
   buildRestorePlan,
   type Existence,
