@@ -28,6 +28,7 @@ export {
   type PlannedItem,
   planRequest,
   type PlanTarget,
+  type PreflightFinding,
   type RestorePlan,
   type RestorePlanRequest,
   recount,

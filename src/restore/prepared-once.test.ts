@@ -8,10 +8,11 @@ import { type BackupArchive, inventory } from './inventory/index.ts';
 import { buildRestorePlan } from './plan/index.ts';
 import { compareWithTarget } from './target/index.ts';
 import { backedUpConfigMap, FakeTarget, prepareContext } from './testing.ts';
+import type * as Prepare from './apply/prepare.ts';
 
 // Every call of prepareItem goes through this spy (the inventory reaches it through apply/index.ts).
 vi.mock('./apply/prepare.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('./apply/prepare.ts')>();
+  const original = await importOriginal<typeof Prepare>();
   return { ...original, prepareItem: vi.fn(original.prepareItem) };
 });
 

@@ -18,6 +18,7 @@ import type { ArchiveLimits } from '../deps/archive-limits.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { extractBackup, type ExtractedBackup } from './extract-backup.ts';
 import { inspect, takeInventory } from './plan-restore.ts';
+import { type PrintedPlan, printedPlan } from './printed-plan.ts';
 import { checkName, finishedRecord, putRecord, startedRecord, storeResults } from './record-restore.ts';
 import { resolveBackup } from './resolve-backup.ts';
 import type { RestorePhase, RestoreRecord, RestoreSpecRecord } from './restores.ts';
@@ -50,7 +51,8 @@ export interface RestoreRunResult {
   counts: RestoreRecord['counts'];
   errors: number;
   warnings: number;
-  plan: RestorePlan;
+  /** The plan as printed (its pre-flight findings keep their JSON key `kind`). */
+  plan: PrintedPlan;
   startTimestamp: string;
   completionTimestamp: string;
   verify?: RestoreVerifyReport;
@@ -150,7 +152,7 @@ async function dryRun(run: Run, plan: RestorePlan, started: Date): Promise<Resto
     counts: { created: 0, updated: 0, skipped: 0, failed: 0 },
     errors: 0,
     warnings: 0,
-    plan,
+    plan: printedPlan(plan),
     startTimestamp: started.toISOString(),
     completionTimestamp: new Date().toISOString(),
   };
@@ -168,7 +170,7 @@ async function apply(
     { backup: spec.backupName, target: client.server },
     `restoring backup ${spec.backupName} into ${client.server}`,
   );
-  for (const f of plan.findings) logger.warn({ finding: f.kind }, `pre-flight: ${f.message}`);
+  for (const f of plan.findings) logger.warn({ finding: f.code }, `pre-flight: ${f.message}`);
   await putRecord(run.store, record);
   run.deps.onEvent?.({ phase: 'restoring' });
   const outcome = await applyPlan(plan, {
@@ -210,7 +212,7 @@ function result(run: Run, plan: RestorePlan, record: RestoreRecord): RestoreRunR
     counts: record.counts,
     errors: record.errors,
     warnings: record.warnings,
-    plan,
+    plan: printedPlan(plan),
     startTimestamp: record.startTimestamp,
     completionTimestamp: record.completionTimestamp ?? record.startTimestamp,
   };

@@ -86,7 +86,7 @@ describe('inventory: one bad item is that item’s error, never the whole restor
     const { plan: p, byPath } = await plan(files, 'good');
     expect(byPath.get('resources/configmaps/namespaces/good/ok.json')?.action).toBe('create');
     expect(byPath.get('resources/configmaps/namespaces/other/deep.json')?.skipCode).toBe('filtered');
-    expect(p.findings.filter((f) => f.kind === 'item-refused')).toEqual([]);
+    expect(p.findings.filter((f) => f.code === 'item-refused')).toEqual([]);
   });
 
   it('a restore of everything refuses each bad item, naming its path and why, and keeps the rest', async () => {
@@ -106,7 +106,7 @@ describe('inventory: one bad item is that item’s error, never the whole restor
     expect(reason('resources/configmaps/namespaces/other/array.json')).toMatch(
       /array\.json" is not a JSON object/,
     );
-    const finding = p.findings.find((f) => f.kind === 'item-refused');
+    const finding = p.findings.find((f) => f.code === 'item-refused');
     expect(finding).toMatchObject({ severity: 'error', items: 3 });
     expect(finding?.objects).toHaveLength(3);
   });
@@ -141,7 +141,7 @@ describe('an item must match its directory', () => {
       reason: `backup item "${path}" is under a namespace directory, but clusterrolebindings.rbac.authorization.k8s.io is cluster-scoped (per the target)`,
     });
     expect(byPath.get('resources/configmaps/namespaces/app/c.json')?.action).toBe('create');
-    expect(p.findings.map((f) => f.kind)).toContain('item-refused');
+    expect(p.findings.map((f) => f.code)).toContain('item-refused');
   });
 
   const refusals: [string, string, string, RegExp][] = [
@@ -243,7 +243,7 @@ describe('dry-run plan: cluster-scoped objects of a namespace-filtered restore a
     expect(
       byPath.get('resources/clusterrolebindings.rbac.authorization.k8s.io/cluster/x.json'),
     ).toMatchObject({ action: 'create', clusterScoped: true });
-    const finding = p.findings.find((f) => f.kind === 'cluster-scoped');
+    const finding = p.findings.find((f) => f.code === 'cluster-scoped');
     expect(finding).toMatchObject({
       severity: 'warning',
       items: 1,
@@ -256,7 +256,7 @@ describe('dry-run plan: cluster-scoped objects of a namespace-filtered restore a
       'resources/persistentvolumes/cluster/pv.json':
         '{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"pv"}}',
     });
-    expect(p.findings.filter((f) => f.kind === 'cluster-scoped')).toEqual([]);
+    expect(p.findings.filter((f) => f.code === 'cluster-scoped')).toEqual([]);
   });
 });
 

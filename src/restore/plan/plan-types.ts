@@ -2,6 +2,7 @@ import type { ItemRef } from '../../actions/index.ts';
 import type { ApiResource } from '../../kube/index.ts';
 import type { PriorityTier } from './priorities.ts';
 import type { NameFilter } from '../../selection/index.ts';
+import type { Finding } from '../../results/index.ts';
 
 /** The include/exclude filter is selection's; the plan only asks it yes or no. */
 export type { NameFilter };
@@ -138,16 +139,8 @@ export type FindingKind =
   | 'item-refused'
   | 'cluster-scoped';
 
-export interface PreflightFinding {
-  kind: FindingKind;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  hint?: string;
-  /** Items concerned. */
-  items: number;
-  /** Each object concerned, when the operator must see them all (refused, cluster-scoped). */
-  objects?: string[];
-}
+/** A pre-flight finding: results' one Finding, with the pre-flight's codes; never `blocking` (the plan goes ahead). */
+export type PreflightFinding = Finding<FindingKind, 'error' | 'warning' | 'info'>;
 
 export interface PlanCounts {
   create: number;
