@@ -45,7 +45,7 @@ const mayImport = {
   store: ['concurrency', 'model', 'errors', 'log', 'metrics'],
   kube: ['gojson', 'model', 'errors', 'log'],
   schedule: ['gojson', 'model', 'errors'],
-  profile: ['kube', 'archive', 'selection', 'model', 'errors', 'log'],
+  profile: ['kube', 'archive', 'selection', 'results', 'model', 'errors', 'log'],
   volumes: ['kube', 'model', 'errors', 'log'],
   config: ['selection', 'gojson', 'model', 'errors'],
   selection: ['model', 'errors'],

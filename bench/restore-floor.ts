@@ -19,8 +19,8 @@ import { KubeApiError, KubeClient } from '../src/kube/client.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import type { KubeObject } from '../src/model/kube-object.ts';
 import { objectPath } from '../src/kube/paths.ts';
-import { intrinsicSkip } from '../src/restore/prepare.ts';
-import { CRD_RESOURCE, orderBackupResources } from '../src/restore/priorities.ts';
+import { intrinsicSkip } from '../src/restore/apply/prepare.ts';
+import { CRD_RESOURCE, orderBackupResources } from '../src/restore/plan/priorities.ts';
 import { NEVER_RESTORED } from '../src/selection/index.ts';
 
 const [kubeconfig, archive, concurrencyArg] = process.argv.slice(2);

@@ -2,12 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiResource } from '../kube/index.ts';
 import { servedResource } from '../kube/testing.ts';
 import type { KubeObject } from '../model/index.ts';
-import { differences, mergePatchTowards } from './compare.ts';
-import { cloneJson, namespaceFromBackup } from './metadata.ts';
-import { buildRestorePlan, type ItemFacts, type NameFilter } from './plan.ts';
-import { resolvePriorityName } from './priorities.ts';
-import { prepareItem } from './prepare.ts';
-import { RestoreResults } from './results.ts';
+import {
+  cloneJson,
+  differences,
+  mergePatchTowards,
+  namespaceFromBackup,
+  prepareItem,
+  RestoreResults,
+} from './apply/index.ts';
+import { buildRestorePlan, type ItemFacts, type NameFilter, resolvePriorityName } from './plan/index.ts';
 import { namespaceMessage } from '../results/index.ts';
 import { prepareContext } from './testing.ts';
 

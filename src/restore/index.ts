@@ -1,19 +1,37 @@
-// Restore's domain: reading the archive into facts, inspecting the target, the pure plan (priorities, pre-flight), and applying it (prepare, apply-item, the restorer).
+// Restore's domain, one story in four steps: inventory/ (read the archive into facts, preparing each item once), target/ (inspect, compare), plan/ (pure: plan, priorities, pre-flight), apply/ (the restorer, apply-item).
 // It must never open a store or resolve a backup name; app/restore sequences the steps.
-export { differences } from './compare.ts';
-export { itemFacts, pathMismatch } from './facts.ts';
+export {
+  applyPlan,
+  DEFAULT_PARALLELISM,
+  NO_VOLUME_EVIDENCE,
+  prepareContext,
+  PreparedInMemory,
+  type PreparedItem,
+  type PreparedItems,
+  type PrepareContext,
+  prepareItem,
+  type RestoreOutcome,
+  type RestoreProgress,
+  type RestoreResults,
+  volumeEvidence,
+  type VolumeEvidence,
+} from './apply/index.ts';
+export { type BackupArchive, inventory, pvsToProvision, serviceAccountNames } from './inventory/index.ts';
 export { mappingOf } from './own.ts';
 export {
+  buildRestorePlan,
+  checkRestoreFilters,
   type Existence,
   type ItemFacts,
+  markExistence,
+  type NameFilter,
   type PlannedItem,
+  planRequest,
   type PlanTarget,
+  type PreflightFinding,
   type RestorePlan,
   type RestorePlanRequest,
-  type WebhookInfo,
-} from './plan-types.ts';
-export { buildRestorePlan, markExistence, type NameFilter, recount } from './plan.ts';
-export { type PrepareContext, prepareItem } from './prepare.ts';
-export { applyPlan, DEFAULT_PARALLELISM, type RestoreProgress } from './restorer.ts';
-export { type RestoreResults } from './results.ts';
-export { decidePv, NO_VOLUME_EVIDENCE, volumeEvidence, type VolumeEvidence } from './volumes.ts';
+  recount,
+  type RestoreFilters,
+} from './plan/index.ts';
+export { compareWithTarget, inspectTarget, type ItemVerdict } from './target/index.ts';

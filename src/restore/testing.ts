@@ -1,11 +1,15 @@
 import { KubeApiError, type KubeClient, type RequestSpec } from '../kube/index.ts';
 import { silentLogger } from '../log/index.ts';
 import type { KubeObject } from '../model/index.ts';
-import type { ApplyContext } from './apply-item.ts';
-import type { PlannedItem } from './plan-types.ts';
-import type { PrepareContext } from './prepare.ts';
-import { RestoreResults } from './results.ts';
-import { NO_VOLUME_EVIDENCE } from './volumes.ts';
+import {
+  type ApplyContext,
+  NO_VOLUME_EVIDENCE,
+  PreparedInMemory,
+  type PrepareContext,
+  prepareItem,
+  RestoreResults,
+} from './apply/index.ts';
+import type { PlannedItem } from './plan/index.ts';
 
 /** A request the fake cluster answered: method, path and body. */
 export interface Recorded {
@@ -114,7 +118,7 @@ export function applyContext(
 ): ApplyContext {
   return {
     client: target.client(),
-    prepare: prepareContext(),
+    prepared: preparedFrom(backup),
     policy,
     results: new RestoreResults(),
     logger: silentLogger(),
@@ -125,4 +129,25 @@ export function applyContext(
         : Promise.resolve(structuredClone(item));
     },
   };
+}
+
+/**
+ * The backup's items prepared as the inventory would (for namespace `app`, nothing mapped), for
+ * tests of the restorer and apply-item: each is prepared here, once, when first read.
+ */
+export function preparedFrom(
+  backup: ReadonlyMap<string, KubeObject>,
+  context: PrepareContext = prepareContext(),
+): PreparedInMemory {
+  const prepared = new PreparedInMemory();
+  for (const [path, item] of backup) {
+    const p = prepareItem(structuredClone(item), groupResourceOf(path), item.metadata.namespace, context);
+    if (p.skip === undefined) void prepared.keep(path, p);
+  }
+  return prepared;
+}
+
+/** `resources/<group-resource>/…` → the group-resource. */
+function groupResourceOf(path: string): string {
+  return path.split('/')[1] ?? '';
 }

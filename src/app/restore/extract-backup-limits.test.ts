@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { END, header, tar } from '../../archive/hostile-tar.fixture.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import { BackupStore, MemoryObjectStore, StoreLayout } from '../../store/index.ts';
-import { extractBackup } from './run-restore-archive.ts';
+import { extractBackup } from './extract-backup.ts';
 
 const MiB = 1024 ** 2;
 const pod = (name: string) => ({

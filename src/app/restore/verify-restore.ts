@@ -1,13 +1,11 @@
 import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
-import type { KubeObject } from '../../model/index.ts';
-import type { PrepareContext, RestorePlan } from '../../restore/index.ts';
+import { compareWithTarget, type PreparedItems, type RestorePlan } from '../../restore/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { readRestoreRecord } from './restores.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
-import { extractBackup } from './run-restore-archive.ts';
-import { planRestore } from './run-restore-setup.ts';
-import { compareWithTarget } from './run-restore-target.ts';
+import { extractBackup } from './extract-backup.ts';
+import { planRestore } from './plan-restore.ts';
 
 export interface RestoreMismatch {
   resource: string;
@@ -31,7 +29,7 @@ export interface RestoreVerifyReport {
  */
 export async function verifyAgainstTarget(
   plan: RestorePlan,
-  options: { client: KubeClient; prepare: PrepareContext; readItem: (path: string) => Promise<KubeObject> },
+  options: { client: KubeClient; prepared: PreparedItems },
 ): Promise<RestoreVerifyReport> {
   const report: RestoreVerifyReport = { ok: true, checked: 0, identical: 0, mismatches: [] };
   await compareWithTarget(plan, {
@@ -70,8 +68,8 @@ export async function verifyRestore(
     try {
       const extracted = await extractBackup(opened.backupStore, record.spec.backupName, archiveLimits);
       try {
-        const { plan, prepare } = await planRestore(record.spec, name, client, extracted);
-        return await verifyAgainstTarget(plan, { client, prepare, readItem: extracted.readItem });
+        const plan = await planRestore(record.spec, name, client, extracted);
+        return await verifyAgainstTarget(plan, { client, prepared: extracted.prepared });
       } finally {
         await extracted.remove();
       }

@@ -1,6 +1,6 @@
-import { getOrUndefined, KubeApiError, type KubeClient } from '../kube/index.ts';
-import { LifeboatError } from '../errors/index.ts';
-import type { KubeObject } from '../model/index.ts';
+import { getOrUndefined, KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import type { KubeObject } from '../../model/index.ts';
 
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';

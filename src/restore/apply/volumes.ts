@@ -1,5 +1,5 @@
-import type { KubeObject } from '../model/index.ts';
-import { child, str } from '../actions/index.ts';
+import type { KubeObject } from '../../model/index.ts';
+import { child, str } from '../../actions/index.ts';
 
 /**
  * What the backup says about volume data (spec/velero-format.md §5.6): `<b>-volumeinfo.json.gz`

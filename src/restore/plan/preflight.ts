@@ -21,7 +21,7 @@ export function preflightFindings(
     ...[...missingAdditional.entries()].map(([k, by]) => {
       const [gr, ns, name] = k.split('|');
       return {
-        kind: 'additional-item-missing' as const,
+        code: 'additional-item-missing' as const,
         severity: 'warning' as const,
         message: `${by} needs ${gr} ${ns ? `${ns}/` : ''}${name}, which is not in the backup`,
         hint: 'it must already exist in the target, or the item may not work after the restore',
@@ -39,7 +39,7 @@ function refused(plan: RestorePlan): PreflightFinding[] {
   if (reasons.length === 0) return [];
   return [
     {
-      kind: 'item-refused',
+      code: 'item-refused',
       severity: 'error',
       message: `${reasons.length} backup item(s) are unreadable or disagree with their path in the archive, and are not restored`,
       hint: 'the archive is damaged or forged there; everything else is restored, and each refused item is an error of the restore',
@@ -62,7 +62,7 @@ function clusterScoped(plan: RestorePlan): PreflightFinding[] {
   if (objects.length === 0) return [];
   return [
     {
-      kind: 'cluster-scoped',
+      code: 'cluster-scoped',
       severity: 'warning',
       message: `this restore is limited to some namespaces but creates ${objects.length} cluster-scoped object(s)`,
       hint: 'cluster-scoped objects affect the whole target; exclude them with --include-cluster-resources=false or --exclude-resources',
@@ -82,7 +82,7 @@ function notServed(plan: RestorePlan): PreflightFinding[] {
     }
   }
   return [...byApi.entries()].map(([api, items]) => ({
-    kind: 'api-not-served',
+    code: 'api-not-served',
     severity: 'error',
     message: `the target does not serve ${api} and the backup has no CRD for it: ${items} item(s) will be skipped`,
     hint: 'install the CRD or operator that provides this API in the target first, or exclude the resource',
@@ -111,7 +111,7 @@ function missingStorageClasses(
   return [...users.entries()]
     .filter(([sc]) => !target.storageClasses!.has(sc) && !restored.has(sc))
     .map(([sc, items]) => ({
-      kind: 'storage-class-missing',
+      code: 'storage-class-missing',
       severity: 'error',
       message: `StorageClass ${sc} does not exist in the target and is not restored: ${items} PVC/PV(s) use it`,
       hint: `create it in the target, or map it with --storage-class-mappings ${sc}:<existing class>`,
@@ -135,7 +135,7 @@ function occupiedNamespaces(plan: RestorePlan, target: PlanTarget): PreflightFin
     const objects = target.occupiedNamespaces?.get(ns.name) ?? 0;
     if (objects === 0) continue;
     out.push({
-      kind: 'namespace-not-empty',
+      code: 'namespace-not-empty',
       severity: 'warning',
       message: `namespace ${ns.name} already exists in the target and holds ${objects} object(s)`,
       hint: 'existing objects are kept; same-named objects are skipped or updated per --existing-resource-policy',
@@ -154,7 +154,7 @@ function webhooks(plan: RestorePlan, target: PlanTarget): PreflightFinding[] {
     const hit = creates.filter((item) => hook.rules.some((r) => ruleMatches(r, item)));
     if (hit.length === 0) continue;
     out.push({
-      kind: 'admission-webhook',
+      code: 'admission-webhook',
       severity: hook.failurePolicy === 'Ignore' ? 'info' : 'warning',
       message: `${hook.kind} ${hook.configuration} (webhook ${hook.webhook}, failurePolicy ${hook.failurePolicy}) intercepts ${hit.length} item(s) to create`,
       hint: 'if its service is not running in the target yet, creates may be rejected; restore it later or relax it',

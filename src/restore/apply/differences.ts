@@ -1,5 +1,5 @@
-import { type KubeObject, nullObject, own, VeleroLabels } from '../model/index.ts';
-import { ownValue } from './own.ts';
+import { type KubeObject, nullObject, own, VeleroLabels } from '../../model/index.ts';
+import { ownValue } from '../own.ts';
 
 /**
  * Whether the object in the cluster is "the same as the backed-up version": every field of the

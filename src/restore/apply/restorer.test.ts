@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../log/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import { emptyCounts, type PlannedItem, type RestorePlan } from './plan-types.ts';
+import { silentLogger } from '../../log/index.ts';
+import type { KubeObject } from '../../model/index.ts';
+import { emptyCounts, type PlannedItem, type RestorePlan } from '../plan/index.ts';
 import { applyPlan, type RestoreProgress } from './restorer.ts';
-import { backedUpConfigMap, FakeTarget, plannedConfigMap, prepareContext } from './testing.ts';
+import { backedUpConfigMap, FakeTarget, plannedConfigMap, preparedFrom } from '../testing.ts';
 
 /** A plan restoring `items` into namespace app (to be created). */
 function planFor(items: PlannedItem[]): RestorePlan {
@@ -24,7 +24,7 @@ function restore(target: FakeTarget, names: string[], onProgress?: (p: RestorePr
   );
   return applyPlan(planFor(items), {
     client: target.client(),
-    prepare: prepareContext(),
+    prepared: preparedFrom(backup),
     policy: 'none',
     logger: silentLogger(),
     readItem: (path) => Promise.resolve(structuredClone(backup.get(path)!)),

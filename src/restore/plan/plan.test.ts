@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiResource } from '../kube/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
 import {
   buildRestorePlan,
   type Existence,
@@ -274,7 +274,7 @@ describe('buildRestorePlan', () => {
       skipCode: 'not-served',
     });
     expect(plan.findings).toContainEqual(
-      expect.objectContaining({ kind: 'api-not-served', severity: 'error', items: 1 }),
+      expect.objectContaining({ code: 'api-not-served', severity: 'error', items: 1 }),
     );
   });
 
@@ -327,9 +327,9 @@ describe('buildRestorePlan', () => {
         },
       ),
     );
-    const kinds = plan.findings.map((f) => f.kind).sort();
+    const kinds = plan.findings.map((f) => f.code).sort();
     expect(kinds).toEqual(['admission-webhook', 'namespace-not-empty', 'storage-class-missing']);
-    expect(plan.findings.find((f) => f.kind === 'storage-class-missing')?.message).toMatch(
+    expect(plan.findings.find((f) => f.code === 'storage-class-missing')?.message).toMatch(
       /StorageClass fast/,
     );
     expect(plan.namespaces[0]?.action).toBe('exists');

@@ -1,11 +1,31 @@
-import type { ItemRef } from '../actions/index.ts';
-import type { ApiResource } from '../kube/index.ts';
-import type { SkipReason } from './prepare.ts';
+import type { ItemRef } from '../../actions/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
 import type { PriorityTier } from './priorities.ts';
-import type { NameFilter } from '../selection/index.ts';
+import type { NameFilter } from '../../selection/index.ts';
+import type { Finding } from '../../results/index.ts';
 
 /** The include/exclude filter is selection's; the plan only asks it yes or no. */
 export type { NameFilter };
+
+/** Why an item is not restored. */
+export type SkipCode =
+  | 'filtered'
+  | 'never-restored'
+  | 'completed'
+  | 'mirror-pod'
+  | 'excluded-by-label'
+  | 'cluster-managed'
+  | 'action'
+  | 'provisioned'
+  | 'not-served'
+  /** The item file is unreadable or disagrees with its path: an error of the restore. */
+  | 'refused';
+
+export interface SkipReason {
+  code: SkipCode;
+  reason: string;
+  hint?: string;
+}
 
 /** What a CRD in the backup will make the target serve. */
 export interface CrdFacts {
@@ -119,16 +139,8 @@ export type FindingKind =
   | 'item-refused'
   | 'cluster-scoped';
 
-export interface PreflightFinding {
-  kind: FindingKind;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  hint?: string;
-  /** Items concerned. */
-  items: number;
-  /** Each object concerned, when the operator must see them all (refused, cluster-scoped). */
-  objects?: string[];
-}
+/** A pre-flight finding: results' one Finding, with the pre-flight's codes; never `blocking` (the plan goes ahead). */
+export type PreflightFinding = Finding<FindingKind, 'error' | 'warning' | 'info'>;
 
 export interface PlanCounts {
   create: number;

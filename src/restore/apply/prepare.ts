@@ -1,27 +1,14 @@
-import { child, type ItemRef, type RestoreActionContext, restoreActionsFor, str } from '../actions/index.ts';
-import { excludedByLabel, type KubeObject, VeleroLabels } from '../model/index.ts';
+import {
+  child,
+  type ItemRef,
+  type RestoreActionContext,
+  restoreActionsFor,
+  str,
+} from '../../actions/index.ts';
+import { excludedByLabel, type KubeObject, VeleroLabels } from '../../model/index.ts';
 import { addRestoreLabels, cloneJson, resetMetadataAndStatus } from './metadata.ts';
 import { decidePv, remapClaimRef, resetVolumeBindingInfo, type VolumeEvidence } from './volumes.ts';
-
-/** Why an item is not restored. */
-export type SkipCode =
-  | 'filtered'
-  | 'never-restored'
-  | 'completed'
-  | 'mirror-pod'
-  | 'excluded-by-label'
-  | 'cluster-managed'
-  | 'action'
-  | 'provisioned'
-  | 'not-served'
-  /** The item file is unreadable or disagrees with its path: an error of the restore. */
-  | 'refused';
-
-export interface SkipReason {
-  code: SkipCode;
-  reason: string;
-  hint?: string;
-}
+import type { SkipReason } from '../plan/index.ts';
 
 export interface PrepareContext extends RestoreActionContext {
   /** PVs left to dynamic provisioning: their PVCs lose spec.volumeName. */

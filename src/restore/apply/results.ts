@@ -1,7 +1,7 @@
-import { compareGoStrings } from '../gojson/index.ts';
-import type { ResourceList } from '../model/index.ts';
-import { ResultsCollector } from '../results/index.ts';
-import { nullRecord } from './own.ts';
+import { compareGoStrings } from '../../gojson/index.ts';
+import type { ResourceList } from '../../model/index.ts';
+import { ResultsCollector } from '../../results/index.ts';
+import { nullRecord } from '../own.ts';
 
 export type ItemResult = 'created' | 'updated' | 'failed' | 'skipped';
 

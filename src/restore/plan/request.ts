@@ -1,18 +1,5 @@
 import { LifeboatError } from '../../errors/index.ts';
-import {
-  type ApiResource,
-  discoverResources,
-  type KubeClient,
-  resolveResourceName,
-} from '../../kube/index.ts';
-import {
-  buildRestorePlan,
-  mappingOf,
-  type PrepareContext,
-  type RestorePlan,
-  type RestorePlanRequest,
-  type VolumeEvidence,
-} from '../../restore/index.ts';
+import { type ApiResource, resolveResourceName } from '../../kube/index.ts';
 import {
   checkPatternLists,
   IncludesExcludes,
@@ -21,14 +8,21 @@ import {
   NEVER_RESTORED,
   parseLabelSelector,
 } from '../../selection/index.ts';
-import type { RestoreSpecRecord } from './restores.ts';
-import {
-  inventory,
-  pvsToProvision,
-  serviceAccountNames,
-  type ExtractedBackup,
-} from './run-restore-archive.ts';
-import { inspectTarget } from './run-restore-target.ts';
+import { mappingOf } from '../own.ts';
+import type { RestorePlanRequest } from './plan-types.ts';
+
+/** What a restore asks for, as the plan reads it (the fields of app/restore's spec record it uses). */
+export interface PlanSpec {
+  includedNamespaces: string[];
+  excludedNamespaces: string[];
+  includedResources: string[];
+  excludedResources: string[];
+  labelSelector?: string | undefined;
+  includeClusterResources?: boolean | undefined;
+  namespaceMapping: Record<string, string>;
+  existingResourcePolicy: 'none' | 'update';
+  restoreStatus: string[];
+}
 
 /**
  * Resolves resource names as typed (plural, singular, kind, short name, with or without group)
@@ -71,11 +65,11 @@ type FilterField =
   | 'excludedResources'
   | 'restoreStatus'
   | 'labelSelector';
-export type RestoreFilters = { [K in FilterField]?: RestoreSpecRecord[K] | undefined };
+export type RestoreFilters = { [K in FilterField]?: PlanSpec[K] | undefined };
 
 /** The plan's filters from the request (Velero's restore validation included). */
 export function planRequest(
-  spec: RestoreSpecRecord,
+  spec: PlanSpec,
   served: readonly ApiResource[],
   inBackup: readonly string[],
 ): RestorePlanRequest {
@@ -98,56 +92,4 @@ export function planRequest(
     namespaceMapping: mappingOf(spec.namespaceMapping),
     existingResourcePolicy: spec.existingResourcePolicy,
   };
-}
-
-export function prepareContext(
-  spec: RestoreSpecRecord,
-  restoreName: string,
-  served: readonly ApiResource[],
-  inBackup: readonly string[],
-  extras: {
-    volumes: VolumeEvidence;
-    pvsToProvision: ReadonlySet<string>;
-    serviceAccounts: ReadonlyMap<string, ReadonlySet<string>>;
-  },
-): PrepareContext {
-  const statusResources = new Set(resolveResources(spec.restoreStatus, served, inBackup));
-  const statusFilter = new IncludesExcludes([...statusResources], []);
-  const empty = new Set<string>();
-  return {
-    restoreName,
-    backupName: spec.backupName,
-    namespaceMapping: mappingOf(spec.namespaceMapping),
-    storageClassMapping: mappingOf(spec.storageClassMapping),
-    preserveNodePorts: spec.preserveNodePorts,
-    serviceAccountsIn: (ns) => extras.serviceAccounts.get(ns) ?? empty,
-    pvsToProvision: extras.pvsToProvision,
-    volumes: extras.volumes,
-    restoresStatus: (gr) => statusResources.size > 0 && statusFilter.shouldInclude(gr),
-  };
-}
-
-/** Discovery, inventory of the archive, target inspection and the plan, for a restore spec. */
-export async function planRestore(
-  spec: RestoreSpecRecord,
-  restoreName: string,
-  client: KubeClient,
-  extracted: ExtractedBackup,
-): Promise<{ plan: RestorePlan; prepare: PrepareContext }> {
-  const served = (await discoverResources(client)).resources;
-  const inBackup = extracted.catalog.resources();
-  const request = planRequest(spec, served, inBackup);
-  const prepare = prepareContext(spec, restoreName, served, inBackup, {
-    volumes: extracted.volumes,
-    pvsToProvision: await pvsToProvision(extracted),
-    serviceAccounts: serviceAccountNames(extracted.catalog),
-  });
-  const facts = await inventory(
-    extracted,
-    prepare,
-    prepare.namespaceMapping,
-    request.labelSelector !== undefined,
-  );
-  const target = await inspectTarget(client, served, facts, prepare.namespaceMapping);
-  return { plan: buildRestorePlan({ facts, request, target }), prepare };
 }

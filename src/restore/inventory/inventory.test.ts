@@ -10,16 +10,12 @@ import {
 import type { ApiResource } from '../../kube/index.ts';
 import { servedResource } from '../../kube/testing.ts';
 import { veleroItems } from '../../../test/fixtures/velero/velero-archive.ts';
-import {
-  buildRestorePlan,
-  type NameFilter,
-  NO_VOLUME_EVIDENCE,
-  type PlannedItem,
-} from '../../restore/index.ts';
-import { prepareContext } from '../../restore/testing.ts';
-import { inventory, pvsToProvision, type ExtractedBackup } from './run-restore-archive.ts';
+import { NO_VOLUME_EVIDENCE } from '../apply/index.ts';
+import { buildRestorePlan, type NameFilter, type PlannedItem } from '../plan/index.ts';
+import { prepareContext } from '../testing.ts';
+import { type BackupArchive, inventory, pvsToProvision } from './inventory.ts';
 
-function extracted(files: Record<string, string>): ExtractedBackup {
+function extracted(files: Record<string, string>): BackupArchive {
   const catalog = new ArchiveCatalog();
   for (const path of Object.keys(files)) catalog.add({ path, parsed: parseArchivePath(path) });
   return {
@@ -27,7 +23,6 @@ function extracted(files: Record<string, string>): ExtractedBackup {
     volumes: NO_VOLUME_EVIDENCE,
     readItem: async (path) => Promise.resolve().then(() => parseItem(Buffer.from(files[path] ?? ''), path)),
     itemBytes: (path) => Buffer.byteLength(files[path] ?? ''),
-    remove: () => Promise.resolve(),
   };
 }
 
@@ -58,7 +53,7 @@ const filter = (only?: string): NameFilter => ({
 });
 
 async function plan(files: Record<string, string>, namespace?: string, includeCluster?: boolean) {
-  const facts = await inventory(extracted(files), context, new Map());
+  const facts = await inventory(extracted(files), context);
   const p = buildRestorePlan({
     facts,
     request: {
@@ -91,7 +86,7 @@ describe('inventory: one bad item is that item’s error, never the whole restor
     const { plan: p, byPath } = await plan(files, 'good');
     expect(byPath.get('resources/configmaps/namespaces/good/ok.json')?.action).toBe('create');
     expect(byPath.get('resources/configmaps/namespaces/other/deep.json')?.skipCode).toBe('filtered');
-    expect(p.findings.filter((f) => f.kind === 'item-refused')).toEqual([]);
+    expect(p.findings.filter((f) => f.code === 'item-refused')).toEqual([]);
   });
 
   it('a restore of everything refuses each bad item, naming its path and why, and keeps the rest', async () => {
@@ -111,7 +106,7 @@ describe('inventory: one bad item is that item’s error, never the whole restor
     expect(reason('resources/configmaps/namespaces/other/array.json')).toMatch(
       /array\.json" is not a JSON object/,
     );
-    const finding = p.findings.find((f) => f.kind === 'item-refused');
+    const finding = p.findings.find((f) => f.code === 'item-refused');
     expect(finding).toMatchObject({ severity: 'error', items: 3 });
     expect(finding?.objects).toHaveLength(3);
   });
@@ -146,7 +141,7 @@ describe('an item must match its directory', () => {
       reason: `backup item "${path}" is under a namespace directory, but clusterrolebindings.rbac.authorization.k8s.io is cluster-scoped (per the target)`,
     });
     expect(byPath.get('resources/configmaps/namespaces/app/c.json')?.action).toBe('create');
-    expect(p.findings.map((f) => f.kind)).toContain('item-refused');
+    expect(p.findings.map((f) => f.code)).toContain('item-refused');
   });
 
   const refusals: [string, string, string, RegExp][] = [
@@ -248,7 +243,7 @@ describe('dry-run plan: cluster-scoped objects of a namespace-filtered restore a
     expect(
       byPath.get('resources/clusterrolebindings.rbac.authorization.k8s.io/cluster/x.json'),
     ).toMatchObject({ action: 'create', clusterScoped: true });
-    const finding = p.findings.find((f) => f.kind === 'cluster-scoped');
+    const finding = p.findings.find((f) => f.code === 'cluster-scoped');
     expect(finding).toMatchObject({
       severity: 'warning',
       items: 1,
@@ -261,7 +256,7 @@ describe('dry-run plan: cluster-scoped objects of a namespace-filtered restore a
       'resources/persistentvolumes/cluster/pv.json':
         '{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"pv"}}',
     });
-    expect(p.findings.filter((f) => f.kind === 'cluster-scoped')).toEqual([]);
+    expect(p.findings.filter((f) => f.code === 'cluster-scoped')).toEqual([]);
   });
 });
 

@@ -1,8 +1,7 @@
-import { child, records, str } from '../actions/index.ts';
-import { type KubeObject, nullObject } from '../model/index.ts';
-import type { ApiResource } from '../kube/index.ts';
-import type { CrdFacts, ItemFacts } from './plan-types.ts';
-import type { PreparedItem } from './prepare.ts';
+import { child, records, str } from '../../actions/index.ts';
+import { type KubeObject, nullObject } from '../../model/index.ts';
+import type { PreparedItem } from '../apply/index.ts';
+import type { CrdFacts, ItemFacts } from '../plan/index.ts';
 
 const NO_LABELS: Record<string, string> = Object.freeze(nullObject<string>());
 const NO_ITEMS: ItemFacts['additionalItems'] = Object.freeze([]);
@@ -116,32 +115,6 @@ function crdRemapped(groupResource: string, version: string, versions: readonly 
     version === 'v1beta1' &&
     versions.includes('v1')
   );
-}
-
-/**
- * What the target (or a CRD in the backup) says of an item's resource: the kind it holds and its
- * scope must be those of the item and its path. Undefined when they agree or nothing is known.
- */
-export function servedMismatch(
-  f: Pick<ItemFacts, 'groupResource' | 'namespace' | 'kind' | 'path'>,
-  served: readonly ApiResource[],
-  crds: readonly CrdFacts[],
-): string | undefined {
-  const target = served.find((r) => r.groupResource === f.groupResource);
-  const crd = crds.find((c) => c.groupResource === f.groupResource);
-  const known = target ?? crd;
-  if (known === undefined) return undefined;
-  const where = target ? 'the target' : 'the CRD in the backup';
-  if (known.kind !== '' && known.kind !== f.kind) {
-    return `backup item ${JSON.stringify(f.path)} holds kind ${JSON.stringify(f.kind)}, but ${f.groupResource} holds ${JSON.stringify(known.kind)} objects (per ${where})`;
-  }
-  if (known.namespaced !== (f.namespace !== undefined)) {
-    const [path, scope] = known.namespaced
-      ? ['a cluster-scoped path', 'namespaced']
-      : ['a namespace directory', 'cluster-scoped'];
-    return `backup item ${JSON.stringify(f.path)} is under ${path}, but ${f.groupResource} is ${scope} (per ${where})`;
-  }
-  return undefined;
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {

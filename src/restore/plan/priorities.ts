@@ -1,6 +1,6 @@
-import type { ApiResource } from '../kube/index.ts';
-import { nullObject } from '../model/index.ts';
-import { compareGoStrings } from '../gojson/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
+import { nullObject } from '../../model/index.ts';
+import { compareGoStrings } from '../../gojson/index.ts';
 
 /**
  * Velero's default restore order (pkg/cmd/server/config/config.go, spec/velero-format.md §5.3): the

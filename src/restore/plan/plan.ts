@@ -1,5 +1,5 @@
-import type { ItemRef } from '../actions/index.ts';
-import type { ApiResource } from '../kube/index.ts';
+import type { ItemRef } from '../../actions/index.ts';
+import type { ApiResource } from '../../kube/index.ts';
 import {
   emptyCounts,
   type CrdFacts,
@@ -13,11 +13,11 @@ import {
   type RestorePlan,
   type RestorePlanRequest,
 } from './plan-types.ts';
-import { nullRecord } from './own.ts';
-import { servedMismatch } from './facts.ts';
+import { nullRecord } from '../own.ts';
+import { servedMismatch } from './served.ts';
 import { preflightFindings } from './preflight.ts';
 import { CRD_RESOURCE, orderBackupResources } from './priorities.ts';
-import { NEVER_RESTORED } from '../selection/index.ts';
+import { NEVER_RESTORED } from '../../selection/index.ts';
 
 export * from './plan-types.ts';
 

@@ -1,19 +1,21 @@
-import { getOrUndefined, type KubeClient, objectPath } from '../kube/index.ts';
-import type { Logger } from '../log/index.ts';
-import { type KubeObject, nullObject, VeleroLabels } from '../model/index.ts';
-import { differences, mergePatchTowards } from './compare.ts';
+import { getOrUndefined, type KubeClient, objectPath } from '../../kube/index.ts';
+import type { Logger } from '../../log/index.ts';
+import { type KubeObject, nullObject, VeleroLabels } from '../../model/index.ts';
+import { differences, mergePatchTowards } from './differences.ts';
 import { describeFailure, isAlreadyExists } from './kube-ops.ts';
-import type { PlannedItem } from './plan-types.ts';
-import { prepareItem, type PrepareContext } from './prepare.ts';
+import type { PlannedItem } from '../plan/index.ts';
+import type { PreparedItems } from './prepared.ts';
 import type { ItemResult, RestoreResults } from './results.ts';
-import { namespaceMessage } from '../results/index.ts';
+import { namespaceMessage } from '../../results/index.ts';
 
 export interface ApplyContext {
   client: KubeClient;
-  prepare: PrepareContext;
+  /** The items as the inventory prepared them (once). */
+  prepared: PreparedItems;
   policy: 'none' | 'update';
   results: RestoreResults;
   logger: Logger;
+  /** Backed-up objects by path (the namespaces' own objects are read from here). */
   readItem: (path: string) => Promise<KubeObject>;
 }
 
@@ -33,8 +35,8 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
   let desired: KubeObject;
   let status: unknown;
   try {
-    const raw = await ctx.readItem(item.path);
-    const prepared = prepareItem(raw, item.groupResource, ns, ctx.prepare);
+    const prepared = await ctx.prepared.get(item.path);
+    if (prepared === undefined) throw new Error(`${item.path} was not prepared`);
     for (const w of prepared.warnings) ctx.results.warning(namespaceMessage(ns, w));
     if (prepared.skip) {
       ctx.logger.info({ item: id, reason: prepared.skip.reason }, `skipped ${id}: ${prepared.skip.reason}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../model/index.ts';
+import type { KubeObject } from '../../model/index.ts';
 import { applyItem } from './apply-item.ts';
-import { applyContext, backedUpConfigMap, FakeTarget, plannedConfigMap } from './testing.ts';
+import { applyContext, backedUpConfigMap, FakeTarget, plannedConfigMap } from '../testing.ts';
 
 const item = plannedConfigMap('settings');
 const backup = new Map([[item.path, backedUpConfigMap('settings', { mode: 'fast' })]]);

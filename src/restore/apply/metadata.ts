@@ -1,4 +1,4 @@
-import { getValidLabelValue, type KubeObject, nullObject, VeleroLabels } from '../model/index.ts';
+import { getValidLabelValue, type KubeObject, nullObject, VeleroLabels } from '../../model/index.ts';
 
 /** Metadata fields Velero's resetMetadata deletes (spec/velero-format.md §5.5 step 4, §10.8). */
 export const RESET_METADATA_FIELDS: readonly string[] = [

@@ -1,15 +1,20 @@
-import { getOrUndefined, type KubeClient } from '../kube/index.ts';
-import type { Logger } from '../log/index.ts';
-import type { KubeObject } from '../model/index.ts';
+import { getOrUndefined, type KubeClient } from '../../kube/index.ts';
+import type { Logger } from '../../log/index.ts';
+import type { KubeObject } from '../../model/index.ts';
 import { applyItem, type ApplyContext } from './apply-item.ts';
 import { describeFailure, isAlreadyExists, waitForCrd } from './kube-ops.ts';
-import { runBounded } from '../concurrency/index.ts';
+import { runBounded } from '../../concurrency/index.ts';
 import { namespaceFromBackup } from './metadata.ts';
-import type { PlannedItem, PlannedNamespace, PlanStep, RestorePlan } from './plan-types.ts';
-import type { PrepareContext } from './prepare.ts';
-import { CRD_RESOURCE } from './priorities.ts';
+import {
+  CRD_RESOURCE,
+  type PlannedItem,
+  type PlannedNamespace,
+  type PlanStep,
+  type RestorePlan,
+} from '../plan/index.ts';
+import type { PreparedItems } from './prepared.ts';
 import { RestoreResults } from './results.ts';
-import { namespaceMessage, veleroMessage } from '../results/index.ts';
+import { namespaceMessage, veleroMessage } from '../../results/index.ts';
 
 export interface RestoreProgress {
   resource: string;
@@ -25,7 +30,8 @@ export interface RestoreProgress {
 
 export interface RestorerOptions {
   client: KubeClient;
-  prepare: PrepareContext;
+  /** The items as the inventory prepared them (once). */
+  prepared: PreparedItems;
   policy: 'none' | 'update';
   logger: Logger;
   readItem: (path: string) => Promise<KubeObject>;

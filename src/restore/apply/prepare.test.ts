@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../model/index.ts';
-import { differences, mergePatchTowards } from './compare.ts';
+import type { KubeObject } from '../../model/index.ts';
+import { differences, mergePatchTowards } from './differences.ts';
 import { prepareItem, type PrepareContext } from './prepare.ts';
-import { prepareContext } from './testing.ts';
+import { prepareContext } from '../testing.ts';
 import { volumeEvidence } from './volumes.ts';
 
 function context(overrides: Partial<PrepareContext> = {}): PrepareContext {

@@ -1,0 +1,87 @@
+import { gzipSync } from 'node:zlib';
+import { LifeboatError } from '../../errors/index.ts';
+import { goEncodeLine } from '../../gojson/index.ts';
+import type { RestoreResults } from '../../restore/index.ts';
+import type { BackupStore } from '../../store/index.ts';
+import {
+  readRestoreRecord,
+  type RestorePhase,
+  type RestoreRecord,
+  type RestoreSpecRecord,
+} from './restores.ts';
+
+/** The record of a restore that has started: InProgress, nothing counted yet. */
+export function startedRecord(
+  name: string,
+  spec: RestoreSpecRecord,
+  targetServer: string,
+  started: Date,
+): RestoreRecord {
+  return {
+    apiVersion: 'lifeboat.io/v1alpha1',
+    kind: 'RestoreRecord',
+    name,
+    spec,
+    phase: 'InProgress',
+    startTimestamp: started.toISOString(),
+    targetServer,
+    counts: { created: 0, updated: 0, skipped: 0, failed: 0 },
+    errors: 0,
+    warnings: 0,
+  };
+}
+
+/** The record of a finished (or interrupted) restore, from its results. */
+export function finishedRecord(
+  started: RestoreRecord,
+  results: RestoreResults,
+  interrupted: boolean,
+  completed: Date,
+): RestoreRecord {
+  const phase: RestorePhase = interrupted
+    ? 'Interrupted'
+    : results.errorCount > 0
+      ? 'PartiallyFailed'
+      : 'Completed';
+  return {
+    ...started,
+    phase,
+    completionTimestamp: completed.toISOString(),
+    counts: results.counts,
+    errors: results.errorCount,
+    warnings: results.warningCount,
+  };
+}
+
+/**
+ * Stores what Velero keeps of a restore under restores/<name>/ — logs, results, resource list, item
+ * operations, volume info — then lifeboat's record.
+ */
+export async function storeResults(
+  store: BackupStore,
+  results: RestoreResults,
+  logs: Buffer,
+  record: RestoreRecord,
+): Promise<void> {
+  const gz = (value: unknown) => gzipSync(goEncodeLine(value));
+  await store.putRestoreFile(record.name, 'logs', logs);
+  await store.putRestoreFile(record.name, 'results', gz(results.toFile()));
+  await store.putRestoreFile(record.name, 'resourceList', gz(results.resourceList()));
+  await store.putRestoreFile(record.name, 'itemOperations', gz([]));
+  await store.putRestoreFile(record.name, 'volumeInfo', gz([]));
+  await putRecord(store, record);
+}
+
+export async function putRecord(store: BackupStore, record: RestoreRecord): Promise<void> {
+  await store.putRestoreRecord(record.name, record);
+}
+
+/** A name is reused only to finish an interrupted restore. */
+export async function checkName(store: BackupStore, name: string): Promise<void> {
+  if (!(await store.listRestoreNames()).includes(name)) return;
+  const record = await readRestoreRecord(store, name).catch(() => undefined);
+  if (record?.phase === 'Interrupted' || record?.phase === 'InProgress') return;
+  throw new LifeboatError('ALREADY_EXISTS', `restore "${name}" already exists in this location`, {
+    hint: 'choose another name (or leave it out for <backup>-<timestamp>)',
+  });
+}
