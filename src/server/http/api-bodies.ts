@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { BackupTemplateSchema, PatternListSchema } from '../config/index.ts';
-import { dictionarySchema, parseDuration } from '../model/index.ts';
+import { BackupTemplateSchema, PatternListSchema } from '../../config/index.ts';
+import { dictionarySchema, parseDuration } from '../../model/index.ts';
 
 const objectName = z
   .string()
