@@ -4,9 +4,9 @@
  */
 const mayImport = {
   // cli/server.ts starts the long-running server (loaded lazily, so other commands skip fastify).
-  cli: ['app', 'output', 'config', 'gojson', 'errors', 'model', 'log', 'server'],
-  output: ['model', 'errors'],
-  server: ['app', 'kube', 'schedule', 'metrics', 'output', 'config', 'log', 'gojson', 'model', 'errors'],
+  cli: ['app', 'output', 'gojson', 'errors', 'model', 'log', 'server'],
+  output: [],
+  server: ['app', 'kube', 'schedule', 'metrics', 'config', 'log', 'gojson', 'model', 'errors'],
   app: [
     'backup',
     'restore',
@@ -17,7 +17,6 @@ const mayImport = {
     'concurrency',
     'schedule',
     'profile',
-    'volumes',
     'selection',
     'results',
     'gojson',
@@ -25,7 +24,6 @@ const mayImport = {
     'config',
     'errors',
     'log',
-    'metrics',
   ],
   backup: ['kube', 'archive', 'actions', 'selection', 'results', 'gojson', 'model', 'log', 'errors'],
   restore: [
@@ -40,16 +38,15 @@ const mayImport = {
     'log',
     'errors',
   ],
-  actions: ['kube', 'model', 'log', 'errors'],
+  actions: ['model'],
   archive: ['gojson', 'model', 'errors'],
-  store: ['concurrency', 'model', 'errors', 'log', 'metrics'],
-  kube: ['gojson', 'model', 'errors', 'log'],
+  store: ['concurrency', 'model', 'errors', 'log'],
+  kube: ['gojson', 'model', 'errors'],
   schedule: ['gojson', 'model', 'errors'],
-  profile: ['kube', 'archive', 'selection', 'results', 'model', 'errors', 'log'],
-  volumes: ['kube', 'model', 'errors', 'log'],
+  profile: ['kube', 'selection', 'results', 'model', 'errors'],
   config: ['selection', 'gojson', 'model', 'errors'],
   selection: ['model', 'errors'],
-  results: ['model', 'errors'],
+  results: ['model'],
   // gojson/ is Go's json.Marshal and Go's durations; it needs only model's null-prototype dictionaries.
   gojson: ['model'],
   model: [],

@@ -30,6 +30,15 @@ const outputOption = () =>
   new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
 
 export function registerBackupQueryCommands(backup: Command): void {
+  backupGetCommand(backup);
+  backupDescribeCommand(backup);
+  backupLogsCommand(backup);
+  backupDownloadCommand(backup);
+  backupDeleteCommand(backup);
+  backupVerifyCommand(backup);
+}
+
+function backupGetCommand(backup: Command): void {
   backup
     .command('get')
     .description('list backups (complete ones only), newest first')
@@ -53,7 +62,9 @@ export function registerBackupQueryCommands(backup: Command): void {
         process.stdout.write(rows.length === 0 ? 'No backups found.\n' : renderTable(rows, COLUMNS));
       },
     );
+}
 
+function backupDescribeCommand(backup: Command): void {
   backup
     .command('describe')
     .description('show a backup: spec, status, per-resource counts, errors and warnings')
@@ -77,7 +88,9 @@ export function registerBackupQueryCommands(backup: Command): void {
         process.stdout.write(describeText(d, opts.details === true));
       },
     );
+}
 
+function backupLogsCommand(backup: Command): void {
   backup
     .command('logs')
     .description('print the log stored with a backup')
@@ -86,7 +99,9 @@ export function registerBackupQueryCommands(backup: Command): void {
     .action(async (name: string, opts: { storageLocation?: string }, command: Command) => {
       await backupLogs(query(command, opts), parseWith(ObjectName, name, 'backup name'), process.stdout);
     });
+}
 
+function backupDownloadCommand(backup: Command): void {
   backup
     .command('download')
     .description('download a backup’s tarball (<name>.tar.gz)')
@@ -106,7 +121,9 @@ export function registerBackupQueryCommands(backup: Command): void {
         process.stdout.write(`Backup "${n}" downloaded to ${file} (${formatBytes(bytes)}).\n`);
       },
     );
+}
 
+function backupDeleteCommand(backup: Command): void {
   backup
     .command('delete')
     .description('delete a backup from its storage location (every object under backups/<name>/)')
@@ -119,7 +136,9 @@ export function registerBackupQueryCommands(backup: Command): void {
       await deleteBackup(query(command, opts), n);
       process.stdout.write(`Backup "${n}" deleted.\n`);
     });
+}
 
+function backupVerifyCommand(backup: Command): void {
   backup
     .command('verify')
     .description('check a stored backup: checksums, tarball, every item, and the resource list')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../errors/index.ts';
-import { interruptible } from './interrupt.ts';
+import { interruptible, untilInterrupted } from './interrupt.ts';
 
 function sink() {
   const calls = { done: 0 };
@@ -45,5 +45,19 @@ describe('interruptible', () => {
     ).rejects.toThrow('boom');
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
     expect(calls.done).toBe(1);
+  });
+});
+
+describe('untilInterrupted', () => {
+  it('resolves with the first signal and leaves no handler for a second one', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const signal = untilInterrupted();
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
+    process.emit('SIGTERM');
+    await expect(signal).resolves.toBe('SIGTERM');
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 });

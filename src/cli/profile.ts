@@ -27,7 +27,12 @@ export function registerProfileCommands(program: Command): void {
   const profile = program
     .command('profile')
     .description('the cluster configuration a Velero backup lacks: capture, show, compare');
+  profileCaptureCommand(profile);
+  profileShowCommand(profile);
+  profileDiffCommand(profile);
+}
 
+function profileCaptureCommand(profile: Command): void {
   profile
     .command('capture')
     .description(
@@ -47,7 +52,9 @@ export function registerProfileCommands(program: Command): void {
         printProfile(captured, opts.output);
       },
     );
+}
 
+function profileShowCommand(profile: Command): void {
   profile
     .command('show')
     .description('show the profile stored with a backup (or what a backup without one shows)')
@@ -75,7 +82,9 @@ export function registerProfileCommands(program: Command): void {
         printProfile(side.profile, opts.output);
       },
     );
+}
 
+function profileDiffCommand(profile: Command): void {
   profile
     .command('diff')
     .description(

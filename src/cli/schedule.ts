@@ -20,6 +20,14 @@ export function registerScheduleCommands(program: Command): void {
   const schedule = program
     .command('schedule')
     .description('cron schedules of backups, with retention and a recovery-point objective (RPO)');
+  scheduleCreateCommand(schedule);
+  scheduleGetCommand(schedule);
+  scheduleDescribeCommand(schedule);
+  schedulePauseCommands(schedule);
+  scheduleDeleteCommand(schedule);
+}
+
+function scheduleCreateCommand(schedule: Command): void {
   schedule
     .command('create')
     .description('add a schedule to the config file (lifeboat server runs it)')
@@ -58,6 +66,9 @@ export function registerScheduleCommands(program: Command): void {
       process.stdout.write(`Schedule "${created.name}" created (${created.schedule}).\n`);
       process.stdout.write(`Run "lifeboat schedule describe ${created.name}" for its next runs.\n`);
     });
+}
+
+function scheduleGetCommand(schedule: Command): void {
   schedule
     .command('get')
     .description('list schedules')
@@ -68,6 +79,9 @@ export function registerScheduleCommands(program: Command): void {
       const rows = names.length === 0 ? all : all.filter((s) => names.includes(s.name));
       process.stdout.write(formatOutput(rows, opts.output, SCHEDULE_COLUMNS));
     });
+}
+
+function scheduleDescribeCommand(schedule: Command): void {
   schedule
     .command('describe')
     .description('next runs, last successful backup, RPO status and missed runs, read from the store')
@@ -83,6 +97,10 @@ export function registerScheduleCommands(program: Command): void {
         opts.output === 'table' ? statuses.map(renderStatus).join('\n') : formatOutput(statuses, opts.output),
       );
     });
+}
+
+/** pause and unpause: one command each, told apart by whether they pause. */
+function schedulePauseCommands(schedule: Command): void {
   for (const [verb, paused] of [
     ['pause', true],
     ['unpause', false],
@@ -98,6 +116,9 @@ export function registerScheduleCommands(program: Command): void {
         }
       });
   }
+}
+
+function scheduleDeleteCommand(schedule: Command): void {
   schedule
     .command('delete')
     .description('remove schedules from the config (their backups stay until GC removes them)')

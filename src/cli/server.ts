@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
 import { parseDuration } from '../gojson/index.ts';
+import type { ServerOptions } from '../server/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { untilInterrupted } from './interrupt.ts';
 
 interface ServerFlags {
   listen: string;
@@ -28,11 +30,20 @@ interface ServerFlags {
 }
 
 export function registerServerCommands(program: Command): void {
-  program
+  const server = program
     .command('server')
     .description(
       'run schedules, garbage collection and backup sync; serve the HTTP API, /metrics, /healthz and /readyz',
-    )
+    );
+  apiOptions(server);
+  workOptions(server);
+  replicaOptions(server);
+  server.action(runServer);
+}
+
+/** Where the API listens and who may call it. */
+function apiOptions(server: Command): void {
+  server
     .option('--listen <host:port>', 'address of the HTTP API and metrics', '127.0.0.1:8085')
     .option('--token-file <file>', 'bearer token of the API (default: $LIFEBOAT_API_TOKEN)')
     .option(
@@ -58,7 +69,12 @@ export function registerServerCommands(program: Command): void {
     .option(
       '--auth-audience <list>',
       '--auth kubernetes: audiences the tokens must be issued for (comma-separated)',
-    )
+    );
+}
+
+/** The cluster backed up and the periodic work: sync, GC, concurrency, shutdown. */
+function workOptions(server: Command): void {
+  server
     .option('--kubeconfig <file>', 'kubeconfig of the cluster to back up (default: in-cluster, $KUBECONFIG)')
     .option('--context <name>', 'kubeconfig context')
     .option('--sync-period <duration>', 'how often every location is listed (backup sync)', '1m')
@@ -69,7 +85,12 @@ export function registerServerCommands(program: Command): void {
       '--orphan-grace <duration>',
       'age after which an unfinished backup folder is marked Failed',
       '10m',
-    )
+    );
+}
+
+/** Restores through the API and leader election among replicas. */
+function replicaOptions(server: Command): void {
+  server
     .option('--enable-restore', 'accept POST /api/v1/restores (needs the restore ClusterRole)')
     .option('--restore-kubeconfig <file>', 'kubeconfig of the cluster restores go to (default: --kubeconfig)')
     .option('--leader-elect', 'run schedules only while holding a Lease (for more than one replica)')
@@ -77,63 +98,63 @@ export function registerServerCommands(program: Command): void {
       new Option('--lease-namespace <ns>', 'namespace of the Lease').env('POD_NAMESPACE').default('default'),
     )
     .option('--lease-name <name>', 'name of the Lease', 'lifeboat-server')
-    .option('--lease-duration <duration>', 'leader lease duration (a new leader takes over within it)', '15s')
-    .action(async (flags: ServerFlags, command: Command) => {
-      const { startServer } = await import('../server/index.ts');
-      const logger = loggerFor(command);
-      const [host, port] = hostPort(flags.listen);
-      const ms = (text: string, flag: string) => {
-        try {
-          return parseDuration(text, flag);
-        } catch (err) {
-          throw new LifeboatError('USAGE', `${flag}: ${(err as Error).message}`);
-        }
-      };
-      const server = await startServer({
-        configPath: globalOptions(command).config,
-        kube: { kubeconfig: flags.kubeconfig, context: flags.context },
-        logger,
-        host,
-        port,
-        token: await token(flags.tokenFile),
-        insecureNoAuth: flags.insecureNoAuth === true,
-        metricsPublic: flags.metricsPublic === true,
-        auth: flags.auth,
-        authNamespace: flags.authNamespace,
-        authAudiences: flags.authAudience
-          ?.split(',')
-          .map((a) => a.trim())
-          .filter((a) => a !== ''),
-        syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
-        gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
-        maxPerLocation: positive(flags.maxConcurrentPerLocation),
-        shutdownGraceMs: ms(flags.shutdownGrace, '--shutdown-grace'),
-        orphanAfterMs: ms(flags.orphanGrace, '--orphan-grace'),
-        restoreEnabled: flags.enableRestore === true,
-        restoreKube:
-          flags.restoreKubeconfig === undefined ? undefined : { kubeconfig: flags.restoreKubeconfig },
-        leaderElection:
-          flags.leaderElect === true
-            ? {
-                namespace: flags.leaseNamespace,
-                name: flags.leaseName,
-                leaseDurationMs: ms(flags.leaseDuration, '--lease-duration'),
-              }
-            : undefined,
-      });
-      process.stderr.write(`lifeboat server listening on ${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
-          void server.shutdown(signal).then(resolve);
-        };
-        const onTerm = () => stop('SIGTERM');
-        const onInt = () => stop('SIGINT');
-        process.once('SIGTERM', onTerm);
-        process.once('SIGINT', onInt);
-      });
-    });
+    .option(
+      '--lease-duration <duration>',
+      'leader lease duration (a new leader takes over within it)',
+      '15s',
+    );
+}
+
+/** Starts the server, then shuts it down gracefully at the first SIGTERM or SIGINT. */
+async function runServer(flags: ServerFlags, command: Command): Promise<void> {
+  const { startServer } = await import('../server/index.ts');
+  const server = await startServer(await serverOptions(flags, command));
+  process.stderr.write(`lifeboat server listening on ${server.url}\n`);
+  await server.shutdown(await untilInterrupted());
+}
+
+async function serverOptions(flags: ServerFlags, command: Command): Promise<ServerOptions> {
+  const logger = loggerFor(command);
+  const [host, port] = hostPort(flags.listen);
+  return {
+    configPath: globalOptions(command).config,
+    kube: { kubeconfig: flags.kubeconfig, context: flags.context },
+    logger,
+    host,
+    port,
+    token: await token(flags.tokenFile),
+    insecureNoAuth: flags.insecureNoAuth === true,
+    metricsPublic: flags.metricsPublic === true,
+    auth: flags.auth,
+    authNamespace: flags.authNamespace,
+    authAudiences: flags.authAudience
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+    syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
+    gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
+    maxPerLocation: positive(flags.maxConcurrentPerLocation),
+    shutdownGraceMs: ms(flags.shutdownGrace, '--shutdown-grace'),
+    orphanAfterMs: ms(flags.orphanGrace, '--orphan-grace'),
+    restoreEnabled: flags.enableRestore === true,
+    restoreKube: flags.restoreKubeconfig === undefined ? undefined : { kubeconfig: flags.restoreKubeconfig },
+    leaderElection:
+      flags.leaderElect === true
+        ? {
+            namespace: flags.leaseNamespace,
+            name: flags.leaseName,
+            leaseDurationMs: ms(flags.leaseDuration, '--lease-duration'),
+          }
+        : undefined,
+  };
+}
+
+function ms(text: string, flag: string): number {
+  try {
+    return parseDuration(text, flag);
+  } catch (err) {
+    throw new LifeboatError('USAGE', `${flag}: ${(err as Error).message}`);
+  }
 }
 
 function hostPort(listen: string): [string, number] {

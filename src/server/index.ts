@@ -1,3 +1,3 @@
-// The long-running server: HTTP API and its route-based authentication, the scheduler loop, leader election and the API's TokenReview / SubjectAccessReview.
+// The long-running server: the scheduler loop and its housekeeping (crash recovery, run records), leader election, the TokenReview / SubjectAccessReview client, and the HTTP API (http/).
 // It must never implement a use case itself; it calls app/.
-export { startServer } from './server.ts';
+export { startServer, type ServerOptions } from './server.ts';

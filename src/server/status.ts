@@ -1,5 +1,4 @@
 import { backupsOfSchedule, scheduleLocation, type Schedule } from '../app/schedules/index.ts';
-import type { BackupRecord } from '../app/sync/index.ts';
 import { scheduleStatus, type ScheduleStatus } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';
 
@@ -78,22 +77,4 @@ export function updateScheduleMetrics(ctx: ServerContext, statuses: readonly Ser
     const good = ctx.index.find(s.lastSuccessful?.name ?? '', s.location);
     if (good?.completed !== undefined) m.lastSuccessfulTimestamp.set(labels, good.completed.getTime() / 1000);
   }
-}
-
-export function recordJson(r: BackupRecord) {
-  return {
-    name: r.name,
-    location: r.location,
-    schedule: r.schedule,
-    cluster: r.cluster,
-    phase: r.phase ?? 'Unknown',
-    started: r.started?.toISOString(),
-    completed: r.completed?.toISOString(),
-    expiration: r.expiration?.toISOString(),
-    items: r.items,
-    errors: r.errors,
-    warnings: r.warnings,
-    failureReason: r.failureReason,
-    problem: r.problem,
-  };
 }

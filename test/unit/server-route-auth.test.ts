@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiAttributes, AuthDecision } from '../../src/server/kube-auth.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { buildApi } from '../../src/server/api.ts';
-import { kubernetesAuth, tokenAuth } from '../../src/server/auth.ts';
+import { buildApi, kubernetesAuth, tokenAuth, type ApiSecurity } from '../../src/server/http/index.ts';
 import type { ServerContext } from '../../src/server/context.ts';
-import type { ApiSecurity } from '../../src/server/guard.ts';
 import { errorCode, rawRequest, routeAuthTable, type RouteCase } from '../helpers/route-auth.ts';
 
 /**

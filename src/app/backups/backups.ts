@@ -4,7 +4,7 @@ import { LifeboatError } from '../../errors/index.ts';
 import { mapBounded } from '../../concurrency/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../../model/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { openLocation } from '../deps/index.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
 import { backupClusterUid } from '../sync/sync.ts';
 

@@ -1,4 +1,4 @@
-// The composition root: the Kubernetes client for a target cluster, the stores behind a location, the archive limits a command runs with.
+// The composition root: turns a request's config into the dependencies a use case runs with — the Kubernetes client of a target cluster (and its identity), the opened stores of a storage location, the archive limits a command reads under.
 // It must never contain a use case's logic; use cases get their dependencies from here.
 export {
   ARCHIVE_LIMIT_FLAGS,
@@ -6,4 +6,5 @@ export {
   DEFAULT_ARCHIVE_LIMITS,
   type RaisableLimit,
 } from './archive-limits.ts';
-export { readClusterUid } from './cluster.ts';
+export { clusterUid, connectCluster, type ConnectedCluster, readClusterUid } from './cluster.ts';
+export { type OpenedLocation, openLocation, openStores } from './locations-open.ts';

@@ -1,10 +1,12 @@
 import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
-import { BackupStore, openObjectStore } from '../../store/index.ts';
+import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
 
 export interface OpenedLocation {
   location: Location;
+  /** The location's object store itself (for what is not a backup: probes, listings). */
+  store: ObjectStore;
   backupStore: BackupStore;
   close(): Promise<void>;
 }
@@ -16,10 +18,25 @@ export async function openLocation(
   logger: Logger,
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
-  const location = resolveLocation(config, name);
-  const store = await openObjectStore(location, { logger, createRoot: isEmbeddedDefaultFolder(location) });
+  return openStores(resolveLocation(config, name), { logger });
+}
+
+/**
+ * A location's object store and the BackupStore over it (under the location's prefix); the embedded
+ * default folder is created on first use. `retry` overrides the store's retry policy.
+ */
+export async function openStores(
+  location: Location,
+  options: { logger?: Logger | undefined; retry?: { maxAttempts: number } },
+): Promise<OpenedLocation> {
+  const store = await openObjectStore(location, {
+    logger: options.logger,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    createRoot: isEmbeddedDefaultFolder(location),
+  });
   return {
     location,
+    store,
     backupStore: new BackupStore(store, location.objectStorage.prefix ?? ''),
     close: () => store.close(),
   };

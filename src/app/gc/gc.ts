@@ -1,7 +1,7 @@
 import { loadConfig, type LifeboatConfig } from '../../config/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { type RetentionDecision, scheduleCron, selectRetention } from '../../schedule/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { openLocation } from '../deps/index.ts';
 import { BackupIndex, configuredLocations, type BackupRecord } from '../sync/sync.ts';
 
 export type { RetentionDecision } from '../../schedule/index.ts';

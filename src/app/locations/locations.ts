@@ -5,7 +5,6 @@ import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import {
   addLocation,
-  isEmbeddedDefaultFolder,
   loadConfig,
   normalizeProvider,
   removeLocation,
@@ -15,7 +14,8 @@ import {
 import { LifeboatError, isLifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { type Location, LocationSchema, nullObject } from '../../model/index.ts';
-import { BackupStore, type ObjectStore, openObjectStore } from '../../store/index.ts';
+import type { ObjectStore } from '../../store/index.ts';
+import { openStores } from '../deps/index.ts';
 
 /** What `lifeboat location create` asks for; files are paths to read now. */
 export interface LocationInput {
@@ -121,13 +121,9 @@ export async function checkLocation(
   location: Location,
   options: { logger?: Logger } = {},
 ): Promise<LocationCheck> {
-  const store = await openObjectStore(location, {
-    logger: options.logger,
-    retry: { maxAttempts: 2 },
-    createRoot: isEmbeddedDefaultFolder(location),
-  });
+  const opened = await openStores(location, { logger: options.logger, retry: { maxAttempts: 2 } });
+  const { store, backupStore: backups } = opened;
   try {
-    const backups = new BackupStore(store, location.objectStorage.prefix ?? '');
     const reachable = await step(async () => {
       await store.listCommonPrefixes(backups.layout.root());
       return `listed ${store.description}`;
@@ -159,7 +155,7 @@ export async function checkLocation(
       ok: reachable.ok && writable.ok && veleroValid.ok,
     };
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { configFilePath, loadConfig } from '../../config/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { openLocation } from '../deps/index.ts';
 import { profileExtension, readScheduleAttachments, type Attachment } from '../profile/profile.ts';
 import { runBackup, type BackupDeps, type BackupRunResult } from '../backup/run-backup.ts';
 import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';

@@ -9,7 +9,7 @@ import {
 } from '../../model/index.ts';
 import { buildVeleroBackupJson } from '../../backup/index.ts';
 import { type BackupStore, isAlreadyExists } from '../../store/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { openLocation } from '../deps/index.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
 
 export interface FailedRecordInput {

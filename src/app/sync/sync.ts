@@ -3,7 +3,7 @@ import { redact } from '../../errors/index.ts';
 import { runBounded } from '../../concurrency/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { LifeboatLabels, type Location, type VeleroBackup, VeleroLabels } from '../../model/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { openLocation } from '../deps/index.ts';
 
 /** One backup as listed from a location's velero-backup.json (the object store is the source of truth). */
 export interface BackupRecord {

@@ -3,8 +3,8 @@ import { LifeboatError } from '../../errors/index.ts';
 import { type ArchiveLimits, parseItem, readBackupArchive, resourceListKey } from '../../archive/index.ts';
 import { own, type ResourceList } from '../../model/index.ts';
 import { backupFileNames, type BackupStore } from '../../store/index.ts';
-import type { BackupQuery } from '../backups/backups.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import type { BackupQuery } from '../backups/index.ts';
+import { openLocation } from '../deps/index.ts';
 
 export interface VerifyCheck {
   name: string;
@@ -53,51 +53,8 @@ export async function verifyBackup(
     });
 
     const checksums = await store.getChecksums(name);
-    const tarballName = backupFileNames(name).contents;
-    const tarHash = createHash('sha256');
-    let tarSize = 0;
-    const items = new Map<string, Set<string>>();
-    let itemCount = 0;
-    let tarballOk = true;
-    try {
-      const body = await store.getBackupContents(name);
-      body.on('data', (c: Buffer) => {
-        tarHash.update(c);
-        tarSize += c.length;
-      });
-      const reader = readBackupArchive(body, archiveLimits);
-      for await (const entry of reader) {
-        if (entry.parsed.kind !== 'item' || entry.parsed.versionDir !== undefined) continue;
-        try {
-          const obj = parseItem(entry.data, entry.path);
-          itemCount++;
-          const key = resourceListKey(obj.apiVersion, obj.kind);
-          let set = items.get(key);
-          if (set === undefined) items.set(key, (set = new Set()));
-          set.add(
-            entry.parsed.namespace !== undefined
-              ? `${entry.parsed.namespace}/${entry.parsed.name}`
-              : entry.parsed.name,
-          );
-        } catch (err) {
-          tarballOk = false;
-          problem(`${tarballName}: ${(err as Error).message}`);
-        }
-      }
-      checks.push({
-        name: 'tarball',
-        ok: tarballOk,
-        detail: `${itemCount} items read${reader.version ? `, format ${reader.version}` : ''}${reader.skipped.count ? `, ${reader.skipped.count} non-file entries skipped` : ''}`,
-      });
-    } catch (err) {
-      tarballOk = false;
-      if (!(err instanceof LifeboatError)) throw err;
-      // A cap passed may be a genuine backup's size: say which flag raises it.
-      const detail = err.details?.check === 'limit' ? `${err.message}. ${err.hint ?? ''}` : err.message;
-      problem(`${tarballName}: ${detail}`);
-      checks.push({ name: 'tarball', ok: false, detail });
-    }
-
+    const tarball = await readTarball(store, name, archiveLimits, problem);
+    checks.push(tarball.check);
     if (checksums === undefined) {
       checks.push({
         name: 'checksums',
@@ -110,7 +67,7 @@ export async function verifyBackup(
           store,
           name,
           checksums,
-          { tarballName, sha256: tarHash.digest('hex'), size: tarSize },
+          { tarballName: tarball.name, sha256: tarball.sha256, size: tarball.size },
           problem,
         ),
       );
@@ -123,13 +80,76 @@ export async function verifyBackup(
         ok: true,
         detail: 'no resource list (older Velero backup): skipped',
       });
-    } else if (tarballOk) {
-      checks.push(compareResourceList(resourceList, items, problem));
+    } else if (tarball.check.ok) {
+      checks.push(compareResourceList(resourceList, tarball.items, problem));
     }
     return { backup: name, ok: checks.every((c) => c.ok), checks, problems };
   } finally {
     await opened.close();
   }
+}
+
+interface TarballRead {
+  name: string;
+  check: VerifyCheck;
+  /** The items it holds, as the resource list names them: by resource-list key, namespace/name. */
+  items: Map<string, Set<string>>;
+  sha256: string;
+  size: number;
+}
+
+/** Reads the tarball once under `archiveLimits`: hashes it, parses every item, lists them by kind. */
+async function readTarball(
+  store: BackupStore,
+  backup: string,
+  archiveLimits: ArchiveLimits | undefined,
+  problem: (p: string) => void,
+): Promise<TarballRead> {
+  const name = backupFileNames(backup).contents;
+  const hash = createHash('sha256');
+  let size = 0;
+  const items = new Map<string, Set<string>>();
+  let itemCount = 0;
+  let ok = true;
+  let check: VerifyCheck;
+  try {
+    const body = await store.getBackupContents(backup);
+    body.on('data', (c: Buffer) => {
+      hash.update(c);
+      size += c.length;
+    });
+    const reader = readBackupArchive(body, archiveLimits);
+    for await (const entry of reader) {
+      if (entry.parsed.kind !== 'item' || entry.parsed.versionDir !== undefined) continue;
+      try {
+        const obj = parseItem(entry.data, entry.path);
+        itemCount++;
+        const key = resourceListKey(obj.apiVersion, obj.kind);
+        let set = items.get(key);
+        if (set === undefined) items.set(key, (set = new Set()));
+        set.add(
+          entry.parsed.namespace !== undefined
+            ? `${entry.parsed.namespace}/${entry.parsed.name}`
+            : entry.parsed.name,
+        );
+      } catch (err) {
+        ok = false;
+        problem(`${name}: ${(err as Error).message}`);
+      }
+    }
+    check = {
+      name: 'tarball',
+      ok,
+      detail: `${itemCount} items read${reader.version ? `, format ${reader.version}` : ''}${reader.skipped.count ? `, ${reader.skipped.count} non-file entries skipped` : ''}`,
+    };
+  } catch (err) {
+    if (!(err instanceof LifeboatError)) throw err;
+    // A cap passed may be a genuine backup's size: say which flag raises it.
+    const detail = err.details?.check === 'limit' ? `${err.message}. ${err.hint ?? ''}` : err.message;
+    problem(`${name}: ${detail}`);
+    check = { name: 'tarball', ok: false, detail };
+  }
+  return { name, check, items, sha256: hash.digest('hex'), size };
 }
 
 async function verifyChecksums(

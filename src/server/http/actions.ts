@@ -1,17 +1,17 @@
-import { resolveLocation } from '../config/index.ts';
-import { LifeboatError } from '../errors/index.ts';
-import { runBackup } from '../app/backup/index.ts';
-import { profileExtension } from '../app/profile/index.ts';
+import { resolveLocation } from '../../config/index.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import { runBackup } from '../../app/backup/index.ts';
+import { profileExtension } from '../../app/profile/index.ts';
 import {
   checkRestoreFilters,
   DEFAULT_PARALLELISM,
   runRestore,
   type RestoreRunResult,
-} from '../app/restore/index.ts';
-import { findSchedule } from '../app/schedules/index.ts';
+} from '../../app/restore/index.ts';
+import { findSchedule } from '../../app/schedules/index.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
-import type { ServerContext } from './context.ts';
-import { nullObject } from '../model/index.ts';
+import type { ServerContext } from '../context.ts';
+import { nullObject } from '../../model/index.ts';
 
 function requireLeader(ctx: ServerContext): void {
   const l = ctx.leader();

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { LifeboatError } from '../errors/index.ts';
-import type { ApiAttributes, AuthDecision } from './kube-auth.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import type { ApiAttributes, AuthDecision } from '../kube-auth.ts';
 
 export type AuthMode = 'token' | 'kubernetes';
 

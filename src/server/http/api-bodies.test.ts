@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleSchema } from '../config/index.ts';
+import { ScheduleSchema } from '../../config/index.ts';
 import { badRequest, BackupBody, RestoreBody } from './api-bodies.ts';
 
 /** A dictionary's value at a key given at run time (as outside names are). */

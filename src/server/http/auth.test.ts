@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiAttributes } from './kube-auth.ts';
+import type { ApiAttributes } from '../kube-auth.ts';
 import { kubernetesAuth, tokenAuth } from './auth.ts';
 
 describe('kubernetesAuth', () => {

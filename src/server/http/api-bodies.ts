@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { BackupTemplateSchema, PatternListSchema } from '../config/index.ts';
-import { parseDuration } from '../gojson/index.ts';
-import { dictionarySchema } from '../model/index.ts';
+import { BackupTemplateSchema, PatternListSchema } from '../../config/index.ts';
+import { parseDuration } from '../../gojson/index.ts';
+import { dictionarySchema } from '../../model/index.ts';
 
 const objectName = z
   .string()

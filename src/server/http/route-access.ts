@@ -1,4 +1,4 @@
-import type { ApiAttributes } from './kube-auth.ts';
+import type { ApiAttributes } from '../kube-auth.ts';
 
 /**
  * Who may call a route, declared on the route itself (`config: { access }`), so the decision
@@ -45,3 +45,9 @@ function nameParam(params: unknown): string | undefined {
   const name = (params as { name?: unknown }).name;
   return typeof name === 'string' ? name : undefined;
 }
+
+/** A route's options declaring who may call it. */
+export const access = (a: RouteAccess) => ({ config: { access: a } });
+export const PUBLIC = access('public');
+/** An API resource of lifeboat.io (RBAC in --auth kubernetes mode). */
+export const on = (resource: string) => access({ resource });
