@@ -1,4 +1,4 @@
-import { type ClusterProfile, PROFILE_API_VERSION, PROFILE_KIND } from './schema.ts';
+import { type ClusterProfile, PROFILE_API_VERSION, PROFILE_KIND } from '../schema.ts';
 import { storageClassUsage, type BackupContents } from './contents.ts';
 import { byName } from './storage.ts';
 

@@ -1,4 +1,4 @@
-import { LifeboatError } from '../errors/index.ts';
+import { LifeboatError } from '../../errors/index.ts';
 
 /**
  * Reading what PowerShell wrote: `Out-File`/`>` in Windows PowerShell 5.1 write UTF-16 LE with a

@@ -1,7 +1,7 @@
-import type { Capacity, NodePool, ProfileNode, Taint } from './schema.ts';
+import type { Capacity, NodePool, ProfileNode, Taint } from '../schema.ts';
 import { arr, rec, str, stringMap, type Obj } from './kube-read.ts';
 import { byName } from './storage.ts';
-import { nullObject, own } from '../model/index.ts';
+import { nullObject, own } from '../../model/index.ts';
 
 /** Labels that mark a control-plane node (the second is the pre-1.20 name). */
 export const CONTROL_PLANE_LABELS = [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redact } from '../errors/index.ts';
+import { redact } from '../../errors/index.ts';
 import { redactTree } from './redaction.ts';
 
 /** Fixed seed: a failure names the same counterexample on every run. */

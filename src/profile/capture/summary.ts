@@ -1,5 +1,4 @@
-import type { ClusterProfile } from './schema.ts';
-import type { Finding } from './findings.ts';
+import type { ClusterProfile } from '../schema.ts';
 import { formatCapacity } from './nodes.ts';
 
 /** A profile as an operator reads it on a terminal: one section per area, values with their sources. */
@@ -67,18 +66,4 @@ export function summarizeProfile(profile: ClusterProfile): string {
   if (profile.absent.length > 0)
     lines.push('', 'Not captured:', ...profile.absent.map((a) => `  ${a.what}: ${a.reason}`));
   return `${lines.join('\n')}\n`;
-}
-
-/** Findings as aligned text, blocking first, each followed by its hint. */
-export function renderFindings(findings: readonly Finding[]): string {
-  if (findings.length === 0) return 'No findings.\n';
-  const sev = Math.max(...findings.map((f) => f.severity.length));
-  const code = Math.max(...findings.map((f) => f.code.length));
-  const pad = ' '.repeat(sev + code + 4);
-  return findings
-    .map(
-      (f) =>
-        `${f.severity.toUpperCase().padEnd(sev)}  ${f.code.padEnd(code)}  ${f.message}\n${pad}hint: ${f.hint}\n`,
-    )
-    .join('');
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../errors/index.ts';
-import { aksHciView, importAttachment, neededTruncation } from './aks-hci.ts';
-import type { AttachmentKind } from './schema.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import { aksHciView, importAttachment, neededTruncation } from './attachments.ts';
+import type { AttachmentKind } from '../schema.ts';
 
-const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'aks-hci');
+const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'aks-hci');
 const load = (kind: AttachmentKind, file: string) =>
   importAttachment(kind, join(dir, file), readFileSync(join(dir, file)));
 

@@ -1,7 +1,7 @@
-import { LifeboatError } from '../errors/index.ts';
-import { isTruncatedValue, readDisplayForm, truncatedPaths } from './aks-hci-decode.ts';
-import type { AttachmentKind } from './schema.ts';
-import { nullObject } from '../model/index.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import { isTruncatedValue, readDisplayForm, truncatedPaths } from './decode.ts';
+import type { AttachmentKind } from '../schema.ts';
+import { nullObject } from '../../model/index.ts';
 
 /**
  * Windows PowerShell 5.1's `ConvertTo-Json` stops at -Depth 2 unless told otherwise, so the

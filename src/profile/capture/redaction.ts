@@ -1,5 +1,5 @@
-import { isEncodedSecret, isSecretName, redact, redactUserInfo } from '../errors/index.ts';
-import { nullObject } from '../model/index.ts';
+import { isEncodedSecret, isSecretName, redact, redactUserInfo } from '../../errors/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 export const REDACTED = '[REDACTED]';
 

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aksHciView, attachmentWarning, importAttachment, neededTruncation } from './aks-hci.ts';
-import { buildRunbook } from './runbook.ts';
-import { renderText } from './runbook-doc.ts';
-import type { AttachmentKind } from './schema.ts';
-import { profile } from './testing.ts';
+import { aksHciView, attachmentWarning, importAttachment, neededTruncation } from './attachments.ts';
+import { buildRunbook, renderText } from '../runbook/index.ts';
+import type { AttachmentKind } from '../schema.ts';
+import { profile } from '../testing.ts';
 
 /** `Get-AksHciConfig | ConvertTo-Json > config.json` in Windows PowerShell 5.1: -Depth 2, UTF-16 LE. */
-const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'aks-hci');
+const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'aks-hci');
 const load = (kind: AttachmentKind, file: string) =>
   importAttachment(kind, join(dir, file), readFileSync(join(dir, file)));
 

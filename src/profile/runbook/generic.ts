@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import type { ClusterProfile } from './schema.ts';
-import { code, FILL_IN, list, p, type Block, type Step } from './runbook-doc.ts';
-import { formatCapacity } from './nodes.ts';
-import { nullObject } from '../model/index.ts';
+import type { ClusterProfile } from '../schema.ts';
+import { code, FILL_IN, list, p, type Block, type Step } from './doc.ts';
+import { formatCapacity } from '../capture/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 const taint = (t: { key: string; value?: string | undefined; effect: string }) =>
   `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importAttachment } from './aks-hci.ts';
-import { deriveProfile } from './derive.ts';
+import { importAttachment } from '../aks-hci/index.ts';
+import { deriveProfile } from '../capture/index.ts';
 import { buildRunbook } from './runbook.ts';
-import { renderMarkdown, renderText } from './runbook-doc.ts';
-import type { AttachmentKind } from './schema.ts';
-import { contents, profile } from './testing.ts';
+import { renderMarkdown, renderText } from './doc.ts';
+import type { AttachmentKind } from '../schema.ts';
+import { contents, profile } from '../testing.ts';
 
-const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'aks-hci');
+const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'aks-hci');
 const attach = (kind: AttachmentKind, file: string) =>
   importAttachment(kind, file, readFileSync(join(dir, file)));
 

@@ -1,5 +1,11 @@
-import { getOrUndefined, KubeApiError, type KubeClient, listJsonPages, objectPath } from '../kube/index.ts';
-import { nullObject } from '../model/index.ts';
+import {
+  getOrUndefined,
+  KubeApiError,
+  type KubeClient,
+  listJsonPages,
+  objectPath,
+} from '../../kube/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 /** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */
 export interface Obj {

@@ -2,16 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../errors/index.ts';
-import { aksHciView, importAttachment, neededTruncation } from './aks-hci.ts';
-import { buildRunbook } from './runbook.ts';
-import { renderText } from './runbook-doc.ts';
-import { AttachmentKinds, type AttachmentKind } from './schema.ts';
-import { profile } from './testing.ts';
+import { LifeboatError } from '../../errors/index.ts';
+import { aksHciView, importAttachment, neededTruncation } from './attachments.ts';
+import { buildRunbook, renderText } from '../runbook/index.ts';
+import { AttachmentKinds, type AttachmentKind } from '../schema.ts';
+import { profile } from '../testing.ts';
 
 /** Fixed seed: a failure names the same counterexample on every run. */
 const RUNS = { seed: 0xa45c, numRuns: 250 };
-const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'aks-hci');
+const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'aks-hci');
 const FIXTURES: [AttachmentKind, string][] = [
   ['aks-hci-config', 'config.json'],
   ['aks-hci-config', 'config-depth2-utf16le.json'],

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import type { ClusterProfile, Sourced } from './schema.ts';
+import type { ClusterProfile, Sourced } from '../schema.ts';
 import { rec, str, strings, type Obj, type ProfileReader } from './kube-read.ts';
 import { Reads } from './reads.ts';
 import { redactTree } from './redaction.ts';

@@ -1,7 +1,7 @@
-import type { ClusterProfile, NodePool, ProfileNode } from './schema.ts';
-import { finding, listSome, type Finding } from './findings.ts';
-import { formatCapacity } from './nodes.ts';
-import { own } from '../model/index.ts';
+import type { ClusterProfile, NodePool, ProfileNode } from '../schema.ts';
+import { finding, listSome, type Finding } from '../findings.ts';
+import { formatCapacity } from '../capture/index.ts';
+import { own } from '../../model/index.ts';
 
 /** Node-pool comparison of two profiles (pure): pools matched by name, then by shape. */
 

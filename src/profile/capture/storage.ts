@@ -1,7 +1,7 @@
-import type { ClusterProfile, StorageClassInfo } from './schema.ts';
+import type { ClusterProfile, StorageClassInfo } from '../schema.ts';
 import { arr, rec, str, stringMap, type Obj, type ProfileReader } from './kube-read.ts';
 import { Reads } from './reads.ts';
-import { nullObject } from '../model/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 const DEFAULT_SC = [
   'storageclass.kubernetes.io/is-default-class',

@@ -1,6 +1,6 @@
-import type { ClusterProfile } from './schema.ts';
-import type { AksHciView, PsObject } from './aks-hci.ts';
-import { code, p, psCommand, val, type Param, type Step, type Val } from './runbook-doc.ts';
+import type { ClusterProfile } from '../schema.ts';
+import type { AksHciView, PsObject } from '../aks-hci/index.ts';
+import { code, p, psCommand, val, type Param, type Step, type Val } from './doc.ts';
 
 function cfg(o: PsObject | undefined, section: string, ...keys: string[]): Val {
   for (const k of keys) {

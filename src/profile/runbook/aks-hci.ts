@@ -1,8 +1,13 @@
-import type { ClusterProfile, NodePool } from './schema.ts';
-import { aksHciView, type AksHciCluster, type AksHciNodePool, type AksHciView } from './aks-hci.ts';
-import { code, FILL_IN, list, p, psCommand, val, type Param, type Step, type Val } from './runbook-doc.ts';
-import { formatCapacity } from './nodes.ts';
-import { inferVmSize } from './vm-sizes.ts';
+import type { ClusterProfile, NodePool } from '../schema.ts';
+import {
+  aksHciView,
+  type AksHciCluster,
+  type AksHciNodePool,
+  type AksHciView,
+  inferVmSize,
+} from '../aks-hci/index.ts';
+import { code, FILL_IN, list, p, psCommand, val, type Param, type Step, type Val } from './doc.ts';
+import { formatCapacity } from '../capture/index.ts';
 
 const A = (kind: string, field: string) => `${kind} ${field}`;
 

@@ -1,4 +1,9 @@
-import { type ApiResource, discoverResources, type KubeClient, type ServerVersion } from '../kube/index.ts';
+import {
+  type ApiResource,
+  discoverResources,
+  type KubeClient,
+  type ServerVersion,
+} from '../../kube/index.ts';
 import {
   type Attachment,
   type ClusterProfile,
@@ -6,7 +11,7 @@ import {
   PROFILE_API_VERSION,
   PROFILE_KIND,
   type WebhookInfo,
-} from './schema.ts';
+} from '../schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj, type ProfileSource } from './kube-read.ts';
 import { Reads } from './reads.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';
@@ -19,7 +24,7 @@ import {
   compareText,
   type LoadBalancerService,
 } from './storage.ts';
-import { nullObject } from '../model/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 export interface CaptureInput {
   client: KubeClient;

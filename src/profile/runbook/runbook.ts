@@ -1,10 +1,10 @@
-import type { ClusterProfile } from './schema.ts';
-import type { BackupContents } from './contents.ts';
-import { code, list, p, type RunbookDoc, type Step } from './runbook-doc.ts';
-import { workloadSteps } from './runbook-aks-hci.ts';
-import { managementSteps } from './runbook-aks-hci-mgmt.ts';
-import { aksHciView } from './aks-hci.ts';
-import { clusterShapeSteps } from './runbook-generic.ts';
+import type { ClusterProfile } from '../schema.ts';
+import type { BackupContents } from '../capture/index.ts';
+import { code, list, p, type RunbookDoc, type Step } from './doc.ts';
+import { workloadSteps } from './aks-hci.ts';
+import { managementSteps } from './aks-hci-mgmt.ts';
+import { aksHciView } from '../aks-hci/index.ts';
+import { clusterShapeSteps } from './generic.ts';
 
 export const RUNBOOK_PLATFORMS = ['aks-hci', 'kubeadm', 'generic'] as const;
 export type RunbookPlatform = (typeof RUNBOOK_PLATFORMS)[number];

@@ -1,17 +1,10 @@
 import { basename } from 'node:path';
-import type { LifeboatError } from '../errors/index.ts';
-import { type Attachment, type AttachmentKind, AttachmentKinds } from './schema.ts';
-import {
-  decodeText,
-  isTruncatedValue,
-  parseJson,
-  readDisplayForm,
-  unwrapArray,
-  usage,
-} from './aks-hci-decode.ts';
-import { findTruncation, truncationError, truncationWarning } from './aks-hci-truncation.ts';
-import { redactTree } from './redaction.ts';
-import { nullObject } from '../model/index.ts';
+import type { LifeboatError } from '../../errors/index.ts';
+import { type Attachment, type AttachmentKind, AttachmentKinds } from '../schema.ts';
+import { decodeText, isTruncatedValue, parseJson, readDisplayForm, unwrapArray, usage } from './decode.ts';
+import { findTruncation, truncationError, truncationWarning } from './truncation.ts';
+import { redactTree } from '../capture/index.ts';
+import { nullObject } from '../../model/index.ts';
 
 /**
  * Import of AKS hybrid (AksHci PowerShell module) exports, spec/aks-hci.md §1–2: keys in any case,
