@@ -70,86 +70,101 @@ export function poolFindings(s: ClusterProfile, t: ClusterProfile): Finding[] {
       ),
     ];
   const out: Finding[] = [];
-  for (const [p, q] of matchPools(s.nodePools, t.nodePools)) {
-    if (!q) {
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_MISSING',
-          `no target node pool matches source pool ${p.name} (${p.count}× ${describeSize(p)}, ${p.os ?? 'unknown OS'}${p.taints.length ? `, taints ${p.taints.map(taintText).join(' ')}` : ''})`,
-          `create a pool of ${p.count} node(s) of that size${p.taints.length ? ' with the same taints' : ''}`,
-        ),
-      );
-      continue;
-    }
-    const where = `target pool ${q.name} (for source pool ${p.name})`;
-    if (q.count < p.count || smaller(q, p))
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_SMALLER',
-          `${where} has ${q.count}× ${describeSize(q)}; the source had ${p.count}× ${describeSize(p)}`,
-          `scale it to ${p.count} node(s) of at least the source's size`,
-        ),
-      );
-    if (differentType(p.instanceType, q.instanceType))
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_INSTANCE_TYPE',
-          `${where} uses ${q.instanceType}, the source used ${p.instanceType}`,
-          `use ${p.instanceType} unless the difference is intended`,
-        ),
-      );
-    if (p.os !== undefined && q.os !== undefined && p.os !== q.os)
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_OS',
-          `${where} runs ${q.os}, the source pool ran ${p.os}`,
-          `create a ${p.os} pool: ${p.os} workloads cannot run on ${q.os} nodes`,
-        ),
-      );
-    const missingTaints = p.taints
-      .filter((x) => !q.taints.some((y) => taintText(y) === taintText(x)))
-      .map(taintText);
-    if (missingTaints.length > 0)
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_TAINTS',
-          `${where} lacks the taints ${missingTaints.join(', ')}`,
-          `taint its nodes: kubectl taint nodes -l <pool selector> ${missingTaints[0]}`,
-        ),
-      );
-    const missingLabels = Object.entries(p.labels)
-      .filter(([k, v]) => !SYSTEM_LABEL.test(k) && own(q.labels, k) !== v)
-      .map(([k, v]) => `${k}=${v}`);
-    if (missingLabels.length > 0)
-      out.push(
-        finding(
-          'warning',
-          'NODE_POOL_LABELS',
-          `${where} lacks the labels ${listSome(missingLabels)}`,
-          `label its nodes: kubectl label nodes -l <pool selector> ${missingLabels[0]}`,
-        ),
-      );
-  }
-  const total = (pools: readonly NodePool[], pick: (p: NodePool) => number | undefined) =>
-    pools.reduce((sum, p) => sum + (pick(p) ?? 0) * p.count, 0);
-  const [sCpu, tCpu] = [total(s.nodePools, (p) => p.capacity.cpu), total(t.nodePools, (p) => p.capacity.cpu)];
-  const [sMem, tMem] = [
-    total(s.nodePools, (p) => p.capacity.memoryBytes),
-    total(t.nodePools, (p) => p.capacity.memoryBytes),
-  ];
-  if (tCpu < sCpu * 0.95 || tMem < sMem * 0.95)
+  for (const [p, q] of matchPools(s.nodePools, t.nodePools))
+    out.push(...(q ? matchedPoolFindings(p, q) : [missingPoolFinding(p)]));
+  const capacity = capacityFinding(s.nodePools, t.nodePools);
+  if (capacity) out.push(capacity);
+  return out;
+}
+
+function missingPoolFinding(p: NodePool): Finding {
+  return finding(
+    'warning',
+    'NODE_POOL_MISSING',
+    `no target node pool matches source pool ${p.name} (${p.count}× ${describeSize(p)}, ${p.os ?? 'unknown OS'}${p.taints.length ? `, taints ${p.taints.map(taintText).join(' ')}` : ''})`,
+    `create a pool of ${p.count} node(s) of that size${p.taints.length ? ' with the same taints' : ''}`,
+  );
+}
+
+/** How target pool `q` falls short of source pool `p`: size, instance type, OS, taints, labels. */
+function matchedPoolFindings(p: NodePool, q: NodePool): Finding[] {
+  const out: Finding[] = [];
+  const where = `target pool ${q.name} (for source pool ${p.name})`;
+  if (q.count < p.count || smaller(q, p))
     out.push(
       finding(
         'warning',
-        'TOTAL_CAPACITY_SMALLER',
-        `target worker capacity is ${formatCapacity({ cpu: tCpu, memoryBytes: tMem })}, the source had ${formatCapacity({ cpu: sCpu, memoryBytes: sMem })}`,
-        'add worker nodes: the restored workloads may not all fit',
+        'NODE_POOL_SMALLER',
+        `${where} has ${q.count}× ${describeSize(q)}; the source had ${p.count}× ${describeSize(p)}`,
+        `scale it to ${p.count} node(s) of at least the source's size`,
+      ),
+    );
+  if (differentType(p.instanceType, q.instanceType))
+    out.push(
+      finding(
+        'warning',
+        'NODE_POOL_INSTANCE_TYPE',
+        `${where} uses ${q.instanceType}, the source used ${p.instanceType}`,
+        `use ${p.instanceType} unless the difference is intended`,
+      ),
+    );
+  if (p.os !== undefined && q.os !== undefined && p.os !== q.os)
+    out.push(
+      finding(
+        'warning',
+        'NODE_POOL_OS',
+        `${where} runs ${q.os}, the source pool ran ${p.os}`,
+        `create a ${p.os} pool: ${p.os} workloads cannot run on ${q.os} nodes`,
+      ),
+    );
+  out.push(...nodeMarkFindings(p, q, where));
+  return out;
+}
+
+/** The taints and (non-system) labels of source pool `p` that target pool `q` lacks. */
+function nodeMarkFindings(p: NodePool, q: NodePool, where: string): Finding[] {
+  const out: Finding[] = [];
+  const missingTaints = p.taints
+    .filter((x) => !q.taints.some((y) => taintText(y) === taintText(x)))
+    .map(taintText);
+  if (missingTaints.length > 0)
+    out.push(
+      finding(
+        'warning',
+        'NODE_POOL_TAINTS',
+        `${where} lacks the taints ${missingTaints.join(', ')}`,
+        `taint its nodes: kubectl taint nodes -l <pool selector> ${missingTaints[0]}`,
+      ),
+    );
+  const missingLabels = Object.entries(p.labels)
+    .filter(([k, v]) => !SYSTEM_LABEL.test(k) && own(q.labels, k) !== v)
+    .map(([k, v]) => `${k}=${v}`);
+  if (missingLabels.length > 0)
+    out.push(
+      finding(
+        'warning',
+        'NODE_POOL_LABELS',
+        `${where} lacks the labels ${listSome(missingLabels)}`,
+        `label its nodes: kubectl label nodes -l <pool selector> ${missingLabels[0]}`,
       ),
     );
   return out;
+}
+
+/** The target's worker pools together against the source's: CPU and memory, 5% slack. */
+function capacityFinding(source: readonly NodePool[], target: readonly NodePool[]): Finding | undefined {
+  const total = (pools: readonly NodePool[], pick: (p: NodePool) => number | undefined) =>
+    pools.reduce((sum, p) => sum + (pick(p) ?? 0) * p.count, 0);
+  const [sCpu, tCpu] = [total(source, (p) => p.capacity.cpu), total(target, (p) => p.capacity.cpu)];
+  const [sMem, tMem] = [
+    total(source, (p) => p.capacity.memoryBytes),
+    total(target, (p) => p.capacity.memoryBytes),
+  ];
+  if (tCpu >= sCpu * 0.95 && tMem >= sMem * 0.95) return undefined;
+  return finding(
+    'warning',
+    'TOTAL_CAPACITY_SMALLER',
+    `target worker capacity is ${formatCapacity({ cpu: tCpu, memoryBytes: tMem })}, the source had ${formatCapacity({ cpu: sCpu, memoryBytes: sMem })}`,
+    'add worker nodes: the restored workloads may not all fit',
+  );
 }
