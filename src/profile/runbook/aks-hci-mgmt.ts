@@ -1,6 +1,6 @@
 import type { ClusterProfile } from '../schema.ts';
 import type { AksHciView, PsObject } from '../aks-hci/index.ts';
-import { code, p, psCommand, val, type Param, type Step, type Val } from './doc.ts';
+import { type Block, code, p, psCommand, val, type Param, type Step, type Val } from './doc.ts';
 
 function cfg(o: PsObject | undefined, section: string, ...keys: string[]): Val {
   for (const k of keys) {
@@ -10,9 +10,30 @@ function cfg(o: PsObject | undefined, section: string, ...keys: string[]): Val {
   return val(undefined, `aks-hci-config ${section}.${keys[0]}`);
 }
 
+type AksHciConfig = AksHciView['config'];
+
 /** Management cluster: network setting, config, registration, install (spec §1.5, §1.7, §1.13). */
 export function managementSteps(profile: ClusterProfile, view: AksHciView): Step[] {
-  const c = view.config;
+  return [uninstallStep(), networkStep(view.config), configurationStep(profile, view.config)];
+}
+
+function uninstallStep(): Step {
+  return {
+    title: 'Corruption case only: remove the old installation',
+    blocks: [
+      p(
+        'If the management cluster is corrupt (not for new hardware), uninstall first. This removes AKS and all settings.',
+      ),
+      code('powershell', ['Uninstall-AksHci']),
+      p(
+        'On new hardware: cluster the hosts, configure storage, then run `Initialize-AksHciNode` on every node.',
+      ),
+    ],
+  };
+}
+
+/** New-AksHciNetworkSetting from the attached config's Kva and Moc sections. */
+function networkStep(c: AksHciConfig): Step {
   const note = c
     ? []
     : [
@@ -33,6 +54,22 @@ export function managementSteps(profile: ClusterProfile, view: AksHciView): Step
   ];
   const vlan = cfg(c?.kva, 'Kva', 'vlanid');
   if (vlan.value !== undefined && vlan.value !== '0') vnet.push(['vlanID', vlan]);
+  return {
+    title: 'Management cluster network',
+    blocks: [
+      ...note,
+      ...psCommand('$vnet = ', 'New-AksHciNetworkSetting', vnet, {
+        name: 'virtual network name (lower-case letters and digits)',
+        vswitchName: 'external vSwitch of the new hosts (Get-VMSwitch)',
+        k8sNodeIpPoolStart: 'first VM IP of the node pool range',
+        dnsServers: 'DNS servers (1–3)',
+      }),
+    ],
+  };
+}
+
+/** The proxy, Set-AksHciConfig, Set-AksHciRegistration (Azure Arc values from the cluster), Install-AksHci. */
+function configurationStep(profile: ClusterProfile, c: AksHciConfig): Step {
   const config: Param[] = [
     ['imageDir', cfg(c?.kva, 'Kva', 'imageDir')],
     ['workingDir', cfg(c?.akshci, 'AksHci', 'workingDir')],
@@ -55,65 +92,42 @@ export function managementSteps(profile: ClusterProfile, view: AksHciView): Step
   );
   const proxySteps = proxy(c?.akshci, proxyRedacted);
   if (proxySteps.length > 0) config.push(['proxySettings', { literal: '$proxy' }]);
-  const arc = profile.arc ?? {};
-  return [
-    {
-      title: 'Corruption case only: remove the old installation',
-      blocks: [
-        p(
-          'If the management cluster is corrupt (not for new hardware), uninstall first. This removes AKS and all settings.',
-        ),
-        code('powershell', ['Uninstall-AksHci']),
-        p(
-          'On new hardware: cluster the hosts, configure storage, then run `Initialize-AksHciNode` on every node.',
+  return {
+    title: 'Management cluster configuration',
+    blocks: [
+      ...proxySteps,
+      ...psCommand('', 'Set-AksHciConfig', config),
+      ...registration(profile.arc ?? {}),
+      code('powershell', ['Install-AksHci']),
+    ],
+  };
+}
+/** Set-AksHciRegistration: the subscription and resource group Azure Arc recorded in the cluster. */
+function registration(arc: Record<string, string>): Block[] {
+  return psCommand(
+    '',
+    'Set-AksHciRegistration',
+    [
+      [
+        'subscriptionId',
+        val(
+          arc['AZURE_SUBSCRIPTION_ID'],
+          'cluster: ConfigMap azure-arc/azure-clusterconfig AZURE_SUBSCRIPTION_ID',
         ),
       ],
-    },
-    {
-      title: 'Management cluster network',
-      blocks: [
-        ...note,
-        ...psCommand('$vnet = ', 'New-AksHciNetworkSetting', vnet, {
-          name: 'virtual network name (lower-case letters and digits)',
-          vswitchName: 'external vSwitch of the new hosts (Get-VMSwitch)',
-          k8sNodeIpPoolStart: 'first VM IP of the node pool range',
-          dnsServers: 'DNS servers (1–3)',
-        }),
-      ],
-    },
-    {
-      title: 'Management cluster configuration',
-      blocks: [
-        ...proxySteps,
-        ...psCommand('', 'Set-AksHciConfig', config),
-        ...psCommand(
-          '',
-          'Set-AksHciRegistration',
-          [
-            [
-              'subscriptionId',
-              val(
-                arc['AZURE_SUBSCRIPTION_ID'],
-                'cluster: ConfigMap azure-arc/azure-clusterconfig AZURE_SUBSCRIPTION_ID',
-              ),
-            ],
-            [
-              'resourceGroupName',
-              val(
-                arc['AZURE_RESOURCE_GROUP'],
-                'cluster: ConfigMap azure-arc/azure-clusterconfig AZURE_RESOURCE_GROUP',
-              ),
-            ],
-          ],
-          {
-            subscriptionId: 'Azure subscription ID (Get-AksHciRegistration on the old install)',
-            resourceGroupName: 'Azure resource group (Get-AksHciRegistration on the old install)',
-          },
+      [
+        'resourceGroupName',
+        val(
+          arc['AZURE_RESOURCE_GROUP'],
+          'cluster: ConfigMap azure-arc/azure-clusterconfig AZURE_RESOURCE_GROUP',
         ),
-        code('powershell', ['Install-AksHci']),
       ],
+    ],
+    {
+      subscriptionId: 'Azure subscription ID (Get-AksHciRegistration on the old install)',
+      resourceGroupName: 'Azure resource group (Get-AksHciRegistration on the old install)',
     },
-  ];
+  );
 }
 
 function proxy(akshci: PsObject | undefined, credentialRedacted: boolean) {

@@ -9,9 +9,41 @@ const taint = (t: { key: string; value?: string | undefined; effect: string }) =
 
 /** The source's cluster shape as a checklist (generic), plus kubeadm commands for kubeadm clusters. */
 export function clusterShapeSteps(profile: ClusterProfile, platform: 'kubeadm' | 'generic'): Step[] {
+  const steps: Step[] = [shapeStep(profile)];
+  if (platform === 'kubeadm') steps.push(kubeadmStep(profile));
+  steps.push(addonsStep(profile));
+  return steps;
+}
+
+function shapeStep(profile: ClusterProfile): Step {
+  const pools = poolRows(profile);
+  return {
+    title: 'Build a cluster of the same shape',
+    blocks: [
+      { type: 'table', header: ['Setting', 'Source value', 'Source'], rows: settingRows(profile) },
+      p(
+        pools.length
+          ? 'Node pools (cluster: Node objects, grouped by pool label or by shape):'
+          : 'Node pools: ' + FILL_IN('no worker nodes were captured; list the pools from your records'),
+      ),
+      ...(pools.length
+        ? [
+            {
+              type: 'table',
+              header: ['Pool', 'Nodes', 'Size', 'OS', 'Taints', 'Labels', 'Zones'],
+              rows: pools,
+            } as Block,
+          ]
+        : []),
+    ],
+  };
+}
+
+/** Setting, source value, where the value came from: version, control plane, network. */
+function settingRows(profile: ClusterProfile): string[][] {
   const k = profile.kubernetes;
   const n = profile.network;
-  const rows: string[][] = [
+  return [
     [
       'Kubernetes version',
       k.gitVersion ?? FILL_IN('source Kubernetes version'),
@@ -54,7 +86,11 @@ export function clusterShapeSteps(profile: ClusterProfile, platform: 'kubeadm' |
       profile.controlPlane.endpoint?.source ?? 'unknown',
     ],
   ];
-  const pools = profile.nodePools.map((pool) => [
+}
+
+/** One row per node pool: count, size, OS, taints, labels (not the well-known kubernetes.io ones), zones. */
+function poolRows(profile: ClusterProfile): string[][] {
+  return profile.nodePools.map((pool) => [
     pool.name,
     String(pool.count),
     [pool.instanceType, formatCapacity(pool.capacity)].filter(Boolean).join(' / '),
@@ -66,31 +102,6 @@ export function clusterShapeSteps(profile: ClusterProfile, platform: 'kubeadm' |
       .join(' ') || '-',
     pool.zones.join(' ') || '-',
   ]);
-  const steps: Step[] = [
-    {
-      title: 'Build a cluster of the same shape',
-      blocks: [
-        { type: 'table', header: ['Setting', 'Source value', 'Source'], rows },
-        p(
-          pools.length
-            ? 'Node pools (cluster: Node objects, grouped by pool label or by shape):'
-            : 'Node pools: ' + FILL_IN('no worker nodes were captured; list the pools from your records'),
-        ),
-        ...(pools.length
-          ? [
-              {
-                type: 'table',
-                header: ['Pool', 'Nodes', 'Size', 'OS', 'Taints', 'Labels', 'Zones'],
-                rows: pools,
-              } as Block,
-            ]
-          : []),
-      ],
-    },
-  ];
-  if (platform === 'kubeadm') steps.push(kubeadmStep(profile));
-  steps.push(addonsStep(profile));
-  return steps;
 }
 
 function kubeadmStep(profile: ClusterProfile): Step {
