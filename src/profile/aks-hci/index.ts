@@ -2,6 +2,7 @@
 // It must never run PowerShell or reach Azure; it reads only what the operator attached.
 export {
   type AksHciCluster,
+  type AksHciNetwork,
   type AksHciNodePool,
   type AksHciView,
   aksHciView,

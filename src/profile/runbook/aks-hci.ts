@@ -2,6 +2,7 @@ import type { ClusterProfile, NodePool } from '../schema.ts';
 import {
   aksHciView,
   type AksHciCluster,
+  type AksHciNetwork,
   type AksHciNodePool,
   type AksHciView,
   inferVmSize,
@@ -87,7 +88,27 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
   const clusterName = val(cluster?.name, A('aks-hci-cluster', 'Name'));
   const name = clusterName.value ?? FILL_IN('workload cluster name (no hyphens)');
   const pools = planPools(view, cluster, profile);
-  const lb = cluster?.loadBalancer ?? {};
+  const params = clusterParams(profile, cluster, clusterName, pools[0]);
+  const net = view.networks[0];
+  const steps: Step[] = [];
+  if (net) {
+    params.push(['vnet', { literal: '$cvnet' }]);
+    steps.push(clusterNetworkStep(net));
+  }
+  steps.push(clusterStep(cluster, params, name));
+  const extra = pools.slice(1);
+  if (extra.length > 0) steps.push(otherPoolsStep(extra, name));
+  steps.push(...storageSteps(profile, name), arcStep(profile, name));
+  return { steps, clusterName: name };
+}
+
+/** New-AksHciCluster's parameters: the control plane, the first node pool, the CNI. */
+function clusterParams(
+  profile: ClusterProfile,
+  cluster: AksHciCluster | undefined,
+  clusterName: Val,
+  first: PoolPlan | undefined,
+): Param[] {
   const cpSize = profile.controlPlane.nodes[0];
   const inferredCp = cpSize ? inferVmSize(cpSize.capacity.cpu, cpSize.capacity.memoryBytes) : undefined;
   const cni = profile.network.cni
@@ -121,7 +142,6 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
     ],
     ['loadBalancerSettings', { literal: '$lb' }],
   ];
-  const first = pools[0];
   if (first) {
     params.push(
       ['nodePoolName', first.name],
@@ -133,30 +153,35 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
     if (first.maxPods) params.push(['nodeMaxPodCount', first.maxPods]);
   }
   if (cni) params.push(['primaryNetworkPlugin', val(cni, `cluster: ${profile.network.cni[0]?.source}`)]);
-  const net = view.networks[0];
-  const steps: Step[] = [];
-  if (net) {
-    const cnet: Param[] = [
-      ['name', val(net.name, 'aks-hci-network Name')],
-      ['vswitchName', val(net.vswitchName, 'aks-hci-network VswitchName')],
-      ['ipAddressPrefix', val(net.ipAddressPrefix, 'aks-hci-network IpAddressPrefix')],
-      ['gateway', val(net.gateway, 'aks-hci-network Gateway')],
-      ['dnsServers', val(net.dnsServers.join(','), 'aks-hci-network DnsServers')],
-      ['vipPoolStart', val(net.vipPoolStart, 'aks-hci-network VipPoolStart')],
-      ['vipPoolEnd', val(net.vipPoolEnd, 'aks-hci-network VipPoolEnd')],
-      ['k8sNodeIpPoolStart', val(net.k8sNodeIpPoolStart, 'aks-hci-network K8snodeIPPoolStart')],
-      ['k8sNodeIpPoolEnd', val(net.k8sNodeIpPoolEnd, 'aks-hci-network K8snodeIPPoolEnd')],
-    ];
-    if (net.vlanId) cnet.push(['vlanID', val(net.vlanId, 'aks-hci-network Vlanid')]);
-    params.push(['vnet', { literal: '$cvnet' }]);
-    steps.push({
-      title: 'Workload cluster network',
-      blocks: [
-        p('The cluster had its own virtual network (Get-AksHciClusterNetwork).'),
-        ...psCommand('$cvnet = ', 'New-AksHciClusterNetwork', cnet),
-      ],
-    });
-  }
+  return params;
+}
+
+/** New-AksHciClusterNetwork, when the cluster had its own virtual network. */
+function clusterNetworkStep(net: AksHciNetwork): Step {
+  const cnet: Param[] = [
+    ['name', val(net.name, 'aks-hci-network Name')],
+    ['vswitchName', val(net.vswitchName, 'aks-hci-network VswitchName')],
+    ['ipAddressPrefix', val(net.ipAddressPrefix, 'aks-hci-network IpAddressPrefix')],
+    ['gateway', val(net.gateway, 'aks-hci-network Gateway')],
+    ['dnsServers', val(net.dnsServers.join(','), 'aks-hci-network DnsServers')],
+    ['vipPoolStart', val(net.vipPoolStart, 'aks-hci-network VipPoolStart')],
+    ['vipPoolEnd', val(net.vipPoolEnd, 'aks-hci-network VipPoolEnd')],
+    ['k8sNodeIpPoolStart', val(net.k8sNodeIpPoolStart, 'aks-hci-network K8snodeIPPoolStart')],
+    ['k8sNodeIpPoolEnd', val(net.k8sNodeIpPoolEnd, 'aks-hci-network K8snodeIPPoolEnd')],
+  ];
+  if (net.vlanId) cnet.push(['vlanID', val(net.vlanId, 'aks-hci-network Vlanid')]);
+  return {
+    title: 'Workload cluster network',
+    blocks: [
+      p('The cluster had its own virtual network (Get-AksHciClusterNetwork).'),
+      ...psCommand('$cvnet = ', 'New-AksHciClusterNetwork', cnet),
+    ],
+  };
+}
+
+/** New-AksHciLoadBalancerSetting, then New-AksHciCluster with `params`. */
+function clusterStep(cluster: AksHciCluster | undefined, params: Param[], name: string): Step {
+  const lb = cluster?.loadBalancer ?? {};
   const lbParams: Param[] = [
     ['name', val(undefined, 'load balancer setting name')],
     ['loadBalancerSku', val(lb.sku, A('aks-hci-cluster', 'LoadBalancer.Sku'))],
@@ -170,7 +195,7 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
           'No aks-hci-cluster was attached: the load balancer and control-plane values come from the cluster where possible. Attach `Get-AksHciCluster -name <cluster> | ConvertTo-Json -Depth 10` next time.',
         ),
       ];
-  steps.push({
+  return {
     title: 'Workload cluster with the same control plane, load balancer and first node pool',
     blocks: [
       ...lbNote,
@@ -184,25 +209,29 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
           '`: `LoadBalancer.VMSize` has been ignored with more than one load-balancer VM (Azure/aksArc#205).',
       ),
     ],
-  });
-  const extra = pools.slice(1);
-  if (extra.length > 0)
-    steps.push({
-      title: 'The other node pools',
-      blocks: extra.flatMap((pool) => {
-        const np: Param[] = [
-          ['clusterName', { literal: name }],
-          ['name', pool.name],
-          ['count', pool.count],
-          ['vmSize', pool.vmSize],
-          ['osType', pool.osType],
-        ];
-        if (pool.taints) np.push(['taints', pool.taints]);
-        if (pool.maxPods) np.push(['maxPodCount', pool.maxPods]);
-        return psCommand('', 'New-AksHciNodePool', np);
-      }),
-    });
-  steps.push(...storageSteps(profile, name));
+  };
+}
+
+/** New-AksHciNodePool for every pool after the first. */
+function otherPoolsStep(extra: readonly PoolPlan[], name: string): Step {
+  return {
+    title: 'The other node pools',
+    blocks: extra.flatMap((pool) => {
+      const np: Param[] = [
+        ['clusterName', { literal: name }],
+        ['name', pool.name],
+        ['count', pool.count],
+        ['vmSize', pool.vmSize],
+        ['osType', pool.osType],
+      ];
+      if (pool.taints) np.push(['taints', pool.taints]);
+      if (pool.maxPods) np.push(['maxPodCount', pool.maxPods]);
+      return psCommand('', 'New-AksHciNodePool', np);
+    }),
+  };
+}
+
+function arcStep(profile: ClusterProfile, name: string): Step {
   const arcBlocks = profile.arc
     ? [code('powershell', [`Enable-AksHciArcConnection -name ${name}`])]
     : [
@@ -210,15 +239,14 @@ export function workloadSteps(profile: ClusterProfile): { steps: Step[]; cluster
           'The cluster was not Arc-connected (no azure-arc/azure-clusterconfig ConfigMap): skip `Enable-AksHciArcConnection` unless you want it.',
         ),
       ];
-  steps.push({
+  return {
     title: 'Arc connection and credentials',
     blocks: [
       ...arcBlocks,
       code('powershell', [`Get-AksHciCredential -name ${name}`]),
       p('This writes the kubeconfig of the new cluster (the standby) for kubectl and lifeboat.'),
     ],
-  });
-  return { steps, clusterName: name };
+  };
 }
 
 function storageSteps(profile: ClusterProfile, name: string): Step[] {
