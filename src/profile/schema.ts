@@ -21,6 +21,7 @@ export type AttachmentKind = (typeof AttachmentKinds)[number];
  * The schemas that read a stored or saved profile, built on first use: capturing and storing a
  * profile (every backup) never builds them — zod schemas cost start-up time to construct.
  */
+// eslint-disable-next-line max-lines-per-function -- declarative schema builder
 function buildSchemas() {
   const StringMap = dictionarySchema(z.string());
 
