@@ -12,7 +12,7 @@ import {
   namespacesOf,
 } from '../../profile/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
-import { parseProfile } from './profile.ts';
+import { parseProfile } from './profile-file.ts';
 
 export interface BackupQueryInput {
   configPath: string | undefined;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../errors/index.ts';
 import { silentLogger } from '../../log/index.ts';
-import { readAttachments, readScheduleAttachments } from './profile.ts';
+import { readAttachments, readScheduleAttachments } from './attachments.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'aks-hci');
 let dir: string;

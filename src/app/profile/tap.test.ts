@@ -4,7 +4,7 @@ import { BackupScope, MainListing } from '../../backup/index.ts';
 import { servedResource } from '../../kube/testing.ts';
 import type { KubeObject } from '../../model/index.ts';
 import { Reads } from '../../profile/index.ts';
-import { ProfileTap } from './profile-tap.ts';
+import { ProfileTap } from './tap.ts';
 
 const served = [
   servedResource('', 'namespaces', 'Namespace', false),

@@ -1,6 +1,7 @@
 import { type ClusterProfile, deriveProfile, diffProfiles, type Finding } from '../../profile/index.ts';
-import { loadBackupEvidence, type BackupQueryInput } from './profile-backup.ts';
-import { captureClusterProfile, readProfileFile } from './profile.ts';
+import { loadBackupEvidence, type BackupQueryInput } from './backup-evidence.ts';
+import { captureClusterProfile } from './capture.ts';
+import { readProfileFile } from './profile-file.ts';
 
 export interface ProfileSide {
   label: string;
