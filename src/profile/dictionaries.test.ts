@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkStandby } from './drift-backup.ts';
-import { stringMap, type Obj } from './kube-read.ts';
-import { groupNodePools, toProfileNode } from './nodes.ts';
-import { redactTree } from './redaction.ts';
-import { blockedBy } from './scheduling.ts';
+import { stringMap, type Obj } from './capture/kube-read.ts';
+import { groupNodePools, toProfileNode } from './capture/nodes.ts';
+import { redactTree } from './capture/redaction.ts';
+import { blockedBy } from './check/scheduling.ts';
 import { clusterProfileSchema } from './schema.ts';
-import { toStorageClass } from './storage.ts';
+import { toStorageClass } from './capture/storage.ts';
 import { contents, profile, workload } from './testing.ts';
 
 /** Names outside data may use that are also Object.prototype's members. */

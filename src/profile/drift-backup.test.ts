@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkStandby, type StandbyCheckInput } from './drift-backup.ts';
 import type { Finding } from './findings.ts';
-import { addItem, emptyContents } from './contents.ts';
+import { addItem, emptyContents } from './capture/index.ts';
 import type { KubeObject } from '../model/index.ts';
 import { contents, pool, profile, workload } from './testing.ts';
 

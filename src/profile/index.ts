@@ -1,25 +1,39 @@
 // Cluster profile: capturing what a Velero backup omits (management-cluster and AKS-HCI configuration, node pools, network, storage), checking a standby against it, and the recovery runbook.
+// Four parts: capture/ (reading a cluster or a backup), aks-hci/ (attached platform configuration), check/ (drift and the standby check, as Findings), runbook/.
 // It must never write to a store; app/profile decides where a profile goes.
-export { attachmentWarning, importAttachment, isAttachmentKind, neededTruncation } from './aks-hci.ts';
-export { captureProfile } from './capture.ts';
+export { attachmentWarning, importAttachment, isAttachmentKind, neededTruncation } from './aks-hci/index.ts';
 export {
   addItem,
   type BackupContents,
+  captureProfile,
   CONTENT_RESOURCES,
+  deriveProfile,
   emptyContents,
+  groupResourceOf,
+  loadBalancerService,
+  type LoadBalancerService,
   namespacesOf,
+  type Obj,
+  type ProfileSource,
   pvcClass,
+  type ReadTarget,
+  Reads,
+  READS_DURING_BACKUP,
+  redactTree,
   storageClassUsage,
-} from './contents.ts';
-export { deriveProfile } from './derive.ts';
+  summarizeProfile,
+} from './capture/index.ts';
+export { diffProfiles, renderFindings } from './check/index.ts';
 export { checkStandby, type Collision } from './drift-backup.ts';
-export { diffProfiles } from './drift.ts';
 export { type Finding } from './findings.ts';
-export { groupResourceOf, type Obj, type ProfileSource, type ReadTarget } from './kube-read.ts';
-export { Reads, READS_DURING_BACKUP } from './reads.ts';
-export { redactTree } from './redaction.ts';
-export { renderMarkdown, renderText } from './runbook-doc.ts';
-export { buildRunbook, defaultPlatform, RUNBOOK_PLATFORMS, type RunbookPlatform } from './runbook.ts';
+export {
+  buildRunbook,
+  defaultPlatform,
+  renderMarkdown,
+  renderText,
+  RUNBOOK_PLATFORMS,
+  type RunbookPlatform,
+} from './runbook/index.ts';
 export {
   type Attachment,
   AttachmentKinds,
@@ -27,5 +41,3 @@ export {
   clusterProfileSchema,
   PROFILE_API_VERSION,
 } from './schema.ts';
-export { loadBalancerService, type LoadBalancerService } from './storage.ts';
-export { renderFindings, summarizeProfile } from './summary.ts';

@@ -5,7 +5,7 @@ import {
   PROFILE_KIND,
   type ProfileNode,
 } from './schema.ts';
-import { emptyContents, type BackupContents, type Workload } from './contents.ts';
+import { emptyContents, type BackupContents, type Workload } from './capture/index.ts';
 import { nullObject } from '../model/index.ts';
 
 /** Builders of plain profiles and backup contents for the unit tests of the pure parts. */

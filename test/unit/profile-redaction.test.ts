@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KEPT, leaks, plant, SECRETS } from '../helpers/secret-corpus.ts';
 import { redact } from '../../src/errors/index.ts';
-import { aksHciView, importAttachment } from '../../src/profile/aks-hci.ts';
-import { REDACTED, redactTree } from '../../src/profile/redaction.ts';
+import { aksHciView, importAttachment } from '../../src/profile/aks-hci/attachments.ts';
+import { REDACTED, redactTree } from '../../src/profile/capture/redaction.ts';
 
 /** Windows PowerShell 5.1's `ConvertTo-Json > file`: UTF-16 LE with a BOM, CRLF line ends. */
 const utf16 = (text: string) =>

@@ -6,7 +6,7 @@ import {
   renderText,
   type RunbookPlatform,
 } from '../../profile/index.ts';
-import { loadBackupEvidence, type BackupQueryInput } from './profile-backup.ts';
+import { loadBackupEvidence, type BackupQueryInput } from './backup-evidence.ts';
 
 export { RUNBOOK_PLATFORMS, type RunbookPlatform } from '../../profile/index.ts';
 

@@ -15,8 +15,8 @@ import {
   type Finding,
 } from '../../profile/index.ts';
 import { connectCluster } from '../deps/cluster.ts';
-import { loadBackupEvidence } from './profile-backup.ts';
-import { sanitizeProfile } from './profile.ts';
+import { loadBackupEvidence } from './backup-evidence.ts';
+import { sanitizeProfile } from './capture.ts';
 
 export interface StandbyCheckRequest {
   backup: string;

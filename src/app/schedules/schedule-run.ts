@@ -4,7 +4,7 @@ import { LifeboatError } from '../../errors/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { openLocation } from '../deps/index.ts';
-import { profileExtension, readScheduleAttachments, type Attachment } from '../profile/profile.ts';
+import { profileExtension, readScheduleAttachments, type Attachment } from '../profile/index.ts';
 import { runBackup, type BackupDeps, type BackupRunResult } from '../backup/run-backup.ts';
 import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
 import { writeFailedRecord } from '../sync/sync-recovery.ts';

@@ -1,0 +1,158 @@
+import {
+  getOrUndefined,
+  KubeApiError,
+  type KubeClient,
+  listJsonPages,
+  objectPath,
+} from '../../kube/index.ts';
+import { nullObject } from '../../model/index.ts';
+
+/** A Kubernetes object as the profile reads it: only the fields it looks at are typed. */
+export interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  data?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+export interface Absent {
+  what: string;
+  reason: string;
+}
+
+/** What the profile reads: the objects of a type (in one namespace, with a label selector), or one object. */
+export interface ReadTarget {
+  /** What it is, as `absent` names it. */
+  what: string;
+  group: string;
+  version: string;
+  /** The plural resource name. */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** `key=value` */
+  labelSelector?: string;
+}
+
+/** `v1`, `apps/v1`. */
+export function groupVersionOf(target: ReadTarget): string {
+  return target.group === '' ? target.version : `${target.group}/${target.version}`;
+}
+
+/** `nodes`, `daemonsets.apps`: the type's name in Velero's resource lists. */
+export function groupResourceOf(target: ReadTarget): string {
+  return target.group === '' ? target.resource : `${target.resource}.${target.group}`;
+}
+
+function targetPath(target: ReadTarget): string {
+  return objectPath(groupResourceOf(target), groupVersionOf(target), target.namespace, target.name);
+}
+
+/**
+ * Reads answered without asking the API server (a backup's own listing of the same objects):
+ * undefined when the source does not have the target, or a promise of its objects (in the order the
+ * server lists them) that gives undefined when the source could not see them all after all.
+ */
+export interface ProfileSource {
+  read(target: ReadTarget): Promise<Obj[] | undefined> | undefined;
+}
+
+/**
+ * Tolerant reads for the profile: a resource the cluster does not serve, or that the identity may
+ * not read, is recorded as absent (with what to do about it) instead of failing the capture.
+ * Transport errors (cluster unreachable) still fail: then there is nothing to capture.
+ */
+export class ProfileReader {
+  readonly absent: Absent[] = [];
+  readonly #client: KubeClient;
+  readonly #served: ReadonlySet<string>;
+  readonly #source: ProfileSource | undefined;
+
+  /** `served`: group versions the server serves (`v1`, `storage.k8s.io/v1`). */
+  constructor(client: KubeClient, served: ReadonlySet<string>, source?: ProfileSource) {
+    this.#client = client;
+    this.#served = served;
+    this.#source = source;
+  }
+
+  serves(groupVersion: string): boolean {
+    return this.#served.has(groupVersion);
+  }
+
+  /** Every object the target names, paged; [] and an `absent` entry when they cannot be listed. */
+  async list(target: ReadTarget): Promise<Obj[]> {
+    const groupVersion = groupVersionOf(target);
+    if (!this.serves(groupVersion)) {
+      this.absent.push({ what: target.what, reason: `${groupVersion} is not served by this cluster` });
+      return [];
+    }
+    const known = await this.#source?.read(target);
+    if (known !== undefined) return known;
+    const items: Obj[] = [];
+    try {
+      const query = { limit: 500, labelSelector: target.labelSelector, retries: 2 };
+      for await (const page of listJsonPages<Obj>(this.#client, targetPath(target), query))
+        items.push(...page);
+    } catch (err) {
+      this.#record(target.what, err);
+      return [];
+    }
+    return items;
+  }
+
+  /** One object; undefined when it does not exist (not recorded) or cannot be read (recorded). */
+  async get(target: ReadTarget): Promise<Obj | undefined> {
+    const known = await this.#source?.read(target);
+    if (known !== undefined) return known[0];
+    try {
+      return await getOrUndefined<Obj>(this.#client, { path: targetPath(target), retries: 2 });
+    } catch (err) {
+      this.#record(target.what, err);
+      return undefined;
+    }
+  }
+
+  #record(what: string, err: unknown): void {
+    if (!(err instanceof KubeApiError)) throw err;
+    const reason =
+      err.status === 403
+        ? 'forbidden: grant the identity in the kubeconfig get/list on it'
+        : err.status === 404
+          ? 'not served by this cluster'
+          : `the API server answered ${err.status}: ${err.message}`;
+    this.absent.push({ what, reason });
+  }
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function rec(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : nullObject();
+}
+
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function strings(value: unknown): string[] {
+  return arr(value).filter((v): v is string => typeof v === 'string');
+}
+
+export function stringMap(value: unknown): Record<string, string> {
+  const out = nullObject<string>();
+  for (const [k, v] of Object.entries(rec(value))) if (typeof v === 'string') out[k] = v;
+  return out;
+}
