@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkStandby } from './drift-backup.ts';
+import { checkStandby } from './check/standby.ts';
 import { stringMap, type Obj } from './capture/kube-read.ts';
 import { groupNodePools, toProfileNode } from './capture/nodes.ts';
 import { redactTree } from './capture/redaction.ts';

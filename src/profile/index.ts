@@ -24,8 +24,7 @@ export {
   summarizeProfile,
 } from './capture/index.ts';
 export { diffProfiles, renderFindings } from './check/index.ts';
-export { checkStandby, type Collision } from './drift-backup.ts';
-export { type Finding } from './findings.ts';
+export { checkStandby, type Collision, type Finding } from './check/index.ts';
 export {
   buildRunbook,
   defaultPlatform,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffProfiles } from './drift.ts';
-import type { Finding } from '../findings.ts';
+import type { Finding } from './findings.ts';
 import type { ClusterProfile } from '../schema.ts';
 import { node, pool, profile } from '../testing.ts';
 

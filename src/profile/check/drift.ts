@@ -1,5 +1,5 @@
 import type { ClusterProfile, ProfileNode } from '../schema.ts';
-import { finding, listSome, sortFindings, type Finding } from '../findings.ts';
+import { finding, listSome, sortFindings, type Finding } from './findings.ts';
 import { describeSize, differentType, poolFindings, smaller } from './pools.ts';
 
 /**

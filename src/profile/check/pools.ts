@@ -1,5 +1,5 @@
 import type { ClusterProfile, NodePool, ProfileNode } from '../schema.ts';
-import { finding, listSome, type Finding } from '../findings.ts';
+import { finding, listSome, type Finding } from './findings.ts';
 import { formatCapacity } from '../capture/index.ts';
 import { own } from '../../model/index.ts';
 

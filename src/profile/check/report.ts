@@ -1,4 +1,4 @@
-import type { Finding } from '../findings.ts';
+import type { Finding } from './findings.ts';
 
 /** Findings as aligned text, blocking first, each followed by its hint. */
 export function renderFindings(findings: readonly Finding[]): string {

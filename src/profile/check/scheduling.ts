@@ -1,6 +1,6 @@
 import type { ClusterProfile, Taint } from '../schema.ts';
 import type { BackupContents, Requirement, Toleration, Workload } from '../capture/index.ts';
-import { finding, listSome, type Finding } from '../findings.ts';
+import { finding, listSome, type Finding } from './findings.ts';
 import { own } from '../../model/index.ts';
 
 const BUILTIN_PRIORITY = new Set(['system-cluster-critical', 'system-node-critical']);

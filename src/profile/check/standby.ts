@@ -1,11 +1,11 @@
-import type { ClusterProfile } from './schema.ts';
-import type { BackupContents } from './contents.ts';
+import type { ClusterProfile } from '../schema.ts';
+import type { BackupContents } from '../capture/index.ts';
 import { diffProfiles } from './drift.ts';
 import { finding, type Finding } from './findings.ts';
 import { workloadFindings } from './scheduling.ts';
-import { own } from '../model/index.ts';
-import { listSome, sortFindings } from '../results/index.ts';
-import { isNeverRestoredKind } from '../selection/index.ts';
+import { own } from '../../model/index.ts';
+import { listSome, sortFindings } from '../../results/index.ts';
+import { isNeverRestoredKind } from '../../selection/index.ts';
 
 /** Objects of one resource in a target namespace that a restore would find already there. */
 export interface Collision {

@@ -1,4 +1,4 @@
-import { type Finding as CheckFinding, listSome, sortFindings } from '../results/index.ts';
+import { type Finding as CheckFinding, listSome, sortFindings } from '../../results/index.ts';
 
 /** A profile comparison blocks a restore, warns or informs; it never reports an item's error. */
 export type Severity = 'blocking' | 'warning' | 'info';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkStandby, type StandbyCheckInput } from './drift-backup.ts';
+import { checkStandby, type StandbyCheckInput } from './standby.ts';
 import type { Finding } from './findings.ts';
-import { addItem, emptyContents } from './capture/index.ts';
-import type { KubeObject } from '../model/index.ts';
-import { contents, pool, profile, workload } from './testing.ts';
+import { addItem, emptyContents } from '../capture/index.ts';
+import type { KubeObject } from '../../model/index.ts';
+import { contents, pool, profile, workload } from '../testing.ts';
 
 function check(over: Partial<StandbyCheckInput> = {}): Finding[] {
   return checkStandby({
