@@ -22,9 +22,9 @@ import { goMarshal } from '../gojson/index.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/index.ts';
 import type { ItemBytes } from '../archive/index.ts';
 import { formatLabelSelector, matchesLabelSelector } from '../selection/index.ts';
-import { beingDeleted, ListedItems } from './listed-items.ts';
+import { beingDeleted, PageCursor } from './page-cursor.ts';
 import { itemMessage, ResultsCollector } from '../results/index.ts';
-import type { ItemWatch, MainListing } from './listing.ts';
+import type { ItemWatch, MainListing } from './main-listing.ts';
 import type { BackupScope } from './scope.ts';
 
 /**
@@ -119,7 +119,7 @@ class Collector {
   readonly #mentions = new Map<ItemWatch, Buffer>();
   readonly #results = new ResultsCollector();
   /** Reads listed items in place, one at a time. */
-  readonly #listedItems = new ListedItems();
+  readonly #listedItems = new PageCursor();
   readonly #context: BackupActionContext;
   #items = 0;
   #resourcesDone = 0;
@@ -276,7 +276,7 @@ class Collector {
    * A listed item: stored from the server's bytes, unless item actions need the object. Watchers see
    * it either way (parsed for them only when one matches it).
    */
-  #backupListed(resource: ApiResource, listed: ListedItems): Promise<void> | undefined {
+  #backupListed(resource: ApiResource, listed: PageCursor): Promise<void> | undefined {
     const gr = resource.groupResource;
     const entry = listEntry(resource, listed.namespace, listed.name);
     if (!this.#firstSight(gr, entry)) return undefined;
@@ -296,10 +296,10 @@ class Collector {
    * to the watches of its type that match it; a listed item only to the watches whose `mentions` text
    * its bytes contain.
    */
-  #show(resource: ApiResource, item: ListedItems | KubeObject, stored: boolean): void {
+  #show(resource: ApiResource, item: PageCursor | KubeObject, stored: boolean): void {
     const watches = this.#watches.get(resource.groupResource);
     if (watches === undefined) return;
-    const listed = item instanceof ListedItems;
+    const listed = item instanceof PageCursor;
     const [namespace, name] = listed
       ? [item.namespace, item.name]
       : [item.metadata.namespace, item.metadata.name];

@@ -4,8 +4,8 @@ import { type ApiResource, KubeApiError, type KubeClient, type RequestSpec } fro
 import { servedResource } from '../kube/testing.ts';
 import { silentLogger } from '../log/index.ts';
 import type { KubeObject } from '../model/index.ts';
-import { collectBackupItems, type ItemSink } from './backupper.ts';
-import { MainListing } from './listing.ts';
+import { collectBackupItems, type ItemSink } from './collector.ts';
+import { MainListing } from './main-listing.ts';
 import { BackupScope } from './scope.ts';
 
 /** An in-memory API server: LIST bodies and GETs served from the objects at each collection path. */
