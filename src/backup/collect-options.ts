@@ -8,6 +8,7 @@ import type { ResultsCollector } from '../results/index.ts';
 import type { ItemWatch } from './item-watch.ts';
 import type { MainListing } from './main-listing.ts';
 import type { BackupScope } from './scope.ts';
+import type { NamespacedListing } from './type-lists.ts';
 
 /**
  * Where items go: the archive writer. Backpressure: addItem gives undefined when it can take more at
@@ -47,6 +48,8 @@ export interface CollectOptions {
   /** Items others want to see as they pass (listed ones, and the additional items of their types). */
   watches?: readonly ItemWatch[];
   signal?: AbortSignal;
+  /** Forces how namespaced types are listed for a namespace selection (tests, measurements). */
+  namespacedListing?: NamespacedListing;
 }
 
 export interface CollectOutcome {

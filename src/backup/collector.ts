@@ -81,7 +81,10 @@ class Collector {
     const namespaces = await this.#activeNamespaces();
     const includedNamespaces = namespaces.filter((ns) => scope.namespaces.shouldInclude(ns.metadata.name));
     this.#resourcesTotal = resources.length + 2; // + namespaces, + CRDs
-    this.#lists.setNamespaces(includedNamespaces.map((n) => n.metadata.name));
+    this.#lists.setNamespaces(
+      includedNamespaces.map((n) => n.metadata.name),
+      namespaces.length,
+    );
     // The first page of the next type is requested while this one is written.
     let next = early ?? (resources[0] && this.#lists.start(resources[0]));
     for (let i = 0; i < resources.length; i++) {
