@@ -261,6 +261,40 @@ describe('collectBackupItems', () => {
   });
 });
 
+describe('a cluster-wide LIST for a namespace selection that fails', () => {
+  const cluster = () =>
+    new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'), obj('web'), obj('other'))
+      .add('/api/v1/namespaces/app/configmaps', obj('c1', 'app'))
+      .add('/api/v1/namespaces/web/configmaps', obj('c2', 'web'))
+      .failList('/api/v1/configmaps');
+
+  it('is made again per namespace (e.g. forbidden across the cluster, allowed in the namespaces)', async () => {
+    const fake = cluster();
+    const { outcome, stored } = await collect(fake, [namespaces, configMaps], ['app', 'web'], [], 'cluster');
+    expect(outcome.results.errorCount).toBe(0);
+    expect(stored).toEqual([
+      'configmaps app/c1',
+      'configmaps web/c2',
+      'namespaces -/app',
+      'namespaces -/web',
+    ]);
+    expect(fake.requests.filter((r) => r.includes('configmaps'))).toEqual([
+      'LIST /api/v1/configmaps',
+      'LIST /api/v1/namespaces/app/configmaps',
+      'LIST /api/v1/namespaces/web/configmaps',
+    ]);
+  });
+
+  it('records the failure of each namespace that cannot be listed either', async () => {
+    const fake = cluster().failList('/api/v1/namespaces/web/configmaps');
+    const { outcome, stored } = await collect(fake, [namespaces, configMaps], ['app', 'web'], [], 'cluster');
+    expect(stored).toEqual(['configmaps app/c1', 'namespaces -/app', 'namespaces -/web']);
+    expect(outcome.results.errorCount).toBe(1);
+    expect(JSON.stringify(outcome.results.toFile().errors)).toContain('"web"');
+  });
+});
+
 describe('namespacedListing: per namespace for at most a tenth of the namespaces', () => {
   it('chooses by the share of the cluster the selection is', () => {
     expect(namespacedListing(0, 3)).toBe('per-namespace');

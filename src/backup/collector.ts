@@ -131,27 +131,41 @@ class Collector {
     return all.filter((ns) => (ns['status'] as { phase?: string } | undefined)?.phase !== 'Terminating');
   }
 
-  /** Lists and stores the items of a type; false when part of it could not be listed. */
+  /**
+   * Lists and stores the items of a type; false when part of it could not be listed. A cluster-wide
+   * LIST for a namespace selection that fails (forbidden across the cluster to one allowed in the
+   * selected namespaces, a type the server cannot serve) is made again per namespace, so a failure
+   * is the failing namespaces' own, as when listed per namespace from the start.
+   */
   async #collectResource(resource: ApiResource, lists: Iterable<TypeList>): Promise<boolean> {
-    const { scope } = this.#o;
-    const cursor = this.#cursor;
     let complete = true;
     for (const { namespace, list } of lists) {
       try {
-        for await (const page of list.pages()) {
-          cursor.reset(resource, page);
-          while (cursor.next()) {
-            if (resource.namespaced && !scope.namespaces.shouldInclude(cursor.namespace ?? '')) continue;
-            const pending = this.#enter(resource, cursor);
-            if (pending !== undefined) await pending;
-          }
-        }
+        await this.#collectList(resource, list);
       } catch (err) {
+        // The API server itself is gone (or a bug): the backup fails.
+        if (!(err instanceof KubeApiError) && !(err instanceof ListBodyError)) throw err;
+        if (namespace === undefined && this.#lists.selectsNamespaces(resource)) {
+          return this.#collectResource(resource, this.#lists.perNamespace(resource));
+        }
         this.#recordListFailure(resource, namespace, err);
         complete = false;
       }
     }
     return complete;
+  }
+
+  async #collectList(resource: ApiResource, list: TypeList['list']): Promise<void> {
+    const { scope } = this.#o;
+    const cursor = this.#cursor;
+    for await (const page of list.pages()) {
+      cursor.reset(resource, page);
+      while (cursor.next()) {
+        if (resource.namespaced && !scope.namespaces.shouldInclude(cursor.namespace ?? '')) continue;
+        const pending = this.#enter(resource, cursor);
+        if (pending !== undefined) await pending;
+      }
+    }
   }
 
   /**
@@ -273,9 +287,12 @@ class Collector {
     return pending;
   }
 
-  #recordListFailure(resource: ApiResource, namespace: string | undefined, err: unknown): void {
-    // The API server itself is gone (or a bug): the backup fails. A type it cannot serve is an error.
-    if (!(err instanceof KubeApiError) && !(err instanceof ListBodyError)) throw err;
+  /** A type the API server cannot list (there, or at all) is an error, not the end of the backup. */
+  #recordListFailure(
+    resource: ApiResource,
+    namespace: string | undefined,
+    err: KubeApiError | ListBodyError,
+  ): void {
     this.#results.error(
       itemMessage({
         namespace,

@@ -73,10 +73,19 @@ export class TypeLists {
    * namespace, the first PER_NAMESPACE_AHEAD LISTs are, and each one taken requests the next.
    */
   start(resource: ApiResource): Iterable<TypeList> {
-    if (resource.namespaced && this.needNamespaces && this.#namespaced === 'per-namespace') {
-      return lookahead(this.#included, PER_NAMESPACE_AHEAD, (ns) => this.#open(resource, ns));
-    }
-    return [this.#open(resource, undefined)];
+    return this.selectsNamespaces(resource) && this.#namespaced === 'per-namespace'
+      ? this.perNamespace(resource)
+      : [this.#open(resource, undefined)];
+  }
+
+  /** The type is namespaced and the backup selects namespaces. */
+  selectsNamespaces(resource: ApiResource): boolean {
+    return resource.namespaced && this.needNamespaces;
+  }
+
+  /** One LIST per included namespace, in the server's order, started PER_NAMESPACE_AHEAD ahead. */
+  perNamespace(resource: ApiResource): Iterable<TypeList> {
+    return lookahead(this.#included, PER_NAMESPACE_AHEAD, (ns) => this.#open(resource, ns));
   }
 
   #open(resource: ApiResource, namespace: string | undefined): TypeList {
