@@ -31,8 +31,8 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.test.ts', 'src/**/testing.ts', 'src/**/*.contract.ts'],
     rules: {
-      'max-lines': ['warn', { max: 350 }],
-      'max-lines-per-function': ['warn', { max: 80 }],
+      'max-lines': ['error', { max: 350 }],
+      'max-lines-per-function': ['error', { max: 80 }],
     },
   },
   {

@@ -1,6 +1,6 @@
 import { LifeboatError } from '../errors/index.ts';
 import { resolveResourceName, type ApiResource } from '../kube/index.ts';
-import { IncludesExcludes, isGlob } from '../selection/index.ts';
+import { IncludesExcludes } from '../selection/index.ts';
 
 /** What the operator asked to back up (Velero's "old" filters, as `velero backup create` sets them). */
 export interface BackupScopeRequest {
@@ -52,13 +52,6 @@ export class BackupScope {
       return this.namespaces.shouldInclude(namespace) && this.resources.shouldInclude(groupResource);
     }
     return this.includeClusterResources !== false && this.#excludesOnly.shouldInclude(groupResource);
-  }
-
-  /** True when the namespace filter names exact namespaces only (no globs): list per namespace. */
-  exactNamespaces(): string[] | undefined {
-    const inc = this.namespaces.includes;
-    if (inc.length === 0 || inc.some(isGlob)) return undefined;
-    return [...inc];
   }
 }
 

@@ -1,7 +1,7 @@
 import { skipSpace, skipValue } from '../gojson/index.ts';
 import { LifeboatError } from '../errors/index.ts';
 
-/** A page of a LIST as the server sent it; its items are read in place (backup's ListedItems). */
+/** A page of a LIST as the server sent it; its items are read in place (backup's PageCursor). */
 export interface RawPage {
   body: Buffer;
   /** Where the `items` array starts (its `[`), or -1 when the page has none. */

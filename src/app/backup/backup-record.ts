@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { Logger } from '../../log/index.ts';
-import { formatGoDuration, goEncodeLine } from '../../gojson/index.ts';
 import { type BackupPhase, type LabelSelector, nullObject } from '../../model/index.ts';
 import {
+  buildSidecars,
   buildVeleroBackupJson,
+  collectedPhase,
   type CollectOutcome,
   type ItemWatch,
   type MainListing,
-  withVeleroAutoExclusions,
+  recordedSpec,
 } from '../../backup/index.ts';
 import { itemMessage } from '../../results/index.ts';
 import type { ApiResource } from '../../kube/index.ts';
@@ -51,8 +50,6 @@ export interface StartedExtension {
   run: BackupExtensionRun;
 }
 
-const gzipAsync = promisify(gzip);
-
 export interface RecordInput {
   request: BackupRequest;
   location: string;
@@ -84,11 +81,7 @@ export interface BackupRecord {
 export async function writeBackupRecord(upload: BackupUpload, input: RecordInput): Promise<BackupRecord> {
   const { request, outcome } = input;
   const name = request.name;
-  let phase: BackupPhase = outcome.fatal
-    ? 'Failed'
-    : outcome.results.errorCount > 0
-      ? 'PartiallyFailed'
-      : 'Completed';
+  let phase = collectedPhase(outcome);
   const failureReason = outcome.fatal?.message;
   // Extensions first (a failing one is logged, and the log is stored below), then every file at once.
   const files: { fileName: string; body: Buffer | Promise<Buffer> }[] = [];
@@ -107,16 +100,17 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
   const completed = new Date();
   const expiration = new Date(input.started.getTime() + input.ttlMs);
   input.logger.info({ phase, items: outcome.itemsBackedUp }, `backup ${name} ${phase}`);
-  const gz = (value: unknown) => gzipAsync(goEncodeLine(value));
   const names = backupFileNames(name);
+  const logs = input.finishLogs();
+  const sidecars = buildSidecars(outcome);
   files.push(
-    { fileName: names.logs, body: input.finishLogs() },
-    { fileName: names.resourceList, body: gz(outcome.resourceList) },
-    { fileName: names.results, body: gz(outcome.results.toFile()) },
-    { fileName: names.itemOperations, body: gz([]) },
-    { fileName: names.volumeSnapshots, body: gz(null) },
-    { fileName: names.podVolumeBackups, body: gz(null) },
-    { fileName: names.volumeInfo, body: gz([]) },
+    { fileName: names.logs, body: logs },
+    { fileName: names.resourceList, body: sidecars.resourceList },
+    { fileName: names.results, body: sidecars.results },
+    { fileName: names.itemOperations, body: sidecars.itemOperations },
+    { fileName: names.volumeSnapshots, body: sidecars.volumeSnapshots },
+    { fileName: names.podVolumeBackups, body: sidecars.podVolumeBackups },
+    { fileName: names.volumeInfo, body: sidecars.volumeInfo },
   );
   // A store failure fails the backup: once no write is in flight, the caller removes what was written.
   const puts = await Promise.allSettled(files.map(async (f) => upload.putFile(f.fileName, await f.body)));
@@ -130,15 +124,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       annotations: request.annotations ?? nullObject(),
       sourceVersion: input.cluster.version,
       clusterUid: input.clusterUid,
-      spec: withVeleroAutoExclusions({
-        includedNamespaces: request.includedNamespaces.length > 0 ? request.includedNamespaces : ['*'],
-        excludedNamespaces: nonEmpty(request.excludedNamespaces),
-        includedResources: nonEmpty(request.includedResources),
-        excludedResources: nonEmpty(request.excludedResources),
-        labelSelector: input.labelSelector,
-        includeClusterResources: request.includeClusterResources,
-        ttl: formatGoDuration(input.ttlMs),
-      }),
+      spec: recordedSpec(request, input.labelSelector, input.ttlMs),
       phase,
       startTimestamp: input.started,
       completionTimestamp: completed,
@@ -151,8 +137,4 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
     }),
   );
   return { phase, failureReason, completed, expiration };
-}
-
-function nonEmpty(values: string[]): string[] | undefined {
-  return values.length > 0 ? values : undefined;
 }

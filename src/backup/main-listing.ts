@@ -1,5 +1,5 @@
 import type { ApiResource } from '../kube/index.ts';
-import type { KubeObject, LabelSelector } from '../model/index.ts';
+import type { LabelSelector } from '../model/index.ts';
 import { orderResources, type BackupScope } from './scope.ts';
 
 /**
@@ -45,23 +45,4 @@ export class MainListing {
         (namespace === undefined ? namespaces.includesEverything() : namespaces.shouldInclude(namespace)))
     );
   }
-}
-
-/** Listed items a part of lifeboat wants to see as the backup passes them (e.g. the cluster profile). */
-export interface ItemWatch {
-  groupResource: string;
-  /** Which items, by namespace and name; every item of the type when absent. */
-  matches?(namespace: string | undefined, name: string): boolean;
-  /**
-   * Text the watch's items contain (in their JSON as listed): a listed item without it is not even
-   * parsed for this watch. An item that does not come from a listing is shown regardless.
-   */
-  mentions?: string;
-  /**
-   * An item, once: as stored (after item actions) when stored, else as listed (excluded by label, or
-   * being deleted). Called inside the collection loop: must be quick.
-   */
-  see(item: KubeObject, stored: boolean): void;
-  /** The main listing of the type is over: complete, or false when part of it could not be listed. */
-  done?(complete: boolean): void;
 }

@@ -3,7 +3,7 @@ import type { ItemBytes } from '../archive/index.ts';
 import { LifeboatError } from '../errors/index.ts';
 import { type ApiResource, splitListBody } from '../kube/index.ts';
 import { goMarshal, parseJson } from '../gojson/index.ts';
-import { ListedItems } from './listed-items.ts';
+import { PageCursor } from './page-cursor.ts';
 
 const configMaps = {
   group: '',
@@ -46,7 +46,7 @@ function written(bytes: ItemBytes): string {
 
 function read(buffer: Buffer) {
   const { page, continue: token } = splitListBody(buffer, '/api/v1/configmaps');
-  const listed = new ListedItems();
+  const listed = new PageCursor();
   listed.reset(configMaps, page);
   const out: {
     name: string;
@@ -71,7 +71,7 @@ function read(buffer: Buffer) {
   return { token, out };
 }
 
-describe('ListedItems: items read in place from a list body', () => {
+describe('PageCursor: items read in place from a list body', () => {
   it('gives each item its identity and the bytes goMarshal would write', () => {
     const { token, out } = read(body(items));
     expect(token).toBe('tok');
@@ -119,7 +119,7 @@ describe('ListedItems: items read in place from a list body', () => {
     const depth = 20_000;
     const deep = `{"metadata":{"name":"deep","namespace":"a"},"spec":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
     const { page } = splitListBody(body([deep, items[0]!]), '/api/v1/configmaps');
-    const listed = new ListedItems();
+    const listed = new PageCursor();
     listed.reset(configMaps, page);
     expect(listed.next()).toBe(true);
     expect([listed.namespace, listed.name]).toEqual(['a', 'deep']);
@@ -149,7 +149,7 @@ describe('ListedItems: items read in place from a list body', () => {
 
   it('parses the object only when asked, with apiVersion and kind set', () => {
     const { page } = splitListBody(body(items), '/api/v1/configmaps');
-    const listed = new ListedItems();
+    const listed = new PageCursor();
     listed.reset(configMaps, page);
     expect(listed.next()).toBe(true);
     expect(listed.object()).toEqual({

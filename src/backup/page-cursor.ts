@@ -20,7 +20,7 @@ export function beingDeleted(item: KubeObject): boolean {
  *
  * One cursor serves a whole backup; what it returns for an item is valid until the next call of next().
  */
-export class ListedItems {
+export class PageCursor {
   readonly #planner = new GoJsonPlanner();
   #page: RawPage = { body: Buffer.alloc(0), itemsAt: -1, path: '' };
   #resource: ApiResource | undefined;

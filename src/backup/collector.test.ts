@@ -4,9 +4,10 @@ import { type ApiResource, KubeApiError, type KubeClient, type RequestSpec } fro
 import { servedResource } from '../kube/testing.ts';
 import { silentLogger } from '../log/index.ts';
 import type { KubeObject } from '../model/index.ts';
-import { collectBackupItems, type ItemSink } from './backupper.ts';
-import { MainListing } from './listing.ts';
+import { collectBackupItems, type ItemSink } from './collector.ts';
+import { MainListing } from './main-listing.ts';
 import { BackupScope } from './scope.ts';
+import { type NamespacedListing, namespacedListing } from './type-lists.ts';
 
 /** An in-memory API server: LIST bodies and GETs served from the objects at each collection path. */
 class FakeCluster {
@@ -38,7 +39,19 @@ class FakeCluster {
     if (this.#failing.has(spec.path)) {
       throw new KubeApiError('FORBIDDEN', `GET ${spec.path}: forbidden`, 403, 'Forbidden');
     }
-    return JSON.stringify({ kind: 'List', metadata: {}, items: this.#objects.get(spec.path) ?? [] });
+    return JSON.stringify({ kind: 'List', metadata: {}, items: this.#itemsAt(spec.path) });
+  }
+
+  /** A collection's objects; a cluster-wide one also has those added at its namespaces' paths. */
+  #itemsAt(path: string): KubeObject[] {
+    const slash = path.lastIndexOf('/');
+    const [prefix, resource] = [path.slice(0, slash), path.slice(slash + 1)];
+    const inNamespaces = [...this.#objects]
+      .filter(([p]) => p.startsWith(`${prefix}/namespaces/`) && p.endsWith(`/${resource}`))
+      .filter(([p]) => p.slice(`${prefix}/namespaces/`.length, -resource.length - 1).indexOf('/') < 0)
+      .flatMap(([, objects]) => objects)
+      .sort((a, b) => (serverKey(a) < serverKey(b) ? -1 : 1));
+    return [...(this.#objects.get(path) ?? []), ...inNamespaces];
   }
 
   #get(spec: RequestSpec): string {
@@ -49,6 +62,11 @@ class FakeCluster {
     if (found === undefined) throw new KubeApiError('NOT_FOUND', `${spec.path} not found`, 404, 'NotFound');
     return JSON.stringify(found);
   }
+}
+
+/** Where etcd keeps an object, the order of a cluster-wide LIST. */
+function serverKey(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
 interface Stored {
@@ -90,6 +108,7 @@ async function collect(
   served: ApiResource[],
   includedNamespaces: string[] = [],
   actions: BackupItemAction[] = [],
+  namespacedListing?: NamespacedListing,
 ) {
   const scope = new BackupScope(
     {
@@ -111,6 +130,7 @@ async function collect(
     actions,
     sink,
     logger: silentLogger(),
+    ...(namespacedListing === undefined ? {} : { namespacedListing }),
   });
   return {
     outcome,
@@ -205,5 +225,84 @@ describe('collectBackupItems', () => {
       'GET /api/v1/persistentvolumes/pv-shared',
     ]);
     expect(outcome.resourceList['v1/PersistentVolume']).toEqual(['pv-shared']);
+  });
+
+  it('lists a namespace selection in one cluster-wide LIST or one per namespace, storing the same items', async () => {
+    const cluster = () =>
+      new FakeCluster()
+        .add('/api/v1/namespaces', obj('app'), obj('app-dev'), obj('other'))
+        .add('/api/v1/namespaces/app/configmaps', obj('c1', 'app'))
+        .add('/api/v1/namespaces/app-dev/configmaps', obj('c2', 'app-dev'))
+        .add('/api/v1/namespaces/other/configmaps', obj('c3', 'other'));
+    const wide = cluster();
+    const perNamespace = cluster();
+    const viaCluster = await collect(wide, [namespaces, configMaps], ['app', 'app-dev'], [], 'cluster');
+    const viaNamespaces = await collect(
+      perNamespace,
+      [namespaces, configMaps],
+      ['app*'],
+      [],
+      'per-namespace',
+    );
+    // The server orders a cluster-wide LIST by "<namespace>/<name>": app-dev/ before app/.
+    expect(perNamespace.requests.filter((r) => r.includes('configmaps'))).toEqual([
+      'LIST /api/v1/namespaces/app-dev/configmaps',
+      'LIST /api/v1/namespaces/app/configmaps',
+    ]);
+    expect(wide.requests.filter((r) => r.includes('configmaps'))).toEqual(['LIST /api/v1/configmaps']);
+    expect(viaNamespaces.stored).toEqual([
+      'configmaps app-dev/c2',
+      'configmaps app/c1',
+      'namespaces -/app',
+      'namespaces -/app-dev',
+    ]);
+    expect(viaCluster.stored).toEqual(viaNamespaces.stored);
+    expect(viaCluster.outcome.resourceList).toEqual(viaNamespaces.outcome.resourceList);
+  });
+});
+
+describe('a cluster-wide LIST for a namespace selection that fails', () => {
+  const cluster = () =>
+    new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'), obj('web'), obj('other'))
+      .add('/api/v1/namespaces/app/configmaps', obj('c1', 'app'))
+      .add('/api/v1/namespaces/web/configmaps', obj('c2', 'web'))
+      .failList('/api/v1/configmaps');
+
+  it('is made again per namespace (e.g. forbidden across the cluster, allowed in the namespaces)', async () => {
+    const fake = cluster();
+    const { outcome, stored } = await collect(fake, [namespaces, configMaps], ['app', 'web'], [], 'cluster');
+    expect(outcome.results.errorCount).toBe(0);
+    expect(stored).toEqual([
+      'configmaps app/c1',
+      'configmaps web/c2',
+      'namespaces -/app',
+      'namespaces -/web',
+    ]);
+    expect(fake.requests.filter((r) => r.includes('configmaps'))).toEqual([
+      'LIST /api/v1/configmaps',
+      'LIST /api/v1/namespaces/app/configmaps',
+      'LIST /api/v1/namespaces/web/configmaps',
+    ]);
+  });
+
+  it('records the failure of each namespace that cannot be listed either', async () => {
+    const fake = cluster().failList('/api/v1/namespaces/web/configmaps');
+    const { outcome, stored } = await collect(fake, [namespaces, configMaps], ['app', 'web'], [], 'cluster');
+    expect(stored).toEqual(['configmaps app/c1', 'namespaces -/app', 'namespaces -/web']);
+    expect(outcome.results.errorCount).toBe(1);
+    expect(JSON.stringify(outcome.results.toFile().errors)).toContain('"web"');
+  });
+});
+
+describe('namespacedListing: per namespace for at most a tenth of the namespaces', () => {
+  it('chooses by the share of the cluster the selection is', () => {
+    expect(namespacedListing(0, 3)).toBe('per-namespace');
+    expect(namespacedListing(1, 76)).toBe('per-namespace');
+    expect(namespacedListing(7, 76)).toBe('per-namespace');
+    expect(namespacedListing(8, 76)).toBe('cluster');
+    expect(namespacedListing(1, 5)).toBe('cluster');
+    expect(namespacedListing(100, 1000)).toBe('per-namespace');
+    expect(namespacedListing(101, 1000)).toBe('cluster');
   });
 });
