@@ -38,4 +38,35 @@ describe('the prepared-items spool', () => {
       await spool.close();
     }
   });
+
+  it('keeps thousands of items across many batches and reads any of them back, also while keeping', async () => {
+    const spool = await openPreparedSpool(join(dir, 'prepared.spool'));
+    try {
+      const item = (i: number) => ({
+        object: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `cm-${i}` },
+          data: { v: 'x'.repeat(900 + (i % 7)) },
+        },
+        additionalItems: [],
+        warnings: [],
+      });
+      const reads: Promise<unknown>[] = [];
+      for (let i = 0; i < 3000; i++) {
+        await spool.keep(`p/${i}.json`, item(i));
+        if (i % 500 === 499) reads.push(spool.get(`p/${i - 250}.json`));
+      }
+      const early = (await Promise.all(reads)) as { object: KubeObject }[];
+      expect(early.map((p) => p.object.metadata.name)).toEqual(
+        [249, 749, 1249, 1749, 2249, 2749].map((i) => `cm-${i}`),
+      );
+      const all = await Promise.all([0, 1, 1234, 2998, 2999].map((i) => spool.get(`p/${i}.json`)));
+      expect(all.map((p) => JSON.stringify(p))).toEqual(
+        [0, 1, 1234, 2998, 2999].map((i) => JSON.stringify(item(i))),
+      );
+    } finally {
+      await spool.close();
+    }
+  });
 });
