@@ -6,7 +6,7 @@ const mayImport = {
   // cli/server.ts starts the long-running server (loaded lazily, so other commands skip fastify).
   cli: ['app', 'output', 'gojson', 'errors', 'model', 'log', 'server'],
   output: [],
-  server: ['app', 'kube', 'schedule', 'metrics', 'config', 'log', 'gojson', 'model', 'errors'],
+  server: ['app', 'kube', 'schedule', 'metrics', 'config', 'selection', 'log', 'gojson', 'model', 'errors'],
   app: [
     'backup',
     'restore',

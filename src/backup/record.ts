@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { formatGoDuration, goEncodeLine } from '../gojson/index.ts';
 import type { BackupPhase, LabelSelector } from '../model/index.ts';
+import type { ResourceFilters } from '../selection/index.ts';
 import type { CollectOutcome } from './collect-options.ts';
 import { type BackupSpecInput, withVeleroAutoExclusions } from './velero-backup-json.ts';
 
@@ -37,13 +38,7 @@ export function buildSidecars(outcome: CollectOutcome): Sidecars {
 }
 
 /** The filters a backup was asked for, as `backup create` takes them. */
-export interface RecordedFilters {
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  includedResources: string[];
-  excludedResources: string[];
-  includeClusterResources?: boolean | undefined;
-}
+export type RecordedFilters = Omit<ResourceFilters, 'labelSelector'>;
 
 /** velero-backup.json's spec for the filters: every namespace as ['*'], empty lists left out, Velero's own exclusions added. */
 export function recordedSpec(

@@ -1,14 +1,9 @@
 import type { KubeTarget } from '../../kube/index.ts';
+import type { ResourceFilters } from '../../selection/index.ts';
 
 /** What to back up and where: the flags of `backup create`, or a schedule's template. */
-export interface BackupRequest {
+export interface BackupRequest extends ResourceFilters {
   name: string;
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  includedResources: string[];
-  excludedResources: string[];
-  labelSelector?: string | undefined;
-  includeClusterResources?: boolean | undefined;
   storageLocation?: string | undefined;
   /** Go duration, e.g. "720h". */
   ttl: string;

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../../errors/index.ts';
 import type { ResourceList, ResultsFile } from '../../model/index.ts';
+import type { ResourceFilters } from '../../selection/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
 import { openLocation } from '../deps/locations-open.ts';
@@ -10,15 +11,9 @@ import { openLocation } from '../deps/locations-open.ts';
 export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Interrupted';
 
 /** What `restore create` asked for, as stored with the restore. */
-export interface RestoreSpecRecord {
+export interface RestoreSpecRecord extends ResourceFilters {
   backupName: string;
   scheduleName?: string;
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  includedResources: string[];
-  excludedResources: string[];
-  labelSelector?: string;
-  includeClusterResources?: boolean;
   namespaceMapping: Record<string, string>;
   storageClassMapping: Record<string, string>;
   existingResourcePolicy: 'none' | 'update';

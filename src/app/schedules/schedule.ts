@@ -10,6 +10,7 @@ import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { DEFAULT_BACKUP_TTL, nullObject, VeleroLabels } from '../../model/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
+import { resourceFilters } from '../../selection/index.ts';
 import {
   scheduleBackupName,
   scheduleCron,
@@ -116,12 +117,7 @@ export function scheduleBackupRequest(
   const t = schedule.template ?? {};
   return {
     name: scheduleBackupName(schedule.name, at),
-    includedNamespaces: t.includedNamespaces ?? [],
-    excludedNamespaces: t.excludedNamespaces ?? [],
-    includedResources: t.includedResources ?? [],
-    excludedResources: t.excludedResources ?? [],
-    labelSelector: t.labelSelector,
-    includeClusterResources: t.includeClusterResources,
+    ...resourceFilters(t),
     storageLocation: schedule.storageLocation,
     ttl: schedule.ttl ?? DEFAULT_BACKUP_TTL,
     labels: nullObject([...Object.entries(t.labels ?? {}), [VeleroLabels.scheduleName, schedule.name]]),

@@ -7,18 +7,13 @@ import {
   matchesLabelSelector,
   NEVER_RESTORED,
   parseLabelSelector,
+  type ResourceFilters,
 } from '../../selection/index.ts';
 import { mappingOf } from '../own.ts';
 import type { RestorePlanRequest } from './plan-types.ts';
 
 /** What a restore asks for, as the plan reads it (the fields of app/restore's spec record it uses). */
-export interface PlanSpec {
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  includedResources: string[];
-  excludedResources: string[];
-  labelSelector?: string | undefined;
-  includeClusterResources?: boolean | undefined;
+export interface PlanSpec extends ResourceFilters {
   namespaceMapping: Record<string, string>;
   existingResourcePolicy: 'none' | 'update';
   restoreStatus: string[];

@@ -12,6 +12,7 @@ import { findSchedule } from '../../app/schedules/index.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from '../context.ts';
 import { nullObject } from '../../model/index.ts';
+import { resourceFilters } from '../../selection/index.ts';
 
 function requireLeader(ctx: ServerContext): void {
   const l = ctx.leader();
@@ -53,12 +54,7 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
       runBackup(
         {
           name: fixed ?? `backup-${stamp(at)}`,
-          includedNamespaces: t.includedNamespaces ?? [],
-          excludedNamespaces: t.excludedNamespaces ?? [],
-          includedResources: t.includedResources ?? [],
-          excludedResources: t.excludedResources ?? [],
-          labelSelector: t.labelSelector,
-          includeClusterResources: t.includeClusterResources,
+          ...resourceFilters(t),
           storageLocation: location,
           ttl: body.ttl ?? '720h',
           labels: t.labels ?? nullObject(),
@@ -99,12 +95,7 @@ export async function startRestore(
         name,
         fromBackup: body.backupName,
         fromSchedule: body.scheduleName,
-        includedNamespaces: body.includedNamespaces ?? [],
-        excludedNamespaces: body.excludedNamespaces ?? [],
-        includedResources: body.includedResources ?? [],
-        excludedResources: body.excludedResources ?? [],
-        labelSelector: body.labelSelector,
-        includeClusterResources: body.includeClusterResources,
+        ...resourceFilters(body),
         namespaceMapping: body.namespaceMapping ?? nullObject(),
         storageClassMapping: body.storageClassMapping ?? nullObject(),
         existingResourcePolicy: body.existingResourcePolicy,
