@@ -16,7 +16,7 @@ import type { ExtractedBackup } from './extract-backup.ts';
 import type { RestoreSpecRecord } from './restores.ts';
 
 /** What the inventory found in the archive, with the request it was read for. */
-export interface Inventory {
+interface Inventory {
   served: readonly ApiResource[];
   request: RestorePlanRequest;
   facts: Map<string, ItemFacts[]>;
@@ -26,7 +26,7 @@ export interface Inventory {
  * Step 1, inventory: the target's discovery resolves the request's resource names; every item of the
  * archive is read, checked and prepared once (kept in `extracted.prepared`) into the plan's facts.
  */
-export async function takeInventory(
+async function takeInventory(
   spec: RestoreSpecRecord,
   restoreName: string,
   client: KubeClient,
@@ -48,7 +48,7 @@ export async function takeInventory(
 }
 
 /** Step 2, target: what the target serves and holds where the restore writes. */
-export function inspect(client: KubeClient, found: Inventory): Promise<PlanTarget> {
+function inspect(client: KubeClient, found: Inventory): Promise<PlanTarget> {
   return inspectTarget(client, found.served, found.facts, found.request.namespaceMapping);
 }
 

@@ -3,7 +3,6 @@ import { KubeClient, type KubeTarget, loadKubeConfig, serverVersion } from '../.
 import { captureLogs, type Logger } from '../../log/index.ts';
 import {
   applyPlan,
-  buildRestorePlan,
   checkRestoreFilters,
   compareWithTarget,
   markExistence,
@@ -17,7 +16,7 @@ import type { BackupStore } from '../../store/index.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { extractBackup, type ExtractedBackup } from './extract-backup.ts';
-import { inspect, takeInventory } from './plan-restore.ts';
+import { planRestore } from './plan-restore.ts';
 import { type PrintedPlan, printedPlan } from './printed-plan.ts';
 import { checkName, finishedRecord, putRecord, startedRecord, storeResults } from './record-restore.ts';
 import { resolveBackup } from './resolve-backup.ts';
@@ -117,9 +116,7 @@ type Run = {
 async function restoreBackup(run: Run): Promise<RestoreRunResult> {
   const started = new Date();
   run.deps.onEvent?.({ phase: 'planning' });
-  const found = await takeInventory(run.spec, run.name, run.client, run.extracted);
-  const target = await inspect(run.client, found);
-  const plan = buildRestorePlan({ facts: found.facts, request: found.request, target });
+  const plan = await planRestore(run.spec, run.name, run.client, run.extracted); // inventory → target → plan
   if (run.request.dryRun) return dryRun(run, plan, started);
   const log = captureLogs(run.deps.logger, { restore: run.name });
   const record = startedRecord(run.name, run.spec, run.client.server, started);
