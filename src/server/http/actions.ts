@@ -43,17 +43,18 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
   const location = resolveLocation(config, body.storageLocation).name;
   const t = body.template ?? {};
   const fixed = body.name;
+  const nameAt = (at: Date): string => fixed ?? `backup-${stamp(at)}`;
   const key = `adhoc/${fixed ?? stamp(new Date())}`;
   if (ctx.scheduler.isActive(key))
     throw new LifeboatError('CONFLICT', `backup ${fixed ?? ''} is already running`);
   const name = ctx.scheduler.submit(key, {
     schedule: undefined,
     location,
-    name: (at) => fixed ?? `backup-${stamp(at)}`,
+    name: nameAt,
     run: (at, signal) =>
       runBackup(
         {
-          name: fixed ?? `backup-${stamp(at)}`,
+          name: nameAt(at),
           ...resourceFilters(t),
           storageLocation: location,
           ttl: body.ttl ?? '720h',
