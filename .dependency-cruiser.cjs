@@ -24,6 +24,7 @@ const mayImport = {
     'config',
     'errors',
     'log',
+    'volumedata',
   ],
   backup: [
     'kube',
@@ -52,6 +53,7 @@ const mayImport = {
   actions: ['model'],
   archive: ['gojson', 'model', 'errors'],
   store: ['concurrency', 'model', 'errors', 'log'],
+  volumedata: ['store', 'concurrency', 'model', 'errors', 'log'],
   kube: ['gojson', 'model', 'errors'],
   schedule: ['gojson', 'model', 'errors'],
   profile: ['kube', 'selection', 'results', 'model', 'errors'],

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, componentBinDir, harnessDir } from './paths.ts';
@@ -49,11 +49,8 @@ async function build(component: GoComponent, binDir: string, log: BuildLog): Pro
     // The wrapper module is copied out of the repo so that the build never writes into it.
     const moduleDir = join(work, 'module');
     const outDir = join(work, 'out');
-    await mkdir(moduleDir);
+    await cp(join(harnessDir, 'go', component.moduleDir), moduleDir, { recursive: true });
     await mkdir(outDir);
-    for (const file of ['go.mod', 'go.sum']) {
-      await copyFile(join(harnessDir, 'go', component.moduleDir, file), join(moduleDir, file));
-    }
     const args = [
       'build',
       '-mod=mod',

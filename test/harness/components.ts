@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * The real components the tests run, each built from the Go module proxy through a wrapper module
  * committed under test/harness/go/<dir>/ (go.mod + go.sum pin every dependency).
@@ -66,4 +71,44 @@ export const versitygw: GoComponent = {
   versionArgs: ['--version'],
 };
 
-export const ALL_COMPONENTS: readonly GoComponent[] = [etcd, kubernetes, versitygw];
+/** The kopia CLI at the version Velero 1.18 ships: the oracle for volume data in kopia's format. */
+export const kopia: GoComponent = {
+  name: 'kopia',
+  version: 'v0.22.3',
+  moduleDir: 'kopia',
+  packages: [{ path: 'github.com/kopia/kopia', binary: 'kopia' }],
+  ldflags: ['-s', '-w', '-X github.com/kopia/kopia/repo.BuildVersion=v0.22.3'],
+  tags: [],
+  versionArgs: ['--version'],
+};
+
+/**
+ * kopia-oracle (test/harness/go/kopia/oracle): our program over kopia's Go packages. Its version is
+ * a digest of the wrapper module's files, so a change to the oracle's source builds it afresh.
+ */
+export const kopiaOracle: GoComponent = {
+  name: 'kopia-oracle',
+  version: `v0.22.3-${sourceDigest('kopia')}`,
+  moduleDir: 'kopia',
+  packages: [{ path: 'lifeboat.test/harness/kopia/oracle', binary: 'kopia-oracle' }],
+  ldflags: ['-s', '-w'],
+  tags: [],
+  versionArgs: ['version'],
+};
+
+export const ALL_COMPONENTS: readonly GoComponent[] = [etcd, kubernetes, versitygw, kopia, kopiaOracle];
+
+function sourceDigest(moduleDir: string): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), 'go', moduleDir);
+  const hash = createHash('sha256');
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+  for (const file of files)
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(root, file)))
+      .update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
