@@ -14,7 +14,7 @@ export interface BackupActionContext {
 }
 
 export interface BackupActionResult {
-  /** The item to store (possibly changed). */
+  /** The item to store: the very object given when unchanged, else a new one (the given item is never modified). */
   item: KubeObject;
   additionalItems: ItemRef[];
 }

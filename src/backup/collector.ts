@@ -5,7 +5,8 @@ import { goMarshal } from '../gojson/index.ts';
 import type { BackupActionContext, BackupItemAction, ItemRef } from '../actions/index.ts';
 import type { ItemBytes } from '../archive/index.ts';
 import { matchesLabelSelector } from '../selection/index.ts';
-import { itemMessage, ResultsCollector } from '../results/index.ts';
+import { ResultsCollector } from '../results/index.ts';
+import { actionFailed, additionalUnreadable, listFailed } from './collect-problems.ts';
 import { beingDeleted, PageCursor } from './page-cursor.ts';
 import { ClusterReads } from './cluster-reads.ts';
 import { CollectedItems, listEntry } from './collected-items.ts';
@@ -148,7 +149,7 @@ class Collector {
         if (namespace === undefined && this.#lists.selectsNamespaces(resource)) {
           return this.#collectResource(resource, this.#lists.perNamespace(resource));
         }
-        this.#recordListFailure(resource, namespace, err);
+        listFailed(this.#results, this.#o.logger, resource, namespace, err);
         complete = false;
       }
     }
@@ -191,16 +192,26 @@ class Collector {
       return undefined;
     }
     if (this.#actionsOf(gr).length > 0)
-      return this.#enterThroughActions(resource, listed ? item.object() : item, entry);
+      return listed
+        ? this.#enterThroughActions(resource, item.object(), entry, item)
+        : this.#enterThroughActions(resource, item, entry);
     // Most items: written and shown without a promise, unless the writer asks to wait.
     const pending = this.#write(resource, namespace, name, listed ? item.bytes() : goMarshal(item), entry);
     this.#watches.show(gr, item, true);
     return pending;
   }
 
-  /** Runs the type's actions on the item (additional items enter first), then writes what they gave. */
-  async #enterThroughActions(resource: ApiResource, item: KubeObject, entry: string): Promise<void> {
-    const ns = item.metadata.namespace ?? '';
+  /**
+   * Runs the type's actions on the item (additional items enter first), then writes what they gave:
+   * a listed item no action changed is stored from the server's bytes (its cursor stays on it while
+   * the listing waits), like an item of a type without actions.
+   */
+  async #enterThroughActions(
+    resource: ApiResource,
+    item: KubeObject,
+    entry: string,
+    listedAt?: PageCursor,
+  ): Promise<void> {
     let stored = item;
     for (const action of this.#actionsOf(resource.groupResource)) {
       try {
@@ -209,19 +220,11 @@ class Collector {
         for (const ref of result.additionalItems) await this.#enterAdditional(ref);
       } catch (err) {
         if (err instanceof LifeboatError && err.code === 'UNREACHABLE') throw err;
-        this.#results.error(
-          itemMessage({
-            namespace: ns,
-            cluster: ns === '',
-            resource: resource.groupResource,
-            name: item.metadata.name,
-            message: `item action ${action.name} failed`,
-            error: err instanceof Error ? err.message : String(err),
-          }),
-        );
+        actionFailed(this.#results, resource, item, action.name, err);
       }
     }
-    await this.#write(resource, stored.metadata.namespace, stored.metadata.name, goMarshal(stored), entry);
+    const json = stored === item && listedAt !== undefined ? listedAt.bytes() : goMarshal(stored);
+    await this.#write(resource, stored.metadata.namespace, stored.metadata.name, json, entry);
     this.#watches.show(resource.groupResource, stored, true);
   }
 
@@ -235,16 +238,7 @@ class Collector {
     if (this.#o.listing.covers(ref.groupResource, ref.namespace ?? '')) return;
     const obj = await this.#reads.lookup(resource, ref).catch((err: unknown) => {
       if (!(err instanceof KubeApiError)) throw err;
-      this.#results.warning(
-        itemMessage({
-          namespace: ref.namespace,
-          cluster: ref.namespace === undefined,
-          resource: ref.groupResource,
-          name: ref.name,
-          message: 'cannot read additional item',
-          error: err.message,
-        }),
-      );
+      additionalUnreadable(this.#results, ref, err);
       return undefined;
     });
     if (obj !== undefined) await this.#enter(resource, obj);
@@ -285,26 +279,6 @@ class Collector {
     // The caller awaits it; should the caller fail first, its rejection is not left unhandled.
     pending?.catch(() => undefined);
     return pending;
-  }
-
-  /** A type the API server cannot list (there, or at all) is an error, not the end of the backup. */
-  #recordListFailure(
-    resource: ApiResource,
-    namespace: string | undefined,
-    err: KubeApiError | ListBodyError,
-  ): void {
-    this.#results.error(
-      itemMessage({
-        namespace,
-        resource: resource.groupResource,
-        message: 'Error listing items',
-        error: err.message,
-      }),
-    );
-    this.#o.logger.error(
-      { resource: resource.groupResource, namespace, err },
-      `cannot list ${resource.groupResource}`,
-    );
   }
 
   /** Namespace objects: those in scope that hold items, match the selector, or (no selector) all included. */

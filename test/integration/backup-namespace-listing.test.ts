@@ -117,3 +117,30 @@ describe('listing a namespace selection: one cluster-wide LIST or one per namesp
     expect(configMaps.every((e) => expected().includes(e.split('/')[0]!))).toBe(true);
   });
 });
+
+/** The entries of an uncompressed tar (ustar: name, prefix, size), by path. */
+function tarEntries(tar: Buffer): Map<string, Buffer> {
+  const entries = new Map<string, Buffer>();
+  const text = (at: number, length: number) => tar.toString('utf8', at, at + length).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, 100);
+    if (name === '') break;
+    const prefix = text(at + 345, 155);
+    const size = parseInt(text(at + 124, 12).trim() || '0', 8);
+    entries.set(prefix === '' ? name : `${prefix}/${name}`, tar.subarray(at + 512, at + 512 + size));
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+describe('items that pass through item actions unchanged', () => {
+  it('are stored with the bytes a whole-cluster backup stores for them', async () => {
+    // A selection runs the ServiceAccount action on each ServiceAccount (its bindings are cluster-scoped);
+    // a whole-cluster backup lists the bindings anyway and stores the ServiceAccounts as listed.
+    const selection = tarEntries((await collect(selected, 'cluster')).tar);
+    const whole = tarEntries((await collect([], 'cluster')).tar);
+    const accounts = [...selection.keys()].filter((p) => p.includes('/serviceaccounts/namespaces/'));
+    expect(accounts.length).toBe(selected.length * 2); // runner and default
+    for (const path of accounts) expect(selection.get(path)?.toString()).toBe(whole.get(path)?.toString());
+  });
+});
