@@ -208,7 +208,7 @@ export function describeObjectStoreContract(
       expect(out.digest('hex')).toBe(inHash);
       expect(await store.head('large/object.bin')).toMatchObject({ size });
       if (options.checkMemory !== false) expect(growth).toBeLessThan(64 * MiB);
-    });
+    }, 60_000);
   });
 }
 
