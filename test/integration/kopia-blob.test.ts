@@ -338,4 +338,3 @@ async function azureLocation(container: string): Promise<Location> {
     accessMode: 'ReadWrite',
   };
 }
-
