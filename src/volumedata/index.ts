@@ -1,3 +1,15 @@
 // Volume data: kopia's repository format in TypeScript (kopia/: format blob, crypto, index, packs, objects, directories, manifests, splitter; read and write), as Velero writes it under kopia/<namespace>/ of a location.
 // It must never know a cluster or a backup's resources; it sees blobs, snapshots and directory trees.
-export {};
+export { type BlobMetadata, type BlobStorage } from './kopia/blob/blob-storage.ts';
+export { memoryBlobs } from './kopia/blob/memory-blobs.ts';
+export { objectStoreBlobs } from './kopia/blob/object-store-blobs.ts';
+export { shardedBlobs, type ShardedBlobsOptions } from './kopia/blob/sharded-blobs.ts';
+export { type EpochParameters, type RepositoryConfig } from './kopia/format/repository-config.ts';
+export {
+  createRepositoryFormat,
+  type CreateRepositoryOptions,
+  openRepositoryFormat,
+  type RepositoryFormat,
+  VELERO_DEFAULTS,
+} from './kopia/format/repository-format.ts';
+export { readVeleroMarker, writeVeleroMarker } from './kopia/format/velero-marker.ts';
