@@ -1,7 +1,8 @@
 // kopia's compressors (repo/compression, v0.22.3): compressed data is a 4-byte big-endian header
 // ID followed by the compressor's stream. The zstd family writes zstd frames, the gzip and pgzip
 // families gzip members, the deflate family raw deflate (no zlib or gzip wrapper). lifeboat reads
-// and writes those three with Node's zlib; s2 and lz4 are refused by name.
+// and writes those three with Node's zlib, reads s2 streams with its own decoder (s2.ts), and
+// refuses lz4 by name.
 import {
   constants,
   deflateRawSync,
@@ -12,6 +13,7 @@ import {
   zstdDecompressSync,
 } from 'node:zlib';
 import { LifeboatError } from '../../../errors/index.ts';
+import { decodeS2Stream } from './s2.ts';
 
 /** Bytes of the header ID in front of every compressed stream. */
 export const COMPRESSION_HEADER_SIZE = 4;
@@ -58,9 +60,12 @@ const BY_HEADER_ID = new Map(COMPRESSORS.map((c) => [c.headerId, c]));
 /** kopia's compressor names, in header ID order. */
 export const COMPRESSOR_NAMES: readonly string[] = COMPRESSORS.map((c) => c.name);
 
-function unsupported(c: Compressor): LifeboatError {
-  return new LifeboatError('UNSUPPORTED', `lifeboat cannot read or write kopia's "${c.name}" compression.`, {
-    hint: 'Rewrite the data with a supported compressor (zstd, gzip, pgzip or deflate families), e.g. with `kopia policy set --compression=zstd-fastest` and a new snapshot.',
+function unsupported(c: Compressor, what: 'read' | 'write'): LifeboatError {
+  return new LifeboatError('UNSUPPORTED', `lifeboat cannot ${what} kopia's "${c.name}" compression.`, {
+    hint:
+      what === 'read'
+        ? 'Rewrite the data with a supported compressor (zstd, gzip, pgzip, deflate or s2 families), e.g. with `kopia policy set --compression=zstd-fastest` and a new snapshot.'
+        : 'Choose a compressor of the zstd, gzip, pgzip or deflate families.',
   });
 }
 
@@ -87,7 +92,7 @@ export function compressorName(headerId: number): string | undefined {
 /** Whether lifeboat can decompress data written with this header ID. */
 export function canDecompress(headerId: number): boolean {
   const c = BY_HEADER_ID.get(headerId);
-  return c !== undefined && c.family !== 's2' && c.family !== 'lz4';
+  return c !== undefined && c.family !== 'lz4';
 }
 
 /** header(4 bytes, big-endian) ‖ compressed stream, as kopia's compressor `name` writes it. */
@@ -110,7 +115,7 @@ export function compress(name: string, data: Uint8Array): Buffer {
       stream = deflateRawSync(data, { level: c.level });
       break;
     default:
-      throw unsupported(c);
+      throw unsupported(c, 'write');
   }
   const out = Buffer.allocUnsafe(COMPRESSION_HEADER_SIZE + stream.length);
   out.writeUInt32BE(c.headerId, 0);
@@ -136,8 +141,10 @@ function inflate(c: Compressor, stream: Buffer, maxLength: number): Buffer {
       return gunzipSync(stream, options);
     case 'deflate':
       return inflateRawSync(stream, options);
+    case 's2':
+      return decodeS2Stream(stream, maxLength);
     default:
-      throw unsupported(c);
+      throw unsupported(c, 'read');
   }
 }
 
