@@ -1,8 +1,8 @@
 // kopia's compressors (repo/compression, v0.22.3): compressed data is a 4-byte big-endian header
 // ID followed by the compressor's stream. The zstd family writes zstd frames, the gzip and pgzip
 // families gzip members, the deflate family raw deflate (no zlib or gzip wrapper). lifeboat reads
-// and writes those three with Node's zlib, reads s2 streams with its own decoder (s2.ts), and
-// refuses lz4 by name.
+// and writes those three with Node's zlib, and reads s2 and lz4 streams with decoders of its own
+// (s2.ts, lz4.ts).
 import {
   constants,
   deflateRawSync,
@@ -13,6 +13,7 @@ import {
   zstdDecompressSync,
 } from 'node:zlib';
 import { LifeboatError } from '../../../errors/index.ts';
+import { decodeLz4Stream } from './lz4.ts';
 import { decodeS2Stream } from './s2.ts';
 
 /** Bytes of the header ID in front of every compressed stream. */
@@ -60,13 +61,14 @@ const BY_HEADER_ID = new Map(COMPRESSORS.map((c) => [c.headerId, c]));
 /** kopia's compressor names, in header ID order. */
 export const COMPRESSOR_NAMES: readonly string[] = COMPRESSORS.map((c) => c.name);
 
-function unsupported(c: Compressor, what: 'read' | 'write'): LifeboatError {
-  return new LifeboatError('UNSUPPORTED', `lifeboat cannot ${what} kopia's "${c.name}" compression.`, {
-    hint:
-      what === 'read'
-        ? 'Rewrite the data with a supported compressor (zstd, gzip, pgzip, deflate or s2 families), e.g. with `kopia policy set --compression=zstd-fastest` and a new snapshot.'
-        : 'Choose a compressor of the zstd, gzip, pgzip or deflate families.',
-  });
+function unsupported(c: Compressor): LifeboatError {
+  return new LifeboatError(
+    'UNSUPPORTED',
+    `lifeboat reads but does not write kopia's "${c.name}" compression.`,
+    {
+      hint: 'Choose a compressor of the zstd, gzip, pgzip or deflate families.',
+    },
+  );
 }
 
 function byName(name: string): Compressor {
@@ -89,12 +91,6 @@ export function compressorName(headerId: number): string | undefined {
   return BY_HEADER_ID.get(headerId)?.name;
 }
 
-/** Whether lifeboat can decompress data written with this header ID. */
-export function canDecompress(headerId: number): boolean {
-  const c = BY_HEADER_ID.get(headerId);
-  return c !== undefined && c.family !== 'lz4';
-}
-
 /** header(4 bytes, big-endian) ‖ compressed stream, as kopia's compressor `name` writes it. */
 export function compress(name: string, data: Uint8Array): Buffer {
   const c = byName(name);
@@ -115,7 +111,7 @@ export function compress(name: string, data: Uint8Array): Buffer {
       stream = deflateRawSync(data, { level: c.level });
       break;
     default:
-      throw unsupported(c, 'write');
+      throw unsupported(c);
   }
   const out = Buffer.allocUnsafe(COMPRESSION_HEADER_SIZE + stream.length);
   out.writeUInt32BE(c.headerId, 0);
@@ -143,8 +139,8 @@ function inflate(c: Compressor, stream: Buffer, maxLength: number): Buffer {
       return inflateRawSync(stream, options);
     case 's2':
       return decodeS2Stream(stream, maxLength);
-    default:
-      throw unsupported(c, 'read');
+    case 'lz4':
+      return decodeLz4Stream(stream, maxLength);
   }
 }
 
