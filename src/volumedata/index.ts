@@ -13,3 +13,14 @@ export {
   VELERO_DEFAULTS,
 } from './kopia/format/repository-format.ts';
 export { readVeleroMarker, writeVeleroMarker } from './kopia/format/velero-marker.ts';
+  DEFAULT_HASH_ALGORITHM,
+  HASH_ALGORITHMS,
+  createHasher,
+  type HashFunc,
+} from './kopia/crypto/hashing.ts';
+  DEFAULT_ENCRYPTION_ALGORITHM,
+  ENCRYPTION_ALGORITHMS,
+  createEncryptor,
+  type ContentEncryptor,
+} from './kopia/crypto/encryption.ts';
+export { COMPRESSOR_NAMES, compressorHeaderId, compressorName } from './kopia/crypto/compression.ts';
