@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runOracle } from '../helpers/kopia.ts';
 import type { IndexEntry } from '../../src/volumedata/kopia/index/index-entry.ts';
+import { encodeIndexV1, IndexV1 } from '../../src/volumedata/kopia/index/index-v1.ts';
 import { IndexV2 } from '../../src/volumedata/kopia/index/index-v2.ts';
+import { openIndex } from '../../src/volumedata/kopia/index/pack-index.ts';
 import { encodeIndexV2 } from '../../src/volumedata/kopia/index/index-v2-encode.ts';
 import { MergedIndex, sortedUniqueEntries } from '../../src/volumedata/kopia/index/merge.ts';
 
@@ -54,8 +56,8 @@ async function oracleBuild(entries: IndexEntry[], version = 2): Promise<Buffer> 
   return runOracle('index-build', [String(version)], JSON.stringify(entries));
 }
 
-async function oracleParse(data: Buffer): Promise<IndexEntry[]> {
-  return JSON.parse((await runOracle('index-parse', [], data)).toString()) as IndexEntry[];
+async function oracleParse(data: Buffer, v1Overhead = 0): Promise<IndexEntry[]> {
+  return JSON.parse((await runOracle('index-parse', [String(v1Overhead)], data)).toString()) as IndexEntry[];
 }
 
 const shapes: [string, Shape][] = [
@@ -121,6 +123,35 @@ describe('index v2 against kopia repo/content/index', () => {
     expect(n).toBe(100_000);
     expect(m).toBe(ndx.count);
   }, 120_000);
+});
+
+describe('index v1 against kopia repo/content/index', () => {
+  const overhead = 28; // AES-GCM's per-content overhead
+  for (const [name, shape] of [
+    ['one entry', { count: 1, packs: 1, formats: 1, maxLength: 1 << 20 }],
+    ['many entries and packs', { count: 5000, packs: 300, formats: 1, maxLength: 1 << 26, seed: 7 }],
+  ] as [string, Shape][]) {
+    it(`decodes kopia's index and encodes the same bytes: ${name}`, async () => {
+      const entries = makeEntries(shape).map((e) => ({
+        ...e,
+        compressionHeaderId: 0,
+        encryptionKeyId: 0,
+        packedLength: e.packedLength + overhead,
+      }));
+      const kopiaBytes = await oracleBuild(entries, 1);
+      const expected = sortedUniqueEntries(entries).map((e) => ({
+        ...e,
+        originalLength: e.packedLength - overhead,
+      }));
+      const decoded = openIndex(kopiaBytes, 'n0', { v1PerContentOverhead: overhead });
+      expect(decoded).toBeInstanceOf(IndexV1);
+      expect([...decoded.entries()]).toEqual(expected);
+      for (const e of expected.slice(0, 100)) expect(decoded.lookup(e.contentId)).toEqual(e);
+      const ours = encodeIndexV1(entries);
+      expect(ours.equals(kopiaBytes)).toBe(true);
+      expect(await oracleParse(ours, overhead)).toEqual(expected);
+    }, 60_000);
+  }
 });
 
 describe('merge rule against kopia index.Merged', () => {
