@@ -24,3 +24,5 @@ export { readVeleroMarker, writeVeleroMarker } from './kopia/format/velero-marke
   type ContentEncryptor,
 } from './kopia/crypto/encryption.ts';
 export { COMPRESSOR_NAMES, compressorHeaderId, compressorName } from './kopia/crypto/compression.ts';
+export {};
+export * from './kopia/index/index.ts';
