@@ -16,6 +16,14 @@ import {
   indirectEntries,
 } from '../../src/volumedata/kopia/object/indirect.ts';
 import { formatObjectId, parseObjectId } from '../../src/volumedata/kopia/object/object-id.ts';
+import {
+  decodeSnapshotManifest,
+  encodeSnapshotManifest,
+  type SnapshotManifest,
+  snapshotManifestEntry,
+  veleroSnapshotFields,
+  veleroSnapshotSource,
+} from '../../src/volumedata/kopia/object/snapshot-manifest.ts';
 import { createSplitter } from '../../src/volumedata/kopia/object/splitter.ts';
 import { runOracle } from '../helpers/kopia.ts';
 
@@ -265,5 +273,81 @@ describe('directory manifests', () => {
     const decoded = decodeDirManifest(kopia, 'test');
     expect(encodeDirManifest(decoded).toString()).toBe(kopia.toString());
     expect(new Set(decoded.entries.map((e) => e.name))).toEqual(new Set(entries.map((e) => e.name)));
+  });
+});
+
+describe('snapshot manifests', () => {
+  const root: DirEntry = {
+    name: 'volume',
+    type: 'd',
+    mode: 0o755,
+    size: 0,
+    mtime: 1_700_000_000_000_000_123n,
+    uid: 0,
+    gid: 0,
+    obj: parseObjectId('k0123456789abcdef0123456789abcdef', 't'),
+    summ: { size: 42, files: 2, symlinks: 1, dirs: 3, maxTime: 1_700_000_000_500_000_000n, numFailed: 0 },
+  };
+  const stats = {
+    totalSize: 42,
+    excludedTotalSize: 0,
+    fileCount: 2,
+    cachedFiles: 1,
+    nonCachedFiles: 1,
+    dirCount: 3,
+    excludedFileCount: 0,
+    excludedDirCount: 0,
+    ignoredErrorCount: 0,
+    errorCount: 0,
+  };
+  const velero: SnapshotManifest = {
+    id: '',
+    source: veleroSnapshotSource('pod-volume-backup-restore', 'shop/db-0/data'),
+    ...veleroSnapshotFields('pod-volume-backup-restore'),
+    startTime: 1_765_000_000_123_456_789n,
+    endTime: 1_765_000_001_000_000_000n,
+    stats,
+    rootEntry: root,
+  };
+  const full: SnapshotManifest = {
+    ...velero,
+    description: 'with <html> & "quotes"',
+    incomplete: 'canceled',
+    tags: { 'tag:b': 'x', 'tag:a': 'y&z' },
+    storageStats: {
+      newData: {
+        objectBytes: 1,
+        originalContentBytes: 2,
+        packedContentBytes: 3,
+        fileObjects: 4,
+        dirObjects: 5,
+        contents: 6,
+      },
+      runningTotal: {
+        objectBytes: 7,
+        originalContentBytes: 8,
+        packedContentBytes: 9,
+        fileObjects: 10,
+        dirObjects: 11,
+        contents: 12,
+      },
+    },
+    pins: ['a', 'b'],
+  };
+
+  it('encodes byte for byte as kopia stores it, and reads kopia’s encoding back', async () => {
+    for (const m of [velero, full, { ...velero, rootEntry: null, pins: [], tags: {} }]) {
+      const ours = encodeSnapshotManifest(m);
+      const kopia = (await runOracle('snapshot-manifest', [], ours)).toString();
+      expect(ours).toBe(kopia);
+      const entry = snapshotManifestEntry(m, 'ab'.repeat(16), 1n);
+      const back = decodeSnapshotManifest({ ...entry, data: JSON.parse(kopia) as unknown });
+      expect(encodeSnapshotManifest(back)).toBe(kopia);
+    }
+    expect(velero.source).toEqual({
+      host: 'default',
+      userName: 'default',
+      path: 'pod-volume-backup-restore/kopia/shop/db-0/data',
+    });
   });
 });
