@@ -73,8 +73,8 @@ describe('splitter', () => {
     }
   }, 120_000);
 
-  it('cuts at the maximum when no boundary comes, and keeps the hash across segments', async () => {
-    // Zeros never hit a boundary (the window's hash is constant): every cut is forced at the maximum.
+  it('cuts runs of zeros and keeps the hash across segments as kopia does', async () => {
+    // A window of zeros hashes to 0: zeros cut at every minimum.
     const zeros = Buffer.alloc((1 << 20) + 12_345);
     const repeated = Buffer.concat([randomBytes(300_000), zeros, randomBytes(700_000)]);
     for (const data of [zeros, repeated]) {

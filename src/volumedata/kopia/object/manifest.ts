@@ -74,12 +74,16 @@ const ManifestSchema = z.object({
 });
 
 /** Reads a manifest content (gzip of the JSON; hostile): CORRUPT naming `contentId`. */
-export function decodeManifestContent(data: Uint8Array, contentId: string): ManifestEntry[] {
+export function decodeManifestContent(
+  data: Uint8Array,
+  contentId: string,
+  maxBytes = MAX_MANIFEST_JSON_BYTES,
+): ManifestEntry[] {
   let json: Buffer;
   try {
-    json = gunzipSync(data, { maxOutputLength: MAX_MANIFEST_JSON_BYTES });
+    json = gunzipSync(data, { maxOutputLength: maxBytes });
   } catch (err) {
-    throw corruptManifest(contentId, 'not gzip, or larger than 256 MiB unpacked', err);
+    throw corruptManifest(contentId, `not gzip, or larger than ${maxBytes} bytes unpacked`, err);
   }
   return decodeManifestJson(json, contentId);
 }
