@@ -84,6 +84,14 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Any UTF-16 unit from a surrogate up, where UTF-16 order and Go's (UTF-8) order can part. */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/** UTF-16 order: Go's order for strings without HIGH_UNIT. */
+function compareUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Go's string order (UTF-8 bytes = code points) on JS strings: surrogates sort above U+E000…U+FFFF. */
 export function compareGoStrings(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -147,8 +155,10 @@ export class DirManifestBuilder {
    */
   build(dirModTime: bigint, incomplete = ''): DirManifest {
     const isDir = (e: DirEntry) => e.type === 'd';
+    // Both strings need a high unit for the orders to differ: without any, compare natively.
+    const compare = this.entries.some((e) => HIGH_UNIT.test(e.name)) ? compareGoStrings : compareUnits;
     const entries = [...this.entries].sort((a, b) =>
-      isDir(a) !== isDir(b) ? (isDir(a) ? -1 : 1) : compareGoStrings(a.name, b.name),
+      isDir(a) !== isDir(b) ? (isDir(a) ? -1 : 1) : compare(a.name, b.name),
     );
     this.errors.sort((a, b) => compareGoStrings(a.path, b.path));
     const errors = this.errors.slice();

@@ -17,8 +17,13 @@ const HTML_ESCAPES = new Map([
   ['\u2029', '\\u2029'],
 ]);
 
+/** Nothing in it that Go or JSON.stringify would escape or that differs between them. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const PLAIN = /^[^"\\<>&\u0000-\u001f\u2028\u2029\ud800-\udfff]*$/;
+
 /** A string as Go's json.Marshal writes it (with its default HTML escaping). */
 export function goQuote(text: string): string {
+  if (PLAIN.test(text)) return `"${text}"`;
   let out = JSON.stringify(text);
   if (out.includes('\\ud')) {
     out = out.replace(ESCAPED_SURROGATE, (m) => (m === '\\\\' ? m : '\ufffd'));
