@@ -36,7 +36,9 @@ export {
 } from './kopia/object/directory.ts';
 export {
   decodeManifestContent,
+  decodeManifestJson,
   encodeManifestContent,
+  encodeManifestJson,
   findManifests,
   MANIFEST_PREFIX,
   type ManifestEntry,
@@ -47,6 +49,7 @@ export {
   decodeSnapshotManifest,
   encodeSnapshotManifest,
   type SnapshotManifest,
+  snapshotLabels,
   snapshotManifestEntry,
   type SnapshotSource,
   type SnapshotStats,

@@ -4,11 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDirManifest, encodeDirManifest } from '../../src/volumedata/kopia/object/directory.ts';
 import { decodeIndirect, encodeIndirect } from '../../src/volumedata/kopia/object/indirect.ts';
 import {
   decodeManifestContent,
+  decodeManifestJson,
+  encodeManifestJson,
   findManifests,
   mergeManifestEntries,
 } from '../../src/volumedata/kopia/object/manifest.ts';
@@ -16,6 +19,7 @@ import { formatObjectId, indexObjectId, parseObjectId } from '../../src/volumeda
 import {
   decodeSnapshotManifest,
   encodeSnapshotManifest,
+  snapshotLabels,
 } from '../../src/volumedata/kopia/object/snapshot-manifest.ts';
 import { createSplitter } from '../../src/volumedata/kopia/object/splitter.ts';
 import { kopiaBinaries } from '../helpers/kopia.ts';
@@ -66,7 +70,7 @@ describe('objects the kopia CLI wrote', () => {
 
   it('directories, indirect objects and manifests decode and re-encode to kopia’s bytes', async () => {
     const created = JSON.parse(
-      (await kopia('snapshot', 'create', join(work, 'src'), '--json')).toString(),
+      (await kopia('snapshot', 'create', join(work, 'src'), '--json', '--tags', 'env:prod')).toString(),
     ) as {
       id: string;
       rootEntry: { obj: string };
@@ -117,6 +121,7 @@ describe('objects the kopia CLI wrote', () => {
     const snapshot = decodeSnapshotManifest(entry);
     expect(JSON.parse(encodeSnapshotManifest(snapshot))).toEqual(entry.data);
     expect(snapshot.rootEntry && formatObjectId(snapshot.rootEntry.obj)).toBe(created.rootEntry.obj);
+    expect({ ...snapshotLabels(snapshot) }).toEqual({ ...entry.labels });
 
     // A deleted snapshot: kopia writes a newer deletion entry, and the merge drops the snapshot.
     await kopia('snapshot', 'delete', created.id, '--delete');
@@ -127,5 +132,19 @@ describe('objects the kopia CLI wrote', () => {
     expect(all.flat().some((e) => e.id === created.id && e.deleted)).toBe(true);
     expect(mergeManifestEntries(all).has(created.id)).toBe(false);
     expect(mergeManifestEntries(all).size).toBe(merged.size - 1);
+
+    // Contents holding only snapshots and deletions re-encode to kopia's JSON byte for byte.
+    let reencoded = 0;
+    for (const id of after) {
+      const json = gunzipSync(await kopia('content', 'show', id));
+      const entries = decodeManifestJson(json, id);
+      if (!entries.every((e) => e.deleted || e.labels?.['type'] === 'snapshot')) continue;
+      const ours = entries.map((e) =>
+        e.deleted ? e : { ...e, data: encodeSnapshotManifest(decodeSnapshotManifest(e)) },
+      );
+      expect(encodeManifestJson(ours).toString(), id).toBe(json.toString());
+      reencoded++;
+    }
+    expect(reencoded).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });
