@@ -54,6 +54,7 @@ export {
   type SnapshotSource,
   type SnapshotStats,
   veleroSnapshotFields,
+  veleroSnapshotManifest,
   veleroSnapshotSource,
   type VeleroRequester,
 } from './kopia/object/snapshot-manifest.ts';

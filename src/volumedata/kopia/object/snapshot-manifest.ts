@@ -232,3 +232,20 @@ export function veleroSnapshotFields(
     pins: ['velero-pin'],
   };
 }
+
+/**
+ * A snapshot manifest as Velero's kopia uploader saves it: Velero's source, tags, description and
+ * pin around the tree's root entry, times and statistics.
+ */
+export function veleroSnapshotManifest(
+  requester: VeleroRequester,
+  realSource: string,
+  parts: Pick<SnapshotManifest, 'rootEntry' | 'startTime' | 'endTime' | 'stats'>,
+): SnapshotManifest {
+  return {
+    id: '',
+    source: veleroSnapshotSource(requester, realSource),
+    ...veleroSnapshotFields(requester),
+    ...parts,
+  };
+}
