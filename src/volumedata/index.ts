@@ -26,3 +26,55 @@ export { readVeleroMarker, writeVeleroMarker } from './kopia/format/velero-marke
 export { COMPRESSOR_NAMES, compressorHeaderId, compressorName } from './kopia/crypto/compression.ts';
 export {};
 export * from './kopia/index/index.ts';
+export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from './kopia/object/splitter.ts';
+  directObjectId,
+  formatObjectId,
+  indexObjectId,
+  indirectObjectId,
+  type ObjectId,
+  parseContentId,
+  parseObjectId,
+} from './kopia/object/object-id.ts';
+  decodeIndirect,
+  encodeIndirect,
+  entriesForRange,
+  type EntrySlice,
+  type IndirectEntry,
+  indirectEntries,
+  indirectLength,
+} from './kopia/object/indirect.ts';
+  type DirEntry,
+  type DirSummary,
+  type FailedEntry,
+  goModeFromPosix,
+  posixModeFromGo,
+} from './kopia/object/dir-entry.ts';
+  decodeDirManifest,
+  DIRECTORY_PREFIX,
+  type DirManifest,
+  DirManifestBuilder,
+  encodeDirManifest,
+  nameProblem,
+} from './kopia/object/directory.ts';
+  decodeManifestContent,
+  decodeManifestJson,
+  encodeManifestContent,
+  encodeManifestJson,
+  findManifests,
+  MANIFEST_PREFIX,
+  type ManifestEntry,
+  mergeManifestEntries,
+  newManifestId,
+} from './kopia/object/manifest.ts';
+  decodeSnapshotManifest,
+  encodeSnapshotManifest,
+  type SnapshotManifest,
+  snapshotLabels,
+  snapshotManifestEntry,
+  type SnapshotSource,
+  type SnapshotStats,
+  veleroSnapshotFields,
+  veleroSnapshotManifest,
+  veleroSnapshotSource,
+  type VeleroRequester,
+} from './kopia/object/snapshot-manifest.ts';
