@@ -96,7 +96,7 @@ function corrupt(directory: string, what: string): LifeboatError {
   );
 }
 
-/** Kopia's entry order in a directory manifest: directories first, then the rest, each by name bytes. */
+/** Kopia's entry order in a directory manifest: directories first, then the rest, each by name bytes (UTF-8). */
 export function compareKopiaOrder(
   a: { name: string; type: string },
   b: { name: string; type: string },
@@ -104,5 +104,22 @@ export function compareKopiaOrder(
   const aDir = a.type === 'directory';
   const bDir = b.type === 'directory';
   if (aDir !== bDir) return aDir ? -1 : 1;
-  return Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8'));
+  return compareUtf8(a.name, b.name);
+}
+
+/** Orders strings as their UTF-8 bytes (code point order) without encoding them. */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate stands for a code point above U+FFFF, after every other UTF-16 unit.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
