@@ -168,7 +168,9 @@ export async function setSymlinkAttributes(
   if (policy.owners && entry.uid !== undefined && entry.gid !== undefined) {
     await lchown(path, entry.uid, entry.gid).catch(ignoreUnlessRoot);
   }
-  const mtime = mtimeSeconds(entry);
+  // kopia sets a symlink's times as a timeval rounded up to the microsecond (unix.NsecToTimeval): so do we.
+  const ns = entry.mtimeNs ?? BigInt(entry.mtime.getTime()) * 1_000_000n;
+  const mtime = mtimeSeconds({ mtime: entry.mtime, mtimeNs: ((ns + 999n) / 1000n) * 1000n });
   await lutimes(path, mtime, mtime);
 }
 

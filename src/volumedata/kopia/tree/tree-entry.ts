@@ -49,13 +49,18 @@ export function kopiaModeFromPosix(mode: number): number {
   return out;
 }
 
-/** The entry's mtime as the seconds number Node's utimes family takes (sub-microsecond digits are lost there). */
+/**
+ * The entry's mtime as the seconds number Node's utimes family takes. libuv keeps whole microseconds
+ * of it, and a double near 2^31 s is only exact to ~240 ns, so the nanoseconds within the microsecond
+ * are kept away from its edges: the microsecond set is always the snapshot's.
+ */
 export function mtimeSeconds(entry: Pick<TreeEntry, 'mtime' | 'mtimeNs'>): number {
-  if (entry.mtimeNs !== undefined) {
-    const whole = entry.mtimeNs / 1_000_000_000n;
-    return Number(whole) + Number(entry.mtimeNs - whole * 1_000_000_000n) / 1e9;
-  }
-  return entry.mtime.getTime() / 1000;
+  const ns = entry.mtimeNs ?? BigInt(entry.mtime.getTime()) * 1_000_000n;
+  const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
+  const rest = Number(ns - seconds * 1_000_000_000n);
+  const micros = Math.floor(rest / 1000);
+  const within = Math.min(Math.max(rest - micros * 1000, 250), 750);
+  return Number(seconds) + (micros * 1000 + within) / 1e9;
 }
 
 /**
