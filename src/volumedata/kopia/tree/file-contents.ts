@@ -14,6 +14,8 @@ export interface WrittenContents {
   length: number;
   /** Of those, zero bytes left as holes. */
   holeBytes: number;
+  /** The last bytes were left as a hole: the file needs a truncate to its size. */
+  endsInHole: boolean;
 }
 
 const zeroBlocks = new Map<number, Buffer>();
@@ -48,28 +50,31 @@ export async function writeContents(
   const zero = zeroBlock(blockSize);
   let position = 0;
   let holeBytes = 0;
+  let endsInHole = false;
   for await (const raw of chunks) {
     signal?.throwIfAborted();
     const chunk = asBuffer(raw);
     if (!sparse) {
       await writeAll(handle, chunk, 0, chunk.length, position);
     } else {
-      holeBytes += await writeSparseChunk(handle, chunk, position, blockSize, zero);
+      const skipped = await writeSparseChunk(handle, chunk, position, blockSize, zero);
+      holeBytes += skipped.bytes;
+      if (chunk.length > 0) endsInHole = skipped.atEnd;
     }
     position += chunk.length;
     onBytes?.(chunk.length);
   }
-  return { length: position, holeBytes };
+  return { length: position, holeBytes, endsInHole };
 }
 
-/** Writes the non-zero block-aligned runs of chunk at position; returns the zero bytes skipped. */
+/** Writes the non-zero block-aligned runs of chunk at position; returns the zero bytes skipped and whether the chunk ended in them. */
 async function writeSparseChunk(
   handle: FileHandle,
   chunk: Buffer,
   position: number,
   blockSize: number,
   zero: Buffer,
-): Promise<number> {
+): Promise<{ bytes: number; atEnd: boolean }> {
   let skipped = 0;
   let runStart = 0;
   let at = 0;
@@ -83,7 +88,7 @@ async function writeSparseChunk(
     at = end;
   }
   if (runStart < chunk.length) await writeAll(handle, chunk, runStart, chunk.length, position + runStart);
-  return skipped;
+  return { bytes: skipped, atEnd: runStart === chunk.length };
 }
 
 async function writeAll(

@@ -209,7 +209,7 @@ class Restorer {
           { hint: 'Check the repository with verify; restore another snapshot.' },
         );
       }
-      await handle.truncate(entry.size);
+      if (written.endsInHole) await handle.truncate(entry.size);
       await setHandleAttributes(handle, entry, this.policy);
       closed = true;
       await handle.close();
