@@ -78,3 +78,14 @@ export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from 
   veleroSnapshotSource,
   type VeleroRequester,
 } from './kopia/object/snapshot-manifest.ts';
+export { restoreTree } from './kopia/tree/restore-tree.ts';
+export type {
+  RestoreOptions,
+  RestoreProgress,
+  RestoreStats,
+  SkippedEntry,
+} from './kopia/tree/restore-tree.ts';
+export { kopiaModeFromPosix, posixModeFromKopia } from './kopia/tree/tree-entry.ts';
+export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-entry.ts';
+export { localEntry, openLocalFile, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
+export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
