@@ -13,20 +13,22 @@ export {
   VELERO_DEFAULTS,
 } from './kopia/format/repository-format.ts';
 export { readVeleroMarker, writeVeleroMarker } from './kopia/format/velero-marker.ts';
+export {
   DEFAULT_HASH_ALGORITHM,
   HASH_ALGORITHMS,
   createHasher,
   type HashFunc,
 } from './kopia/crypto/hashing.ts';
+export {
   DEFAULT_ENCRYPTION_ALGORITHM,
   ENCRYPTION_ALGORITHMS,
   createEncryptor,
   type ContentEncryptor,
 } from './kopia/crypto/encryption.ts';
 export { COMPRESSOR_NAMES, compressorHeaderId, compressorName } from './kopia/crypto/compression.ts';
-export {};
 export * from './kopia/index/index.ts';
 export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from './kopia/object/splitter.ts';
+export {
   directObjectId,
   formatObjectId,
   indexObjectId,
@@ -35,6 +37,7 @@ export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from 
   parseContentId,
   parseObjectId,
 } from './kopia/object/object-id.ts';
+export {
   decodeIndirect,
   encodeIndirect,
   entriesForRange,
@@ -43,12 +46,14 @@ export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from 
   indirectEntries,
   indirectLength,
 } from './kopia/object/indirect.ts';
+export {
   type DirEntry,
   type DirSummary,
   type FailedEntry,
   goModeFromPosix,
   posixModeFromGo,
 } from './kopia/object/dir-entry.ts';
+export {
   decodeDirManifest,
   DIRECTORY_PREFIX,
   type DirManifest,
@@ -56,6 +61,7 @@ export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from 
   encodeDirManifest,
   nameProblem,
 } from './kopia/object/directory.ts';
+export {
   decodeManifestContent,
   decodeManifestJson,
   encodeManifestContent,
@@ -66,6 +72,7 @@ export { createSplitter, DEFAULT_SPLITTER, type Splitter, SPLITTER_NAMES } from 
   mergeManifestEntries,
   newManifestId,
 } from './kopia/object/manifest.ts';
+export {
   decodeSnapshotManifest,
   encodeSnapshotManifest,
   type SnapshotManifest,
