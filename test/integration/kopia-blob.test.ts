@@ -161,7 +161,7 @@ describe('lifeboat → kopia', { timeout: 300_000 }, () => {
     const root = join(dir, 'ours');
     const store = new FilesystemObjectStore({ root, create: true });
     const blobs = shardedBlobs(store, 'kopia/ns2/', { create: true });
-    const created = await createRepositoryFormat(blobs, PASSWORD);
+    const created = await createRepositoryFormat(blobs, PASSWORD, { veleroMarker: true });
     const path = join(root, 'kopia', 'ns2');
     expect(await readFile(join(path, '.shards'), 'utf8')).toBe(
       '{"default":[1,3],"maxNonShardedLength":20}\n',
@@ -224,7 +224,7 @@ describe('filesystem layouts kopia reads and writes', { timeout: 300_000 }, () =
   it('without .shards both read the legacy [3,3] layout', async () => {
     const root = join(dir, 'legacy');
     const store = new FilesystemObjectStore({ root, create: true });
-    await createRepositoryFormat(shardedBlobs(store, 'kopia/ns1/'), PASSWORD, { veleroMarker: false });
+    await createRepositoryFormat(shardedBlobs(store, 'kopia/ns1/'), PASSWORD);
     const path = join(root, 'kopia', 'ns1');
     await ws.kopia('legacy', ['repository', 'connect', 'filesystem', '--path', path, ...ws.cache('legacy')]);
     await snapshotSomething('legacy');
