@@ -1,146 +1,41 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Location } from '../../src/model/location.ts';
 import { FilesystemObjectStore } from '../../src/store/providers/filesystem/filesystem-store.ts';
 import { openObjectStore } from '../../src/store/registry.ts';
-import type { BlobStorage } from '../../src/volumedata/kopia/blob/blob-storage.ts';
 import { objectStoreBlobs } from '../../src/volumedata/kopia/blob/object-store-blobs.ts';
 import { shardedBlobs } from '../../src/volumedata/kopia/blob/sharded-blobs.ts';
 import { readVeleroMarker } from '../../src/volumedata/kopia/format/velero-marker.ts';
 import {
   createRepositoryFormat,
   openRepositoryFormat,
-  type RepositoryFormat,
 } from '../../src/volumedata/kopia/format/repository-format.ts';
 import { kopiaBinaries, runOracle } from '../helpers/kopia.ts';
+import { kopiaWorkspace, PASSWORD } from '../helpers/kopia-repos.ts';
 import { createS3Bucket } from '../helpers/locations.ts';
 
-const exec = promisify(execFile);
 const env = inject('harness');
-const PASSWORD = 'static-passw0rd';
 let dir: string;
-let kopiaPath: string;
+let ws: ReturnType<typeof kopiaWorkspace>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-kopia-blob-'));
-  kopiaPath = (await kopiaBinaries()).kopia;
+  ws = kopiaWorkspace(dir, (await kopiaBinaries()).kopia, env);
   await runOracle('version'); // builds the oracle once, before the timed tests
 }, 600_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the kopia CLI with a config file and cache of its own under the test folder. */
-async function kopia(config: string, args: string[], password = PASSWORD): Promise<string> {
-  const { stdout } = await exec(
-    kopiaPath,
-    [...args, '--config-file', join(dir, `${config}.config`), '--password', password],
-    {
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir, KOPIA_CHECK_FOR_UPDATES: 'false' },
-      maxBuffer: 1 << 26,
-    },
-  );
-  return stdout;
-}
-
-const cache = (config: string) => ['--cache-directory', join(dir, `${config}.cache`)];
-
-interface OracleFormat {
-  uniqueID: string;
-  formatKey: string;
-  hash: string;
-  encryption: string;
-  secret: string;
-  masterKey: string;
-  splitter: string;
-  enablePasswordChange: boolean;
-  mutable: { version: number; maxPackSize: number; indexVersion: number; epochParameters: unknown };
-}
-
-async function oracleFormat(path: string, password = PASSWORD): Promise<OracleFormat> {
-  return JSON.parse((await runOracle('format-open', [path, password])).toString()) as OracleFormat;
-}
-
-/** Every field kopia's own format manager decrypted equals lifeboat's, secrets included. */
-function expectSameFormat(format: RepositoryFormat, oracle: OracleFormat): void {
-  expect(format.uniqueId.toString('base64')).toBe(oracle.uniqueID);
-  expect(format.formatKey.toString('base64')).toBe(oracle.formatKey);
-  expect(format.config.secret.toString('base64')).toBe(oracle.secret);
-  expect(format.config.masterKey.toString('base64')).toBe(oracle.masterKey);
-  expect(format.config).toMatchObject({
-    hash: oracle.hash,
-    encryption: oracle.encryption,
-    splitter: oracle.splitter,
-    enablePasswordChange: oracle.enablePasswordChange,
-    version: oracle.mutable.version,
-    maxPackSize: oracle.mutable.maxPackSize,
-    indexVersion: oracle.mutable.indexVersion,
-    epochParameters: oracle.mutable.epochParameters,
-  });
-}
-
-/** What `kopia repository status --json` reports equals lifeboat's configuration. */
-async function expectStatus(config: string, format: RepositoryFormat): Promise<void> {
-  const status = JSON.parse(await kopia(config, ['repository', 'status', '--json'])) as {
-    uniqueIDHex: string;
-    contentFormat: Record<string, unknown>;
-    objectFormat: { splitter: string };
-  };
-  expect(status.uniqueIDHex).toBe(format.uniqueId.toString('hex'));
-  expect(status.objectFormat.splitter).toBe(format.config.splitter);
-  expect(status.contentFormat).toMatchObject({
-    hash: format.config.hash,
-    encryption: format.config.encryption,
-    version: format.config.version,
-    maxPackSize: format.config.maxPackSize,
-    indexVersion: format.config.indexVersion,
-    epochParameters: format.config.epochParameters,
-    enablePasswordChange: format.config.enablePasswordChange,
-  });
-}
-
-/** The blob IDs `kopia blob list` shows equal lifeboat's listing. */
-async function expectSameBlobs(config: string, blobs: BlobStorage): Promise<void> {
-  const listed = (await kopia(config, ['blob', 'list']))
-    .split('\n')
-    .map((line) => line.split(/\s+/)[0] ?? '')
-    .filter((id) => id !== '');
-  const ours: string[] = [];
-  for await (const b of blobs.listBlobs('')) ours.push(b.id);
-  expect(ours.sort()).toEqual(listed.sort());
-  expect(ours).toContain('kopia.repository');
-}
-
-async function filesystemRepo(name: string, extra: string[] = []) {
-  const root = join(dir, name);
-  await mkdir(root, { recursive: true });
-  const path = join(root, 'kopia', 'ns1');
-  await kopia(name, [
-    'repository',
-    'create',
-    'filesystem',
-    '--path',
-    path,
-    '--no-persist-credentials',
-    ...cache(name),
-    ...extra,
-  ]);
-  const store = new FilesystemObjectStore({ root });
-  return { root, path, store, blobs: shardedBlobs(store, 'kopia/ns1/') };
-}
-
 describe('kopia → lifeboat', { timeout: 300_000 }, () => {
   it('opens a filesystem repository kopia created with Velero defaults (scrypt): the same keys, config and blobs', async () => {
-    const repo = await filesystemRepo('fs-default');
+    const repo = await ws.filesystemRepo('fs-default');
     const format = await openRepositoryFormat(repo.blobs, PASSWORD);
-    expectSameFormat(format, await oracleFormat(repo.path));
-    await expectStatus('fs-default', format);
-    await expectSameBlobs('fs-default', repo.blobs);
+    ws.expectSameFormat(format, await ws.oracleFormat(repo.path));
+    await ws.expectStatus('fs-default', format);
+    await ws.expectSameBlobs('fs-default', repo.blobs);
     expect(format.config).toMatchObject({
       hash: 'BLAKE2B-256-128',
       encryption: 'AES256-GCM-HMAC-SHA256',
@@ -152,7 +47,7 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
   });
 
   it('opens one with pbkdf2 and other algorithms', async () => {
-    const repo = await filesystemRepo('fs-pbkdf2', [
+    const repo = await ws.filesystemRepo('fs-pbkdf2', [
       '--format-block-key-derivation-algorithm=pbkdf2-sha256-600000',
       '--block-hash=HMAC-SHA256-128',
       '--encryption=CHACHA20-POLY1305-HMAC-SHA256',
@@ -160,12 +55,12 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
     ]);
     const format = await openRepositoryFormat(repo.blobs, PASSWORD);
     expect(format.formatBlob.keyAlgo).toBe('pbkdf2-sha256-600000');
-    expectSameFormat(format, await oracleFormat(repo.path));
-    await expectStatus('fs-pbkdf2', format);
+    ws.expectSameFormat(format, await ws.oracleFormat(repo.path));
+    await ws.expectStatus('fs-pbkdf2', format);
   });
 
   it('a wrong password fails clearly; so does an unknown required feature, which kopia refuses too', async () => {
-    const repo = await filesystemRepo('fs-wrong');
+    const repo = await ws.filesystemRepo('fs-wrong');
     const err = await openRepositoryFormat(repo.blobs, 'not-the-password').catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'UNAUTHENTICATED',
@@ -192,21 +87,16 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
       (e: unknown) => e,
     );
     expect(refused).toMatchObject({ code: 'UNSUPPORTED', details: { features: ['index-v9'] } });
-    const kopiaErr = await kopia('feature', [
-      'repository',
-      'connect',
-      'filesystem',
-      '--path',
-      path,
-      ...cache('feature'),
-    ]).catch((e: unknown) => e as { stderr: string });
+    const kopiaErr = await ws
+      .kopia('feature', ['repository', 'connect', 'filesystem', '--path', path, ...ws.cache('feature')])
+      .catch((e: unknown) => e as { stderr: string });
     expect(String((kopiaErr as { stderr?: string }).stderr)).toContain("does not support feature 'index-v9'");
   });
 
   it('opens a repository kopia created on S3 (versitygw) under kopia/ns1/', async () => {
     const s3 = env.s3!;
     const bucket = await createS3Bucket(s3);
-    await kopia('s3', [
+    await ws.kopia('s3', [
       'repository',
       'create',
       's3',
@@ -224,14 +114,14 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
       '--secret-access-key',
       s3.secretAccessKey,
       '--no-persist-credentials',
-      ...cache('s3'),
+      ...ws.cache('s3'),
     ]);
-    const store = await openObjectStore(await s3Location(bucket));
+    const store = await openObjectStore(await ws.s3Location(bucket));
     try {
       const blobs = objectStoreBlobs(store, 'velero/kopia/ns1/');
       const format = await openRepositoryFormat(blobs, PASSWORD);
-      await expectStatus('s3', format);
-      await expectSameBlobs('s3', blobs);
+      await ws.expectStatus('s3', format);
+      await ws.expectSameBlobs('s3', blobs);
       await expect(openRepositoryFormat(blobs, 'wrong')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     } finally {
       await store.close();
@@ -239,20 +129,20 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
   });
 
   it('opens a kopia repository on Azurite (kopia reaches Azure only over https: its blobs are copied there)', async () => {
-    const repo = await filesystemRepo('azure-src');
+    const repo = await ws.filesystemRepo('azure-src');
     const container = `lifeboat-${randomBytes(5).toString('hex')}`;
     const { BlobServiceClient } = await import('@azure/storage-blob');
     await BlobServiceClient.fromConnectionString(env.azure!.connectionString)
       .getContainerClient(container)
       .create();
-    const store = await openObjectStore(await azureLocation(container), { env: {} });
+    const store = await openObjectStore(await ws.azureLocation(container), { env: {} });
     try {
       const blobs = objectStoreBlobs(store, 'kopia/ns1/');
       for await (const b of repo.blobs.listBlobs(''))
         await blobs.putBlob(b.id, await repo.blobs.getBlob(b.id));
       const format = await openRepositoryFormat(blobs, PASSWORD);
-      expectSameFormat(format, await oracleFormat(repo.path));
-      const pack = (await collect(blobs, 'q'))[0];
+      ws.expectSameFormat(format, await ws.oracleFormat(repo.path));
+      const pack = (await ws.collect(blobs, 'q'))[0];
       expect(pack).toBeDefined();
       if (pack !== undefined) {
         const whole = await repo.blobs.getBlob(pack.id);
@@ -271,70 +161,80 @@ describe('lifeboat → kopia', { timeout: 300_000 }, () => {
     const root = join(dir, 'ours');
     const store = new FilesystemObjectStore({ root, create: true });
     const blobs = shardedBlobs(store, 'kopia/ns2/', { create: true });
-    const created = await createRepositoryFormat(blobs, PASSWORD);
+    const created = await createRepositoryFormat(blobs, PASSWORD, { veleroMarker: true });
     const path = join(root, 'kopia', 'ns2');
     expect(await readFile(join(path, '.shards'), 'utf8')).toBe(
       '{"default":[1,3],"maxNonShardedLength":20}\n',
     );
-    expectSameFormat(created, await oracleFormat(path));
-    await kopia('ours', ['repository', 'connect', 'filesystem', '--path', path, ...cache('ours')]);
-    await expectStatus('ours', created);
+    ws.expectSameFormat(created, await ws.oracleFormat(path));
+    await ws.kopia('ours', ['repository', 'connect', 'filesystem', '--path', path, ...ws.cache('ours')]);
+    await ws.expectStatus('ours', created);
     const data = join(dir, 'data');
     await mkdir(data, { recursive: true });
     await writeFile(join(data, 'a.txt'), randomBytes(100_000));
-    await kopia('ours', ['snapshot', 'create', data]);
-    await kopia('ours', ['snapshot', 'verify', '--verify-files-percent=100']);
-    await expectSameBlobs('ours', blobs);
+    await ws.kopia('ours', ['snapshot', 'create', data]);
+    await ws.kopia('ours', ['snapshot', 'verify', '--verify-files-percent=100']);
+    await ws.expectSameBlobs('ours', blobs);
     expect((await readVeleroMarker(blobs))?.equals(created.uniqueId)).toBe(true);
     const reopened = await openRepositoryFormat(shardedBlobs(store, 'kopia/ns2/'), PASSWORD);
     expect(reopened.config).toEqual(created.config);
   });
+
+  it('a repository lifeboat created on S3 (versitygw) connects with kopia', async () => {
+    const s3 = env.s3!;
+    const bucket = await createS3Bucket(s3);
+    const store = await openObjectStore(await ws.s3Location(bucket));
+    try {
+      const blobs = objectStoreBlobs(store, 'velero/kopia/ns2/');
+      const created = await createRepositoryFormat(blobs, PASSWORD);
+      await ws.kopia('ours-s3', [
+        ...['repository', 'connect', 's3', '--endpoint', new URL(s3.endpoint).host, '--disable-tls'],
+        ...['--bucket', bucket, '--prefix', 'velero/kopia/ns2/', '--region', s3.region],
+        ...['--access-key', s3.accessKeyId, '--secret-access-key', s3.secretAccessKey],
+        ...ws.cache('ours-s3'),
+      ]);
+      await ws.expectStatus('ours-s3', created);
+      await ws.expectSameBlobs('ours-s3', blobs);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
-async function collect(blobs: BlobStorage, prefix: string) {
-  const out = [];
-  for await (const b of blobs.listBlobs(prefix)) out.push(b);
-  return out;
-}
+describe('filesystem layouts kopia reads and writes', { timeout: 300_000 }, () => {
+  async function snapshotSomething(config: string): Promise<void> {
+    const data = join(dir, `${config}-data`);
+    await mkdir(join(data, 'sub'), { recursive: true });
+    await writeFile(join(data, 'a.bin'), randomBytes(50_000));
+    await writeFile(join(data, 'sub', 'b.txt'), 'b');
+    await ws.kopia(config, ['snapshot', 'create', data]);
+  }
 
-async function s3Location(bucket: string): Promise<Location> {
-  const s3 = env.s3!;
-  const credentialsFile = join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`);
-  await writeFile(
-    credentialsFile,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-  return {
-    name: 'it',
-    provider: 'aws',
-    objectStorage: { bucket },
-    config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
-    credentialsFile,
-    default: false,
-    accessMode: 'ReadWrite',
-  };
-}
-
-async function azureLocation(container: string): Promise<Location> {
-  const azure = env.azure!;
-  const credentialsFile = join(dir, `azure-${randomBytes(4).toString('hex')}`);
-  await writeFile(credentialsFile, `AZURE_STORAGE_ACCOUNT_ACCESS_KEY="${azure.accountKey}"\n`, {
-    mode: 0o600,
+  it('a flat repository (kopia --flat) lists and opens the same', async () => {
+    const repo = await ws.filesystemRepo('flat', ['--flat']);
+    await ws.kopia('flat', ['repository', 'connect', 'filesystem', '--path', repo.path, ...ws.cache('flat')]);
+    await snapshotSomething('flat');
+    expect(await readFile(join(repo.path, '.shards'), 'utf8')).toBe(
+      '{"default":[],"maxNonShardedLength":20}\n',
+    );
+    await ws.expectSameBlobs('flat', repo.blobs);
+    ws.expectSameFormat(await openRepositoryFormat(repo.blobs, PASSWORD), await ws.oracleFormat(repo.path));
   });
-  return {
-    name: 'it',
-    provider: 'azure',
-    objectStorage: { bucket: container },
-    config: {
-      storageAccount: azure.accountName,
-      storageAccountURI: azure.blobEndpoint,
-      storageAccountKeyEnvVar: 'AZURE_STORAGE_ACCOUNT_ACCESS_KEY',
-    },
-    credentialsFile,
-    default: false,
-    accessMode: 'ReadWrite',
-  };
-}
+
+  it('without .shards both read the legacy [3,3] layout', async () => {
+    const root = join(dir, 'legacy');
+    const store = new FilesystemObjectStore({ root, create: true });
+    await createRepositoryFormat(shardedBlobs(store, 'kopia/ns1/'), PASSWORD);
+    const path = join(root, 'kopia', 'ns1');
+    await ws.kopia('legacy', ['repository', 'connect', 'filesystem', '--path', path, ...ws.cache('legacy')]);
+    await snapshotSomething('legacy');
+    // kopia wrote the layout it assumed when it connected; without the file lifeboat assumes the same.
+    expect(await readFile(join(path, '.shards'), 'utf8')).toBe(
+      '{"default":[3,3],"maxNonShardedLength":20}\n',
+    );
+    await rm(join(path, '.shards'));
+    await ws.expectSameBlobs('legacy', shardedBlobs(store, 'kopia/ns1/'));
+    const packs = await ws.collect(shardedBlobs(store, 'kopia/ns1/'), 'p');
+    expect(packs.length).toBeGreaterThan(0);
+  });
+});

@@ -96,7 +96,7 @@ describe('kopia.repository', { timeout: 60_000 }, () => {
 
   it('creates a repository with Velero defaults that opens again, with the Velero marker', async () => {
     const blobs = memoryBlobs();
-    const created = await createRepositoryFormat(blobs, 'static-passw0rd');
+    const created = await createRepositoryFormat(blobs, 'static-passw0rd', { veleroMarker: true });
     expect(blobs.ids()).toEqual(['kopia.blobcfg', 'kopia.repository', 'udmrepo.Repository']);
     const opened = await openRepositoryFormat(blobs, 'static-passw0rd');
     expect(opened.config).toEqual(created.config);
@@ -107,7 +107,8 @@ describe('kopia.repository', { timeout: 60_000 }, () => {
 
   it('derives the format key with pbkdf2 too', async () => {
     const blobs = memoryBlobs();
-    await createRepositoryFormat(blobs, 'pw', { keyAlgo: PBKDF2, veleroMarker: false });
+    await createRepositoryFormat(blobs, 'pw', { keyAlgo: PBKDF2 });
+    expect(blobs.ids()).toEqual(['kopia.blobcfg', 'kopia.repository']);
     const opened = await openRepositoryFormat(blobs, 'pw');
     expect(opened.formatBlob.keyAlgo).toBe('pbkdf2-sha256-600000');
     await expect(openRepositoryFormat(blobs, 'wrong')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });

@@ -184,7 +184,12 @@ export interface CreateRepositoryOptions {
   encryption?: string;
   splitter?: string;
   maxPackSize?: number;
-  /** Write Velero's udmrepo.Repository marker (default true: Velero adopts the repository as its own). */
+  /**
+   * Write Velero's udmrepo.Repository marker (default false). Velero treats a repository with the
+   * marker as initialized and skips writing its maintenance parameters (a manifest owned by
+   * default@default, which its maintenance Jobs need); without the marker Velero writes both on first
+   * use. Set it only once those parameters are written too.
+   */
   veleroMarker?: boolean;
 }
 
@@ -200,7 +205,7 @@ export const VELERO_DEFAULTS = {
 
 /**
  * Creates a repository's format: kopia.blobcfg then kopia.repository (kopia's order), then Velero's
- * marker. The storage must hold no repository: an existing kopia.repository is ALREADY_EXISTS.
+ * marker if asked. The storage must hold no repository: an existing kopia.repository is ALREADY_EXISTS.
  */
 export async function createRepositoryFormat(
   blobs: BlobStorage,
@@ -240,7 +245,7 @@ export async function createRepositoryFormat(
     ifNotExists: true,
   });
   await blobs.putBlob(FORMAT_BLOB_ID, encodeFormatBlob(formatBlob), { ifNotExists: true });
-  if (options.veleroMarker !== false) await writeVeleroMarker(blobs, uniqueId);
+  if (options.veleroMarker === true) await writeVeleroMarker(blobs, uniqueId);
   return { uniqueId, formatBlob, formatKey, config, blobConfig, warnings: [] };
 }
 
