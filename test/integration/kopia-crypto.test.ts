@@ -1,5 +1,10 @@
 // lifeboat's kopia hashing, encryption and compression against kopia's own packages (kopia-oracle).
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isLifeboatError } from '../../src/errors/index.ts';
 import { decryptBlob, encryptBlob } from '../../src/volumedata/kopia/crypto/blob-crypto.ts';
@@ -7,7 +12,7 @@ import { compress, COMPRESSOR_NAMES, decompress } from '../../src/volumedata/kop
 import { openContent, sealContent } from '../../src/volumedata/kopia/crypto/content.ts';
 import { createEncryptor, ENCRYPTION_ALGORITHMS } from '../../src/volumedata/kopia/crypto/encryption.ts';
 import { createHasher, HASH_ALGORITHMS } from '../../src/volumedata/kopia/crypto/hashing.ts';
-import { runOracle } from '../helpers/kopia.ts';
+import { kopiaBinaries, runOracle } from '../helpers/kopia.ts';
 
 const SIZES = [0, 1, 4096, (3 << 19) + 7]; // up to 1.5 MiB + 7
 
@@ -156,6 +161,78 @@ describe('kopia compression', () => {
         expect(decompress(theirs, data.length).equals(data), `${name}, ${data.length} bytes`).toBe(true);
         expect(codeOf(() => decompress(theirs, data.length - 1))).toBe('CORRUPT');
       }
+    }
+  });
+});
+
+/** Blob IDs and paths of a filesystem repository: the ID is the path without '/' and '.f'. */
+async function repositoryBlobs(dir: string): Promise<{ id: string; path: string }[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.f'))
+    .map((e) => {
+      const path = join(e.parentPath, e.name);
+      return { id: relative(dir, path).replaceAll('/', '').slice(0, -2), path };
+    });
+}
+
+describe('blobs of a repository the kopia CLI wrote', () => {
+  const exec = promisify(execFile);
+
+  it.each([
+    ['AES256-GCM-HMAC-SHA256', 'BLAKE2B-256-128'],
+    ['CHACHA20-POLY1305-HMAC-SHA256', 'BLAKE3-256'],
+    ['AES256-GCM-HMAC-SHA256', 'HMAC-SHA256-128'],
+  ])('%s with %s: every index and log blob decrypts and matches its name', async (encryption, hash) => {
+    const { kopia } = await kopiaBinaries();
+    const dir = await mkdtemp(join(tmpdir(), 'kopia-crypto-'));
+    try {
+      const config = join(dir, 'repository.config');
+      const env = { ...process.env, KOPIA_PASSWORD: 'pw', KOPIA_CHECK_FOR_UPDATES: 'false' };
+      const common = ['--config-file', config];
+      await exec(
+        kopia,
+        [
+          'repository',
+          'create',
+          'filesystem',
+          '--path',
+          join(dir, 'repo'),
+          ...common,
+          '--no-persist-credentials',
+          '--cache-directory',
+          join(dir, 'cache'),
+          '--encryption',
+          encryption,
+          '--block-hash',
+          hash,
+        ],
+        { env },
+      );
+      await exec(kopia, ['policy', 'set', '--global', '--compression=zstd-fastest', ...common], { env });
+      await mkdir(join(dir, 'src'));
+      await writeFile(join(dir, 'src', 'random'), randomBytes(100_000));
+      await writeFile(join(dir, 'src', 'text'), mixedData(200_000));
+      await exec(kopia, ['snapshot', 'create', join(dir, 'src'), ...common], { env });
+
+      const keys = JSON.parse((await runOracle('crypto-repo-keys', [config, 'pw'])).toString()) as Record<
+        string,
+        string
+      >;
+      expect([keys['encryption'], keys['hash']]).toEqual([encryption, hash]);
+      const hashFunc = await createHasher(hash, Buffer.from(keys['hmacSecret'] ?? '', 'hex'));
+      const enc = createEncryptor(encryption, Buffer.from(keys['masterKey'] ?? '', 'hex'));
+      const blobs = (await repositoryBlobs(join(dir, 'repo'))).filter((b) => /^(x|_log_)/.test(b.id));
+      expect(blobs.filter((b) => b.id.startsWith('xn0_')).length).toBeGreaterThan(0);
+      expect(blobs.filter((b) => b.id.startsWith('_log_')).length).toBeGreaterThan(0);
+      for (const blob of blobs) {
+        const data = await readFile(blob.path);
+        expect(decryptBlob(hashFunc, enc, blob.id, data).length, blob.id).toBe(data.length - enc.overhead);
+        data.writeUInt8(data.readUInt8(data.length >> 1) ^ 1, data.length >> 1);
+        expect(() => decryptBlob(hashFunc, enc, blob.id, data)).toThrow(blob.id);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

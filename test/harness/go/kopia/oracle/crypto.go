@@ -14,7 +14,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +24,7 @@ import (
 	"reflect"
 	"sort"
 
+	"github.com/kopia/kopia/repo"
 	"github.com/kopia/kopia/repo/compression"
 	"github.com/kopia/kopia/repo/encryption"
 	"github.com/kopia/kopia/repo/hashing"
@@ -141,5 +144,32 @@ func init() {
 			fmt.Printf("%s %x\n", n, uint32(compression.ByName[compression.Name(n)].HeaderID()))
 		}
 		return nil
+	}
+}
+
+// crypto-repo-keys CONFIG_FILE PASSWORD prints the hash and encryption algorithms, HMAC secret and
+// master key of a repository kopia is connected to through CONFIG_FILE, as JSON (test use only).
+func init() {
+	commands["crypto-repo-keys"] = func(args []string) error {
+		if len(args) != 2 {
+			return errors.New("want CONFIG_FILE PASSWORD")
+		}
+		ctx := context.Background()
+		r, err := repo.Open(ctx, args[0], args[1], &repo.Options{})
+		if err != nil {
+			return err
+		}
+		defer r.Close(ctx) //nolint:errcheck
+		dr, ok := r.(repo.DirectRepository)
+		if !ok {
+			return errors.New("not a direct repository")
+		}
+		fm := dr.FormatManager()
+		return json.NewEncoder(os.Stdout).Encode(map[string]string{
+			"hash":       fm.GetHashFunction(),
+			"encryption": fm.GetEncryptionAlgorithm(),
+			"hmacSecret": hex.EncodeToString(fm.GetHmacSecret()),
+			"masterKey":  hex.EncodeToString(fm.GetMasterKey()),
+		})
 	}
 }
