@@ -131,6 +131,7 @@ export function selectEpochIndexBlobs(listing: readonly ListedBlob[]): IndexBlob
       startEpoch = c.maxEpoch + 1;
     }
   }
+  // A chain reaching past maxEpoch (kopia v0.22.3 panics on that listing) leaves no epoch to add.
   // Only epochs that have blobs contribute; walking those instead of every number keeps a hostile
   // epoch marker (xe999999999) from making this loop long.
   const epochs = [...new Set([...state.singleEpochCompactions.keys(), ...state.uncompacted.keys()])]

@@ -1,4 +1,4 @@
-import { contentIdToKey, isPrefixByte, maxHashSize, tryContentIdToKey } from './content-id.ts';
+import { compareKeyAt, contentIdToKey, isPrefixByte, maxHashSize, tryContentIdToKey } from './content-id.ts';
 import { corruptIndex, unencodable } from './index-errors.ts';
 import type { IndexEntry, PackIndex } from './index-entry.ts';
 import { sortedUniqueEntries } from './merge.ts';
@@ -61,12 +61,12 @@ export class IndexV1 implements PackIndex {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const at = v1HeaderSize + mid * this.stride;
-      if (this.data.compare(key, 0, key.length, at, at + this.keySize) >= 0) hi = mid;
+      if (compareKeyAt(key, this.data, at) <= 0) hi = mid;
       else lo = mid + 1;
     }
     if (lo >= this.count) return undefined;
     const at = v1HeaderSize + lo * this.stride;
-    return this.data.compare(key, 0, key.length, at, at + this.keySize) === 0 ? this.entryAt(lo) : undefined;
+    return compareKeyAt(key, this.data, at) === 0 ? this.entryAt(lo) : undefined;
   }
 
   *entries(): IterableIterator<IndexEntry> {

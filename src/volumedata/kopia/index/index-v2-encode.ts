@@ -1,4 +1,4 @@
-import { contentIdToKey } from './content-id.ts';
+import { contentIdKeyLength, writeContentIdKey } from './content-id.ts';
 import { unencodable } from './index-errors.ts';
 import type { IndexEntry } from './index-entry.ts';
 import { sortedUniqueEntries } from './merge.ts';
@@ -21,14 +21,17 @@ const maxPackOffset = 1 << 30;
 export function encodeIndexV2(input: Iterable<IndexEntry>): Buffer {
   const entries = sortedUniqueEntries(input);
   if (entries.length === 0) throw unencodable('an index v2 needs at least one entry');
-  const keys = entries.map((e) => contentIdToKey(e.contentId));
-  const keySize = keys[0]?.length ?? 0;
+  const keySize = contentIdKeyLength(entries[0]?.contentId ?? '') ?? 0;
   const packs = new Map<string, number>();
   const formats = new Map<number, number>();
   let wide = { format: false, pack: false, length: false };
   for (const e of entries) {
-    checkEntry(e);
-    if (!packs.has(e.packBlobId)) packs.set(e.packBlobId, packs.size);
+    checkEntry(e, keySize);
+    if (!packs.has(e.packBlobId)) {
+      if (!/^[\x20-\x7e]{0,255}$/.test(e.packBlobId))
+        throw unencodable(`content ${e.contentId}: bad pack blob ID`);
+      packs.set(e.packBlobId, packs.size);
+    }
     const f = formatKey(e);
     if (!formats.has(f)) formats.set(f, formats.size);
     if (e.packedLength >= maxShortLength || e.originalLength >= maxShortLength)
@@ -55,11 +58,8 @@ export function encodeIndexV2(input: Iterable<IndexEntry>): Buffer {
   out.writeUInt32BE(0, 13);
 
   entries.forEach((e, i) => {
-    const key = keys[i];
-    if (key?.length !== keySize)
-      throw unencodable(`content ${e.contentId} has a key of another length than ${keySize}`);
     const at = v2HeaderSize + i * stride;
-    key.copy(out, at);
+    writeContentIdKey(e.contentId, out, at);
     const v = at + keySize;
     const pack = packs.get(e.packBlobId) ?? 0;
     out.writeUInt32BE(e.timestampSeconds, v);
@@ -117,10 +117,11 @@ function formatKey(e: IndexEntry): number {
   return e.compressionHeaderId * 0x10000 + e.formatVersion * 0x100 + e.encryptionKeyId;
 }
 
-function checkEntry(e: IndexEntry): void {
+function checkEntry(e: IndexEntry, keySize: number): void {
   const bad = (what: string): never => {
     throw unencodable(`content ${e.contentId}: ${what}`);
   };
+  if (contentIdKeyLength(e.contentId) !== keySize) bad(`not a content ID with a key of ${keySize} bytes`);
   if (!isUint(e.packedLength, maxLength) || !isUint(e.originalLength, maxLength))
     bad('length out of range (max 256 MiB)');
   if (!isUint(e.packOffset, maxPackOffset)) bad(`pack offset ${e.packOffset} out of range (max 1 GiB)`);
@@ -128,7 +129,6 @@ function checkEntry(e: IndexEntry): void {
   if (!isUint(e.compressionHeaderId, 2 ** 32)) bad('bad compression header ID');
   if (!isUint(e.formatVersion, 256) || !isUint(e.encryptionKeyId, 256))
     bad('bad format version or encryption key ID');
-  if (!/^[\x20-\x7e]{0,255}$/.test(e.packBlobId)) bad('bad pack blob ID');
 }
 
 function isUint(n: number, limit: number): boolean {

@@ -1,4 +1,4 @@
-import { isPrefixByte, maxHashSize, tryContentIdToKey } from './content-id.ts';
+import { compareKeyAt, isPrefixByte, maxHashSize, tryContentIdToKey } from './content-id.ts';
 import { corruptIndex } from './index-errors.ts';
 import type { IndexEntry, PackIndex } from './index-entry.ts';
 
@@ -101,7 +101,7 @@ export class IndexV2 implements PackIndex {
     const position = this.search(key);
     if (position >= this.count) return undefined;
     const at = v2HeaderSize + position * this.stride;
-    if (this.data.compare(key, 0, key.length, at, at + this.keySize) !== 0) return undefined;
+    if (compareKeyAt(key, this.data, at) !== 0) return undefined;
     return this.entryAt(position);
   }
 
@@ -112,7 +112,7 @@ export class IndexV2 implements PackIndex {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const at = v2HeaderSize + mid * this.stride;
-      if (this.data.compare(key, 0, key.length, at, at + this.keySize) >= 0) hi = mid;
+      if (compareKeyAt(key, this.data, at) <= 0) hi = mid;
       else lo = mid + 1;
     }
     return lo;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contentIdToKey } from './content-id.ts';
 import type { IndexEntry, PackIndex } from './index-entry.ts';
 import { entryWins, hiddenByWatermark, MergedIndex, mergeSorted, sortedUniqueEntries } from './merge.ts';
 
@@ -24,7 +25,7 @@ function fakeIndex(entries: IndexEntry[]): PackIndex {
     blobId: 'fake',
     count: sorted.length,
     lookup: (id) => sorted.find((e) => e.contentId === id),
-    lookupKey: () => undefined,
+    lookupKey: (key) => sorted.find((e) => Buffer.from(key).equals(contentIdToKey(e.contentId))),
     entries: () => sorted[Symbol.iterator](),
   };
 }

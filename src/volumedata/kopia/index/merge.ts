@@ -1,4 +1,4 @@
-import { compareContentIds } from './content-id.ts';
+import { compareContentIds, tryContentIdToKey } from './content-id.ts';
 import type { IndexEntry, PackIndex } from './index-entry.ts';
 
 /**
@@ -49,9 +49,11 @@ export class MergedIndex {
 
   /** The winning entry for a content ID, or undefined (also when the winner is a deletion marker at or before the watermark). */
   lookup(contentId: string): IndexEntry | undefined {
+    const key = tryContentIdToKey(contentId);
+    if (key === undefined) return undefined;
     let best: IndexEntry | undefined;
     for (const ndx of this.indexes) {
-      const e = ndx.lookup(contentId);
+      const e = ndx.lookupKey(key);
       if (e !== undefined && (best === undefined || entryWins(e, best))) best = e;
     }
     return best === undefined || hiddenByWatermark(best, this.deletionWatermarkSeconds) ? undefined : best;
