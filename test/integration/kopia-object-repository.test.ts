@@ -62,7 +62,7 @@ describe('objects the kopia CLI wrote', () => {
       '--cache-directory',
       join(work, 'cache'),
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -146,5 +146,5 @@ describe('objects the kopia CLI wrote', () => {
       reencoded++;
     }
     expect(reencoded).toBeGreaterThanOrEqual(2);
-  }, 120_000);
+  }, 300_000);
 });
