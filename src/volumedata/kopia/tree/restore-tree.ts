@@ -227,6 +227,15 @@ class Restorer {
   }
 }
 
+/** A filesystem error (a directory where a file goes, no space, no permission) as the restore's failure. */
+function asLifeboatError(err: unknown, target: string): unknown {
+  if (err instanceof LifeboatError || !(err instanceof Error)) return err;
+  return new LifeboatError('OPERATION_FAILED', `Restoring into ${target} failed: ${err.message}`, {
+    hint: 'Check the target: free space, permissions, and nothing in the way of the restored names.',
+    cause: err,
+  });
+}
+
 function interrupted(): LifeboatError {
   return new LifeboatError('INTERRUPTED', 'The restore was interrupted.', {
     hint: 'Run the restore again into an empty directory, or allow overwriting to finish this one.',
@@ -259,7 +268,7 @@ export async function restoreTree(
   } catch (err) {
     restorer.fail(err);
     await restorer.settle();
-    throw err;
+    throw asLifeboatError(err, target);
   }
   return restorer.stats;
 }
