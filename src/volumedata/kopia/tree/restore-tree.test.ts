@@ -154,6 +154,17 @@ describe('restoreTree', () => {
     expect(await readFile(join(outside, 'file'), 'utf8')).toBe('precious');
   });
 
+  it('fails with OPERATION_FAILED when a directory stands where a file goes (overwrite)', async () => {
+    const target = join(base, 't');
+    await mkdir(join(target, 'f'), { recursive: true });
+    await writeFile(join(target, 'f', 'inside'), 'x');
+    const t = new MemoryTree();
+    const root = t.dir('', [t.file('f', 'data')]);
+    const err = await rejection(restoreTree(t, target, { root, overwrite: true }));
+    expect(err.code).toBe('OPERATION_FAILED');
+    expect((await readdir(target)).sort()).toEqual(['f']);
+  });
+
   it('fails on a file whose contents are not its size, leaving no file behind', async () => {
     const t = new MemoryTree();
     const short = t.generated('short', 10, () => [Buffer.from('abc')]);

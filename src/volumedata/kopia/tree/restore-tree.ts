@@ -52,9 +52,12 @@ export interface RestoreStats {
   bytes: number;
   /** Zero bytes left as holes instead of written. */
   holeBytes: number;
-  /** Entries of types a restore does not write (sockets, pipes, devices). */
+  /** Entries of types a restore does not write (sockets, pipes, devices): the first 1000 of skippedCount. */
   skipped: SkippedEntry[];
+  skippedCount: number;
 }
+
+const maxSkippedListed = 1000;
 
 /** A counting semaphore for file slots. */
 class Slots {
@@ -85,6 +88,7 @@ class Restorer {
     bytes: 0,
     holeBytes: 0,
     skipped: [],
+    skippedCount: 0,
   };
   private failure: { error: unknown } | undefined;
   private readonly slots: Slots;
@@ -154,10 +158,12 @@ class Restorer {
           this.running.delete(task);
         });
       } else {
-        this.stats.skipped.push({
-          path: childRelative,
-          reason: 'unsupported entry type (socket, pipe or device)',
-        });
+        if (this.stats.skippedCount++ < maxSkippedListed) {
+          this.stats.skipped.push({
+            path: childRelative,
+            reason: 'unsupported entry type (socket, pipe or device)',
+          });
+        }
       }
     }
     await Promise.all(pending);
@@ -227,6 +233,15 @@ class Restorer {
   }
 }
 
+/** A filesystem error (a directory where a file goes, no space, no permission) as the restore's failure. */
+function asLifeboatError(err: unknown, target: string): unknown {
+  if (err instanceof LifeboatError || !(err instanceof Error)) return err;
+  return new LifeboatError('OPERATION_FAILED', `Restoring into ${target} failed: ${err.message}`, {
+    hint: 'Check the target: free space, permissions, and nothing in the way of the restored names.',
+    cause: err,
+  });
+}
+
 function interrupted(): LifeboatError {
   return new LifeboatError('INTERRUPTED', 'The restore was interrupted.', {
     hint: 'Run the restore again into an empty directory, or allow overwriting to finish this one.',
@@ -259,7 +274,7 @@ export async function restoreTree(
   } catch (err) {
     restorer.fail(err);
     await restorer.settle();
-    throw err;
+    throw asLifeboatError(err, target);
   }
   return restorer.stats;
 }

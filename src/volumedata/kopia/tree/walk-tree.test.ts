@@ -65,6 +65,15 @@ describe('walkTree', () => {
     expect(top?.self.type).toBe('directory');
   });
 
+  it('names a missing root and an unreadable directory', async () => {
+    const missing: unknown = await collect(join(base, 'missing')).catch((e: unknown) => e);
+    expect((missing as LifeboatError).code).toBe('NOT_FOUND');
+    const file = join(base, 'file');
+    await writeFile(file, 'x');
+    const notDir: unknown = await collect(file).catch((e: unknown) => e);
+    expect((notDir as LifeboatError).code).toBe('USAGE');
+  });
+
   it('opens files without following a symlink', async () => {
     await writeFile(join(base, 'f'), 'data');
     await symlink(join(base, 'f'), join(base, 'l'));

@@ -105,8 +105,18 @@ export async function readLocalDirectory(
   path: string,
   options: WalkOptions & { device?: bigint } = {},
 ): Promise<{ entries: LocalEntry[]; skipped: string[] }> {
-  const names = await readdir(path);
-  const listed = await mapBounded(names, statConcurrency, (name) => listedEntry(path, name));
+  let names: string[];
+  let listed: (LocalEntry | 'vanished' | 'unsupported')[];
+  try {
+    names = await readdir(path);
+    listed = await mapBounded(names, statConcurrency, (name) => listedEntry(path, name));
+  } catch (err) {
+    if (errno(err) === 'ENOENT') throw err;
+    throw new LifeboatError('OPERATION_FAILED', `Reading the directory ${path} failed: ${String(err)}`, {
+      hint: 'Check that the snapshot can read every directory of the volume (permissions, mounts).',
+      cause: err,
+    });
+  }
   const entries: LocalEntry[] = [];
   const skipped: string[] = [];
   for (const [i, entry] of listed.entries()) {
@@ -130,7 +140,12 @@ export async function readLocalDirectory(
  * vanishes before it is read is left out of its parent's entries.
  */
 export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<LocalDirectory> {
-  const self = await localEntry(root);
+  const self = await localEntry(root).catch((err: unknown) => {
+    if (errno(err) !== 'ENOENT') throw err;
+    throw new LifeboatError('NOT_FOUND', `${root} does not exist.`, {
+      hint: 'Name the directory to snapshot.',
+    });
+  });
   if (self.type !== 'directory') {
     throw new LifeboatError('USAGE', `${root} is not a directory.`, { hint: 'Snapshot a directory.' });
   }
