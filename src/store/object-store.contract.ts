@@ -123,6 +123,32 @@ export function describeObjectStoreContract(
       expect((err as LifeboatError).details).toMatchObject({ transient: false });
     });
 
+    it('reads byte ranges: exactly the bytes asked for; past the end CORRUPT; absent NOT_FOUND', async () => {
+      const data = randomBytes(300_000);
+      await store.put('range/blob', data);
+      expect((await store.getRange('range/blob', 0, 10)).equals(data.subarray(0, 10))).toBe(true);
+      expect(
+        (await store.getRange('range/blob', 123_457, 100_000)).equals(data.subarray(123_457, 223_457)),
+      ).toBe(true);
+      expect((await store.getRange('range/blob', 299_999, 1)).equals(data.subarray(299_999))).toBe(true);
+      expect(await store.getRange('range/blob', 300_000, 0)).toHaveLength(0);
+      for (const [offset, length] of [
+        [299_990, 11],
+        [300_000, 1],
+        [400_000, 5],
+        [300_001, 0],
+      ] as const) {
+        const err = await store.getRange('range/blob', offset, length).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(LifeboatError);
+        expect(err).toMatchObject({ code: 'CORRUPT', details: { transient: false, key: 'range/blob' } });
+      }
+      for (const length of [0, 5]) {
+        const err = await store.getRange('range/absent', 0, length).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'NOT_FOUND', details: { transient: false } });
+      }
+      await expect(store.getRange('range/blob', -1, 5)).rejects.toMatchObject({ code: 'USAGE' });
+    });
+
     it('lists recursively in key order, only under the prefix', async () => {
       const written = ['order/b/2', 'order/a', 'order/b-1', 'order/b/1', 'order/c/d/e', 'order/a0', 'orderx'];
       for (const key of written) await store.put(key, key);

@@ -42,6 +42,11 @@ export interface ObjectStore {
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
   /** The object's bytes as a stream. NOT_FOUND if absent. */
   get(key: string): Promise<Readable>;
+  /**
+   * Exactly `length` bytes of the object from byte `offset`. NOT_FOUND if absent; a range that does
+   * not lie inside the object is a CORRUPT error (rangeOutsideObject); a bad offset or length is USAGE.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** Object metadata, or undefined when absent. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with prefix, in key order, across all pages. */
@@ -94,6 +99,67 @@ export function alreadyExists(key: string, description: string, cause?: unknown)
     hint: 'another writer created it first; it was left untouched',
     details: { transient: false, key, precondition: true },
   });
+}
+
+/** Checks a requested range before any I/O: whole non-negative numbers. */
+export function checkRange(key: string, offset: number, length: number, description: string): void {
+  if (Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0) return;
+  throw new LifeboatError(
+    'USAGE',
+    `range ${offset}+${length} of ${key} in ${description} is not a valid byte range`,
+    { details: { transient: false, key, offset, length } },
+  );
+}
+
+/**
+ * The error of a range read whose range does not lie inside the object: CORRUPT, since a caller asks
+ * for a range it was told exists (an index entry that points past the end of its pack).
+ */
+export function rangeOutsideObject(
+  key: string,
+  description: string,
+  range: { offset: number; length: number },
+  size?: number,
+): LifeboatError {
+  const held = size === undefined ? 'is shorter' : `holds ${size} bytes`;
+  return new LifeboatError(
+    'CORRUPT',
+    `object ${key} in ${description} ${held}: bytes ${range.offset}+${range.length} lie past its end`,
+    {
+      hint: 'the object is shorter than whatever points into it expects; it may be truncated or replaced',
+      details: { transient: false, key, offset: range.offset, length: range.length, size, outOfRange: true },
+    },
+  );
+}
+
+/** The NOT_FOUND error of a read of an absent object. */
+export function objectNotFound(key: string, description: string, cause?: unknown): LifeboatError {
+  return new LifeboatError('NOT_FOUND', `object ${key} not found in ${description}`, {
+    cause,
+    details: { transient: false, key },
+  });
+}
+
+/**
+ * Reads exactly `length` bytes of a stream into one buffer; false when the stream holds more or
+ * fewer (the caller then reports the range as outside the object).
+ */
+export async function readExactly(body: AsyncIterable<unknown>, length: number): Promise<Buffer | false> {
+  const out = Buffer.allocUnsafe(length);
+  let filled = 0;
+  for await (const chunk of body) {
+    const data = chunk as Uint8Array;
+    if (filled + data.length > length) return false;
+    out.set(data, filled);
+    filled += data.length;
+  }
+  return filled === length ? out : false;
+}
+
+/** The object's total size from a Content-Range header ("bytes 0-9/1234" → 1234). */
+export function sizeFromContentRange(contentRange: string | undefined): number | undefined {
+  const total = contentRange?.split('/')[1];
+  return total === undefined || !/^\d+$/.test(total) ? undefined : Number(total);
 }
 
 /** True when err is the failed precondition of a create-only put. */

@@ -38,6 +38,15 @@ describe('RetryingObjectStore', () => {
     expect(delays).toEqual([100, 200, 250]);
   });
 
+  it('retries a range read; a range past the end is not retried', async () => {
+    const { inner, store, calls } = setup(2, transient, 'getRange');
+    await inner.put('pack', Buffer.from('0123456789'));
+    expect((await store.getRange('pack', 2, 3)).toString()).toBe('234');
+    expect(calls()).toBe(3);
+    await expect(store.getRange('pack', 8, 3)).rejects.toMatchObject({ code: 'CORRUPT' });
+    expect(calls()).toBe(4);
+  });
+
   it('gives up after maxAttempts with the last error', async () => {
     const { store, calls } = setup(10);
     await expect(store.head('k')).rejects.toMatchObject({ code: 'UNREACHABLE' });

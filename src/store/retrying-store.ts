@@ -84,6 +84,10 @@ export class RetryingObjectStore implements ObjectStore {
     return this.#retry('get', key, () => this.#inner.get(key));
   }
 
+  getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    return this.#retry('getRange', key, () => this.#inner.getRange(key, offset, length));
+  }
+
   head(key: string): Promise<ObjectInfo | undefined> {
     return this.#retry('head', key, () => this.#inner.head(key));
   }

@@ -7,7 +7,16 @@ import {
 } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
 import { LifeboatError, redact, type Secret } from '../../../errors/index.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../object-store.ts';
+import {
+  checkRange,
+  objectNotFound,
+  rangeOutsideObject,
+  readExactly,
+  sizeFromContentRange,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../../object-store.ts';
 import { classifyAzureError } from './azure-errors.ts';
 
 export interface AzureStoreOptions {
@@ -95,6 +104,34 @@ export class AzureObjectStore implements ObjectStore {
       return body instanceof Readable ? body : Readable.from(body);
     } catch (err) {
       throw this.#error(err, 'get', key);
+    }
+  }
+
+  /** Download Blob with a range (`download(offset, count)`); an empty range is a Get Properties. */
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(key, offset, length, this.description);
+    const range = { offset, length };
+    if (length === 0) {
+      const info = await this.head(key);
+      if (info === undefined) throw objectNotFound(key, this.description);
+      if (offset > info.size) throw rangeOutsideObject(key, this.description, range, info.size);
+      return Buffer.alloc(0);
+    }
+    try {
+      const response = await this.#container
+        .getBlobClient(key)
+        .download(offset, length, { maxRetryRequests: 5 });
+      const body = response.readableStreamBody;
+      const data = body === undefined ? false : await readExactly(body, length);
+      if (data === false)
+        throw rangeOutsideObject(key, this.description, range, sizeFromContentRange(response.contentRange));
+      return data;
+    } catch (err) {
+      if (err instanceof LifeboatError) throw err;
+      const status = (err as { statusCode?: unknown }).statusCode;
+      if (status === 416 || (err as { code?: unknown }).code === 'InvalidRange')
+        throw rangeOutsideObject(key, this.description, range);
+      throw this.#error(err, 'getRange', key);
     }
   }
 

@@ -5,7 +5,14 @@ import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../../errors/index.ts';
-import { alreadyExists, type ObjectInfo, type ObjectStore, type PutOptions } from '../../object-store.ts';
+import {
+  alreadyExists,
+  checkRange,
+  rangeOutsideObject,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../../object-store.ts';
 import { classifyFsError } from './filesystem-errors.ts';
 
 /** Where unfinished writes live: inside the root (same filesystem, so rename is atomic), never listed. */
@@ -103,6 +110,41 @@ export class FilesystemObjectStore implements ObjectStore {
       return handle.createReadStream();
     } catch (err) {
       throw await this.#classifyRead(err, 'get', key);
+    }
+  }
+
+  /** Reads only the requested bytes (positioned reads into one buffer). */
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(key, offset, length, this.description);
+    const path = this.#path(key);
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      throw await this.#classifyRead(err, 'getRange', key);
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile())
+        throw await this.#classifyRead(
+          Object.assign(new Error('not a file'), { code: 'EISDIR' }),
+          'getRange',
+          key,
+        );
+      if (offset + length > info.size)
+        throw rangeOutsideObject(key, this.description, { offset, length }, info.size);
+      const out = Buffer.allocUnsafe(length);
+      for (let done = 0; done < length;) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw rangeOutsideObject(key, this.description, { offset, length });
+        done += bytesRead;
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof LifeboatError) throw err;
+      throw classifyFsError(err, 'getRange', key, this.description);
+    } finally {
+      await handle.close();
     }
   }
 

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import { LifeboatError } from '../../../errors/index.ts';
-import { alreadyExists, type ObjectInfo, type ObjectStore, type PutOptions } from '../../object-store.ts';
+import {
+  alreadyExists,
+  checkRange,
+  rangeOutsideObject,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../../object-store.ts';
 
 interface StoredObject {
   data: Buffer;
@@ -53,12 +60,24 @@ export class MemoryObjectStore implements ObjectStore {
   async get(key: string): Promise<Readable> {
     this.#inject('get', key);
     const object = this.#objects.get(key);
-    if (object === undefined) {
-      throw new LifeboatError('NOT_FOUND', `object ${key} not found in ${this.description}`, {
-        details: { transient: false, key },
-      });
-    }
+    if (object === undefined) throw this.#missing(key);
     return Promise.resolve(Readable.from([object.data]));
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(key, offset, length, this.description);
+    this.#inject('getRange', key);
+    const object = this.#objects.get(key);
+    if (object === undefined) throw this.#missing(key);
+    if (offset + length > object.data.length)
+      throw rangeOutsideObject(key, this.description, { offset, length }, object.data.length);
+    return Promise.resolve(Buffer.from(object.data.subarray(offset, offset + length)));
+  }
+
+  #missing(key: string): LifeboatError {
+    return new LifeboatError('NOT_FOUND', `object ${key} not found in ${this.description}`, {
+      details: { transient: false, key },
+    });
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -11,8 +11,17 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import { Readable } from 'node:stream';
-import { redact, type Secret } from '../../../errors/index.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../object-store.ts';
+import { LifeboatError, redact, type Secret } from '../../../errors/index.ts';
+import {
+  checkRange,
+  objectNotFound,
+  rangeOutsideObject,
+  readExactly,
+  sizeFromContentRange,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../../object-store.ts';
 import { classifyS3Error } from './s3-errors.ts';
 
 export interface S3Credentials {
@@ -122,6 +131,38 @@ export class S3ObjectStore implements ObjectStore {
       return Readable.from([]);
     } catch (err) {
       throw this.#error(err, 'get', key);
+    }
+  }
+
+  /** One ranged GET (`Range: bytes=a-b`); an empty range is a HEAD. */
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(key, offset, length, this.description);
+    const range = { offset, length };
+    if (length === 0) {
+      const info = await this.head(key);
+      if (info === undefined) throw objectNotFound(key, this.description);
+      if (offset > info.size) throw rangeOutsideObject(key, this.description, range, info.size);
+      return Buffer.alloc(0);
+    }
+    try {
+      const out = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      const body = out.Body instanceof Readable ? out.Body : Readable.from([]);
+      const data = await readExactly(body, length);
+      if (data === false)
+        throw rangeOutsideObject(key, this.description, range, sizeFromContentRange(out.ContentRange));
+      return data;
+    } catch (err) {
+      if (err instanceof LifeboatError) throw err;
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 416 || (err as { name?: unknown }).name === 'InvalidRange')
+        throw rangeOutsideObject(key, this.description, range);
+      throw this.#error(err, 'getRange', key);
     }
   }
 

@@ -1,0 +1,125 @@
+// Content encryption as kopia v0.22.3's repo/encryption does it: a key-derivation secret is
+// HKDF-SHA256(masterKey, salt "encryption", no info, 32 bytes); each content gets its own AEAD key
+// HMAC-SHA256(secret, iv), where iv is the content's (or blob's) 16-byte IV; the ciphertext is
+// nonce (12 random bytes) ‖ sealed data ‖ tag (16 bytes), with the IV as additional data.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomFillSync,
+  type CipherChaCha20Poly1305,
+  type CipherGCM,
+  type DecipherChaCha20Poly1305,
+  type DecipherGCM,
+} from 'node:crypto';
+import { LifeboatError } from '../../../errors/index.ts';
+
+export interface ContentEncryptor {
+  /** Bytes a ciphertext has beyond its plaintext (nonce and tag). */
+  readonly overhead: number;
+  encrypt(plain: Uint8Array, iv: Uint8Array): Buffer;
+  /** INTEGRITY when the tag does not match (wrong key, tampered or truncated data). */
+  decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer;
+}
+
+/** The encryption algorithms kopia v0.22.3 registers. */
+export const ENCRYPTION_ALGORITHMS = ['AES256-GCM-HMAC-SHA256', 'CHACHA20-POLY1305-HMAC-SHA256'] as const;
+
+/** kopia's default (and Velero's). */
+export const DEFAULT_ENCRYPTION_ALGORITHM = 'AES256-GCM-HMAC-SHA256';
+
+const NONCE_SIZE = 12;
+const TAG_SIZE = 16;
+const KEY_SIZE = 32;
+const PURPOSE_ENCRYPTION_KEY = 'encryption';
+
+type Cipher = 'aes-256-gcm' | 'chacha20-poly1305';
+const AEAD_OPTIONS = { authTagLength: TAG_SIZE };
+
+function cipherOf(cipher: Cipher, key: Buffer, nonce: Buffer): CipherGCM | CipherChaCha20Poly1305 {
+  return cipher === 'aes-256-gcm'
+    ? createCipheriv(cipher, key, nonce, AEAD_OPTIONS)
+    : createCipheriv(cipher, key, nonce, AEAD_OPTIONS);
+}
+
+function decipherOf(cipher: Cipher, key: Buffer, nonce: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305 {
+  return cipher === 'aes-256-gcm'
+    ? createDecipheriv(cipher, key, nonce, AEAD_OPTIONS)
+    : createDecipheriv(cipher, key, nonce, AEAD_OPTIONS);
+}
+
+/** HKDF-SHA256 of the master key with kopia's purpose as the salt and an empty info. */
+function deriveSecret(masterKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, PURPOSE_ENCRYPTION_KEY, '', KEY_SIZE));
+}
+
+class HmacKeyedAead implements ContentEncryptor {
+  readonly overhead = NONCE_SIZE + TAG_SIZE;
+
+  private readonly cipher: Cipher;
+  private readonly secret: Buffer;
+
+  constructor(cipher: Cipher, secret: Buffer) {
+    this.cipher = cipher;
+    this.secret = secret;
+  }
+
+  private keyFor(iv: Uint8Array): Buffer {
+    return createHmac('sha256', this.secret).update(iv).digest();
+  }
+
+  encrypt(plain: Uint8Array, iv: Uint8Array): Buffer {
+    const out = Buffer.allocUnsafe(plain.length + this.overhead);
+    const nonce = out.subarray(0, NONCE_SIZE);
+    randomFillSync(nonce);
+    const c = cipherOf(this.cipher, this.keyFor(iv), nonce);
+    c.setAAD(iv, { plaintextLength: plain.length });
+    let at = NONCE_SIZE;
+    at += c.update(plain).copy(out, at);
+    at += c.final().copy(out, at);
+    c.getAuthTag().copy(out, at);
+    return out;
+  }
+
+  decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer {
+    if (cipher.length < this.overhead) {
+      throw new LifeboatError(
+        'INTEGRITY',
+        `Encrypted data is ${cipher.length} bytes, shorter than the ${this.overhead} bytes of nonce and tag.`,
+        { hint: 'The data is truncated: check the storage it was read from.' },
+      );
+    }
+    const nonce = cipher.subarray(0, NONCE_SIZE);
+    const body = cipher.subarray(NONCE_SIZE, cipher.length - TAG_SIZE);
+    const tag = cipher.subarray(cipher.length - TAG_SIZE);
+    const d = decipherOf(this.cipher, this.keyFor(iv), nonce);
+    d.setAAD(iv, { plaintextLength: body.length });
+    d.setAuthTag(tag);
+    const plain = d.update(body);
+    try {
+      const rest = d.final();
+      if (rest.length > 0) return Buffer.concat([plain, rest]);
+    } catch (err) {
+      throw new LifeboatError('INTEGRITY', 'Decryption failed: the authentication tag does not match.', {
+        hint: 'The data was changed or damaged in storage, or it belongs to another repository.',
+        cause: err,
+      });
+    }
+    return plain;
+  }
+}
+
+/** kopia's encryptor `algorithm` over the repository's master key; an unknown one is UNSUPPORTED. */
+export function createEncryptor(algorithm: string, masterKey: Buffer): ContentEncryptor {
+  switch (algorithm) {
+    case 'AES256-GCM-HMAC-SHA256':
+      return new HmacKeyedAead('aes-256-gcm', deriveSecret(masterKey));
+    case 'CHACHA20-POLY1305-HMAC-SHA256':
+      return new HmacKeyedAead('chacha20-poly1305', deriveSecret(masterKey));
+    default:
+      throw new LifeboatError('UNSUPPORTED', `Unknown encryption algorithm "${algorithm}".`, {
+        hint: `lifeboat knows kopia's encryption algorithms: ${ENCRYPTION_ALGORITHMS.join(', ')}.`,
+      });
+  }
+}

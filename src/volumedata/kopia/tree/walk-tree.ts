@@ -1,0 +1,199 @@
+// Reading a local directory tree for a snapshot, the way kopia's localfs and uploader see it.
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapBounded } from '../../../concurrency/index.ts';
+import { LifeboatError } from '../../../errors/index.ts';
+import { compareKopiaOrder, type TreeEntryType } from './tree-entry.ts';
+
+/** One entry of a local directory, with what a snapshot's directory manifest records of it. */
+export interface LocalEntry {
+  name: string;
+  type: Exclude<TreeEntryType, 'unsupported'>;
+  /** POSIX permission bits with setuid/setgid/sticky (kopiaModeFromPosix gives the manifest's `mode`). */
+  mode: number;
+  size: number;
+  mtimeNs: bigint;
+  uid: number;
+  gid: number;
+  device: bigint;
+  /** A symlink's target, read at listing time. */
+  linkTarget?: string;
+}
+
+/** A directory with its own entry and its children in kopia's manifest order. */
+export interface LocalDirectory {
+  path: string;
+  /** Slash-separated, '' for the root. */
+  relativePath: string;
+  self: LocalEntry;
+  entries: LocalEntry[];
+  /** Names kopia leaves out silently: sockets, pipes, devices (its IgnoreUnknownTypes default). */
+  skipped: string[];
+}
+
+export interface WalkOptions {
+  /** Leave out entries on another filesystem than their directory (kopia's files policy oneFileSystem, default false). */
+  oneFileSystem?: boolean;
+}
+
+function errno(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function entryType(st: BigIntStats): LocalEntry['type'] | undefined {
+  if (st.isDirectory()) return 'directory';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  return undefined;
+}
+
+function toEntry(name: string, st: BigIntStats, type: LocalEntry['type']): LocalEntry {
+  return {
+    name,
+    type,
+    mode: Number(st.mode & 0o7777n),
+    size: Number(st.size),
+    mtimeNs: st.mtimeNs,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    device: st.dev,
+  };
+}
+
+/** The entry at path itself (not followed), for a walk's root. */
+export async function localEntry(path: string, name = ''): Promise<LocalEntry> {
+  const st = await lstat(path, { bigint: true });
+  const type = entryType(st);
+  if (type === undefined) {
+    throw new LifeboatError('UNSUPPORTED', `${path} is not a file, directory or symlink.`, {
+      hint: 'Snapshot a directory.',
+    });
+  }
+  const entry = toEntry(name, st, type);
+  if (type === 'symlink') entry.linkTarget = await readlink(path);
+  return entry;
+}
+
+const statConcurrency = 16;
+
+/** One name of a listing, lstat'ed (and its link read); what vanished in between is 'vanished'. */
+async function listedEntry(
+  directory: string,
+  name: string,
+): Promise<LocalEntry | 'vanished' | 'unsupported'> {
+  const path = join(directory, name);
+  try {
+    const st = await lstat(path, { bigint: true });
+    const type = entryType(st);
+    if (type === undefined) return 'unsupported';
+    const entry = toEntry(name, st, type);
+    if (type === 'symlink') entry.linkTarget = await readlink(path);
+    return entry;
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return 'vanished';
+    throw err;
+  }
+}
+
+/**
+ * A directory's entries as kopia lists them: lstat of each name (never followed), entries that vanish
+ * between the listing and the lstat left out, sockets/pipes/devices left out and named in `skipped`,
+ * sorted directories first, then by name bytes.
+ */
+export async function readLocalDirectory(
+  path: string,
+  options: WalkOptions & { device?: bigint } = {},
+): Promise<{ entries: LocalEntry[]; skipped: string[] }> {
+  let names: string[];
+  let listed: (LocalEntry | 'vanished' | 'unsupported')[];
+  try {
+    names = await readdir(path);
+    listed = await mapBounded(names, statConcurrency, (name) => listedEntry(path, name));
+  } catch (err) {
+    if (errno(err) === 'ENOENT') throw err;
+    throw new LifeboatError('OPERATION_FAILED', `Reading the directory ${path} failed: ${String(err)}`, {
+      hint: 'Check that the snapshot can read every directory of the volume (permissions, mounts).',
+      cause: err,
+    });
+  }
+  const entries: LocalEntry[] = [];
+  const skipped: string[] = [];
+  for (const [i, entry] of listed.entries()) {
+    if (entry === 'vanished') continue;
+    if (entry === 'unsupported') skipped.push(names[i] ?? '');
+    else if (
+      options.oneFileSystem !== true ||
+      options.device === undefined ||
+      entry.device === options.device
+    ) {
+      entries.push(entry);
+    }
+  }
+  entries.sort(compareKopiaOrder);
+  return { entries, skipped };
+}
+
+/**
+ * Walks a directory tree depth-first and yields each directory after all its subdirectories, so a
+ * Merkle-tree writer has every child's object ID before it writes the parent. A subdirectory that
+ * vanishes before it is read is left out of its parent's entries.
+ */
+export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<LocalDirectory> {
+  const self = await localEntry(root).catch((err: unknown) => {
+    if (errno(err) !== 'ENOENT') throw err;
+    throw new LifeboatError('NOT_FOUND', `${root} does not exist.`, {
+      hint: 'Name the directory to snapshot.',
+    });
+  });
+  if (self.type !== 'directory') {
+    throw new LifeboatError('USAGE', `${root} is not a directory.`, { hint: 'Snapshot a directory.' });
+  }
+  yield* walkDirectory(root, '', self, options);
+}
+
+async function* walkDirectory(
+  path: string,
+  relativePath: string,
+  self: LocalEntry,
+  options: WalkOptions,
+): AsyncGenerator<LocalDirectory, boolean> {
+  let listing: { entries: LocalEntry[]; skipped: string[] };
+  try {
+    listing = await readLocalDirectory(path, { ...options, device: self.device });
+  } catch (err) {
+    if (relativePath !== '' && errno(err) === 'ENOENT') return false;
+    throw err;
+  }
+  const kept: LocalEntry[] = [];
+  for (const entry of listing.entries) {
+    if (entry.type === 'directory') {
+      const childRelative = relativePath === '' ? entry.name : `${relativePath}/${entry.name}`;
+      const present = yield* walkDirectory(join(path, entry.name), childRelative, entry, options);
+      if (!present) continue;
+    }
+    kept.push(entry);
+  }
+  yield { path, relativePath, self, entries: kept, skipped: listing.skipped };
+  return true;
+}
+
+/** Opens a file for reading without following a symlink that replaced it since the listing. */
+export async function openLocalFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = errno(err);
+    if (code === 'ENOENT' || code === 'ELOOP') {
+      throw new LifeboatError(
+        'NOT_FOUND',
+        `${path} vanished or was replaced by a symlink during the snapshot.`,
+        {
+          hint: 'Snapshot again; kopia records such a file as a failed entry.',
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+}
