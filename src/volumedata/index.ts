@@ -116,4 +116,9 @@ export {
   restoreSnapshot,
   type SnapshotRestoreOptions,
   type SnapshotRestoreProgress,
+  type VerifyError,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifySnapshot,
 } from './kopia/repository/index.ts';

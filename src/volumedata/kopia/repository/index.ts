@@ -22,3 +22,10 @@ export {
   type SnapshotRestoreProgress,
   treeEntryOf,
 } from './restore.ts';
+export {
+  type VerifyError,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifySnapshot,
+} from './verify.ts';
