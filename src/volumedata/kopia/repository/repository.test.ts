@@ -148,6 +148,16 @@ describe('objects', () => {
     const err = await caught(readObject(repo, missing));
     expect(err.code).toBe('CORRUPT');
     expect(err.message).toBe(`object ${missing}: content ${missing} of object ${missing} is missing`);
+    // A listing that names an object as indirect as the one it lists is refused.
+    const selfish = m.add(
+      'x',
+      encodeIndirect(indirectEntries([{ length: 1, object: indirectObjectId(ids[0] as ObjectId) }])),
+    );
+    await m.flush();
+    await repo.refreshIndex();
+    expect(await caught(readObject(repo, indirectObjectId(directObjectId(selfish))))).toMatchObject({
+      code: 'CORRUPT',
+    });
     const short = await caught(
       drain(openObject(repo, formatObjectId(ids[0] as ObjectId), { expectedLength: 10 })),
     );
