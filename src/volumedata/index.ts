@@ -96,3 +96,13 @@ export { kopiaModeFromPosix, posixModeFromKopia } from './kopia/tree/tree-entry.
 export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-entry.ts';
 export { localEntry, openLocalFile, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
 export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
+export {
+  ContentReader,
+  contentNotFound,
+  loadIndex,
+  type LoadedIndex,
+  openRepository,
+  type KopiaRepository,
+  type OpenRepositoryOptions,
+  type SnapshotFilter,
+} from './kopia/repository/index.ts';
