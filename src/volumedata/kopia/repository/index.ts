@@ -3,3 +3,22 @@ export { ContentReader, contentNotFound } from './content-reader.ts';
 export { loadIndex, type LoadedIndex } from './index-loader.ts';
 export { openRepository, type KopiaRepository, type OpenRepositoryOptions } from './repository.ts';
 export { type SnapshotFilter } from './snapshots.ts';
+export {
+  type ContentSource,
+  DEFAULT_READ_AHEAD,
+  MAX_DIRECT_OBJECT_BYTES,
+  type ObjectPiece,
+  type ObjectReadOptions,
+  objectPieces,
+  openObject,
+  readObject,
+  readPiece,
+} from './object-reader.ts';
+export {
+  readDirectoryEntries,
+  repositoryTreeSource,
+  restoreSnapshot,
+  type SnapshotRestoreOptions,
+  type SnapshotRestoreProgress,
+  treeEntryOf,
+} from './restore.ts';
