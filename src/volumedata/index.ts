@@ -96,3 +96,15 @@ export { kopiaModeFromPosix, posixModeFromKopia } from './kopia/tree/tree-entry.
 export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-entry.ts';
 export { localEntry, openLocalFile, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
 export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
+export {
+  ContentWriter,
+  createSnapshot,
+  type CreatedSnapshot,
+  type CreateSnapshotOptions,
+  initializeRepository,
+  ObjectWriter,
+  openWritableRepository,
+  type SnapshotProgress,
+  type SnapshotWriteStats,
+  type WritableRepository,
+} from './kopia/repository/index.ts';

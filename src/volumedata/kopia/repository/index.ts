@@ -1,0 +1,2 @@
+// A kopia repository's contents, objects and snapshots: the write side (writer/).
+export * from './writer/index.ts';
