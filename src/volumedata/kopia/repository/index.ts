@@ -1,2 +1,25 @@
-// A kopia repository's contents, objects and snapshots: the write side (writer/).
+// A kopia repository as a whole: open (format, keys, index), contents, objects, snapshots, restore, verify.
+export { ContentReader, contentNotFound } from './content-reader.ts';
+export { loadIndex, type LoadedIndex } from './index-loader.ts';
+export { openRepository, type KopiaRepository, type OpenRepositoryOptions } from './repository.ts';
+export { type SnapshotFilter } from './snapshots.ts';
+export {
+  type ContentSource,
+  DEFAULT_READ_AHEAD,
+  MAX_DIRECT_OBJECT_BYTES,
+  type ObjectPiece,
+  type ObjectReadOptions,
+  objectPieces,
+  openObject,
+  readObject,
+  readPiece,
+} from './object-reader.ts';
+export {
+  readDirectoryEntries,
+  repositoryTreeSource,
+  restoreSnapshot,
+  type SnapshotRestoreOptions,
+  type SnapshotRestoreProgress,
+  treeEntryOf,
+} from './restore.ts';
 export * from './writer/index.ts';

@@ -9,7 +9,7 @@ import { encodeIndexV2 } from '../../index/index-v2-encode.ts';
 import { newSessionId } from '../../index/session.ts';
 import { goTime } from '../../object/go-text.ts';
 import { PackBuilder } from './pack-builder.ts';
-import type { WritableRepository } from './repository-view.ts';
+import type { KopiaRepository } from '../repository.ts';
 import { inlineSealer, type Sealer } from './sealer.ts';
 
 /** Pack blob prefixes: `p` for file data, `q` for kopia's own metadata (prefixed contents). */
@@ -55,7 +55,7 @@ export class ContentWriter {
     packBytes: 0,
     indexBlobs: 0,
   };
-  private readonly repo: WritableRepository;
+  private readonly repo: KopiaRepository;
   private readonly sealer: Sealer;
   private readonly options: ContentWriterOptions;
   private readonly maxPackSize: number;
@@ -70,7 +70,7 @@ export class ContentWriter {
   private formatBytes: Promise<Buffer | undefined> | undefined;
   private failure: Error | undefined;
 
-  constructor(repo: WritableRepository, options: ContentWriterOptions = {}) {
+  constructor(repo: KopiaRepository, options: ContentWriterOptions = {}) {
     const { config } = repo.format;
     if (config.indexVersion < 2 || !config.epochParameters.Enabled) {
       throw new LifeboatError(

@@ -3,7 +3,6 @@
 export { ContentWriter, type ContentWriterOptions, type ContentWriterStats } from './content-writer.ts';
 export { initializeRepository } from './initialize.ts';
 export { ObjectWriter, type ObjectWriterOptions, writeObject } from './object-writer.ts';
-export { openWritableRepository, type WritableRepository } from './repository-view.ts';
 export { inlineSealer, type Sealed, type Sealer } from './sealer.ts';
 export {
   createSnapshot,

@@ -22,7 +22,7 @@ import {
   writeSymlink,
 } from './entry-writer.ts';
 import { ParentTree } from './parent-tree.ts';
-import type { WritableRepository } from './repository-view.ts';
+import type { KopiaRepository } from '../repository.ts';
 import type { Sealer } from './sealer.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -61,13 +61,14 @@ export interface SnapshotWriteStats {
 export type CreatedSnapshot = SnapshotManifest & { stats: SnapshotStats & SnapshotWriteStats };
 
 async function resolveParent(
-  repo: WritableRepository,
+  repo: KopiaRepository,
   options: CreateSnapshotOptions,
 ): Promise<SnapshotManifest | undefined> {
   const parent = options.parent ?? 'latest';
   if (parent === 'none') return undefined;
   if (parent !== 'latest') return parent;
-  const all = await repo.listSnapshots(options.source);
+  const { host, userName, path } = options.source;
+  const all = await repo.listSnapshots({ host, userName, path });
   let best: SnapshotManifest | undefined;
   for (const s of all) {
     if (s.incomplete) continue;
@@ -90,7 +91,7 @@ interface Counters {
  * crash leaves orphan packs at most.
  */
 export async function createSnapshot(
-  repo: WritableRepository,
+  repo: KopiaRepository,
   dir: string,
   options: CreateSnapshotOptions,
 ): Promise<CreatedSnapshot> {
@@ -172,7 +173,7 @@ async function writeTree(
   ctx: EntryWriterContext,
   dir: string,
   parent: SnapshotManifest | undefined,
-  repo: WritableRepository,
+  repo: KopiaRepository,
   counters: Counters,
   concurrency: number,
 ): Promise<DirEntry> {
