@@ -116,4 +116,12 @@ export {
   restoreSnapshot,
   type SnapshotRestoreOptions,
   type SnapshotRestoreProgress,
+  ContentWriter,
+  createSnapshot,
+  type CreatedSnapshot,
+  type CreateSnapshotOptions,
+  initializeRepository,
+  ObjectWriter,
+  type SnapshotProgress,
+  type SnapshotWriteStats,
 } from './kopia/repository/index.ts';

@@ -22,3 +22,4 @@ export {
   type SnapshotRestoreProgress,
   treeEntryOf,
 } from './restore.ts';
+export * from './writer/index.ts';
