@@ -124,4 +124,9 @@ export {
   ObjectWriter,
   type SnapshotProgress,
   type SnapshotWriteStats,
+  type VerifyError,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifySnapshot,
 } from './kopia/repository/index.ts';

@@ -23,3 +23,10 @@ export {
   treeEntryOf,
 } from './restore.ts';
 export * from './writer/index.ts';
+export {
+  type VerifyError,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifySnapshot,
+} from './verify.ts';
