@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../output/index.ts';
 import type { SnapshotRow } from '../app/repo/index.ts';
-import { clock, progressLine, SNAPSHOT_COLUMNS } from './repo-output.ts';
+import { clock, progressLine, SNAPSHOT_COLUMNS, verifyText } from './repo-output.ts';
 
 describe('output', () => {
   const row: SnapshotRow = {
@@ -38,5 +38,21 @@ describe('output', () => {
     expect(progressLine('snapshotting', { files: 1, bytes: 0, uploadedBytes: 0 }, 0)).toBe(
       'snapshotting  1 files  0 B  0 B/s  0 B uploaded',
     );
+  });
+
+  it('reports verification per snapshot and counts the failures', () => {
+    const text = verifyText([
+      { namespace: 'shop', id: 'k1', source: 's', problems: [] },
+      {
+        namespace: 'shop',
+        id: 'k2',
+        source: 's',
+        problems: [{ path: 'a/b', contentId: 'c9', message: 'bad hash' }],
+      },
+    ]);
+    expect(text).toContain('OK     shop k1 s');
+    expect(text).toContain('FAILED shop k2 s\n  a/b: bad hash (content c9)');
+    expect(text).toContain('1 of 2 failed verification.');
+    expect(verifyText([])).toBe('No snapshots to verify.\n');
   });
 });

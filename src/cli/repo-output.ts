@@ -1,12 +1,15 @@
 import { type Column, formatBytes } from '../output/index.ts';
-import type { RepoProgress, SnapshotRow } from '../app/repo/index.ts';
+import type { RepoProgress, SnapshotRow, SnapshotVerification } from '../app/repo/index.ts';
 
 /** The columns of `repo snapshots`. */
 export const SNAPSHOT_COLUMNS: readonly Column<SnapshotRow>[] = [
   { header: 'namespace', value: (r) => r.namespace },
   { header: 'id', value: (r) => r.id },
   { header: 'source', value: (r) => r.source },
-  { header: 'start time', value: (r) => r.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z') },
+  {
+    header: 'start time',
+    value: (r) => r.startTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  },
   { header: 'size', value: (r) => formatBytes(r.size), align: 'right' },
   { header: 'files', value: (r) => r.files, align: 'right' },
   {
@@ -38,4 +41,27 @@ export function progressLine(verb: string, p: RepoProgress, elapsedMs: number): 
   if (p.totalBytes !== undefined && rate > 0 && p.totalBytes >= p.bytes)
     parts.push(`ETA ${clock((p.totalBytes - p.bytes) / rate)}`);
   return parts.join('  ');
+}
+
+/** The text report of `repo verify`: one line a snapshot, then every problem. */
+export function verifyText(results: readonly SnapshotVerification[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const what =
+      r.id === '' ? `repository of namespace ${r.namespace}` : `${r.namespace} ${r.id} ${r.source}`;
+    lines.push(`${r.problems.length === 0 ? 'OK    ' : 'FAILED'} ${what}`);
+    for (const p of r.problems)
+      lines.push(
+        `  ${p.path === '' ? '' : `${p.path}: `}${p.message}${p.contentId ? ` (content ${p.contentId})` : ''}`,
+      );
+  }
+  const failed = results.filter((r) => r.problems.length > 0).length;
+  lines.push(
+    results.length === 0
+      ? 'No snapshots to verify.'
+      : failed === 0
+        ? `${results.length} snapshot(s) verified.`
+        : `${failed} of ${results.length} failed verification.`,
+  );
+  return `${lines.join('\n')}\n`;
 }

@@ -1,12 +1,19 @@
 import { type Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode } from '../errors/index.ts';
-import { listRepoSnapshots, type RepoProgress, restoreRepoSnapshot } from '../app/repo/index.ts';
+import {
+  listRepoSnapshots,
+  type RepoProgress,
+  restoreRepoSnapshot,
+  snapshotDirectory,
+  snapshotIdentity,
+  verifyRepoSnapshots,
+} from '../app/repo/index.ts';
 import { createProgress, formatBytes, formatOutput, type ProgressSink } from '../output/index.ts';
-import { OutputFormat } from './flags.ts';
+import { collect, keyValues, OutputFormat } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { interruptible } from './interrupt.ts';
-import { progressLine, SNAPSHOT_COLUMNS } from './repo-output.ts';
+import { progressLine, SNAPSHOT_COLUMNS, verifyText } from './repo-output.ts';
 
 const LOCATION_HELP = 'storage location (default: the default location)';
 
@@ -16,6 +23,8 @@ export function registerRepoCommands(program: Command): void {
     .description('volume data: the kopia repositories Velero keeps under kopia/<namespace>/ of a location');
   registerSnapshots(repo);
   registerRestore(repo);
+  registerSnapshot(repo);
+  registerVerify(repo);
 }
 
 /** A progress sink whose lines carry throughput and ETA; `json` or no TTY shows nothing. */
@@ -68,7 +77,12 @@ function registerRestore(repo: Command): void {
       async (
         snapshotId: string,
         dir: string,
-        opts: { namespace?: string; location?: string; overwrite?: boolean; output: 'text' | 'json' },
+        opts: {
+          namespace?: string;
+          location?: string;
+          overwrite?: boolean;
+          output: 'text' | 'json';
+        },
         command: Command,
       ) => {
         const json = opts.output === 'json';
@@ -103,4 +117,96 @@ function registerRestore(repo: Command): void {
 
 function seconds(started: number): string {
   return ((Date.now() - started) / 1000).toFixed(1);
+}
+
+interface SnapshotOptions {
+  namespace: string;
+  source: string;
+  location?: string;
+  tag?: string[];
+  description?: string;
+  output: 'text' | 'json';
+}
+
+function registerSnapshot(repo: Command): void {
+  repo
+    .command('snapshot')
+    .description(
+      'snapshot a directory into a namespace’s repository (created with Velero’s defaults when missing);\n' +
+        'the latest snapshot of the same source is the parent, so unchanged files cost only metadata',
+    )
+    .argument('<dir>', 'directory to snapshot')
+    .requiredOption('--namespace <ns>', 'volume namespace (the repository is kopia/<ns>/)')
+    .requiredOption(
+      '--source <name>',
+      'POD/VOLUME (a pod volume, as Velero files it), PVC (a data-mover volume), or USER@HOST:PATH (kopia’s own)',
+    )
+    .option('--location <name>', LOCATION_HELP)
+    .option('--tag <k=v>', 'a tag to add to the snapshot (repeatable)', collect)
+    .option('--description <text>', 'the snapshot’s description (default: Velero’s, for Velero sources)')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (dir: string, opts: SnapshotOptions, command: Command) => {
+      const identity = snapshotIdentity(opts.source, opts.namespace, {
+        tags: keyValues((opts.tag ?? []).join(','), '--tag'),
+        description: opts.description,
+      });
+      const json = opts.output === 'json';
+      const progress = progressFor('snapshotting', json);
+      const result = await interruptible(progress.sink, (signal) =>
+        snapshotDirectory({
+          configPath: globalOptions(command).config,
+          location: opts.location,
+          logger: loggerFor(command),
+          signal,
+          dir: resolve(dir),
+          namespace: opts.namespace,
+          ...identity,
+          onProgress: progress.onProgress,
+        }),
+      );
+      if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`${result.snapshot.id}\n`);
+    });
+}
+
+function registerVerify(repo: Command): void {
+  repo
+    .command('verify')
+    .description(
+      'verify snapshots: every content decrypts and hashes (with --read-data, all file data is read)',
+    )
+    .argument('[snapshot-id]', 'one snapshot (default: every snapshot)')
+    .option('--namespace <ns>', 'volume namespace (default: all)')
+    .option('--location <name>', LOCATION_HELP)
+    .option('--read-data', 'read back and hash every file’s data, not only the directory tree')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(
+      async (
+        snapshotId: string | undefined,
+        opts: {
+          namespace?: string;
+          location?: string;
+          readData?: boolean;
+          output: 'text' | 'json';
+        },
+        command: Command,
+      ) => {
+        const json = opts.output === 'json';
+        const progress = progressFor('verifying', json);
+        const results = await interruptible(progress.sink, (signal) =>
+          verifyRepoSnapshots({
+            configPath: globalOptions(command).config,
+            location: opts.location,
+            logger: loggerFor(command),
+            signal,
+            snapshotId,
+            namespace: opts.namespace,
+            readData: opts.readData === true,
+            onProgress: progress.onProgress,
+          }),
+        );
+        process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : verifyText(results));
+        if (results.some((r) => r.problems.length > 0)) process.exitCode = ExitCode.failed;
+      },
+    );
 }

@@ -1,4 +1,4 @@
-// Use case: the kopia repositories of a location (Velero's volume data under kopia/<namespace>/) — list and restore.
+// Use case: the kopia repositories of a location (Velero's volume data under kopia/<namespace>/) — list, snapshot a directory, restore, verify.
 // It must never print; it opens the location's repositories with their password and returns what happened.
 export {
   PASSWORD_ENV_KEY,
@@ -19,3 +19,10 @@ export {
   snapshotRow,
   sourceText,
 } from './repo.ts';
+export { type RepoSnapshotRequest, snapshotDirectory } from './snapshot.ts';
+export {
+  type RepoVerifyRequest,
+  type SnapshotVerification,
+  verifyRepoSnapshots,
+  type VerifyProblem,
+} from './verify.ts';
