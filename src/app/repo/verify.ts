@@ -55,14 +55,13 @@ async function verifyNamespace(
   try {
     repo = await openRepository(loc.blobs(namespace), await loc.password(), signal);
   } catch (err) {
-    if (request.snapshotId !== undefined && request.namespace === undefined) return [];
     if (!isLifeboatError(err) || err.code === 'INTERRUPTED') throw err;
     return [
       {
         namespace,
         id: '',
         source: '',
-        problems: [{ path: '', message: err.message }],
+        problems: [{ path: '', message: err.hint ? `${err.message} (${err.hint})` : err.message }],
       },
     ];
   }
@@ -84,7 +83,13 @@ async function verifyNamespace(
       ...signal,
       ...(onProgress
         ? {
-            onProgress: (p: RepoProgress) => onProgress({ ...p, snapshot: m.id }),
+            onProgress: (p: RepoProgress) =>
+              onProgress({
+                ...p,
+                snapshot: m.id,
+                totalFiles: m.stats.fileCount,
+                ...(request.readData ? { totalBytes: m.stats.totalSize } : {}),
+              }),
           }
         : {}),
     });
