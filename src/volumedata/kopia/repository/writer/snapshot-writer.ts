@@ -240,5 +240,6 @@ async function writeDirectory(
   for (const child of await Promise.all(children)) builder.addEntry(child);
   const manifest = builder.build(d.self.mtimeNs);
   const obj = await writeDirectoryObject(ctx, encodeDirManifest(manifest));
-  return { ...dirEntryFor(d.self, obj), summ: manifest.summary };
+  // kopia's localfs gives directories no size: their entries carry only the summary.
+  return { ...dirEntryFor(d.self, obj, 0), summ: manifest.summary };
 }
