@@ -213,6 +213,23 @@ describe('kopia → lifeboat', { timeout: 180_000 }, () => {
     for (const [c, id] of ids) await expectRestores(after, id, join(dir, `src-${c}`));
   });
 
+  it('format version 1 (index v1, legacy index blobs and their compaction log) restores', async () => {
+    const repo = await createFilesystemRepo('v1', ['--format-version=1']);
+    const first = await snapshot('v1', small);
+    const other = join(dir, 'src-v1');
+    await mkdir(other);
+    await writeFile(join(other, 'only.txt'), 'second snapshot\n');
+    const second = await snapshot('v1', other);
+    await kopia('v1', ['index', 'optimize', '--max-small-blobs=1', '--dangerous-commands=enabled']);
+    const logs: string[] = [];
+    for await (const b of repo.blobs().listBlobs('m')) logs.push(b.id);
+    expect(logs.length).toBeGreaterThan(0);
+    const r = await openRepository(repo.blobs(), PASSWORD);
+    expect(r.format.config).toMatchObject({ version: 1, indexVersion: 1 });
+    await expectRestores(r, second, other);
+    await expectRestores(r, first, small);
+  });
+
   it('BLAKE3-256 with AES: a snapshot restores', async () => {
     const repo = await createFilesystemRepo('blake3', ['--block-hash', 'BLAKE3-256']);
     const id = await snapshot('blake3', small);
