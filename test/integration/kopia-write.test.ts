@@ -145,6 +145,17 @@ describe('snapshots lifeboat writes, checked by kopia', () => {
     });
     const out = await restoreWithKopia('rich', snap.id);
     expect(await describeTree(out)).toEqual(await describeTree(src));
+    // Every pack carries its own index after the padding: kopia's index recovery finds every content.
+    const recovered = await exec(
+      kopiaPath,
+      ['index', 'recover', '--dangerous-commands=enabled', '--config-file', join(work, 'rich.config')],
+      {
+        env: { ...process.env, KOPIA_PASSWORD: PASSWORD, KOPIA_CHECK_FOR_UPDATES: 'false' },
+      },
+    );
+    expect(`${recovered.stdout}${recovered.stderr}`).toContain(
+      `Found ${snap.stats.writtenContents} contents to recover from ${snap.stats.packs} blobs`,
+    );
     // kopia snapshotting the same tree writes byte-identical directories: the same root object.
     const byKopia = JSON.parse(await kopia('rich', ['snapshot', 'create', src, '--json'])) as {
       rootEntry: { obj: string };
