@@ -22,4 +22,11 @@ export {
   type SnapshotRestoreProgress,
   treeEntryOf,
 } from './restore.ts';
+export {
+  type VerifyError,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifySnapshot,
+} from './verify.ts';
 export * from './writer/index.ts';

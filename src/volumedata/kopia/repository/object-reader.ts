@@ -14,6 +14,8 @@ export type ContentSource = Pick<KopiaRepository, 'getContent'>;
 
 /** The largest direct object read whole without a known length (a chunk is at most a few MiB). */
 export const MAX_DIRECT_OBJECT_BYTES = 128 << 20;
+/** More pieces than any object holds (at 4 MiB a chunk, 64 TiB). */
+export const MAX_OBJECT_PIECES = 1 << 24;
 /** Contents one object stream has in flight by default. */
 export const DEFAULT_READ_AHEAD = 3;
 
@@ -107,7 +109,16 @@ export async function objectPieces(repo: ContentSource, id: string | ObjectId): 
         `an index object lists ${last.start + last.length} bytes where its parent says ${length}`,
       );
     }
-    for (const e of entries) await walk(e.object, start + e.start, e.length);
+    for (const e of entries) {
+      // kopia lists an object's chunks (direct objects) in its index object; a listed object at
+      // least as indirect as the one listing it could make a hostile tree of listings blow up.
+      if (e.object.indirection >= oid.indirection) {
+        throw corrupt(name, `an index object lists ${formatObjectId(e.object)}, as indirect as itself`);
+      }
+      if (out.length >= MAX_OBJECT_PIECES)
+        throw corrupt(name, `it has more than ${MAX_OBJECT_PIECES} pieces`);
+      await walk(e.object, start + e.start, e.length);
+    }
   };
   await walk(top, 0, undefined);
   return out;
