@@ -22,7 +22,6 @@ export {
   type SnapshotRestoreProgress,
   treeEntryOf,
 } from './restore.ts';
-export * from './writer/index.ts';
 export {
   type VerifyError,
   type VerifyOptions,
@@ -30,3 +29,4 @@ export {
   type VerifyReport,
   verifySnapshot,
 } from './verify.ts';
+export * from './writer/index.ts';

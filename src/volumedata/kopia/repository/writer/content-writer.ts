@@ -248,10 +248,9 @@ export class ContentWriter {
     return epoch;
   }
 
-  /** Stops without indexing anything: packs already stored stay as orphans. */
+  /** Stops without indexing anything more: packs stored since the last flush stay as orphans. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.packWrites]);
-    await this.sealer.close();
   }
 }
 

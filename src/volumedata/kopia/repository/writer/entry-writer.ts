@@ -59,7 +59,7 @@ export async function writeFile(
   const writer = new ObjectWriter(ctx.contents, {
     splitter: ctx.splitter,
     metadataCompressor: METADATA_COMPRESSOR,
-    asyncWrites: 2,
+    asyncWrites: 3,
   });
   let size = 0;
   try {

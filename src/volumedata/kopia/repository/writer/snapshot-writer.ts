@@ -23,6 +23,7 @@ import {
 } from './entry-writer.ts';
 import { ParentTree } from './parent-tree.ts';
 import type { KopiaRepository } from '../repository.ts';
+import { createSealerPool } from './seal-pool.ts';
 import type { Sealer } from './sealer.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -45,7 +46,9 @@ export interface CreateSnapshotOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: SnapshotProgress) => void;
-  /** Hashing and sealing off this thread (see createSealerPool). */
+  /** Worker threads hashing and sealing file chunks (default: one per core; 0 keeps them on this thread). */
+  workers?: number;
+  /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
   sealer?: Sealer;
 }
 
@@ -97,8 +100,13 @@ export async function createSnapshot(
 ): Promise<CreatedSnapshot> {
   const startTime = BigInt(Date.now()) * 1_000_000n;
   const parent = await resolveParent(repo, options);
+  const ownSealer =
+    options.sealer === undefined && options.workers !== 0
+      ? createSealerPool(repo, options.workers === undefined ? {} : { workers: options.workers })
+      : undefined;
+  const sealer = options.sealer ?? ownSealer;
   const contents = new ContentWriter(repo, {
-    ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
+    ...(sealer === undefined ? {} : { sealer }),
     username: options.source.userName,
     hostname: options.source.host,
   });
@@ -161,6 +169,7 @@ export async function createSnapshot(
     };
   } finally {
     await contents.close();
+    await ownSealer?.close();
   }
 }
 
