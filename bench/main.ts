@@ -7,11 +7,13 @@ import { backupUsage, benchBackup } from './backup.ts';
 import { UsageError } from './common.ts';
 import { benchGojson, gojsonUsage } from './gojson.ts';
 import { benchRestore, restoreUsage } from './restore.ts';
+import { benchVolume, volumeUsage } from './volume.ts';
 
 const BENCHMARKS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   backup: { run: benchBackup, usage: backupUsage },
   gojson: { run: benchGojson, usage: gojsonUsage },
   restore: { run: benchRestore, usage: restoreUsage },
+  volume: { run: benchVolume, usage: volumeUsage },
 };
 
 const usage = `usage: npm run bench -- <benchmark> [options]

@@ -43,6 +43,7 @@ describe('buildProgram', () => {
       'server',
       'profile',
       'standby',
+      'repo',
       'runbook',
       'demo',
     ];

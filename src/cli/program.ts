@@ -19,6 +19,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   server: async () => (await import('./server.ts')).registerServerCommands,
   profile: async () => (await import('./profile.ts')).registerProfileCommands,
   standby: async () => (await import('./standby.ts')).registerStandbyCommands,
+  repo: async () => (await import('./repo.ts')).registerRepoCommands,
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
 });

@@ -62,4 +62,15 @@ describe('StoreLayout', () => {
     ]);
     expect(new StoreLayout('').invalidTopLevel(['restic/', 'other/'])).toEqual(['other']);
   });
+
+  it('builds the kopia repository prefix of a volume namespace and lists namespaces', () => {
+    const l = new StoreLayout('/p/');
+    expect(l.kopiaPrefix()).toBe('p/kopia/');
+    expect(l.kopiaRepositoryPrefix('app')).toBe('p/kopia/app/');
+    expect(new StoreLayout(undefined).kopiaRepositoryPrefix('db')).toBe('kopia/db/');
+    expect(l.kopiaNamespaces(['p/kopia/app/', 'p/kopia/db/', 'p/kopia/x', 'p/other/y/'])).toEqual([
+      'app',
+      'db',
+    ]);
+  });
 });

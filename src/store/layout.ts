@@ -101,6 +101,25 @@ export class StoreLayout {
     return `${this.restoreDir(name)}${restoreFileNames(name)[file]}`;
   }
 
+  /** "<root>kopia/": where Velero's kopia repositories live, one folder per volume namespace. */
+  kopiaPrefix(): string {
+    return this.topLevel('kopia');
+  }
+
+  /** "<root>kopia/<namespace>/": the kopia repository of one volume namespace (the blob prefix). */
+  kopiaRepositoryPrefix(namespace: string): string {
+    return `${this.kopiaPrefix()}${namespace}/`;
+  }
+
+  /** The volume namespaces of kopia common prefixes ("<root>kopia/<ns>/" → "<ns>"). */
+  kopiaNamespaces(commonPrefixes: readonly string[]): string[] {
+    const prefix = this.kopiaPrefix();
+    return commonPrefixes
+      .filter((p) => p.startsWith(prefix) && p.endsWith('/'))
+      .map((p) => p.slice(prefix.length, -1))
+      .filter((ns) => ns !== '' && !ns.includes('/'));
+  }
+
   /** The top-level directory names (common prefixes under the root) that Velero would reject. */
   invalidTopLevel(commonPrefixes: readonly string[]): string[] {
     const root = this.root();

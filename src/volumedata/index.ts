@@ -121,4 +121,12 @@ export {
   type VerifyProgress,
   type VerifyReport,
   verifySnapshot,
+  ContentWriter,
+  createSnapshot,
+  type CreatedSnapshot,
+  type CreateSnapshotOptions,
+  initializeRepository,
+  ObjectWriter,
+  type SnapshotProgress,
+  type SnapshotWriteStats,
 } from './kopia/repository/index.ts';

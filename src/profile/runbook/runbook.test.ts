@@ -131,4 +131,22 @@ describe('runbook for kubeadm and generic', () => {
     expect(md).toContain('Nodes (control plane and node pools): backup velero-made has no cluster profile');
     expect(md).toContain('use the StorageClasses fast');
   });
+
+  it('says where the repository password of the volume data lives, before the restore', () => {
+    const c = contents((x) => (x.name = 'b'));
+    const md = renderMarkdown(
+      buildRunbook({
+        backup: 'b',
+        profile: deriveProfile(c),
+        contents: c,
+        platform: 'generic',
+        location: 'dr',
+      }),
+    );
+    const at = md.indexOf('Volume data: the repository password');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(md.indexOf('lifeboat restore create'));
+    expect(md).toContain('velero-repo-credentials');
+    expect(md).toContain('lifeboat repo snapshots --location dr');
+  });
 });

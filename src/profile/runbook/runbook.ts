@@ -99,6 +99,7 @@ function restoreSteps(input: RunbookInput, clusterName: string): Step[] {
         ),
       ],
     },
+    volumePasswordStep(input.location),
     {
       title: 'Restore',
       blocks: [
@@ -124,4 +125,27 @@ function restoreSteps(input: RunbookInput, clusterName: string): Step[] {
       ],
     },
   ];
+}
+
+/** Where the password of the location's kopia repositories (the volume data) lives, and checking it opens them. */
+function volumePasswordStep(location: string | undefined): Step {
+  const loc = location ?? '<location>';
+  return {
+    title: 'Volume data: the repository password',
+    blocks: [
+      p(
+        "Volume data is in the kopia repositories under kopia/<namespace>/ of the location, encrypted with the repository password: Velero's default is `static-passw0rd`, from the Secret velero-repo-credentials (key repository-password) in Velero's namespace, unless it was changed. Keep a copy of it outside the cluster; without it the volume data cannot be read.",
+      ),
+      code('sh', [
+        '# on the source cluster, ahead of time (or from your secret store):',
+        "kubectl -n velero get secret velero-repo-credentials -o jsonpath='{.data.repository-password}' | base64 -d",
+        '# lifeboat reads it from an environment variable or a file the location names (never the config itself):',
+        `lifeboat location create ${loc} … --provider-config repositoryPasswordEnvVar=LIFEBOAT_REPO_PASSWORD   # or repositoryPasswordFile=/path`,
+        `lifeboat repo snapshots --location ${loc}   # opens every repository: a wrong password fails here`,
+      ]),
+      p(
+        'With neither set, lifeboat uses the static default and warns. On the standby, create velero-repo-credentials with the same password before Velero restores any volume.',
+      ),
+    ],
+  };
 }

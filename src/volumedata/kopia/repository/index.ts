@@ -29,3 +29,4 @@ export {
   type VerifyReport,
   verifySnapshot,
 } from './verify.ts';
+export * from './writer/index.ts';

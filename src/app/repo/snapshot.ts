@@ -1,0 +1,57 @@
+import { createSnapshot, initializeRepository, type SnapshotSource } from '../../volumedata/index.ts';
+import { checkNamespace, type RepoLocation } from './repo-location.ts';
+import {
+  openNamespace,
+  type RepoProgress,
+  type RepoTarget,
+  type SnapshotRow,
+  snapshotRow,
+  withLocation,
+} from './repo.ts';
+
+export interface RepoSnapshotRequest extends RepoTarget {
+  dir: string;
+  namespace: string;
+  source: SnapshotSource;
+  tags: Record<string, string>;
+  description: string;
+  pins: string[];
+  onProgress?: (p: RepoProgress) => void;
+}
+
+const FORMAT_BLOB = 'kopia.repository';
+
+async function hasRepository(loc: RepoLocation, namespace: string): Promise<boolean> {
+  for await (const blob of loc.blobs(namespace).listBlobs(FORMAT_BLOB))
+    if (blob.id === FORMAT_BLOB) return true;
+  return false;
+}
+
+/**
+ * Snapshots a directory into a namespace's repository, creating the repository (Velero's defaults)
+ * when the namespace has none; the latest snapshot of the same source is the parent.
+ */
+export async function snapshotDirectory(
+  request: RepoSnapshotRequest,
+): Promise<{ snapshot: SnapshotRow; created: boolean }> {
+  const namespace = checkNamespace(request.namespace);
+  return withLocation(request, async (loc) => {
+    const password = await loc.password();
+    const created = !(await hasRepository(loc, namespace));
+    if (created) {
+      request.logger.info({ namespace }, 'creating the kopia repository of the namespace');
+      await initializeRepository(loc.blobs(namespace, { create: true }), password);
+    }
+    const repo = await openNamespace(loc, namespace, request.signal);
+    const manifest = await createSnapshot(repo, request.dir, {
+      source: request.source,
+      tags: request.tags,
+      description: request.description,
+      pin: request.pins,
+      parent: 'latest',
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+    return { snapshot: snapshotRow(namespace, manifest), created };
+  });
+}

@@ -1,0 +1,120 @@
+import { encodeIndirect, indirectEntries } from '../../object/indirect.ts';
+import { directObjectId, indirectObjectId, type ObjectId } from '../../object/object-id.ts';
+import { createSplitter, type Splitter } from '../../object/splitter.ts';
+import type { ContentWriter } from './content-writer.ts';
+
+/** The prefix kopia forces on the list of an unprefixed indirect object, so it lands in `q` packs. */
+export const INDIRECT_PREFIX = 'x';
+
+export interface ObjectWriterOptions {
+  /** The repository's splitter (kopia's format `splitter`). */
+  splitter: string;
+  /** '' for file data, `k` for directories. */
+  prefix?: string;
+  /** Content compression for the object's chunks (none for file data). */
+  compressor?: string;
+  /** Compression of the indirect list (kopia's metadata compression, zstd-fastest). */
+  metadataCompressor?: string;
+  /** Chunk writes in flight while the next chunk is read (kopia's AsyncWrites). */
+  asyncWrites?: number;
+}
+
+/**
+ * One object written as kopia's objectWriter does: the byte stream is cut by the splitter into
+ * contents; one content is the object, several are listed by an indirect object
+ * (`{"stream":"kopia:indirect",…}`, prefix `x` for data) whose ID gets an `I`.
+ */
+export class ObjectWriter {
+  private readonly contents: ContentWriter;
+  private readonly options: ObjectWriterOptions;
+  private readonly splitter: Splitter;
+  private pieces: Buffer[] = [];
+  private pieceBytes = 0;
+  private readonly chunks: Array<{ length: number; object: ObjectId | undefined }> = [];
+  private readonly inFlight: Array<Promise<void>> = [];
+  private failure: Error | undefined;
+
+  constructor(contents: ContentWriter, options: ObjectWriterOptions) {
+    this.contents = contents;
+    this.options = options;
+    this.splitter = createSplitter(options.splitter);
+  }
+
+  /** Feeds bytes; the caller must not change data afterwards (it is kept until its chunk is written). */
+  async write(data: Buffer): Promise<void> {
+    let rest = data;
+    while (rest.length > 0) {
+      const n = this.splitter.nextSplitPoint(rest);
+      if (n < 0) {
+        this.pieces.push(rest);
+        this.pieceBytes += rest.length;
+        break;
+      }
+      this.pieces.push(rest.subarray(0, n));
+      this.pieceBytes += n;
+      rest = rest.subarray(n);
+      await this.flushChunk();
+    }
+  }
+
+  private async flushChunk(): Promise<void> {
+    const data =
+      this.pieces.length === 1 && this.pieces[0] !== undefined
+        ? this.pieces[0]
+        : Buffer.concat(this.pieces, this.pieceBytes);
+    this.pieces = [];
+    this.pieceBytes = 0;
+    const chunk: { length: number; object: ObjectId | undefined } = {
+      length: data.length,
+      object: undefined,
+    };
+    this.chunks.push(chunk);
+    const { prefix = '', compressor } = this.options;
+    const work = this.contents.writeContent(data, prefix, compressor).then(
+      (id) => {
+        chunk.object = directObjectId(id);
+      },
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    this.inFlight.push(work);
+    while (this.inFlight.length > (this.options.asyncWrites ?? 1)) await this.inFlight.shift();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Writes what is left and returns the object's ID (an empty object is one empty content). */
+  async result(): Promise<ObjectId> {
+    if (this.pieceBytes > 0 || this.chunks.length === 0) await this.flushChunk();
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    const chunks = this.chunks.map((c) => {
+      if (c.object === undefined) throw new Error('chunk written without an object ID');
+      return { length: c.length, object: c.object };
+    });
+    const only = chunks[0];
+    if (chunks.length === 1 && only !== undefined) return only.object;
+    const list = new ObjectWriter(this.contents, {
+      splitter: this.options.splitter,
+      prefix:
+        this.options.prefix === undefined || this.options.prefix === ''
+          ? INDIRECT_PREFIX
+          : this.options.prefix,
+      compressor: this.options.metadataCompressor,
+      metadataCompressor: this.options.metadataCompressor,
+    });
+    await list.write(encodeIndirect(indirectEntries(chunks)));
+    return indirectObjectId(await list.result());
+  }
+}
+
+/** Writes a whole buffer as one object. */
+export async function writeObject(
+  contents: ContentWriter,
+  data: Buffer,
+  options: ObjectWriterOptions,
+): Promise<ObjectId> {
+  const w = new ObjectWriter(contents, options);
+  await w.write(data);
+  return w.result();
+}

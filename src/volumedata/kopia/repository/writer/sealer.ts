@@ -1,0 +1,49 @@
+import { compress, compressorHeaderId } from '../../crypto/compression.ts';
+import { ivForContent } from '../../crypto/content.ts';
+import type { ContentEncryptor } from '../../crypto/encryption.ts';
+import type { HashFunc } from '../../crypto/hashing.ts';
+
+/** A content ready for a pack: what the index records of its form, and its encrypted bytes. */
+export interface Sealed {
+  /** 0 when stored uncompressed. */
+  compressionHeaderId: number;
+  payload: Buffer;
+}
+
+/**
+ * Hashing and sealing (compress when it saves space, then encrypt) of contents, on this thread or
+ * on worker threads. The writer hashes first, looks the content up, and seals only new ones.
+ */
+export interface Sealer {
+  hash(data: Buffer): Promise<Buffer>;
+  seal(data: Buffer, contentId: string, compressor?: string): Promise<Sealed>;
+  close(): Promise<void>;
+}
+
+/** kopia's sealing of one content (content_manager_lock_free.go maybeCompressAndEncryptDataForPacking). */
+export function sealSync(
+  encryptor: ContentEncryptor,
+  data: Uint8Array,
+  contentId: string,
+  compressor?: string,
+): Sealed {
+  let body: Uint8Array = data;
+  let compressionHeaderId = 0;
+  if (compressor !== undefined) {
+    const compressed = compress(compressor, data);
+    if (compressed.length < data.length) {
+      body = compressed;
+      compressionHeaderId = compressorHeaderId(compressor);
+    }
+  }
+  return { compressionHeaderId, payload: encryptor.encrypt(body, ivForContent(contentId)) };
+}
+
+/** Hashing and sealing on the calling thread. */
+export function inlineSealer(hash: HashFunc, encryptor: ContentEncryptor): Sealer {
+  return {
+    hash: (data) => Promise.resolve(hash(data)),
+    seal: (data, contentId, compressor) => Promise.resolve(sealSync(encryptor, data, contentId, compressor)),
+    close: () => Promise.resolve(),
+  };
+}

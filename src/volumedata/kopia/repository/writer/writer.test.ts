@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { memoryBlobs } from '../../blob/memory-blobs.ts';
+import { openRepository } from '../repository.ts';
+import { ContentWriter } from './content-writer.ts';
+import { initializeRepository } from './initialize.ts';
+import { writeObject } from './object-writer.ts';
+import { postamble } from './pack-builder.ts';
+
+const PASSWORD = 'pw';
+const fast = { maxPackSize: 1 << 20 } as const;
+
+async function listIds(blobs: ReturnType<typeof memoryBlobs>, prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const b of blobs.listBlobs(prefix)) ids.push(b.id);
+  return ids.sort();
+}
+
+describe('ContentWriter', () => {
+  it('packs, deduplicates, indexes and reads back', async () => {
+    const blobs = memoryBlobs();
+    await initializeRepository(blobs, PASSWORD, fast);
+    const repo = await openRepository(blobs, PASSWORD);
+    const w = new ContentWriter(repo);
+    const data = [randomBytes(700_000), randomBytes(700_000), randomBytes(10)];
+    const ids = [];
+    for (const d of data) ids.push(await w.writeContent(d));
+    expect(await w.writeContent(Buffer.from(data[0] ?? ''))).toBe(ids[0]);
+    const meta = await w.writeContent(Buffer.from('{"x":1}'.repeat(100)), 'k', 'zstd-fastest');
+    expect(w.stats.writtenContents).toBe(4);
+    expect(w.stats.packs).toBe(1); // the first p pack filled past 1 MiB
+    expect(await listIds(blobs, 'xn')).toEqual([]); // nothing indexed before flush
+    await w.flush();
+    const index = await listIds(blobs, 'xn0_');
+    expect(index).toHaveLength(1);
+    expect(index[0]).toMatch(/^xn0_[0-9a-f]{32}-s[0-9a-f]{16}[0-9a-f]+-c1$/);
+    expect(await listIds(blobs, 'p')).toHaveLength(2);
+    expect(await listIds(blobs, 'q')).toHaveLength(1);
+    expect(await listIds(blobs, 's')).toEqual([]); // the session marker is gone once indexed
+
+    await repo.refreshIndex();
+    for (const [i, id] of ids.entries()) expect(await repo.getContent(id)).toEqual(data[i]);
+    expect(repo.contentInfo(meta)?.compressionHeaderId).toBe(0x1101);
+
+    const again = new ContentWriter(repo);
+    for (const d of data) await again.writeContent(d);
+    await again.flush();
+    expect(again.stats.writtenContents).toBe(0); // deduplicated against the committed index
+    expect(await listIds(blobs, 'xn0_')).toHaveLength(1);
+  });
+
+  it('writes a multi-chunk object as an indirect object with an x-prefixed list', async () => {
+    const blobs = memoryBlobs();
+    await initializeRepository(blobs, PASSWORD, { ...fast, splitter: 'FIXED-128K' });
+    const repo = await openRepository(blobs, PASSWORD);
+    const w = new ContentWriter(repo);
+    const oid = await writeObject(w, randomBytes(300_000), {
+      splitter: 'FIXED-128K',
+      metadataCompressor: 'zstd-fastest',
+    });
+    expect(oid.indirection).toBe(1);
+    expect(oid.contentId.startsWith('x')).toBe(true);
+    const empty = await writeObject(w, Buffer.alloc(0), { splitter: 'FIXED-128K' });
+    expect(empty.indirection).toBe(0);
+    await w.flush();
+  });
+
+  it('refuses to initialize a storage that is not empty', async () => {
+    const blobs = memoryBlobs();
+    await blobs.putBlob('stray', Buffer.from('x'));
+    await expect(initializeRepository(blobs, PASSWORD, fast)).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+  });
+});
+
+describe('postamble', () => {
+  it("encodes kopia's packContentPostamble: varints, IV, CRC-32 and its own length last", () => {
+    const iv = Buffer.alloc(16, 0xab);
+    const p = postamble(iv, 300, 5000);
+    // 1, 16, iv, 300 = ac 02, 5000 = 88 27
+    expect(p.subarray(0, 2)).toEqual(Buffer.from([1, 16]));
+    expect(p.subarray(18, 22)).toEqual(Buffer.from([0xac, 0x02, 0x88, 0x27]));
+    expect(p.at(-1)).toBe(p.length - 1);
+  });
+});
