@@ -214,6 +214,7 @@ async function writeTree(
         const old = before?.get(e.name);
         if (unchangedFile(e, old)) {
           counters.cachedFiles++;
+          ctx.onBytes?.(e.size); // reused unread, but part of the snapshot's bytes
           children.push(Promise.resolve(dirEntryFor(e, old.obj)));
           continue;
         }
