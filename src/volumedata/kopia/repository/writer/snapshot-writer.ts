@@ -46,7 +46,10 @@ export interface CreateSnapshotOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: SnapshotProgress) => void;
-  /** Worker threads hashing and sealing file chunks (default: one per core; 0 keeps them on this thread). */
+  /**
+   * Worker threads hashing and sealing file chunks (default 0: on this thread — measured faster so
+   * far, each chunk being copied to a worker twice; see createSealerPool).
+   */
   workers?: number;
   /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
   sealer?: Sealer;
@@ -101,8 +104,8 @@ export async function createSnapshot(
   const startTime = BigInt(Date.now()) * 1_000_000n;
   const parent = await resolveParent(repo, options);
   const ownSealer =
-    options.sealer === undefined && options.workers !== 0
-      ? createSealerPool(repo, options.workers === undefined ? {} : { workers: options.workers })
+    options.sealer === undefined && options.workers !== undefined && options.workers > 0
+      ? createSealerPool(repo, { workers: options.workers })
       : undefined;
   const sealer = options.sealer ?? ownSealer;
   const contents = new ContentWriter(repo, {
@@ -214,6 +217,7 @@ async function writeTree(
         const old = before?.get(e.name);
         if (unchangedFile(e, old)) {
           counters.cachedFiles++;
+          ctx.onBytes?.(e.size); // reused unread, but part of the snapshot's bytes
           children.push(Promise.resolve(dirEntryFor(e, old.obj)));
           continue;
         }
