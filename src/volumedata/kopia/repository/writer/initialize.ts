@@ -4,8 +4,10 @@ import { createRepositoryFormat, type CreateRepositoryOptions } from '../../form
 
 /**
  * Creates a kopia repository with Velero's defaults (format v3, BLAKE2B-256-128,
- * AES256-GCM-HMAC-SHA256, DYNAMIC-4M-BUZHASH, 20 MiB packs, index v2 with epochs) and Velero's
- * udmrepo.Repository marker. A storage holding any blob is ALREADY_EXISTS.
+ * AES256-GCM-HMAC-SHA256, DYNAMIC-4M-BUZHASH, 20 MiB packs, index v2 with epochs). Velero's
+ * udmrepo.Repository marker is left for Velero: a repository without it is one Velero adopts on first
+ * use, writing its maintenance parameters (owner default@default) and then the marker, so its
+ * maintenance Jobs own the repository. A storage holding any blob is ALREADY_EXISTS.
  */
 export async function initializeRepository(
   blobs: BlobStorage,
