@@ -112,6 +112,22 @@ export function checkRange(key: string, offset: number, length: number, descript
 }
 
 /**
+ * An empty range read (`length` 0) where a ranged request would be refused: the object must exist
+ * (`head` answers it) and hold `offset`; the answer is no bytes.
+ */
+export async function emptyRange(
+  head: (key: string) => Promise<ObjectInfo | undefined>,
+  key: string,
+  offset: number,
+  description: string,
+): Promise<Buffer> {
+  const info = await head(key);
+  if (info === undefined) throw objectNotFound(key, description);
+  if (offset > info.size) throw rangeOutsideObject(key, description, { offset, length: 0 }, info.size);
+  return Buffer.alloc(0);
+}
+
+/**
  * The error of a range read whose range does not lie inside the object: CORRUPT, since a caller asks
  * for a range it was told exists (an index entry that points past the end of its pack).
  */

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
@@ -11,6 +10,7 @@ import { shardedBlobs } from '../../src/volumedata/kopia/blob/sharded-blobs.ts';
 import type { RepositoryFormat } from '../../src/volumedata/kopia/format/repository-format.ts';
 import type { HarnessEnv } from '../harness/harness.ts';
 import { runOracle } from './kopia.ts';
+import { azureLocation as azureTestLocation, s3Location as s3TestLocation } from './locations.ts';
 
 const exec = promisify(execFile);
 
@@ -127,47 +127,9 @@ export function kopiaWorkspace(dir: string, kopiaPath: string, env: HarnessEnv) 
     return out;
   }
 
-  async function s3Location(bucket: string): Promise<Location> {
-    const s3 = env.s3!;
-    const credentialsFile = join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`);
-    await writeFile(
-      credentialsFile,
-      `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-      {
-        mode: 0o600,
-      },
-    );
-    return {
-      name: 'it',
-      provider: 'aws',
-      objectStorage: { bucket },
-      config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
-      credentialsFile,
-      default: false,
-      accessMode: 'ReadWrite',
-    };
-  }
-
-  async function azureLocation(container: string): Promise<Location> {
-    const azure = env.azure!;
-    const credentialsFile = join(dir, `azure-${randomBytes(4).toString('hex')}`);
-    await writeFile(credentialsFile, `AZURE_STORAGE_ACCOUNT_ACCESS_KEY="${azure.accountKey}"\n`, {
-      mode: 0o600,
-    });
-    return {
-      name: 'it',
-      provider: 'azure',
-      objectStorage: { bucket: container },
-      config: {
-        storageAccount: azure.accountName,
-        storageAccountURI: azure.blobEndpoint,
-        storageAccountKeyEnvVar: 'AZURE_STORAGE_ACCOUNT_ACCESS_KEY',
-      },
-      credentialsFile,
-      default: false,
-      accessMode: 'ReadWrite',
-    };
-  }
+  const s3Location = (bucket: string): Promise<Location> => s3TestLocation(dir, env.s3!, bucket);
+  const azureLocation = (container: string): Promise<Location> =>
+    azureTestLocation(dir, env.azure!, container);
 
   return {
     kopia,

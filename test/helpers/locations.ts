@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { HarnessEnv } from '../harness/harness.ts';
-import type { S3Env } from '../harness/object-stores.ts';
+import type { AzureEnv, S3Env } from '../harness/object-stores.ts';
+import type { Location } from '../../src/model/index.ts';
 
 /** Creates a bucket on the harness S3 server (path-style, its root credentials). */
 export async function createS3Bucket(
@@ -25,6 +26,46 @@ export async function createS3Bucket(
     client.destroy();
   }
   return bucket;
+}
+
+/** A lifeboat location for a bucket of the harness S3 server; its credentials file is written in dir. */
+export async function s3Location(dir: string, s3: S3Env, bucket: string): Promise<Location> {
+  const credentialsFile = join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`);
+  await writeFile(
+    credentialsFile,
+    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  return {
+    name: 'it',
+    provider: 'aws',
+    objectStorage: { bucket },
+    config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
+    credentialsFile,
+    default: false,
+    accessMode: 'ReadWrite',
+  };
+}
+
+/** A lifeboat location for a container of the harness Azurite; its credentials file is written in dir. */
+export async function azureLocation(dir: string, azure: AzureEnv, container: string): Promise<Location> {
+  const credentialsFile = join(dir, `azure-${randomBytes(4).toString('hex')}`);
+  await writeFile(credentialsFile, `AZURE_STORAGE_ACCOUNT_ACCESS_KEY="${azure.accountKey}"\n`, {
+    mode: 0o600,
+  });
+  return {
+    name: 'it',
+    provider: 'azure',
+    objectStorage: { bucket: container },
+    config: {
+      storageAccount: azure.accountName,
+      storageAccountURI: azure.blobEndpoint,
+      storageAccountKeyEnvVar: 'AZURE_STORAGE_ACCOUNT_ACCESS_KEY',
+    },
+    credentialsFile,
+    default: false,
+    accessMode: 'ReadWrite',
+  };
 }
 
 export interface LocationsFixture {

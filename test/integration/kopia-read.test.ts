@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Location } from '../../src/model/location.ts';
 import { FilesystemObjectStore } from '../../src/store/providers/filesystem/filesystem-store.ts';
 import { openObjectStore } from '../../src/store/registry.ts';
 import type { BlobStorage } from '../../src/volumedata/kopia/blob/blob-storage.ts';
@@ -17,7 +16,7 @@ import { restoreSnapshot } from '../../src/volumedata/kopia/repository/restore.t
 import { verifySnapshot } from '../../src/volumedata/kopia/repository/verify.ts';
 import { kopiaBinaries } from '../helpers/kopia.ts';
 import { allocatedBytes, buildTree, describeTree } from '../helpers/kopia-trees.ts';
-import { createS3Bucket } from '../helpers/locations.ts';
+import { azureLocation, createS3Bucket, s3Location } from '../helpers/locations.ts';
 
 // Repositories created and snapshotted by the kopia CLI (Velero's defaults and others), read,
 // restored and verified by lifeboat; the restored trees must equal the sources entry by entry.
@@ -150,7 +149,7 @@ describe('kopia → lifeboat', { timeout: 180_000 }, () => {
       ...cache('s3'),
     ]);
     const id = await snapshot('s3', small);
-    const store = await openObjectStore(await s3Location(bucket));
+    const store = await openObjectStore(await s3Location(dir, env.s3!, bucket));
     try {
       const r = await openRepository(objectStoreBlobs(store, 'velero/kopia/ns1/'), PASSWORD);
       await expectRestores(r, id, small);
@@ -168,7 +167,7 @@ describe('kopia → lifeboat', { timeout: 180_000 }, () => {
     await BlobServiceClient.fromConnectionString(env.azure!.connectionString)
       .getContainerClient(container)
       .create();
-    const store = await openObjectStore(await azureLocation(container), { env: {} });
+    const store = await openObjectStore(await azureLocation(dir, env.azure!, container), { env: {} });
     try {
       const blobs = objectStoreBlobs(store, 'kopia/ns1/');
       await copyBlobs(repo.blobs(), blobs);
@@ -306,44 +305,4 @@ describe('damaged repositories fail with errors naming what is damaged', { timeo
 
 async function copyBlobs(from: BlobStorage, to: BlobStorage): Promise<void> {
   for await (const b of from.listBlobs('')) await to.putBlob(b.id, await from.getBlob(b.id));
-}
-
-async function s3Location(bucket: string): Promise<Location> {
-  const s3 = env.s3!;
-  const credentialsFile = join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`);
-  await writeFile(
-    credentialsFile,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
-  return {
-    name: 'it',
-    provider: 'aws',
-    objectStorage: { bucket },
-    config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
-    credentialsFile,
-    default: false,
-    accessMode: 'ReadWrite',
-  };
-}
-
-async function azureLocation(container: string): Promise<Location> {
-  const azure = env.azure!;
-  const credentialsFile = join(dir, `azure-${randomBytes(4).toString('hex')}`);
-  await writeFile(credentialsFile, `AZURE_STORAGE_ACCOUNT_ACCESS_KEY="${azure.accountKey}"\n`, {
-    mode: 0o600,
-  });
-  return {
-    name: 'it',
-    provider: 'azure',
-    objectStorage: { bucket: container },
-    config: {
-      storageAccount: azure.accountName,
-      storageAccountURI: azure.blobEndpoint,
-      storageAccountKeyEnvVar: 'AZURE_STORAGE_ACCOUNT_ACCESS_KEY',
-    },
-    credentialsFile,
-    default: false,
-    accessMode: 'ReadWrite',
-  };
 }

@@ -1,10 +1,8 @@
-// Helpers of kopia-write.test.ts: a tree's description to compare a source with its restore, and
-// an S3 location on versitygw.
-import { createHash, randomBytes } from 'node:crypto';
+// Helpers of kopia-write.test.ts: a tree's description to compare a source with its restore.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Location } from '../../src/model/location.ts';
 
 export interface Described {
   type: string;
@@ -46,27 +44,4 @@ export async function describeTree(dir: string): Promise<Record<string, Describe
   };
   await visit(dir, '.');
   return out;
-}
-
-/** A lifeboat location for a versitygw bucket. */
-export async function s3Location(
-  work: string,
-  s3: { accessKeyId: string; secretAccessKey: string; region: string; endpoint: string },
-  bucket: string,
-): Promise<Location> {
-  const credentialsFile = join(work, `s3-credentials-${randomBytes(4).toString('hex')}`);
-  await writeFile(
-    credentialsFile,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
-  return {
-    name: 'it',
-    provider: 'aws',
-    objectStorage: { bucket },
-    config: { region: s3.region, s3Url: s3.endpoint, s3ForcePathStyle: 'true' },
-    credentialsFile,
-    default: false,
-    accessMode: 'ReadWrite',
-  };
 }

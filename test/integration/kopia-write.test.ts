@@ -21,8 +21,8 @@ import { formatObjectId } from '../../src/volumedata/kopia/object/object-id.ts';
 import { openRepository } from '../../src/volumedata/kopia/repository/repository.ts';
 import { createSnapshot, initializeRepository } from '../../src/volumedata/kopia/repository/writer/index.ts';
 import { kopiaBinaries } from '../helpers/kopia.ts';
-import { createS3Bucket } from '../helpers/locations.ts';
-import { describeTree, s3Location } from './kopia-write.support.ts';
+import { createS3Bucket, s3Location } from '../helpers/locations.ts';
+import { describeTree } from './kopia-write.support.ts';
 
 const exec = promisify(execFile);
 const env = inject('harness');

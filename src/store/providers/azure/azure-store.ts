@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { LifeboatError, redact, type Secret } from '../../../errors/index.ts';
 import {
   checkRange,
-  objectNotFound,
+  emptyRange,
   rangeOutsideObject,
   readExactly,
   sizeFromContentRange,
@@ -110,13 +110,8 @@ export class AzureObjectStore implements ObjectStore {
   /** Download Blob with a range (`download(offset, count)`); an empty range is a Get Properties. */
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
+    if (length === 0) return emptyRange((k) => this.head(k), key, offset, this.description);
     const range = { offset, length };
-    if (length === 0) {
-      const info = await this.head(key);
-      if (info === undefined) throw objectNotFound(key, this.description);
-      if (offset > info.size) throw rangeOutsideObject(key, this.description, range, info.size);
-      return Buffer.alloc(0);
-    }
     try {
       const response = await this.#container
         .getBlobClient(key)

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { LifeboatError, redact, type Secret } from '../../../errors/index.ts';
 import {
   checkRange,
-  objectNotFound,
+  emptyRange,
   rangeOutsideObject,
   readExactly,
   sizeFromContentRange,
@@ -137,13 +137,8 @@ export class S3ObjectStore implements ObjectStore {
   /** One ranged GET (`Range: bytes=a-b`); an empty range is a HEAD. */
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
+    if (length === 0) return emptyRange((k) => this.head(k), key, offset, this.description);
     const range = { offset, length };
-    if (length === 0) {
-      const info = await this.head(key);
-      if (info === undefined) throw objectNotFound(key, this.description);
-      if (offset > info.size) throw rangeOutsideObject(key, this.description, range, info.size);
-      return Buffer.alloc(0);
-    }
     try {
       const out = await this.#client.send(
         new GetObjectCommand({
