@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { buildCli } from '../../scripts/build.ts';
 import { runCli } from '../helpers/cli.ts';
-import { kopiaBinaries } from '../helpers/kopia.ts';
+import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 
 /**
@@ -88,22 +88,7 @@ async function kopiaList(location: 'fs' | 's3'): Promise<{ id: string; source: {
   const storage =
     location === 'fs'
       ? ['filesystem', '--path', join(locations.fsRoot, 'kopia', 'app')]
-      : [
-          's3',
-          '--endpoint',
-          new URL(s3.endpoint).host,
-          '--disable-tls',
-          '--bucket',
-          locations.bucket,
-          '--prefix',
-          'cluster-a/kopia/app/',
-          '--region',
-          s3.region,
-          '--access-key',
-          s3.accessKeyId,
-          '--secret-access-key',
-          s3.secretAccessKey,
-        ];
+      : kopiaS3Storage(s3, locations.bucket, 'cluster-a/kopia/app/');
   await exec(
     kopia,
     ['repository', 'connect', ...storage, '--no-persist-credentials', ...cache, ...base],

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ensureComponent } from '../harness/build.ts';
 import { kopia, kopiaOracle } from '../harness/components.ts';
+import type { S3Env } from '../harness/object-stores.ts';
 
 const exec = promisify(execFile);
 
@@ -23,4 +24,14 @@ export async function runOracle(
   else child.child.stdin?.end();
   const { stdout } = await child;
   return stdout;
+}
+
+/** The kopia CLI's storage arguments for a prefix of a harness S3 bucket (plain http on loopback). */
+export function kopiaS3Storage(s3: S3Env, bucket: string, prefix: string): string[] {
+  return [
+    's3',
+    ...['--endpoint', new URL(s3.endpoint).host, '--disable-tls', '--region', s3.region],
+    ...['--bucket', bucket, '--prefix', prefix],
+    ...['--access-key', s3.accessKeyId, '--secret-access-key', s3.secretAccessKey],
+  ];
 }

@@ -12,7 +12,7 @@ import {
   createRepositoryFormat,
   openRepositoryFormat,
 } from '../../src/volumedata/kopia/format/repository-format.ts';
-import { kopiaBinaries, runOracle } from '../helpers/kopia.ts';
+import { kopiaBinaries, kopiaS3Storage, runOracle } from '../helpers/kopia.ts';
 import { kopiaWorkspace, PASSWORD } from '../helpers/kopia-repos.ts';
 import { createS3Bucket } from '../helpers/locations.ts';
 
@@ -99,20 +99,7 @@ describe('kopia → lifeboat', { timeout: 300_000 }, () => {
     await ws.kopia('s3', [
       'repository',
       'create',
-      's3',
-      '--endpoint',
-      new URL(s3.endpoint).host,
-      '--disable-tls',
-      '--bucket',
-      bucket,
-      '--prefix',
-      'velero/kopia/ns1/',
-      '--region',
-      s3.region,
-      '--access-key',
-      s3.accessKeyId,
-      '--secret-access-key',
-      s3.secretAccessKey,
+      ...kopiaS3Storage(s3, bucket, 'velero/kopia/ns1/'),
       '--no-persist-credentials',
       ...ws.cache('s3'),
     ]);
@@ -188,9 +175,7 @@ describe('lifeboat → kopia', { timeout: 300_000 }, () => {
       const blobs = objectStoreBlobs(store, 'velero/kopia/ns2/');
       const created = await createRepositoryFormat(blobs, PASSWORD);
       await ws.kopia('ours-s3', [
-        ...['repository', 'connect', 's3', '--endpoint', new URL(s3.endpoint).host, '--disable-tls'],
-        ...['--bucket', bucket, '--prefix', 'velero/kopia/ns2/', '--region', s3.region],
-        ...['--access-key', s3.accessKeyId, '--secret-access-key', s3.secretAccessKey],
+        ...['repository', 'connect', ...kopiaS3Storage(s3, bucket, 'velero/kopia/ns2/')],
         ...ws.cache('ours-s3'),
       ]);
       await ws.expectStatus('ours-s3', created);

@@ -14,7 +14,7 @@ import { formatObjectId } from '../../src/volumedata/kopia/object/object-id.ts';
 import { openRepository, type KopiaRepository } from '../../src/volumedata/kopia/repository/repository.ts';
 import { restoreSnapshot } from '../../src/volumedata/kopia/repository/restore.ts';
 import { verifySnapshot } from '../../src/volumedata/kopia/repository/verify.ts';
-import { kopiaBinaries } from '../helpers/kopia.ts';
+import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
 import { allocatedBytes, buildTree, describeTree } from '../helpers/kopia-trees.ts';
 import { azureLocation, createS3Bucket, s3Location } from '../helpers/locations.ts';
 
@@ -133,18 +133,10 @@ describe('kopia → lifeboat', { timeout: 180_000 }, () => {
   it('a repository kopia created on S3 (versitygw) restores byte for byte', async () => {
     const s3 = env.s3!;
     const bucket = await createS3Bucket(s3);
-    const endpoint = ['--endpoint', new URL(s3.endpoint).host, '--disable-tls', '--region', s3.region];
-    const keys = ['--access-key', s3.accessKeyId, '--secret-access-key', s3.secretAccessKey];
     await kopia('s3', [
       'repository',
       'create',
-      's3',
-      ...endpoint,
-      ...keys,
-      '--bucket',
-      bucket,
-      '--prefix',
-      'velero/kopia/ns1/',
+      ...kopiaS3Storage(s3, bucket, 'velero/kopia/ns1/'),
       '--no-persist-credentials',
       ...cache('s3'),
     ]);

@@ -20,7 +20,7 @@ import {
 import { formatObjectId } from '../../src/volumedata/kopia/object/object-id.ts';
 import { openRepository } from '../../src/volumedata/kopia/repository/repository.ts';
 import { createSnapshot, initializeRepository } from '../../src/volumedata/kopia/repository/writer/index.ts';
-import { kopiaBinaries } from '../helpers/kopia.ts';
+import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
 import { createS3Bucket, s3Location } from '../helpers/locations.ts';
 import { describeTree } from './kopia-write.support.ts';
 
@@ -284,20 +284,7 @@ describe('on S3 (versitygw)', () => {
       await kopia('s3', [
         'repository',
         'connect',
-        's3',
-        '--endpoint',
-        new URL(s3.endpoint).host,
-        '--disable-tls',
-        '--bucket',
-        bucket,
-        '--prefix',
-        'velero/kopia/ns1/',
-        '--region',
-        s3.region,
-        '--access-key',
-        s3.accessKeyId,
-        '--secret-access-key',
-        s3.secretAccessKey,
+        ...kopiaS3Storage(s3, bucket, 'velero/kopia/ns1/'),
         ...cache('s3'),
       ]);
       await verifyWithKopia('s3');
