@@ -159,10 +159,20 @@ class Collector {
   async #collectList(resource: ApiResource, list: TypeList['list']): Promise<void> {
     const { scope } = this.#o;
     const cursor = this.#cursor;
+    // A LIST gives a namespace's items together (etcd key order): decide once per namespace, not per item.
+    let lastNamespace: string | undefined;
+    let lastIncluded = true;
     for await (const page of list.pages()) {
       cursor.reset(resource, page);
       while (cursor.next()) {
-        if (resource.namespaced && !scope.namespaces.shouldInclude(cursor.namespace ?? '')) continue;
+        if (resource.namespaced) {
+          const namespace = cursor.namespace ?? '';
+          if (namespace !== lastNamespace) {
+            lastNamespace = namespace;
+            lastIncluded = scope.namespaces.shouldInclude(namespace);
+          }
+          if (!lastIncluded) continue;
+        }
         const pending = this.#enter(resource, cursor);
         if (pending !== undefined) await pending;
       }

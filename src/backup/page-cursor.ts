@@ -124,15 +124,11 @@ function jsonString(body: Buffer, start: number, end: number): string {
   return body.toString('latin1', start + 1, end - 1);
 }
 
-/** needle occurs within body[start, end) (searched in that range only, without making a view). */
+/**
+ * needle occurs within body[start, end): searched natively in a view of that range (a byte loop in
+ * JS measured several times slower on every listed item; a search from start to the page's end
+ * would scan the rest of the page for each item).
+ */
 function containsIn(body: Buffer, needle: Buffer, start: number, end: number): boolean {
-  const first = needle[0];
-  const last = end - needle.length;
-  for (let i = start; i <= last; i++) {
-    if (body[i] !== first) continue;
-    let j = 1;
-    while (j < needle.length && body[i + j] === needle[j]) j++;
-    if (j === needle.length) return true;
-  }
-  return false;
+  return end - start >= needle.length && body.subarray(start, end).indexOf(needle) >= 0;
 }
