@@ -19,6 +19,11 @@ export interface ContentEncryptor {
   /** Bytes a ciphertext has beyond its plaintext (nonce and tag). */
   readonly overhead: number;
   encrypt(plain: Uint8Array, iv: Uint8Array): Buffer;
+  /**
+   * Encrypts into out at offset (which must have plain.length + overhead bytes of room) and returns
+   * the bytes written: no ciphertext buffer as large as the plaintext is allocated.
+   */
+  encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number;
   /** INTEGRITY when the tag does not match (wrong key, tampered or truncated data). */
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer;
 }
@@ -33,6 +38,11 @@ const NONCE_SIZE = 12;
 const TAG_SIZE = 16;
 const KEY_SIZE = 32;
 const PURPOSE_ENCRYPTION_KEY = 'encryption';
+/**
+ * Plaintext is fed to the cipher in pieces this large: each piece's ciphertext is a small buffer
+ * malloc reuses, where one as large as a 4 MiB content is fresh memory the kernel must fault in.
+ */
+const PIECE = 64 * 1024;
 
 type Cipher = 'aes-256-gcm' | 'chacha20-poly1305';
 const AEAD_OPTIONS = { authTagLength: TAG_SIZE };
@@ -71,15 +81,25 @@ class HmacKeyedAead implements ContentEncryptor {
 
   encrypt(plain: Uint8Array, iv: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(plain.length + this.overhead);
-    const nonce = out.subarray(0, NONCE_SIZE);
+    this.encryptInto(plain, iv, out, 0);
+    return out;
+  }
+
+  encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number {
+    if (out.length - offset < plain.length + this.overhead) {
+      throw new RangeError(`encryptInto: ${out.length - offset} bytes of room for ${plain.length} bytes`);
+    }
+    const nonce = out.subarray(offset, offset + NONCE_SIZE);
     randomFillSync(nonce);
     const c = cipherOf(this.cipher, this.keyFor(iv), nonce);
     c.setAAD(iv, { plaintextLength: plain.length });
-    let at = NONCE_SIZE;
-    at += c.update(plain).copy(out, at);
+    let at = offset + NONCE_SIZE;
+    for (let from = 0; from < plain.length; from += PIECE) {
+      at += c.update(plain.subarray(from, Math.min(plain.length, from + PIECE))).copy(out, at);
+    }
     at += c.final().copy(out, at);
-    c.getAuthTag().copy(out, at);
-    return out;
+    at += c.getAuthTag().copy(out, at);
+    return at - offset;
   }
 
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer {

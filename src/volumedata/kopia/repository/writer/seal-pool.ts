@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ErrorCodes, LifeboatError } from '../../../../errors/index.ts';
 import type { KopiaRepository } from '../repository.ts';
-import { inlineSealer, type Sealed, type Sealer } from './sealer.ts';
+import { inlineSealer, sealedBytes, type Sealed, type Sealer } from './sealer.ts';
 
 /** Contents smaller than this are hashed and sealed on the calling thread (a message costs more). */
 const INLINE_BELOW = 128 * 1024;
@@ -13,7 +13,7 @@ interface Reply {
   id: number;
   hash?: Uint8Array;
   compressionHeaderId?: number;
-  payload?: Uint8Array;
+  payload?: ArrayBuffer;
   error?: string;
   code?: string;
 }
@@ -109,10 +109,7 @@ export function createSealerPool(
       if (data.length < INLINE_BELOW) return inline.seal(data, contentId, compressor);
       const r = await send({ op: 'seal', data, contentId, compressor });
       if (r.payload === undefined) throw new Error('a seal worker replied without a payload');
-      return {
-        compressionHeaderId: r.compressionHeaderId ?? 0,
-        payload: Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength),
-      };
+      return sealedBytes(r.compressionHeaderId ?? 0, Buffer.from(r.payload));
     },
     async close(): Promise<void> {
       const all = workers.splice(0);

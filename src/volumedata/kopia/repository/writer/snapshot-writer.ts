@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { LifeboatError } from '../../../../errors/index.ts';
-import { DEFAULT_SPLITTER } from '../../object/splitter.ts';
+import { createSplitter, DEFAULT_SPLITTER } from '../../object/splitter.ts';
 import type { DirEntry } from '../../object/dir-entry.ts';
 import { DirManifestBuilder, encodeDirManifest } from '../../object/directory.ts';
 import { encodeManifestContent, MANIFEST_PREFIX, newManifestId } from '../../object/manifest.ts';
@@ -11,6 +11,7 @@ import {
   type SnapshotStats,
 } from '../../object/snapshot-manifest.ts';
 import { walkTree, type LocalDirectory } from '../../tree/walk-tree.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { ContentWriter } from './content-writer.ts';
 import {
   dirEntryFor,
@@ -83,6 +84,16 @@ async function resolveParent(
   return best;
 }
 
+/** The repository's splitter (kopia's default when the format names none) and chunk buffers for it. */
+function splitterOf(
+  repo: KopiaRepository,
+  concurrency: number,
+): { splitter: string; chunkBuffers: BufferPool } {
+  const splitter = repo.format.config.splitter === '' ? DEFAULT_SPLITTER : repo.format.config.splitter;
+  // A file being read holds a buffer, and one more while its last chunk waits for room in a pack.
+  return { splitter, chunkBuffers: new BufferPool(createSplitter(splitter).maxSegmentSize, 2 * concurrency) };
+}
+
 interface Counters {
   files: number;
   cachedFiles: number;
@@ -120,9 +131,10 @@ export async function createSnapshot(
       bytes: counters.bytes,
       uploadedBytes: contents.stats.writtenBytes,
     });
+  const concurrency = options.concurrency ?? 4;
   const ctx: EntryWriterContext = {
     contents,
-    splitter: repo.format.config.splitter === '' ? DEFAULT_SPLITTER : repo.format.config.splitter,
+    ...splitterOf(repo, concurrency),
     signal: options.signal,
     onBytes: (n) => {
       counters.bytes += n;
@@ -130,7 +142,7 @@ export async function createSnapshot(
     },
   };
   try {
-    const root = await writeTree(ctx, dir, parent, repo, counters, options.concurrency ?? 4);
+    const root = await writeTree(ctx, dir, parent, repo, counters, concurrency);
     await contents.flush();
     const manifest: SnapshotManifest = {
       id: '',
