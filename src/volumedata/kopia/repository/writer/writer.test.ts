@@ -17,7 +17,8 @@ async function listIds(blobs: ReturnType<typeof memoryBlobs>, prefix: string): P
   return ids.sort();
 }
 
-describe('ContentWriter', () => {
+// Each test derives the repository's keys (scrypt): seconds on a busy machine.
+describe('ContentWriter', { timeout: 60_000 }, () => {
   it('packs, deduplicates, indexes and reads back', async () => {
     const blobs = memoryBlobs();
     await initializeRepository(blobs, PASSWORD, fast);
