@@ -8,14 +8,22 @@ export class BufferPool {
   private readonly keep: number;
   private readonly free: Buffer[] = [];
 
-  /** Buffers of `size` bytes; at most `keep` are kept for reuse. */
-  constructor(size: number, keep: number) {
+  private readonly shared: boolean;
+
+  /**
+   * Buffers of `size` bytes; at most `keep` are kept for reuse. Shared ones live in a
+   * SharedArrayBuffer, which a worker thread reads without a copy.
+   */
+  constructor(size: number, keep: number, options: { shared?: boolean } = {}) {
     this.size = size;
     this.keep = keep;
+    this.shared = options.shared === true;
   }
 
   take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    const free = this.free.pop();
+    if (free !== undefined) return free;
+    return this.shared ? Buffer.from(new SharedArrayBuffer(this.size)) : Buffer.allocUnsafeSlow(this.size);
   }
 
   /** Gives back a buffer from take() (a whole one, not a slice); others are left to the GC. */
