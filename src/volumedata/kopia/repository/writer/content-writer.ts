@@ -17,8 +17,11 @@ import { inlineSealer, type Sealer } from './sealer.ts';
 export const DATA_PACK_PREFIX = 'p';
 export const METADATA_PACK_PREFIX = 'q';
 const SESSION_PREFIX = 's';
-/** Packs being stored while the next one fills; a content waits for one to be stored beyond that (bounded memory). */
-const MAX_PACK_WRITES = 2;
+/**
+ * Packs being stored while the next one fills (memory: this many pack buffers and the open one); a
+ * content that fills a pack waits for room.
+ */
+const MAX_PACK_WRITES = 1;
 /** Room beyond maxPackSize in a data pack's buffer: the largest content of kopia's default splitter. */
 const PACK_SLACK = (8 << 20) + (64 << 10);
 /** A metadata pack's first buffer (it doubles as needed). */
@@ -138,10 +141,8 @@ export class ContentWriter {
     const session = await this.session();
     this.formatBytes ??= this.readFormatBytes();
     const formatBytes = await this.formatBytes;
-    while (this.packWrites.size >= MAX_PACK_WRITES) await Promise.race(this.packWrites);
-    this.throwIfFailed();
-    // No await from here to pack.add: the pack cannot be stored by another write in between, and
-    // at most MAX_PACK_WRITES packs are being stored.
+    await this.roomToStore(packPrefix, sealed.length);
+    // No await from here to pack.add: the pack cannot be stored by another write in between.
     const pack = this.openPack(packPrefix, session, formatBytes);
     let timestampSeconds = Math.floor(Date.now() / 1000);
     if (previousTimestamp !== undefined && timestampSeconds <= previousTimestamp) {
@@ -166,6 +167,16 @@ export class ContentWriter {
       this.openPacks.delete(packPrefix);
       this.storePack(pack);
     }
+  }
+
+  /** Waits until a pack this content fills can be stored with at most MAX_PACK_WRITES under way. */
+  private async roomToStore(packPrefix: string, length: number): Promise<void> {
+    for (;;) {
+      const fills = (this.openPacks.get(packPrefix)?.length ?? 0) + length >= this.maxPackSize;
+      if (!fills || this.packWrites.size < MAX_PACK_WRITES) break;
+      await Promise.race(this.packWrites);
+    }
+    this.throwIfFailed();
   }
 
   private openPack(packPrefix: string, session: string, formatBytes: Buffer | undefined): PackBuilder {
