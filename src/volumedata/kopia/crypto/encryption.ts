@@ -26,6 +26,11 @@ export interface ContentEncryptor {
   encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number;
   /** INTEGRITY when the tag does not match (wrong key, tampered or truncated data). */
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer;
+  /**
+   * Decrypts over the ciphertext itself and returns the plaintext, a view of cipher's first bytes:
+   * no plaintext buffer is allocated. cipher is garbage afterwards, also when this throws.
+   */
+  decryptInPlace(cipher: Buffer, iv: Uint8Array): Buffer;
 }
 
 /** The encryption algorithms kopia v0.22.3 registers. */
@@ -57,6 +62,18 @@ function decipherOf(cipher: Cipher, key: Buffer, nonce: Uint8Array): DecipherGCM
   return cipher === 'aes-256-gcm'
     ? createDecipheriv(cipher, key, nonce, AEAD_OPTIONS)
     : createDecipheriv(cipher, key, nonce, AEAD_OPTIONS);
+}
+
+/** The decipher's last bytes; a tag that does not match is INTEGRITY. */
+function finalOrIntegrity(d: DecipherGCM | DecipherChaCha20Poly1305): Buffer {
+  try {
+    return d.final();
+  } catch (err) {
+    throw new LifeboatError('INTEGRITY', 'Decryption failed: the authentication tag does not match.', {
+      hint: 'The data was changed or damaged in storage, or it belongs to another repository.',
+      cause: err,
+    });
+  }
 }
 
 /** HKDF-SHA256 of the master key with kopia's purpose as the salt and an empty info. */
@@ -103,6 +120,26 @@ class HmacKeyedAead implements ContentEncryptor {
   }
 
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer {
+    const d = this.decipher(cipher, iv);
+    const plain = d.update(cipher.subarray(NONCE_SIZE, cipher.length - TAG_SIZE));
+    const rest = finalOrIntegrity(d);
+    return rest.length > 0 ? Buffer.concat([plain, rest]) : plain;
+  }
+
+  decryptInPlace(cipher: Buffer, iv: Uint8Array): Buffer {
+    const d = this.decipher(cipher, iv);
+    const end = cipher.length - TAG_SIZE;
+    // Plaintext byte i lands at i, its ciphertext byte was at NONCE_SIZE + i and is read first.
+    let at = 0;
+    for (let from = NONCE_SIZE; from < end; from += PIECE) {
+      at += d.update(cipher.subarray(from, Math.min(end, from + PIECE))).copy(cipher, at);
+    }
+    at += finalOrIntegrity(d).copy(cipher, at);
+    return cipher.subarray(0, at);
+  }
+
+  /** A decipher keyed for iv, with cipher's nonce, AAD and tag set. */
+  private decipher(cipher: Uint8Array, iv: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305 {
     if (cipher.length < this.overhead) {
       throw new LifeboatError(
         'INTEGRITY',
@@ -110,23 +147,10 @@ class HmacKeyedAead implements ContentEncryptor {
         { hint: 'The data is truncated: check the storage it was read from.' },
       );
     }
-    const nonce = cipher.subarray(0, NONCE_SIZE);
-    const body = cipher.subarray(NONCE_SIZE, cipher.length - TAG_SIZE);
-    const tag = cipher.subarray(cipher.length - TAG_SIZE);
-    const d = decipherOf(this.cipher, this.keyFor(iv), nonce);
-    d.setAAD(iv, { plaintextLength: body.length });
-    d.setAuthTag(tag);
-    const plain = d.update(body);
-    try {
-      const rest = d.final();
-      if (rest.length > 0) return Buffer.concat([plain, rest]);
-    } catch (err) {
-      throw new LifeboatError('INTEGRITY', 'Decryption failed: the authentication tag does not match.', {
-        hint: 'The data was changed or damaged in storage, or it belongs to another repository.',
-        cause: err,
-      });
-    }
-    return plain;
+    const d = decipherOf(this.cipher, this.keyFor(iv), cipher.subarray(0, NONCE_SIZE));
+    d.setAAD(iv, { plaintextLength: cipher.length - this.overhead });
+    d.setAuthTag(cipher.subarray(cipher.length - TAG_SIZE));
+    return d;
   }
 }
 
