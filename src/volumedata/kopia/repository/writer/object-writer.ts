@@ -93,6 +93,9 @@ export class ObjectWriter {
         const cut = this.splitter.nextSplitPoint(buf.subarray(start, filled));
         if (cut < 0) break;
         const end = start + cut;
+        // The next buffer is taken once a chunk write is free to start: a file holds at most
+        // asyncWrites buffers being written and the one being filled.
+        await this.settle((this.options.asyncWrites ?? 1) - 1);
         const next = pool.take();
         buf.copy(next, 0, end, filled);
         await this.flushChunk(buf.subarray(0, end), pool, buf);
@@ -134,7 +137,12 @@ export class ObjectWriter {
       },
     );
     this.inFlight.push(work);
-    while (this.inFlight.length > (this.options.asyncWrites ?? 1)) await this.inFlight.shift();
+    await this.settle(this.options.asyncWrites ?? 1);
+  }
+
+  /** Waits until at most `max` chunk writes are under way; throws a failed write's error. */
+  private async settle(max: number): Promise<void> {
+    while (this.inFlight.length > max) await this.inFlight.shift();
     if (this.failure !== undefined) throw this.failure;
   }
 
