@@ -73,7 +73,11 @@ export async function bundle(entries: Record<string, string>, outdir: string): P
 
 /** The CLI's bundle in outdir (dist/bin for `npm run build`); returns its entry file, lifeboat.js. */
 export async function buildCli(outdir: string): Promise<string> {
-  const [cli] = await bundle({ lifeboat: 'src/main.ts' }, outdir);
+  // The seal worker is an entry of its own: snapshots start it as a worker thread (seal-pool.ts).
+  const [cli] = await bundle(
+    { lifeboat: 'src/main.ts', 'seal-worker': 'src/volumedata/kopia/repository/writer/seal-worker.ts' },
+    outdir,
+  );
   return cli!;
 }
 

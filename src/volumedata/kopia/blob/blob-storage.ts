@@ -14,7 +14,10 @@ export interface BlobMetadata {
 export interface BlobStorage {
   /** Where the blobs live, for messages; never holds secrets. */
   readonly description: string;
-  /** The blob's bytes, or exactly the range asked for. NOT_FOUND when absent; a range past the end is CORRUPT. */
+  /**
+   * The blob's bytes, or exactly the range asked for, in a buffer the caller owns (it may write
+   * over it). NOT_FOUND when absent; a range past the end is CORRUPT.
+   */
   getBlob(id: string, range?: { offset: number; length: number }): Promise<Buffer>;
   /** Writes the blob; with ifNotExists a blob already there is ALREADY_EXISTS and stays untouched. */
   putBlob(id: string, data: Buffer, options?: { ifNotExists?: boolean }): Promise<void>;

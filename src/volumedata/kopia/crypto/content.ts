@@ -80,18 +80,23 @@ function named(id: string, err: unknown): unknown {
 
 /**
  * Decrypts one content read from a pack, decompresses it (its output capped at originalLength)
- * and checks that it hashes to its ID. Errors name the content; a hash mismatch is INTEGRITY.
+ * and checks that it hashes to its ID. Errors name the content; a hash mismatch is INTEGRITY. With
+ * inPlace, a Buffer payload is decrypted over itself (garbage afterwards): no copy as large.
  */
 export function openContent(
   hash: HashFunc,
   enc: ContentEncryptor,
   entry: { contentId: string; compressionHeaderId: number; originalLength: number },
   payload: Uint8Array,
+  options: { inPlace?: boolean } = {},
 ): Buffer {
   const id = entry.contentId;
   let plain: Buffer;
   try {
-    plain = enc.decrypt(payload, ivForContent(id));
+    plain =
+      options.inPlace === true && Buffer.isBuffer(payload)
+        ? enc.decryptInPlace(payload, ivForContent(id))
+        : enc.decrypt(payload, ivForContent(id));
     if (entry.compressionHeaderId !== 0) {
       plain = decompress(plain, entry.originalLength, entry.compressionHeaderId);
     }

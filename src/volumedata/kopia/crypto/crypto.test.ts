@@ -86,6 +86,29 @@ describe('encryption', () => {
     expect(enc.decrypt(a, IV)).toEqual(WORD);
   });
 
+  it.each(Object.keys(KOPIA_CIPHERTEXTS))(
+    '%s encrypts into a buffer and decrypts in place, across the 64 KiB pieces',
+    (algorithm) => {
+      const enc = createEncryptor(algorithm, KEY);
+      for (const size of [0, 1, 65_536, 200_001]) {
+        const plain = randomBytes(size);
+        const out = Buffer.alloc(size + enc.overhead + 10, 0xee);
+        expect(enc.encryptInto(plain, IV, out, 7)).toBe(size + enc.overhead);
+        expect(out.subarray(0, 7).every((b) => b === 0xee)).toBe(true);
+        expect(out.subarray(7 + size + enc.overhead).every((b) => b === 0xee)).toBe(true);
+        const sealed = Buffer.from(out.subarray(7, 7 + size + enc.overhead));
+        expect(enc.decrypt(sealed, IV)).toEqual(plain);
+        expect(enc.decryptInPlace(Buffer.from(sealed), IV)).toEqual(plain);
+        const bad = Buffer.from(sealed);
+        bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 1;
+        expect(codeOf(() => enc.decryptInPlace(bad, IV))).toBe('INTEGRITY');
+      }
+      expect(() => enc.encryptInto(WORD, IV, Buffer.alloc(WORD.length + enc.overhead - 1), 0)).toThrow(
+        RangeError,
+      );
+    },
+  );
+
   it('refuses an unknown algorithm', () => {
     expect(codeOf(() => createEncryptor('SALSA20', KEY))).toBe('UNSUPPORTED');
   });

@@ -19,8 +19,18 @@ export interface ContentEncryptor {
   /** Bytes a ciphertext has beyond its plaintext (nonce and tag). */
   readonly overhead: number;
   encrypt(plain: Uint8Array, iv: Uint8Array): Buffer;
+  /**
+   * Encrypts into out at offset (which must have plain.length + overhead bytes of room) and returns
+   * the bytes written: no ciphertext buffer as large as the plaintext is allocated.
+   */
+  encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number;
   /** INTEGRITY when the tag does not match (wrong key, tampered or truncated data). */
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer;
+  /**
+   * Decrypts over the ciphertext itself and returns the plaintext, a view of cipher's first bytes:
+   * no plaintext buffer is allocated. cipher is garbage afterwards, also when this throws.
+   */
+  decryptInPlace(cipher: Buffer, iv: Uint8Array): Buffer;
 }
 
 /** The encryption algorithms kopia v0.22.3 registers. */
@@ -33,6 +43,11 @@ const NONCE_SIZE = 12;
 const TAG_SIZE = 16;
 const KEY_SIZE = 32;
 const PURPOSE_ENCRYPTION_KEY = 'encryption';
+/**
+ * Plaintext is fed to the cipher in pieces this large: each piece's ciphertext is a small buffer
+ * malloc reuses, where one as large as a 4 MiB content is fresh memory the kernel must fault in.
+ */
+const PIECE = 64 * 1024;
 
 type Cipher = 'aes-256-gcm' | 'chacha20-poly1305';
 const AEAD_OPTIONS = { authTagLength: TAG_SIZE };
@@ -47,6 +62,18 @@ function decipherOf(cipher: Cipher, key: Buffer, nonce: Uint8Array): DecipherGCM
   return cipher === 'aes-256-gcm'
     ? createDecipheriv(cipher, key, nonce, AEAD_OPTIONS)
     : createDecipheriv(cipher, key, nonce, AEAD_OPTIONS);
+}
+
+/** The decipher's last bytes; a tag that does not match is INTEGRITY. */
+function finalOrIntegrity(d: DecipherGCM | DecipherChaCha20Poly1305): Buffer {
+  try {
+    return d.final();
+  } catch (err) {
+    throw new LifeboatError('INTEGRITY', 'Decryption failed: the authentication tag does not match.', {
+      hint: 'The data was changed or damaged in storage, or it belongs to another repository.',
+      cause: err,
+    });
+  }
 }
 
 /** HKDF-SHA256 of the master key with kopia's purpose as the salt and an empty info. */
@@ -71,18 +98,48 @@ class HmacKeyedAead implements ContentEncryptor {
 
   encrypt(plain: Uint8Array, iv: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(plain.length + this.overhead);
-    const nonce = out.subarray(0, NONCE_SIZE);
-    randomFillSync(nonce);
-    const c = cipherOf(this.cipher, this.keyFor(iv), nonce);
-    c.setAAD(iv, { plaintextLength: plain.length });
-    let at = NONCE_SIZE;
-    at += c.update(plain).copy(out, at);
-    at += c.final().copy(out, at);
-    c.getAuthTag().copy(out, at);
+    this.encryptInto(plain, iv, out, 0);
     return out;
   }
 
+  encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number {
+    if (out.length - offset < plain.length + this.overhead) {
+      throw new RangeError(`encryptInto: ${out.length - offset} bytes of room for ${plain.length} bytes`);
+    }
+    const nonce = out.subarray(offset, offset + NONCE_SIZE);
+    randomFillSync(nonce);
+    const c = cipherOf(this.cipher, this.keyFor(iv), nonce);
+    c.setAAD(iv, { plaintextLength: plain.length });
+    let at = offset + NONCE_SIZE;
+    for (let from = 0; from < plain.length; from += PIECE) {
+      at += c.update(plain.subarray(from, Math.min(plain.length, from + PIECE))).copy(out, at);
+    }
+    at += c.final().copy(out, at);
+    at += c.getAuthTag().copy(out, at);
+    return at - offset;
+  }
+
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer {
+    const d = this.decipher(cipher, iv);
+    const plain = d.update(cipher.subarray(NONCE_SIZE, cipher.length - TAG_SIZE));
+    const rest = finalOrIntegrity(d);
+    return rest.length > 0 ? Buffer.concat([plain, rest]) : plain;
+  }
+
+  decryptInPlace(cipher: Buffer, iv: Uint8Array): Buffer {
+    const d = this.decipher(cipher, iv);
+    const end = cipher.length - TAG_SIZE;
+    // Plaintext byte i lands at i, its ciphertext byte was at NONCE_SIZE + i and is read first.
+    let at = 0;
+    for (let from = NONCE_SIZE; from < end; from += PIECE) {
+      at += d.update(cipher.subarray(from, Math.min(end, from + PIECE))).copy(cipher, at);
+    }
+    at += finalOrIntegrity(d).copy(cipher, at);
+    return cipher.subarray(0, at);
+  }
+
+  /** A decipher keyed for iv, with cipher's nonce, AAD and tag set. */
+  private decipher(cipher: Uint8Array, iv: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305 {
     if (cipher.length < this.overhead) {
       throw new LifeboatError(
         'INTEGRITY',
@@ -90,23 +147,10 @@ class HmacKeyedAead implements ContentEncryptor {
         { hint: 'The data is truncated: check the storage it was read from.' },
       );
     }
-    const nonce = cipher.subarray(0, NONCE_SIZE);
-    const body = cipher.subarray(NONCE_SIZE, cipher.length - TAG_SIZE);
-    const tag = cipher.subarray(cipher.length - TAG_SIZE);
-    const d = decipherOf(this.cipher, this.keyFor(iv), nonce);
-    d.setAAD(iv, { plaintextLength: body.length });
-    d.setAuthTag(tag);
-    const plain = d.update(body);
-    try {
-      const rest = d.final();
-      if (rest.length > 0) return Buffer.concat([plain, rest]);
-    } catch (err) {
-      throw new LifeboatError('INTEGRITY', 'Decryption failed: the authentication tag does not match.', {
-        hint: 'The data was changed or damaged in storage, or it belongs to another repository.',
-        cause: err,
-      });
-    }
-    return plain;
+    const d = decipherOf(this.cipher, this.keyFor(iv), cipher.subarray(0, NONCE_SIZE));
+    d.setAAD(iv, { plaintextLength: cipher.length - this.overhead });
+    d.setAuthTag(cipher.subarray(cipher.length - TAG_SIZE));
+    return d;
   }
 }
 

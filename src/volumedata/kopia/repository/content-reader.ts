@@ -96,7 +96,8 @@ export class ContentReader {
     }
     const payload = await this.readPack(entry);
     try {
-      return openContent(this.options.hash, this.options.encryptor, entry, payload);
+      // The payload was read for this call alone: it is decrypted over itself.
+      return openContent(this.options.hash, this.options.encryptor, entry, payload, { inPlace: true });
     } catch (err) {
       if (!(err instanceof LifeboatError)) throw err;
       throw new LifeboatError(err.code, `${err.message} (pack ${entry.packBlobId}, offset ${packOffset})`, {

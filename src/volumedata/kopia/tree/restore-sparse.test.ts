@@ -40,7 +40,8 @@ async function shaFile(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-describe('sparse restore', () => {
+// Restores of 64 MiB to 1 GiB files: seconds each on a busy machine.
+describe('sparse restore', { timeout: 60_000 }, () => {
   it('keeps zero blocks of a 64 MiB file as holes, unaligned chunks and a trailing hole included', async () => {
     const size = 64 * MiB + 1000;
     // 100_000-byte chunks straddle 4 KiB blocks; every 8th chunk holds data, the tail is zeros.

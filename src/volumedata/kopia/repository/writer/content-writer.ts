@@ -8,6 +8,7 @@ import type { IndexEntry } from '../../index/index-entry.ts';
 import { encodeIndexV2 } from '../../index/index-v2-encode.ts';
 import { newSessionId } from '../../index/session.ts';
 import { goTime } from '../../object/go-text.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { PackBuilder } from './pack-builder.ts';
 import type { KopiaRepository } from '../repository.ts';
 import { inlineSealer, type Sealer } from './sealer.ts';
@@ -16,6 +17,15 @@ import { inlineSealer, type Sealer } from './sealer.ts';
 export const DATA_PACK_PREFIX = 'p';
 export const METADATA_PACK_PREFIX = 'q';
 const SESSION_PREFIX = 's';
+/**
+ * Packs being stored while the next one fills (memory: this many pack buffers and the open one); a
+ * content that fills a pack waits for room.
+ */
+const MAX_PACK_WRITES = 1;
+/** Room beyond maxPackSize in a data pack's buffer: the largest content of kopia's default splitter. */
+const PACK_SLACK = (8 << 20) + (64 << 10);
+/** A metadata pack's first buffer (it doubles as needed). */
+const METADATA_PACK_START = 256 << 10;
 
 export interface ContentWriterOptions {
   sealer?: Sealer;
@@ -59,11 +69,13 @@ export class ContentWriter {
   private readonly sealer: Sealer;
   private readonly options: ContentWriterOptions;
   private readonly maxPackSize: number;
+  private readonly packBuffers: BufferPool;
   private readonly openPacks = new Map<string, PackBuilder>();
   /** Entries of contents in open or stored packs this session has not indexed yet, and of earlier flushes. */
   private readonly written = new Map<string, IndexEntry>();
   private readonly sealing = new Map<string, Promise<void>>();
   private unindexed: IndexEntry[] = [];
+  /** Pack writes under way; they never reject (a failure is kept in `failure`). */
   private readonly packWrites = new Set<Promise<void>>();
   private sessionId: string | undefined;
   private sessionMarkers: string[] = [];
@@ -83,6 +95,7 @@ export class ContentWriter {
     this.options = options;
     this.sealer = options.sealer ?? inlineSealer(repo.hash, repo.encryptor);
     this.maxPackSize = config.maxPackSize > 0 ? config.maxPackSize : 20 << 20;
+    this.packBuffers = new BufferPool(this.maxPackSize + PACK_SLACK, MAX_PACK_WRITES + 1);
   }
 
   /** The ID data gets, without writing it. */
@@ -128,6 +141,7 @@ export class ContentWriter {
     const session = await this.session();
     this.formatBytes ??= this.readFormatBytes();
     const formatBytes = await this.formatBytes;
+    await this.roomToStore(packPrefix, sealed.length);
     // No await from here to pack.add: the pack cannot be stored by another write in between.
     const pack = this.openPack(packPrefix, session, formatBytes);
     let timestampSeconds = Math.floor(Date.now() / 1000);
@@ -144,21 +158,37 @@ export class ContentWriter {
         formatVersion: this.repo.format.config.version,
         encryptionKeyId: 0,
       },
-      sealed.payload,
+      sealed,
     );
     this.written.set(id, entry);
     this.stats.writtenContents++;
     this.stats.writtenBytes += data.length;
     if (pack.length >= this.maxPackSize) {
       this.openPacks.delete(packPrefix);
-      await this.storePack(pack);
+      this.storePack(pack);
     }
+  }
+
+  /** Waits until a pack this content fills can be stored with at most MAX_PACK_WRITES under way. */
+  private async roomToStore(packPrefix: string, length: number): Promise<void> {
+    for (;;) {
+      const fills = (this.openPacks.get(packPrefix)?.length ?? 0) + length >= this.maxPackSize;
+      if (!fills || this.packWrites.size < MAX_PACK_WRITES) break;
+      await Promise.race(this.packWrites);
+    }
+    this.throwIfFailed();
   }
 
   private openPack(packPrefix: string, session: string, formatBytes: Buffer | undefined): PackBuilder {
     const open = this.openPacks.get(packPrefix);
     if (open !== undefined) return open;
-    const pack = new PackBuilder(`${packPrefix}${randomBytes(16).toString('hex')}-${session}`, formatBytes);
+    const buffer =
+      packPrefix === DATA_PACK_PREFIX ? this.packBuffers.take() : Buffer.allocUnsafeSlow(METADATA_PACK_START);
+    const pack = new PackBuilder(
+      `${packPrefix}${randomBytes(16).toString('hex')}-${session}`,
+      buffer,
+      formatBytes,
+    );
     this.openPacks.set(packPrefix, pack);
     return pack;
   }
@@ -169,7 +199,8 @@ export class ContentWriter {
     return this.repo.blobs.getBlob(FORMAT_BLOB_ID);
   }
 
-  private storePack(pack: PackBuilder): Promise<void> {
+  /** Starts storing a pack; its buffer is reused once it is stored. */
+  private storePack(pack: PackBuilder): void {
     const data = pack.finish(this.repo.hash, this.repo.encryptor);
     const write = this.repo.blobs.putBlob(pack.blobId, data, { ifNotExists: true }).then(
       () => {
@@ -177,15 +208,14 @@ export class ContentWriter {
         this.stats.packs++;
         this.stats.packBytes += data.length;
         this.options.onPackWritten?.(pack.blobId, data.length);
+        this.packBuffers.give(pack.buffer);
       },
       (err: unknown) => {
         this.failure ??= asError(err);
-        throw err;
       },
     );
     const tracked = write.finally(() => this.packWrites.delete(tracked));
     this.packWrites.add(tracked);
-    return write;
   }
 
   private throwIfFailed(): void {
@@ -214,7 +244,7 @@ export class ContentWriter {
     await Promise.all([...this.sealing.values()]);
     for (const [prefix, pack] of this.openPacks) {
       this.openPacks.delete(prefix);
-      if (pack.hasContents) void this.storePack(pack).catch(() => undefined);
+      if (pack.hasContents) this.storePack(pack);
     }
     await Promise.allSettled([...this.packWrites]);
     this.throwIfFailed();

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { type DirEntry, goModeFromPosix } from '../../object/dir-entry.ts';
 import type { ObjectId } from '../../object/object-id.ts';
 import { type LocalEntry, openLocalFile } from '../../tree/walk-tree.ts';
+import type { BufferPool } from './buffer-pool.ts';
 import type { ContentWriter } from './content-writer.ts';
 import { ObjectWriter } from './object-writer.ts';
 
 /** kopia's metadata compression default (snapshot/policy: zstd-fastest) for directories and lists. */
 export const METADATA_COMPRESSOR = 'zstd-fastest';
-const READ_BLOCK = 1 << 20;
 
 const TYPE_LETTER = { file: 'f', directory: 'd', symlink: 's' } as const;
 
@@ -44,6 +44,8 @@ export function unchangedFile(e: LocalEntry, previous: DirEntry | undefined): pr
 export interface EntryWriterContext {
   contents: ContentWriter;
   splitter: string;
+  /** Chunk buffers for file data, each at least the splitter's maximum segment. */
+  chunkBuffers: BufferPool;
   signal?: AbortSignal | undefined;
   /** Bytes read from files, as they are read. */
   onBytes?: (n: number) => void;
@@ -59,19 +61,16 @@ export async function writeFile(
   const writer = new ObjectWriter(ctx.contents, {
     splitter: ctx.splitter,
     metadataCompressor: METADATA_COMPRESSOR,
-    asyncWrites: 3,
+    // Sealing is synchronous; a chunk waits only for room among the packs being stored.
+    asyncWrites: 1,
   });
-  let size = 0;
+  let size: number;
   try {
-    for (;;) {
-      ctx.signal?.throwIfAborted();
-      const buf = Buffer.allocUnsafe(READ_BLOCK);
-      const { bytesRead } = await handle.read(buf, 0, READ_BLOCK, null);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      ctx.onBytes?.(bytesRead);
-      await writer.write(buf.subarray(0, bytesRead));
-    }
+    size = await writer.readFrom(
+      async (buf, offset, length) => (await handle.read(buf, offset, length, null)).bytesRead,
+      ctx.chunkBuffers,
+      { signal: ctx.signal, onBytes: ctx.onBytes },
+    );
   } finally {
     await handle.close();
   }

@@ -1,7 +1,14 @@
 import { encodeIndirect, indirectEntries } from '../../object/indirect.ts';
 import { directObjectId, indirectObjectId, type ObjectId } from '../../object/object-id.ts';
 import { createSplitter, type Splitter } from '../../object/splitter.ts';
+import type { BufferPool } from './buffer-pool.ts';
 import type { ContentWriter } from './content-writer.ts';
+
+/** Reads up to length bytes into buf at offset; 0 at the end. */
+export type ByteSource = (buf: Buffer, offset: number, length: number) => Promise<number>;
+
+/** Bytes read at once past a chunk's minimum size (below it, all the bytes up to it are read at once). */
+const READ_BLOCK = 1 << 20;
 
 /** The prefix kopia forces on the list of an unprefixed indirect object, so it lands in `q` packs. */
 export const INDIRECT_PREFIX = 'x';
@@ -53,17 +60,67 @@ export class ObjectWriter {
       this.pieces.push(rest.subarray(0, n));
       this.pieceBytes += n;
       rest = rest.subarray(n);
-      await this.flushChunk();
+      await this.flushPieces();
     }
   }
 
-  private async flushChunk(): Promise<void> {
+  /**
+   * Reads the whole of source into chunk buffers from pool (each at least the splitter's maximum
+   * segment): a chunk is cut in place, only the bytes read past a cut are copied into the next
+   * buffer, and a buffer goes back to the pool once its chunk is written. Returns the bytes read.
+   */
+  async readFrom(
+    source: ByteSource,
+    pool: BufferPool,
+    options: { signal?: AbortSignal | undefined; onBytes?: ((n: number) => void) | undefined } = {},
+  ): Promise<number> {
+    if (pool.size < this.splitter.maxSegmentSize || this.pieceBytes > 0) {
+      throw new Error('readFrom needs chunk buffers of the maximum segment size and a fresh object');
+    }
+    let buf = pool.take();
+    let filled = 0;
+    let total = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const want = Math.min(buf.length - filled, Math.max(READ_BLOCK, this.splitter.minSegmentSize - filled));
+      const n = await source(buf, filled, want);
+      if (n === 0) break;
+      total += n;
+      options.onBytes?.(n);
+      let start = filled;
+      filled += n;
+      for (;;) {
+        const cut = this.splitter.nextSplitPoint(buf.subarray(start, filled));
+        if (cut < 0) break;
+        const end = start + cut;
+        // The next buffer is taken once a chunk write is free to start: a file holds at most
+        // asyncWrites buffers being written and the one being filled.
+        await this.settle((this.options.asyncWrites ?? 1) - 1);
+        const next = pool.take();
+        buf.copy(next, 0, end, filled);
+        await this.flushChunk(buf.subarray(0, end), pool, buf);
+        filled -= end;
+        start = 0;
+        buf = next;
+      }
+    }
+    if (filled > 0) await this.flushChunk(buf.subarray(0, filled), pool, buf);
+    else pool.give(buf);
+    return total;
+  }
+
+  private async flushPieces(): Promise<void> {
     const data =
       this.pieces.length === 1 && this.pieces[0] !== undefined
         ? this.pieces[0]
         : Buffer.concat(this.pieces, this.pieceBytes);
     this.pieces = [];
     this.pieceBytes = 0;
+    await this.flushChunk(data);
+  }
+
+  /** Writes one chunk; `whole` (data's whole buffer) goes back to pool once the chunk is written. */
+  private async flushChunk(data: Buffer, pool?: BufferPool, whole?: Buffer): Promise<void> {
     const chunk: { length: number; object: ObjectId | undefined } = {
       length: data.length,
       object: undefined,
@@ -73,19 +130,25 @@ export class ObjectWriter {
     const work = this.contents.writeContent(data, prefix, compressor).then(
       (id) => {
         chunk.object = directObjectId(id);
+        if (whole !== undefined) pool?.give(whole);
       },
       (err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(String(err));
       },
     );
     this.inFlight.push(work);
-    while (this.inFlight.length > (this.options.asyncWrites ?? 1)) await this.inFlight.shift();
+    await this.settle(this.options.asyncWrites ?? 1);
+  }
+
+  /** Waits until at most `max` chunk writes are under way; throws a failed write's error. */
+  private async settle(max: number): Promise<void> {
+    while (this.inFlight.length > max) await this.inFlight.shift();
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** Writes what is left and returns the object's ID (an empty object is one empty content). */
   async result(): Promise<ObjectId> {
-    if (this.pieceBytes > 0 || this.chunks.length === 0) await this.flushChunk();
+    if (this.pieceBytes > 0 || this.chunks.length === 0) await this.flushPieces();
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
     const chunks = this.chunks.map((c) => {

@@ -4,6 +4,7 @@ import type { ContentEncryptor } from '../../crypto/encryption.ts';
 import type { HashFunc } from '../../crypto/hashing.ts';
 import type { IndexEntry } from '../../index/index-entry.ts';
 import { encodeIndexV2, withRandomSuffix } from '../../index/index-v2-encode.ts';
+import type { Sealed } from './sealer.ts';
 
 /** kopia's pack preamble: 32 random bytes (content_manager.go defaultMin/MaxPreambleLength). */
 export const PACK_PREAMBLE_LENGTH = 32;
@@ -20,11 +21,13 @@ export const PACK_PADDING_UNIT = 4096;
 export class PackBuilder {
   readonly blobId: string;
   readonly entries: IndexEntry[] = [];
-  private readonly parts: Buffer[] = [];
+  private buf: Buffer;
   private size = 0;
 
-  constructor(blobId: string, formatBytes?: Buffer) {
+  /** Builds the pack in `buffer` (a larger one replaces it when the pack outgrows it). */
+  constructor(blobId: string, buffer: Buffer, formatBytes?: Buffer) {
     this.blobId = blobId;
+    this.buf = buffer;
     if (formatBytes !== undefined && formatBytes.length > 0) this.append(formatBytes);
     this.append(randomBytes(PACK_PREAMBLE_LENGTH));
   }
@@ -33,30 +36,45 @@ export class PackBuilder {
     return this.size;
   }
 
+  /** The buffer the pack is built in: free for reuse once the pack is stored. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** True once a content was added (a pack of preamble only is never written). */
   get hasContents(): boolean {
     return this.entries.length > 0;
   }
 
-  private append(data: Buffer): void {
-    this.parts.push(data);
+  private room(n: number): void {
+    if (this.size + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.size + n, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.size);
+    this.buf = bigger;
+  }
+
+  private append(data: Uint8Array): void {
+    this.room(data.length);
+    this.buf.set(data, this.size);
     this.size += data.length;
   }
 
   /** Adds a sealed content; the entry's packBlobId, packOffset and packedLength are filled in. */
-  add(entry: Omit<IndexEntry, 'packBlobId' | 'packOffset' | 'packedLength'>, payload: Buffer): IndexEntry {
+  add(entry: Omit<IndexEntry, 'packBlobId' | 'packOffset' | 'packedLength'>, sealed: Sealed): IndexEntry {
     const full: IndexEntry = {
       ...entry,
       packBlobId: this.blobId,
       packOffset: this.size,
-      packedLength: payload.length,
+      packedLength: sealed.length,
     };
-    this.append(payload);
+    this.room(sealed.length);
+    sealed.writeTo(this.buf, this.size);
+    this.size += sealed.length;
     this.entries.push(full);
     return full;
   }
 
-  /** The pack's bytes: contents, padding, the encrypted local index and the postamble. */
+  /** The pack's bytes (a view of its buffer): contents, padding, the encrypted local index and the postamble. */
   finish(hash: HashFunc, encryptor: ContentEncryptor): Buffer {
     this.append(randomBytes(PACK_PADDING_UNIT - (this.size % PACK_PADDING_UNIT)));
     const localIndex = withRandomSuffix(encodeIndexV2(this.entries), randomBytes(32));
@@ -65,7 +83,7 @@ export class PackBuilder {
     const offset = this.size;
     this.append(encrypted);
     this.append(postamble(iv, offset, encrypted.length));
-    return Buffer.concat(this.parts, this.size);
+    return this.buf.subarray(0, this.size);
   }
 }
 

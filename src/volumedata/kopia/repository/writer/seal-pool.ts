@@ -4,16 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ErrorCodes, LifeboatError } from '../../../../errors/index.ts';
 import type { KopiaRepository } from '../repository.ts';
-import { inlineSealer, type Sealed, type Sealer } from './sealer.ts';
+import { inlineSealer, sealedBytes, type Sealed, type Sealer } from './sealer.ts';
 
 /** Contents smaller than this are hashed and sealed on the calling thread (a message costs more). */
 const INLINE_BELOW = 128 * 1024;
+/** The same for contents in shared memory, which reach a worker without a copy. */
+const SHARED_INLINE_BELOW = 16 * 1024;
+
+const inlineFor = (data: Buffer) =>
+  data.length < (data.buffer instanceof SharedArrayBuffer ? SHARED_INLINE_BELOW : INLINE_BELOW);
 
 interface Reply {
   id: number;
   hash?: Uint8Array;
   compressionHeaderId?: number;
-  payload?: Uint8Array;
+  payload?: ArrayBuffer;
   error?: string;
   code?: string;
 }
@@ -59,14 +64,22 @@ class PoolWorker {
   }
 }
 
-/** Where the worker's module is; absent from a bundle that did not build it (then sealing stays inline). */
-export const SEAL_WORKER_URL = new URL('./seal-worker.ts', import.meta.url);
+/**
+ * Where the worker's module is: beside this one in the sources; in the CLI's bundle (scripts/build.ts),
+ * seal-worker.js beside the entry, this module being in a chunk one folder down. Absent (a bundle
+ * that did not build it), sealing stays on the calling thread.
+ */
+export const SEAL_WORKER_URL = [
+  new URL('./seal-worker.ts', import.meta.url),
+  new URL('../seal-worker.js', import.meta.url),
+  new URL('./seal-worker.js', import.meta.url),
+].find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
 
 /**
  * Hashing and sealing of file chunks on worker threads (one per core by default), so a snapshot
- * uses every core of a node: each chunk is copied to a worker to be hashed, and again to be sealed
- * when it is new. Small contents stay on this thread. Falls back to this thread when the worker
- * module is not there.
+ * uses every core of a node. A chunk in shared memory (BufferPool's shared buffers) reaches the
+ * worker without a copy, others are copied; the sealed bytes come back transferred. Small contents
+ * stay on this thread. Falls back to this thread when the worker module is not there.
  */
 export function createSealerPool(
   repo: KopiaRepository,
@@ -75,7 +88,9 @@ export function createSealerPool(
   const inline = inlineSealer(repo.hash, repo.encryptor);
   const url = options.workerUrl ?? SEAL_WORKER_URL;
   const count = options.workers ?? availableParallelism();
-  if (count < 1 || url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) return inline;
+  if (count < 1 || url === undefined || url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
+    return inline;
+  }
   const { config } = repo.format;
   const keys = {
     hash: config.hash,
@@ -100,19 +115,16 @@ export function createSealerPool(
 
   return {
     async hash(data: Buffer): Promise<Buffer> {
-      if (data.length < INLINE_BELOW) return inline.hash(data);
+      if (inlineFor(data)) return inline.hash(data);
       const r = await send({ op: 'hash', data });
       if (r.hash === undefined) throw new Error('a seal worker replied without a hash');
       return Buffer.from(r.hash.buffer, r.hash.byteOffset, r.hash.byteLength);
     },
     async seal(data: Buffer, contentId: string, compressor?: string): Promise<Sealed> {
-      if (data.length < INLINE_BELOW) return inline.seal(data, contentId, compressor);
+      if (inlineFor(data)) return inline.seal(data, contentId, compressor);
       const r = await send({ op: 'seal', data, contentId, compressor });
       if (r.payload === undefined) throw new Error('a seal worker replied without a payload');
-      return {
-        compressionHeaderId: r.compressionHeaderId ?? 0,
-        payload: Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength),
-      };
+      return sealedBytes(r.compressionHeaderId ?? 0, Buffer.from(r.payload));
     },
     async close(): Promise<void> {
       const all = workers.splice(0);

@@ -34,11 +34,10 @@ port?.on('message', (req: Request) => {
       port.postMessage({ id: req.id, hash: h });
     } else {
       const sealed = sealSync(encryptor, req.data, req.contentId ?? '', req.compressor);
-      port.postMessage({
-        id: req.id,
-        compressionHeaderId: sealed.compressionHeaderId,
-        payload: sealed.payload,
-      });
+      const payload = new ArrayBuffer(sealed.length);
+      sealed.writeTo(Buffer.from(payload), 0);
+      // Transferred, not copied.
+      port.postMessage({ id: req.id, compressionHeaderId: sealed.compressionHeaderId, payload }, [payload]);
     }
   } catch (err) {
     const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;

@@ -7,7 +7,15 @@ import type { HashFunc } from '../../crypto/hashing.ts';
 export interface Sealed {
   /** 0 when stored uncompressed. */
   compressionHeaderId: number;
-  payload: Buffer;
+  /** Bytes it takes in a pack. */
+  length: number;
+  /** Writes its encrypted bytes at out[offset..offset + length) (encrypting now when sealed on this thread). */
+  writeTo(out: Buffer, offset: number): void;
+}
+
+/** A content sealed elsewhere (a worker): its encrypted bytes as they are. */
+export function sealedBytes(compressionHeaderId: number, payload: Buffer): Sealed {
+  return { compressionHeaderId, length: payload.length, writeTo: (out, offset) => payload.copy(out, offset) };
 }
 
 /**
@@ -20,7 +28,11 @@ export interface Sealer {
   close(): Promise<void>;
 }
 
-/** kopia's sealing of one content (content_manager_lock_free.go maybeCompressAndEncryptDataForPacking). */
+/**
+ * kopia's sealing of one content (content_manager_lock_free.go maybeCompressAndEncryptDataForPacking):
+ * compressed now, encrypted when written into its pack, straight into the pack's buffer. The caller
+ * keeps data unchanged until then.
+ */
 export function sealSync(
   encryptor: ContentEncryptor,
   data: Uint8Array,
@@ -36,7 +48,14 @@ export function sealSync(
       compressionHeaderId = compressorHeaderId(compressor);
     }
   }
-  return { compressionHeaderId, payload: encryptor.encrypt(body, ivForContent(contentId)) };
+  const length = body.length + encryptor.overhead;
+  return {
+    compressionHeaderId,
+    length,
+    writeTo: (out, offset) => {
+      encryptor.encryptInto(body, ivForContent(contentId), out, offset);
+    },
+  };
 }
 
 /** Hashing and sealing on the calling thread. */

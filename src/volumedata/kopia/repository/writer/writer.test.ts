@@ -4,7 +4,8 @@ import { memoryBlobs } from '../../blob/memory-blobs.ts';
 import { openRepository } from '../repository.ts';
 import { ContentWriter } from './content-writer.ts';
 import { initializeRepository } from './initialize.ts';
-import { writeObject } from './object-writer.ts';
+import { BufferPool } from './buffer-pool.ts';
+import { ObjectWriter, writeObject } from './object-writer.ts';
 import { postamble } from './pack-builder.ts';
 
 const PASSWORD = 'pw';
@@ -16,7 +17,8 @@ async function listIds(blobs: ReturnType<typeof memoryBlobs>, prefix: string): P
   return ids.sort();
 }
 
-describe('ContentWriter', () => {
+// Each test derives the repository's keys (scrypt): seconds on a busy machine.
+describe('ContentWriter', { timeout: 60_000 }, () => {
   it('packs, deduplicates, indexes and reads back', async () => {
     const blobs = memoryBlobs();
     await initializeRepository(blobs, PASSWORD, fast);
@@ -63,6 +65,32 @@ describe('ContentWriter', () => {
     const empty = await writeObject(w, Buffer.alloc(0), { splitter: 'FIXED-128K' });
     expect(empty.indirection).toBe(0);
     await w.flush();
+  });
+
+  it('cuts an object read into pooled chunk buffers where writing it whole cuts it', async () => {
+    const blobs = memoryBlobs();
+    const splitter = 'DYNAMIC-128K-BUZHASH';
+    await initializeRepository(blobs, PASSWORD, { ...fast, splitter });
+    const repo = await openRepository(blobs, PASSWORD);
+    const w = new ContentWriter(repo);
+    const data = randomBytes(1_500_000);
+    const whole = await writeObject(w, data, { splitter, metadataCompressor: 'zstd-fastest' });
+    expect(whole.indirection).toBe(1);
+    const pool = new BufferPool(256 * 1024, 2);
+    const reader = new ObjectWriter(w, { splitter, metadataCompressor: 'zstd-fastest' });
+    let at = 0;
+    let reads = 0;
+    const read = (buf: Buffer, offset: number, length: number) => {
+      // Uneven short reads, so cuts fall inside reads and bytes past them are carried over.
+      const n = Math.min(length, data.length - at, 1000 + ((reads++ * 7919) % 90_000));
+      data.copy(buf, offset, at, at + n);
+      at += n;
+      return Promise.resolve(n);
+    };
+    expect(await reader.readFrom(read, pool)).toBe(data.length);
+    expect(await reader.result()).toEqual(whole);
+    await w.flush();
+    await repo.refreshIndex();
   });
 
   it('refuses to initialize a storage that is not empty', async () => {
