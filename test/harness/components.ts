@@ -38,13 +38,19 @@ function kubeVersionLdflags(version: string): string[] {
   return flags;
 }
 
+/**
+ * The control plane and the real nodes' kubelet and kube-scheduler, all from one wrapper module. The
+ * cache version carries a digest of the module's files: a changed go.mod or tool list builds afresh.
+ */
 export const kubernetes: GoComponent = {
   name: 'kubernetes',
-  version: K8S_VERSION,
+  version: `${K8S_VERSION}-${sourceDigest('k8s')}`,
   moduleDir: 'k8s',
   packages: [
     { path: 'k8s.io/kubernetes/cmd/kube-apiserver', binary: 'kube-apiserver' },
     { path: 'k8s.io/kubernetes/cmd/kube-controller-manager', binary: 'kube-controller-manager' },
+    { path: 'k8s.io/kubernetes/cmd/kube-scheduler', binary: 'kube-scheduler' },
+    { path: 'k8s.io/kubernetes/cmd/kubelet', binary: 'kubelet' },
   ],
   ldflags: kubeVersionLdflags(K8S_VERSION),
   tags: ['selinux', 'notest', 'grpcnotrace'],
