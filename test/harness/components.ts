@@ -102,7 +102,28 @@ export const kopiaOracle: GoComponent = {
   versionArgs: ['version'],
 };
 
-export const ALL_COMPONENTS: readonly GoComponent[] = [etcd, kubernetes, versitygw, kopia, kopiaOracle];
+/**
+ * node-supervisor (test/harness/go/supervisor): our program that owns a real test node's containerd
+ * and kubelet and reaps every process below them. Versioned by a digest of its source.
+ */
+export const nodeSupervisor: GoComponent = {
+  name: 'node-supervisor',
+  version: sourceDigest('supervisor'),
+  moduleDir: 'supervisor',
+  packages: [{ path: 'lifeboat.test/harness/supervisor', binary: 'node-supervisor' }],
+  ldflags: ['-s', '-w'],
+  tags: [],
+  versionArgs: [],
+};
+
+export const ALL_COMPONENTS: readonly GoComponent[] = [
+  etcd,
+  kubernetes,
+  versitygw,
+  kopia,
+  kopiaOracle,
+  nodeSupervisor,
+];
 
 function sourceDigest(moduleDir: string): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), 'go', moduleDir);

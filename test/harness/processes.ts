@@ -6,6 +6,8 @@ export interface ManagedProcess {
   name: string;
   pid: number;
   log: string;
+  /** How long `down` waits after SIGTERM before SIGKILL; 10 s when absent. */
+  graceMs?: number;
 }
 
 /**
