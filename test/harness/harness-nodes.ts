@@ -11,6 +11,7 @@ import {
   removeCniCache,
   removeContainerLogLinks,
   deleteBridge,
+  removeTaskLeftovers,
   unmountUnder,
 } from './node-host.ts';
 import { buildNodeImages } from './node-images.ts';
@@ -79,6 +80,7 @@ export async function teardownNode(node: NodeRecord, kubeconfig: string | undefi
       .catch(() => undefined); // control plane already gone: the forced path below still cleans up
   }
   await stopProcess(node.supervisor, node.supervisor.graceMs);
+  await removeTaskLeftovers(node);
   const left = await unmountUnder(node.dir);
   left.push(...(await removeCgroups(node.cgroupRoot)));
   await deleteBridge(node.bridge);

@@ -149,6 +149,11 @@ export async function readEnv(stateDir: string): Promise<HarnessEnv> {
   return JSON.parse(await readFile(join(resolve(stateDir), ENV_FILE), 'utf8')) as HarnessEnv;
 }
 
+/** The real nodes a harness started, as recorded for `down`. */
+export async function harnessNodes(stateDir: string): Promise<NodeRecord[]> {
+  return (await readState(resolve(stateDir)))?.nodes ?? [];
+}
+
 export async function runningProcesses(stateDir: string): Promise<ManagedProcess[]> {
   const state = await readState(resolve(stateDir));
   return state === undefined ? [] : state.processes.filter((p) => isAlive(p.pid));

@@ -140,5 +140,7 @@ export function kubeletConfig(
     nodeStatusUpdateFrequency: '5s',
     shutdownGracePeriod: '0s',
     serializeImagePulls: false,
+    // No KUBE-FIREWALL / hint chains in the machine's iptables: nothing here reads them.
+    makeIPTablesUtilChains: false,
   });
 }

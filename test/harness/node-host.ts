@@ -4,12 +4,14 @@
  * paths and names only; removal is idempotent.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, readlink, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeLayout } from './node-config.ts';
 
 const run = promisify(execFile);
+const CNI_CACHE = '/var/lib/cni/results';
 
 interface Mount {
   id: number;
@@ -163,10 +165,27 @@ export async function removeContainerLogLinks(podLogsDir: string): Promise<void>
 
 /** libcni caches each attachment's result as /var/lib/cni/results/<network>-<container>-<ifname>. */
 export async function removeCniCache(network: string): Promise<void> {
-  const dir = '/var/lib/cni/results';
-  const names = await readdir(dir).catch(() => []);
+  const names = await readdir(CNI_CACHE).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(`${network}-`)) await unlink(join(dir, name)).catch(() => {});
+    if (name.startsWith(`${network}-`)) await unlink(join(CNI_CACHE, name)).catch(() => {});
+  }
+}
+
+/**
+ * What a task killed rather than stopped leaves in fixed paths, found by the task ids (directories
+ * of the node's runtime state): its shim's socket, /run/containerd/s/sha256(<containerd address>/
+ * <namespace>/<id>), and, for a sandbox, libcni's cache of the loopback interface containerd added.
+ */
+export async function removeTaskLeftovers(node: NodeLayout): Promise<void> {
+  const tasks = join(node.containerdState, 'io.containerd.runtime.v2.task');
+  for (const namespace of await readdir(tasks).catch(() => [])) {
+    for (const id of await readdir(join(tasks, namespace)).catch(() => [])) {
+      const name = createHash('sha256')
+        .update(join(node.containerdSocket, namespace, id))
+        .digest('hex');
+      await unlink(join('/run/containerd/s', name)).catch(() => {});
+      if (/^[0-9a-f]{64}$/.test(id)) await unlink(join(CNI_CACHE, `cni-loopback-${id}-lo`)).catch(() => {});
+    }
   }
 }
 
