@@ -108,6 +108,18 @@ const podListSchema = z.object({
   items: z.array(z.object({ metadata: z.object({ name: z.string(), namespace: z.string() }) })),
 });
 
+/** Marks the node schedulable: a harness restarted on its old state finds it cordoned by `down`. */
+export async function uncordonNode(access: KubeAccess, name: string): Promise<void> {
+  const res = await kubeRequest(
+    access,
+    'PATCH',
+    `/api/v1/nodes/${encodeURIComponent(name)}`,
+    { spec: { unschedulable: false } },
+    'application/merge-patch+json',
+  );
+  if (res.status !== 200) throw new Error(`could not mark node ${name} schedulable (HTTP ${res.status})`);
+}
+
 /**
  * Cordons the node and deletes its pods with a one-second grace period, so that its kubelet
  * unmounts their volumes and containerd removes their sandboxes and networks; waits until they are

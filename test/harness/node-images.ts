@@ -3,8 +3,8 @@
  * from Debian's busybox-static) and, when asked, lifeboat's own agent image. Built, never pulled.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { writeImageArchive, parentDirs, type ImageSpec, type LayerEntry } from './images.ts';
 import { repoRoot } from './paths.ts';
@@ -54,11 +54,13 @@ export async function pauseImage(): Promise<ImageSpec> {
 
 /**
  * lifeboat's agent image: the pinned Node runtime, the shared libraries `ldd` names for it, and the
- * bundled CLI (dist/bin/lifeboat.js, from `npm run build`), run as nobody.
+ * bundled CLI (dist/bin/lifeboat.js and its chunks, from `npm run build`; no source maps), run as
+ * nobody.
  */
 export async function lifeboatImage(): Promise<ImageSpec> {
   const nodeBinary = join(repoRoot, 'node_modules', 'node', 'bin', 'node');
-  const cli = join(repoRoot, 'dist', 'bin', 'lifeboat.js');
+  const bundle = join(repoRoot, 'dist', 'bin');
+  const cli = join(bundle, 'lifeboat.js');
   await access(cli).catch(() => {
     throw new Error(`${cli} is missing: run 'npm run build' before building the lifeboat image`);
   });
@@ -67,7 +69,10 @@ export async function lifeboatImage(): Promise<ImageSpec> {
   const files = [
     ...libraries.filter(Boolean).map((lib) => ({ path: lib.slice(1), source: lib })),
     { path: 'usr/local/bin/node', source: nodeBinary },
-    { path: 'opt/lifeboat/lifeboat.js', source: cli },
+    ...(await readdir(bundle, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.endsWith('.map'))
+      .map((e) => join(e.parentPath, e.name))
+      .map((source) => ({ path: join('opt/lifeboat', relative(bundle, source)), source })),
   ];
   return {
     ref: LIFEBOAT_IMAGE,

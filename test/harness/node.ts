@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureComponent, HarnessError } from './build.ts';
 import { kubernetes, nodeSupervisor } from './components.ts';
-import { kubeAccess, nodeReady } from './kube-api.ts';
+import { kubeAccess, nodeReady, uncordonNode } from './kube-api.ts';
 import { cniConfig, containerdConfig, kubeletConfig, type NodeLayout } from './node-config.ts';
 import { createCgroups } from './node-host.ts';
 import { freePort, startProcess, waitFor, type ManagedProcess } from './processes.ts';
@@ -165,6 +165,7 @@ export async function startNode(
     proc: supervisor,
     intervalMs: 250,
   });
+  await uncordonNode(access, node.name);
   return record;
 }
 
