@@ -11,12 +11,13 @@ import {
   removeCniCache,
   removeContainerLogLinks,
   deleteBridge,
+  killLeftoverProcesses,
   removeTaskLeftovers,
   unmountUnder,
 } from './node-host.ts';
 import { buildNodeImages } from './node-images.ts';
 import { nodeEnv, nodeLayout, startNode, startScheduler, type NodeEnv, type NodeRecord } from './node.ts';
-import { isAlive, stopProcess, type ManagedProcess } from './processes.ts';
+import { isAlive, sleep, stopProcess, type ManagedProcess } from './processes.ts';
 import { ensureNodePackages } from './system-packages.ts';
 
 export interface NodeOptions {
@@ -80,6 +81,8 @@ export async function teardownNode(node: NodeRecord, kubeconfig: string | undefi
       .catch(() => undefined); // control plane already gone: the forced path below still cleans up
   }
   await stopProcess(node.supervisor, node.supervisor.graceMs);
+  // Only when the supervisor itself was killed: its children outlive it; find them by our paths.
+  for (let round = 0; round < 20 && (await killLeftoverProcesses(node)) > 0; round++) await sleep(100);
   await removeTaskLeftovers(node);
   const left = await unmountUnder(node.dir);
   left.push(...(await removeCgroups(node.cgroupRoot)));

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, readlink, rmdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeLayout } from './node-config.ts';
 
@@ -187,6 +187,40 @@ export async function removeTaskLeftovers(node: NodeLayout): Promise<void> {
       if (/^[0-9a-f]{64}$/.test(id)) await unlink(join(CNI_CACHE, `cni-loopback-${id}-lo`)).catch(() => {});
     }
   }
+}
+
+const NODE_COMMANDS = new Set(['kubelet', 'containerd', 'containerd-shim-runc-v2']);
+
+/**
+ * SIGKILLs what survived the supervisor (only when it was killed itself): kubelet, containerd and
+ * shims whose arguments name a path in the node's dir, and every task in the node's cgroups
+ * (containers). Returns how many it signalled.
+ */
+export async function killLeftoverProcesses(node: NodeLayout): Promise<number> {
+  const pids = new Set<number>();
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const [command = '', ...args] = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split(
+      '\0',
+    );
+    const ours = args.some((arg) => arg.includes(`${node.dir}/`));
+    if (ours && NODE_COMMANDS.has(basename(command))) pids.add(Number(entry));
+  }
+  for (const hierarchy of await cgroupHierarchies()) {
+    for (const dir of await cgroupDirs(join(hierarchy, node.cgroupRoot))) {
+      const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+      for (const pid of procs.split('\n').filter(Boolean)) pids.add(Number(pid));
+    }
+  }
+  pids.delete(process.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids.size;
 }
 
 /** What is left of a node on the machine: empty when its teardown was complete. */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { harnessNodes, readEnv, runningProcesses } from '../harness/harness.ts';
 import { mounts, nodeLeftovers } from '../harness/node-host.ts';
-import { stopProcess } from '../harness/processes.ts';
-import { clients } from '../helpers/kube.ts';
+import { isAlive, stopProcess } from '../harness/processes.ts';
+import { clients, eventually } from '../helpers/kube.ts';
 import { busyboxContainer, busyboxPod, isReady, onlyNode, podWhere } from '../helpers/nodes.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -49,11 +49,12 @@ function descendants(table: Map<number, { ppid: number }>, ancestor: number): nu
 
 describe('harness down with real nodes', () => {
   it.each([
-    { how: 'deleting its pods through the API first', apiGone: false },
-    { how: 'by force when the API server is already gone', apiGone: true },
+    { how: 'deleting its pods through the API first', broken: 'nothing' },
+    { how: 'by force when the API server is already gone', broken: 'solo/kube-apiserver' },
+    { how: 'by its own paths when its supervisor was killed', broken: 'supervisor' },
   ])(
     'keeps the node running after `up` exits, then removes every process, mount, cgroup and link $how',
-    async ({ apiGone }) => {
+    async ({ broken }) => {
       const dir = await mkdtemp('/tmp/lb-down-');
       try {
         const machinePaths = async () =>
@@ -103,10 +104,15 @@ describe('harness down with real nodes', () => {
         };
         expect(await logLinks()).not.toEqual([]);
 
-        if (apiGone) {
-          const apiserver = (await runningProcesses(dir)).find((p) => p.name === 'solo/kube-apiserver');
-          if (apiserver === undefined) throw new Error('no kube-apiserver recorded');
-          await stopProcess(apiserver);
+        if (broken === 'supervisor') {
+          process.kill(record.supervisor.pid, 'SIGKILL'); // its children live on, re-parented
+          await eventually('supervisor gone', () =>
+            Promise.resolve(isAlive(record.supervisor.pid) ? undefined : true),
+          );
+        } else if (broken !== 'nothing') {
+          const component = (await runningProcesses(dir)).find((p) => p.name === broken);
+          if (component === undefined) throw new Error(`no ${broken} recorded`);
+          await stopProcess(component);
         }
         const stopped = harness('down', '--state-dir', dir);
         expect(stopped.status, stopped.stderr).toBe(0);
