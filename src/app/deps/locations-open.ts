@@ -2,6 +2,7 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
 import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
+import { clusterLocation, clusterScope } from './cluster-location.ts';
 
 export interface OpenedLocation {
   location: Location;
@@ -11,14 +12,20 @@ export interface OpenedLocation {
   close(): Promise<void>;
 }
 
-/** The named (or default) storage location from the config file, opened as a BackupStore. */
+/**
+ * The named (or default) storage location from the config file, opened as a BackupStore; with a
+ * cluster, at that cluster's prefix (in its own location unless one is named).
+ */
 export async function openLocation(
   configPath: string | undefined,
   name: string | undefined,
   logger: Logger,
+  cluster?: string,
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
-  return openStores(resolveLocation(config, name), { logger });
+  if (cluster === undefined) return openStores(resolveLocation(config, name), { logger });
+  const scope = clusterScope(config, cluster);
+  return openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), { logger });
 }
 
 /**
