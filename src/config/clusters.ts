@@ -107,9 +107,12 @@ export const ClusterListSchema = z.array(ClusterEntrySchema).superRefine((list, 
   }
 });
 
+/** The folder of a location where clusters' own prefixes are by default. */
+export const CLUSTERS_FOLDER = 'clusters';
+
 /** The default prefix of a cluster's backups inside its location. */
 export function defaultClusterPrefix(name: string): string {
-  return `clusters/${name}`;
+  return `${CLUSTERS_FOLDER}/${name}`;
 }
 
 interface WithClusters {

@@ -18,6 +18,7 @@ export {
 export {
   addClusterEntry,
   type ClusterEntry,
+  CLUSTERS_FOLDER,
   ClusterEntrySchema,
   ClusterNameSchema,
   defaultClusterPrefix,

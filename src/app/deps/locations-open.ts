@@ -2,13 +2,15 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
 import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
-import { clusterLocation, clusterScope } from './cluster-location.ts';
+import { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
 
 export interface OpenedLocation {
   location: Location;
   /** The location's object store itself (for what is not a backup: probes, listings). */
   store: ObjectStore;
   backupStore: BackupStore;
+  /** The cluster of the fleet whose prefix this is, when opened for one. */
+  cluster?: ClusterScope | undefined;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,10 @@ export async function openLocation(
   const config = await loadConfig(configPath);
   if (cluster === undefined) return openStores(resolveLocation(config, name), { logger });
   const scope = clusterScope(config, cluster);
-  return openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), { logger });
+  const opened = await openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), {
+    logger,
+  });
+  return { ...opened, cluster: scope };
 }
 
 /**
