@@ -67,4 +67,29 @@ describe('the cluster registry', () => {
     expect(again.clusters.map((c) => c.name)).toEqual(['mgmt', 'w1']);
     expect(again.problems[0]).toMatch(/discovery in management cluster 'mgmt' failed.*cannot reach/);
   });
+
+  it('shares a running refresh, and watches until stopped, going on after a failed one', async () => {
+    let loads = 0;
+    const registry = new ClusterRegistry({
+      load: () => (++loads === 3 ? Promise.reject(new Error('config unreadable')) : Promise.resolve(config)),
+      probe,
+      discover: () => Promise.resolve({ candidates: [discovered('w1')], problems: [] }),
+    });
+    const [a, b] = await Promise.all([registry.refresh(), registry.refresh()]);
+    expect(a).toBe(b);
+    expect(loads).toBe(1);
+
+    const stop = new AbortController();
+    const seen: string[] = [];
+    await registry.watch(
+      1,
+      stop.signal,
+      (refresh) => {
+        seen.push(`ok ${refresh.clusters.length}`);
+        if (seen.length === 3) stop.abort();
+      },
+      (err) => seen.push(`error ${(err as Error).message}`),
+    );
+    expect(seen).toEqual(['ok 2', 'error config unreadable', 'ok 2']);
+  });
 });

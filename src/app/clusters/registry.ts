@@ -46,6 +46,7 @@ export interface FleetRefresh extends FleetChanges {
 export class ClusterRegistry {
   #clusters: FleetCluster[] = [];
   #discovered: ClusterCandidate[] = [];
+  #running: Promise<FleetRefresh> | undefined;
   readonly #options: Required<RegistryOptions>;
 
   constructor(options: RegistryOptions) {
@@ -66,7 +67,38 @@ export class ClusterRegistry {
     return this.#clusters.find((c) => c.name === name);
   }
 
-  async refresh(): Promise<FleetRefresh> {
+  /** One refresh at a time: a call while one runs shares its result. */
+  refresh(): Promise<FleetRefresh> {
+    this.#running ??= this.#refresh().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /**
+   * Refreshes now and then every `intervalMs` until `signal` aborts, handing each result to
+   * `onRefresh`; a failed refresh (the config unreadable) is handed to `onError` and the loop goes on.
+   */
+  async watch(
+    intervalMs: number,
+    signal: AbortSignal,
+    onRefresh: (refresh: FleetRefresh) => void,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        onRefresh(await this.refresh());
+      } catch (err) {
+        onError(err);
+      }
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, intervalMs);
+        signal.addEventListener('abort', () => (clearTimeout(timer), done()), { once: true });
+      });
+    }
+  }
+
+  async #refresh(): Promise<FleetRefresh> {
     const config = await this.#options.load();
     const configured = configuredCandidates(config);
     const problems: string[] = [];
