@@ -56,6 +56,9 @@ fleet:
     expect(
       problem('clusters: [{ name: a, kubeconfig: /k, uid: u }, { name: b, kubeconfig: /j, uid: u }]'),
     ).toMatch(/'a' and 'b' are the same cluster/);
+    expect(
+      problem('clusters: [{ name: a, kubeconfig: /k }, { name: b, kubeconfig: /j, prefix: clusters/a }]'),
+    ).toMatch(/clusters\.1\.prefix: clusters 'a' and 'b' would share the prefix clusters\/a/);
     expect(problem('clusters: [{ name: a, kubeconfig: /k }]\nfleet: { managementCluster: m }')).toMatch(
       /fleet\.managementCluster: 'm' is not one of clusters/,
     );

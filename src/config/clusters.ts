@@ -91,10 +91,24 @@ export type Fleet = z.infer<typeof FleetSchema>;
 export const ClusterListSchema = z.array(ClusterEntrySchema).superRefine((list, ctx) => {
   const names = new Set<string>();
   const uids = new Map<string, string>();
+  const places = new Map<string, string>();
   for (const [i, c] of list.entries()) {
-    if (names.has(c.name))
+    if (names.has(c.name)) {
       ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `cluster '${c.name}' is listed twice` });
+      continue;
+    }
     names.add(c.name);
+    // Two clusters at one prefix would mix their backups (and Velero at that prefix would see both).
+    const place = `${c.location ?? ''}\n${c.prefix ?? defaultClusterPrefix(c.name)}`;
+    const sharing = places.get(place);
+    if (sharing !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'prefix'],
+        message: `clusters '${sharing}' and '${c.name}' would share the prefix ${c.prefix ?? defaultClusterPrefix(c.name)}`,
+      });
+    places.set(place, c.name);
+
     if (c.uid === undefined) continue;
     const other = uids.get(c.uid);
     if (other !== undefined)
