@@ -5,9 +5,10 @@ import {
   deleteBackup,
   describeBackup,
   downloadBackup,
-  listBackups,
   type BackupQuery,
-  type BackupSummary,
+  type FleetBackupSummary,
+  listFleetBackups,
+  resolveBackupCluster,
 } from '../app/backups/index.ts';
 import { verifyBackup } from '../app/verify/index.ts';
 import { backupClusterUid } from '../app/sync/index.ts';
@@ -16,13 +17,20 @@ import { globalOptions, loggerFor } from './globals.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
-function query(command: Command, opts: { storageLocation?: string }): BackupQuery {
+function query(command: Command, opts: { storageLocation?: string; cluster?: string }): BackupQuery {
   return {
     configPath: globalOptions(command).config,
     location: opts.storageLocation,
     logger: loggerFor(command),
+    cluster: opts.cluster,
   };
 }
+
+const clusterOption = () =>
+  new Option(
+    '--cluster <name>',
+    "a cluster of the fleet: its backups, under its prefix (see 'lifeboat cluster get')",
+  );
 
 const locationOption = () =>
   new Option('--storage-location <name>', 'storage location (default: the default location)');
@@ -44,22 +52,26 @@ function backupGetCommand(backup: Command): void {
     .description('list backups (complete ones only), newest first')
     .argument('[name]', 'one backup')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .addOption(outputOption())
     .action(
       async (
         name: string | undefined,
-        opts: { storageLocation?: string; output: OutputFormat },
+        opts: { storageLocation?: string; cluster?: string; output: OutputFormat },
         command: Command,
       ) => {
-        const rows = await listBackups(
+        const list = await listFleetBackups(
           query(command, opts),
           name === undefined ? undefined : parseWith(ObjectName, name, 'backup name'),
         );
+        for (const w of list.warnings) process.stderr.write(`warning: ${w}\n`);
+        const rows = list.backups;
         if (opts.output !== 'table') {
-          process.stdout.write(formatOutput(rows, opts.output));
+          process.stdout.write(formatOutput(list.fleet ? rows : rows.map(withoutClusterName), opts.output));
           return;
         }
-        process.stdout.write(rows.length === 0 ? 'No backups found.\n' : renderTable(rows, COLUMNS));
+        const columns = list.fleet ? [CLUSTER_COLUMN, ...COLUMNS] : COLUMNS;
+        process.stdout.write(rows.length === 0 ? 'No backups found.\n' : renderTable(rows, columns));
       },
     );
 }
@@ -71,20 +83,25 @@ function backupDescribeCommand(backup: Command): void {
     .argument('<name>')
     .option('--details', 'also list every item backed up and every message')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .addOption(outputOption())
     .action(
       async (
         name: string,
-        opts: { details?: boolean; storageLocation?: string; output: OutputFormat },
+        opts: { details?: boolean; storageLocation?: string; cluster?: string; output: OutputFormat },
         command: Command,
       ) => {
-        const d = await describeBackup(query(command, opts), parseWith(ObjectName, name, 'backup name'));
+        const q = query(command, opts);
+        const n = parseWith(ObjectName, name, 'backup name');
+        const cluster = await resolveBackupCluster(q, n);
+        const d = await describeBackup({ ...q, cluster }, n);
         if (opts.output !== 'table') {
           process.stdout.write(
             formatOutput(opts.details ? d : { ...d, resourceList: undefined }, opts.output),
           );
           return;
         }
+        if (cluster !== undefined) process.stdout.write(`Cluster:      ${cluster}\n`);
         process.stdout.write(describeText(d, opts.details === true));
       },
     );
@@ -96,6 +113,7 @@ function backupLogsCommand(backup: Command): void {
     .description('print the log stored with a backup')
     .argument('<name>')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .action(async (name: string, opts: { storageLocation?: string }, command: Command) => {
       await backupLogs(query(command, opts), parseWith(ObjectName, name, 'backup name'), process.stdout);
     });
@@ -109,6 +127,7 @@ function backupDownloadCommand(backup: Command): void {
     .option('-o, --output <file>', 'file to write (default: ./<name>.tar.gz); never an existing one')
     .option('--force', 'replace the file if it exists (a symlink there is replaced, not followed)')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .action(
       async (
         name: string,
@@ -130,6 +149,7 @@ function backupDeleteCommand(backup: Command): void {
     .argument('<name>')
     .option('--confirm', 'do not ask for confirmation')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .action(async (name: string, opts: { confirm?: boolean; storageLocation?: string }, command: Command) => {
       const n = parseWith(ObjectName, name, 'backup name');
       requireConfirmation('backup', n, opts.confirm);
@@ -144,6 +164,7 @@ function backupVerifyCommand(backup: Command): void {
     .description('check a stored backup: checksums, tarball, every item, and the resource list')
     .argument('<name>')
     .addOption(locationOption())
+    .addOption(clusterOption())
     .addOption(outputOption())
     .addOption(archiveLimitOption('maxTotalBytes'))
     .addOption(archiveLimitOption('maxEntryBytes'))
@@ -151,7 +172,7 @@ function backupVerifyCommand(backup: Command): void {
     .action(
       async (
         name: string,
-        opts: ArchiveLimitFlags & { storageLocation?: string; output: OutputFormat },
+        opts: ArchiveLimitFlags & { storageLocation?: string; cluster?: string; output: OutputFormat },
         command: Command,
       ) => {
         const report = await verifyBackup(
@@ -173,7 +194,16 @@ function backupVerifyCommand(backup: Command): void {
     );
 }
 
-const COLUMNS: Column<BackupSummary>[] = [
+const CLUSTER_COLUMN: Column<FleetBackupSummary> = { header: 'CLUSTER', value: (b) => b.clusterName };
+
+function withoutClusterName({
+  clusterName: _,
+  ...row
+}: FleetBackupSummary): Omit<FleetBackupSummary, 'clusterName'> {
+  return row;
+}
+
+const COLUMNS: Column<FleetBackupSummary>[] = [
   { header: 'NAME', value: (b) => b.name },
   { header: 'STATUS', value: (b) => (b.problem ? `Unreadable: ${b.problem}` : b.phase) },
   { header: 'ERRORS', value: (b) => b.errors, align: 'right' },

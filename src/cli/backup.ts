@@ -8,6 +8,7 @@ import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } fro
 import { registerBackupQueryCommands } from './backup-query.ts';
 import { interruptible } from './interrupt.ts';
 import { profileExtension, readAttachments, type Attachment } from '../app/profile/index.ts';
+import type { KubeTarget } from '../app/deps/index.ts';
 
 export function registerBackupCommands(program: Command): void {
   const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
@@ -40,6 +41,10 @@ export function registerBackupCommands(program: Command): void {
       'kubeconfig of the cluster to back up (default: $KUBECONFIG, ~/.kube/config)',
     )
     .option('--context <name>', 'kubeconfig context')
+    .option(
+      '--cluster <name>',
+      "a cluster of the fleet (see 'lifeboat cluster get'): its kubeconfig, its location, under its prefix",
+    )
     .addOption(attachOption())
     .option(
       '--wait',
@@ -91,6 +96,7 @@ interface CreateOptions {
   labels?: string;
   kubeconfig?: string;
   context?: string;
+  cluster?: string;
   attach?: string[];
   output: 'text' | 'json';
 }
@@ -116,6 +122,7 @@ function fromSchedule(
 
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
   const backupName = opts.fromSchedule === undefined ? parseWith(ObjectName, name, 'backup name') : '';
+  const kube = await kubeTarget(opts, globalOptions(command).config);
   const json = opts.output === 'json';
   const attachments = await readAttachments(opts.attach ?? []);
   const logger = loggerFor(command);
@@ -136,7 +143,8 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
         storageLocation: opts.storageLocation,
         ttl: opts.ttl,
         labels: backupLabels(opts.labels, '--labels'),
-        kube: { kubeconfig: opts.kubeconfig, context: opts.context },
+        kube,
+        cluster: opts.cluster,
         configPath: globalOptions(command).config,
       },
       {
@@ -162,7 +170,7 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
     if (json) process.stdout.write(`${JSON.stringify({ type: 'result', backup: result })}\n`);
     else {
       process.stdout.write(
-        `Backup "${result.name}" ${result.phase}: ${result.itemsBackedUp} items in ${seconds} s, stored in location "${result.location}".\n`,
+        `Backup "${result.name}" ${result.phase}: ${result.itemsBackedUp} items in ${seconds} s, stored in location "${result.location}"${opts.cluster === undefined ? '' : ` for cluster "${opts.cluster}"`}.\n`,
       );
       if (result.failureReason) process.stdout.write(`  failure: ${result.failureReason}\n`);
       if (result.errors + result.warnings > 0)
@@ -171,4 +179,20 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
     }
     return result;
   });
+}
+
+/** The cluster to back up: --kubeconfig/--context, or a cluster of the fleet (never both). */
+async function kubeTarget(opts: CreateOptions, configPath: string | undefined): Promise<KubeTarget> {
+  if (opts.cluster === undefined) return { kubeconfig: opts.kubeconfig, context: opts.context };
+  if (opts.kubeconfig !== undefined || opts.context !== undefined || opts.fromSchedule !== undefined)
+    throw new LifeboatError(
+      'USAGE',
+      '--cluster names the cluster: give no --kubeconfig, --context or --from-schedule with it',
+      {
+        hint: 'lifeboat backup create NAME --cluster CLUSTER [filters]',
+      },
+    );
+  // Loaded for this flag only: a plain backup does not load the fleet code.
+  const { resolveClusterTarget } = await import('../app/clusters/index.ts');
+  return resolveClusterTarget(configPath, opts.cluster);
 }

@@ -37,6 +37,7 @@ describe('buildProgram', () => {
     const all = [
       'backup',
       'location',
+      'cluster',
       'restore',
       'schedule',
       'gc',

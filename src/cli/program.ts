@@ -13,6 +13,7 @@ type Register = (program: Command) => void;
 const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObject({
   backup: async () => (await import('./backup.ts')).registerBackupCommands,
   location: async () => (await import('./location.ts')).registerLocationCommands,
+  cluster: async () => (await import('./cluster.ts')).registerClusterCommands,
   restore: async () => (await import('./restore.ts')).registerRestoreCommands,
   schedule: async () => (await import('./schedule.ts')).registerScheduleCommands,
   gc: async () => (await import('./gc.ts')).registerGcCommands,

@@ -15,6 +15,7 @@ import {
 } from '../model/index.ts';
 import { parseDuration } from '../gojson/index.ts';
 import { globListProblem } from '../selection/index.ts';
+import { ClusterListSchema, FleetSchema } from './clusters.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -121,8 +122,21 @@ export const ConfigFileSchema = z
         'schedule names must be unique',
       )
       .optional(),
+    /** The clusters of the fleet (clusters.ts). */
+    clusters: ClusterListSchema.optional(),
+    /** Where more clusters are discovered. */
+    fleet: FleetSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const management = config.fleet?.managementCluster;
+    if (management !== undefined && !(config.clusters ?? []).some((c) => c.name === management))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'managementCluster'],
+        message: `'${management}' is not one of clusters: (add it with lifeboat cluster add)`,
+      });
+  });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 /** The config file's content and where it lives (a missing file loads as an empty config). */

@@ -1,4 +1,4 @@
-// Configuration: the config file (locations, schedules, server settings), its schema and how it is loaded and saved.
+// Configuration: the config file (locations, schedules, clusters of the fleet, server settings), its schema and how it is loaded and saved.
 // It must never reach a cluster or a store; it describes them.
 export {
   addLocation,
@@ -15,3 +15,14 @@ export {
   type Schedule,
   ScheduleSchema,
 } from './config-file.ts';
+export {
+  addClusterEntry,
+  type ClusterEntry,
+  CLUSTERS_FOLDER,
+  ClusterEntrySchema,
+  ClusterNameSchema,
+  defaultClusterPrefix,
+  findCluster,
+  type Fleet,
+  removeClusterEntry,
+} from './clusters.ts';

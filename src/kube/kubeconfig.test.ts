@@ -78,3 +78,37 @@ describe('loadKubeConfig', () => {
     expect(() => loadKubeConfig({ kubeconfig: join(dir, 'missing.yaml') })).toThrow(/does not exist/);
   });
 });
+
+describe('a kubeconfig held in memory (from a Secret)', () => {
+  const inMemory = (user: string, cluster = 'server: "https://10.9.9.9:6443"') => ({
+    kubeconfigData: {
+      source: 'secret/fleet/w1',
+      text: `current-context: c\nclusters: [{name: k, cluster: {${cluster}}}]\nusers: [{name: u, user: {${user}}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n`,
+    },
+  });
+
+  it('is read from the text, with embedded credentials', async () => {
+    const c = loadKubeConfig(inMemory('token: s3cr3t-token'));
+    expect(c.server).toBe('https://10.9.9.9:6443');
+    expect(c.source).toBe('secret/fleet/w1');
+    expect(await c.authorization()).toBe('Bearer s3cr3t-token');
+  });
+
+  it('may not name files or run plugins, and its errors never quote the text', () => {
+    expect(() => loadKubeConfig(inMemory('tokenFile: /var/run/secrets/token'))).toThrow(
+      /the kubeconfig from secret\/fleet\/w1 uses tokenFile/,
+    );
+    expect(() => loadKubeConfig(inMemory('exec: {command: sh}'))).toThrow(/uses exec/);
+    expect(() =>
+      loadKubeConfig(inMemory('token: x', 'server: "https://a", certificate-authority: /etc/ca')),
+    ).toThrow(/uses certificate-authority/);
+    let message = '';
+    try {
+      loadKubeConfig({ kubeconfigData: { source: 'secret/fleet/w2', text: 'token: s3cr3t\n  : [bad' } });
+    } catch (err) {
+      message = String((err as Error).message) + String((err as Error & { hint?: string }).hint);
+    }
+    expect(message).toMatch(/secret\/fleet\/w2 is not valid YAML/);
+    expect(message).not.toContain('s3cr3t');
+  });
+});

@@ -10,6 +10,12 @@ export interface KubeTarget {
   /** Path of a kubeconfig file (or a KUBECONFIG-style list); default $KUBECONFIG, ~/.kube/config, in-cluster. */
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  /**
+   * A kubeconfig held in memory (a Secret's): used instead of the files, never written to disk. It
+   * must embed its data: file references and exec plugins are refused (a Secret must not make lifeboat
+   * read its own files or run commands). `source` names it in messages; the text never appears in one.
+   */
+  kubeconfigData?: { text: string; source: string } | undefined;
 }
 
 /** How to reach and authenticate to one API server: what KubeClient needs, nothing more. */
@@ -49,6 +55,7 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
  * library is large and most kubeconfigs do not need it). Errors say which file and context are wrong.
  */
 export function loadKubeConfig(target: KubeTarget): KubeConnection {
+  if (target.kubeconfigData !== undefined) return loadKubeConfigData(target.kubeconfigData, target.context);
   const paths = (target.kubeconfig ?? process.env['KUBECONFIG'] ?? join(homedir(), '.kube', 'config'))
     .split(':')
     .filter((p) => p !== '');
@@ -64,9 +71,52 @@ export function loadKubeConfig(target: KubeTarget): KubeConnection {
       { hint: 'pass --kubeconfig with the path of the cluster’s kubeconfig, or set KUBECONFIG' },
     );
   }
-  const merged = mergeFiles(existing);
-  const source = existing.join(':');
-  const contextName = target.context ?? merged.currentContext;
+  return select(mergeFiles(existing), existing.join(':'), target.context);
+}
+
+/** The context's cluster and user from a merged kubeconfig. */
+function select(merged: KubeconfigFile, source: string, context: string | undefined): KubeConnection {
+  const { cluster, user, contextName } = pickContext(merged, source, context);
+  return connection(source, contextName, cluster, user);
+}
+
+/** A kubeconfig from memory: embedded data only (see KubeTarget.kubeconfigData). */
+function loadKubeConfigData(
+  data: { text: string; source: string },
+  context: string | undefined,
+): KubeConnection {
+  let doc: unknown;
+  try {
+    doc = parse(data.text, { maxAliasCount: 100 });
+  } catch (err) {
+    // The parser's message quotes the text, which holds credentials: only the source is named.
+    throw new LifeboatError('CONFIG', `the kubeconfig from ${data.source} is not valid YAML`, {
+      hint: 'check that it holds a kubeconfig (apiVersion: v1, kind: Config)',
+      cause: err instanceof Error ? new Error(err.name) : undefined,
+    });
+  }
+  const merged = mergeDocs([{ doc: isRecord(doc) ? doc : nullObject(), base: '/' }]);
+  const { cluster, user, contextName } = pickContext(merged, data.source, context);
+  const named = [...PATH_FIELDS, 'exec', 'auth-provider'].find(
+    (f) => Object.hasOwn(cluster, f) || Object.hasOwn(user, f),
+  );
+  if (named !== undefined)
+    throw new LifeboatError('CONFIG', `the kubeconfig from ${data.source} uses ${named}`, {
+      hint: 'a kubeconfig held in a Secret must embed its credentials (*-data fields, token): files and plugins are refused',
+    });
+  return connection(data.source, contextName, cluster, user);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function pickContext(
+  merged: KubeconfigFile,
+  source: string,
+  wanted: string | undefined,
+): { cluster: Record<string, unknown>; user: Record<string, unknown>; contextName: string } {
+  const contextName = wanted ?? merged.currentContext;
   if (contextName === undefined || contextName === '') {
     throw new LifeboatError('CONFIG', `the kubeconfig ${source} has no current context`, {
       hint: 'pass --context NAME, or set current-context in the kubeconfig',
@@ -89,23 +139,31 @@ export function loadKubeConfig(target: KubeTarget): KubeConnection {
     );
   }
   const user = merged.users.find((u) => u.name === context.user)?.user ?? {};
-  return connection(source, contextName, cluster, user);
+  return { cluster, user, contextName };
 }
 
 function mergeFiles(paths: string[]): KubeconfigFile {
+  return mergeDocs(
+    paths.map((path) => {
+      try {
+        return {
+          doc: (parse(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>,
+          base: dirname(resolve(path)),
+        };
+      } catch (err) {
+        throw new LifeboatError('CONFIG', `cannot read kubeconfig ${path}: ${(err as Error).message}`, {
+          hint: 'check that the file is a valid kubeconfig (kubectl --kubeconfig FILE config view)',
+          cause: err,
+        });
+      }
+    }),
+  );
+}
+
+function mergeDocs(docs: { doc: Record<string, unknown>; base: string }[]): KubeconfigFile {
   // Like kubectl: the first file to define a name (or current-context) wins.
   const out: KubeconfigFile = { clusters: [], users: [], contexts: [], currentContext: undefined };
-  for (const path of paths) {
-    let doc: Record<string, unknown>;
-    try {
-      doc = (parse(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
-    } catch (err) {
-      throw new LifeboatError('CONFIG', `cannot read kubeconfig ${path}: ${(err as Error).message}`, {
-        hint: 'check that the file is a valid kubeconfig (kubectl --kubeconfig FILE config view)',
-        cause: err,
-      });
-    }
-    const base = dirname(resolve(path));
+  for (const { doc, base } of docs) {
     for (const c of asList<NamedCluster>(doc['clusters'])) {
       if (!out.clusters.some((x) => x.name === c.name))
         out.clusters.push({ name: c.name, cluster: absolutize(c.cluster ?? {}, base) });

@@ -10,5 +10,7 @@ export interface BackupRequest extends ResourceFilters {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
   kube: KubeTarget;
+  /** A cluster of the fleet: the backup goes under its prefix, and must come from its identity. */
+  cluster?: string | undefined;
   configPath?: string | undefined;
 }

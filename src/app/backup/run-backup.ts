@@ -29,7 +29,12 @@ const SNAPSHOT_RESOURCES = [
  */
 export async function runBackup(request: BackupRequest, deps: BackupDeps): Promise<BackupRunResult> {
   const checked = checkRequest(request);
-  const opened = await openLocation(request.configPath, request.storageLocation, deps.logger);
+  const opened = await openLocation(
+    request.configPath,
+    request.storageLocation,
+    deps.logger,
+    request.cluster,
+  );
   try {
     refuseReadOnly(opened.location);
     const cluster = await connectCluster(request.kube);
@@ -85,6 +90,7 @@ async function beginRun(
     discoverResources(cluster.client),
     clusterUid(cluster.client),
   ]);
+  refuseOtherCluster(opened, clusterId);
   const scope = scopeFor(request, resources);
   const listing = new MainListing(scope, resources, checked.labelSelector);
   // The name is claimed create-only: a second writer of the same name (another cluster sharing
@@ -112,6 +118,19 @@ async function beginRun(
     started,
     log,
   };
+}
+
+/** A fleet cluster's prefix holds its own backups only: a kubeconfig now reaching another cluster is refused. */
+function refuseOtherCluster(opened: OpenedLocation, clusterId: string): void {
+  const expected = opened.cluster?.uid;
+  if (expected === undefined || expected === clusterId) return;
+  throw new LifeboatError(
+    'CONFLICT',
+    `the kubeconfig of cluster '${opened.cluster?.name ?? ''}' reaches another cluster (identity ${clusterId}, recorded ${expected})`,
+    {
+      hint: 'fix the kubeconfig of the cluster entry, or remove the entry and add the cluster again',
+    },
+  );
 }
 
 function scopeFor(request: BackupRequest, served: readonly ApiResource[]): BackupScope {

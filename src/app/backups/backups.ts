@@ -28,11 +28,13 @@ export interface BackupQuery {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
+  /** A cluster of the fleet: its prefix in its location (app/deps clusterScope). */
+  cluster?: string | undefined;
 }
 
 /** Every complete backup in the location (a folder without velero-backup.json is not listed). */
 export async function listBackups(query: BackupQuery, name?: string): Promise<BackupSummary[]> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const names = name === undefined ? await opened.backupStore.listBackupNames() : [name];
     const out = await mapBounded(names, 16, async (n): Promise<BackupSummary> => {
@@ -95,7 +97,7 @@ export interface BackupDescription {
 }
 
 export async function describeBackup(query: BackupQuery, name: string): Promise<BackupDescription> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
@@ -116,7 +118,7 @@ export async function backupLogs(
   name: string,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     await opened.backupStore.getBackup(name);
     const body = await opened.backupStore.getBackupLogs(name);
@@ -137,7 +139,7 @@ export async function downloadBackup(
   replace = false,
 ): Promise<number> {
   await checkOutputPath(file, replace);
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     await opened.backupStore.getBackup(name);
     const body = await opened.backupStore.getBackupContents(name);
@@ -149,7 +151,7 @@ export async function downloadBackup(
 
 /** Deletes every object of the backup; velero-backup.json first so it is never half-listed. */
 export async function deleteBackup(query: BackupQuery, name: string): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     if (!(await opened.backupStore.backupExists(name))) {
       throw new LifeboatError(

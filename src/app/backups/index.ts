@@ -9,3 +9,9 @@ export {
   downloadBackup,
   listBackups,
 } from './backups.ts';
+export {
+  type FleetBackupList,
+  type FleetBackupSummary,
+  listFleetBackups,
+  resolveBackupCluster,
+} from './fleet-backups.ts';

@@ -2,23 +2,35 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
 import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
+import { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
 
 export interface OpenedLocation {
   location: Location;
   /** The location's object store itself (for what is not a backup: probes, listings). */
   store: ObjectStore;
   backupStore: BackupStore;
+  /** The cluster of the fleet whose prefix this is, when opened for one. */
+  cluster?: ClusterScope | undefined;
   close(): Promise<void>;
 }
 
-/** The named (or default) storage location from the config file, opened as a BackupStore. */
+/**
+ * The named (or default) storage location from the config file, opened as a BackupStore; with a
+ * cluster, at that cluster's prefix (in its own location unless one is named).
+ */
 export async function openLocation(
   configPath: string | undefined,
   name: string | undefined,
   logger: Logger,
+  cluster?: string,
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
-  return openStores(resolveLocation(config, name), { logger });
+  if (cluster === undefined) return openStores(resolveLocation(config, name), { logger });
+  const scope = clusterScope(config, cluster);
+  const opened = await openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), {
+    logger,
+  });
+  return { ...opened, cluster: scope };
 }
 
 /**

@@ -37,7 +37,7 @@ export async function verifyBackup(
   name: string,
   archiveLimits?: ArchiveLimits,
 ): Promise<VerifyReport> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   const checks: VerifyCheck[] = [];
   const problems: string[] = [];
   const problem = (p: string) => {

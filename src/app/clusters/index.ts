@@ -1,0 +1,23 @@
+// Use case: the fleet — clusters in the config file, clusters discovered in a management cluster (Cluster API objects, labelled kubeconfig Secrets), merged by identity and refreshed.
+// It must never write a discovered kubeconfig to disk, log it or quote it in a message, nor let one unreachable cluster fail the fleet.
+export {
+  addCluster,
+  type AddClusterRequest,
+  type ClusterView,
+  describeCluster,
+  getClusters,
+  removeCluster,
+  resolveClusterTarget,
+} from './cluster-admin.ts';
+export { type Discovered, discoverClusters } from './discover.ts';
+export {
+  type ClusterCandidate,
+  type ClusterProbe,
+  type ClusterSource,
+  diffFleet,
+  type FleetChanges,
+  type FleetCluster,
+  mergeFleet,
+} from './fleet-model.ts';
+export { probeCluster, PROBE_TIMEOUT_MS } from './probe.ts';
+export { ClusterRegistry, configuredCandidates, type FleetConfig, type FleetRefresh } from './registry.ts';
