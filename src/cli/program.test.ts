@@ -38,6 +38,7 @@ describe('buildProgram', () => {
       'backup',
       'location',
       'restore',
+      'restore-helper',
       'schedule',
       'gc',
       'server',

@@ -14,6 +14,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   backup: async () => (await import('./backup.ts')).registerBackupCommands,
   location: async () => (await import('./location.ts')).registerLocationCommands,
   restore: async () => (await import('./restore.ts')).registerRestoreCommands,
+  'restore-helper': async () => (await import('./restore-helper.ts')).registerRestoreHelperCommand,
   schedule: async () => (await import('./schedule.ts')).registerScheduleCommands,
   gc: async () => (await import('./gc.ts')).registerGcCommands,
   server: async () => (await import('./server.ts')).registerServerCommands,

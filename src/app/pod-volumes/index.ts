@@ -1,0 +1,3 @@
+// Use case: pod volume data on its way back — the restore-wait helper, and the PodVolumeRestores a restore creates and awaits.
+// It must never print or parse flags; the node agent's side is app/agent's.
+export { type RestoreHelperRequest, waitForRestoredVolumes } from './restore-helper.ts';
