@@ -143,6 +143,7 @@ export {
   podVolumeRestoreFor,
   type PodVolumeRestoreTarget,
   podVolumes,
+  readPodVolumeBackups,
   type VolumeToRestore,
   volumesToRestore,
 } from './podvolumes/restore-volumes.ts';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type KubeObject, parsePodVolumeBackup, type PodVolumeBackup } from '../../model/index.ts';
-import { podVolumeClaims, podVolumeRestoreFor, volumesToRestore } from './restore-volumes.ts';
+import {
+  podVolumeClaims,
+  podVolumeRestoreFor,
+  readPodVolumeBackups,
+  volumesToRestore,
+} from './restore-volumes.ts';
 
 function pvb(
   pod: string,
@@ -87,17 +92,28 @@ describe('volumesToRestore (Velero GetVolumeBackupsForPod)', () => {
   });
 });
 
-describe('podVolumeClaims', () => {
-  it('names the claims by the pvc-name annotation or through the pod volume', () => {
-    const claims = podVolumeClaims(
-      [
-        pvb('db-0', 'app', 'data', 's1'),
-        pvb('x', 'other', 'v', 's2', { annotations: { 'velero.io/pvc-name': 'claim-x' } }),
-        pvb('db-0', 'app', 'scratch', 's3'),
-      ],
-      new Map([['app/db-0', pod]]),
-    );
+describe('podVolumeClaims (Velero hasPodVolumeBackup)', () => {
+  it('names the claims of the pvc-name annotation', () => {
+    const claims = podVolumeClaims([
+      pvb('db-0', 'app', 'data', 's1', { annotations: { 'velero.io/pvc-name': 'data-db-0' } }),
+      pvb('x', 'other', 'v', 's2', { annotations: { 'velero.io/pvc-name': 'claim-x' } }),
+      pvb('db-0', 'app', 'scratch', 's3'),
+    ]);
     expect([...claims].sort()).toEqual(['app/data-db-0', 'other/claim-x']);
+  });
+});
+
+describe('readPodVolumeBackups', () => {
+  it("reads Velero's file, keeps the readable entries and names the others", () => {
+    const good = pvb('db-0', 'app', 'data', 's1');
+    expect(readPodVolumeBackups(null)).toEqual({ backups: [], problems: [] });
+    expect(readPodVolumeBackups({}).problems).toEqual([
+      'the pod volume backups file is not a JSON array: it is ignored',
+    ]);
+    const read = readPodVolumeBackups([good, { kind: 'PodVolumeBackup' }, 'x']);
+    expect(read.backups).toEqual([good]);
+    expect(read.problems).toHaveLength(2);
+    expect(read.problems[0]).toMatch(/^pod volume backup #1 is not readable and is ignored/);
   });
 });
 

@@ -1,10 +1,13 @@
+import * as z from 'zod';
 import {
   getValidLabelValue,
   type KubeObject,
   nullObject,
+  parsePodVolumeBackup,
   POD_VOLUME_API_VERSION,
   POD_VOLUME_RESTORE_KIND,
   type PodVolumeBackup,
+  PodVolumeAnnotations,
   PodVolumeLabels,
   type PodVolumeRestore,
 } from '../../model/index.ts';
@@ -76,23 +79,46 @@ export function volumesToRestore(
   });
 }
 
-/** `namespace/claim` of every PVC whose data a pod volume backup holds (its PV is provisioned anew). */
-export function podVolumeClaims(
-  pvbs: readonly PodVolumeBackup[],
-  pods: ReadonlyMap<string, KubeObject>,
-): Set<string> {
+/** At most this many PodVolumeBackups are read from a backup (a hostile file could hold millions). */
+export const MAX_POD_VOLUME_BACKUPS = 100_000;
+
+/**
+ * A backup's `<b>-podvolumebackups.json.gz` as decoded JSON (Velero's or lifeboat's; `null` when
+ * there are none), checked entry by entry: an entry that is not a PodVolumeBackup is left out and
+ * named in `problems` (a warning of the restore), never a crash.
+ */
+export function readPodVolumeBackups(raw: unknown): { backups: PodVolumeBackup[]; problems: string[] } {
+  if (raw === undefined || raw === null) return { backups: [], problems: [] };
+  if (!Array.isArray(raw))
+    return { backups: [], problems: ['the pod volume backups file is not a JSON array: it is ignored'] };
+  const backups: PodVolumeBackup[] = [];
+  const problems: string[] = [];
+  if (raw.length > MAX_POD_VOLUME_BACKUPS)
+    problems.push(
+      `the pod volume backups file lists ${raw.length} entries: only the first ${MAX_POD_VOLUME_BACKUPS} are read`,
+    );
+  for (const [i, entry] of raw.slice(0, MAX_POD_VOLUME_BACKUPS).entries()) {
+    try {
+      backups.push(parsePodVolumeBackup(entry));
+    } catch (err) {
+      const issue = err instanceof z.ZodError ? err.issues[0] : undefined;
+      const where = issue ? `${issue.path.join('.') || '(entry)'}: ${issue.message}` : String(err);
+      if (problems.length < 20)
+        problems.push(`pod volume backup #${i} is not readable and is ignored (${where})`);
+    }
+  }
+  return { backups, problems };
+}
+
+/**
+ * `namespace/claim` of every PVC whose data a pod volume backup holds, by the PodVolumeBackup's
+ * velero.io/pvc-name annotation (Velero's hasPodVolumeBackup): its PV is provisioned anew.
+ */
+export function podVolumeClaims(pvbs: readonly PodVolumeBackup[]): Set<string> {
   const claims = new Set<string>();
   for (const pvb of pvbs) {
-    const ns = pvb.spec.pod.namespace ?? '';
-    const named = pvb.metadata.annotations?.['velero.io/pvc-name'];
-    if (named !== undefined && named !== '') {
-      claims.add(`${ns}/${named}`);
-      continue;
-    }
-    const pod = pods.get(`${ns}/${pvb.spec.pod.name ?? ''}`);
-    const volume = pod === undefined ? undefined : podVolumes(pod).get(pvb.spec.volume);
-    const pvc = isRecord(volume?.['persistentVolumeClaim']) ? volume['persistentVolumeClaim'] : undefined;
-    if (typeof pvc?.['claimName'] === 'string') claims.add(`${ns}/${pvc['claimName']}`);
+    const claim = pvb.metadata.annotations?.[PodVolumeAnnotations.pvcName];
+    if (claim !== undefined && claim !== '') claims.add(`${pvb.spec.pod.namespace ?? ''}/${claim}`);
   }
   return claims;
 }
