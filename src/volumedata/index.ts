@@ -130,3 +130,15 @@ export {
   type SnapshotProgress,
   type SnapshotWriteStats,
 } from './kopia/repository/index.ts';
+export {
+  findVolumeHostPath,
+  parsePodForVolumes,
+  type PodForVolumes,
+  selectPodVolumes,
+  type SkippedVolume,
+  type VolumeFacts,
+  volumeFacts,
+  type VolumeLookup,
+  type VolumeSelection,
+  type VolumeToBackUp,
+} from './podvolumes/index.ts';
