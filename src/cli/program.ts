@@ -23,6 +23,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   repo: async () => (await import('./repo.ts')).registerRepoCommands,
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
+  agent: async () => (await import('./agent.ts')).registerAgentCommands,
 });
 
 /** Names that reach a group under another word (commander aliases). */

@@ -130,6 +130,18 @@ export {
   type SnapshotProgress,
   type SnapshotWriteStats,
 } from './kopia/repository/index.ts';
+export {
+  findVolumeHostPath,
+  parsePodForVolumes,
+  type PodForVolumes,
+  selectPodVolumes,
+  type SkippedVolume,
+  type VolumeFacts,
+  volumeFacts,
+  type VolumeLookup,
+  type VolumeSelection,
+  type VolumeToBackUp,
+} from './podvolumes/index.ts';
 // Pod volume restores (Velero's PodVolumeRestoreAction, restore-wait and its done files).
 export {
   checkRestoreUid,
