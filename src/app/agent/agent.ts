@@ -3,6 +3,7 @@ import { KubeApiError, KubeClient, type KubeTarget, loadKubeConfig } from '../..
 import type { Logger } from '../../log/index.ts';
 import { isFinalPodVolumePhase, nullObject, type PodVolumeProgress } from '../../model/index.ts';
 import { podVolumeBackupWorker } from './backup-worker.ts';
+import { podVolumeRestoreWorker } from './restore-worker.ts';
 import { NodeHeartbeat } from './heartbeat.ts';
 import { claimWork, failureMessage, listWork, patchWorkStatus } from './work-objects.ts';
 import type { AgentWorker, WorkItem } from './worker.ts';
@@ -246,7 +247,7 @@ export async function startNodeAgent(
   request: NodeAgentRequest,
 ): Promise<{ agent: NodeAgent; close(): Promise<void> }> {
   const client = new KubeClient(loadKubeConfig(request.kube), { maxSockets: 4 });
-  const workers: AgentWorker[] = [podVolumeBackupWorker()];
+  const workers: AgentWorker[] = [podVolumeBackupWorker(), podVolumeRestoreWorker()];
   const agent = new NodeAgent({ ...request, client, workers });
   try {
     await agent.start();

@@ -42,6 +42,8 @@ export interface PodVolumeRestoreOptions {
   restoreUid: string;
   /** lifeboat's namespace: where the node agents watch for PodVolumeRestores. */
   namespace: string;
+  /** The location the backup is read from: its kopia/ holds the data. */
+  location: string;
   /** The restore-wait image (default: lifeboat's). */
   helperImage?: string | undefined;
   logger: Logger;
@@ -107,6 +109,7 @@ export class PodVolumeRestores {
         restoreName: options.restoreName,
         restoreUid: options.restoreUid,
         namespace: options.namespace,
+        location: options.location,
       });
       try {
         const made = await options.client.json<KubeObject>({

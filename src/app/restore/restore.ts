@@ -130,6 +130,7 @@ function podVolumeRestores(run: Run, uid: string): PodVolumeRestores | undefined
     restoreName: run.name,
     restoreUid: uid,
     namespace: options?.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
+    location: run.location,
     helperImage: options?.helperImage,
     logger: run.deps.logger,
   });

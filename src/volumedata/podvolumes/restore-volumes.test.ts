@@ -150,5 +150,12 @@ describe('podVolumeRestoreFor (Velero newPodVolumeRestore)', () => {
         repoIdentifier: '',
       },
     });
+    const inLocation = podVolumeRestoreFor(created, volume, {
+      restoreName: 'r1',
+      restoreUid: 'ruid',
+      namespace: 'lifeboat',
+      location: 'fs',
+    });
+    expect(inLocation.spec.backupStorageLocation).toBe('fs');
   });
 });

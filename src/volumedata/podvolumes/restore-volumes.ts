@@ -129,6 +129,11 @@ export interface PodVolumeRestoreTarget {
   restoreUid: string;
   /** lifeboat's namespace, where the coordination objects live. */
   namespace: string;
+  /**
+   * The location the backup was read from (a name of lifeboat's config), whose kopia/ holds the
+   * data; the PodVolumeBackup's own location name (Velero's BSL) when absent.
+   */
+  location?: string | undefined;
 }
 
 /**
@@ -157,7 +162,7 @@ export function podVolumeRestoreFor(
     spec: {
       pod: { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, uid },
       volume: volume.volume,
-      backupStorageLocation: volume.backupStorageLocation,
+      backupStorageLocation: target.location ?? volume.backupStorageLocation,
       repoIdentifier: '',
       uploaderType: volume.uploaderType,
       snapshotID: volume.snapshotID,
