@@ -178,6 +178,7 @@ export async function writePodVolumeBackup(
   namespace: string,
   pods: KubeObject[],
   pvbs: object[],
+  others: { groupResource: string; item: KubeObject }[] = [],
 ): Promise<void> {
   const ns = {
     apiVersion: 'v1',
@@ -189,6 +190,10 @@ export async function writePodVolumeBackup(
     { name: 'metadata/version', body: '1\n' },
     { name: itemPath('namespaces', undefined, namespace), body: JSON.stringify(ns) },
     ...pods.map((p) => ({ name: itemPath('pods', namespace, p.metadata.name), body: JSON.stringify(p) })),
+    ...others.map(({ groupResource, item }) => ({
+      name: itemPath(groupResource, item.metadata.namespace, item.metadata.name),
+      body: JSON.stringify(item),
+    })),
   ]);
   await writeBackup(fsRoot, name, tarball, {
     [`${name}-podvolumebackups.json.gz`]: gzipSync(JSON.stringify(pvbs)),
@@ -204,6 +209,8 @@ export async function runRestoredPod(
   node: SimulatedNode,
   namespace: string,
   name: string,
+  /** The kubelet's plugin directory and volume directory name of a volume (default: an emptyDir). */
+  layout: (volume: string) => [string, string] = (v) => ['kubernetes.io~empty-dir', v],
 ): Promise<{ pod: KubeObject; dirs: Map<string, string> }> {
   const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
   const pod = await eventually(`pod ${namespace}/${name} restored`, () =>
@@ -226,7 +233,7 @@ export async function runRestoredPod(
   const wait = inits?.find((c) => c.name === 'restore-wait');
   const dirs = new Map<string, string>();
   for (const m of (wait?.volumeMounts ?? []).filter((x) => x.mountPath.startsWith('/restores/')))
-    dirs.set(m.name, await node.volumeDir(uid, 'kubernetes.io~empty-dir', m.name));
+    dirs.set(m.name, await node.volumeDir(uid, ...layout(m.name)));
   await client.json({
     method: 'PATCH',
     path: `${path}/status`,

@@ -16,7 +16,7 @@ import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import { parsePodVolumeRestore, type PodVolumeRestore } from '../../src/model/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { uniqueName } from '../helpers/kube.ts';
+import { eventually, uniqueName } from '../helpers/kube.ts';
 import { writeFilesystemConfig } from '../helpers/locations.ts';
 import {
   backedUpPod,
@@ -87,7 +87,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent.stop();
-  for (const ns of created) await deleteNamespace(client, ns);
+  for (const name of created) {
+    if (name.startsWith('pv:'))
+      await client
+        .json({ method: 'DELETE', path: `/api/v1/persistentvolumes/${name.slice(3)}` })
+        .catch(() => undefined);
+    else await deleteNamespace(client, name);
+  }
   client.close();
   await node.remove();
   await rm(work, { recursive: true, force: true });
@@ -204,5 +210,120 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
     expect(described.stdout).toContain(`pod volume restore failed for volume lost of pod ${source}/web`);
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+kept\\s+Completed`));
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+lost\\s+Failed`));
+  });
+
+  it('restores a claim of a backed-up volume without volumeName onto the mapped class, and its data into the new PV', async () => {
+    const id = randomBytes(3).toString('hex');
+    const ns = `pvc-${id}`;
+    created.push(ns);
+    const backup = `fsb-pvc-${id}`;
+    const claim = 'data-db-0';
+    const dir = join(work, `${id}-claim`);
+    await writeVolumeTree(dir, id);
+    const snap = await veleroSnapshot(work, fsRoot, { namespace: ns, pod: 'db-0', volume: claim, dir });
+    const pvb = veleroPodVolumeBackup(backup, { namespace: ns, name: 'db-0' }, 'data', snap) as {
+      metadata: { annotations?: Record<string, string> };
+    };
+    pvb.metadata.annotations = { 'velero.io/pvc-name': claim };
+    const pod = backedUpPod(ns, 'db-0', []);
+    (pod['spec'] as { volumes: object[] }).volumes.unshift({
+      name: 'data',
+      persistentVolumeClaim: { claimName: claim },
+    });
+    (pod['spec'] as { containers: { volumeMounts: object[] }[] }).containers[0]?.volumeMounts.push({
+      name: 'data',
+      mountPath: '/var/lib/data',
+    });
+    const oldPv = `pv-old-${id}`;
+    const others = [
+      {
+        groupResource: 'persistentvolumeclaims',
+        item: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: claim, namespace: ns, annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '1Gi' } },
+            storageClassName: 'fast',
+            volumeName: oldPv,
+          },
+          status: { phase: 'Bound' },
+        },
+      },
+      {
+        groupResource: 'persistentvolumes',
+        item: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolume',
+          metadata: { name: oldPv },
+          spec: {
+            capacity: { storage: '1Gi' },
+            accessModes: ['ReadWriteOnce'],
+            persistentVolumeReclaimPolicy: 'Retain',
+            storageClassName: 'fast',
+            claimRef: { namespace: ns, name: claim, uid: 'old-claim-uid' },
+            csi: { driver: 'disk.csi.example.com', volumeHandle: 'vol-1' },
+          },
+        },
+      },
+    ];
+    await writePodVolumeBackup(fsRoot, backup, ns, [pod], [pvb], others);
+
+    const run = lifeboat(
+      ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
+      ...['--storage-class-mappings', 'fast:standby-local', '--agent-namespace', agentNamespace],
+      ...['--pod-volume-operation-timeout', '2m'],
+    );
+    // The provisioner's part: a new local PV for the claim on the (simulated) node, bound to it.
+    const claimPath = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claim}`;
+    const restoredClaim = await eventually('claim restored', () =>
+      client.json<{ spec: Record<string, unknown> }>({ path: claimPath }).catch(() => undefined),
+    );
+    expect(restoredClaim.spec['volumeName'] ?? '').toBe('');
+    expect(restoredClaim.spec['storageClassName']).toBe('standby-local');
+    const newPv = `pv-new-${id}`;
+    await client.json({
+      method: 'POST',
+      path: '/api/v1/persistentvolumes',
+      body: {
+        metadata: { name: newPv },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'standby-local',
+          claimRef: { namespace: ns, name: claim },
+          local: { path: '/mnt/disks/x' },
+          nodeAffinity: {
+            required: {
+              nodeSelectorTerms: [
+                {
+                  matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node.name] }],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    created.push(`pv:${newPv}`);
+    await client.json({
+      method: 'PATCH',
+      path: claimPath,
+      contentType: 'application/merge-patch+json',
+      body: { spec: { volumeName: newPv } },
+    });
+    const { dirs } = await runRestoredPod(client, node, ns, 'db-0', () => [
+      'kubernetes.io~local-volume',
+      newPv,
+    ]);
+    const result = await run;
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(await treeOf(dirs.get('data') ?? '')).toEqual(await treeOf(dir));
+    const oldInTarget = await client.json({ path: `/api/v1/persistentvolumes/${oldPv}` }).then(
+      () => true,
+      () => false,
+    );
+    expect(oldInTarget).toBe(false);
   });
 });

@@ -41,7 +41,10 @@ async function currentPod(client: KubeClient, pvb: PodVolumeBackup): Promise<Pod
 }
 
 /** The PV facts of a pod's claims (only those its volumes name), and the cluster's CSI drivers. */
-export async function claimVolumes(client: KubeClient, pod: PodForVolumes): Promise<Map<string, VolumeFacts>> {
+export async function claimVolumes(
+  client: KubeClient,
+  pod: PodForVolumes,
+): Promise<Map<string, VolumeFacts>> {
   const out = new Map<string, VolumeFacts>();
   const claims = pod.spec.volumes.flatMap((v) =>
     v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],

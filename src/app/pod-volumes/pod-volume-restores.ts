@@ -72,7 +72,12 @@ export class PodVolumeRestores {
   readonly #volumes: PodVolumeRestoreSummary[] = [];
 
   constructor(options: PodVolumeRestoreOptions) {
-    this.#options = options;
+    this.#options = { ...options };
+  }
+
+  /** Logs from now on go here (the restore's own log, stored with it). */
+  useLogger(logger: Logger): void {
+    this.#options.logger = logger;
   }
 
   /** For the restore item action: the pod with restore-wait for its restored volumes (a new object). */
@@ -90,7 +95,8 @@ export class PodVolumeRestores {
     if (created.kind !== 'Pod') return;
     const awaited = new Set(awaitedVolumes(created));
     if (awaited.size === 0) return;
-    const { options, log } = { options: this.#options, log: this.#options.logger };
+    const options = this.#options;
+    const log = options.logger;
     const volumes = volumesToRestore(options.backups, created, sourceNamespace ?? '').filter((v) =>
       awaited.has(v.volume),
     );

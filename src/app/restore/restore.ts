@@ -150,6 +150,7 @@ async function restoreBackup(run: Run): Promise<RestoreRunResult> {
   const plan = await planRestore(run.spec, run.name, run.client, run.extracted, podVolumes?.restoreWait);
   if (run.request.dryRun) return dryRun(run, plan, started);
   const log = captureLogs(run.deps.logger, { restore: run.name });
+  podVolumes?.useLogger(log.logger);
   const record = { ...startedRecord(run.name, run.spec, run.client.server, started), uid };
   const outcome = await apply(run, plan, log.logger, record, podVolumes);
   const finished = finishedRecord(record, outcome.results, outcome.interrupted, new Date());
