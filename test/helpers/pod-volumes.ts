@@ -52,7 +52,16 @@ export interface SimulatedNode {
   remove(): Promise<void>;
 }
 
-export async function simulatedNode(name: string): Promise<SimulatedNode> {
+/**
+ * A made-up node: a Node object (so the pod garbage collector does not delete its pods as orphans;
+ * the pods tolerate its NotReady taints) and a kubelet pods directory in a temp dir.
+ */
+export async function simulatedNode(client: KubeClient, name: string): Promise<SimulatedNode> {
+  await client.json({
+    method: 'POST',
+    path: '/api/v1/nodes',
+    body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } } },
+  });
   const root = await mkdtemp(join(tmpdir(), `lifeboat-node-${name}-`));
   const hostPods = join(root, 'pods');
   await mkdir(hostPods);
@@ -64,7 +73,10 @@ export async function simulatedNode(name: string): Promise<SimulatedNode> {
       await mkdir(path, { recursive: true });
       return path;
     },
-    remove: () => rm(root, { recursive: true, force: true }),
+    async remove() {
+      await client.json({ method: 'DELETE', path: `/api/v1/nodes/${name}` }).catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -90,6 +102,7 @@ export async function createBoundPod(client: KubeClient, input: PodSpecInput): P
       metadata: { name: input.name, annotations: input.annotations ?? {} },
       spec: {
         nodeName: input.nodeName,
+        tolerations: [{ operator: 'Exists' }],
         volumes: input.volumes,
         containers: [
           {
