@@ -4,26 +4,28 @@
  * `lifeboat backup create` creates the work objects, the agent snapshots the volume directories into
  * the location's kopia repository, and the kopia CLI (Velero's engine) reads what it wrote.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import { MAIN, runCli } from '../helpers/cli.ts';
-import { kopiaBinaries } from '../helpers/kopia.ts';
+import { runCli } from '../helpers/cli.ts';
+import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
 import { uniqueName } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 import {
+  type AgentProcess,
   createBoundPod,
   createNamespace,
   deleteNamespace,
+  fillVolume,
   installPodVolumeCrds,
   type SimulatedNode,
   simulatedNode,
+  startAgentProcess,
 } from '../helpers/pod-volumes.ts';
 import { describeTree } from '../integration/kopia-write.support.ts';
 
@@ -38,30 +40,8 @@ const MiB = 1 << 20;
 let locations: LocationsFixture;
 let node: SimulatedNode;
 let work: string;
-let agent: ChildProcess | undefined;
+let agent: AgentProcess | undefined;
 const volumes: Record<string, string> = {};
-
-function startAgent(): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--log-level', 'warn', 'agent', '--node-name', node.name, '--host-pods', node.hostPods],
-    {
-      env: { ...process.env, ...locations.env, LIFEBOAT_NAMESPACE: agentNs, KUBECONFIG: kubeconfig },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  child.stderr?.on('data', (c: Buffer) => process.stderr.write(`agent: ${c.toString()}`));
-  return child;
-}
-
-async function stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const child = agent;
-  agent = undefined;
-  if (child === undefined || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
 
 const lifeboat = (...args: string[]) =>
   runCli(['--log-level', 'error', ...args], { env: { ...locations.env, LIFEBOAT_NAMESPACE: agentNs } });
@@ -83,16 +63,6 @@ async function readSidecar(root: string, backupName: string, file: string): Prom
   return JSON.parse(
     gunzipSync(await readFile(join(root, 'backups', backupName, `${backupName}-${file}`))).toString(),
   );
-}
-
-/** The volume's content: small, empty, a symlink, 5 MiB of random bytes, a nested directory. */
-async function fill(dir: string, seed: string): Promise<void> {
-  await writeFile(join(dir, 'small.txt'), `hello from ${seed}\n`);
-  await writeFile(join(dir, 'empty'), '');
-  await symlink('small.txt', join(dir, 'link'));
-  await writeFile(join(dir, 'random.bin'), randomBytes(5 * MiB));
-  await mkdir(join(dir, 'nested', 'deeper'), { recursive: true });
-  await writeFile(join(dir, 'nested', 'deeper', 'leaf.json'), JSON.stringify({ seed }));
 }
 
 async function kopia(configName: string, args: string[]): Promise<string> {
@@ -179,8 +149,8 @@ beforeAll(async () => {
   });
   volumes['scratch'] = await node.volumeDir(dbUid, 'kubernetes.io~empty-dir', 'scratch');
   volumes['data'] = await node.volumeDir(dbUid, 'kubernetes.io~local-volume', pv);
-  await fill(volumes['scratch'], 'scratch');
-  await fill(volumes['data'], 'data');
+  await fillVolume(volumes['scratch'], 'scratch');
+  await fillVolume(volumes['data'], 'data');
   await createBoundPod(client, {
     namespace: app,
     name: 'host',
@@ -196,11 +166,17 @@ beforeAll(async () => {
     annotations: { 'backup.velero.io/backup-volumes': 'cache' },
     volumes: [{ name: 'cache', emptyDir: {} }],
   });
-  agent = startAgent();
+  agent = startAgentProcess({
+    nodeName: node.name,
+    hostPods: node.hostPods,
+    namespace: agentNs,
+    kubeconfig,
+    env: locations.env,
+  });
 }, 300_000);
 
 afterAll(async () => {
-  await stopAgent();
+  await agent?.stop();
   await deleteNamespace(client, app);
   await deleteNamespace(client, agentNs);
   await client
@@ -339,5 +315,28 @@ describe('pod volume backup (simulated node)', () => {
     expect(firstIncremental).toBeGreaterThan(5 * MiB);
     expect(data.status.incrementalBytes).toBeLessThan(64 * 1024);
     expect(data.status.progress.totalBytes).toBeGreaterThan(5 * MiB);
+  });
+
+  it('backs up to an S3 location (versitygw): the kopia CLI restores the volume from the bucket', async () => {
+    const run = await backup('pvb-s3', app, '--storage-location', 's3');
+    expect(run.status, run.stderr).toBe(0);
+    const storage = kopiaS3Storage(harness.s3!, locations.bucket, `cluster-a/kopia/${app}/`);
+    await kopia('s3', [
+      'repository',
+      'connect',
+      ...storage,
+      '--cache-directory',
+      join(work, 's3.cache'),
+      '--no-persist-credentials',
+    ]);
+    const list = JSON.parse(await kopia('s3', ['snapshot', 'list', '--all', '--json'])) as {
+      id: string;
+      source: { path: string };
+    }[];
+    const data = list.filter((s) => s.source.path === `pod-volume-backup-restore/kopia/${app}/db/data`);
+    expect(data).toHaveLength(1);
+    const out = join(work, 's3-restore');
+    await kopia('s3', ['snapshot', 'restore', data[0]!.id, out]);
+    expect(await describeTree(out)).toEqual(await describeTree(volumes['data']!));
   });
 });
