@@ -30,7 +30,10 @@ export interface BackupObject extends ObjectInfo {
 }
 
 /** The volume sidecars of a backup (spec/velero-format.md §5.6). */
-export type VolumeFile = Extract<BackupFile, 'volumeInfo' | 'volumeSnapshots' | 'csiVolumeSnapshots'>;
+export type VolumeFile = Extract<
+  BackupFile,
+  'volumeInfo' | 'volumeSnapshots' | 'csiVolumeSnapshots' | 'podVolumeBackups'
+>;
 
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
