@@ -46,6 +46,7 @@ describe('buildProgram', () => {
       'repo',
       'runbook',
       'demo',
+      'agent',
     ];
     expect(await names(['--help'])).toEqual(all);
     expect(await names(['bakup'])).toEqual(all);
