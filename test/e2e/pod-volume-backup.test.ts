@@ -315,6 +315,22 @@ describe('pod volume backup (simulated node)', () => {
     expect(firstIncremental).toBeGreaterThan(5 * MiB);
     expect(data.status.incrementalBytes).toBeLessThan(64 * 1024);
     expect(data.status.progress.totalBytes).toBeGreaterThan(5 * MiB);
+
+    const described = await lifeboat('backup', 'describe', 'pvb-two', '--details');
+    expect(described.status, described.stderr).toBe(0);
+    expect(described.stdout).toContain('Pod volumes (file-system backup): 2 (2 Completed)');
+    expect(described.stdout).toMatch(new RegExp(`${app}/db/data +Completed +5\\.\\d MiB`));
+    const json = await lifeboat('backup', 'describe', 'pvb-two', '-o', 'json');
+    const rows = (
+      JSON.parse(json.stdout) as {
+        podVolumes: { volume: string; phase: string; snapshotID: string; node: string }[];
+      }
+    ).podVolumes;
+    expect(rows.map((r) => [r.volume, r.phase, r.node])).toEqual([
+      ['data', 'Completed', node.name],
+      ['scratch', 'Completed', node.name],
+    ]);
+    expect(rows[0]!.snapshotID).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('backs up to an S3 location (versitygw): the kopia CLI restores the volume from the bucket', async () => {
