@@ -1,7 +1,13 @@
 import { type Command, Option } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
-import { runBackup, type BackupDeps, type BackupRequest, type BackupRunResult } from '../app/backup/index.ts';
+import {
+  runBackup,
+  type BackupDeps,
+  type BackupRequest,
+  type BackupRunEvent,
+  type BackupRunResult,
+} from '../app/backup/index.ts';
 import { createProgress, formatBytes } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
@@ -46,6 +52,16 @@ export function registerBackupCommands(program: Command): void {
       "a cluster of the fleet (see 'lifeboat cluster get'): its kubeconfig, its location, under its prefix",
     )
     .addOption(attachOption())
+    .option(
+      '--default-volumes-to-fs-backup',
+      'back up every pod volume by file-system backup (opt out per pod: annotation backup.velero.io/backup-volumes-excludes); needs the lifeboat agent (deploy/kubernetes/volumes/)',
+    )
+    .option('--pod-volume-timeout <duration>', 'how long the pod volumes may take together', '4h')
+    .addOption(
+      new Option('--pod-volume-namespace <ns>', 'namespace of the lifeboat agents and their work objects')
+        .env('LIFEBOAT_NAMESPACE')
+        .default('lifeboat'),
+    )
     .option(
       '--wait',
       'wait for completion (lifeboat always runs the backup to its end; accepted for Velero users)',
@@ -98,6 +114,9 @@ interface CreateOptions {
   context?: string;
   cluster?: string;
   attach?: string[];
+  defaultVolumesToFsBackup?: boolean;
+  podVolumeTimeout: string;
+  podVolumeNamespace: string;
   output: 'text' | 'json';
 }
 
@@ -146,6 +165,9 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
         kube,
         cluster: opts.cluster,
         configPath: globalOptions(command).config,
+        defaultVolumesToFsBackup: opts.defaultVolumesToFsBackup === true,
+        podVolumeTimeout: opts.podVolumeTimeout,
+        podVolumeNamespace: opts.podVolumeNamespace,
       },
       {
         logger,
@@ -160,8 +182,9 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
               resourcesDone: e.resourcesDone,
               resourcesTotal: e.resourcesTotal,
               bytesUploaded: e.bytesUploaded,
+              ...(e.podVolumes ? { podVolumes: e.podVolumes } : {}),
             },
-            `backing up ${e.resource || '…'}  ${e.itemsBackedUp} items  ${e.resourcesDone}/${e.resourcesTotal} resources  ${formatBytes(e.bytesUploaded)} uploaded`,
+            progressLine(e),
           ),
       },
     );
@@ -195,4 +218,14 @@ async function kubeTarget(opts: CreateOptions, configPath: string | undefined): 
   // Loaded for this flag only: a plain backup does not load the fleet code.
   const { resolveClusterTarget } = await import('../app/clusters/index.ts');
   return resolveClusterTarget(configPath, opts.cluster);
+}
+
+/** The progress line: items and resources while collecting, then volumes and bytes while pod volumes run. */
+function progressLine(e: BackupRunEvent): string {
+  const v = e.podVolumes;
+  if (v !== undefined) {
+    const of = v.totalBytes > 0 ? ` of ${formatBytes(v.totalBytes)}` : '';
+    return `backing up pod volumes  ${v.done}/${v.total} done  ${formatBytes(v.bytesDone)}${of}`;
+  }
+  return `backing up ${e.resource || '…'}  ${e.itemsBackedUp} items  ${e.resourcesDone}/${e.resourcesTotal} resources  ${formatBytes(e.bytesUploaded)} uploaded`;
 }

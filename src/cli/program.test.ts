@@ -39,6 +39,7 @@ describe('buildProgram', () => {
       'location',
       'cluster',
       'restore',
+      'restore-helper',
       'schedule',
       'gc',
       'server',
@@ -47,6 +48,7 @@ describe('buildProgram', () => {
       'repo',
       'runbook',
       'demo',
+      'agent',
     ];
     expect(await names(['--help'])).toEqual(all);
     expect(await names(['bakup'])).toEqual(all);

@@ -17,14 +17,18 @@ import {
   type BackupExtension,
   type BackupExtensionContext,
   type BackupRecord,
+  type PodVolumeProgressSummary,
   type StartedExtension,
 } from './backup-record.ts';
 import type { BackupRequest } from './backup-request.ts';
+import { builtinExtensions } from './builtin-extensions.ts';
 import type { ConnectedCluster } from '../deps/cluster.ts';
 
 export interface BackupRunEvent extends BackupProgress {
-  phase: 'collecting' | 'uploading' | 'done';
+  phase: 'collecting' | 'uploading' | 'pod-volumes' | 'done';
   bytesUploaded: number;
+  /** Pod volumes: how many ended of how many, and their bytes done of their total (as known). */
+  podVolumes?: PodVolumeProgressSummary;
 }
 
 export interface BackupRunResult {
@@ -64,6 +68,8 @@ export interface BackupRun {
   upload: BackupUpload;
   started: Date;
   log: CapturedLog;
+  /** The Backup's UID, known from the start (pod volume work is labelled with it). */
+  uid: string;
 }
 
 /**
@@ -76,19 +82,31 @@ export async function storeRun(run: BackupRun, deps: BackupDeps): Promise<Backup
   const onOuterAbort = () => abort.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const writer = new BackupArchiveWriter();
-  const emit = (phase: BackupRunEvent['phase'], p: BackupProgress) =>
+  let last: BackupProgress = { resource: '', itemsBackedUp: 0, resourcesDone: 0, resourcesTotal: 0 };
+  const emit = (phase: BackupRunEvent['phase'], p: BackupProgress) => {
+    last = p;
     deps.onEvent?.({ ...p, phase, bytesUploaded: writer.compressedBytes });
+  };
   const tarball = run.upload.putContents(writer.output);
   tarball.catch((err: unknown) => abort.abort(err));
   // Stopping the writer rejects whatever waits on it (an item write, finish).
   const onAbort = () => writer.abort(asError(abort.signal.reason));
   abort.signal.addEventListener('abort', onAbort, { once: true });
-  const extensions = startExtensions(deps.extensions ?? [], {
+  const extensions = startExtensions([...(deps.extensions ?? []), ...builtinExtensions(run.request)], {
     name: run.request.name,
+    uid: run.uid,
+    location: run.location,
     cluster: run.cluster,
     served: run.resources,
     listing: run.listing,
     logger: run.log.logger,
+    onPodVolumes: (podVolumes) =>
+      deps.onEvent?.({
+        ...last,
+        phase: 'pod-volumes',
+        bytesUploaded: writer.compressedBytes,
+        podVolumes,
+      }),
   });
   try {
     const outcome = await writeTarball(run, writer, tarball, extensions, abort.signal, emit);
@@ -149,6 +167,7 @@ function writeRecord(
 ): Promise<BackupRecord> {
   return writeBackupRecord(run.upload, {
     request: run.request,
+    uid: run.uid,
     location: run.location,
     cluster: run.cluster,
     clusterUid: run.clusterId,

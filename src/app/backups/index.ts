@@ -15,3 +15,4 @@ export {
   listFleetBackups,
   resolveBackupCluster,
 } from './fleet-backups.ts';
+export { type PodVolumeRow } from './pod-volume-rows.ts';
