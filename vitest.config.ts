@@ -21,6 +21,18 @@ export default defineConfig({
           fileParallelism: true,
         },
       },
+      {
+        test: {
+          // Tests that need real nodes (kubelet + containerd, root): its harness adds one node per cluster.
+          name: 'nodes',
+          include: ['test/nodes/**/*.test.ts'],
+          globalSetup: ['test/harness/nodes-global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

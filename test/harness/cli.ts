@@ -1,16 +1,17 @@
 /**
- * `npm run harness -- up|down|build --state-dir DIR [--clusters source,standby] [--s3] [--azure]`
+ * `npm run harness -- up|down|build --state-dir DIR [--clusters source,standby] [--nodes N] [--s3] [--azure]`
  * Starts the real test components in the background (or stops them), for people and scripts.
  */
 import { parseArgs } from 'node:util';
 import { ensureComponent } from './build.ts';
 import { ALL_COMPONENTS } from './components.ts';
 import { down, up } from './harness.ts';
+import { ensureNodePackages } from './system-packages.ts';
 
 const usage = `usage:
-  npm run harness -- up --state-dir DIR [--clusters source,standby] [--s3] [--azure]
+  npm run harness -- up --state-dir DIR [--clusters source,standby] [--nodes N [--lifeboat-image]] [--s3] [--azure]
   npm run harness -- down --state-dir DIR [--purge]
-  npm run harness -- build          (build or verify every cached component)`;
+  npm run harness -- build          (build or verify every cached component; as root, apt-get the nodes' packages)`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -20,6 +21,8 @@ async function main(): Promise<number> {
       clusters: { type: 'string' },
       s3: { type: 'boolean', default: false },
       azure: { type: 'boolean', default: false },
+      nodes: { type: 'string', default: '0' },
+      'lifeboat-image': { type: 'boolean', default: false },
       purge: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -31,6 +34,7 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'build') {
+    await ensureNodePackages(log);
     for (const component of ALL_COMPONENTS) {
       const bins = await ensureComponent(component, log);
       log(`${component.name} ${component.version}: ${Object.values(bins).join(', ')}`);
@@ -51,7 +55,20 @@ async function main(): Promise<number> {
       process.stderr.write(`harness: nothing to start: give --clusters, --s3 and/or --azure\n${usage}\n`);
       return 2;
     }
-    const env = await up({ stateDir, clusters, s3: values.s3, azure: values.azure, log });
+    const nodes = Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 0 || nodes > 8) {
+      process.stderr.write(`harness: --nodes must be a whole number from 0 to 8\n${usage}\n`);
+      return 2;
+    }
+    const env = await up({
+      stateDir,
+      clusters,
+      nodes,
+      lifeboatImage: values['lifeboat-image'],
+      s3: values.s3,
+      azure: values.azure,
+      log,
+    });
     process.stdout.write(`${JSON.stringify(env, null, 2)}\n`);
     log(`written ${stateDir}/env.json; stop with: npm run harness -- down --state-dir ${stateDir}`);
     return 0;

@@ -38,13 +38,19 @@ function kubeVersionLdflags(version: string): string[] {
   return flags;
 }
 
+/**
+ * The control plane and the real nodes' kubelet and kube-scheduler, all from one wrapper module. The
+ * cache version carries a digest of the module's files: a changed go.mod or tool list builds afresh.
+ */
 export const kubernetes: GoComponent = {
   name: 'kubernetes',
-  version: K8S_VERSION,
+  version: `${K8S_VERSION}-${sourceDigest('k8s')}`,
   moduleDir: 'k8s',
   packages: [
     { path: 'k8s.io/kubernetes/cmd/kube-apiserver', binary: 'kube-apiserver' },
     { path: 'k8s.io/kubernetes/cmd/kube-controller-manager', binary: 'kube-controller-manager' },
+    { path: 'k8s.io/kubernetes/cmd/kube-scheduler', binary: 'kube-scheduler' },
+    { path: 'k8s.io/kubernetes/cmd/kubelet', binary: 'kubelet' },
   ],
   ldflags: kubeVersionLdflags(K8S_VERSION),
   tags: ['selinux', 'notest', 'grpcnotrace'],
@@ -96,7 +102,28 @@ export const kopiaOracle: GoComponent = {
   versionArgs: ['version'],
 };
 
-export const ALL_COMPONENTS: readonly GoComponent[] = [etcd, kubernetes, versitygw, kopia, kopiaOracle];
+/**
+ * node-supervisor (test/harness/go/supervisor): our program that owns a real test node's containerd
+ * and kubelet and reaps every process below them. Versioned by a digest of its source.
+ */
+export const nodeSupervisor: GoComponent = {
+  name: 'node-supervisor',
+  version: sourceDigest('supervisor'),
+  moduleDir: 'supervisor',
+  packages: [{ path: 'lifeboat.test/harness/supervisor', binary: 'node-supervisor' }],
+  ldflags: ['-s', '-w'],
+  tags: [],
+  versionArgs: [],
+};
+
+export const ALL_COMPONENTS: readonly GoComponent[] = [
+  etcd,
+  kubernetes,
+  versitygw,
+  kopia,
+  kopiaOracle,
+  nodeSupervisor,
+];
 
 function sourceDigest(moduleDir: string): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), 'go', moduleDir);

@@ -12,6 +12,8 @@ export interface ControlPlane {
   dir: string;
   server: string;
   kubeconfig: string;
+  /** The cluster CA's certificate: clients (and kubelets) verify with it. */
+  caCert: string;
   processes: ManagedProcess[];
 }
 
@@ -38,6 +40,7 @@ export async function startControlPlane(
     dir,
     server: `https://127.0.0.1:${apiPort}`,
     kubeconfig: join(dir, 'kubeconfig'),
+    caCert: pki.caCert,
     processes,
   };
   try {

@@ -18,8 +18,16 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const reuse = process.env['LIFEBOAT_HARNESS_STATE'];
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return startForRun(project, { reuseVariable: 'LIFEBOAT_HARNESS_STATE', nodes: 0 });
+}
+
+/** Starts a harness for the run (or reuses the one named by `reuseVariable`) and provides its env. */
+export async function startForRun(
+  project: TestProject,
+  options: { reuseVariable: string; nodes: number },
+): Promise<() => Promise<void>> {
+  const reuse = process.env[options.reuseVariable];
   if (reuse !== undefined && reuse !== '') {
     project.provide('harness', await readEnv(reuse));
     return async () => {};
@@ -29,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = await up({
     stateDir,
     clusters: ['source', 'standby'],
+    nodes: options.nodes,
     s3: true,
     azure: true,
     log: (line) => process.stderr.write(`harness: ${line}\n`),

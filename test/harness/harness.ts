@@ -3,12 +3,15 @@ import { join, resolve } from 'node:path';
 import { ensureComponent } from './build.ts';
 import { etcd, kubernetes, versitygw } from './components.ts';
 import { startControlPlane } from './control-plane.ts';
+import { prepareNodes, startClusterNodes, teardownNode } from './harness-nodes.ts';
+import type { NodeEnv, NodeRecord } from './node.ts';
 import { startAzurite, startS3, type AzureEnv, type S3Env } from './object-stores.ts';
 import { isAlive, stopProcess, type ManagedProcess } from './processes.ts';
 
 /** What tests and scripts read: where each started component is reached. Written to env.json. */
 export interface HarnessEnv {
-  clusters: Record<string, { kubeconfig: string; server: string }>;
+  /** `nodes` lists the cluster's real nodes (`--nodes N`); empty when it has none. */
+  clusters: Record<string, { kubeconfig: string; server: string; nodes: NodeEnv[] }>;
   s3?: S3Env;
   azure?: AzureEnv;
 }
@@ -18,12 +21,17 @@ export interface HarnessOptions {
   clusters: string[];
   s3: boolean;
   azure: boolean;
+  /** Real nodes (kubelet + containerd) per cluster, and a kube-scheduler per cluster; 0 when absent. */
+  nodes?: number;
+  /** Import lifeboat's own image (registry.local/lifeboat:dev) into the nodes; needs `npm run build`. */
+  lifeboatImage?: boolean;
   log?: (line: string) => void;
 }
 
 interface HarnessState {
   env: HarnessEnv;
   processes: ManagedProcess[];
+  nodes?: NodeRecord[];
 }
 
 const ENV_FILE = 'env.json';
@@ -53,21 +61,38 @@ export async function up(options: HarnessOptions): Promise<HarnessEnv> {
     await ensureComponent(kubernetes, log);
   }
   if (options.s3) await ensureComponent(versitygw, log);
+  const nodeCount = options.clusters.length > 0 ? (options.nodes ?? 0) : 0;
+  const nodeOptions = { count: nodeCount, lifeboatImage: options.lifeboatImage ?? false };
+  const images = nodeCount > 0 ? await prepareNodes(stateDir, nodeOptions, log) : [];
 
-  const state: HarnessState = { env: { clusters: {} }, processes: [] };
+  const state: HarnessState = { env: { clusters: {} }, processes: [], nodes: [] };
+  const save = () => writeFile(join(stateDir, STATE_FILE), JSON.stringify(state, null, 2));
   const record = async (procs: ManagedProcess[]) => {
     state.processes.push(...procs);
-    await writeFile(join(stateDir, STATE_FILE), JSON.stringify(state, null, 2));
+    await save();
+  };
+  const recordNode = async (node: NodeRecord) => {
+    state.nodes?.push(node);
+    await save();
   };
   try {
     const started = await Promise.all(
       [
-        ...options.clusters.map(async (name) => {
+        ...options.clusters.map(async (name, position) => {
           log(`starting control plane '${name}'`);
           const plane = await startControlPlane(name, join(stateDir, 'clusters', name), log);
-          state.env.clusters[name] = { kubeconfig: plane.kubeconfig, server: plane.server };
+          const cluster = { kubeconfig: plane.kubeconfig, server: plane.server, nodes: [] as NodeEnv[] };
+          state.env.clusters[name] = cluster;
           await record(plane.processes);
           log(`control plane '${name}' ready at ${plane.server}`);
+          if (nodeCount === 0) return;
+          cluster.nodes = await startClusterNodes(
+            stateDir,
+            { ...plane, position },
+            { ...nodeOptions, images },
+            { process: (p) => record([p]), node: recordNode },
+            log,
+          );
         }),
         options.s3
           ? startS3(join(stateDir, 's3'), log).then(async ({ env, proc }) => {
@@ -105,7 +130,15 @@ export async function down(stateDir: string, options: { removeData?: boolean } =
   const dir = resolve(stateDir);
   const state = await readState(dir);
   if (state !== undefined) {
-    await Promise.all([...state.processes].reverse().map((p) => stopProcess(p)));
+    // Nodes first, while their control plane still answers: their pods are deleted through it.
+    const left = await Promise.all(
+      (state.nodes ?? []).map((node) => teardownNode(node, state.env.clusters[node.cluster]?.kubeconfig)),
+    );
+    await Promise.all([...state.processes].reverse().map((p) => stopProcess(p, p.graceMs)));
+    // state.json stays for another `down` (each step is idempotent) when something could not go.
+    if (left.flat().length > 0) {
+      throw new Error(`harness down could not remove: ${left.flat().join(', ')}; run it again as root`);
+    }
   }
   await rm(join(dir, ENV_FILE), { force: true });
   await rm(join(dir, STATE_FILE), { force: true });
@@ -114,6 +147,11 @@ export async function down(stateDir: string, options: { removeData?: boolean } =
 
 export async function readEnv(stateDir: string): Promise<HarnessEnv> {
   return JSON.parse(await readFile(join(resolve(stateDir), ENV_FILE), 'utf8')) as HarnessEnv;
+}
+
+/** The real nodes a harness started, as recorded for `down`. */
+export async function harnessNodes(stateDir: string): Promise<NodeRecord[]> {
+  return (await readState(resolve(stateDir)))?.nodes ?? [];
 }
 
 export async function runningProcesses(stateDir: string): Promise<ManagedProcess[]> {

@@ -6,6 +6,8 @@ export interface ManagedProcess {
   name: string;
   pid: number;
   log: string;
+  /** How long `down` waits after SIGTERM before SIGKILL; 10 s when absent. */
+  graceMs?: number;
 }
 
 /**
@@ -35,12 +37,21 @@ export function startProcess(
   }
 }
 
+/**
+ * Whether the process still runs. A zombie does not: a component whose starter exited is re-parented
+ * to PID 1, which may reap it late, and `kill(pid, 0)` succeeds on it until then.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(pid, 0) has answered
   }
 }
 
