@@ -15,11 +15,13 @@ import {
   serviceAccountRestoreAction,
   serviceRestoreAction,
 } from './restore-actions-workloads.ts';
+import { podVolumeRestoreAction } from './restore-actions-pod-volumes.ts';
 
 /** The built-in restore item actions, in Velero's registration order. */
 export const builtinRestoreActions: readonly RestoreItemAction[] = [
   jobRestoreAction,
   podRestoreAction,
+  podVolumeRestoreAction,
   serviceRestoreAction,
   serviceAccountRestoreAction,
   changeStorageClassAction,

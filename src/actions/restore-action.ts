@@ -12,6 +12,12 @@ export interface RestoreActionContext {
   preserveNodePorts: boolean;
   /** Names of the ServiceAccounts the backup holds in an original namespace. */
   serviceAccountsIn(namespace: string): ReadonlySet<string>;
+  /**
+   * Pod volume data the restore brings back: the pod (as restored, namespace not yet mapped) with
+   * the restore-wait init container for its volumes that have a pod volume backup, as a new object.
+   * Absent when the restore brings back no pod volume data.
+   */
+  podVolumeRestore?: ((pod: KubeObject, fromBackup: KubeObject) => KubeObject) | undefined;
 }
 
 export interface RestoreActionResult {

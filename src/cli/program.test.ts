@@ -38,6 +38,7 @@ describe('buildProgram', () => {
       'backup',
       'location',
       'restore',
+      'restore-helper',
       'schedule',
       'gc',
       'server',
@@ -46,6 +47,7 @@ describe('buildProgram', () => {
       'repo',
       'runbook',
       'demo',
+      'agent',
     ];
     expect(await names(['--help'])).toEqual(all);
     expect(await names(['bakup'])).toEqual(all);

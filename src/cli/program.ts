@@ -14,6 +14,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   backup: async () => (await import('./backup.ts')).registerBackupCommands,
   location: async () => (await import('./location.ts')).registerLocationCommands,
   restore: async () => (await import('./restore.ts')).registerRestoreCommands,
+  'restore-helper': async () => (await import('./restore-helper.ts')).registerRestoreHelperCommand,
   schedule: async () => (await import('./schedule.ts')).registerScheduleCommands,
   gc: async () => (await import('./gc.ts')).registerGcCommands,
   server: async () => (await import('./server.ts')).registerServerCommands,
@@ -22,6 +23,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   repo: async () => (await import('./repo.ts')).registerRepoCommands,
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
+  agent: async () => (await import('./agent.ts')).registerAgentCommands,
 });
 
 /** Names that reach a group under another word (commander aliases). */

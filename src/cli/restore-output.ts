@@ -1,5 +1,5 @@
 import type { RestoreDescription, RestoreRunResult, RestoreVerifyReport } from '../app/restore/index.ts';
-import { renderTable, type Column } from '../output/index.ts';
+import { formatBytes, renderTable, type Column } from '../output/index.ts';
 
 type Plan = RestoreRunResult['plan'];
 type Counts = Plan['totals'];
@@ -125,6 +125,7 @@ export function describeText(d: RestoreDescription, details: boolean): string {
     for (const m of details ? messages : messages.slice(0, 20)) lines.push(`  ${m}`);
     if (!details && messages.length > 20) lines.push(`  … ${messages.length - 20} more (use --details)`);
   }
+  lines.push(...podVolumesText(r.podVolumes));
   if (details && d.resourceList) {
     lines.push('', 'Resource List:');
     for (const [key, entries] of Object.entries(d.resourceList)) {
@@ -133,4 +134,36 @@ export function describeText(d: RestoreDescription, details: boolean): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+type PodVolumeSummary = NonNullable<RestoreDescription['record']['podVolumes']>[number];
+
+/** Each pod volume whose data the restore asked for: phase, bytes, node and message. */
+export function podVolumesText(volumes: readonly PodVolumeSummary[] | undefined): string[] {
+  if (volumes === undefined || volumes.length === 0) return [];
+  const phases = new Map<string, number>();
+  for (const v of volumes) phases.set(v.phase, (phases.get(v.phase) ?? 0) + 1);
+  const counts = [...phases].map(([phase, n]) => `${phase} ${n}`).join(', ');
+  const bytes = (v: PodVolumeSummary) =>
+    v.totalBytes === undefined
+      ? formatBytes(v.bytesDone ?? 0)
+      : `${formatBytes(v.bytesDone ?? 0)}/${formatBytes(v.totalBytes)}`;
+  const table = renderTable(volumes, [
+    { header: 'POD', value: (v) => `${v.namespace}/${v.pod}` },
+    { header: 'VOLUME', value: (v) => v.volume },
+    { header: 'PHASE', value: (v) => v.phase },
+    { header: 'BYTES', value: bytes, align: 'right' },
+    { header: 'NODE', value: (v) => v.node ?? '' },
+    { header: 'SNAPSHOT', value: (v) => `${v.sourceNamespace}/${v.snapshotID}` },
+  ]);
+  const lines = ['', `Pod volume restores (kopia): ${counts}`];
+  lines.push(
+    ...table
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
+  for (const v of volumes.filter((x) => x.message))
+    lines.push(`  ${v.namespace}/${v.pod} ${v.volume}: ${v.message ?? ''}`);
+  return lines;
 }

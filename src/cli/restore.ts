@@ -18,8 +18,16 @@ import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 import { interruptible } from './interrupt.ts';
 import { nullObject } from '../model/index.ts';
+import {
+  agentNamespaceOption,
+  helperImageOption,
+  podVolumeOptions,
+  podVolumeTimeoutOption,
+  type PodVolumeFlags,
+  progressLine,
+} from './restore-pod-volumes.ts';
 
-interface CreateOptions extends ArchiveLimitFlags {
+interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags {
   fromBackup?: string;
   fromSchedule?: string;
   includeNamespaces?: string;
@@ -102,6 +110,9 @@ export function registerRestoreCommands(program: Command): void {
     .addOption(archiveLimitOption('maxTotalBytes'))
     .addOption(archiveLimitOption('maxEntryBytes'))
     .addOption(archiveLimitOption('maxExpansionRatio'))
+    .addOption(agentNamespaceOption())
+    .addOption(helperImageOption())
+    .addOption(podVolumeTimeoutOption())
     .action(async (name: string | undefined, opts: CreateOptions, command: Command) => {
       const result = await createRestore(name, opts, command);
       if (result.phase === 'PartiallyFailed') process.exitCode = ExitCode.partiallyFailed;
@@ -168,16 +179,12 @@ async function createRestore(
         kube: { kubeconfig: opts.kubeconfig, context: opts.context },
         configPath: globalOptions(command).config,
         archiveLimits: archiveLimits(opts),
+        podVolumes: podVolumeOptions(opts),
       },
       {
         logger: loggerFor(command),
         signal,
-        onEvent: (e) =>
-          progress.update(e, () =>
-            e.phase === 'restoring' && e.total !== undefined
-              ? `restoring ${e.resource ?? ''}  ${e.done}/${e.total} items  created ${e.created} updated ${e.updated} skipped ${e.skipped} failed ${e.failed}`
-              : `${e.phase}…`,
-          ),
+        onEvent: (e) => progress.update(e, () => progressLine(e)),
       },
     );
     progress.done();

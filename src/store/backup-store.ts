@@ -30,7 +30,10 @@ export interface BackupObject extends ObjectInfo {
 }
 
 /** The volume sidecars of a backup (spec/velero-format.md §5.6). */
-export type VolumeFile = Extract<BackupFile, 'volumeInfo' | 'volumeSnapshots' | 'csiVolumeSnapshots'>;
+export type VolumeFile = Extract<
+  BackupFile,
+  'volumeInfo' | 'volumeSnapshots' | 'csiVolumeSnapshots' | 'podVolumeBackups'
+>;
 
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
@@ -135,7 +138,7 @@ export class BackupStore {
     return this.#optionalBackupJson<unknown>(name, 'clusterProfile');
   }
 
-  /** One volume sidecar (volume info, native or CSI snapshots), unparsed; undefined when absent. */
+  /** One volume sidecar (volume info, native or CSI snapshots, pod volume backups), unparsed; undefined when absent. */
   getVolumeFile(name: string, file: VolumeFile): Promise<unknown> {
     return this.#optionalBackupJson<unknown>(name, file);
   }

@@ -130,3 +130,42 @@ export {
   type SnapshotProgress,
   type SnapshotWriteStats,
 } from './kopia/repository/index.ts';
+export {
+  findVolumeHostPath,
+  parsePodForVolumes,
+  type PodForVolumes,
+  selectPodVolumes,
+  type SkippedVolume,
+  type VolumeFacts,
+  volumeFacts,
+  type VolumeLookup,
+  type VolumeSelection,
+  type VolumeToBackUp,
+} from './podvolumes/index.ts';
+// Pod volume restores (Velero's PodVolumeRestoreAction, restore-wait and its done files).
+export {
+  checkRestoreUid,
+  removeRestoreMarkers,
+  restoredVolumeDirs,
+  volumesAwaitingMarker,
+  writeRestoreMarker,
+} from './podvolumes/restore-marker.ts';
+export {
+  podVolumeClaims,
+  podVolumeRestoreFor,
+  type PodVolumeRestoreTarget,
+  podVolumes,
+  readPodVolumeBackups,
+  type VolumeToRestore,
+  volumesToRestore,
+} from './podvolumes/restore-volumes.ts';
+export {
+  awaitedVolumes,
+  DEFAULT_RESTORE_HELPER_IMAGE,
+  RESTORE_HELPER_COMMAND,
+  RESTORES_DIR,
+  restoreWaitContainer,
+  type RestoreWaitOptions,
+  restoreWaitRunning,
+  withRestoreWait,
+} from './podvolumes/restore-wait.ts';

@@ -9,13 +9,19 @@ import {
   spoolBackupArchive,
 } from '../../archive/index.ts';
 import { type BackupArchive, type PreparedItems, volumeEvidence } from '../../restore/index.ts';
+import type { PodVolumeBackup } from '../../model/index.ts';
 import type { BackupStore } from '../../store/index.ts';
+import { podVolumeClaims as podVolumeClaimsOf, readPodVolumeBackups } from '../../volumedata/index.ts';
 import { openPreparedSpool } from './prepared-spool.ts';
 
 /** A backup's archive read into a private temp dir, with room for its prepared items. */
 export interface ExtractedBackup extends BackupArchive {
   /** Where the inventory keeps each item prepared (once), for the restorer, compare and verify. */
   prepared: PreparedItems;
+  /** `<b>-podvolumebackups.json.gz`, checked entry by entry (Velero's or lifeboat's). */
+  podVolumeBackups: PodVolumeBackup[];
+  /** Entries of that file left out, and why: warnings of the restore. */
+  podVolumeProblems: string[];
   remove(): Promise<void>;
 }
 
@@ -50,14 +56,18 @@ export async function extractBackup(
       }
     };
     refuseSpecialEntries(spooled.skipped);
-    const [volumeInfo, volumeSnapshots, csiVolumeSnapshots] = await Promise.all(
-      (['volumeInfo', 'volumeSnapshots', 'csiVolumeSnapshots'] as const).map((f) =>
+    const [volumeInfo, volumeSnapshots, csiVolumeSnapshots, podVolumes] = await Promise.all(
+      (['volumeInfo', 'volumeSnapshots', 'csiVolumeSnapshots', 'podVolumeBackups'] as const).map((f) =>
         store.getVolumeFile(backupName, f).catch(() => undefined),
       ),
     );
+    const { backups: podVolumeBackups, problems: podVolumeProblems } = readPodVolumeBackups(podVolumes);
+    const podVolumeClaims = podVolumeClaimsOf(podVolumeBackups);
     return {
       catalog: spooled.catalog,
-      volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots }),
+      volumes: volumeEvidence({ volumeInfo, volumeSnapshots, csiVolumeSnapshots, podVolumeClaims }),
+      podVolumeBackups,
+      podVolumeProblems,
       readItem: async (path) => parseItem(await spooled.read(path), path),
       itemBytes: (path) => spooled.sizeOf(path) ?? 0,
       prepared,

@@ -8,6 +8,13 @@ export {
   restoreLogs,
   type RestoreSummary,
 } from './restores.ts';
-export { checkRestoreFilters, DEFAULT_PARALLELISM, type RestoreRunResult, runRestore } from './restore.ts';
+export {
+  checkRestoreFilters,
+  DEFAULT_PARALLELISM,
+  type RestoreRequest,
+  type RestoreRunEvent,
+  type RestoreRunResult,
+  runRestore,
+} from './restore.ts';
 export { type PrintedFinding, type PrintedPlan } from './printed-plan.ts';
 export { type RestoreVerifyReport, verifyRestore } from './verify-restore.ts';

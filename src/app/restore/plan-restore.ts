@@ -7,6 +7,7 @@ import {
   planRequest,
   type PlanTarget,
   prepareContext,
+  type PrepareContext,
   pvsToProvision,
   type RestorePlan,
   type RestorePlanRequest,
@@ -31,6 +32,7 @@ async function takeInventory(
   restoreName: string,
   client: KubeClient,
   extracted: ExtractedBackup,
+  podVolumeRestore: PrepareContext['podVolumeRestore'],
 ): Promise<Inventory> {
   const served = (await discoverResources(client)).resources;
   const inBackup = extracted.catalog.resources();
@@ -39,6 +41,7 @@ async function takeInventory(
     volumes: extracted.volumes,
     pvsToProvision: await pvsToProvision(extracted),
     serviceAccounts: serviceAccountNames(extracted.catalog),
+    podVolumeRestore,
   });
   const facts = await inventory(extracted, context, {
     keepLabels: request.labelSelector !== undefined,
@@ -52,14 +55,18 @@ function inspect(client: KubeClient, found: Inventory): Promise<PlanTarget> {
   return inspectTarget(client, found.served, found.facts, found.request.namespaceMapping);
 }
 
-/** Inventory, target and plan for a restore spec (verify re-plans a stored restore this way). */
+/**
+ * Inventory, target and plan for a restore spec (verify re-plans a stored restore this way); pods
+ * get restore-wait through `podVolumeRestore` when the restore brings back pod volume data.
+ */
 export async function planRestore(
   spec: RestoreSpecRecord,
   restoreName: string,
   client: KubeClient,
   extracted: ExtractedBackup,
+  podVolumeRestore?: PrepareContext['podVolumeRestore'],
 ): Promise<RestorePlan> {
-  const found = await takeInventory(spec, restoreName, client, extracted);
+  const found = await takeInventory(spec, restoreName, client, extracted, podVolumeRestore);
   const target = await inspect(client, found);
   return buildRestorePlan({ facts: found.facts, request: found.request, target });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LifeboatError } from '../../errors/index.ts';
 import { KubeClient, type KubeTarget, loadKubeConfig, serverVersion } from '../../kube/index.ts';
 import { captureLogs, type Logger } from '../../log/index.ts';
@@ -11,7 +12,13 @@ import {
   type RestorePlan,
   type RestoreProgress,
 } from '../../restore/index.ts';
+import { DEFAULT_LIFEBOAT_NAMESPACE } from '../../model/index.ts';
 import { veleroMessage } from '../../results/index.ts';
+import {
+  type PodVolumeProgressEvent,
+  PodVolumeRestores,
+  type PodVolumeRestoreSummary,
+} from '../pod-volumes/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
 import { openLocation } from '../deps/locations-open.ts';
@@ -36,10 +43,14 @@ export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | '
   configPath?: string | undefined;
   /** Caps the tarball is read under (archive/limits.ts); absent ones keep the defaults. */
   archiveLimits?: ArchiveLimits | undefined;
+  /** Pod volume data: where the node agents watch (default lifeboat), the restore-wait image, how long to wait. */
+  podVolumes?: { namespace?: string; helperImage?: string; timeoutMs?: number } | undefined;
 }
 
 export interface RestoreRunEvent extends Partial<RestoreProgress> {
-  phase: 'downloading' | 'planning' | 'restoring' | 'verifying' | 'done';
+  phase: 'downloading' | 'planning' | 'restoring' | 'volumes' | 'verifying' | 'done';
+  /** While the pod volumes' data comes back. */
+  podVolumes?: PodVolumeProgressEvent;
 }
 
 export interface RestoreRunResult {
@@ -55,6 +66,7 @@ export interface RestoreRunResult {
   startTimestamp: string;
   completionTimestamp: string;
   verify?: RestoreVerifyReport;
+  podVolumes?: PodVolumeRestoreSummary[];
 }
 
 /**
@@ -108,6 +120,22 @@ type Run = {
   location: string;
 };
 
+/** The pod volume side of a restore, when the backup has pod volume backups. */
+function podVolumeRestores(run: Run, uid: string): PodVolumeRestores | undefined {
+  if (run.extracted.podVolumeBackups.length === 0) return undefined;
+  const options = run.request.podVolumes;
+  return new PodVolumeRestores({
+    client: run.client,
+    backups: run.extracted.podVolumeBackups,
+    restoreName: run.name,
+    restoreUid: uid,
+    namespace: options?.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
+    location: run.location,
+    helperImage: options?.helperImage,
+    logger: run.deps.logger,
+  });
+}
+
 /**
  * The restore, one step after the other: inventory of the archive (each item read, checked and
  * prepared once) → the target inspected → the plan → applied → recorded in the store (then verified
@@ -116,12 +144,17 @@ type Run = {
 async function restoreBackup(run: Run): Promise<RestoreRunResult> {
   const started = new Date();
   run.deps.onEvent?.({ phase: 'planning' });
-  const plan = await planRestore(run.spec, run.name, run.client, run.extracted); // inventory → target → plan
+  const uid = randomUUID();
+  const podVolumes = podVolumeRestores(run, uid);
+  // inventory → target → plan
+  const plan = await planRestore(run.spec, run.name, run.client, run.extracted, podVolumes?.restoreWait);
   if (run.request.dryRun) return dryRun(run, plan, started);
   const log = captureLogs(run.deps.logger, { restore: run.name });
-  const record = startedRecord(run.name, run.spec, run.client.server, started);
-  const outcome = await apply(run, plan, log.logger, record);
+  podVolumes?.useLogger(log.logger);
+  const record = { ...startedRecord(run.name, run.spec, run.client.server, started), uid };
+  const outcome = await apply(run, plan, log.logger, record, podVolumes);
   const finished = finishedRecord(record, outcome.results, outcome.interrupted, new Date());
+  if (podVolumes) finished.podVolumes = podVolumes.summaries();
   log.logger.info(
     { phase: finished.phase, ...outcome.results.counts },
     `restore ${run.name} ${finished.phase}`,
@@ -130,7 +163,7 @@ async function restoreBackup(run: Run): Promise<RestoreRunResult> {
   if (outcome.interrupted) throw interrupted(run, outcome);
   const verify = run.request.verify ? await verifyRestored(run, plan) : undefined;
   run.deps.onEvent?.({ phase: 'done', ...outcome.results.counts });
-  return { ...result(run, plan, finished), verify };
+  return { ...result(run, plan, finished), verify, podVolumes: finished.podVolumes };
 }
 
 /** The plan compared with the target (what exists, identical or not); nothing is written. */
@@ -161,6 +194,7 @@ async function apply(
   plan: RestorePlan,
   logger: Logger,
   record: RestoreRecord,
+  podVolumes: PodVolumeRestores | undefined,
 ): Promise<RestoreOutcome> {
   const { spec, client } = run;
   logger.info(
@@ -178,10 +212,21 @@ async function apply(
     readItem: run.extracted.readItem,
     parallelism: run.request.parallelism,
     onProgress: (p) => run.deps.onEvent?.({ phase: 'restoring', ...p }),
+    afterCreate: podVolumes && ((created, item) => podVolumes.afterCreate(created, item.namespace)),
     signal: run.deps.signal,
   });
   for (const f of plan.findings.filter((x) => x.severity !== 'info'))
     outcome.results.warning(veleroMessage(`pre-flight: ${f.message}`));
+  for (const p of run.extracted.podVolumeProblems) outcome.results.warning(veleroMessage(p));
+  if (podVolumes !== undefined && !outcome.interrupted) {
+    run.deps.onEvent?.({ phase: 'volumes' });
+    await podVolumes.wait({
+      timeoutMs: run.request.podVolumes?.timeoutMs,
+      signal: run.deps.signal,
+      onProgress: (p) => run.deps.onEvent?.({ phase: 'volumes', podVolumes: p }),
+    });
+    for (const p of podVolumes.problems()) outcome.results.error(p);
+  }
   return outcome;
 }
 

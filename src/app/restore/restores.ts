@@ -6,6 +6,7 @@ import type { ResourceList, ResultsFile } from '../../model/index.ts';
 import type { ResourceFilters } from '../../selection/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
+import type { PodVolumeRestoreSummary } from '../pod-volumes/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
 
 export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Interrupted';
@@ -39,6 +40,10 @@ export interface RestoreRecord {
   counts: { created: number; updated: number; skipped: number; failed: number };
   errors: number;
   warnings: number;
+  /** The restore's UID: the argument of the restore-wait init containers it injected. */
+  uid?: string;
+  /** Each pod volume whose data the restore asked for, as it ended. */
+  podVolumes?: PodVolumeRestoreSummary[];
 }
 
 /** The record of a restore; NOT_FOUND when the location has none. */

@@ -17,6 +17,8 @@ export interface ApplyContext {
   logger: Logger;
   /** Backed-up objects by path (the namespaces' own objects are read from here). */
   readItem: (path: string) => Promise<KubeObject>;
+  /** Called with each object this restore created (e.g. a pod whose volume data is then asked for). */
+  afterCreate?: ((created: KubeObject, item: PlannedItem) => Promise<void>) | undefined;
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -53,6 +55,9 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
     const created = await ctx.client.json<KubeObject>({ method: 'POST', path: collection, body: desired });
     if (status !== undefined) await restoreStatus(ctx, item, created, status, id);
     ctx.logger.debug({ item: id }, `created ${id}`);
+    await ctx.afterCreate?.(created, item).catch((err: unknown) => {
+      ctx.results.error(namespaceMessage(ns, `after creating ${id}: ${describeFailure(err).message}`));
+    });
     return record('created', created.metadata.name);
   } catch (err) {
     if (!isAlreadyExists(err)) return failed(ctx, item, id, err, record);

@@ -27,6 +27,7 @@ export function prepareContext(
     volumes: VolumeEvidence;
     pvsToProvision: ReadonlySet<string>;
     serviceAccounts: ReadonlyMap<string, ReadonlySet<string>>;
+    podVolumeRestore?: PrepareContext['podVolumeRestore'];
   },
 ): PrepareContext {
   const statusResources = new Set(resolveResources(spec.restoreStatus, served, inBackup));
@@ -42,5 +43,6 @@ export function prepareContext(
     pvsToProvision: extras.pvsToProvision,
     volumes: extras.volumes,
     restoresStatus: (gr) => statusResources.size > 0 && statusFilter.shouldInclude(gr),
+    podVolumeRestore: extras.podVolumeRestore,
   };
 }

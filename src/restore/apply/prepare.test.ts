@@ -203,6 +203,37 @@ describe('built-in restore actions', () => {
     expect(
       prepareItem(pv('Retain'), 'persistentvolumes', undefined, context({ volumes: fsb })).skip?.code,
     ).toBe('provisioned');
+    // A Velero backup without volume info: the PodVolumeBackup's pvc-name annotation names the claim.
+    const pvbClaim = volumeEvidence({ podVolumeClaims: new Set(['a/data']) });
+    expect(
+      prepareItem(pv('Retain'), 'persistentvolumes', undefined, context({ volumes: pvbClaim })).skip?.code,
+    ).toBe('provisioned');
+  });
+
+  it('pods get restore-wait from the restore when their volumes have pod volume backups', () => {
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db-0', namespace: 'a' },
+      spec: { containers: [{ name: 'db' }], volumes: [{ name: 'data', emptyDir: {} }] },
+    };
+    const seen: string[] = [];
+    const ctx = context({
+      namespaceMapping: new Map([['a', 'b']]),
+      podVolumeRestore: (item, fromBackup) => {
+        seen.push(`${fromBackup.metadata.namespace ?? ''}/${item.metadata.name}`);
+        const spec = item['spec'] as Record<string, unknown>;
+        return { ...item, spec: { ...spec, initContainers: [{ name: 'restore-wait' }] } };
+      },
+    });
+    const p = prepareItem(pod, 'pods', 'b', ctx);
+    expect(seen).toEqual(['a/db-0']);
+    expect(p.object.metadata.namespace).toBe('b');
+    expect((p.object['spec'] as { initContainers: unknown }).initContainers).toEqual([
+      { name: 'restore-wait' },
+    ]);
+    expect(pod['spec']).not.toHaveProperty('initContainers');
+    expect(prepareItem(pod, 'pods', 'a', context()).object['spec']).not.toHaveProperty('initContainers');
   });
 
   it('role bindings follow the namespace mapping; job controller-uid labels go', () => {

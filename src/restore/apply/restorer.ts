@@ -40,6 +40,8 @@ export interface RestorerOptions {
   /** Called once the CRDs are established: refresh anything cached about served APIs. */
   afterCrds?: () => Promise<void>;
   onProgress?: (p: RestoreProgress) => void;
+  /** Called with each object the restore created. */
+  afterCreate?: ApplyContext['afterCreate'];
   signal?: AbortSignal;
   crdTimeoutMs?: number;
 }

@@ -14,12 +14,15 @@ export interface VolumeEvidence {
   nativeSnapshots: ReadonlySet<string>;
   /** `namespace/pvc` of PVCs with a CSI VolumeSnapshot in `-csi-volumesnapshots.json.gz` (v1.4–v1.16). */
   csiSnapshotClaims: ReadonlySet<string>;
+  /** `namespace/pvc` of PVCs whose data a pod volume backup holds (`-podvolumebackups.json.gz`). */
+  podVolumeClaims: ReadonlySet<string>;
 }
 
 export const NO_VOLUME_EVIDENCE: VolumeEvidence = {
   methodByPv: new Map(),
   nativeSnapshots: new Set(),
   csiSnapshotClaims: new Set(),
+  podVolumeClaims: new Set(),
 };
 
 export type PvDecision = { kind: 'restore'; warning?: string } | { kind: 'provision'; reason: string };
@@ -44,6 +47,13 @@ export function decidePv(pv: KubeObject, evidence: VolumeEvidence): PvDecision {
       reason: `its data was backed up by ${method}: the PV is provisioned dynamically`,
     };
   }
+  if (method === undefined && evidence.podVolumeClaims.has(claimKey)) {
+    return {
+      kind: 'provision',
+      reason:
+        'its claim has a pod volume backup: the PV is provisioned dynamically and the data restored into it',
+    };
+  }
   if (method === undefined && evidence.csiSnapshotClaims.has(claimKey)) {
     return {
       kind: 'provision',
@@ -64,6 +74,8 @@ export function volumeEvidence(sidecars: {
   volumeInfo?: unknown;
   volumeSnapshots?: unknown;
   csiVolumeSnapshots?: unknown;
+  /** From the pod volume backups, already checked (app/ reads them). */
+  podVolumeClaims?: ReadonlySet<string>;
 }): VolumeEvidence {
   const methodByPv = new Map<string, string>();
   for (const info of Array.isArray(sidecars.volumeInfo) ? sidecars.volumeInfo : []) {
@@ -81,7 +93,12 @@ export function volumeEvidence(sidecars: {
     const ns = str(child(vs, 'metadata'), 'namespace');
     if (pvc && ns) csiSnapshotClaims.add(`${ns}/${pvc}`);
   }
-  return { methodByPv, nativeSnapshots, csiSnapshotClaims };
+  return {
+    methodByPv,
+    nativeSnapshots,
+    csiSnapshotClaims,
+    podVolumeClaims: sidecars.podVolumeClaims ?? new Set(),
+  };
 }
 
 /** Velero's resetVolumeBindingInfo, for a PV restored as-is: claimRef uid/resourceVersion and binding annotations go. */

@@ -1,0 +1,240 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type KubeClient, KubeApiError } from '../../kube/index.ts';
+import type { Logger } from '../../log/index.ts';
+import {
+  isFinalPodVolumePhase,
+  type KubeObject,
+  parsePodVolumeRestore,
+  POD_VOLUME_API_VERSION,
+  POD_VOLUME_RESTORE_RESOURCE,
+  type PodVolumeBackup,
+  PodVolumeLabels,
+  type PodVolumeRestore,
+} from '../../model/index.ts';
+import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
+import {
+  awaitedVolumes,
+  podVolumeRestoreFor,
+  volumesToRestore,
+  withRestoreWait,
+} from '../../volumedata/index.ts';
+
+/** What `restore describe` shows of one volume's data (lifeboat's restore record keeps it). */
+export interface PodVolumeRestoreSummary {
+  namespace: string;
+  pod: string;
+  volume: string;
+  snapshotID: string;
+  sourceNamespace: string;
+  /** The PodVolumeRestore's name, once created. */
+  name?: string | undefined;
+  phase: string;
+  message?: string | undefined;
+  node?: string | undefined;
+  totalBytes?: number | undefined;
+  bytesDone?: number | undefined;
+}
+
+export interface PodVolumeRestoreOptions {
+  client: KubeClient;
+  backups: readonly PodVolumeBackup[];
+  restoreName: string;
+  restoreUid: string;
+  /** lifeboat's namespace: where the node agents watch for PodVolumeRestores. */
+  namespace: string;
+  /** The location the backup is read from: its kopia/ holds the data. */
+  location: string;
+  /** The restore-wait image (default: lifeboat's). */
+  helperImage?: string | undefined;
+  logger: Logger;
+}
+
+export interface PodVolumeProgressEvent {
+  volumes: number;
+  completed: number;
+  failed: number;
+  totalBytes: number;
+  bytesDone: number;
+}
+
+const POLL_MS = 1000;
+/** Velero's --pod-volume-operation-timeout default. */
+export const DEFAULT_POD_VOLUME_TIMEOUT_MS = 4 * 3600_000;
+
+/**
+ * The pod volume side of one restore (Velero's PodVolumeRestoreAction and podvolume restorer,
+ * spec/volume-data.md §1.7): pods get restore-wait while they are prepared; once a pod is created,
+ * one PodVolumeRestore per awaited volume (pointing at the new pod's UID) asks the agent of its node
+ * for the data; `wait` follows them to the end and `problems` names every volume that failed.
+ */
+export class PodVolumeRestores {
+  readonly #options: PodVolumeRestoreOptions;
+  readonly #volumes: PodVolumeRestoreSummary[] = [];
+
+  constructor(options: PodVolumeRestoreOptions) {
+    this.#options = { ...options };
+  }
+
+  /** Logs from now on go here (the restore's own log, stored with it). */
+  useLogger(logger: Logger): void {
+    this.#options.logger = logger;
+  }
+
+  /** For the restore item action: the pod with restore-wait for its restored volumes (a new object). */
+  readonly restoreWait = (pod: KubeObject, fromBackup: KubeObject): KubeObject => {
+    const found = volumesToRestore(this.#options.backups, pod, fromBackup.metadata.namespace ?? '');
+    return withRestoreWait(
+      pod,
+      found.map((v) => v.volume),
+      { restoreUid: this.#options.restoreUid, image: this.#options.helperImage },
+    );
+  };
+
+  /** After a pod is created: a PodVolumeRestore per volume its restore-wait awaits. */
+  readonly afterCreate = async (created: KubeObject, sourceNamespace: string | undefined): Promise<void> => {
+    if (created.kind !== 'Pod') return;
+    const awaited = new Set(awaitedVolumes(created));
+    if (awaited.size === 0) return;
+    const options = this.#options;
+    const log = options.logger;
+    const volumes = volumesToRestore(options.backups, created, sourceNamespace ?? '').filter((v) =>
+      awaited.has(v.volume),
+    );
+    for (const volume of volumes) {
+      const summary: PodVolumeRestoreSummary = {
+        namespace: created.metadata.namespace ?? '',
+        pod: created.metadata.name,
+        volume: volume.volume,
+        snapshotID: volume.snapshotID,
+        sourceNamespace: volume.sourceNamespace,
+        phase: 'New',
+        totalBytes: volume.snapshotSize,
+      };
+      this.#volumes.push(summary);
+      const body = podVolumeRestoreFor(created, volume, {
+        restoreName: options.restoreName,
+        restoreUid: options.restoreUid,
+        namespace: options.namespace,
+        location: options.location,
+      });
+      try {
+        const made = await options.client.json<KubeObject>({
+          method: 'POST',
+          path: this.#collection(),
+          body,
+        });
+        summary.name = made.metadata.name;
+        log.info(
+          {
+            pod: `${summary.namespace}/${summary.pod}`,
+            volume: volume.volume,
+            podVolumeRestore: summary.name,
+          },
+          `asked for the data of volume ${volume.volume} of pod ${summary.namespace}/${summary.pod}`,
+        );
+      } catch (err) {
+        summary.phase = 'Failed';
+        summary.message = `could not create its PodVolumeRestore in namespace ${options.namespace}: ${createFailure(err)}`;
+      }
+    }
+  };
+
+  /** The volumes asked for so far, as last seen. */
+  summaries(): PodVolumeRestoreSummary[] {
+    return this.#volumes.map((v) => ({ ...v }));
+  }
+
+  /**
+   * Follows every PodVolumeRestore of this restore until each is Completed, Failed or Canceled, or
+   * the timeout passes (the rest are then failed here with a message that says so) or the signal aborts.
+   */
+  async wait(options: {
+    timeoutMs?: number | undefined;
+    signal?: AbortSignal | undefined;
+    onProgress?: ((p: PodVolumeProgressEvent) => void) | undefined;
+  }): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_POD_VOLUME_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const open = () => this.#volumes.filter((v) => !isFinalPodVolumePhase(v.phase));
+    while (open().length > 0) {
+      if (options.signal?.aborted === true) return;
+      await this.#refresh();
+      options.onProgress?.(this.#progress());
+      if (open().length === 0) break;
+      if (Date.now() >= deadline) {
+        for (const v of open()) {
+          v.message = `not finished within ${Math.round(timeoutMs / 1000)}s (last phase ${v.phase}): is lifeboat's node agent running on the pod's node?`;
+          v.phase = 'Failed';
+        }
+        break;
+      }
+      await sleep(POLL_MS, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
+    }
+  }
+
+  /** An error of the restore for every volume whose data did not come back. */
+  problems(): ResultMessage[] {
+    return this.#volumes
+      .filter((v) => v.phase !== 'Completed')
+      .map((v) =>
+        namespaceMessage(
+          v.namespace,
+          `pod volume restore failed for volume ${v.volume} of pod ${v.namespace}/${v.pod} (snapshot ${v.snapshotID}, phase ${v.phase}): ${v.message ?? 'no message'}`,
+        ),
+      );
+  }
+
+  #collection(): string {
+    return `/apis/${POD_VOLUME_API_VERSION}/namespaces/${encodeURIComponent(this.#options.namespace)}/${POD_VOLUME_RESTORE_RESOURCE}`;
+  }
+
+  async #refresh(): Promise<void> {
+    let items: unknown[];
+    try {
+      const list = await this.#options.client.json<{ items?: unknown }>({
+        path: this.#collection(),
+        query: { labelSelector: `${PodVolumeLabels.restoreUid}=${this.#options.restoreUid}` },
+      });
+      items = Array.isArray(list.items) ? list.items : [];
+    } catch (err) {
+      this.#options.logger.warn({}, `could not list the PodVolumeRestores: ${createFailure(err)}`);
+      return;
+    }
+    const byName = new Map<string, PodVolumeRestore>();
+    for (const item of items) {
+      try {
+        const pvr = parsePodVolumeRestore(item);
+        if (pvr.metadata.name !== undefined) byName.set(pvr.metadata.name, pvr);
+      } catch {
+        // Not one of ours in a readable shape: ignored.
+      }
+    }
+    for (const v of this.#volumes) {
+      const pvr = v.name === undefined ? undefined : byName.get(v.name);
+      if (pvr === undefined || isFinalPodVolumePhase(v.phase)) continue;
+      v.phase = pvr.status?.phase ?? 'New';
+      v.message = pvr.status?.message;
+      v.node = pvr.status?.node;
+      v.totalBytes = pvr.status?.progress?.totalBytes ?? v.totalBytes;
+      v.bytesDone = pvr.status?.progress?.bytesDone ?? v.bytesDone;
+    }
+  }
+
+  #progress(): PodVolumeProgressEvent {
+    const sum = (f: (v: PodVolumeRestoreSummary) => number | undefined) =>
+      this.#volumes.reduce((n, v) => n + (f(v) ?? 0), 0);
+    return {
+      volumes: this.#volumes.length,
+      completed: this.#volumes.filter((v) => v.phase === 'Completed').length,
+      failed: this.#volumes.filter((v) => v.phase === 'Failed' || v.phase === 'Canceled').length,
+      totalBytes: sum((v) => v.totalBytes),
+      bytesDone: sum((v) => v.bytesDone),
+    };
+  }
+}
+
+function createFailure(err: unknown): string {
+  if (err instanceof KubeApiError && err.status === 404)
+    return `${err.message} (hint: install lifeboat's pod volume CRDs and namespace: kubectl apply -f deploy/kubernetes/volumes/)`;
+  return err instanceof Error ? err.message : String(err);
+}
