@@ -13,6 +13,7 @@ import { verifyBackup } from '../app/verify/index.ts';
 import { backupClusterUid } from '../app/sync/index.ts';
 import { type Column, formatBytes, formatOutput, renderTable } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { podVolumeLines } from './pod-volume-output.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
@@ -228,6 +229,7 @@ function describeText(d: Awaited<ReturnType<typeof describeBackup>>, details: bo
     `Expiration:   ${s.expiration ?? ''}`,
   );
   lines.push(`Items backed up: ${s.progress?.itemsBackedUp ?? 0} of ${s.progress?.totalItems ?? 0}`);
+  lines.push(...podVolumeLines(d.podVolumes, details));
   if (d.resourceList !== undefined) {
     lines.push('', 'Resources (count):');
     for (const [key, entries] of Object.entries(d.resourceList)) {

@@ -42,6 +42,16 @@ export function registerBackupCommands(program: Command): void {
     .option('--context <name>', 'kubeconfig context')
     .addOption(attachOption())
     .option(
+      '--default-volumes-to-fs-backup',
+      'back up every pod volume by file-system backup (opt out per pod: annotation backup.velero.io/backup-volumes-excludes); needs the lifeboat agent (deploy/kubernetes/volumes/)',
+    )
+    .option('--pod-volume-timeout <duration>', 'how long the pod volumes may take together', '4h')
+    .addOption(
+      new Option('--pod-volume-namespace <ns>', 'namespace of the lifeboat agents and their work objects')
+        .env('LIFEBOAT_NAMESPACE')
+        .default('lifeboat'),
+    )
+    .option(
       '--wait',
       'wait for completion (lifeboat always runs the backup to its end; accepted for Velero users)',
     )
@@ -92,6 +102,9 @@ interface CreateOptions {
   kubeconfig?: string;
   context?: string;
   attach?: string[];
+  defaultVolumesToFsBackup?: boolean;
+  podVolumeTimeout: string;
+  podVolumeNamespace: string;
   output: 'text' | 'json';
 }
 
@@ -138,6 +151,9 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
         labels: backupLabels(opts.labels, '--labels'),
         kube: { kubeconfig: opts.kubeconfig, context: opts.context },
         configPath: globalOptions(command).config,
+        defaultVolumesToFsBackup: opts.defaultVolumesToFsBackup === true,
+        podVolumeTimeout: opts.podVolumeTimeout,
+        podVolumeNamespace: opts.podVolumeNamespace,
       },
       {
         logger,

@@ -4,11 +4,14 @@
  * the status subresource, and the kubelet's pods directory laid out in a temp dir. A real node (the
  * harness's `nodes[]`: name, rootDir) replaces the made-up name and `<rootDir>/pods`.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError, type KubeClient } from '../../src/kube/index.ts';
+import { MAIN } from './cli.ts';
 import { eventually } from './kube.ts';
 
 const CRDS = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes', 'volumes', '00-crds.yaml');
@@ -52,7 +55,16 @@ export interface SimulatedNode {
   remove(): Promise<void>;
 }
 
-export async function simulatedNode(name: string): Promise<SimulatedNode> {
+/**
+ * A made-up node: a Node object (so the pod garbage collector does not delete its pods as orphans;
+ * the pods tolerate its NotReady taints) and a kubelet pods directory in a temp dir.
+ */
+export async function simulatedNode(client: KubeClient, name: string): Promise<SimulatedNode> {
+  await client.json({
+    method: 'POST',
+    path: '/api/v1/nodes',
+    body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } } },
+  });
   const root = await mkdtemp(join(tmpdir(), `lifeboat-node-${name}-`));
   const hostPods = join(root, 'pods');
   await mkdir(hostPods);
@@ -64,7 +76,10 @@ export async function simulatedNode(name: string): Promise<SimulatedNode> {
       await mkdir(path, { recursive: true });
       return path;
     },
-    remove: () => rm(root, { recursive: true, force: true }),
+    async remove() {
+      await client.json({ method: 'DELETE', path: `/api/v1/nodes/${name}` }).catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -90,6 +105,7 @@ export async function createBoundPod(client: KubeClient, input: PodSpecInput): P
       metadata: { name: input.name, annotations: input.annotations ?? {} },
       spec: {
         nodeName: input.nodeName,
+        tolerations: [{ operator: 'Exists' }],
         volumes: input.volumes,
         containers: [
           {
@@ -108,4 +124,56 @@ export async function createBoundPod(client: KubeClient, input: PodSpecInput): P
     body: { status: { phase: input.phase ?? 'Running' } },
   });
   return pod.metadata.uid;
+}
+
+/** A volume's content: small, empty, a symlink, `randomMiB` MiB of random bytes, a nested directory. */
+export async function fillVolume(dir: string, seed: string, randomMiB = 5): Promise<void> {
+  await writeFile(join(dir, 'small.txt'), `hello from ${seed}\n`);
+  await writeFile(join(dir, 'empty'), '');
+  await symlink('small.txt', join(dir, 'link'));
+  for (let i = 0; i < randomMiB; i += 16)
+    await writeFile(join(dir, 'random.bin'), randomBytes(Math.min(16, randomMiB - i) << 20), {
+      flag: i ? 'a' : 'w',
+    });
+  await mkdir(join(dir, 'nested', 'deeper'), { recursive: true });
+  await writeFile(join(dir, 'nested', 'deeper', 'leaf.json'), JSON.stringify({ seed }));
+}
+
+export interface AgentProcess {
+  child: ChildProcess;
+  /** Stops it (SIGTERM: gracefully; SIGKILL: as a crash) and waits until it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `lifeboat agent` for a (simulated) node as a child process, its stderr shown prefixed. */
+export function startAgentProcess(options: {
+  nodeName: string;
+  hostPods: string;
+  namespace: string;
+  kubeconfig: string;
+  env: Record<string, string>;
+}): AgentProcess {
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--log-level', 'warn', 'agent', '--node-name', options.nodeName, '--host-pods', options.hostPods],
+    {
+      env: {
+        ...process.env,
+        ...options.env,
+        LIFEBOAT_NAMESPACE: options.namespace,
+        KUBECONFIG: options.kubeconfig,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  child.stderr?.on('data', (c: Buffer) => process.stderr.write(`agent ${options.nodeName}: ${c.toString()}`));
+  return {
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
 }

@@ -68,7 +68,7 @@ beforeAll(async () => {
   fsRoot = join(work, 'location');
   configPath = join(work, 'config.yaml');
   await writeFilesystemConfig(configPath, fsRoot);
-  node = await simulatedNode(uniqueName('sim-node'));
+  node = await simulatedNode(client, uniqueName('sim-node'));
   agent = new NodeAgent({
     client,
     namespace: agentNamespace,

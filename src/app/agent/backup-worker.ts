@@ -11,10 +11,9 @@ import {
   parsePodForVolumes,
   type PodForVolumes,
   selectPodVolumes,
-  volumeFacts,
-  type VolumeFacts,
 } from '../../volumedata/index.ts';
 import { snapshotDirectory, snapshotIdentity } from '../repo/index.ts';
+import { podClaims } from './pod-claims.ts';
 import type { AgentWorker, WorkContext } from './worker.ts';
 
 const podPath = (ns: string, name: string) =>
@@ -40,42 +39,10 @@ async function currentPod(client: KubeClient, pvb: PodVolumeBackup): Promise<Pod
   return pod;
 }
 
-/** The PV facts of a pod's claims (only those its volumes name), and the cluster's CSI drivers. */
-export async function claimVolumes(
-  client: KubeClient,
-  pod: PodForVolumes,
-): Promise<Map<string, VolumeFacts>> {
-  const out = new Map<string, VolumeFacts>();
-  const claims = pod.spec.volumes.flatMap((v) =>
-    v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
-  );
-  if (claims.length === 0) return out;
-  const drivers = await client
-    .json<{ items?: { metadata?: { name?: string } }[] }>({
-      path: '/apis/storage.k8s.io/v1/csidrivers',
-      retries: 2,
-    })
-    .then((l) => new Set((l.items ?? []).flatMap((d) => (d.metadata?.name ? [d.metadata.name] : []))))
-    .catch(() => new Set<string>());
-  for (const claim of claims) {
-    const pvc = await getOrUndefined<{ spec?: { volumeName?: string } }>(client, {
-      path: `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace)}/persistentvolumeclaims/${encodeURIComponent(claim)}`,
-    });
-    const pvName = pvc?.spec?.volumeName;
-    if (pvName === undefined || pvName === '') continue;
-    const pv = await getOrUndefined<unknown>(client, {
-      path: `/api/v1/persistentvolumes/${encodeURIComponent(pvName)}`,
-    });
-    const facts = pv === undefined ? undefined : volumeFacts(pv, drivers);
-    if (facts !== undefined) out.set(claim, facts);
-  }
-  return out;
-}
-
 /** Backs up one pod volume: finds its directory on the node and snapshots it as Velero's uploader does. */
 async function backUpVolume(pvb: PodVolumeBackup, ctx: WorkContext): Promise<Record<string, unknown>> {
   const pod = await currentPod(ctx.client, pvb);
-  const claims = await claimVolumes(ctx.client, pod);
+  const { volumes: claims } = await podClaims(ctx.client, pod);
   const annotated = {
     ...pod,
     metadata: { ...pod.metadata, annotations: { 'backup.velero.io/backup-volumes': pvb.spec.volume } },

@@ -6,3 +6,4 @@ export { podVolumeRestoreWorker, restorePodVolume } from './restore-worker.ts';
 export { agentAlive, agentLeaseName } from './heartbeat.ts';
 export { claimWork, failureMessage, listWork, patchWorkStatus, workPath } from './work-objects.ts';
 export type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
+export { type PodClaims, podClaims } from './pod-claims.ts';

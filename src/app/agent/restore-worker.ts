@@ -17,7 +17,7 @@ import {
   writeRestoreMarker,
 } from '../../volumedata/index.ts';
 import { restoreRepoSnapshot } from '../repo/index.ts';
-import { claimVolumes } from './backup-worker.ts';
+import { podClaims } from './pod-claims.ts';
 import type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
 
 const podPath = (ns: string, name: string) =>
@@ -57,7 +57,7 @@ function restoreUidOf(pvr: PodVolumeRestore): string {
 
 /** The directory of the pod's volume on this node (Velero's lookup, spec/volume-data.md §1.2). */
 async function volumeDirectory(pvr: PodVolumeRestore, pod: PodForVolumes, ctx: WorkContext): Promise<string> {
-  const claims = await claimVolumes(ctx.client, pod);
+  const { volumes: claims } = await podClaims(ctx.client, pod);
   // The pod is Pending while restore-wait runs, yet its volumes are mounted (that is the rule the
   // work was taken under): the selection sees it as running.
   const annotated = {

@@ -22,6 +22,7 @@ async function record(extension: StartedExtension) {
   const results = new ResultsCollector();
   const written = await writeBackupRecord(upload, {
     request,
+    uid: '0d9a7c55-0000-4000-8000-000000000002',
     location: 'default',
     clusterUid: '6f1c2d3e-0000-4000-8000-000000000001',
     cluster: { version: { gitVersion: 'v1.33.0', major: '1', minor: '33' } } as unknown as ConnectedCluster,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/index.ts';
 import { type BackupPhase, type LabelSelector, nullObject } from '../../model/index.ts';
 import {
@@ -19,6 +18,10 @@ import type { BackupRequest } from './backup-request.ts';
 /** What a backup extension sees when the backup starts. */
 export interface BackupExtensionContext {
   name: string;
+  /** The UID velero-backup.json will record (Velero's Backup UID). */
+  uid: string;
+  /** The storage location's name. */
+  location: string;
   cluster: ConnectedCluster;
   served: readonly ApiResource[];
   /** What the backup lists: an extension can watch those items instead of reading them again. */
@@ -52,6 +55,7 @@ export interface StartedExtension {
 
 export interface RecordInput {
   request: BackupRequest;
+  uid: string;
   location: string;
   cluster: ConnectedCluster;
   /** The source cluster's identity (kube-system UID). */
@@ -103,28 +107,33 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
   const names = backupFileNames(name);
   const logs = input.finishLogs();
   const sidecars = buildSidecars(outcome);
-  files.push(
-    { fileName: names.logs, body: logs },
+  // An extension's file of a sidecar's name (the pod volume records) replaces the empty sidecar.
+  const own = new Set(files.map((f) => f.fileName));
+  const sidecarFiles = [
     { fileName: names.resourceList, body: sidecars.resourceList },
     { fileName: names.results, body: sidecars.results },
     { fileName: names.itemOperations, body: sidecars.itemOperations },
     { fileName: names.volumeSnapshots, body: sidecars.volumeSnapshots },
     { fileName: names.podVolumeBackups, body: sidecars.podVolumeBackups },
     { fileName: names.volumeInfo, body: sidecars.volumeInfo },
-  );
+  ];
+  files.push({ fileName: names.logs, body: logs }, ...sidecarFiles.filter((f) => !own.has(f.fileName)));
   // A store failure fails the backup: once no write is in flight, the caller removes what was written.
   const puts = await Promise.allSettled(files.map(async (f) => upload.putFile(f.fileName, await f.body)));
   for (const put of puts) if (put.status === 'rejected') throw put.reason;
   await upload.commit(
     buildVeleroBackupJson({
       name,
-      uid: randomUUID(),
+      uid: input.uid,
       storageLocation: input.location,
       labels: request.labels,
       annotations: request.annotations ?? nullObject(),
       sourceVersion: input.cluster.version,
       clusterUid: input.clusterUid,
-      spec: recordedSpec(request, input.labelSelector, input.ttlMs),
+      spec: {
+        ...recordedSpec(request, input.labelSelector, input.ttlMs),
+        ...(request.defaultVolumesToFsBackup === true ? { defaultVolumesToFsBackup: true } : {}),
+      },
       phase,
       startTimestamp: input.started,
       completionTimestamp: completed,

@@ -11,4 +11,10 @@ export interface BackupRequest extends ResourceFilters {
   annotations?: Record<string, string>;
   kube: KubeTarget;
   configPath?: string | undefined;
+  /** Back up every pod volume by file-system backup unless opted out (Velero's spec field). */
+  defaultVolumesToFsBackup?: boolean | undefined;
+  /** lifeboat's namespace, where the node agents take pod volume work (default lifeboat). */
+  podVolumeNamespace?: string | undefined;
+  /** How long the pod volumes may take together (Go duration, default 4h). */
+  podVolumeTimeout?: string | undefined;
 }

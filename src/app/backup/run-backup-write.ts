@@ -20,6 +20,7 @@ import {
   type StartedExtension,
 } from './backup-record.ts';
 import type { BackupRequest } from './backup-request.ts';
+import { builtinExtensions } from './builtin-extensions.ts';
 import type { ConnectedCluster } from '../deps/cluster.ts';
 
 export interface BackupRunEvent extends BackupProgress {
@@ -64,6 +65,8 @@ export interface BackupRun {
   upload: BackupUpload;
   started: Date;
   log: CapturedLog;
+  /** The Backup's UID, known from the start (pod volume work is labelled with it). */
+  uid: string;
 }
 
 /**
@@ -83,8 +86,10 @@ export async function storeRun(run: BackupRun, deps: BackupDeps): Promise<Backup
   // Stopping the writer rejects whatever waits on it (an item write, finish).
   const onAbort = () => writer.abort(asError(abort.signal.reason));
   abort.signal.addEventListener('abort', onAbort, { once: true });
-  const extensions = startExtensions(deps.extensions ?? [], {
+  const extensions = startExtensions([...(deps.extensions ?? []), ...builtinExtensions(run.request)], {
     name: run.request.name,
+    uid: run.uid,
+    location: run.location,
     cluster: run.cluster,
     served: run.resources,
     listing: run.listing,
@@ -149,6 +154,7 @@ function writeRecord(
 ): Promise<BackupRecord> {
   return writeBackupRecord(run.upload, {
     request: run.request,
+    uid: run.uid,
     location: run.location,
     cluster: run.cluster,
     clusterUid: run.clusterId,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LifeboatError } from '../../errors/index.ts';
 import { captureLogs } from '../../log/index.ts';
 import { InvalidDurationError, parseDuration } from '../../gojson/index.ts';
@@ -52,6 +53,7 @@ interface CheckedRequest {
 
 function checkRequest(request: BackupRequest): CheckedRequest {
   const ttlMs = parseTtl(request.ttl);
+  if (request.podVolumeTimeout !== undefined) parseTtl(request.podVolumeTimeout, '--pod-volume-timeout');
   const labelSelector = request.labelSelector ? parseLabelSelector(request.labelSelector) : undefined;
   checkPatternLists(
     request.includedNamespaces,
@@ -111,6 +113,7 @@ async function beginRun(
     upload,
     started,
     log,
+    uid: randomUUID(),
   };
 }
 
@@ -130,9 +133,9 @@ function scopeFor(request: BackupRequest, served: readonly ApiResource[]): Backu
   );
 }
 
-function parseTtl(text: string): number {
+function parseTtl(text: string, flag = '--ttl'): number {
   try {
-    return parseDuration(text, '--ttl');
+    return parseDuration(text, flag);
   } catch (err) {
     if (!(err instanceof InvalidDurationError)) throw err;
     throw new LifeboatError('USAGE', err.message, { hint: 'use a Go duration such as 720h, 168h or 1h30m' });

@@ -6,6 +6,7 @@ import type { Logger } from '../../log/index.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../../model/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
+import { type PodVolumeRow, podVolumeRows } from './pod-volume-rows.ts';
 import { backupClusterUid } from '../sync/sync.ts';
 
 export interface BackupSummary {
@@ -92,6 +93,8 @@ export interface BackupDescription {
   resourceList: ResourceList | undefined;
   results: ResultsFile | undefined;
   objects: { key: string; size: number }[];
+  /** The pod volumes the backup took (file-system backup), from -podvolumebackups.json.gz. */
+  podVolumes: PodVolumeRow[];
 }
 
 export async function describeBackup(query: BackupQuery, name: string): Promise<BackupDescription> {
@@ -99,12 +102,19 @@ export async function describeBackup(query: BackupQuery, name: string): Promise<
   try {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
-    const [resourceList, results, objects] = await Promise.all([
+    const [resourceList, results, objects, podVolumes] = await Promise.all([
       store.getResourceList(name),
       store.getResults(name),
       store.listBackupObjects(name),
+      store.getVolumeFile(name, 'podVolumeBackups'),
     ]);
-    return { backup, resourceList, results, objects: objects.map((o) => ({ key: o.key, size: o.size })) };
+    return {
+      backup,
+      resourceList,
+      results,
+      objects: objects.map((o) => ({ key: o.key, size: o.size })),
+      podVolumes: podVolumeRows(podVolumes),
+    };
   } finally {
     await opened.close();
   }

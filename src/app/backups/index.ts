@@ -9,3 +9,4 @@ export {
   downloadBackup,
   listBackups,
 } from './backups.ts';
+export { type PodVolumeRow } from './pod-volume-rows.ts';
