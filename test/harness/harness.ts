@@ -4,6 +4,7 @@ import { ensureComponent } from './build.ts';
 import { etcd, kubernetes, versitygw } from './components.ts';
 import { startControlPlane } from './control-plane.ts';
 import { prepareNodes, startClusterNodes, teardownNode } from './harness-nodes.ts';
+import { removeKubeletSocketWhenNoneRuns } from './node-host.ts';
 import type { NodeEnv, NodeRecord } from './node.ts';
 import { startAzurite, startS3, type AzureEnv, type S3Env } from './object-stores.ts';
 import { isAlive, stopProcess, type ManagedProcess } from './processes.ts';
@@ -135,6 +136,7 @@ export async function down(stateDir: string, options: { removeData?: boolean } =
       (state.nodes ?? []).map((node) => teardownNode(node, state.env.clusters[node.cluster]?.kubeconfig)),
     );
     await Promise.all([...state.processes].reverse().map((p) => stopProcess(p, p.graceMs)));
+    if ((state.nodes ?? []).length > 0) await removeKubeletSocketWhenNoneRuns();
     // state.json stays for another `down` (each step is idempotent) when something could not go.
     if (left.flat().length > 0) {
       throw new Error(`harness down could not remove: ${left.flat().join(', ')}; run it again as root`);

@@ -223,6 +223,22 @@ export async function killLeftoverProcesses(node: NodeLayout): Promise<number> {
   return pids.size;
 }
 
+/**
+ * The kubelet's device manager listens on a fixed path, /var/lib/kubelet/device-plugins/kubelet.sock,
+ * whatever its root dir. Once no kubelet runs on the machine any more, the socket and the folders
+ * (when empty) go; while another kubelet runs they are its own.
+ */
+export async function removeKubeletSocketWhenNoneRuns(): Promise<void> {
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'kubelet') return;
+  }
+  await unlink('/var/lib/kubelet/device-plugins/kubelet.sock').catch(() => {});
+  await rmdir('/var/lib/kubelet/device-plugins').catch(() => {});
+  await rmdir('/var/lib/kubelet').catch(() => {});
+}
+
 /** What is left of a node on the machine: empty when its teardown was complete. */
 export async function nodeLeftovers(node: NodeLayout): Promise<string[]> {
   const left: string[] = [];

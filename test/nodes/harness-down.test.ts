@@ -127,6 +127,10 @@ describe('harness down with real nodes', () => {
         // libcni's cache and the shims' sockets are in fixed paths: nothing new may stay there.
         expect((await machinePaths()).filter((p) => !machineBefore.has(p))).toEqual([]);
 
+        // The kubelet's device-plugin socket is in a fixed path: it goes once no kubelet runs.
+        const kubeletRuns = [...after.values()].some((p) => /(^|\/)kubelet /.test(p.cmdline));
+        expect(kubeletRuns || !existsSync('/var/lib/kubelet/device-plugins/kubelet.sock')).toBe(true);
+
         const again = harness('down', '--state-dir', dir);
         expect(again.status, again.stderr).toBe(0);
         expect(existsSync(join(dir, 'env.json'))).toBe(false);
