@@ -8,16 +8,15 @@ import { ObjectName, parseWith } from './flags.ts';
 
 /** `restore create`'s flags for pod volume data (Velero's file-system backup restored by lifeboat's node agents). */
 export interface PodVolumeFlags {
-  agentNamespace: string;
+  podVolumeNamespace: string;
   restoreHelperImage?: string;
-  podVolumeOperationTimeout: string;
+  podVolumeTimeout: string;
 }
 
 export const agentNamespaceOption = () =>
-  new Option(
-    '--agent-namespace <ns>',
-    "namespace of lifeboat's node agents, where the PodVolumeRestores go",
-  ).default(DEFAULT_LIFEBOAT_NAMESPACE);
+  new Option('--pod-volume-namespace <ns>', 'namespace of the lifeboat agents and their work objects')
+    .env('LIFEBOAT_NAMESPACE')
+    .default(DEFAULT_LIFEBOAT_NAMESPACE);
 export const helperImageOption = () =>
   new Option(
     '--restore-helper-image <image>',
@@ -25,8 +24,8 @@ export const helperImageOption = () =>
   );
 export const podVolumeTimeoutOption = () =>
   new Option(
-    '--pod-volume-operation-timeout <duration>',
-    'how long to wait for the pod volume data (Go duration)',
+    '--pod-volume-timeout <duration>',
+    'how long the pod volumes may take together to get their data back',
   ).default('4h');
 
 export function progressLine(e: RestoreRunEvent): string {
@@ -39,10 +38,10 @@ export function progressLine(e: RestoreRunEvent): string {
 }
 
 export function podVolumeOptions(opts: PodVolumeFlags): NonNullable<RestoreRequest['podVolumes']> {
-  const ns = parseWith(ObjectName, opts.agentNamespace, '--agent-namespace');
+  const ns = parseWith(ObjectName, opts.podVolumeNamespace, '--pod-volume-namespace');
   let timeoutMs: number;
   try {
-    timeoutMs = parseDuration(opts.podVolumeOperationTimeout, '--pod-volume-operation-timeout');
+    timeoutMs = parseDuration(opts.podVolumeTimeout, '--pod-volume-timeout');
   } catch (err) {
     throw new LifeboatError('USAGE', err instanceof Error ? err.message : String(err), {
       hint: 'a Go duration, e.g. 30m or 4h',

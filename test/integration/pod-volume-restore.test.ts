@@ -119,8 +119,8 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
 
     const run = lifeboat(
       ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--namespace-mappings', `${source}:${target}`, '--agent-namespace', agentNamespace],
-      ...['--pod-volume-operation-timeout', '2m', '-o', 'json'],
+      ...['--namespace-mappings', `${source}:${target}`, '--pod-volume-namespace', agentNamespace],
+      ...['--pod-volume-timeout', '2m', '-o', 'json'],
     );
     const { pod, dirs } = await runRestoredPod(client, node, target, 'db-0');
     const result = await run;
@@ -197,7 +197,7 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
 
     const run = lifeboat(
       ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--agent-namespace', agentNamespace, '--pod-volume-operation-timeout', '2m'],
+      ...['--pod-volume-namespace', agentNamespace, '--pod-volume-timeout', '2m'],
     );
     const { dirs } = await runRestoredPod(client, node, source, 'web');
     const result = await run;
@@ -272,8 +272,8 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
 
     const run = lifeboat(
       ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--storage-class-mappings', 'fast:standby-local', '--agent-namespace', agentNamespace],
-      ...['--pod-volume-operation-timeout', '2m'],
+      ...['--storage-class-mappings', 'fast:standby-local', '--pod-volume-namespace', agentNamespace],
+      ...['--pod-volume-timeout', '2m'],
     );
     // The provisioner's part: a new local PV for the claim on the (simulated) node, bound to it.
     const claimPath = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claim}`;
