@@ -204,16 +204,26 @@ export function agentPod(client: KubeClient, nodeName: string, timeoutMs = 120_0
   );
 }
 
+/** The PID of a container's main process on the node (its containerd task). */
+async function taskPid(node: NodeEnv, containerId: string): Promise<number> {
+  const { stdout } = await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'tasks', 'ls']);
+  const line = stdout.split('\n').find((l) => l.startsWith(containerId));
+  const pid = line?.trim().split(/\s+/)[1];
+  if (pid === undefined || !/^\d+$/.test(pid)) throw new Error(`no task for container ${containerId}`);
+  return Number(pid);
+}
+
+/** Kills the agent container's process with SIGKILL, as an OOM kill or a node failure would. */
+export async function killAgent(node: NodeEnv, containerId: string): Promise<void> {
+  process.kill(await taskPid(node, containerId), 'SIGKILL');
+}
+
 /** Resident set of the agent's process now and at its peak (kB), from /proc of the node's containerd task. */
 export async function agentMemory(
   node: NodeEnv,
   containerId: string,
 ): Promise<{ rssKb: number; peakKb: number }> {
-  const { stdout } = await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'tasks', 'ls']);
-  const line = stdout.split('\n').find((l) => l.startsWith(containerId));
-  const pid = line?.trim().split(/\s+/)[1];
-  if (pid === undefined || !/^\d+$/.test(pid)) throw new Error(`no task for container ${containerId}`);
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const status = await readFile(`/proc/${await taskPid(node, containerId)}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssKb: kb('VmRSS'), peakKb: kb('VmHWM') };
 }

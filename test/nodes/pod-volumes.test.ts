@@ -21,7 +21,9 @@ import {
   AGENT_NAMESPACE,
   type AgentPod,
   agentMemory,
+  agentPod,
   deployAgent,
+  killAgent,
   importLifeboatImage,
   LIFEBOAT_IMAGE,
   s3LocationConfig,
@@ -57,6 +59,28 @@ interface PodVolumeBackupRecord {
 
 function withoutDirTimes(tree: Map<string, string>): Map<string, string> {
   return new Map([...tree].map(([k, v]) => [k, v.startsWith('dir ') ? v.replace(/ \d+$/, '') : v]));
+}
+
+/** Waits until a Running pod labelled app=web has logged a line matching `done`; returns it. */
+function deploymentPodLogging(
+  client: KubeClient,
+  node: NodeEnv,
+  namespace: string,
+  done: RegExp,
+): Promise<V1Pod> {
+  return eventually(
+    `a pod of ${namespace}/web logs ${done.source}`,
+    async () => {
+      const list = await client.json<{ items: V1Pod[] }>({
+        path: `/api/v1/namespaces/${namespace}/pods`,
+        query: { labelSelector: 'app=web' },
+      });
+      for (const pod of list.items.filter((p) => p.status?.phase === 'Running'))
+        if (done.test(await containerLog(node, pod, 'app').catch(() => ''))) return pod;
+      return undefined;
+    },
+    { timeoutMs: 150_000, intervalMs: 500 },
+  );
 }
 
 /** Waits until the pod's app container has logged a line matching `done`; returns the pod. */
@@ -231,5 +255,115 @@ describe('pod volume data on real nodes', () => {
     figures.push(
       `standby agent RSS after the restore ${Math.round(memory.rssKb / 1024)} MiB (peak ${Math.round(memory.peakKb / 1024)} MiB)`,
     );
+  });
+
+  it("gives a Deployment's pod, restored with its ReplicaSet as a new pod (new UID), its data", async () => {
+    const ns = `${app}-web`;
+    const source = kube.source;
+    await source.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+    const template = volumePod('web', [{ name: 'cache', emptyDir: {} }], ['cache']) as {
+      metadata: { annotations: Record<string, string> };
+      spec: object;
+    };
+    await source.json({
+      method: 'POST',
+      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' }, annotations: template.metadata.annotations },
+            spec: template.spec,
+          },
+        },
+      },
+    });
+    const before = await deploymentPodLogging(source, nodes.source, ns, /WRITTEN/);
+    const backup = await lifeboat(
+      'backup',
+      'create',
+      `${ns}-b`,
+      '--kubeconfig',
+      env.clusters['source']!.kubeconfig,
+      '--include-namespaces',
+      ns,
+    );
+    expect(backup.status, backup.stdout + backup.stderr).toBe(0);
+    const restore = await lifeboat(
+      ...['restore', 'create', `${ns}-r`, '--from-backup', `${ns}-b`],
+      ...['--kubeconfig', env.clusters['standby']!.kubeconfig, '--restore-helper-image', LIFEBOAT_IMAGE],
+      ...['--pod-volume-timeout', '3m'],
+    );
+    expect(restore.status, restore.stdout + restore.stderr).toBe(0);
+    const after = await deploymentPodLogging(kube.standby, nodes.standby, ns, /VERIFIED|CORRUPT|WRITTEN/);
+    expect(await containerLog(nodes.standby, after, 'app')).toBe('VERIFIED');
+    expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
+    expect(await treeOf(podVolumeDir(nodes.standby, after, 'empty-dir', 'cache'))).toEqual(
+      await treeOf(podVolumeDir(nodes.source, before, 'empty-dir', 'cache')),
+    );
+    await kube.standby.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+    await source.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+  });
+
+  it('fails only the volume whose agent is killed mid-upload (PartiallyFailed), and the next backup succeeds', async () => {
+    const ns = `${app}-kill`;
+    const source = kube.source;
+    await source.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+    const pod = volumePod('big', [{ name: 'bulk', emptyDir: {} }], ['bulk']) as {
+      spec: { containers: { command: string[] }[] };
+    };
+    const container = pod.spec.containers[0];
+    if (container === undefined) throw new Error('no container');
+    // 200 MiB of random data: an upload long enough to be killed in the middle.
+    container.command[2] = `dd if=/dev/urandom of=/vol/bulk/big.bin bs=1M count=200 2>/dev/null; ${container.command[2]}`;
+    await source.json({ method: 'POST', path: `/api/v1/namespaces/${ns}/pods`, body: pod });
+    await podLogging(source, nodes.source, ns, 'big', /WRITTEN/);
+    const kubeconfig = env.clusters['source']!.kubeconfig;
+    const running = lifeboat(
+      'backup',
+      'create',
+      `${ns}-b`,
+      '--kubeconfig',
+      kubeconfig,
+      '--include-namespaces',
+      ns,
+    );
+    await eventually(
+      'the pod volume backup in progress',
+      async () => {
+        const list = await source.json<{ items: { status?: { phase?: string } }[] }>({
+          path: `/apis/lifeboat.io/v1alpha1/namespaces/${AGENT_NAMESPACE}/podvolumebackups`,
+          query: { labelSelector: `velero.io/backup-name=${ns}-b` },
+        });
+        return list.items.some((i) => i.status?.phase === 'InProgress') ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    const killed = agents.get('source');
+    if (killed === undefined) throw new Error('no source agent');
+    await killAgent(nodes.source, killed.containerId);
+    const failed = await running;
+    expect(failed.stdout + failed.stderr).toMatch(/PartiallyFailed/);
+    const described = await lifeboat('backup', 'describe', `${ns}-b`, '--details');
+    expect(described.stdout).toMatch(/bulk\s+Failed/);
+
+    // The kubelet restarts the agent's container; the next backup is whole.
+    agents.set('source', await agentPod(source, nodes.source.name));
+    const again = await lifeboat(
+      'backup',
+      'create',
+      `${ns}-b2`,
+      '--kubeconfig',
+      kubeconfig,
+      '--include-namespaces',
+      ns,
+    );
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    expect((await lifeboat('backup', 'describe', `${ns}-b2`, '--details')).stdout).toMatch(
+      /bulk\s+Completed/,
+    );
+    await source.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
   });
 });
