@@ -331,13 +331,17 @@ describe('pod volume data on real nodes', () => {
       ns,
     );
     await eventually(
-      'the pod volume backup in progress',
+      'the pod volume backup uploading',
       async () => {
-        const list = await source.json<{ items: { status?: { phase?: string } }[] }>({
+        const list = await source.json<{
+          items: { status?: { phase?: string; progress?: { bytesDone?: number } } }[];
+        }>({
           path: `/apis/lifeboat.io/v1alpha1/namespaces/${AGENT_NAMESPACE}/podvolumebackups`,
           query: { labelSelector: `velero.io/backup-name=${ns}-b` },
         });
-        return list.items.some((i) => i.status?.phase === 'InProgress') ? true : undefined;
+        const uploading = (i: (typeof list.items)[number]) =>
+          i.status?.phase === 'InProgress' && (i.status.progress?.bytesDone ?? 0) > 0;
+        return list.items.some(uploading) ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 100 },
     );
@@ -361,6 +365,7 @@ describe('pod volume data on real nodes', () => {
       ns,
     );
     expect(again.status, again.stdout + again.stderr).toBe(0);
+    figures.push(`backup of a 200 MiB random volume (new repository data): ${again.ms} ms`);
     expect((await lifeboat('backup', 'describe', `${ns}-b2`, '--details')).stdout).toMatch(
       /bulk\s+Completed/,
     );
