@@ -184,9 +184,18 @@ export async function removeTaskLeftovers(node: NodeLayout): Promise<void> {
         .update(join(node.containerdSocket, namespace, id))
         .digest('hex');
       await unlink(join('/run/containerd/s', name)).catch(() => {});
-      if (/^[0-9a-f]{64}$/.test(id)) await unlink(join(CNI_CACHE, `cni-loopback-${id}-lo`)).catch(() => {});
     }
   }
+  // A sandbox stopped half-way may have lost its task but not its network: take the CRI's ids too.
+  const sandboxes = [
+    join(node.containerdState, 'io.containerd.grpc.v1.cri', 'sandboxes'),
+    join(node.containerdRoot, 'io.containerd.grpc.v1.cri', 'sandboxes'),
+  ];
+  const ids = new Set<string>();
+  for (const dir of [...sandboxes, join(tasks, 'k8s.io')]) {
+    for (const id of await readdir(dir).catch(() => [])) if (/^[0-9a-f]{64}$/.test(id)) ids.add(id);
+  }
+  for (const id of ids) await unlink(join(CNI_CACHE, `cni-loopback-${id}-lo`)).catch(() => {});
 }
 
 const NODE_COMMANDS = new Set(['kubelet', 'containerd', 'containerd-shim-runc-v2']);

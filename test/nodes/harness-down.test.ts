@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { isAlive, stopProcess } from '../harness/processes.ts';
 import { clients, eventually } from '../helpers/kube.ts';
 import { busyboxContainer, busyboxPod, isReady, onlyNode, podWhere } from '../helpers/nodes.ts';
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const root = join(import.meta.dirname, '..', '..');
 
 function harness(...args: string[]) {
@@ -57,15 +59,6 @@ describe('harness down with real nodes', () => {
     async ({ broken }) => {
       const dir = await mkdtemp('/tmp/lb-down-');
       try {
-        const machinePaths = async () =>
-          (
-            await Promise.all(
-              ['/var/lib/cni/results', '/run/containerd/s'].map(async (d) =>
-                (await readdir(d).catch(() => [])).map((n) => join(d, n)),
-              ),
-            )
-          ).flat();
-        const machineBefore = new Set(await machinePaths());
         const started = harness('up', '--state-dir', dir, '--clusters', 'solo', '--nodes', '1');
         expect(started.status, started.stderr).toBe(0);
         const env = await readEnv(dir);
@@ -87,7 +80,12 @@ describe('harness down with real nodes', () => {
           }),
         });
         await podWhere(core, 'default', 'leftover-check', 'Ready', isReady);
-        const before = await processTable();
+        // Ready means the container's shell started; its `sleep` child follows a moment later.
+        const before = await eventually('the container process', async () => {
+          const table = await processTable();
+          const below = descendants(table, record.supervisor.pid);
+          return below.some((pid) => table.get(pid)?.cmdline.startsWith('sleep 3600')) ? table : undefined;
+        });
         const owned = descendants(before, record.supervisor.pid);
         const commands = owned.map((pid) => before.get(pid)?.cmdline ?? '');
         expect(commands.some((c) => c.includes('/kubelet ') && c.includes(dir))).toBe(true);
@@ -114,6 +112,16 @@ describe('harness down with real nodes', () => {
           if (component === undefined) throw new Error(`no ${broken} recorded`);
           await stopProcess(component);
         }
+        // Fixed paths the node's tasks use: shim sockets and libcni's cache, named by task id.
+        const tasks = join(record.containerdState, 'io.containerd.runtime.v2.task', 'k8s.io');
+        const ids = await readdir(tasks);
+        expect(ids).not.toEqual([]);
+        const machinePaths = [
+          ...ids.map((id) => join('/run/containerd/s', sha256(join(record.containerdSocket, 'k8s.io', id)))),
+          ...ids.map((id) => join('/var/lib/cni/results', `cni-loopback-${id}-lo`)),
+          ...ids.map((id) => join('/var/lib/cni/results', `${record.network}-${id}-eth0`)),
+        ];
+        expect(machinePaths.filter((p) => existsSync(p))).not.toEqual([]);
         const stopped = harness('down', '--state-dir', dir);
         expect(stopped.status, stopped.stderr).toBe(0);
         const after = await processTable();
@@ -125,7 +133,7 @@ describe('harness down with real nodes', () => {
         expect(await nodeLeftovers(record)).toEqual([]);
         expect(await logLinks()).toEqual([]);
         // libcni's cache and the shims' sockets are in fixed paths: nothing new may stay there.
-        expect((await machinePaths()).filter((p) => !machineBefore.has(p))).toEqual([]);
+        expect(machinePaths.filter((p) => existsSync(p))).toEqual([]);
 
         // The kubelet's device-plugin socket is in a fixed path: it goes once no kubelet runs.
         const kubeletRuns = [...after.values()].some((p) => /(^|\/)kubelet /.test(p.cmdline));
