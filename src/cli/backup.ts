@@ -1,7 +1,13 @@
 import { type Command, Option } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
-import { runBackup, type BackupDeps, type BackupRequest, type BackupRunResult } from '../app/backup/index.ts';
+import {
+  runBackup,
+  type BackupDeps,
+  type BackupRequest,
+  type BackupRunEvent,
+  type BackupRunResult,
+} from '../app/backup/index.ts';
 import { createProgress, formatBytes } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { attachOption, backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
@@ -168,8 +174,9 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
               resourcesDone: e.resourcesDone,
               resourcesTotal: e.resourcesTotal,
               bytesUploaded: e.bytesUploaded,
+              ...(e.podVolumes ? { podVolumes: e.podVolumes } : {}),
             },
-            `backing up ${e.resource || '…'}  ${e.itemsBackedUp} items  ${e.resourcesDone}/${e.resourcesTotal} resources  ${formatBytes(e.bytesUploaded)} uploaded`,
+            progressLine(e),
           ),
       },
     );
@@ -187,4 +194,14 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
     }
     return result;
   });
+}
+
+/** The progress line: items and resources while collecting, then volumes and bytes while pod volumes run. */
+function progressLine(e: BackupRunEvent): string {
+  const v = e.podVolumes;
+  if (v !== undefined) {
+    const of = v.totalBytes > 0 ? ` of ${formatBytes(v.totalBytes)}` : '';
+    return `backing up pod volumes  ${v.done}/${v.total} done  ${formatBytes(v.bytesDone)}${of}`;
+  }
+  return `backing up ${e.resource || '…'}  ${e.itemsBackedUp} items  ${e.resourcesDone}/${e.resourcesTotal} resources  ${formatBytes(e.bytesUploaded)} uploaded`;
 }

@@ -44,7 +44,7 @@ const startAgent = () =>
     env: locations.env,
   });
 
-const backup = (name: string, namespace: string) =>
+const backup = (name: string, namespace: string, ...extra: string[]) =>
   runCli(
     [
       '--log-level',
@@ -56,6 +56,7 @@ const backup = (name: string, namespace: string) =>
       kubeconfig,
       '--include-namespaces',
       namespace,
+      ...extra,
     ],
     {
       env: { ...locations.env, LIFEBOAT_NAMESPACE: agentNs },
@@ -150,5 +151,15 @@ describe('pod volume backup faults (simulated node)', () => {
       status: { phase: string; snapshotID: string };
     }[];
     expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
+  });
+
+  it("without the agents' namespace (or CRDs) the pod's volumes fail, saying what to install", async () => {
+    const run = await backup('pvf-nowhere', half, '--pod-volume-namespace', `${agentNs}-absent`);
+    expect(run.status, run.stderr).toBe(3);
+    const results = JSON.stringify(await sidecar('pvf-nowhere', 'results.gz'));
+    expect(results).toContain(
+      `cannot hand pod volumes to the lifeboat agents in namespace ${agentNs}-absent`,
+    );
+    expect(results).toContain('apply deploy/kubernetes/volumes/');
   });
 });

@@ -27,6 +27,15 @@ export interface BackupExtensionContext {
   /** What the backup lists: an extension can watch those items instead of reading them again. */
   listing: MainListing;
   logger: Logger;
+  /** Progress of the pod volumes, while the backup waits for them. */
+  onPodVolumes?: (progress: PodVolumeProgressSummary) => void;
+}
+
+export interface PodVolumeProgressSummary {
+  done: number;
+  total: number;
+  bytesDone: number;
+  totalBytes: number;
 }
 
 /** One backup's run of an extension. */

@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { goEncodeLine } from '../../gojson/index.ts';
-import type { KubeClient } from '../../kube/index.ts';
+import { KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import {
   type KubeObject,
@@ -12,7 +13,7 @@ import {
 import { itemMessage, type ResultsCollector } from '../../results/index.ts';
 import { backupFileNames } from '../../store/index.ts';
 import { parsePodForVolumes, selectPodVolumes } from '../../volumedata/index.ts';
-import { podClaims, workPath } from '../agent/index.ts';
+import { failureMessage, podClaims, workPath } from '../agent/index.ts';
 import type { BackupExtension } from './backup-record.ts';
 import {
   type BackupIdentity,
@@ -55,7 +56,7 @@ export function podVolumeExtension(options: PodVolumeOptions): BackupExtension {
       const enqueue = (pod: KubeObject) => {
         queue = queue.then(() =>
           startPod(client, options, backup, pod, created, notes, context.logger).catch((err: unknown) => {
-            const message = err instanceof Error ? err.message : String(err);
+            const message = failureMessage(err);
             notes.push((r) => r.error(podError(pod, 'pod volume backup could not start', message)));
           }),
         );
@@ -153,13 +154,7 @@ async function startPod(
   for (const volume of selection.backup) {
     const pvcUid = volume.pvcName === undefined ? undefined : claims.uids.get(volume.pvcName);
     const body = newPodVolumeBackup(backup, options.namespace, pod, volume, pvcUid);
-    const pvb = parsePodVolumeBackup(
-      await client.json<unknown>({
-        method: 'POST',
-        path: workPath(options.namespace, 'podvolumebackups'),
-        body,
-      }),
-    );
+    const pvb = parsePodVolumeBackup(await createWork(client, options.namespace, body));
     logger.info(
       {
         namespace: pod.metadata.namespace,
@@ -180,5 +175,26 @@ async function deleteWork(client: KubeClient, namespace: string, pvbs: PodVolume
     await client
       .json({ method: 'DELETE', path: workPath(namespace, 'podvolumebackups', name), retries: 2 })
       .catch((err: unknown) => logger.warn({ err, name }, 'a pod volume work object could not be deleted'));
+  }
+}
+
+/** Creates a work object; a missing namespace or CRD is said as what to install. */
+async function createWork(client: KubeClient, namespace: string, body: PodVolumeBackup): Promise<unknown> {
+  try {
+    return await client.json<unknown>({
+      method: 'POST',
+      path: workPath(namespace, 'podvolumebackups'),
+      body,
+    });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    throw new LifeboatError(
+      'NOT_FOUND',
+      `cannot hand pod volumes to the lifeboat agents in namespace ${namespace}: ${err.message}`,
+      {
+        cause: err,
+        hint: "apply deploy/kubernetes/volumes/ (the lifeboat.io CRDs and the agent DaemonSet) in that namespace, or name the agents' namespace with --pod-volume-namespace",
+      },
+    );
   }
 }

@@ -17,6 +17,7 @@ import {
   type BackupExtension,
   type BackupExtensionContext,
   type BackupRecord,
+  type PodVolumeProgressSummary,
   type StartedExtension,
 } from './backup-record.ts';
 import type { BackupRequest } from './backup-request.ts';
@@ -24,8 +25,10 @@ import { builtinExtensions } from './builtin-extensions.ts';
 import type { ConnectedCluster } from '../deps/cluster.ts';
 
 export interface BackupRunEvent extends BackupProgress {
-  phase: 'collecting' | 'uploading' | 'done';
+  phase: 'collecting' | 'uploading' | 'pod-volumes' | 'done';
   bytesUploaded: number;
+  /** Pod volumes: how many ended of how many, and their bytes done of their total (as known). */
+  podVolumes?: PodVolumeProgressSummary;
 }
 
 export interface BackupRunResult {
@@ -79,8 +82,11 @@ export async function storeRun(run: BackupRun, deps: BackupDeps): Promise<Backup
   const onOuterAbort = () => abort.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const writer = new BackupArchiveWriter();
-  const emit = (phase: BackupRunEvent['phase'], p: BackupProgress) =>
+  let last: BackupProgress = { resource: '', itemsBackedUp: 0, resourcesDone: 0, resourcesTotal: 0 };
+  const emit = (phase: BackupRunEvent['phase'], p: BackupProgress) => {
+    last = p;
     deps.onEvent?.({ ...p, phase, bytesUploaded: writer.compressedBytes });
+  };
   const tarball = run.upload.putContents(writer.output);
   tarball.catch((err: unknown) => abort.abort(err));
   // Stopping the writer rejects whatever waits on it (an item write, finish).
@@ -94,6 +100,13 @@ export async function storeRun(run: BackupRun, deps: BackupDeps): Promise<Backup
     served: run.resources,
     listing: run.listing,
     logger: run.log.logger,
+    onPodVolumes: (podVolumes) =>
+      deps.onEvent?.({
+        ...last,
+        phase: 'pod-volumes',
+        bytesUploaded: writer.compressedBytes,
+        podVolumes,
+      }),
   });
   try {
     const outcome = await writeTarball(run, writer, tarball, extensions, abort.signal, emit);
