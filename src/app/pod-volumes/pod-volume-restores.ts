@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type KubeClient, KubeApiError } from '../../kube/index.ts';
+import { getOrUndefined, type KubeClient, KubeApiError } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import {
   isFinalPodVolumePhase,
@@ -12,6 +12,7 @@ import {
   type PodVolumeRestore,
 } from '../../model/index.ts';
 import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
+import { agentAlive, agentLeaseName } from '../agent/index.ts';
 import {
   awaitedVolumes,
   podVolumeRestoreFor,
@@ -58,6 +59,9 @@ export interface PodVolumeProgressEvent {
 }
 
 const POLL_MS = 1000;
+/** How often the agents of the pods' nodes are looked at, and how long none may be seen. */
+const AGENT_CHECK_MS = 5_000;
+const AGENT_GRACE_MS = 15_000;
 /** Velero's --pod-volume-operation-timeout default. */
 export const DEFAULT_POD_VOLUME_TIMEOUT_MS = 4 * 3600_000;
 
@@ -70,6 +74,9 @@ export const DEFAULT_POD_VOLUME_TIMEOUT_MS = 4 * 3600_000;
 export class PodVolumeRestores {
   readonly #options: PodVolumeRestoreOptions;
   readonly #volumes: PodVolumeRestoreSummary[] = [];
+  /** Volumes whose node showed no live agent, since when. */
+  readonly #noAgentSince = new Map<PodVolumeRestoreSummary, number>();
+  #lastAgentCheck = 0;
 
   constructor(options: PodVolumeRestoreOptions) {
     this.#options = { ...options };
@@ -159,6 +166,7 @@ export class PodVolumeRestores {
     while (open().length > 0) {
       if (options.signal?.aborted === true) return;
       await this.#refresh();
+      await this.#checkAgents(Date.now());
       options.onProgress?.(this.#progress());
       if (open().length === 0) break;
       if (Date.now() >= deadline) {
@@ -182,6 +190,49 @@ export class PodVolumeRestores {
           `pod volume restore failed for volume ${v.volume} of pod ${v.namespace}/${v.pod} (snapshot ${v.snapshotID}, phase ${v.phase}): ${v.message ?? 'no message'}`,
         ),
       );
+  }
+
+  /**
+   * A volume whose pod is on a node where no lifeboat agent runs (its heartbeat Lease is not
+   * renewed) for AGENT_GRACE_MS is failed saying so, and its PodVolumeRestore canceled, rather than
+   * waited for until the timeout.
+   */
+  async #checkAgents(now: number): Promise<void> {
+    if (now - this.#lastAgentCheck < AGENT_CHECK_MS) return;
+    this.#lastAgentCheck = now;
+    const { client, namespace } = this.#options;
+    for (const v of this.#volumes) {
+      if ((v.phase !== 'New' && v.phase !== 'InProgress') || v.name === undefined) continue;
+      const node = v.phase === 'New' ? await this.#podNode(v) : v.node;
+      const alive =
+        node === undefined || node === '' || (await agentAlive(client, namespace, node).catch(() => true));
+      if (alive) {
+        this.#noAgentSince.delete(v);
+        continue;
+      }
+      const since = this.#noAgentSince.get(v) ?? now;
+      this.#noAgentSince.set(v, since);
+      if (now - since < AGENT_GRACE_MS) continue;
+      v.phase = 'Failed';
+      v.node = node;
+      v.message = `no lifeboat agent runs on node ${node ?? ''} (its heartbeat Lease ${agentLeaseName(node ?? '')} in namespace ${namespace} is not renewed): deploy the agent (deploy/kubernetes/volumes/) or run lifeboat agent --node-name ${node ?? ''}, then restore again`;
+      await client
+        .text({
+          method: 'PATCH',
+          path: `${this.#collection()}/${encodeURIComponent(v.name)}`,
+          body: { spec: { cancel: true } },
+          contentType: 'application/merge-patch+json',
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  async #podNode(v: PodVolumeRestoreSummary): Promise<string | undefined> {
+    const pod = await getOrUndefined<{ spec?: { nodeName?: unknown } }>(this.#options.client, {
+      path: `/api/v1/namespaces/${encodeURIComponent(v.namespace)}/pods/${encodeURIComponent(v.pod)}`,
+    }).catch(() => undefined);
+    const node = pod?.spec?.nodeName;
+    return typeof node === 'string' ? node : undefined;
   }
 
   #collection(): string {
