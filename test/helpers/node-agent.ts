@@ -5,6 +5,7 @@
  * few patches this machine needs (each named below).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,7 +105,14 @@ function patched(m: Manifest, node: NodeEnv, apiServer: URL, s3: S3Env, bucket: 
       },
     };
   if (m.kind !== 'DaemonSet') return m;
-  const ds = structuredClone(m) as Manifest & { spec: { template: { spec: AgentPodSpec } } };
+  const ds = structuredClone(m) as Manifest & {
+    spec: { template: { metadata: { annotations?: Record<string, string> }; spec: AgentPodSpec } };
+  };
+  // A new config rolls the agents (they read their config once): the config's hash on the template.
+  const config = createHash('sha256')
+    .update(s3LocationConfig(s3, bucket, ''))
+    .digest('hex');
+  ds.spec.template.metadata.annotations = { 'lifeboat.io/config-sha256': config.slice(0, 16) };
   const pod = ds.spec.template.spec;
   pod.hostNetwork = true;
   const hostPods = pod.volumes.find((v) => v.name === 'host-pods')?.hostPath;
@@ -156,6 +164,7 @@ export async function deployAgent(
   options: { node: NodeEnv; apiServer: string; s3: S3Env; bucket: string },
 ): Promise<AgentPod> {
   const all = await manifestsOf(await deployFiles());
+  const before = await agentPods(client).catch(() => ({ items: [] }));
   for (const m of all) {
     await apply(client, patched(m, options.node, new URL(options.apiServer), options.s3, options.bucket));
     if (m.kind === 'CustomResourceDefinition')
@@ -168,7 +177,7 @@ export async function deployAgent(
           : undefined;
       });
   }
-  return agentPod(client, options.node.name);
+  return agentPod(client, options.node.name, new Set(before.items.map((p) => p.metadata.uid)));
 }
 
 type PodList = {
@@ -179,18 +188,28 @@ type PodList = {
   }[];
 };
 
-/** The running, ready agent pod of a node. */
-export function agentPod(client: KubeClient, nodeName: string, timeoutMs = 120_000): Promise<AgentPod> {
+function agentPods(client: KubeClient): Promise<PodList> {
+  return client.json<PodList>({
+    path: `/api/v1/namespaces/${AGENT_NAMESPACE}/pods`,
+    query: { labelSelector: 'app.kubernetes.io/name=lifeboat-agent' },
+  });
+}
+
+/** The running, ready agent pod of a node (not one of `older`). */
+export function agentPod(
+  client: KubeClient,
+  nodeName: string,
+  older: Set<string> = new Set(),
+  timeoutMs = 120_000,
+): Promise<AgentPod> {
   return eventually(
     `lifeboat agent pod Running on ${nodeName}`,
     async () => {
-      const list = await client.json<PodList>({
-        path: `/api/v1/namespaces/${AGENT_NAMESPACE}/pods`,
-        query: { labelSelector: 'app.kubernetes.io/name=lifeboat-agent' },
-      });
+      const list = await agentPods(client);
       const pod = list.items.find(
         (p) =>
           p.spec.nodeName === nodeName &&
+          !older.has(p.metadata.uid) &&
           p.metadata.deletionTimestamp === undefined &&
           p.status?.phase === 'Running' &&
           p.status.containerStatuses?.[0]?.ready === true,
