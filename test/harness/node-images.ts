@@ -53,9 +53,10 @@ export async function pauseImage(): Promise<ImageSpec> {
 }
 
 /**
- * lifeboat's agent image: the pinned Node runtime, the shared libraries `ldd` names for it, and the
- * bundled CLI (dist/bin/lifeboat.js and its chunks, from `npm run build`; no source maps), run as
- * nobody.
+ * lifeboat's agent image, laid out as deploy/Dockerfile's: the pinned Node runtime as `node` on the
+ * PATH, the shared libraries `ldd` names for it, and the bundled CLI at /app/dist/bin (lifeboat.js
+ * and its chunks, from `npm run build`; no source maps), run as uid 1000 — the restore-wait init
+ * container runs `node /app/dist/bin/lifeboat.js restore-helper` in it.
  */
 export async function lifeboatImage(): Promise<ImageSpec> {
   const nodeBinary = join(repoRoot, 'node_modules', 'node', 'bin', 'node');
@@ -72,7 +73,7 @@ export async function lifeboatImage(): Promise<ImageSpec> {
     ...(await readdir(bundle, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile() && !e.name.endsWith('.map'))
       .map((e) => join(e.parentPath, e.name))
-      .map((source) => ({ path: join('opt/lifeboat', relative(bundle, source)), source })),
+      .map((source) => ({ path: join('app/dist/bin', relative(bundle, source)), source })),
   ];
   return {
     ref: LIFEBOAT_IMAGE,
@@ -81,8 +82,14 @@ export async function lifeboatImage(): Promise<ImageSpec> {
       { type: 'dir', path: 'tmp', mode: 0o1777 },
       ...files.map((f): LayerEntry => ({ type: 'host-file', ...f })),
     ],
-    entrypoint: ['/usr/local/bin/node', '/opt/lifeboat/lifeboat.js'],
-    user: '65534:65534',
+    env: [
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'HOME=/tmp',
+      'NODE_ENV=production',
+    ],
+    entrypoint: ['node', '/app/dist/bin/lifeboat.js'],
+    workingDir: '/app',
+    user: '1000:1000',
   };
 }
 

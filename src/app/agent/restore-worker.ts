@@ -57,7 +57,7 @@ function restoreUidOf(pvr: PodVolumeRestore): string {
 
 /** The directory of the pod's volume on this node (Velero's lookup, spec/volume-data.md §1.2). */
 async function volumeDirectory(pvr: PodVolumeRestore, pod: PodForVolumes, ctx: WorkContext): Promise<string> {
-  const claims = (await podClaims(ctx.client, pod)).volumes;
+  const { volumes: claims } = await podClaims(ctx.client, pod);
   // The pod is Pending while restore-wait runs, yet its volumes are mounted (that is the rule the
   // work was taken under): the selection sees it as running.
   const annotated = {
