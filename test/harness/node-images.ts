@@ -58,9 +58,8 @@ export async function pauseImage(): Promise<ImageSpec> {
  * and its chunks, from `npm run build`; no source maps), run as uid 1000 — the restore-wait init
  * container runs `node /app/dist/bin/lifeboat.js restore-helper` in it.
  */
-export async function lifeboatImage(): Promise<ImageSpec> {
+export async function lifeboatImage(bundle = join(repoRoot, 'dist', 'bin')): Promise<ImageSpec> {
   const nodeBinary = join(repoRoot, 'node_modules', 'node', 'bin', 'node');
-  const bundle = join(repoRoot, 'dist', 'bin');
   const cli = join(bundle, 'lifeboat.js');
   await access(cli).catch(() => {
     throw new Error(`${cli} is missing: run 'npm run build' before building the lifeboat image`);

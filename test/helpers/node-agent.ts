@@ -10,6 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { buildCli } from '../../scripts/build.ts';
 import { KubeApiError, type KubeClient } from '../../src/kube/index.ts';
 import { writeImageArchive } from '../harness/images.ts';
 import { LIFEBOAT_IMAGE, lifeboatImage } from '../harness/node-images.ts';
@@ -42,10 +43,15 @@ const COLLECTIONS: Record<string, (ns: string) => string> = {
   DaemonSet: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`,
 };
 
-/** Builds lifeboat's image (from dist/bin: `npm run build` first) and imports it into each node. */
+/**
+ * Builds lifeboat's image from a bundle of the code under test (built here, so a stale or missing
+ * dist/ never ends up in it) and imports it into each node.
+ */
 export async function importLifeboatImage(dir: string, nodes: NodeEnv[]): Promise<void> {
   const archive = join(dir, 'lifeboat-image.tar');
-  await writeImageArchive(await lifeboatImage(), archive);
+  const bundle = join(dir, 'bundle');
+  await buildCli(bundle);
+  await writeImageArchive(await lifeboatImage(bundle), archive);
   for (const node of nodes)
     await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'images', 'import', archive]);
 }
