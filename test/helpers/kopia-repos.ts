@@ -144,3 +144,13 @@ export function kopiaWorkspace(dir: string, kopiaPath: string, env: HarnessEnv) 
     azureLocation,
   };
 }
+
+/** Copies every blob of a repository from one storage to another; gives how many. */
+export async function copyBlobs(from: BlobStorage, to: BlobStorage): Promise<number> {
+  let n = 0;
+  for await (const b of from.listBlobs('')) {
+    await to.putBlob(b.id, await from.getBlob(b.id));
+    n++;
+  }
+  return n;
+}

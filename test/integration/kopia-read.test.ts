@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FilesystemObjectStore } from '../../src/store/providers/filesystem/filesystem-store.ts';
 import { openObjectStore } from '../../src/store/registry.ts';
-import type { BlobStorage } from '../../src/volumedata/kopia/blob/blob-storage.ts';
 import { objectStoreBlobs } from '../../src/volumedata/kopia/blob/object-store-blobs.ts';
 import { shardedBlobs } from '../../src/volumedata/kopia/blob/sharded-blobs.ts';
 import { formatObjectId } from '../../src/volumedata/kopia/object/object-id.ts';
@@ -15,6 +14,7 @@ import { openRepository, type KopiaRepository } from '../../src/volumedata/kopia
 import { restoreSnapshot } from '../../src/volumedata/kopia/repository/restore.ts';
 import { verifySnapshot } from '../../src/volumedata/kopia/repository/verify.ts';
 import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
+import { copyBlobs } from '../helpers/kopia-repos.ts';
 import { allocatedBytes, buildTree, describeTree } from '../helpers/kopia-trees.ts';
 import { azureLocation, createS3Bucket, s3Location } from '../helpers/locations.ts';
 
@@ -294,7 +294,3 @@ describe('damaged repositories fail with errors naming what is damaged', { timeo
     expect(report.errors[0]?.message).toContain(`missing blob ${copy.pack.id}`);
   });
 });
-
-async function copyBlobs(from: BlobStorage, to: BlobStorage): Promise<void> {
-  for await (const b of from.listBlobs('')) await to.putBlob(b.id, await from.getBlob(b.id));
-}

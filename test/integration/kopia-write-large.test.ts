@@ -14,7 +14,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FilesystemObjectStore } from '../../src/store/providers/filesystem/filesystem-store.ts';
 import { openObjectStore } from '../../src/store/registry.ts';
-import type { BlobStorage } from '../../src/volumedata/kopia/blob/blob-storage.ts';
 import { objectStoreBlobs } from '../../src/volumedata/kopia/blob/object-store-blobs.ts';
 import { shardedBlobs } from '../../src/volumedata/kopia/blob/sharded-blobs.ts';
 import {
@@ -25,6 +24,7 @@ import { openRepository } from '../../src/volumedata/kopia/repository/repository
 import { restoreSnapshot } from '../../src/volumedata/kopia/repository/index.ts';
 import { createSnapshot, initializeRepository } from '../../src/volumedata/kopia/repository/writer/index.ts';
 import { kopiaBinaries } from '../helpers/kopia.ts';
+import { copyBlobs } from '../helpers/kopia-repos.ts';
 import { azureLocation } from '../helpers/locations.ts';
 import { type Described, describeTree } from './kopia-write.support.ts';
 
@@ -87,15 +87,6 @@ function toMicroseconds(tree: Record<string, Described>): Record<string, Describ
       d.mtimeNs === undefined ? d : { ...d, mtimeNs: d.mtimeNs.slice(0, -3) },
     ]),
   );
-}
-
-async function copyBlobs(from: BlobStorage, to: BlobStorage): Promise<number> {
-  let n = 0;
-  for await (const b of from.listBlobs('')) {
-    await to.putBlob(b.id, await from.getBlob(b.id));
-    n++;
-  }
-  return n;
 }
 
 beforeAll(async () => {
