@@ -47,6 +47,18 @@ export class ClusterReads {
     return (await index).get(`${ref.namespace ?? ''}/${ref.name}`);
   }
 
+  /**
+   * Starts the cached LISTs of the types that actions look up by LIST, so that the first item that
+   * needs one does not wait for it: they run while the main listing's first types are read.
+   */
+  prefetch(groupResources: Iterable<string>): void {
+    for (const gr of groupResources) {
+      if (!LOOKED_UP_BY_LIST.has(gr) || this.#listCache.has(gr)) continue;
+      // Awaited (and its failure reported) by the first lookup; never an unhandled rejection.
+      this.listAll(gr).catch(() => undefined);
+    }
+  }
+
   /** Every object of a type (none when the cluster does not serve it), listed once. */
   listAll(groupResource: string): Promise<readonly KubeObject[]> {
     let cached = this.#listCache.get(groupResource);

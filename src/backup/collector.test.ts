@@ -227,6 +227,39 @@ describe('collectBackupItems', () => {
     expect(outcome.resourceList['v1/PersistentVolume']).toEqual(['pv-shared']);
   });
 
+  it('starts the LIST of a cluster-scoped type an action looks up before the first item needs it', async () => {
+    const clusterRoles = servedResource('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole', false);
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'))
+      .add('/api/v1/namespaces/app/configmaps', obj('c1', 'app'))
+      .add('/apis/rbac.authorization.k8s.io/v1/clusterroles', obj('reader'));
+    let seenAtFirstItem: string[] | undefined;
+    const roleAction: BackupItemAction = {
+      name: 'test/role',
+      appliesTo: ['configmaps'],
+      pullsIn: ['clusterroles.rbac.authorization.k8s.io'],
+      changesItem: false,
+      execute: (item) => {
+        seenAtFirstItem ??= [...cluster.requests];
+        return Promise.resolve({
+          item,
+          additionalItems: [{ groupResource: 'clusterroles.rbac.authorization.k8s.io', name: 'reader' }],
+        });
+      },
+    };
+    const { stored } = await collect(cluster, [namespaces, configMaps, clusterRoles], ['app'], [roleAction]);
+    expect(seenAtFirstItem).toContain('LIST /apis/rbac.authorization.k8s.io/v1/clusterroles');
+    expect(stored).toEqual([
+      'clusterroles.rbac.authorization.k8s.io -/reader',
+      'configmaps app/c1',
+      'namespaces -/app',
+    ]);
+    // Listed once, for the prefetch and the lookup together.
+    expect(cluster.requests.filter((r) => r.includes('clusterroles'))).toEqual([
+      'LIST /apis/rbac.authorization.k8s.io/v1/clusterroles',
+    ]);
+  });
+
   it('lists a namespace selection in one cluster-wide LIST or one per namespace, storing the same items', async () => {
     const cluster = () =>
       new FakeCluster()

@@ -88,6 +88,7 @@ class Collector {
     );
     // The first page of the next type is requested while this one is written.
     let next = early ?? (resources[0] && this.#lists.start(resources[0]));
+    this.#reads.prefetch(this.#lookedUp(resources));
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       const lists = next!;
@@ -252,6 +253,24 @@ class Collector {
       return undefined;
     });
     if (obj !== undefined) await this.#enter(resource, obj);
+  }
+
+  /**
+   * The cluster-scoped types the listed types' actions pull in and the main listing does not list:
+   * their actions will read them (a namespace selection's pods and ServiceAccounts pull in
+   * PriorityClasses, ClusterRoleBindings and ClusterRoles), so the reads can start with the listing.
+   * Namespaced ones are left to the first item that needs them: those in the selection are listed.
+   */
+  #lookedUp(resources: readonly ApiResource[]): Set<string> {
+    const types = new Set<string>();
+    for (const resource of resources)
+      for (const action of this.#actionsOf(resource.groupResource))
+        for (const gr of action.pullsIn) {
+          const pulled = this.#byGroupResource.get(gr);
+          if (pulled !== undefined && !pulled.namespaced && !this.#o.listing.covers(gr, undefined))
+            types.add(gr);
+        }
+    return types;
   }
 
   /** The actions to run on items of a type: those that apply, unless they have nothing to add. */
