@@ -4,20 +4,24 @@
  * node that writes a generated database file with its sha256 into a local-PV claim, then checks that
  * checksum itself whenever it starts on data it finds (after the restore, on the standby's node).
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../src/kube/client.ts';
+import { buildCli } from './build.ts';
 import type { HarnessEnv } from '../test/harness/harness.ts';
+import { writeImageArchive } from '../test/harness/images.ts';
+import { lifeboatImage } from '../test/harness/node-images.ts';
 import type { NodeEnv } from '../test/harness/node.ts';
 import { eventually } from '../test/helpers/kube.ts';
 import { createS3Bucket } from '../test/helpers/locations.ts';
 import {
   AGENT_NAMESPACE,
   deployAgent,
-  importLifeboatImage,
   LIFEBOAT_IMAGE,
   s3LocationConfig,
 } from '../test/helpers/node-agent.ts';
@@ -25,6 +29,7 @@ import { BUSYBOX, containerLog, onlyNode, podVolumeDir } from '../test/helpers/n
 import { claim, createLocalVolume } from '../test/helpers/real-pod-volumes.ts';
 
 export { LIFEBOAT_IMAGE };
+const run = promisify(execFile);
 /** The local StorageClass of the ledger's claim, on both clusters (no dynamic provisioner here). */
 export const LEDGER_CLASS = 'shop-local';
 const LEDGER_MOUNT = '/var/lib/ledger';
@@ -47,8 +52,21 @@ export interface DataSetup {
  * The S3 bucket, the config file, lifeboat's image in both nodes and the agent DaemonSet on both
  * clusters; the nodes are tainted so that only the ledger and the agents run on them.
  */
+/**
+ * lifeboat's image from a bundle of this checkout (as the real-node tests build it), written while
+ * the clusters start; resolves with the archive's path.
+ */
+export async function buildLifeboatImage(work: string): Promise<string> {
+  const bundle = join(work, 'bundle');
+  const archive = join(work, 'lifeboat-image.tar');
+  await buildCli(bundle);
+  await writeImageArchive(await lifeboatImage(bundle), archive);
+  return archive;
+}
+
 export async function prepareData(
   harness: HarnessEnv,
+  image: Promise<string>,
   work: string,
   clients: { source: KubeClient; standby: KubeClient },
   say: (line: string) => void,
@@ -69,8 +87,15 @@ export async function prepareData(
   const config = join(work, 'config.yaml');
   await writeFile(config, s3LocationConfig(s3, bucket, credentials));
   let started = Date.now();
-  await importLifeboatImage(work, [nodes.source, nodes.standby]);
-  say(`lifeboat's image built from this checkout and imported into both nodes (${since(started)})`);
+  const archive = await image;
+  await Promise.all(
+    [nodes.source, nodes.standby].map((n) =>
+      run('/usr/bin/ctr', ['-a', n.containerdSocket, '-n', 'k8s.io', 'images', 'import', archive]),
+    ),
+  );
+  say(
+    `lifeboat's image (built from this checkout while the clusters started) imported into both nodes (${since(started)})`,
+  );
   for (const c of ['source', 'standby'] as const) {
     started = Date.now();
     await taint(clients[c], nodes[c].name);

@@ -19,6 +19,7 @@ import { teardownNode } from '../test/harness/harness-nodes.ts';
 import { stopProcess } from '../test/harness/processes.ts';
 import { type Estate, seedEstate } from '../test/helpers/estate.ts';
 import {
+  buildLifeboatImage,
   canRunNodes,
   type DataSetup,
   LEDGER_CLASS,
@@ -96,6 +97,9 @@ async function coldStart(stateDir: string, work: string, withData: boolean): Pro
     say(
       'not root: real nodes (kubelet, containerd) need root, so this run has no pod volume data; run `sudo -E npm run demo` for the data',
     );
+  // The agent's image is built while the clusters start (a rejection is handled where it is awaited).
+  const image = withData ? buildLifeboatImage(work) : undefined;
+  image?.catch(() => undefined);
   const harness = await up({
     stateDir,
     clusters: ['source', 'standby'],
@@ -110,7 +114,7 @@ async function coldStart(stateDir: string, work: string, withData: boolean): Pro
     standby: new KubeClient(loadKubeConfig({ kubeconfig: harness.clusters['standby']!.kubeconfig })),
   };
   try {
-    const data = withData ? await prepareData(harness, work, clients, say) : undefined;
+    const data = image === undefined ? undefined : await prepareData(harness, image, work, clients, say);
     say(
       `cold start: ${seconds(Date.now() - started)} (clusters${withData ? ', nodes and S3' : ''} ${seconds(harnessMs)}${withData ? `, image and agents ${seconds(Date.now() - started - harnessMs)}` : ''})`,
     );
