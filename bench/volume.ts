@@ -3,10 +3,11 @@
  * repo snapshot|restore` on a filesystem location) against the kopia CLI (`kopia repository create
  * filesystem` with its defaults, which are Velero's), on the same trees on the same machine, one run
  * each: ~1 GiB in 10k files and ~2 GiB in a few large files (seeded random data), plus a no-change
- * re-snapshot; wall time and peak RSS of every run.
+ * re-snapshot; wall time and peak RSS of every run. The pod-volume case (bench/pod-volume.ts) runs
+ * lifeboat's agent on a real node against the kopia CLI on the same pod volume.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -24,20 +25,48 @@ import {
   UsageError,
   writeBenchConfig,
 } from './common.ts';
+import { kopiaEnv, type Run, timed } from './kopia-cli.ts';
+import { benchPodVolume, formatPodVolume } from './pod-volume.ts';
 import { type TreeShape, writeTree } from './volume-trees.ts';
 
 const exec = promisify(execFile);
-/** kopia's environment: no update check, nothing under the real home directory. */
-const kopiaEnv = (work: string) => ({
-  PATH: process.env['PATH'] ?? '',
-  HOME: work,
-  KOPIA_CHECK_FOR_UPDATES: 'false',
-});
 
 export const volumeUsage = `npm run bench -- volume [options]
+  --cases LIST       trees, pod-volume or both (default trees,pod-volume; pod-volume runs real nodes and
+                     needs root: without root it is left out unless asked for by name)
   --size-gib X       size of the many-files tree in GiB (default 1: 10k files; files scale with it);
                      the few-large-files tree is twice as large, in 4 files
+  --pod-volume-gib X size of the pod's volume in GiB (default 1): a quarter in many small files,
+                     the rest in 3 large ones; lifeboat's agent on a real node against the kopia CLI
   --json FILE        also write the JSON result to FILE`;
+
+const CASES = ['trees', 'pod-volume'] as const;
+
+/** The cases to run: all by default, pod-volume only as root (it said so when it leaves it out). */
+function chosenCases(given: string | undefined): Set<string> {
+  const asked = (given ?? CASES.join(','))
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of asked)
+    if (!(CASES as readonly string[]).includes(c))
+      throw new UsageError(`--cases: unknown case '${c}' (known: ${CASES.join(', ')})`);
+  const cases = new Set(asked);
+  if (cases.has('pod-volume') && process.getuid?.() !== 0) {
+    if (given !== undefined)
+      throw new UsageError('--cases pod-volume runs real nodes (kubelet, containerd): run as root');
+    log('pod-volume case left out: it runs real nodes (kubelet, containerd) and needs root');
+    cases.delete('pod-volume');
+  }
+  return cases;
+}
+
+function sizeGiB(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 64)
+    throw new UsageError(`${flag}: '${text}' is not a size in GiB (0 < X ≤ 64)`);
+  return n;
+}
 
 /** Targets from issue 15. */
 const TARGET_RATIO = 1.2;
@@ -45,11 +74,6 @@ const TARGET_RSS_MB = 300;
 const TARGET_RESNAPSHOT = 0.1;
 const GIB = 1024 * MB;
 const PASSWORD = 'static-passw0rd';
-
-interface Run {
-  wallMs: number;
-  maxRssMB: number;
-}
 
 interface Side {
   snapshot: Run;
@@ -67,7 +91,9 @@ export async function benchVolume(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      cases: { type: 'string' },
       'size-gib': { type: 'string', default: '1' },
+      'pod-volume-gib': { type: 'string', default: '1' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -78,28 +104,32 @@ export async function benchVolume(argv: string[]): Promise<number> {
     process.stdout.write(`${volumeUsage}\n`);
     return 0;
   }
-  const scale = Number(values['size-gib']);
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 64)
-    throw new UsageError(`--size-gib: '${values['size-gib']}' is not a size in GiB (0 < X ≤ 64)`);
+  const scale = sizeGiB(values['size-gib'], '--size-gib');
+  const podVolumeGiB = sizeGiB(values['pod-volume-gib'], '--pod-volume-gib');
+  const cases = chosenCases(values.cases);
   const trees: TreeShape[] = [
     { name: 'many-files', files: Math.max(10, Math.round(10_000 * scale)), bytes: Math.round(GIB * scale) },
     { name: 'large-files', files: 4, bytes: Math.round(2 * GIB * scale) },
   ];
 
   await buildForBench();
-  const { kopia } = await kopiaBinaries();
-  const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-volume-'));
   const results: TreeResult[] = [];
-  try {
-    for (const tree of trees) results.push(await benchTree(tree, join(work, tree.name), kopia));
-  } finally {
-    await rm(work, { recursive: true, force: true });
+  if (cases.has('trees')) {
+    const { kopia } = await kopiaBinaries();
+    const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-volume-'));
+    try {
+      for (const tree of trees) results.push(await benchTree(tree, join(work, tree.name), kopia));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
+  const podVolume = cases.has('pod-volume') ? await benchPodVolume(podVolumeGiB) : undefined;
 
-  const output = { benchmark: 'volume', machine: machine(), scaleGiB: scale, results };
-  process.stdout.write(`\n${formatTable(results)}\n`);
+  const output = { benchmark: 'volume', machine: machine(), scaleGiB: scale, results, podVolume };
+  if (results.length > 0) process.stdout.write(`\n${formatTable(results)}\n`);
+  if (podVolume !== undefined) process.stdout.write(`\n${formatPodVolume(podVolume)}\n`);
   if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(output, null, 2)}\n`);
-  return 0;
+  return podVolume === undefined || podVolume.identical ? 0 : 1;
 }
 
 async function benchTree(tree: TreeShape, work: string, kopia: string): Promise<TreeResult> {
@@ -166,19 +196,6 @@ async function kopiaRuns(source: string, work: string, kopia: string): Promise<S
   const restore = await run(['snapshot', 'restore', id, join(work, 'kopia-restore')]);
   await rm(join(work, 'kopia-restore'), { recursive: true, force: true });
   return { snapshot: first.run, resnapshot: second.run, restore: restore.run };
-}
-
-/** Runs a program under /usr/bin/time for its wall time and peak RSS. */
-async function timed(program: string, args: string[], work: string): Promise<{ run: Run; stdout: string }> {
-  const report = join(work, 'time.txt');
-  const started = performance.now();
-  const { stdout } = await exec('/usr/bin/time', ['-f', '%M', '-o', report, program, ...args], {
-    maxBuffer: 64 * MB,
-    env: kopiaEnv(work),
-  });
-  const wallMs = performance.now() - started;
-  const rssKiB = Number((await readFile(report, 'utf8')).trim().split('\n').at(-1));
-  return { run: { wallMs, maxRssMB: round((rssKiB * 1024) / MB, 1) }, stdout };
 }
 
 function formatTable(results: readonly TreeResult[]): string {

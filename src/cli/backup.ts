@@ -135,6 +135,7 @@ function fromSchedule(
       attachments,
       kube: request.kube,
       configPath: globalOptions(command).config,
+      podVolumeNamespace: request.podVolumeNamespace,
     });
   };
 }

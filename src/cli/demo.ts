@@ -7,12 +7,15 @@ import { packageRoot } from './version.ts';
 
 /**
  * `lifeboat demo`: the recovery walk-through of `npm run demo`. It needs the test harness (local
- * control planes built from the Go module proxy), which ships with a source checkout only.
+ * control planes built from the Go module proxy), which ships with a source checkout only; as root
+ * the harness adds a real node per cluster and the demo brings a pod's volume data back too.
  */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('walk through a disaster recovery on local clusters (needs a source checkout and Go)')
+    .description(
+      'walk through a disaster recovery on local clusters, with pod volume data on real nodes when run as root (needs a source checkout and Go)',
+    )
     .action(async () => {
       const root = packageRoot();
       const script = root === undefined ? undefined : join(root, 'scripts', 'demo.ts');

@@ -58,6 +58,14 @@ function scheduleCreateCommand(schedule: Command): void {
     )
     .option('--labels <k=v,...>', 'labels to put on the backups')
     .option('--storage-location <name>', 'storage location (default: the default location)')
+    .option(
+      '--default-volumes-to-fs-backup',
+      'back up every pod volume by file-system backup (opt out per pod: annotation backup.velero.io/backup-volumes-excludes); needs the lifeboat agent (deploy/kubernetes/volumes/)',
+    )
+    .option(
+      '--pod-volume-timeout <duration>',
+      'how long the pod volumes of a run may take together (default 4h)',
+    )
     .addOption(attachOption())
     .action(async (name: string, o: CreateOptions, command: Command) => {
       // Read now so a wrong path or a bad export fails here; each run reads the file again.
@@ -147,6 +155,8 @@ interface CreateOptions {
   includeClusterResources: string;
   labels?: string;
   storageLocation?: string;
+  defaultVolumesToFsBackup?: boolean;
+  podVolumeTimeout?: string;
   attach?: string[];
 }
 
@@ -160,6 +170,8 @@ function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
     excludedResources: nonEmpty(list(o.excludeResources)),
     labelSelector: o.selector,
     includeClusterResources: tristate(o.includeClusterResources, '--include-cluster-resources'),
+    defaultVolumesToFsBackup: o.defaultVolumesToFsBackup === true ? true : undefined,
+    podVolumeTimeout: o.podVolumeTimeout,
     labels: Object.keys(labels).length > 0 ? labels : undefined,
   };
   const defined = <T extends object>(v: T): T => {

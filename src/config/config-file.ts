@@ -48,6 +48,10 @@ export const BackupTemplateSchema = z
     excludedResources: PatternListSchema.optional(),
     labelSelector: z.string().optional(),
     includeClusterResources: z.boolean().optional(),
+    /** Velero's spec.defaultVolumesToFsBackup: every pod volume by file-system backup unless opted out. */
+    defaultVolumesToFsBackup: z.boolean().optional(),
+    /** How long the pod volumes may take together (Go duration; lifeboat's, default 4h). */
+    podVolumeTimeout: goDuration.optional(),
     labels: dictionarySchema(z.string())
       .superRefine((labels, ctx) => {
         const reserved = firstReservedLabel(labels);

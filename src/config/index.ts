@@ -2,6 +2,7 @@
 // It must never reach a cluster or a store; it describes them.
 export {
   addLocation,
+  type BackupTemplate,
   BackupTemplateSchema,
   configFilePath,
   isEmbeddedDefaultFolder,

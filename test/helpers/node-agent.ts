@@ -230,7 +230,7 @@ export function agentPod(
 }
 
 /** The PID of a container's main process on the node (its containerd task). */
-async function taskPid(node: NodeEnv, containerId: string): Promise<number> {
+export async function taskPid(node: NodeEnv, containerId: string): Promise<number> {
   const { stdout } = await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'tasks', 'ls']);
   const line = stdout.split('\n').find((l) => l.startsWith(containerId));
   const pid = line?.trim().split(/\s+/)[1];

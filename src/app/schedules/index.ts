@@ -14,4 +14,5 @@ export {
   scheduleLocation,
   type ScheduleStatus,
   setSchedulePaused,
+  templateRequest,
 } from './schedule.ts';

@@ -22,6 +22,8 @@ export interface ScheduleRunOptions {
   attachments?: readonly Attachment[];
   /** Default: now. */
   at?: Date;
+  /** lifeboat's namespace, where the node agents take pod volume work (default lifeboat). */
+  podVolumeNamespace?: string | undefined;
 }
 
 export interface ScheduleRunResult extends BackupRunResult {

@@ -10,6 +10,7 @@ import {
   listSchedules,
   scheduleBackupRequest,
   setSchedulePaused,
+  templateRequest,
   validateSchedule,
 } from './schedule.ts';
 
@@ -51,6 +52,11 @@ describe('schedules in the config file', () => {
     [{ name: 'ok', schedule: '@daily', retention: { daily: -1 } }, /retention.daily/],
     [{ name: 'ok', schedule: '@daily', surprise: true }, /surprise|Unrecognized/],
     [{ name: 'ok', schedule: '99 * * * *' }, /schedule ok: invalid schedule/],
+    [{ name: 'ok', schedule: '@daily', template: { podVolumeTimeout: '2d' } }, /template.podVolumeTimeout/],
+    [
+      { name: 'ok', schedule: '@daily', template: { defaultVolumesToFsBackup: 'yes' } },
+      /defaultVolumesToFsBackup/,
+    ],
     [{ name: 'ok', schedule: '@daily', timezone: 'Nowhere/Land' }, /unknown time zone/],
   ])('refuses %j with a USAGE error naming the field', (input, message) => {
     try {
@@ -61,6 +67,21 @@ describe('schedules in the config file', () => {
       expect((err as LifeboatError).code).toBe('USAGE');
       expect((err as LifeboatError).message).toMatch(message);
     }
+  });
+
+  it('stores defaultVolumesToFsBackup in the template, where Velero keeps it (spec.template)', async () => {
+    await createSchedule(config, {
+      name: 'db',
+      schedule: '@hourly',
+      template: { defaultVolumesToFsBackup: true, podVolumeTimeout: '1h' },
+    });
+    expect(await readFile(config, 'utf8')).toContain(
+      '    template:\n      defaultVolumesToFsBackup: true\n      podVolumeTimeout: 1h\n',
+    );
+    expect((await getSchedule(config, 'db')).template).toEqual({
+      defaultVolumesToFsBackup: true,
+      podVolumeTimeout: '1h',
+    });
   });
 
   it('refuses a schedule for an unknown location', async () => {
@@ -92,6 +113,47 @@ describe('scheduleBackupRequest', () => {
       excludedNamespaces: [],
       ttl: '24h',
       storageLocation: 's3',
+    });
+  });
+
+  it("carries the template's pod volume settings into the backup, with the namespace of the agents", () => {
+    const schedule = {
+      name: 'db',
+      schedule: '@hourly',
+      template: { includedNamespaces: ['shop'], defaultVolumesToFsBackup: true, podVolumeTimeout: '90m' },
+    };
+    const r = scheduleBackupRequest(schedule, new Date('2025-03-30T01:00:00Z'), {
+      kube: {},
+      configPath: undefined,
+      podVolumeNamespace: 'ops',
+    });
+    expect(r).toMatchObject({
+      name: 'db-20250330010000',
+      includedNamespaces: ['shop'],
+      defaultVolumesToFsBackup: true,
+      podVolumeTimeout: '90m',
+      podVolumeNamespace: 'ops',
+    });
+    const plain = scheduleBackupRequest({ name: 'p', schedule: '@hourly' }, new Date(), {
+      kube: {},
+      configPath: undefined,
+    });
+    expect(plain.defaultVolumesToFsBackup).toBe(false);
+    expect(plain.podVolumeTimeout).toBeUndefined();
+  });
+});
+
+describe('templateRequest', () => {
+  it('gives an API template the filters and pod volume settings a schedule gets', () => {
+    expect(templateRequest({ excludedNamespaces: ['kube-*'], defaultVolumesToFsBackup: true })).toEqual({
+      includedNamespaces: [],
+      excludedNamespaces: ['kube-*'],
+      includedResources: [],
+      excludedResources: [],
+      labelSelector: undefined,
+      includeClusterResources: undefined,
+      defaultVolumesToFsBackup: true,
+      podVolumeTimeout: undefined,
     });
   });
 });

@@ -3,6 +3,7 @@ import {
   resolveLocation,
   saveConfig,
   ScheduleSchema,
+  type BackupTemplate,
   type LifeboatConfig,
   type Schedule,
 } from '../../config/index.ts';
@@ -10,7 +11,7 @@ import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { DEFAULT_BACKUP_TTL, nullObject, VeleroLabels } from '../../model/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
-import { resourceFilters } from '../../selection/index.ts';
+import { resourceFilters, type ResourceFilters } from '../../selection/index.ts';
 import {
   scheduleBackupName,
   scheduleCron,
@@ -108,16 +109,28 @@ export async function deleteSchedule(configPath: string | undefined, name: strin
   await saveConfig({ ...config, schedules: (config.schedules ?? []).filter((s) => s.name !== name) });
 }
 
+/** What a template (a schedule's, or the API's ad-hoc backup's) asks of a backup: filters and pod volumes. */
+export function templateRequest(
+  t: BackupTemplate,
+): Pick<BackupRequest, keyof ResourceFilters | 'defaultVolumesToFsBackup' | 'podVolumeTimeout'> {
+  return {
+    ...resourceFilters(t),
+    defaultVolumesToFsBackup: t.defaultVolumesToFsBackup === true,
+    podVolumeTimeout: t.podVolumeTimeout,
+  };
+}
+
 /** The backup a schedule runs at `at`: Velero's name and labels, the schedule's template and TTL. */
 export function scheduleBackupRequest(
   schedule: Schedule,
   at: Date,
-  target: { kube: KubeTarget; configPath: string | undefined },
+  target: { kube: KubeTarget; configPath: string | undefined; podVolumeNamespace?: string | undefined },
 ): BackupRequest {
   const t = schedule.template ?? {};
   return {
     name: scheduleBackupName(schedule.name, at),
-    ...resourceFilters(t),
+    ...templateRequest(t),
+    podVolumeNamespace: target.podVolumeNamespace,
     storageLocation: schedule.storageLocation,
     ttl: schedule.ttl ?? DEFAULT_BACKUP_TTL,
     labels: nullObject([...Object.entries(t.labels ?? {}), [VeleroLabels.scheduleName, schedule.name]]),

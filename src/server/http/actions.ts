@@ -8,11 +8,11 @@ import {
   runRestore,
   type RestoreRunResult,
 } from '../../app/restore/index.ts';
-import { findSchedule } from '../../app/schedules/index.ts';
+import { findSchedule, templateRequest } from '../../app/schedules/index.ts';
+import { resourceFilters } from '../../selection/index.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from '../context.ts';
 import { nullObject } from '../../model/index.ts';
-import { resourceFilters } from '../../selection/index.ts';
 
 function requireLeader(ctx: ServerContext): void {
   const l = ctx.leader();
@@ -55,7 +55,7 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
       runBackup(
         {
           name: nameAt(at),
-          ...resourceFilters(t),
+          ...templateRequest(t),
           storageLocation: location,
           ttl: body.ttl ?? '720h',
           labels: t.labels ?? nullObject(),

@@ -31,6 +31,19 @@ describe('API bodies with keys named like Object.prototype members', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
+  it('takes pod volume settings in the template, and refuses a non-boolean or a bad duration naming the field', () => {
+    const body = BackupBody.parse({ template: { defaultVolumesToFsBackup: true, podVolumeTimeout: '2h' } });
+    expect(body.template).toEqual({ defaultVolumesToFsBackup: true, podVolumeTimeout: '2h' });
+    for (const [template, field] of [
+      [{ defaultVolumesToFsBackup: 'true' }, 'template.defaultVolumesToFsBackup'],
+      [{ podVolumeTimeout: '1 day' }, 'template.podVolumeTimeout'],
+    ] as const) {
+      const parsed = BackupBody.safeParse({ template });
+      expect(parsed.success).toBe(false);
+      expect(badRequest(parsed.error!).field).toBe(field);
+    }
+  });
+
   it('keeps template labels named __proto__ and constructor', () => {
     const body = BackupBody.parse(JSON.parse('{"template":{"labels":{"__proto__":"a","constructor":"b"}}}'));
     expect(Object.entries(body.template!.labels!)).toEqual([

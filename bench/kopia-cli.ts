@@ -1,0 +1,46 @@
+/**
+ * The kopia CLI as the volume benchmarks run it: its own environment (no update check, nothing under
+ * the real home directory) and /usr/bin/time around each run for wall time and peak RSS.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MB, round } from './common.ts';
+
+const exec = promisify(execFile);
+
+export interface Run {
+  wallMs: number;
+  maxRssMB: number;
+}
+
+/** kopia's environment: no update check, nothing under the real home directory. */
+export const kopiaEnv = (work: string) => ({
+  PATH: process.env['PATH'] ?? '',
+  HOME: work,
+  KOPIA_CHECK_FOR_UPDATES: 'false',
+});
+
+/** Runs kopia (or any program) with kopia's environment and no measurement; resolves with its stdout. */
+export async function kopiaRun(program: string, args: string[], work: string): Promise<string> {
+  const { stdout } = await exec(program, args, { maxBuffer: 64 * MB, env: kopiaEnv(work) });
+  return stdout;
+}
+
+/** Runs a program under /usr/bin/time for its wall time and peak RSS. */
+export async function timed(
+  program: string,
+  args: string[],
+  work: string,
+): Promise<{ run: Run; stdout: string }> {
+  const report = join(work, 'time.txt');
+  const started = performance.now();
+  const { stdout } = await exec('/usr/bin/time', ['-f', '%M', '-o', report, program, ...args], {
+    maxBuffer: 64 * MB,
+    env: kopiaEnv(work),
+  });
+  const wallMs = performance.now() - started;
+  const rssKiB = Number((await readFile(report, 'utf8')).trim().split('\n').at(-1));
+  return { run: { wallMs, maxRssMB: round((rssKiB * 1024) / MB, 1) }, stdout };
+}

@@ -1,0 +1,336 @@
+/**
+ * `npm run bench -- volume` pod-volume case: a pod with a ~1 GiB emptyDir on a real node (a nodes
+ * harness of its own: one control plane, one kubelet + containerd, versitygw S3), lifeboat's agent
+ * deployed from deploy/ with lifeboat's image. Measured end to end: `lifeboat backup create` until
+ * every PodVolumeBackup is Completed, and `lifeboat restore create` (into a mapped namespace) until
+ * the data is written and the pod's application has started — pod discovery and coordination
+ * through the API server included; against the kopia CLI snapshotting and restoring the same
+ * directory directly into the same S3 server. The agent's peak RSS is read from /proc of its process
+ * on the node (VmHWM, reset before each step).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { KubeClient, loadKubeConfig } from '../src/kube/index.ts';
+import { down, up } from '../test/harness/harness.ts';
+import type { NodeEnv } from '../test/harness/node.ts';
+import type { S3Env } from '../test/harness/object-stores.ts';
+import { kopiaBinaries, kopiaS3Storage } from '../test/helpers/kopia.ts';
+import { eventually } from '../test/helpers/kube.ts';
+import { createS3Bucket } from '../test/helpers/locations.ts';
+import {
+  AGENT_NAMESPACE,
+  agentMemory,
+  deployAgent,
+  importLifeboatImage,
+  LIFEBOAT_IMAGE,
+  s3LocationConfig,
+  taskPid,
+} from '../test/helpers/node-agent.ts';
+import { busyboxContainer, onlyNode, podVolumeDir } from '../test/helpers/nodes.ts';
+import { readPodVolumeBackups, REPO_PASSWORD, treeOf } from '../test/helpers/real-pod-volumes.ts';
+import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round, table, track } from './common.ts';
+import { kopiaRun, type Run, timed } from './kopia-cli.ts';
+import { writeTree } from './volume-trees.ts';
+
+const GIB = 1024 * MB;
+/** Targets from issue 16. */
+const TARGET_RATIO = 1.3;
+const TARGET_RSS_MB = 300;
+const NS = 'bench-pv';
+const RESTORED_NS = 'bench-pv-restored';
+
+export interface PodVolumeStep {
+  lifeboat: Run;
+  kopia: Run;
+  /** The PodVolumeBackup's / PodVolumeRestore's own start → completion in the agent (1 s resolution). */
+  agentMs: number | undefined;
+  /** 1-minute load average before and after the lifeboat run. */
+  load: [number, number];
+}
+
+export interface PodVolumeResult {
+  gib: number;
+  files: number;
+  bytes: number;
+  agentIdleRssMB: number;
+  backup: PodVolumeStep;
+  restore: PodVolumeStep;
+  /** The restored volume equals the source: content, modes, sizes and mtimes (µs) of every file. */
+  identical: boolean;
+}
+
+interface Bench {
+  work: string;
+  client: KubeClient;
+  node: NodeEnv;
+  s3: S3Env;
+  bucket: string;
+  kubeconfig: string;
+  config: string;
+  kopia: string;
+  agent: string;
+}
+
+/** Runs the case on a nodes harness of its own, always stopped at the end (and on SIGINT / SIGTERM). */
+export async function benchPodVolume(gib: number): Promise<PodVolumeResult> {
+  const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-podvolume-'));
+  const stateDir = join(work, 'harness');
+  const teardown = async () => {
+    await down(stateDir).catch((err: unknown) => log(`harness down: ${String(err)}`));
+    await rm(work, { recursive: true, force: true });
+  };
+  const untrack = track(teardown);
+  try {
+    log(`pod-volume: starting a nodes harness in ${stateDir}`);
+    const harness = await up({ stateDir, clusters: ['source'], nodes: 1, s3: true, azure: false, log });
+    const cluster = harness.clusters['source'];
+    const s3 = harness.s3;
+    if (cluster === undefined || s3 === undefined) throw new Error('the harness has no cluster or S3');
+    const node = onlyNode(cluster.nodes, 'source');
+    const client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig }));
+    try {
+      const bench = await prepare({ work, client, node, s3, kubeconfig: cluster.kubeconfig }, cluster.server);
+      return await measure(bench, gib);
+    } finally {
+      client.close();
+    }
+  } finally {
+    untrack();
+    await teardown();
+  }
+}
+
+async function prepare(
+  b: Omit<Bench, 'bucket' | 'config' | 'kopia' | 'agent'>,
+  apiServer: string,
+): Promise<Bench> {
+  const bucket = await createS3Bucket(b.s3);
+  const credentials = join(b.work, 'credentials');
+  await writeFile(
+    credentials,
+    `[default]\naws_access_key_id = ${b.s3.accessKeyId}\naws_secret_access_key = ${b.s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  const config = join(b.work, 'config.yaml');
+  await writeFile(config, s3LocationConfig(b.s3, bucket, credentials));
+  const { kopia } = await kopiaBinaries();
+  log("pod-volume: building lifeboat's image and deploying the agent DaemonSet");
+  await importLifeboatImage(b.work, [b.node]);
+  const agent = await deployAgent(b.client, { node: b.node, apiServer, s3: b.s3, bucket });
+  return { ...b, bucket, config, kopia, agent: agent.containerId };
+}
+
+/** A pod that only sleeps, mounting one emptyDir at /data, opted in to file-system backup. */
+function benchPod(): V1Pod {
+  return {
+    metadata: { name: 'db', annotations: { 'backup.velero.io/backup-volumes': 'data' } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      containers: [
+        busyboxContainer('app', 'trap "exit 0" TERM; while true; do sleep 1; done', [
+          { name: 'data', mountPath: '/data' },
+        ]),
+      ],
+      volumes: [{ name: 'data', emptyDir: {} }],
+    },
+  };
+}
+
+function runningPod(client: KubeClient, namespace: string): Promise<V1Pod> {
+  return eventually(
+    `pod ${namespace}/db running its application`,
+    async () => {
+      const pod = await client.json<V1Pod>({ path: `/api/v1/namespaces/${namespace}/pods/db` });
+      const app = pod.status?.containerStatuses?.find((c) => c.name === 'app');
+      return pod.status?.phase === 'Running' && app?.state?.running !== undefined ? pod : undefined;
+    },
+    { timeoutMs: 3_600_000, intervalMs: 100 },
+  );
+}
+
+async function measure(b: Bench, gib: number): Promise<PodVolumeResult> {
+  await b.client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: NS } } });
+  await b.client.json({ method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: benchPod() });
+  const pod = await runningPod(b.client, NS);
+  const volume = podVolumeDir(b.node, pod, 'empty-dir', 'data');
+  // A database's shape: a few large files and many small ones (seeded random data, as bench volume).
+  const small = {
+    name: 'small',
+    files: Math.max(10, Math.round(2000 * gib)),
+    bytes: Math.round(0.25 * gib * GIB),
+  };
+  const large = { name: 'large', files: 3, bytes: Math.round(0.75 * gib * GIB) };
+  log(
+    `pod-volume: writing ${small.files + large.files} files, ${round((small.bytes + large.bytes) / MB, 0)} MiB into the pod's emptyDir`,
+  );
+  await writeTree(join(volume, 'small'), small, 'lifeboat-bench-pod-volume');
+  await writeTree(join(volume, 'large'), large, 'lifeboat-bench-pod-volume');
+  const agentIdleRssMB = round((await agentMemory(b.node, b.agent)).rssKb / 1024, 1);
+
+  const backup = await lifeboatBackup(b);
+  const kopiaSnapshot = await kopiaSide(b, volume);
+  const restore = await lifeboatRestore(b);
+  const restored = await runningPod(b.client, RESTORED_NS);
+  const identical = sameTree(
+    await treeOf(volume),
+    await treeOf(podVolumeDir(b.node, restored, 'empty-dir', 'data')),
+  );
+  return {
+    gib,
+    files: small.files + large.files,
+    bytes: small.bytes + large.bytes,
+    agentIdleRssMB,
+    backup: { ...backup, kopia: kopiaSnapshot.snapshot },
+    restore: { ...restore, kopia: kopiaSnapshot.restore },
+    identical,
+  };
+}
+
+function sameTree(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/** Resets the agent process's peak RSS (VmHWM) so the next reading is this step's peak. */
+async function resetPeak(b: Bench): Promise<void> {
+  await writeFile(`/proc/${await taskPid(b.node, b.agent)}/clear_refs`, '5');
+}
+
+async function cli(b: Bench, args: string[]): Promise<number> {
+  const nodeArgs = await cliNodeArgs();
+  const started = performance.now();
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, join(REPO_ROOT, LIFEBOAT_CLI), '--config', b.config, '--log-level', 'error', ...args],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, LIFEBOAT_NAMESPACE: AGENT_NAMESPACE },
+      },
+    );
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) throw new Error(`lifeboat ${args.slice(0, 2).join(' ')} exited ${code}`);
+  return performance.now() - started;
+}
+
+async function lifeboatBackup(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> {
+  await resetPeak(b);
+  const before = loadavg()[0] ?? 0;
+  log('pod-volume: lifeboat backup create (objects and the pod volume through the agent)');
+  const wallMs = await cli(b, [
+    'backup',
+    'create',
+    'pv-b',
+    '--kubeconfig',
+    b.kubeconfig,
+    '--include-namespaces',
+    NS,
+  ]);
+  const memory = await agentMemory(b.node, b.agent);
+  // The backup deletes its work objects once stored: the agent's times are in the stored records.
+  const agentMs = span((await readPodVolumeBackups(b.s3, b.bucket, 'pv-b')) as StatusTimes[] | null);
+  log(
+    `pod-volume: lifeboat backup ${(wallMs / 1000).toFixed(2)} s, agent peak RSS ${round(memory.peakKb / 1024, 0)} MiB`,
+  );
+  return {
+    lifeboat: { wallMs, maxRssMB: round(memory.peakKb / 1024, 1) },
+    agentMs,
+    load: [before, loadavg()[0] ?? 0],
+  };
+}
+
+async function lifeboatRestore(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> {
+  await resetPeak(b);
+  const before = loadavg()[0] ?? 0;
+  log('pod-volume: lifeboat restore create into a mapped namespace, until the pod runs on its data');
+  const started = performance.now();
+  await cli(b, [
+    ...['restore', 'create', 'pv-r', '--from-backup', 'pv-b', '--kubeconfig', b.kubeconfig],
+    ...['--namespace-mappings', `${NS}:${RESTORED_NS}`, '--restore-helper-image', LIFEBOAT_IMAGE],
+    ...['--pod-volume-timeout', '2h'],
+  ]);
+  await runningPod(b.client, RESTORED_NS);
+  const wallMs = performance.now() - started;
+  const memory = await agentMemory(b.node, b.agent);
+  const agentMs = await agentSpan(b, 'podvolumerestores', 'velero.io/restore-name=pv-r');
+  log(
+    `pod-volume: lifeboat restore ${(wallMs / 1000).toFixed(2)} s, agent peak RSS ${round(memory.peakKb / 1024, 0)} MiB`,
+  );
+  return {
+    lifeboat: { wallMs, maxRssMB: round(memory.peakKb / 1024, 1) },
+    agentMs,
+    load: [before, loadavg()[0] ?? 0],
+  };
+}
+
+type StatusTimes = { status?: { startTimestamp?: string; completionTimestamp?: string } };
+
+/** Start → completion of a backup's or restore's volumes in the agent, from their status. */
+function span(items: readonly StatusTimes[] | null): number | undefined {
+  const starts = (items ?? []).map((i) => Date.parse(i.status?.startTimestamp ?? ''));
+  const ends = (items ?? []).map((i) => Date.parse(i.status?.completionTimestamp ?? ''));
+  const ms = Math.max(...ends) - Math.min(...starts);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The agent's span of a restore's PodVolumeRestores (they stay in lifeboat's namespace). */
+async function agentSpan(b: Bench, plural: string, selector: string): Promise<number | undefined> {
+  const list = await b.client.json<{ items: StatusTimes[] }>({
+    path: `/apis/lifeboat.io/v1alpha1/namespaces/${AGENT_NAMESPACE}/${plural}`,
+    query: { labelSelector: selector },
+  });
+  return span(list.items);
+}
+
+/** The kopia CLI on the same directory, into a repository of its own in the same S3 server. */
+async function kopiaSide(b: Bench, volume: string): Promise<{ snapshot: Run; restore: Run }> {
+  const base = ['--config-file', join(b.work, 'kopia.config'), '--password', REPO_PASSWORD];
+  await kopiaRun(
+    b.kopia,
+    [
+      ...['repository', 'create', ...kopiaS3Storage(b.s3, b.bucket, 'kopia-cli/')],
+      ...['--cache-directory', join(b.work, 'kopia-cache'), '--no-persist-credentials', ...base],
+    ],
+    b.work,
+  );
+  log('pod-volume: kopia snapshot create of the same directory');
+  const snapshot = await timed(b.kopia, ['snapshot', 'create', volume, '--json', ...base], b.work);
+  const id = (JSON.parse(snapshot.stdout) as { id?: string }).id ?? '';
+  log('pod-volume: kopia snapshot restore');
+  const target = join(b.work, 'kopia-restore');
+  const restore = await timed(b.kopia, ['snapshot', 'restore', id, target, ...base], b.work);
+  await rm(target, { recursive: true, force: true });
+  return { snapshot: snapshot.run, restore: restore.run };
+}
+
+export function formatPodVolume(r: PodVolumeResult): string {
+  const rows: string[][] = [
+    ['pod volume', 'step', 'lifeboat', 'agent', 'kopia', 'ratio', 'target', 'agent RSS', 'kopia RSS', 'load'],
+  ];
+  const label = `${r.files} files, ${round(r.bytes / MB, 0)} MiB`;
+  for (const step of ['backup', 'restore'] as const) {
+    const s = r[step];
+    rows.push([
+      step === 'backup' ? label : '',
+      step === 'backup' ? 'backup → PVB Completed' : 'restore → pod running',
+      `${(s.lifeboat.wallMs / 1000).toFixed(2)} s`,
+      s.agentMs === undefined ? '-' : `${(s.agentMs / 1000).toFixed(0)} s`,
+      `${(s.kopia.wallMs / 1000).toFixed(2)} s`,
+      `${round(s.lifeboat.wallMs / s.kopia.wallMs, 2)}x`,
+      `≤ ${TARGET_RATIO}x`,
+      `${s.lifeboat.maxRssMB} MB`,
+      `${s.kopia.maxRssMB} MB`,
+      `${s.load[0].toFixed(1)}→${s.load[1].toFixed(1)}`,
+    ]);
+  }
+  return [
+    table(rows),
+    `agent RSS idle ${r.agentIdleRssMB} MB; peak target ≤ ${TARGET_RSS_MB} MB. Restored volume identical to the source: ${r.identical ? 'yes' : 'NO'}.`,
+    'lifeboat: the CLI from start to end (objects, pod discovery, work objects, the agent); agent: its own start → completion.',
+  ].join('\n');
+}
