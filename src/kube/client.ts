@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Agent, request, type RequestOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
@@ -15,6 +17,14 @@ export interface RequestSpec {
   /** Retries of 429/5xx/timeouts/connection resets (default 5). */
   retries?: number;
   timeoutMs?: number;
+}
+
+/** A WebSocket upgrade (pods/exec): GET with the subprotocols the caller speaks. */
+export interface UpgradeSpec {
+  path: string;
+  query: URLSearchParams;
+  protocols: readonly string[];
+  timeoutMs: number;
 }
 
 export interface KubeClientOptions {
@@ -103,6 +113,43 @@ export class KubeClient {
 
   close(): void {
     this.#agent.destroy();
+  }
+
+  /**
+   * Opens a connection upgraded to WebSocket, authenticated as every other call (no retries: the
+   * caller runs a command once). A refusal is a KubeApiError with the server's message.
+   */
+  async upgrade(spec: UpgradeSpec): Promise<{ socket: Socket; head: Buffer; protocol: string | undefined }> {
+    const url = new URL(`${this.server}${spec.path}?${spec.query.toString()}`);
+    const options = await this.#options();
+    const headers: Record<string, string> = nullObject(options.headers as Record<string, string>);
+    headers['Connection'] = 'Upgrade';
+    headers['Upgrade'] = 'websocket';
+    headers['Sec-WebSocket-Version'] = '13';
+    headers['Sec-WebSocket-Key'] = randomBytes(16).toString('base64');
+    headers['Sec-WebSocket-Protocol'] = spec.protocols.join(', ');
+    headers['User-Agent'] = 'lifeboat';
+    const send = url.protocol === 'https:' ? request : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { ...options, agent: false, method: 'GET', headers, timeout: spec.timeoutMs });
+      req.on('upgrade', (res, socket, head) => {
+        req.setTimeout(0);
+        const protocol = res.headers['sec-websocket-protocol'];
+        resolve({ socket, head, protocol: typeof protocol === 'string' ? protocol : undefined });
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), spec, undefined)),
+        );
+      });
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`no answer within ${spec.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (err) => reject(transportError(err, this.server)));
+      req.end();
+    });
   }
 
   async #options(): Promise<RequestOptions> {
@@ -204,7 +251,7 @@ function requestJson(body: unknown): string {
 function apiError(
   status: number,
   text: string,
-  spec: RequestSpec,
+  spec: { method?: string; path: string },
   retryAfter: string | string[] | undefined,
 ): KubeApiError {
   let parsed: StatusBody;
