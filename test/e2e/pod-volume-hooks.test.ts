@@ -135,7 +135,7 @@ describe('backup hooks the API server cannot run (simulated node)', () => {
     expect(describe.stdout).toContain('HooksAttempted: 1');
     expect(describe.stdout).toContain('HooksFailed:    1 (see Errors)');
     expect(describe.stdout).toContain('Error executing hook: pre hook');
-  });
+  }, 300_000);
 
   it('with on-error Continue the volumes are backed up and both failed hooks are errors (as Velero counts them)', async () => {
     const run = await cli(
@@ -158,5 +158,5 @@ describe('backup hooks the API server cannot run (simulated node)', () => {
     expect(errors.filter((e) => e.includes('Error executing hook: post hook')).length).toBe(1);
     expect(errors.every((e) => e.includes('(on-error Continue)'))).toBe(true);
     expect(await hookStatus('hk-cont')).toEqual({ hooksAttempted: 2, hooksFailed: 2 });
-  });
+  }, 300_000);
 });
