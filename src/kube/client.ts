@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Agent, request, type RequestOptions } from 'node:https';
-import type { Socket } from 'node:net';
+import WebSocket from 'ws';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
@@ -25,6 +24,7 @@ export interface UpgradeSpec {
   query: URLSearchParams;
   protocols: readonly string[];
   timeoutMs: number;
+  maxMessageBytes?: number;
 }
 
 export interface KubeClientOptions {
@@ -116,39 +116,46 @@ export class KubeClient {
   }
 
   /**
-   * Opens a connection upgraded to WebSocket, authenticated as every other call (no retries: the
-   * caller runs a command once). A refusal is a KubeApiError with the server's message.
+   * Opens a WebSocket to the API server (pods/exec), authenticated as every other call (no retries:
+   * the caller runs a command once), with messages bounded to `maxMessageBytes` (default 1 MiB).
+   * A refusal is a KubeApiError with the server's message.
    */
-  async upgrade(spec: UpgradeSpec): Promise<{ socket: Socket; head: Buffer; protocol: string | undefined }> {
+  async webSocket(spec: UpgradeSpec): Promise<WebSocket> {
     const url = new URL(`${this.server}${spec.path}?${spec.query.toString()}`);
-    const options = await this.#options();
-    const headers: Record<string, string> = nullObject(options.headers as Record<string, string>);
-    headers['Connection'] = 'Upgrade';
-    headers['Upgrade'] = 'websocket';
-    headers['Sec-WebSocket-Version'] = '13';
-    headers['Sec-WebSocket-Key'] = randomBytes(16).toString('base64');
-    headers['Sec-WebSocket-Protocol'] = spec.protocols.join(', ');
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const o = await this.#options();
+    const headers: Record<string, string> = nullObject(o.headers as Record<string, string>);
     headers['User-Agent'] = 'lifeboat';
-    const send = url.protocol === 'https:' ? request : httpRequest;
+    const options: WebSocket.ClientOptions & { servername?: string } = {
+      headers,
+      handshakeTimeout: spec.timeoutMs,
+      maxPayload: spec.maxMessageBytes ?? 1024 * 1024,
+      perMessageDeflate: false,
+    };
+    if (o.rejectUnauthorized !== undefined) options.rejectUnauthorized = o.rejectUnauthorized;
+    if (o.ca !== undefined) options.ca = o.ca;
+    if (o.cert !== undefined) options.cert = o.cert;
+    if (o.key !== undefined) options.key = o.key;
+    if (o.servername !== undefined) options.servername = o.servername;
+    const socket = new WebSocket(url, [...spec.protocols], options);
     return new Promise((resolve, reject) => {
-      const req = send(url, { ...options, agent: false, method: 'GET', headers, timeout: spec.timeoutMs });
-      req.on('upgrade', (res, socket, head) => {
-        req.setTimeout(0);
-        const protocol = res.headers['sec-websocket-protocol'];
-        resolve({ socket, head, protocol: typeof protocol === 'string' ? protocol : undefined });
+      const onError = (err: Error) => reject(transportError(err, this.server));
+      socket.once('error', onError);
+      socket.once('open', () => {
+        socket.off('error', onError);
+        resolve(socket);
       });
-      req.on('response', (res) => {
+      socket.once('unexpected-response', (_req, res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), spec, undefined)),
-        );
+        res.on('end', () => {
+          // Aborting a handshake emits an error of its own: the refusal below is the one that counts.
+          socket.off('error', onError);
+          socket.on('error', () => undefined);
+          socket.terminate();
+          reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), spec, undefined));
+        });
       });
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error(`no answer within ${spec.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
-      );
-      req.on('error', (err) => reject(transportError(err, this.server)));
-      req.end();
     });
   }
 

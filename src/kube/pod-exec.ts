@@ -1,7 +1,6 @@
-import type { Socket } from 'node:net';
+import type WebSocket from 'ws';
 import { LifeboatError } from '../errors/index.ts';
 import type { KubeClient } from './client.ts';
-import { encodeClientFrame, FrameDecoder, Opcode } from './websocket-frames.ts';
 
 /**
  * Runs a command in a pod's container through the API server's pods/exec over WebSocket, with
@@ -49,40 +48,40 @@ export async function execInPod(
   query.set('stderr', 'true');
   const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
   const started = Date.now();
-  const { socket, head, protocol } = await client.upgrade({
+  const socket = await client.webSocket({
     path,
     query,
     protocols: [PROTOCOL],
     timeoutMs: options.timeoutMs,
   });
-  if (protocol !== PROTOCOL) {
-    socket.destroy();
+  if (socket.protocol !== PROTOCOL) {
+    const protocol = socket.protocol;
+    socket.terminate();
     throw new LifeboatError(
       'OPERATION_FAILED',
-      `the API server answered exec with protocol ${protocol ?? 'none'}`,
+      `the API server answered exec with protocol ${protocol === '' ? 'none' : protocol}`,
       {
         hint: `lifeboat speaks ${PROTOCOL} (Kubernetes 1.4 and later)`,
       },
     );
   }
   const remaining = Math.max(1, options.timeoutMs - (Date.now() - started));
-  return readStreams(
-    socket,
-    head,
-    { remaining, total: options.timeoutMs },
-    options.outputBytes ?? 4096,
-    target,
-  );
+  return readStreams(socket, { remaining, total: options.timeoutMs }, options.outputBytes ?? 4096, target);
+}
+
+/** A message's bytes, however ws delivered them. */
+function bytesOf(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function readStreams(
-  socket: Socket,
-  head: Buffer,
+  socket: WebSocket,
   timeout: { remaining: number; total: number },
   outputBytes: number,
   target: ExecTarget,
 ): Promise<ExecResult> {
-  const decoder = new FrameDecoder();
   const stdout = new Tail(outputBytes);
   const stderr = new Tail(outputBytes);
   let status: Buffer | undefined;
@@ -92,7 +91,7 @@ function readStreams(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      socket.terminate();
       if (err !== undefined) reject(err);
       else {
         try {
@@ -109,36 +108,21 @@ function readStreams(
         }),
       );
     }, timeout.remaining);
-    const onData = (chunk: Buffer) => {
-      let messages;
-      try {
-        messages = decoder.push(chunk);
-      } catch (err) {
-        finish(new LifeboatError('OPERATION_FAILED', `exec stream: ${(err as Error).message}`));
-        return;
-      }
-      for (const m of messages) {
-        if (m.opcode === Opcode.close) {
-          socket.write(encodeClientFrame(Opcode.close, m.data.subarray(0, 2)));
-          finish(undefined);
-          return;
-        }
-        if (m.opcode === Opcode.ping) socket.write(encodeClientFrame(Opcode.pong, m.data));
-        if (m.opcode !== Opcode.binary || m.data.length === 0) continue;
-        const channel = m.data[0];
-        const body = m.data.subarray(1);
-        if (channel === 1) stdout.push(body);
-        else if (channel === 2) stderr.push(body);
-        else if (channel === 3) status = Buffer.concat([status ?? Buffer.alloc(0), body]).subarray(0, 65_536);
-      }
-    };
-    socket.on('data', onData);
-    socket.on('end', () => finish(undefined));
+    // v4.channel.k8s.io: binary messages whose first byte is the channel (1 stdout, 2 stderr, 3 status).
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) return;
+      const message = bytesOf(data);
+      if (message.length === 0) return;
+      const body = message.subarray(1);
+      if (message[0] === 1) stdout.push(body);
+      else if (message[0] === 2) stderr.push(body);
+      else if (message[0] === 3)
+        status = Buffer.concat([status ?? Buffer.alloc(0), body]).subarray(0, 65_536);
+    });
     socket.on('close', () => finish(undefined));
     socket.on('error', (err) =>
       finish(new LifeboatError('UNREACHABLE', `exec stream broke: ${err.message}`, { cause: err })),
     );
-    if (head.length > 0) onData(head);
   });
 }
 
