@@ -53,7 +53,7 @@ const mayImport = {
   actions: ['model'],
   archive: ['gojson', 'model', 'errors'],
   store: ['concurrency', 'model', 'errors', 'log'],
-  volumedata: ['store', 'concurrency', 'model', 'errors', 'log'],
+  volumedata: ['store', 'concurrency', 'gojson', 'model', 'errors', 'log'],
   kube: ['gojson', 'model', 'errors'],
   schedule: ['gojson', 'model', 'errors'],
   profile: ['kube', 'selection', 'results', 'model', 'errors'],

@@ -260,6 +260,13 @@ function describeText(d: Awaited<ReturnType<typeof describeBackup>>, details: bo
   );
   lines.push(`Items backed up: ${s.progress?.itemsBackedUp ?? 0} of ${s.progress?.totalItems ?? 0}`);
   lines.push(...podVolumeLines(d.podVolumes, details));
+  const hooks = s.hookStatus;
+  if ((hooks?.hooksAttempted ?? 0) > 0)
+    lines.push(
+      '',
+      `HooksAttempted: ${hooks?.hooksAttempted ?? 0}`,
+      `HooksFailed:    ${hooks?.hooksFailed ?? 0}${(hooks?.hooksFailed ?? 0) > 0 ? ' (see Errors)' : ''}`,
+    );
   if (d.resourceList !== undefined) {
     lines.push('', 'Resources (count):');
     for (const [key, entries] of Object.entries(d.resourceList)) {

@@ -1,4 +1,5 @@
 import { Agent, request, type RequestOptions } from 'node:https';
+import WebSocket from 'ws';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
@@ -15,6 +16,15 @@ export interface RequestSpec {
   /** Retries of 429/5xx/timeouts/connection resets (default 5). */
   retries?: number;
   timeoutMs?: number;
+}
+
+/** A WebSocket upgrade (pods/exec): GET with the subprotocols the caller speaks. */
+export interface UpgradeSpec {
+  path: string;
+  query: URLSearchParams;
+  protocols: readonly string[];
+  timeoutMs: number;
+  maxMessageBytes?: number;
 }
 
 export interface KubeClientOptions {
@@ -103,6 +113,50 @@ export class KubeClient {
 
   close(): void {
     this.#agent.destroy();
+  }
+
+  /**
+   * Opens a WebSocket to the API server (pods/exec), authenticated as every other call (no retries:
+   * the caller runs a command once), with messages bounded to `maxMessageBytes` (default 1 MiB).
+   * A refusal is a KubeApiError with the server's message.
+   */
+  async webSocket(spec: UpgradeSpec): Promise<WebSocket> {
+    const url = new URL(`${this.server}${spec.path}?${spec.query.toString()}`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const o = await this.#options();
+    const headers: Record<string, string> = nullObject(o.headers as Record<string, string>);
+    headers['User-Agent'] = 'lifeboat';
+    const options: WebSocket.ClientOptions & { servername?: string } = {
+      headers,
+      handshakeTimeout: spec.timeoutMs,
+      maxPayload: spec.maxMessageBytes ?? 1024 * 1024,
+      perMessageDeflate: false,
+    };
+    if (o.rejectUnauthorized !== undefined) options.rejectUnauthorized = o.rejectUnauthorized;
+    if (o.ca !== undefined) options.ca = o.ca;
+    if (o.cert !== undefined) options.cert = o.cert;
+    if (o.key !== undefined) options.key = o.key;
+    if (o.servername !== undefined) options.servername = o.servername;
+    const socket = new WebSocket(url, [...spec.protocols], options);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(transportError(err, this.server));
+      socket.once('error', onError);
+      socket.once('open', () => {
+        socket.off('error', onError);
+        resolve(socket);
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          // Aborting a handshake emits an error of its own: the refusal below is the one that counts.
+          socket.off('error', onError);
+          socket.on('error', () => undefined);
+          socket.terminate();
+          reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), spec, undefined));
+        });
+      });
+    });
   }
 
   async #options(): Promise<RequestOptions> {
@@ -204,7 +258,7 @@ function requestJson(body: unknown): string {
 function apiError(
   status: number,
   text: string,
-  spec: RequestSpec,
+  spec: { method?: string; path: string },
   retryAfter: string | string[] | undefined,
 ): KubeApiError {
   let parsed: StatusBody;

@@ -1,6 +1,7 @@
 // Kubernetes access, one way: the kubeconfig, the HTTP client, discovery, and the dynamic layer (paged list, get-or-undefined, create, patch).
 // It must never know what a backup or a restore is.
 export { KubeApiError, KubeClient, type RequestSpec } from './client.ts';
+export { execInPod, type ExecOptions, type ExecResult, type ExecTarget } from './pod-exec.ts';
 export {
   type ApiResource,
   type DiscoveredResources,

@@ -80,6 +80,10 @@ function buildSchemas() {
         .object({ totalItems: z.number().optional(), itemsBackedUp: z.number().optional() })
         .loose()
         .optional(),
+      hookStatus: z
+        .object({ hooksAttempted: z.number().optional(), hooksFailed: z.number().optional() })
+        .loose()
+        .optional(),
     })
     .loose();
 

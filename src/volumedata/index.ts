@@ -131,6 +131,12 @@ export {
   type SnapshotWriteStats,
 } from './kopia/repository/index.ts';
 export {
+  BACKUP_HOOK_KEY,
+  describeHook,
+  type ExecHook,
+  type HookPhase,
+  podBackupHooks,
+  type PodHooks,
   findVolumeHostPath,
   parsePodForVolumes,
   type PodForVolumes,

@@ -86,6 +86,11 @@ export async function startControlPlane(
         `--service-account-key-file=${pki.saPub}`,
         `--service-account-signing-key-file=${pki.saKey}`,
         '--allow-privileged=true',
+        // pods/exec, logs and port-forward: the harness's kubelets trust this CA's client certificates
+        // and are reached on their 127.0.0.1 address (the node's only InternalIP, see node.ts).
+        `--kubelet-client-certificate=${pki.adminCert}`,
+        `--kubelet-client-key=${pki.adminKey}`,
+        '--kubelet-preferred-address-types=InternalIP',
         '--endpoint-reconciler-type=none',
         '--profiling=false',
         '--v=0',

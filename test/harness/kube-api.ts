@@ -104,6 +104,50 @@ export async function nodeReady(access: KubeAccess, name: string): Promise<boole
   return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
+const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
+const registeredNodeSchema = z.object({
+  metadata: z.object({ resourceVersion: z.string() }),
+  spec: z.object({ taints: z.array(z.object({ key: z.string() }).loose()).optional() }).optional(),
+});
+
+/**
+ * What a cloud controller does for a kubelet started with --cloud-provider=external: sets the
+ * node's addresses (InternalIP 127.0.0.1, so the API server dials the kubelet there) and removes the
+ * uninitialized taint. False until the kubelet has registered the node (or on a write conflict).
+ */
+export async function initializeNode(access: KubeAccess, name: string): Promise<boolean> {
+  const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
+  const res = await kubeRequest(access, 'GET', path);
+  if (res.status !== 200) return false;
+  const node = registeredNodeSchema.parse(res.body);
+  const taints = node.spec?.taints ?? [];
+  if (taints.some((t) => t.key === UNINITIALIZED_TAINT)) {
+    const untainted = await kubeRequest(
+      access,
+      'PATCH',
+      path,
+      {
+        metadata: { resourceVersion: node.metadata.resourceVersion },
+        spec: { taints: taints.filter((t) => t.key !== UNINITIALIZED_TAINT) },
+      },
+      'application/merge-patch+json',
+    );
+    if (untainted.status !== 200) return false;
+  }
+  const addresses = [
+    { type: 'InternalIP', address: '127.0.0.1' },
+    { type: 'Hostname', address: name },
+  ];
+  const patched = await kubeRequest(
+    access,
+    'PATCH',
+    `${path}/status`,
+    { status: { addresses } },
+    'application/merge-patch+json',
+  );
+  return patched.status === 200;
+}
+
 const podListSchema = z.object({
   items: z.array(z.object({ metadata: z.object({ name: z.string(), namespace: z.string() }) })),
 });

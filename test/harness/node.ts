@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureComponent, HarnessError } from './build.ts';
 import { kubernetes, nodeSupervisor } from './components.ts';
-import { kubeAccess, nodeReady, uncordonNode } from './kube-api.ts';
+import { initializeNode, kubeAccess, nodeReady, uncordonNode } from './kube-api.ts';
 import { cniConfig, containerdConfig, kubeletConfig, type NodeLayout } from './node-config.ts';
 import { createCgroups } from './node-host.ts';
 import { freePort, startProcess, waitFor, type ManagedProcess } from './processes.ts';
@@ -130,6 +130,10 @@ export async function startNode(
           `--kubeconfig=${cluster.kubeconfig}`,
           `--root-dir=${node.rootDir}`,
           `--hostname-override=${node.name}`,
+          // The kubelet refuses a loopback --node-ip and would report the machine's interface address,
+          // which the API server must not dial; as an external cloud provider, the harness sets the
+          // node's address to 127.0.0.1 itself (initializeNode), so pods/exec and logs reach the kubelet.
+          '--cloud-provider=external',
           `--cert-dir=${node.certDir}`,
           '--v=1',
         ],
@@ -160,6 +164,11 @@ export async function startNode(
     await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'images', 'import', image]);
   }
   const access = await kubeAccess(cluster.kubeconfig);
+  await waitFor(`${node.name}: address`, () => initializeNode(access, node.name), {
+    timeoutMs: 120_000,
+    proc: supervisor,
+    intervalMs: 250,
+  });
   await waitFor(`${node.name}: Ready`, () => nodeReady(access, node.name), {
     timeoutMs: 120_000,
     proc: supervisor,

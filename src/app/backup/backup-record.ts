@@ -44,6 +44,8 @@ export interface BackupExtensionRun {
   watches?: readonly ItemWatch[];
   /** Its files, once the items are collected (possibly cut short when the cluster was lost). */
   files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]>;
+  /** Counts velero-backup.json's status records, read once files() has ended (Velero's hookStatus). */
+  status?(): { hooksAttempted?: number; hooksFailed?: number };
 }
 
 /**
@@ -108,6 +110,13 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       input.logger.error({ err }, `${extension.name} failed: ${message}`);
     }
   }
+  let hooksAttempted = 0;
+  let hooksFailed = 0;
+  for (const extension of input.extensions) {
+    const status = extension.run.status?.();
+    hooksAttempted += status?.hooksAttempted ?? 0;
+    hooksFailed += status?.hooksFailed ?? 0;
+  }
   // Extensions may add errors of their own (e.g. a platform export left out of the profile).
   if (phase === 'Completed' && outcome.results.errorCount > 0) phase = 'PartiallyFailed';
   const completed = new Date();
@@ -152,6 +161,8 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       errors: outcome.results.errorCount,
       itemsBackedUp: outcome.itemsBackedUp,
       totalItems: outcome.itemsBackedUp,
+      hooksAttempted,
+      hooksFailed,
     }),
   );
   return { phase, failureReason, completed, expiration };

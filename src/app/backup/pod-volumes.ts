@@ -12,9 +12,11 @@ import {
 } from '../../model/index.ts';
 import { itemMessage, type ResultsCollector } from '../../results/index.ts';
 import { backupFileNames } from '../../store/index.ts';
-import { parsePodForVolumes, selectPodVolumes } from '../../volumedata/index.ts';
+import type { CollectOutcome } from '../../backup/index.ts';
+import { BACKUP_HOOK_KEY, parsePodForVolumes, selectPodVolumes } from '../../volumedata/index.ts';
 import { failureMessage, podClaims, workPath } from '../agent/index.ts';
-import type { BackupExtension } from './backup-record.ts';
+import type { BackupExtension, BackupExtensionContext } from './backup-record.ts';
+import { BackupHookRunner, podVolumesEnded } from './hooks.ts';
 import {
   type BackupIdentity,
   newPodVolumeBackup,
@@ -43,66 +45,133 @@ interface Created {
  * gets a PodVolumeBackup per volume to back up while the collection goes on; at the end the backup
  * waits for all of them, records each failed volume as an error and each skipped one as a warning,
  * writes Velero's `-podvolumebackups.json.gz` and `-volumeinfo.json.gz`, and deletes the work objects.
+ * A stored pod's Velero backup hooks run around its volumes: the pre hook before they are handed to
+ * the agents, the post hook once they have ended (hooks.ts).
  */
 export function podVolumeExtension(options: PodVolumeOptions): BackupExtension {
   return {
     name: 'pod volume backup',
     start(context) {
-      const { client } = context.cluster;
-      const backup: BackupIdentity = { name: context.name, uid: context.uid, location: context.location };
-      const created: Created[] = [];
-      const notes: ((results: ResultsCollector) => void)[] = [];
-      let queue: Promise<void> = Promise.resolve();
-      const enqueue = (pod: KubeObject) => {
-        queue = queue.then(() =>
-          startPod(client, options, backup, pod, created, notes, context.logger).catch((err: unknown) => {
-            const message = failureMessage(err);
-            notes.push((r) => r.error(podError(pod, 'pod volume backup could not start', message)));
-          }),
-        );
+      const run = new PodVolumeRun(context, options);
+      const see = (item: KubeObject, stored: boolean) => {
+        if (stored) run.enqueue(item);
       };
       return {
         watches: [
           {
             groupResource: 'pods',
             ...(options.defaultVolumesToFsBackup ? {} : { mentions: PodVolumeAnnotations.backupVolumes }),
-            see: (item, stored) => {
-              if (stored) enqueue(item);
-            },
+            see,
           },
+          // Pods with hooks and no volumes to back up (every pod is seen above with the default on).
+          ...(options.defaultVolumesToFsBackup
+            ? []
+            : [{ groupResource: 'pods', mentions: BACKUP_HOOK_KEY, see }]),
         ],
-        async files(outcome) {
-          await queue;
-          for (const note of notes) note(outcome.results);
-          const finished = await waitForPodVolumes(
-            client,
-            options.namespace,
-            created.map((c) => c.pvb),
-            {
-              ...options.wait,
-              logger: context.logger,
-            },
-          );
-          const records: PodVolumeBackup[] = [];
-          const infos: PodVolumeInfo[] = [];
-          finished.forEach((pvb, i) => {
-            records.push(veleroPodVolumeBackup(pvb, backup));
-            infos.push(podVolumeInfo(pvb, created[i]?.pvName));
-            if (pvb.status?.phase !== 'Completed') outcome.results.error(volumeError(pvb));
-          });
-          await deleteWork(client, options.namespace, finished, context.logger);
-          const names = backupFileNames(context.name);
-          return [
-            {
-              fileName: names.podVolumeBackups,
-              body: await gzipAsync(goEncodeLine(records.length ? records : null)),
-            },
-            { fileName: names.volumeInfo, body: await gzipAsync(goEncodeLine(infos)) },
-          ];
-        },
+        files: (outcome) => run.files(outcome),
+        status: () => ({ hooksAttempted: run.hooks.attempted, hooksFailed: run.hooks.failed }),
       };
     },
   };
+}
+
+/** One backup's pod volumes and hooks. */
+class PodVolumeRun {
+  readonly hooks: BackupHookRunner;
+  readonly #context: BackupExtensionContext;
+  readonly #options: PodVolumeOptions;
+  readonly #backup: BackupIdentity;
+  readonly #created: Created[] = [];
+  readonly #notes: ((results: ResultsCollector) => void)[] = [];
+  readonly #seen = new Set<string>();
+  readonly #postHooks: Promise<unknown>[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  #decide: () => void = () => undefined;
+  /** Resolves once the backup's own wait has decided every volume. */
+  readonly #decided = new Promise<void>((resolve) => {
+    this.#decide = resolve;
+  });
+
+  constructor(context: BackupExtensionContext, options: PodVolumeOptions) {
+    this.#context = context;
+    this.#options = options;
+    this.#backup = { name: context.name, uid: context.uid, location: context.location };
+    this.hooks = new BackupHookRunner(context.cluster.client, context.logger);
+  }
+
+  /** A stored pod, once (two watches may show it): its hooks and volumes, one pod after another. */
+  enqueue(pod: KubeObject): void {
+    const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.#queue = this.#queue.then(() =>
+      this.#pod(pod).catch((err: unknown) => {
+        const message = failureMessage(err);
+        this.#notes.push((r) => r.error(podError(pod, 'pod volume backup could not start', message)));
+      }),
+    );
+  }
+
+  async #pod(pod: KubeObject): Promise<void> {
+    const { client } = this.#context.cluster;
+    const hooks = this.hooks.read(pod);
+    // A pre hook failing with on-error Fail keeps the pod's volumes out, and its post hook from running.
+    if (hooks !== undefined && !(await this.hooks.run(hooks, 'pre'))) return;
+    const before = this.#created.length;
+    try {
+      await startPod(
+        client,
+        this.#options,
+        this.#backup,
+        pod,
+        this.#created,
+        this.#notes,
+        this.#context.logger,
+      );
+    } finally {
+      if (hooks?.post !== undefined) {
+        const names = this.#created.slice(before).map((c) => c.pvb.metadata.name ?? '');
+        this.#postHooks.push(
+          podVolumesEnded(client, this.#options.namespace, names, this.#decided).then(() =>
+            this.hooks.run(hooks, 'post'),
+          ),
+        );
+      }
+    }
+  }
+
+  async files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]> {
+    const { client } = this.#context.cluster;
+    const { name } = this.#context;
+    await this.#queue;
+    for (const note of this.#notes) note(outcome.results);
+    const created = this.#created;
+    const finished = await waitForPodVolumes(
+      client,
+      this.#options.namespace,
+      created.map((c) => c.pvb),
+      { ...this.#options.wait, logger: this.#context.logger },
+    );
+    this.#decide();
+    await Promise.all(this.#postHooks);
+    this.hooks.report(outcome.results);
+    const records: PodVolumeBackup[] = [];
+    const infos: PodVolumeInfo[] = [];
+    finished.forEach((pvb, i) => {
+      records.push(veleroPodVolumeBackup(pvb, this.#backup));
+      infos.push(podVolumeInfo(pvb, created[i]?.pvName));
+      if (pvb.status?.phase !== 'Completed') outcome.results.error(volumeError(pvb));
+    });
+    await deleteWork(client, this.#options.namespace, finished, this.#context.logger);
+    const names = backupFileNames(name);
+    return [
+      {
+        fileName: names.podVolumeBackups,
+        body: await gzipAsync(goEncodeLine(records.length ? records : null)),
+      },
+      { fileName: names.volumeInfo, body: await gzipAsync(goEncodeLine(infos)) },
+    ];
+  }
 }
 
 function podError(pod: KubeObject, message: string, error?: string) {

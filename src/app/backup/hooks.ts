@@ -1,0 +1,182 @@
+import {
+  execInPod,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTarget,
+  KubeApiError,
+  type KubeClient,
+} from '../../kube/index.ts';
+import type { Logger } from '../../log/index.ts';
+import { isFinalPodVolumePhase, type KubeObject, POD_VOLUME_BACKUP_RESOURCE } from '../../model/index.ts';
+import { itemMessage, type ResultsCollector } from '../../results/index.ts';
+import {
+  BACKUP_HOOK_KEY,
+  describeHook,
+  type ExecHook,
+  type HookPhase,
+  podBackupHooks,
+  type PodHooks,
+} from '../../volumedata/index.ts';
+import { failureMessage, workPath } from '../agent/index.ts';
+
+/** What one hook did, for the log, the results and the counts velero-backup.json records. */
+export interface HookRun {
+  namespace: string;
+  pod: string;
+  hook: ExecHook;
+  outcome: 'Succeeded' | 'Failed' | 'Skipped';
+  error?: string;
+}
+
+export type PodExec = (target: ExecTarget, options: ExecOptions) => Promise<ExecResult>;
+
+/**
+ * Velero's backup exec hooks, run through the API server's pods/exec: a pod's pre hook before its
+ * volumes are handed to the agents, its post hook once they have ended. As Velero, a failing hook is
+ * an error of the backup whatever its on-error mode (Velero logs "Error executing hook" at error
+ * level, which makes the backup PartiallyFailed); with `Fail`, a failed pre hook also keeps the pod's
+ * volumes out of the backup and its post hook from running. Hooks of a pod that has Succeeded or
+ * Failed are skipped, and count as attempted, not failed.
+ */
+export class BackupHookRunner {
+  readonly #exec: PodExec;
+  readonly #logger: Logger;
+  readonly runs: HookRun[] = [];
+  readonly #notes: { namespace: string; pod: string; text: string }[] = [];
+
+  constructor(client: KubeClient, logger: Logger, exec?: PodExec) {
+    this.#exec = exec ?? ((target, options) => execInPod(client, target, options));
+    this.#logger = logger;
+  }
+
+  /** The hooks of a stored pod, or undefined when it asks for none (or cannot be read as a pod). */
+  read(item: KubeObject): PodHooks | undefined {
+    const annotations = item.metadata.annotations ?? {};
+    if (!Object.keys(annotations).some((k) => k.includes(BACKUP_HOOK_KEY))) return undefined;
+    let hooks: PodHooks;
+    try {
+      hooks = podBackupHooks(item);
+    } catch (err) {
+      const text = `the pod's backup hooks could not be read: ${failureMessage(err)}`;
+      this.#note(item.metadata.namespace ?? '', item.metadata.name, text);
+      return undefined;
+    }
+    for (const text of hooks.notes) this.#note(hooks.namespace, hooks.name, text);
+    return hooks.pre === undefined && hooks.post === undefined ? undefined : hooks;
+  }
+
+  /** Runs one phase's hook of a pod; false when it failed with on-error Fail. */
+  async run(hooks: PodHooks, phase: HookPhase): Promise<boolean> {
+    const hook = phase === 'pre' ? hooks.pre : hooks.post;
+    if (hook === undefined) return true;
+    const fields = {
+      namespace: hooks.namespace,
+      pod: hooks.name,
+      hookPhase: phase,
+      hookContainer: hook.container,
+    };
+    if (hooks.finished) {
+      this.#logger.info(fields, `${describeHook(hook)} skipped: the pod has finished`);
+      this.runs.push({ namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Skipped' });
+      return true;
+    }
+    const error = await this.#attempt(hooks, hook);
+    const run: HookRun = { namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Succeeded' };
+    if (error !== undefined) {
+      run.outcome = 'Failed';
+      run.error = error;
+      this.#logger.error({ ...fields, error }, `${describeHook(hook)} failed (on-error ${hook.onError})`);
+    } else this.#logger.info(fields, `${describeHook(hook)} succeeded`);
+    this.runs.push(run);
+    return error === undefined || hook.onError === 'Continue';
+  }
+
+  async #attempt(hooks: PodHooks, hook: ExecHook): Promise<string | undefined> {
+    if (hook.invalid !== undefined) return hook.invalid;
+    try {
+      const result = await this.#exec(
+        { namespace: hooks.namespace, pod: hooks.name, container: hook.container, command: hook.command },
+        { timeoutMs: hook.timeoutMs, outputBytes: 1024 },
+      );
+      if (result.exitCode === 0) return undefined;
+      const stderr = printable(result.stderr).slice(-300);
+      return `command terminated with exit code ${result.exitCode}${stderr === '' ? '' : `: ${stderr}`}`;
+    } catch (err) {
+      return failureMessage(err);
+    }
+  }
+
+  get attempted(): number {
+    return this.runs.length;
+  }
+
+  get failed(): number {
+    return this.runs.filter((r) => r.outcome === 'Failed').length;
+  }
+
+  /** The backup's results: an error per failed hook, a warning per annotation read with a fallback. */
+  report(results: ResultsCollector): void {
+    for (const note of this.#notes)
+      results.warning(
+        itemMessage({ namespace: note.namespace, resource: 'pods', name: note.pod, message: note.text }),
+      );
+    for (const run of this.runs) {
+      if (run.outcome !== 'Failed') continue;
+      const kept =
+        run.hook.phase === 'pre' && run.hook.onError === 'Fail'
+          ? ": the pod's volumes were not backed up and its post hook did not run"
+          : '';
+      results.error(
+        itemMessage({
+          namespace: run.namespace,
+          resource: 'pods',
+          name: run.pod,
+          message: `Error executing hook: ${describeHook(run.hook)} failed (on-error ${run.hook.onError})${kept}`,
+          ...(run.error === undefined ? {} : { error: run.error }),
+        }),
+      );
+    }
+  }
+
+  #note(namespace: string, pod: string, text: string) {
+    this.#logger.warn({ namespace, pod }, text);
+    this.#notes.push({ namespace, pod, text });
+  }
+}
+
+/** Output of a command, as one line of printable text. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this takes out
+  return text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+}
+
+/**
+ * Resolves once every named PodVolumeBackup has ended (or can no longer be read), or once `done`
+ * resolves (the backup's own wait has decided them all): a pod's post hook waits for its volumes only.
+ */
+export async function podVolumesEnded(
+  client: KubeClient,
+  namespace: string,
+  names: readonly string[],
+  done: Promise<void>,
+  pollMs = 1_000,
+): Promise<void> {
+  let over = false;
+  void done.then(() => {
+    over = true;
+  });
+  const pending = new Set(names);
+  while (pending.size > 0 && !over) {
+    for (const name of [...pending]) {
+      const phase = await client
+        .json<{ status?: { phase?: string } }>({
+          path: workPath(namespace, POD_VOLUME_BACKUP_RESOURCE, name),
+          retries: 2,
+        })
+        .then((pvb) => pvb.status?.phase)
+        .catch((err: unknown) => (err instanceof KubeApiError && err.status === 404 ? 'Gone' : undefined));
+      if (phase === 'Gone' || isFinalPodVolumePhase(phase)) pending.delete(name);
+    }
+    if (pending.size > 0) await Promise.race([done, new Promise((r) => setTimeout(r, pollMs))]);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Velero's backup hooks on a REAL node: the API server runs them through pods/exec on the harness
+ * kubelet (reached on 127.0.0.1, with the cluster CA's client certificate: test/harness/node.ts,
+ * control-plane.ts). A pre hook writes into the volume and the snapshot the agent takes holds what
+ * it wrote; the post hook runs after the snapshot. A pre hook failing with on-error Fail keeps the
+ * pod's volume out (PartiallyFailed naming the pod, the hook and the exit code); a Continue hook
+ * that cannot run lets the volume be backed up and is an error of the backup, as in Velero.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { eventually, uniqueName } from '../helpers/kube.ts';
+import { createS3Bucket } from '../helpers/locations.ts';
+import {
+  AGENT_NAMESPACE,
+  deployAgent,
+  importLifeboatImage,
+  s3LocationConfig,
+} from '../helpers/node-agent.ts';
+import { busyboxContainer, busyboxPod, onlyNode, podVolumeDir } from '../helpers/nodes.ts';
+import { kopiaRestore, readPodVolumeBackups } from '../helpers/real-pod-volumes.ts';
+
+const env = inject('harness');
+const kubeconfig = env.clusters['source']!.kubeconfig;
+const client = new KubeClient(loadKubeConfig({ kubeconfig }));
+const node = onlyNode(env.clusters['source']?.nodes, 'source');
+const good = uniqueName('hook-ok');
+const failing = uniqueName('hook-fail');
+const continuing = uniqueName('hook-cont');
+let work = '';
+let bucket = '';
+let cliEnv: Record<string, string> = {};
+
+const lifeboat = (...args: string[]) =>
+  runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 170_000 });
+
+const backup = (name: string, namespace: string) =>
+  lifeboat('backup', 'create', name, '--kubeconfig', kubeconfig, '--include-namespaces', namespace);
+
+/** A busybox pod on the node with an emptyDir at /data, opted in to file-system backup. */
+async function hookPod(namespace: string, annotations: Record<string, string>): Promise<V1Pod> {
+  await client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: namespace } } });
+  const pod = busyboxPod('db', {
+    node: node.name,
+    containers: [
+      busyboxContainer('app', 'trap "exit 0" TERM; while true; do sleep 1; done', [
+        { name: 'data', mountPath: '/data' },
+      ]),
+    ],
+    volumes: [{ name: 'data', emptyDir: {} }],
+  });
+  pod.metadata = { name: 'db', annotations: { 'backup.velero.io/backup-volumes': 'data', ...annotations } };
+  await client.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod });
+  return eventually(
+    `pod ${namespace}/db Running`,
+    async () => {
+      const got = await client.json<V1Pod>({ path: `/api/v1/namespaces/${namespace}/pods/db` });
+      return got.status?.phase === 'Running' ? got : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 300 },
+  );
+}
+
+async function results(name: string): Promise<string> {
+  const described = await lifeboat('backup', 'describe', name, '--details');
+  expect(described.status, described.stderr).toBe(0);
+  return described.stdout;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'lifeboat-hooks-'));
+  const s3 = env.s3;
+  if (s3 === undefined) throw new Error('start the nodes harness with --s3');
+  bucket = await createS3Bucket(s3);
+  const credentials = join(work, 'cloud');
+  await writeFile(
+    credentials,
+    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
+  cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
+  await importLifeboatImage(work, [node]);
+  await deployAgent(client, { node, apiServer: env.clusters['source']!.server, s3, bucket });
+}, 300_000);
+
+afterAll(async () => {
+  for (const ns of [good, failing, continuing])
+    await client.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+  client.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('backup hooks on a real node', () => {
+  it('a pre hook writes into the volume before its snapshot; the post hook runs after it', async () => {
+    const pod = await hookPod(good, {
+      'pre.hook.backup.velero.io/command': '["sh","-c","echo frozen > /data/hook"]',
+      'post.hook.backup.velero.io/command': '["sh","-c","echo thawed > /data/post"]',
+    });
+    const run = await backup(`${good}-b`, good);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const described = await results(`${good}-b`);
+    expect(described).toMatch(/Phase:\s+Completed/);
+    expect(described).toContain('HooksAttempted: 2');
+    expect(described).toContain('HooksFailed:    0');
+
+    const pvbs = (await readPodVolumeBackups(env.s3!, bucket, `${good}-b`)) as {
+      status: { phase: string; snapshotID: string };
+    }[];
+    expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
+    const target = join(work, 'restored');
+    await kopiaRestore(work, env.s3!, bucket, good, pvbs[0]?.status.snapshotID ?? '', target);
+    expect(await readFile(join(target, 'hook'), 'utf8')).toBe('frozen\n');
+    await expect(readFile(join(target, 'post'), 'utf8')).rejects.toThrow(/ENOENT/);
+    const live = podVolumeDir(node, pod, 'empty-dir', 'data');
+    expect(await readFile(join(live, 'post'), 'utf8')).toBe('thawed\n');
+  });
+
+  it('a pre hook failing with on-error Fail keeps the volume out: PartiallyFailed naming the pod, hook and exit code', async () => {
+    await hookPod(failing, {
+      'pre.hook.backup.velero.io/command': '["sh","-c","echo no space >&2; exit 3"]',
+    });
+    const run = await backup(`${failing}-b`, failing);
+    expect(run.status, run.stdout + run.stderr).toBe(3);
+    const described = await results(`${failing}-b`);
+    expect(described).toMatch(/Phase:\s+PartiallyFailed/);
+    expect(described).toContain(
+      `${failing}: resource: /pods name: /db message: /Error executing hook: pre hook ["sh","-c","echo no space >&2; exit 3"] in container app failed (on-error Fail)`,
+    );
+    expect(described).toContain('error: /command terminated with exit code 3: no space');
+    expect(described).toContain('HooksFailed:    1 (see Errors)');
+    expect(await readPodVolumeBackups(env.s3!, bucket, `${failing}-b`)).toBeNull();
+  });
+
+  it('a Continue hook that cannot run lets the volume be backed up, and is an error of the backup', async () => {
+    await hookPod(continuing, {
+      'pre.hook.backup.velero.io/command': '/no/such/binary',
+      'pre.hook.backup.velero.io/on-error': 'Continue',
+    });
+    const run = await backup(`${continuing}-b`, continuing);
+    expect(run.status, run.stdout + run.stderr).toBe(3);
+    const described = await results(`${continuing}-b`);
+    expect(described).toContain(
+      'Error executing hook: pre hook ["/no/such/binary"] in container app failed (on-error Continue)',
+    );
+    const pvbs = (await readPodVolumeBackups(env.s3!, bucket, `${continuing}-b`)) as {
+      status: { phase: string };
+    }[];
+    expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
+  });
+});
