@@ -75,11 +75,20 @@ beforeAll(async () => {
     ['--kubeconfig', source, '--sync-period', '1s', '--enable-restore', '--restore-kubeconfig', standby],
     { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN, LIFEBOAT_WEB_DIR: webDir },
   );
-  const made = await api('/api/v1/backups', {
-    method: 'POST',
-    body: JSON.stringify({ name: backup, storageLocation: 's3', template }),
-  });
-  expect(made.status, JSON.stringify(made.body)).toBe(202);
+  // The scheduler starts after the first sync: until then the API answers 503.
+  await eventually(
+    'backup accepted',
+    async () => {
+      const made = await api('/api/v1/backups', {
+        method: 'POST',
+        body: JSON.stringify({ name: backup, storageLocation: 's3', template }),
+      });
+      if (made.status === 503) return undefined;
+      expect(made.status, JSON.stringify(made.body)).toBe(202);
+      return true;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
   await eventually(
     'backup Completed and synced',
     async () =>

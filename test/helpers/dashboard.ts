@@ -37,9 +37,15 @@ export async function startDashboardServer(
   const exited = new Promise<void>((r) => child.on('close', () => r()));
   const url = await eventually(
     'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 60_000 },
-  );
+    () => {
+      if (child.exitCode !== null) throw new Error(`lifeboat server exited ${child.exitCode}: ${out}`);
+      return Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]);
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${String(err)}\n--- server output ---\n${out.slice(-4000)}`);
+  });
   return {
     child,
     url,
