@@ -118,6 +118,24 @@ module.exports = {
       to: { path: '^(test|bench)/' },
     },
     {
+      name: 'web-is-a-browser-app',
+      comment:
+        'src/server/web/ (the dashboard) runs in the browser: it imports only its own files and Preact, never the server, Node or another package',
+      severity: 'error',
+      from: { path: '^src/server/web/', pathNot: '[.]test[.]ts$' },
+      to: {
+        pathNot: ['^src/server/web/', '^node_modules/preact/'],
+      },
+    },
+    {
+      name: 'server-never-imports-the-web-app',
+      comment:
+        'the dashboard reaches the server only through its HTTP API; the server serves its built files',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/server/web/' },
+      to: { path: '^src/server/web/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

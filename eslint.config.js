@@ -28,7 +28,7 @@ export default tseslint.config(
   {
     // Small modules, short functions (ARCHITECTURE.md). Declarative schema builders are excepted
     // where they are, with an eslint-disable comment that says so.
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     ignores: ['src/**/*.test.ts', 'src/**/testing.ts', 'src/**/*.contract.ts'],
     rules: {
       'max-lines': ['error', { max: 350 }],

@@ -31,7 +31,10 @@ export interface ServerContext {
   alive: () => boolean;
   restoreEnabled: boolean;
   /** Restores running in the background, by name. */
-  restoring: Map<string, { backup: string; started: string }>;
+  restoring: Map<
+    string,
+    { backup: string; started: string; step?: string; done?: number; total?: number; failed?: number }
+  >;
   restoreKube: KubeTarget;
   /** The identity (kube-system UID) of the cluster the server backs up, once read; GC and recovery act on its backups only. */
   cluster: () => string | undefined;

@@ -71,7 +71,7 @@ export function submitBackup(ctx: ServerContext, body: BackupBody): { name: stri
 
 export function restoresInProgress(
   ctx: ServerContext,
-): { name: string; backup: string; phase: 'InProgress'; started: string }[] {
+): { name: string; backup: string; phase: 'InProgress'; started: string; step?: string }[] {
   return [...ctx.restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
 }
 
@@ -109,7 +109,16 @@ export async function startRestore(
         kube: ctx.restoreKube,
         configPath: ctx.configPath,
       },
-      { logger: ctx.logger },
+      {
+        logger: ctx.logger,
+        // Live progress for GET /api/v1/restores (the dashboard): the step and items done so far.
+        onEvent: (e) => {
+          const r = ctx.restoring.get(name);
+          if (r === undefined) return;
+          r.step = e.phase;
+          if (e.done !== undefined) Object.assign(r, { done: e.done, total: e.total, failed: e.failed });
+        },
+      },
     );
   if (body.dryRun) return { accepted: false, name, result: await run() };
   ctx.restoring.set(name, {

@@ -2,11 +2,17 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { LifeboatError, redact } from '../../errors/index.ts';
 import { nullObject } from '../../model/index.ts';
 import type { ServerContext } from '../context.ts';
+import { accessRoutes } from './access-routes.ts';
+import { backupDetailRoutes } from './backup-detail.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { contentsRoutes } from './contents-routes.ts';
+import { responseHeaders } from './response-headers.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
+import { scheduleRoutes } from './schedule-routes.ts';
 import { statusRoutes } from './status-routes.ts';
+import { webRoutes } from './web-routes.ts';
 
 const STATUS: Partial<Record<string, number>> = nullObject({
   USAGE: 400,
@@ -40,7 +46,8 @@ export interface ApiOptions {
 
 /**
  * The HTTP API. Every route declares who may call it (guard.ts): /healthz and /readyz are public
- * (probes), /metrics too with --metrics-public; everything else needs the bearer token (or, with
+ * (probes), /metrics too with --metrics-public, and the dashboard's static files at / (web-routes.ts);
+ * everything else needs the bearer token (or, with
  * --auth kubernetes, a token the cluster accepts and RBAC allows) unless auth is off.
  * Bodies and queries are validated with zod: a bad request gets 400 naming the field at fault.
  */
@@ -51,9 +58,15 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
     return sendError(reply, err);
   });
   installGuard(app, options.security);
+  responseHeaders(app);
   probeRoutes(app, ctx, options.metricsPublic);
   backupRoutes(app, ctx);
   statusRoutes(app, ctx);
   restoreRoutes(app, ctx);
+  backupDetailRoutes(app, ctx);
+  contentsRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
+  accessRoutes(app, ctx, options.security);
+  webRoutes(app);
   return app;
 }

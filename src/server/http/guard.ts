@@ -68,7 +68,10 @@ async function authenticate(
   if (!req.is404 && access === undefined) return refuse(reply, 403, 'this route declares no access');
   const decision = await auth({
     authorization: req.headers.authorization,
-    attributes: access === undefined ? undefined : routeAttributes(req.method, access, req.params),
+    attributes:
+      access === undefined || access === 'authenticated'
+        ? undefined
+        : routeAttributes(req.method, access, req.params),
   });
   if (decision.allowed) return undefined;
   return refuse(reply, decision.status, decision.message);

@@ -3,14 +3,16 @@ import type { ApiAttributes } from '../kube-auth.ts';
 /**
  * Who may call a route, declared on the route itself (`config: { access }`), so the decision
  * follows what the router matched, never the raw URL:
- * - `public`: anyone (the probes; /metrics with --metrics-public);
+ * - `public`: anyone (the probes; /metrics with --metrics-public; the dashboard's static files);
+ * - `authenticated`: any caller whose credentials are valid, whatever RBAC grants (what the caller
+ *   may do: /api/v1/access);
  * - `{ resource }`: an API resource of lifeboat.io — the verb follows the method (GET of a
  *   collection is `list`, of one item `get`; POST is `create`), the name is the route's decoded
  *   `:name` parameter;
  * - `{ path }`: a non-resource URL (/metrics), the verb `get`.
  * A route without one cannot be registered.
  */
-export type RouteAccess = 'public' | { resource: string } | { path: string };
+export type RouteAccess = 'public' | 'authenticated' | { resource: string } | { path: string };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,7 +30,7 @@ const VERBS: ReadonlyMap<string, string> = new Map([
 /** The RBAC attributes of a request to a route with `access` (not 'public'), from its decoded params. */
 export function routeAttributes(
   method: string,
-  access: Exclude<RouteAccess, 'public'>,
+  access: Exclude<RouteAccess, 'public' | 'authenticated'>,
   params: unknown,
 ): ApiAttributes {
   const m = method.toUpperCase();
@@ -49,5 +51,7 @@ function nameParam(params: unknown): string | undefined {
 /** A route's options declaring who may call it. */
 export const access = (a: RouteAccess) => ({ config: { access: a } });
 export const PUBLIC = access('public');
+/** Valid credentials only: no access review of a resource. */
+export const AUTHENTICATED = access('authenticated');
 /** An API resource of lifeboat.io (RBAC in --auth kubernetes mode). */
 export const on = (resource: string) => access({ resource });

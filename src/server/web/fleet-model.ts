@@ -1,0 +1,104 @@
+/**
+ * The fleet overview's rows, from /api/v1/clusters when the server has it, else from the server's
+ * own schedules (one cluster: the one it backs up). Pure: the fleet API is read defensively (it is
+ * another module's answer, and may be newer than this page).
+ */
+import type { ScheduleItem, ServerInfo } from './types.ts';
+
+export interface FleetRow {
+  cluster: string;
+  /** A schedule of the cluster (the server's own view), or undefined for a whole-cluster row. */
+  schedule?: string | undefined;
+  rpo: string;
+  rpoReason?: string | undefined;
+  objectiveSeconds?: number | undefined;
+  lastBackup?: string | undefined;
+  lastBackupAt?: string | undefined;
+  nextRun?: string | undefined;
+  lastDrill?:
+    { passed: boolean | undefined; rtoSeconds?: number | undefined; at?: string | undefined } | undefined;
+  owner?: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+function drillOf(v: unknown): FleetRow['lastDrill'] {
+  const d = obj(v);
+  if (d === undefined) return undefined;
+  const phase = str(d['phase']) ?? str(d['outcome']);
+  const passed =
+    typeof d['passed'] === 'boolean' ? d['passed'] : phase === undefined ? undefined : phase === 'Passed';
+  return { passed, rtoSeconds: num(d['rtoSeconds']), at: str(d['completed']) ?? str(d['started']) };
+}
+
+/** One row per cluster of /api/v1/clusters (fields read if present, never trusted to be). */
+export function rowsFromClusters(body: unknown): FleetRow[] {
+  const items = obj(body)?.['items'];
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((raw): FleetRow[] => {
+    const c = obj(raw);
+    const name = str(c?.['name']);
+    if (c === undefined || name === undefined) return [];
+    const rpo = obj(c['rpo']);
+    const last = obj(c['lastSuccessful']) ?? obj(c['lastBackup']);
+    return [
+      {
+        cluster: name,
+        rpo: str(rpo?.['state']) ?? str(c['rpoState']) ?? 'Unknown',
+        rpoReason: str(rpo?.['reason']),
+        objectiveSeconds: num(rpo?.['objectiveSeconds']),
+        lastBackup: str(last?.['name']),
+        lastBackupAt: str(last?.['completed']) ?? str(last?.['started']),
+        nextRun: str(c['nextRun']),
+        lastDrill: drillOf(c['lastDrill']),
+        owner: str(c['owner']) ?? str(obj(c['owner'])?.['replica']),
+      },
+    ];
+  });
+}
+
+/** Without a fleet API: the server's own cluster, one row per schedule. */
+export function rowsFromSchedules(
+  schedules: readonly ScheduleItem[],
+  server: ServerInfo | undefined,
+): FleetRow[] {
+  const owner = server?.holder ?? server?.identity ?? (server?.isLeader === true ? 'this server' : undefined);
+  return schedules.map((s) => ({
+    cluster: 'this cluster',
+    schedule: s.spec.name,
+    rpo: s.status?.rpo.state ?? 'Unknown',
+    rpoReason: s.status?.rpo.reason,
+    objectiveSeconds: s.status?.rpo.objectiveSeconds,
+    lastBackup: s.status?.lastSuccessful?.name,
+    lastBackupAt: s.status?.lastSuccessful?.completed ?? s.status?.lastSuccessful?.started,
+    nextRun: s.status?.nextRuns[0],
+    owner,
+  }));
+}
+
+/** Per day of the last `days` days (oldest first): backups that Completed and that did not. */
+export function timeline(
+  backups: readonly { started?: string | undefined; phase: string }[],
+  now: number,
+  days = 7,
+): { day: string; good: number; bad: number }[] {
+  const DAY = 86_400_000;
+  const today = Math.floor(now / DAY);
+  const out = Array.from({ length: days }, (_, i) => ({
+    day: new Date((today - days + 1 + i) * DAY).toISOString().slice(5, 10),
+    good: 0,
+    bad: 0,
+  }));
+  for (const b of backups) {
+    const t = b.started === undefined ? NaN : Date.parse(b.started);
+    if (Number.isNaN(t)) continue;
+    const slot = out[Math.floor(t / DAY) - (today - days + 1)];
+    if (slot === undefined) continue;
+    if (b.phase === 'Completed') slot.good++;
+    else if (b.phase !== 'InProgress' && b.phase !== 'New') slot.bad++;
+  }
+  return out;
+}

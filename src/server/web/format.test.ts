@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { rowsFromClusters, timeline } from './fleet-model.ts';
+import { bytes, duration, parseList, parseMapping, relative } from './format.ts';
+
+describe('dashboard formatting', () => {
+  it('shows durations, ages and sizes', () => {
+    expect(duration(42)).toBe('42s');
+    expect(duration(3600 + 300)).toBe('1h 5m');
+    expect(duration(3 * 86_400)).toBe('3d');
+    expect(relative('2026-12-07T00:00:00Z', Date.parse('2026-12-07T00:10:00Z'))).toBe('10m ago');
+    expect(relative('2026-12-07T00:10:00Z', Date.parse('2026-12-07T00:00:00Z'))).toBe('in 10m');
+    expect(relative('not a time')).toBe('—');
+    expect(bytes(512)).toBe('512 B');
+    expect(bytes(5 * 1024 * 1024)).toBe('5.0 MiB');
+  });
+
+  it('reads mappings and lists from the restore form, naming the line at fault', () => {
+    expect(parseMapping('shop:shop-copy\n\n a = b ')).toEqual({ mapping: { shop: 'shop-copy', a: 'b' } });
+    expect(parseMapping('shop')).toEqual({ error: '"shop" is not of the form old:new' });
+    expect(parseList(' a, b  c,')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts completed and failed backups per day of the last week', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const days = timeline(
+      [
+        { started: '2026-12-07T01:00:00Z', phase: 'Completed' },
+        { started: '2026-12-07T02:00:00Z', phase: 'Failed' },
+        { started: '2026-12-01T02:00:00Z', phase: 'Completed' },
+        { started: '2026-11-20T02:00:00Z', phase: 'Completed' },
+        { started: '2026-12-07T03:00:00Z', phase: 'InProgress' },
+      ],
+      now,
+    );
+    expect(days).toHaveLength(7);
+    expect(days[6]).toEqual({ day: '12-07', good: 1, bad: 1 });
+    expect(days[0]).toEqual({ day: '12-01', good: 1, bad: 0 });
+  });
+
+  it('reads the fleet API defensively: rows without a name are dropped, odd fields ignored', () => {
+    const rows = rowsFromClusters({
+      items: [
+        {
+          name: 'prod',
+          rpo: { state: 'BREACHED', reason: 'late' },
+          owner: 'replica-1',
+          lastDrill: { phase: 'Passed', rtoSeconds: 90 },
+        },
+        { rpo: { state: 'OK' } },
+        { name: 'dev', rpo: 'weird', owner: 7 },
+      ],
+    });
+    expect(rows.map((r) => [r.cluster, r.rpo, r.owner])).toEqual([
+      ['prod', 'BREACHED', 'replica-1'],
+      ['dev', 'Unknown', undefined],
+    ]);
+    expect(rows[0]?.lastDrill).toEqual({ passed: true, rtoSeconds: 90, at: undefined });
+    expect(rowsFromClusters('nonsense')).toEqual([]);
+  });
+});

@@ -1,0 +1,122 @@
+import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
+import { type FleetRow, rowsFromClusters, rowsFromSchedules, timeline } from '../fleet-model.ts';
+import { duration, relative } from '../format.ts';
+import { isMissing, usePoll } from '../hooks.ts';
+import { href } from '../router.ts';
+import type { BackupRow, List, ScheduleItem, ServerInfo } from '../types.ts';
+
+function Drill({ d }: { d: FleetRow['lastDrill'] }) {
+  if (d === undefined) return <span>none</span>;
+  const state = d.passed === undefined ? 'Unknown' : d.passed ? 'Passed' : 'Failed';
+  return (
+    <span>
+      <Badge state={state} /> {d.rtoSeconds === undefined ? '' : `RTO ${duration(d.rtoSeconds)}`}{' '}
+      {relative(d.at)}
+    </span>
+  );
+}
+
+function Rows({ rows }: { rows: FleetRow[] }) {
+  return (
+    <TableBox label="Clusters and their recovery point objectives">
+      <thead>
+        <tr>
+          <th scope="col">Cluster</th>
+          <th scope="col">Schedule</th>
+          <th scope="col">RPO</th>
+          <th scope="col">Last successful backup</th>
+          <th scope="col">Next run</th>
+          <th scope="col">Last drill</th>
+          <th scope="col">Owner</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.cluster}/${r.schedule ?? ''}`} class={`rpo-${r.rpo}`}>
+            <th scope="row">{r.cluster}</th>
+            <td>{r.schedule ?? '—'}</td>
+            <td>
+              <Badge state={r.rpo} />
+              {r.objectiveSeconds === undefined ? null : (
+                <span class="muted"> objective {duration(r.objectiveSeconds)}</span>
+              )}
+              {r.rpoReason === undefined ? null : <div class="muted small">{r.rpoReason}</div>}
+            </td>
+            <td>
+              {r.lastBackup === undefined ? (
+                'none'
+              ) : (
+                <a href={href(['backups', r.lastBackup])}>{r.lastBackup}</a>
+              )}
+              <div class="muted small">{relative(r.lastBackupAt)}</div>
+            </td>
+            <td>{relative(r.nextRun)}</td>
+            <td>
+              <Drill d={r.lastDrill} />
+            </td>
+            <td>{r.owner ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </TableBox>
+  );
+}
+
+function Timeline({ backups }: { backups: BackupRow[] }) {
+  const days = timeline(backups, Date.now());
+  return (
+    <section aria-labelledby="timeline-h">
+      <h2 id="timeline-h">Backups in the last 7 days</h2>
+      <ol class="timeline">
+        {days.map((d) => (
+          <li key={d.day}>
+            <span class="day">{d.day}</span>
+            <span class="good">{d.good} completed</span>
+            <span class={d.bad > 0 ? 'bad' : 'muted'}>{d.bad} failed</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** Every cluster with its RPO state; without a fleet API, the server's own cluster per schedule. */
+export function FleetPage() {
+  const clusters = usePoll<unknown>('/api/v1/clusters');
+  const fromFleet = rowsFromClusters(clusters.data);
+  // No fleet API, or one with no cluster registered: the server's own cluster, per schedule.
+  const fallback = isMissing(clusters.error) || (clusters.data !== undefined && fromFleet.length === 0);
+  const schedules = usePoll<List<ScheduleItem>>(fallback ? '/api/v1/schedules' : undefined);
+  const server = usePoll<ServerInfo>(fallback ? '/api/v1/server' : undefined, 10_000);
+  const backups = usePoll<List<BackupRow>>('/api/v1/backups');
+  const rows = fallback ? rowsFromSchedules(schedules.data?.items ?? [], server.data) : fromFleet;
+  const loading = fallback ? schedules.loading : clusters.loading;
+  const breached = rows.filter((r) => r.rpo === 'BREACHED').length;
+  return (
+    <>
+      <PageTitle>Fleet overview</PageTitle>
+      {fallback ? (
+        <p class="note">
+          {isMissing(clusters.error)
+            ? 'This server has no fleet API (/api/v1/clusters)'
+            : 'No cluster is registered in the fleet'}
+          : showing the cluster this server backs up, one row per schedule.
+        </p>
+      ) : (
+        <ErrorBox error={clusters.error} />
+      )}
+      {fallback ? <ErrorBox error={schedules.error} /> : null}
+      <p class="summary" role="status">
+        {rows.length} {rows.length === 1 ? 'row' : 'rows'}, {breached} with a breached RPO
+      </p>
+      {loading && rows.length === 0 ? (
+        <Loading />
+      ) : rows.length === 0 ? (
+        <Empty>No clusters and no schedules yet: add a schedule to protect a cluster.</Empty>
+      ) : (
+        <Rows rows={rows} />
+      )}
+      <Timeline backups={backups.data?.items ?? []} />
+    </>
+  );
+}

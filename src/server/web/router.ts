@@ -1,0 +1,67 @@
+/**
+ * Hash routes: every object has a deep link (`#/backups/NAME`, `#/backups/NAME/contents?ns=…`,
+ * `#/restores/NAME`, `#/drills/NAME`). Parsing is pure, so it is tested without a browser.
+ */
+
+export type Route =
+  | { page: 'fleet' }
+  | { page: 'backups'; filters: URLSearchParams }
+  | { page: 'backup'; name: string }
+  | { page: 'contents'; name: string; params: URLSearchParams }
+  | { page: 'restores' }
+  | { page: 'restore-new'; params: URLSearchParams }
+  | { page: 'restore'; name: string; params: URLSearchParams }
+  | { page: 'schedules' }
+  | { page: 'locations' }
+  | { page: 'drills' }
+  | { page: 'drill'; name: string }
+  | { page: 'not-found'; path: string };
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The route of a location hash (`#/backups/x?y=z`); anything unknown is `not-found`. */
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const params = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+  const parts = path.split('/').filter((p) => p !== '');
+  const names = parts.map(decode);
+  if (names.some((n) => n === undefined)) return { page: 'not-found', path };
+  const [first, second, third] = names as string[];
+  if (parts.length === 0 || (first === 'fleet' && parts.length === 1)) return { page: 'fleet' };
+  if (first === 'backups') {
+    if (second === undefined) return { page: 'backups', filters: params };
+    if (third === undefined && parts.length === 2) return { page: 'backup', name: second };
+    if (third === 'contents' && parts.length === 3) return { page: 'contents', name: second, params };
+  }
+  if (first === 'restores') {
+    if (second === undefined) return { page: 'restores' };
+    if (second === 'new' && parts.length === 2) return { page: 'restore-new', params };
+    if (parts.length === 2) return { page: 'restore', name: second, params };
+  }
+  if (first === 'drills') {
+    if (second === undefined) return { page: 'drills' };
+    if (parts.length === 2) return { page: 'drill', name: second };
+  }
+  if (parts.length === 1 && (first === 'schedules' || first === 'locations')) return { page: first };
+  return { page: 'not-found', path };
+}
+
+/** `#/a/b?k=v` from segments (each encoded) and query parameters (empty values left out). */
+export function href(
+  segments: readonly string[],
+  query: Readonly<Record<string, string | undefined>> = {},
+): string {
+  const path = segments.map(encodeURIComponent).join('/');
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, v);
+  const qs = params.toString();
+  return `#/${path}${qs === '' ? '' : `?${qs}`}`;
+}

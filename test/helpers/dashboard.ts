@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { MAIN } from './cli.ts';
+import { eventually } from './kube.ts';
+
+/** Where the dashboard tests save a screenshot of each page (LIFEBOAT_DASH_SHOTS, default /tmp/dash-shots). */
+export const SHOTS = process.env['LIFEBOAT_DASH_SHOTS'] ?? join(tmpdir(), 'dash-shots');
+
+/** Debian's Chromium (.ci/run and the harness install it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `lifeboat server` from source on a free loopback port, serving the dashboard built in webDir. */
+export async function startDashboardServer(
+  args: string[],
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => child.on('close', () => r()));
+  const url = await eventually(
+    'server listening',
+    () => {
+      if (child.exitCode !== null) throw new Error(`lifeboat server exited ${child.exitCode}: ${out}`);
+      return Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]);
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${String(err)}\n--- server output ---\n${out.slice(-4000)}`);
+  });
+  return {
+    child,
+    url,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  // Root in CI: Chromium's own sandbox needs user namespaces that a container may not have.
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * Runs axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not
+ * govern) and expects no serious or critical violation; returns all violations for the record.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<AxeViolation[]> {
+  await page.evaluate(await axeSource);
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
+  );
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad, `${what}: ${JSON.stringify(bad, null, 1)}`).toEqual([]);
+  return violations;
+}
+
+/** Saves a screenshot of the page under dir (made if need be). */
+export async function shot(page: Page, dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
