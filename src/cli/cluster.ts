@@ -28,6 +28,14 @@ export function registerClusterCommands(program: Command): void {
     .option('--standby-context <name>', 'kubeconfig context of the standby')
     .option('--storage-location <name>', 'its own storage location (default: the default location)')
     .option('--prefix <prefix>', 'its folder inside the location (default: clusters/<name>)')
+    .addOption(
+      new Option(
+        '--role <role>',
+        "management for the site's management cluster (the AKS host), whose backups carry its Get-AksHciConfig export",
+      )
+        .choices(['management', 'workload'])
+        .default('workload'),
+    )
     .action(async (name: string, opts: AddOptions, command: Command) => {
       const added = await addCluster(globalOptions(command).config, {
         name,
@@ -38,9 +46,10 @@ export function registerClusterCommands(program: Command): void {
           opts.standby === undefined ? undefined : { kubeconfig: opts.standby, context: opts.standbyContext },
         location: opts.storageLocation,
         prefix: opts.prefix,
+        role: opts.role,
       });
       process.stdout.write(
-        `Cluster "${added.name}" added (identity ${added.uid ?? ''}, ${added.server ?? ''}); its backups go to location "${added.location}" under ${added.prefix}/.\n`,
+        `${added.role === 'management' ? 'Management cluster' : 'Cluster'} "${added.name}" added (identity ${added.uid ?? ''}, ${added.server ?? ''}); its backups go to location "${added.location}" under ${added.prefix}/.\n`,
       );
     });
   cluster
@@ -83,7 +92,12 @@ interface AddOptions {
   standbyContext?: string;
   storageLocation?: string;
   prefix?: string;
+  role: 'management' | 'workload';
 }
+
+/** `yes`, or `no (kind): reason`: what failed and where, as the probe classified it. */
+const reachability = (c: ClusterView) =>
+  c.reachable ? 'yes' : `no (${c.unreachable ?? 'other'}): ${c.reason ?? 'unknown'}`;
 
 const labelText = (c: ClusterView) =>
   Object.entries(c.labels)
@@ -92,19 +106,21 @@ const labelText = (c: ClusterView) =>
 
 const COLUMNS: Column<ClusterView>[] = [
   { header: 'NAME', value: (c) => c.name },
+  { header: 'ROLE', value: (c) => c.role },
   { header: 'IDENTITY', value: (c) => c.uid },
   { header: 'SERVER', value: (c) => c.server },
   { header: 'LABELS', value: labelText },
   { header: 'SOURCE', value: (c) => c.source },
-  { header: 'REACHABLE', value: (c) => (c.reachable ? 'yes' : `no: ${c.reason ?? 'unknown'}`) },
+  { header: 'REACHABLE', value: reachability },
 ];
 
 function describeText(c: ClusterView): string {
   const lines = [
     `Name:        ${c.name}`,
+    `Role:        ${c.role}`,
     `Identity:    ${c.uid ?? '<unknown: never reached>'}`,
     `Server:      ${c.server ?? '<unknown>'}`,
-    `Reachable:   ${c.reachable ? 'yes' : `no: ${c.reason ?? 'unknown'}`}`,
+    `Reachable:   ${reachability(c)}`,
     `Source:      ${c.source} (${c.origin})`,
     `Kubeconfig:  ${c.kubeconfig}${c.context === undefined ? '' : ` (context ${c.context})`}`,
     `Labels:      ${labelText(c) || '<none>'}`,

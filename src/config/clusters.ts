@@ -65,6 +65,11 @@ export const ClusterEntrySchema = z
     prefix: ClusterPrefixSchema.optional(),
     /** The identity recorded by `cluster add`: the UID of the cluster's kube-system namespace. */
     uid: z.string().max(128).optional(),
+    /**
+     * `management` marks the site's management cluster (the AKS host) when no discovery names it
+     * (`fleet.managementCluster` makes its entry the management cluster by itself); default workload.
+     */
+    role: z.enum(['management', 'workload']).optional(),
   })
   .strict();
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
@@ -92,7 +97,17 @@ export const ClusterListSchema = z.array(ClusterEntrySchema).superRefine((list, 
   const names = new Set<string>();
   const uids = new Map<string, string>();
   const places = new Map<string, string>();
+  let management: string | undefined;
   for (const [i, c] of list.entries()) {
+    if (c.role === 'management') {
+      if (management !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'role'],
+          message: `clusters '${management}' and '${c.name}' are both marked management: a site has one`,
+        });
+      management ??= c.name;
+    }
     if (names.has(c.name)) {
       ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `cluster '${c.name}' is listed twice` });
       continue;
@@ -161,6 +176,13 @@ export function addClusterEntry<C extends WithClusters>(config: C, entry: Cluste
     throw new LifeboatError('ALREADY_EXISTS', `cluster '${entry.name}' already exists`, {
       hint: `choose another name, or remove it first with: lifeboat cluster remove ${entry.name}`,
     });
+  const management = list.find((c) => c.role === 'management');
+  if (entry.role === 'management' && management !== undefined)
+    throw new LifeboatError(
+      'ALREADY_EXISTS',
+      `cluster '${management.name}' is already the site's management cluster`,
+      { hint: 'a site has one management cluster: add this one without --role management' },
+    );
   const same = entry.uid === undefined ? undefined : list.find((c) => c.uid === entry.uid);
   if (same !== undefined)
     throw new LifeboatError(

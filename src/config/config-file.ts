@@ -140,6 +140,13 @@ export const ConfigFileSchema = z
         path: ['fleet', 'managementCluster'],
         message: `'${management}' is not one of clusters: (add it with lifeboat cluster add)`,
       });
+    const marked = (config.clusters ?? []).findIndex((c) => c.role === 'management' && c.name !== management);
+    if (management !== undefined && marked >= 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusters', marked, 'role'],
+        message: `fleet.managementCluster is '${management}': another cluster cannot be marked management`,
+      });
   });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 

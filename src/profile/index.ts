@@ -27,11 +27,18 @@ export { diffProfiles, renderFindings } from './check/index.ts';
 export { checkStandby, type Collision, type Finding } from './check/index.ts';
 export {
   buildRunbook,
+  buildSiteRunbook,
   defaultPlatform,
+  type RecoveryScope,
+  recoveryLocationName,
   renderMarkdown,
+  renderSiteMarkdown,
+  renderSiteText,
   renderText,
   RUNBOOK_PLATFORMS,
   type RunbookPlatform,
+  type SiteMember,
+  type SiteRunbook,
 } from './runbook/index.ts';
 export {
   type Attachment,

@@ -110,9 +110,9 @@ describe('lifeboat cluster', () => {
     expect(saved.clusters.map((c) => [c.name, c.uid]).sort()).toEqual(rows.map((r) => [r['name'], r['uid']]));
 
     const table = await ok('cluster', 'get');
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+IDENTITY\s+SERVER\s+LABELS\s+SOURCE\s+REACHABLE$/);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+ROLE\s+IDENTITY\s+SERVER\s+LABELS\s+SOURCE\s+REACHABLE$/);
     expect(table).toMatch(
-      /source\s+[0-9a-f-]{36}\s+https:\/\/127\.0\.0\.1:\d+\s+env=prod,tier=gold\s+config\s+yes/,
+      /source\s+workload\s+[0-9a-f-]{36}\s+https:\/\/127\.0\.0\.1:\d+\s+env=prod,tier=gold\s+config\s+yes/,
     );
     const described = await ok('cluster', 'describe', 'mgmt');
     expect(described).toMatch(/Backups:\s+location "fs", prefix clusters\/mgmt\//);
@@ -199,11 +199,11 @@ describe('lifeboat cluster', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(
       new RegExp(
-        `\\ndead\\s+-\\s+https://127\\.0\\.0\\.1:${port}\\s+-\\s+config\\s+no: cannot reach the API server https://127\\.0\\.0\\.1:${port}: ECONNREFUSED`,
+        `\\ndead\\s+workload\\s+-\\s+https://127\\.0\\.0\\.1:${port}\\s+-\\s+config\\s+no \\(refused\\): nothing accepts connections at https://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`,
       ),
     );
-    expect(run.stdout).toMatch(/\nmgmt\s+[0-9a-f-]{36}\s.*\syes\n/);
-    expect(run.stdout).toMatch(/\nsource\s+[0-9a-f-]{36}\s.*\syes\n/);
+    expect(run.stdout).toMatch(/\nmgmt\s+workload\s+[0-9a-f-]{36}\s.*\syes\n/);
+    expect(run.stdout).toMatch(/\nsource\s+workload\s+[0-9a-f-]{36}\s.*\syes\n/);
   });
 
   it('removes a cluster from the config, never its backups', async () => {

@@ -13,8 +13,9 @@ import {
 import type { KubeTarget } from '../../kube/index.ts';
 import { nullObject } from '../../model/index.ts';
 import { clusterLocation } from '../deps/index.ts';
-import type { FleetCluster } from './fleet-model.ts';
+import type { ClusterRole, FleetCluster, Unreachable } from './fleet-model.ts';
 import { probeCluster } from './probe.ts';
+import { clusterRole } from './role.ts';
 import { ClusterRegistry, type FleetRefresh } from './registry.ts';
 
 /** What `cluster add` is given. */
@@ -26,6 +27,8 @@ export interface AddClusterRequest {
   standby?: { kubeconfig: string; context?: string | undefined } | undefined;
   location?: string | undefined;
   prefix?: string | undefined;
+  /** `management` for the site's management cluster (default: workload). */
+  role?: ClusterRole | undefined;
 }
 
 /** A cluster as shown to the operator: everything but its credentials. */
@@ -36,8 +39,11 @@ export interface ClusterView {
   labels: Record<string, string>;
   source: FleetCluster['source'];
   origin: string;
+  role: ClusterRole;
   reachable: boolean;
   reason?: string | undefined;
+  /** Why it is not reachable, for scripts: dns, refused, tls, unauthorized, forbidden, timeout, kubeconfig, other. */
+  unreachable?: Unreachable | undefined;
   /** The kubeconfig file, or the object it was discovered in. */
   kubeconfig: string;
   context?: string | undefined;
@@ -59,6 +65,7 @@ export async function addCluster(
   const config = await loadConfig(configPath);
   const parsed = ClusterEntrySchema.safeParse({
     ...request,
+    role: request.role === 'workload' ? undefined : request.role,
     kubeconfig: resolve(request.kubeconfig),
     standby:
       request.standby === undefined
@@ -81,7 +88,7 @@ export async function addCluster(
   if (probe.uid === undefined)
     throw new LifeboatError(
       'UNREACHABLE',
-      `cannot add cluster '${request.name}': ${probe.reason ?? 'no identity'}`,
+      `cannot add cluster '${request.name}': ${probe.kind === undefined ? '' : `${probe.kind}: `}${probe.reason ?? 'no identity'}`,
       {
         hint: 'lifeboat records the cluster’s identity (kube-system namespace UID) when it is added: check --kubeconfig/--context and that the cluster is up',
       },
@@ -171,7 +178,10 @@ function configuredView(entry: ClusterEntry): FleetCluster {
   };
 }
 
-function viewOf(c: FleetCluster, config: Parameters<typeof resolveLocation>[0]): ClusterView {
+function viewOf(
+  c: FleetCluster,
+  config: Parameters<typeof resolveLocation>[0] & Parameters<typeof clusterRole>[0],
+): ClusterView {
   let location = c.location ?? '';
   let prefix = '';
   try {
@@ -188,8 +198,10 @@ function viewOf(c: FleetCluster, config: Parameters<typeof resolveLocation>[0]):
     labels: nullObject(c.labels),
     source: c.source,
     origin: c.origin,
+    role: clusterRole(config, c.name),
     reachable: c.reachable,
     reason: c.reason,
+    unreachable: c.reachable ? undefined : c.kind,
     kubeconfig: c.target.kubeconfig ?? c.origin,
     context: c.target.context,
     standby: c.standby,

@@ -19,9 +19,18 @@ export interface ClusterCandidate {
   standby?: KubeTarget | undefined;
 }
 
+/** Why a cluster could not be asked (probe.ts classifyUnreachable). */
+export type Unreachable =
+  'dns' | 'refused' | 'tls' | 'unauthorized' | 'forbidden' | 'timeout' | 'kubeconfig' | 'other';
+
+/** Its part in the site: the management cluster (the AKS host) or a workload cluster. */
+export type ClusterRole = 'management' | 'workload';
+
 /** What connecting to it said: its identity and server, or why it could not be reached. */
 export interface ClusterProbe {
   reachable: boolean;
+  /** Set when not reachable: what kind of failure. */
+  kind?: Unreachable | undefined;
   uid?: string | undefined;
   server?: string | undefined;
   version?: string | undefined;
@@ -36,6 +45,7 @@ export interface FleetCluster extends ClusterCandidate {
   server: string | undefined;
   reachable: boolean;
   reason?: string | undefined;
+  kind?: Unreachable | undefined;
   /** Other origins that turned out to be this same cluster (a Secret and a Cluster object, say). */
   alsoFrom: string[];
 }
@@ -82,6 +92,7 @@ export function mergeFleet(
       server: probe.server,
       reachable: probe.reachable,
       reason: identityProblem(candidate, probe) ?? probe.reason,
+      kind: probe.kind,
       alsoFrom: [],
     };
     if (uid !== undefined) byUid.set(uid, cluster);

@@ -13,11 +13,14 @@ export { type Discovered, discoverClusters } from './discover.ts';
 export {
   type ClusterCandidate,
   type ClusterProbe,
+  type ClusterRole,
   type ClusterSource,
   diffFleet,
   type FleetChanges,
   type FleetCluster,
   mergeFleet,
+  type Unreachable,
 } from './fleet-model.ts';
-export { probeCluster, PROBE_TIMEOUT_MS } from './probe.ts';
+export { classifyUnreachable, probeCluster, PROBE_TIMEOUT_MS } from './probe.ts';
+export { clusterRole, managementClusterName } from './role.ts';
 export { ClusterRegistry, configuredCandidates, type FleetConfig, type FleetRefresh } from './registry.ts';

@@ -11,4 +11,11 @@ export { profileExtension } from './backup-extension.ts';
 export { captureClusterProfile } from './capture.ts';
 export { backupProfile, diffSides } from './diff.ts';
 export { makeRunbook, RUNBOOK_PLATFORMS, type RunbookPlatform } from './runbook.ts';
-export { runStandbyCheck } from './standby.ts';
+export { runStandbyCheck, type StandbyCheckResult } from './standby.ts';
+export {
+  checkClusterStandby,
+  checkFleetStandbys,
+  type ClusterStandbyCheck,
+  type FleetStandbyCheck,
+} from './fleet-standby.ts';
+export { makeClusterRunbook, makeSiteRunbook } from './fleet-runbook.ts';

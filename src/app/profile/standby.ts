@@ -22,6 +22,8 @@ export interface StandbyCheckRequest {
   backup: string;
   configPath: string | undefined;
   location: string | undefined;
+  /** A cluster of the fleet: the backup is under its prefix. */
+  cluster?: string | undefined;
   kube: KubeTarget;
   storageClassMappings: Record<string, string>;
   logger: Logger;
@@ -53,7 +55,12 @@ const AUTOMATIC = new Set([
  */
 export async function runStandbyCheck(request: StandbyCheckRequest): Promise<StandbyCheckResult> {
   const evidence = await loadBackupEvidence(
-    { configPath: request.configPath, location: request.location, logger: request.logger },
+    {
+      configPath: request.configPath,
+      location: request.location,
+      logger: request.logger,
+      cluster: request.cluster,
+    },
     request.backup,
   );
   const cluster = await connectCluster(request.kube);

@@ -21,9 +21,14 @@ interface PoolPlan {
   maxPods: Val | undefined;
 }
 
-function pickCluster(view: AksHciView, profile: ClusterProfile): AksHciCluster | undefined {
+/** The attached cluster this runbook rebuilds: the fleet's name for it, else the source's version, else the first. */
+function pickCluster(view: AksHciView, profile: ClusterProfile, name?: string): AksHciCluster | undefined {
   if (view.clusters.length <= 1) return view.clusters[0];
-  return view.clusters.find((c) => c.kubernetesVersion === profile.kubernetes.gitVersion) ?? view.clusters[0];
+  return (
+    view.clusters.find((c) => name !== undefined && c.name.toLowerCase() === name.toLowerCase()) ??
+    view.clusters.find((c) => c.kubernetesVersion === profile.kubernetes.gitVersion) ??
+    view.clusters[0]
+  );
 }
 
 function fromAttachedPool(ap: AksHciNodePool, pool: NodePool | undefined): PoolPlan {
@@ -82,9 +87,12 @@ function planPools(
 }
 
 /** Workload cluster: load balancer, cluster, pools, Arc, CSI, storage containers (spec §1.8–1.12). */
-export function workloadSteps(profile: ClusterProfile): { steps: Step[]; clusterName: string } {
+export function workloadSteps(
+  profile: ClusterProfile,
+  fleetName?: string,
+): { steps: Step[]; clusterName: string } {
   const view = aksHciView(profile.attachments);
-  const cluster = pickCluster(view, profile);
+  const cluster = pickCluster(view, profile, fleetName);
   const clusterName = val(cluster?.name, A('aks-hci-cluster', 'Name'));
   const name = clusterName.value ?? FILL_IN('workload cluster name (no hyphens)');
   const pools = planPools(view, cluster, profile);

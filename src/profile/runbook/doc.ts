@@ -86,7 +86,7 @@ export function renderMarkdown(doc: RunbookDoc): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function mdBlock(b: Block): string[] {
+export function mdBlock(b: Block): string[] {
   switch (b.type) {
     case 'p':
       return [b.text, ''];
@@ -117,7 +117,7 @@ export function renderText(doc: RunbookDoc): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function textBlock(b: Block): string[] {
+export function textBlock(b: Block): string[] {
   switch (b.type) {
     case 'p':
       return [b.text.replace(/`/g, ''), ''];

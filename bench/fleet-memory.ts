@@ -1,0 +1,172 @@
+/**
+ * The fleet benchmark's memory and registry measures, one function per measure: the server's RSS with
+ * N registered idle clusters, and what one registry refresh of N clusters costs. Registrations point
+ * at a few real control planes under distinct names (the harness cannot start hundreds).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round } from './common.ts';
+
+export interface FleetPlanes {
+  /** Kubeconfig files of the real control planes the registrations point at. */
+  kubeconfigs: string[];
+  /** Scratch directory: config files, the filesystem location. */
+  dir: string;
+}
+
+/** A config file with one filesystem location and `count` clusters named reg-NNNN over the planes. */
+export async function writeFleetConfig(planes: FleetPlanes, count: number): Promise<string> {
+  const path = join(planes.dir, `config-${count}.yaml`);
+  await mkdir(join(planes.dir, 'bucket'), { recursive: true });
+  const clusters = Array.from({ length: count }, (_, i) => ({
+    name: `reg-${String(i).padStart(4, '0')}`,
+    kubeconfig: planes.kubeconfigs[i % planes.kubeconfigs.length],
+    labels: { env: i % 2 === 0 ? 'prod' : 'test', site: `site-${i % 7}` },
+  }));
+  await writeFile(
+    path,
+    stringify({
+      apiVersion: 'lifeboat.io/v1alpha1',
+      kind: 'Config',
+      locations: [
+        {
+          name: 'bench',
+          provider: 'filesystem',
+          default: true,
+          objectStorage: { bucket: join(planes.dir, 'bucket') },
+        },
+      ],
+      ...(count > 0 ? { clusters } : {}),
+    }),
+  );
+  return path;
+}
+
+/** Resident set size of a running process, from /proc (Linux). */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) * 1024;
+}
+
+export interface ServerRss {
+  clusters: number;
+  rssMB: number;
+}
+
+/**
+ * `lifeboat server` (the built CLI) with `count` registrations: started, ready (/readyz), left idle
+ * for `settleMs`, then its RSS sampled five times a second apart; the median is reported.
+ */
+export async function measureServerRss(
+  planes: FleetPlanes,
+  count: number,
+  settleMs: number,
+): Promise<ServerRss> {
+  const config = await writeFleetConfig(planes, count);
+  const child = spawn(
+    process.execPath,
+    [
+      ...(await cliNodeArgs()),
+      join(REPO_ROOT, LIFEBOAT_CLI),
+      '--log-level',
+      'warn',
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--insecure-no-auth',
+      '--kubeconfig',
+      planes.kubeconfigs[0] ?? '',
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', LIFEBOAT_CONFIG: config },
+    },
+  );
+  try {
+    const url = await listeningUrl(child.stderr);
+    await waitReady(url);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      samples.push(await rssBytes(child.pid ?? 0));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    samples.sort((a, b) => a - b);
+    const rssMB = round((samples[2] ?? 0) / MB, 1);
+    log(`server with ${count} registered clusters: RSS ${rssMB} MB`);
+    return { clusters: count, rssMB };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+/** The URL the server prints once it listens; its stderr is read to the end (never left to fill up). */
+function listeningUrl(stderr: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let tail = '';
+    const lines = createInterface({ input: stderr });
+    lines.on('line', (line) => {
+      tail = `${tail}\n${line}`.slice(-2000);
+      const m = /lifeboat server listening on (http:\/\/\S+)/.exec(line);
+      if (m?.[1] !== undefined) resolve(m[1]);
+    });
+    lines.on('close', () => reject(new Error(`the server exited before it listened:${tail}`)));
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the server at ${url} never became ready`);
+}
+
+/** The server's memory growth per registered cluster between two counts. */
+export function perCluster(low: ServerRss, high: ServerRss): number {
+  return high.clusters === low.clusters
+    ? 0
+    : round((high.rssMB - low.rssMB) / (high.clusters - low.clusters), 3);
+}
+
+export interface RegistryRefresh {
+  clusters: number;
+  /** One full refresh: read the config, probe every registration (8 at a time), merge by identity. */
+  refreshMs: number;
+  /** Heap held after the refresh and a full GC, over the same process before it. */
+  retainedHeapMB: number;
+  /** Rows after merging by identity (registrations of one control plane are one cluster). */
+  merged: number;
+}
+
+/**
+ * One ClusterRegistry refresh of `count` registrations in a child process of its own (bench/
+ * fleet-registry-child.ts): the time of the refresh and the heap it keeps.
+ */
+export async function measureRegistryRefresh(planes: FleetPlanes, count: number): Promise<RegistryRefresh> {
+  const config = await writeFleetConfig(planes, count);
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', join(REPO_ROOT, 'bench/fleet-registry-child.ts'), config],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`the registry child exited with ${code}`);
+  const result = JSON.parse(out) as RegistryRefresh;
+  log(`registry refresh of ${count} clusters: ${result.refreshMs} ms, ${result.retainedHeapMB} MB heap kept`);
+  return result;
+}
