@@ -11,6 +11,7 @@ export function registerRunbookCommands(program: Command): void {
     )
     .requiredOption('--from-backup <name>', 'backup to recover from')
     .option('--storage-location <name>', 'storage location (default: the default location)')
+    .option('--cluster <name>', 'a cluster of the fleet: its backup, and its latest passing DR drill')
     .addOption(
       new Option(
         '--platform <platform>',
@@ -27,6 +28,7 @@ export function registerRunbookCommands(program: Command): void {
         opts: {
           fromBackup: string;
           storageLocation?: string;
+          cluster?: string;
           platform?: RunbookPlatform;
           output: 'markdown' | 'text';
         },
@@ -36,6 +38,7 @@ export function registerRunbookCommands(program: Command): void {
           backup: parseWith(ObjectName, opts.fromBackup, 'backup name'),
           configPath: globalOptions(command).config,
           location: opts.storageLocation,
+          cluster: opts.cluster,
           logger: loggerFor(command),
           platform: opts.platform,
           format: opts.output,

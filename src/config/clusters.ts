@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { dictionarySchema } from '../model/index.ts';
+import { ObjectivesSchema } from './drills.ts';
 
 /**
  * The fleet in the config file: the clusters lifeboat protects (`clusters:`) and where more are
@@ -65,6 +66,8 @@ export const ClusterEntrySchema = z
     prefix: ClusterPrefixSchema.optional(),
     /** The identity recorded by `cluster add`: the UID of the cluster's kube-system namespace. */
     uid: z.string().max(128).optional(),
+    /** Recovery objectives its DR drills are held to (drills.ts). */
+    objectives: ObjectivesSchema.optional(),
   })
   .strict();
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;

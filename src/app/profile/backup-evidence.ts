@@ -18,6 +18,8 @@ export interface BackupQueryInput {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
+  /** A cluster of the fleet: its backups are under its prefix in its location. */
+  cluster?: string | undefined;
 }
 
 export interface BackupEvidence {
@@ -34,7 +36,7 @@ export async function loadBackupProfile(
   query: BackupQueryInput,
   name: string,
 ): Promise<{ profile: ClusterProfile | undefined; location: string }> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     await opened.backupStore.getBackup(name);
     return { profile: await readStoredProfile(opened.backupStore, name), location: opened.location.name };
@@ -59,7 +61,7 @@ export async function loadBackupEvidence(
   name: string,
   options: { archive: boolean } = { archive: true },
 ): Promise<BackupEvidence> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);

@@ -25,6 +25,8 @@ export interface StandbyCheckRequest {
   kube: KubeTarget;
   storageClassMappings: Record<string, string>;
   logger: Logger;
+  /** A cluster of the fleet: its backups are under its prefix in its location. */
+  cluster?: string | undefined;
 }
 
 export interface StandbyCheckResult {
@@ -53,7 +55,12 @@ const AUTOMATIC = new Set([
  */
 export async function runStandbyCheck(request: StandbyCheckRequest): Promise<StandbyCheckResult> {
   const evidence = await loadBackupEvidence(
-    { configPath: request.configPath, location: request.location, logger: request.logger },
+    {
+      configPath: request.configPath,
+      location: request.location,
+      logger: request.logger,
+      cluster: request.cluster,
+    },
     request.backup,
   );
   const cluster = await connectCluster(request.kube);
