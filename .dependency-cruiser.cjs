@@ -25,7 +25,10 @@ const mayImport = {
     'errors',
     'log',
     'volumedata',
+    'drill',
   ],
+  // drill/ is pure: the report model, timeline, outcome rules, readiness and renderers.
+  drill: ['model'],
   backup: [
     'kube',
     'archive',

@@ -25,6 +25,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
   agent: async () => (await import('./agent.ts')).registerAgentCommands,
+  drill: async () => (await import('./drill.ts')).registerDrillCommands,
 });
 
 /** Names that reach a group under another word (commander aliases). */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { dictionarySchema } from '../model/index.ts';
+import { ObjectivesSchema } from './drills.ts';
 
 /**
  * The fleet in the config file: the clusters lifeboat protects (`clusters:`) and where more are
@@ -70,6 +71,8 @@ export const ClusterEntrySchema = z
      * (`fleet.managementCluster` makes its entry the management cluster by itself); default workload.
      */
     role: z.enum(['management', 'workload']).optional(),
+    /** Recovery objectives its DR drills are held to (drills.ts). */
+    objectives: ObjectivesSchema.optional(),
   })
   .strict();
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;

@@ -14,6 +14,7 @@ import {
   nullObject,
 } from '../model/index.ts';
 import { parseDuration } from '../gojson/index.ts';
+import { DrillScheduleListSchema } from './drills.ts';
 import { globListProblem } from '../selection/index.ts';
 import { ClusterListSchema, FleetSchema } from './clusters.ts';
 
@@ -130,6 +131,8 @@ export const ConfigFileSchema = z
     clusters: ClusterListSchema.optional(),
     /** Where more clusters are discovered. */
     fleet: FleetSchema.optional(),
+    /** Scheduled DR drills (drills.ts). */
+    drills: DrillScheduleListSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

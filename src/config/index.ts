@@ -27,3 +27,4 @@ export {
   type Fleet,
   removeClusterEntry,
 } from './clusters.ts';
+export { type DrillSchedule, DrillScheduleSchema, type Objectives, ObjectivesSchema } from './drills.ts';

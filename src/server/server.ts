@@ -12,6 +12,7 @@ import type { ServerContext } from './context.ts';
 import { recoverAll, recordRun } from './housekeeping.ts';
 import { LiveConfig } from './live-config.ts';
 import { Scheduler, type SkippedRun } from './scheduler.ts';
+import { type DrillScheduler, serverDrills } from './drills.ts';
 import { allStatuses, updateScheduleMetrics } from './status.ts';
 
 export interface ServerOptions {
@@ -72,6 +73,7 @@ class Server {
   readonly #index: BackupIndex;
   readonly #scheduler: Scheduler;
   readonly #elector: LeaseElector | undefined;
+  readonly #drills: DrillScheduler;
   readonly #skipped: SkippedRun[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
   /** The backed-up cluster's identity: read at the first sync (and again at each one until it is known). */
@@ -94,6 +96,7 @@ class Server {
     this.#scheduler = this.#createScheduler(metrics);
     this.#elector = this.#createElector();
     this.context = this.#createContext(metrics);
+    this.#drills = serverDrills(this.context);
   }
 
   #createScheduler(metrics: LifeboatMetrics): Scheduler {
@@ -254,7 +257,9 @@ class Server {
     await this.#synced;
     if (!this.#mayLead()) return;
     await recoverAll(this.context, this.#o.orphanAfterMs);
-    if (this.#mayLead()) this.#scheduler.start();
+    if (!this.#mayLead()) return;
+    this.#scheduler.start();
+    this.#drills.start();
   }
 
   #mayLead(): boolean {
@@ -274,6 +279,7 @@ class Server {
     );
     this.#timers.forEach(clearInterval);
     await this.#scheduler.drain(o.shutdownGraceMs, `interrupted: server shutting down (${reason})`);
+    await this.#drills.stop();
     await this.#elector?.stop();
     await this.#app?.close();
     this.#reviewer?.close();

@@ -42,6 +42,11 @@ export function restoreFileNames(name: string) {
     volumeInfo: `${name}-volumeinfo.json.gz`,
     /** lifeboat's record of the restore (restore get/describe/verify); Velero ignores it. */
     record: `restore-${name}.json`,
+    /** A DR drill's evidence (lifeboat drill): report, human reports, checksum manifest; Velero ignores them. */
+    drillReport: `${name}-drill.json.gz`,
+    drillMarkdown: `${name}-drill.md`,
+    drillHtml: `${name}-drill.html`,
+    drillChecksums: `${name}-drill-checksums.json`,
   } as const;
 }
 

@@ -17,6 +17,7 @@ import {
   type SiteRunbook,
 } from '../../profile/index.ts';
 import { type BackupEvidence, loadBackupEvidence } from './backup-evidence.ts';
+import { drillRunbookSection } from '../drill/drill-runbook.ts';
 import { type FleetMember, fleetMember, fleetMembers, newestBackup } from './fleet-members.ts';
 
 export interface FleetRunbookRequest {
@@ -43,12 +44,15 @@ export async function makeClusterRunbook(
     cluster: scopeOf(m),
     part: m.role,
   });
+  const { format } = request;
   const text =
-    request.format === 'json'
+    format === 'json'
       ? `${JSON.stringify({ cluster: m.name, role: m.role, ...doc }, null, 2)}\n`
-      : request.format === 'markdown'
-        ? renderMarkdown(doc)
-        : renderText(doc);
+      : (format === 'markdown' ? renderMarkdown(doc) : renderText(doc)) +
+        (await drillRunbookSection(
+          { configPath: request.configPath, location: undefined, logger: request.logger, cluster: m.name },
+          format,
+        ));
   return { text, backup: name, derived: loaded.evidence.profile === undefined };
 }
 

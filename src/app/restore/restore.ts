@@ -39,6 +39,8 @@ export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | '
   dryRun: boolean;
   verify: boolean;
   storageLocation?: string | undefined;
+  /** A cluster of the fleet: its backups are under its prefix in its location. */
+  cluster?: string | undefined;
   kube: KubeTarget;
   configPath?: string | undefined;
   /** Caps the tarball is read under (archive/limits.ts); absent ones keep the defaults. */
@@ -80,7 +82,12 @@ export async function runRestore(
   deps: { logger: Logger; onEvent?: (e: RestoreRunEvent) => void; signal?: AbortSignal },
 ): Promise<RestoreRunResult> {
   checkRestoreFilters(request);
-  const opened = await openLocation(request.configPath, request.storageLocation, deps.logger);
+  const opened = await openLocation(
+    request.configPath,
+    request.storageLocation,
+    deps.logger,
+    request.cluster,
+  );
   try {
     const store = opened.backupStore;
     const backup = await resolveBackup(store, { backup: request.fromBackup, schedule: request.fromSchedule });

@@ -81,7 +81,7 @@ export interface RestoreSummary {
 }
 
 export async function listRestores(query: BackupQuery): Promise<RestoreSummary[]> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const names = await opened.backupStore.listRestoreNames();
     const rows = await Promise.all(
@@ -118,7 +118,7 @@ export interface RestoreDescription {
 }
 
 export async function describeRestore(query: BackupQuery, name: string): Promise<RestoreDescription> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const store = opened.backupStore;
     const record = await readRestoreRecord(store, name);
@@ -137,7 +137,7 @@ export async function restoreLogs(
   name: string,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     await readRestoreRecord(opened.backupStore, name);
     const body = await opened.backupStore.getRestoreLogs(name);
@@ -149,7 +149,7 @@ export async function restoreLogs(
 
 /** Deletes the restore's files from the location (the restored objects stay in the cluster). */
 export async function deleteRestore(query: BackupQuery, name: string): Promise<number> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const deleted = await opened.backupStore.deleteRestore(name);
     if (deleted.length === 0) {

@@ -61,7 +61,7 @@ export async function verifyRestore(
   kube: KubeTarget,
   archiveLimits?: ArchiveLimits,
 ): Promise<RestoreVerifyReport> {
-  const opened = await openLocation(query.configPath, query.location, query.logger);
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   try {
     const record = await readRestoreRecord(opened.backupStore, name);
     const client = new KubeClient(loadKubeConfig(kube));

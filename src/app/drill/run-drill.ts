@@ -1,0 +1,303 @@
+import { LifeboatError } from '../../errors/index.ts';
+import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
+import type { Logger } from '../../log/index.ts';
+import { DEFAULT_LIFEBOAT_NAMESPACE, type VeleroBackup } from '../../model/index.ts';
+import { readPodVolumeBackups } from '../../volumedata/index.ts';
+import {
+  decideOutcome,
+  type DrillFacts,
+  type DrillPhaseName,
+  type DrillReport,
+  PhaseTimeline,
+} from '../../drill/index.ts';
+import { openLocation, type OpenedLocation } from '../deps/index.ts';
+import { runStandbyCheck } from '../profile/index.ts';
+import {
+  DEFAULT_PARALLELISM,
+  type RestoreRequest,
+  type RestoreRunEvent,
+  type RestoreRunResult,
+  runRestore,
+  verifyRestore,
+} from '../restore/index.ts';
+import { cleanUpStandby, namespaceNames } from './clean-up.ts';
+import { checkVolumes } from './data-check.ts';
+import { drillBackup, drillName, drillSettings } from './drill-target.ts';
+import { writeEvidence } from './evidence.ts';
+import { restoredWorkloads, waitUntilReady } from './wait-ready.ts';
+
+export interface DrillRequest {
+  cluster: string;
+  /** The backup to restore (default: the newest Completed one of the cluster). */
+  backup?: string | undefined;
+  /** The standby (default: the cluster entry's standby). */
+  standby?: KubeTarget | undefined;
+  name?: string | undefined;
+  namespaceMapping: Record<string, string>;
+  storageClassMapping: Record<string, string>;
+  /** Leave the restored objects in the standby for inspection. */
+  keep: boolean;
+  /** How long each restored workload may take to become ready. */
+  workloadTimeoutMs: number;
+  /** How long the clean-up waits for the restored namespaces to be gone. */
+  cleanupTimeoutMs: number;
+  objectives: { rtoSeconds?: number | undefined; rpoSeconds?: number | undefined };
+  configPath?: string | undefined;
+  storageLocation?: string | undefined;
+  podVolumes?: RestoreRequest['podVolumes'];
+}
+
+export interface DrillEvent {
+  phase: DrillPhaseName | 'evidence' | 'done';
+  name: string;
+  detail?: string;
+}
+
+interface Drill {
+  request: DrillRequest;
+  deps: { logger: Logger; signal?: AbortSignal | undefined; onEvent?: ((e: DrillEvent) => void) | undefined };
+  opened: OpenedLocation;
+  backup: VeleroBackup;
+  kube: KubeTarget;
+  client: KubeClient;
+  timeline: PhaseTimeline;
+  facts: DrillFacts;
+  namespacesBefore: string[];
+  /** Set once the restore began to create objects: from then on the standby needs cleaning. */
+  restoring: boolean;
+}
+
+const RESTORE_PHASES: Record<RestoreRunEvent['phase'], DrillPhaseName | undefined> = {
+  downloading: 'download',
+  planning: 'plan',
+  restoring: 'apply',
+  volumes: 'data',
+  verifying: 'verify',
+  done: undefined,
+};
+
+/**
+ * A DR drill: the cluster's newest Completed backup (or the one named) → standby check (blocking
+ * findings stop it, nothing restored) → restore into the standby → restored workloads ready →
+ * restore verify → volume data check → the standby cleaned back to what it was (unless --keep) →
+ * the evidence stored under the restore's folder. Interrupted, it still cleans up and records what
+ * it left. Returns the report; the outcome is in it (a failed drill is not an error).
+ */
+export async function runDrill(request: DrillRequest, deps: Drill['deps']): Promise<DrillReport> {
+  const timeline = new PhaseTimeline();
+  const started = new Date(timeline.startedAt);
+  const { kube, objectives } = await drillSettings(
+    request.configPath,
+    request.cluster,
+    request.standby,
+    request.objectives,
+  );
+  const opened = await openLocation(
+    request.configPath,
+    request.storageLocation,
+    deps.logger,
+    request.cluster,
+  );
+  try {
+    const backup = await drillBackup(opened.backupStore, request.backup, request.cluster);
+    const name = request.name ?? drillName(request.cluster, started);
+    const client = new KubeClient(loadKubeConfig(kube));
+    const backupStarted = backup.status.startTimestamp;
+    const facts: DrillFacts = {
+      apiVersion: 'lifeboat.io/v1alpha1',
+      kind: 'DrillReport',
+      name,
+      cluster: request.cluster,
+      backup: backup.metadata.name,
+      location: opened.location.name,
+      standby: client.server,
+      startTimestamp: started.toISOString(),
+      completionTimestamp: started.toISOString(),
+      objectives,
+      phases: [],
+      findings: [],
+      workloads: [],
+      volumes: [],
+      cleanup: { mode: 'nothing', deleted: [], left: [] },
+    };
+    if (backupStarted !== undefined) {
+      facts.backupStartTimestamp = backupStarted;
+      facts.rpoSeconds = Math.max(0, (started.getTime() - Date.parse(backupStarted)) / 1000);
+    }
+    const drill: Drill = {
+      request,
+      deps,
+      opened,
+      backup,
+      kube,
+      client,
+      timeline,
+      facts,
+      namespacesBefore: [],
+      restoring: false,
+    };
+    let reached = false;
+    try {
+      reached = await drillSteps(drill);
+    } catch (err) {
+      facts.error = err instanceof Error ? err.message : String(err);
+      deps.logger.warn({ drill: name }, `drill ${name}: ${facts.error}`);
+    } finally {
+      await finish(drill);
+      client.close();
+    }
+    facts.phases = timeline.phases();
+    facts.completionTimestamp = new Date().toISOString();
+    if (deps.signal?.aborted === true) facts.interrupted = true;
+    const report = decideOutcome(facts, reached && deps.signal?.aborted !== true);
+    deps.onEvent?.({ phase: 'evidence', name });
+    await writeEvidence(opened.backupStore, report);
+    deps.onEvent?.({ phase: 'done', name, detail: report.outcome });
+    return report;
+  } finally {
+    await opened.close();
+  }
+}
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new LifeboatError('INTERRUPTED', 'the drill was interrupted');
+}
+
+/** The drill's steps up to ready, verified and data-checked; false when the standby check blocks it. */
+async function drillSteps(drill: Drill): Promise<boolean> {
+  const { request, deps, timeline, facts } = drill;
+  const event = (phase: DrillPhaseName, detail?: string) =>
+    deps.onEvent?.({ phase, name: facts.name, ...(detail === undefined ? {} : { detail }) });
+  drill.namespacesBefore = await namespaceNames(drill.client);
+  event('check');
+  const check = await timeline.time('check', () =>
+    runStandbyCheck({
+      backup: drill.backup.metadata.name,
+      configPath: request.configPath,
+      location: request.storageLocation,
+      cluster: request.cluster,
+      kube: drill.kube,
+      storageClassMappings: request.storageClassMapping,
+      logger: deps.logger,
+    }),
+  );
+  facts.findings = check.findings;
+  if (!check.ready) return false;
+  stopIfAborted(deps.signal);
+  const restored = await restore(drill, event);
+  stopIfAborted(deps.signal);
+  event('readiness');
+  const list = await drill.opened.backupStore.getRestoreResourceList(facts.name);
+  facts.workloads = await timeline.time('readiness', () =>
+    waitUntilReady(drill.client, restoredWorkloads(list), {
+      timeoutMs: request.workloadTimeoutMs,
+      signal: deps.signal,
+      onProgress: (ready, total) => event('readiness', `${ready}/${total} workloads ready`),
+    }),
+  );
+  stopIfAborted(deps.signal);
+  event('verify');
+  const query = {
+    configPath: request.configPath,
+    location: request.storageLocation,
+    logger: deps.logger,
+    cluster: request.cluster,
+  };
+  facts.verify = await timeline.time('verify', () => verifyRestore(query, facts.name, drill.kube));
+  if ((restored.podVolumes ?? []).length > 0) {
+    event('dataCheck');
+    facts.volumes = await timeline.time('dataCheck', async () => {
+      const raw = await drill.opened.backupStore.getVolumeFile(
+        drill.backup.metadata.name,
+        'podVolumeBackups',
+      );
+      return checkVolumes(restored.podVolumes ?? [], readPodVolumeBackups(raw).backups);
+    });
+  }
+  return true;
+}
+
+/** The restore into the standby, each of its phases on the drill's timeline. */
+async function restore(drill: Drill, event: (phase: DrillPhaseName) => void): Promise<RestoreRunResult> {
+  const { request, deps, timeline, facts } = drill;
+  const backupName = drill.backup.metadata.name;
+  const archive = await drill.opened.store.head(
+    drill.opened.backupStore.layout.backupFileKey(backupName, 'contents'),
+  );
+  const onEvent = (e: RestoreRunEvent) => {
+    const phase = RESTORE_PHASES[e.phase];
+    if (e.phase === 'restoring') drill.restoring = true;
+    if (phase === undefined) timeline.end();
+    else if (phase !== 'verify') {
+      timeline.begin(phase);
+      event(phase);
+    }
+  };
+  const result = await runRestore(
+    {
+      name: facts.name,
+      fromBackup: backupName,
+      cluster: request.cluster,
+      storageLocation: request.storageLocation,
+      configPath: request.configPath,
+      kube: drill.kube,
+      includedNamespaces: [],
+      excludedNamespaces: [],
+      includedResources: [],
+      excludedResources: [],
+      namespaceMapping: request.namespaceMapping,
+      storageClassMapping: request.storageClassMapping,
+      existingResourcePolicy: 'none',
+      preserveNodePorts: false,
+      restoreStatus: [],
+      parallelism: DEFAULT_PARALLELISM,
+      dryRun: false,
+      verify: false,
+      podVolumes: request.podVolumes,
+    },
+    { logger: deps.logger, signal: deps.signal, onEvent },
+  ).finally(() => timeline.end());
+  facts.restore = {
+    name: result.name,
+    phase: result.phase,
+    ...result.counts,
+    errors: result.errors,
+    warnings: result.warnings,
+    volumeBytes: (result.podVolumes ?? []).reduce((n, v) => n + (v.bytesDone ?? 0), 0),
+  };
+  if (archive !== undefined) facts.restore.archiveBytes = archive.size;
+  return result;
+}
+
+/** Cleans the standby (unless --keep, or nothing was restored); never throws, says what it left. */
+async function finish(drill: Drill): Promise<void> {
+  const { facts, request } = drill;
+  if (!drill.restoring) return;
+  if (request.keep) {
+    facts.cleanup = { mode: 'kept', deleted: [], left: [] };
+    return;
+  }
+  drill.deps.onEvent?.({ phase: 'cleanup', name: facts.name });
+  await drill.timeline.time('cleanup', async () => {
+    try {
+      facts.cleanup = await cleanUpStandby(drill.client, {
+        restoreName: facts.name,
+        resourceList: await drill.opened.backupStore
+          .getRestoreResourceList(facts.name)
+          .catch(() => undefined),
+        namespacesBefore: drill.namespacesBefore,
+        agentNamespace: request.podVolumes?.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
+        timeoutMs: request.cleanupTimeoutMs,
+      });
+    } catch (err) {
+      facts.cleanup = {
+        mode: 'cleaned',
+        deleted: facts.cleanup.deleted,
+        left: [
+          ...facts.cleanup.left,
+          `the clean-up stopped: ${err instanceof Error ? err.message : String(err)}`,
+        ],
+      };
+    }
+  });
+}

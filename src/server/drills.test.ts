@@ -1,0 +1,101 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { DrillReport, DrillRequest } from '../app/drill/index.ts';
+import type { LifeboatConfig } from '../config/index.ts';
+import { silentLogger } from '../log/index.ts';
+import { createDrillMetrics, DrillScheduler } from './drills.ts';
+
+const config = (overrides: Partial<LifeboatConfig> = {}): LifeboatConfig => ({
+  path: '/c.yaml',
+  apiVersion: 'lifeboat.io/v1alpha1',
+  kind: 'Config',
+  locations: [],
+  clusters: [
+    { name: 'prod-a', kubeconfig: '/a', standby: { kubeconfig: '/standby' } },
+    { name: 'prod-b', kubeconfig: '/b', standby: { kubeconfig: '/standby' } },
+  ],
+  drills: [
+    { name: 'monthly-a', cluster: 'prod-a', schedule: '0 3 1 * *' },
+    { name: 'monthly-b', cluster: 'prod-b', schedule: '0 3 1 * *' },
+  ],
+  ...overrides,
+});
+
+function scheduler(options: { restoring?: number } = {}) {
+  let now = new Date('2026-11-30T12:00:00Z');
+  const registry = new Registry();
+  const started: DrillRequest[] = [];
+  const finish = new Map<string, (r: Partial<DrillReport>) => void>();
+  const s = new DrillScheduler({
+    configPath: undefined,
+    logger: silentLogger(),
+    config: () => config(),
+    metrics: createDrillMetrics(registry),
+    restoresInto: () => options.restoring ?? 0,
+    now: () => now,
+    run: (request) =>
+      new Promise((resolve) => {
+        started.push(request);
+        finish.set(request.cluster, (r) =>
+          resolve({
+            cluster: request.cluster,
+            outcome: 'Passed',
+            rtoSeconds: 95,
+            completionTimestamp: '2026-12-01T03:05:00.000Z',
+            ...r,
+          } as DrillReport),
+        );
+      }),
+  });
+  return { s, registry, started, finish, at: (iso: string) => (now = new Date(iso)) };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('scheduled drills', () => {
+  it('run at their cron time, one at a time per standby: a drill due while another runs there is skipped', async () => {
+    const { s, started, finish, at } = scheduler();
+    s.tick(); // learns the next times
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    expect(started.map((r) => r.cluster)).toEqual(['prod-a']);
+    expect(started[0]?.name).toBe('drill-monthly-a-20261201030000');
+    expect(s.skipped).toEqual([
+      {
+        schedule: 'monthly-b',
+        due: '2026-12-01T03:00:00.000Z',
+        reason: 'drill drill-monthly-a-20261201030000 is still running in the same standby',
+      },
+    ]);
+    finish.get('prod-a')?.({});
+    await flush();
+    expect(s.active()).toEqual([]);
+  });
+
+  it('never overlap a restore the server runs into the standby', () => {
+    const { s, started, at } = scheduler({ restoring: 1 });
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    expect(started).toEqual([]);
+    expect(s.skipped.map((k) => k.reason)).toEqual([
+      'a restore into the standby is running',
+      'a restore into the standby is running',
+    ]);
+  });
+
+  it('set the drill metrics of the cluster from the outcome', async () => {
+    const { s, registry, finish, at } = scheduler();
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    finish.get('prod-a')?.({});
+    await flush();
+    const text = await registry.metrics();
+    expect(text).toContain('lifeboat_drill_passed{cluster="prod-a"} 1');
+    expect(text).toContain('lifeboat_drill_rto_seconds{cluster="prod-a"} 95');
+    expect(text).toContain(
+      `lifeboat_drill_last_success_timestamp_seconds{cluster="prod-a"} ${Date.parse('2026-12-01T03:05:00.000Z') / 1000}`,
+    );
+  });
+});

@@ -1,0 +1,235 @@
+import { Gauge, type Registry } from 'prom-client';
+import {
+  type DrillReport,
+  type DrillRequest,
+  type DrillSchedule,
+  listDrills,
+  runDrill,
+} from '../app/drill/index.ts';
+import type { LifeboatConfig } from '../config/index.ts';
+import { parseDuration } from '../gojson/index.ts';
+import type { Logger } from '../log/index.ts';
+import { nullObject } from '../model/index.ts';
+import type { ServerContext } from './context.ts';
+import { type CronSchedule, scheduleCron } from '../schedule/index.ts';
+
+/** The drill gauges, per cluster, in the server's registry. */
+export interface DrillMetrics {
+  lastSuccess: Gauge<'cluster'>;
+  rto: Gauge<'cluster'>;
+  passed: Gauge<'cluster'>;
+}
+
+export function createDrillMetrics(registry: Registry): DrillMetrics {
+  const registers = [registry];
+  return {
+    lastSuccess: new Gauge({
+      name: 'lifeboat_drill_last_success_timestamp_seconds',
+      help: 'Completion time of the newest Passed DR drill of the cluster (Unix seconds)',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    rto: new Gauge({
+      name: 'lifeboat_drill_rto_seconds',
+      help: 'RTO measured by the newest DR drill of the cluster that reached ready (start → verified and ready)',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    passed: new Gauge({
+      name: 'lifeboat_drill_passed',
+      help: '1 when the newest DR drill of the cluster Passed, 0 when it Failed',
+      labelNames: ['cluster'],
+      registers,
+    }),
+  };
+}
+
+export interface DrillSchedulerDeps {
+  configPath: string | undefined;
+  logger: Logger;
+  config: () => LifeboatConfig;
+  metrics: DrillMetrics;
+  /** Restores the server runs now into this standby (kubeconfig and context), which a drill must never overlap. */
+  restoresInto: (standby: { kubeconfig: string; context?: string | undefined }) => number;
+  run?: (request: DrillRequest, deps: Parameters<typeof runDrill>[1]) => Promise<DrillReport>;
+  now?: () => Date;
+  tickMs?: number;
+}
+
+export interface SkippedDrill {
+  schedule: string;
+  due: string;
+  reason: string;
+}
+
+const standbyKey = (s: { kubeconfig: string; context?: string | undefined }) =>
+  `${s.kubeconfig}\u0000${s.context ?? ''}`;
+
+/**
+ * The server's scheduled drills: each fires at its cron times; at most one drill at a time per
+ * standby, and none while the server restores into that standby (a due drill is then skipped and
+ * reported, never queued). Sets the drill metrics from each result and, at start, from the bucket.
+ */
+export class DrillScheduler {
+  readonly #d: DrillSchedulerDeps;
+  readonly #next = new Map<string, { signature: string; cron: CronSchedule; next: Date | undefined }>();
+  readonly #busy = new Map<string, string>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #controllers = new Set<AbortController>();
+  readonly skipped: SkippedDrill[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: DrillSchedulerDeps) {
+    this.#d = deps;
+  }
+
+  #now(): Date {
+    return this.#d.now?.() ?? new Date();
+  }
+
+  start(): void {
+    if (this.#timer !== undefined) return;
+    void this.refreshMetrics();
+    this.#timer = setInterval(() => this.tick(), this.#d.tickMs ?? 1000);
+  }
+
+  /** One scheduling pass: every due, unpaused drill schedule is started or skipped with the reason. */
+  tick(): void {
+    const now = this.#now();
+    const schedules = this.#d.config().drills ?? [];
+    for (const s of schedules) {
+      const signature = `${s.schedule}\u0000${s.timezone ?? ''}`;
+      let slot = this.#next.get(s.name);
+      if (slot === undefined || slot.signature !== signature) {
+        try {
+          const cron = scheduleCron(s);
+          slot = { signature, cron, next: cron.next(now) };
+          this.#next.set(s.name, slot);
+        } catch (err) {
+          this.#d.logger.error({ err }, `drill schedule ${s.name}: ${String(err)}`);
+          continue;
+        }
+        continue;
+      }
+      if (slot.next === undefined || slot.next > now) continue;
+      const due = slot.next;
+      slot.next = slot.cron.next(now);
+      if (s.paused !== true) this.#fire(s, due);
+    }
+    for (const name of this.#next.keys())
+      if (!schedules.some((s) => s.name === name)) this.#next.delete(name);
+  }
+
+  #skip(s: DrillSchedule, due: Date, reason: string): void {
+    this.skipped.push({ schedule: s.name, due: due.toISOString(), reason });
+    if (this.skipped.length > 200) this.skipped.shift();
+    this.#d.logger.warn(
+      { drillSchedule: s.name },
+      `drill ${s.name} due at ${due.toISOString()} skipped: ${reason}`,
+    );
+  }
+
+  #fire(s: DrillSchedule, due: Date): void {
+    const entry = (this.#d.config().clusters ?? []).find((c) => c.name === s.cluster);
+    if (entry?.standby === undefined)
+      return this.#skip(s, due, `cluster ${s.cluster} has no standby in the config`);
+    const key = standbyKey(entry.standby);
+    const busy = this.#busy.get(key);
+    if (busy !== undefined) return this.#skip(s, due, `drill ${busy} is still running in the same standby`);
+    if (this.#d.restoresInto(entry.standby) > 0)
+      return this.#skip(s, due, 'a restore into the standby is running');
+    const controller = new AbortController();
+    const name = `drill-${s.name.slice(0, 40)}-${due.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+    this.#busy.set(key, name);
+    this.#controllers.add(controller);
+    const run = (this.#d.run ?? runDrill)(
+      {
+        cluster: s.cluster,
+        name,
+        namespaceMapping: s.namespaceMappings ?? nullObject<string>(),
+        storageClassMapping: nullObject<string>(),
+        keep: false,
+        workloadTimeoutMs: s.workloadTimeout === undefined ? 10 * 60_000 : parseDuration(s.workloadTimeout),
+        cleanupTimeoutMs: 5 * 60_000,
+        objectives: {},
+        configPath: this.#d.configPath,
+        storageLocation: s.storageLocation,
+      },
+      { logger: this.#d.logger, signal: controller.signal },
+    )
+      .then((report) => {
+        this.#record(report);
+        this.#d.logger.info({ drill: name, outcome: report.outcome }, `drill ${name} ${report.outcome}`);
+      })
+      .catch((err: unknown) => {
+        this.#d.metrics.passed.set({ cluster: s.cluster }, 0);
+        this.#d.logger.error({ err, drill: name }, `drill ${name} could not run: ${String(err)}`);
+      })
+      .finally(() => {
+        this.#busy.delete(key);
+        this.#controllers.delete(controller);
+        this.#running.delete(run);
+      });
+    this.#running.add(run);
+  }
+
+  #record(r: Pick<DrillReport, 'cluster' | 'outcome' | 'rtoSeconds' | 'completionTimestamp'>): void {
+    const m = this.#d.metrics;
+    m.passed.set({ cluster: r.cluster }, r.outcome === 'Passed' ? 1 : 0);
+    if (r.rtoSeconds !== undefined) m.rto.set({ cluster: r.cluster }, r.rtoSeconds);
+    if (r.outcome === 'Passed')
+      m.lastSuccess.set({ cluster: r.cluster }, Date.parse(r.completionTimestamp) / 1000);
+  }
+
+  /** The gauges from the drills in the bucket: each configured cluster's newest drill and newest Passed one. */
+  async refreshMetrics(): Promise<void> {
+    for (const c of this.#d.config().clusters ?? []) {
+      try {
+        const drills = await listDrills({
+          configPath: this.#d.configPath,
+          location: undefined,
+          logger: this.#d.logger,
+          cluster: c.name,
+        });
+        const newest = drills.find((d) => d.problem === undefined);
+        if (newest === undefined) continue;
+        this.#d.metrics.passed.set({ cluster: c.name }, newest.outcome === 'Passed' ? 1 : 0);
+        const timed = drills.find((d) => d.rtoSeconds !== undefined);
+        if (timed?.rtoSeconds !== undefined) this.#d.metrics.rto.set({ cluster: c.name }, timed.rtoSeconds);
+        const passed = drills.find((d) => d.outcome === 'Passed' && d.intact);
+        if (passed !== undefined)
+          this.#d.metrics.lastSuccess.set({ cluster: c.name }, Date.parse(passed.completed) / 1000);
+      } catch (err) {
+        this.#d.logger.warn({ err }, `cannot read the drills of cluster ${c.name}: ${String(err)}`);
+      }
+    }
+  }
+
+  /** Drills running now, by standby. */
+  active(): string[] {
+    return [...this.#busy.values()];
+  }
+
+  /** No new drill; running ones are interrupted (they clean the standby up and record it) and awaited. */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const c of this.#controllers) c.abort();
+    await Promise.allSettled([...this.#running]);
+  }
+}
+
+/** The server's drill scheduler over its live config, never overlapping the server's own restores. */
+export function serverDrills(context: ServerContext): DrillScheduler {
+  const target = context.restoreKube;
+  return new DrillScheduler({
+    configPath: context.configPath,
+    logger: context.logger,
+    config: context.config,
+    metrics: createDrillMetrics(context.metrics.registry),
+    restoresInto: (s) =>
+      s.kubeconfig === target.kubeconfig && (s.context ?? undefined) === (target.context ?? undefined)
+        ? context.restoring.size
+        : 0,
+  });
+}

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MAIN, runCli } from '../helpers/cli.ts';
+import { Cluster } from '../helpers/drill.ts';
+import { eventually } from '../helpers/kube.ts';
+import { writeFilesystemConfig } from '../helpers/locations.ts';
+
+/**
+ * A drill schedule stored with `drill schedule create` and run by `lifeboat server` against the
+ * harness's source and standby: the drill metrics are set, the evidence is in the bucket, and the
+ * standby is left as it was.
+ */
+const harness = inject('harness');
+const sourceConfig = harness.clusters['source']!.kubeconfig;
+const standbyConfig = harness.clusters['standby']!.kubeconfig;
+const TOKEN = randomBytes(24).toString('hex');
+const suffix = randomBytes(3).toString('hex');
+const cluster = `drills-${suffix}`;
+const ns = `drill-sched-${suffix}`;
+let dir: string;
+let env: Record<string, string>;
+let source: Cluster;
+let standby: Cluster;
+
+const lifeboat = (...args: string[]) =>
+  runCli(['--log-level', 'error', ...args], { env, timeoutMs: 300_000 });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-server-'));
+  const config = join(dir, 'config.yaml');
+  await writeFilesystemConfig(config, join(dir, 'bucket'));
+  env = { LIFEBOAT_CONFIG: config };
+  source = new Cluster(sourceConfig);
+  standby = new Cluster(standbyConfig);
+  await source.post('/api/v1/namespaces', { metadata: { name: ns } });
+  await source.post(`/api/v1/namespaces/${ns}/configmaps`, {
+    metadata: { name: 'settings' },
+    data: { a: '1' },
+  });
+  expect(
+    (await lifeboat('cluster', 'add', cluster, '--kubeconfig', sourceConfig, '--standby', standbyConfig))
+      .status,
+  ).toBe(0);
+  const backup = await lifeboat(
+    'backup',
+    'create',
+    `b-${suffix}`,
+    '--cluster',
+    cluster,
+    '--include-namespaces',
+    ns,
+  );
+  expect(backup.status, backup.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await source?.deleteNamespace(ns);
+  await standby?.deleteNamespace(ns);
+  source?.close();
+  standby?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function metric(url: string, name: string): Promise<number | undefined> {
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{cluster="${cluster}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+describe('scheduled drills in the server', () => {
+  it('are stored like schedules and listed', async () => {
+    const created = await lifeboat(
+      'drill',
+      'schedule',
+      'create',
+      'often',
+      '--cluster',
+      cluster,
+      '--schedule',
+      '*/15 * * * * *',
+    );
+    expect(created.status, created.stderr).toBe(0);
+    const listed = await lifeboat('drill', 'schedule', 'get', '-o', 'json');
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { name: 'often', cluster, schedule: '*/15 * * * * *', workloadTimeout: '10m' },
+    ]);
+    const bad = await lifeboat(
+      'drill',
+      'schedule',
+      'create',
+      'bad',
+      '--cluster',
+      cluster,
+      '--schedule',
+      'every day',
+    );
+    expect(bad.status).toBe(2);
+  });
+
+  it('run in the server, which sets the drill metrics of the cluster', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        '--log-level',
+        'info',
+        '--log-format',
+        'json',
+        'server',
+        '--listen',
+        '127.0.0.1:0',
+        '--kubeconfig',
+        sourceConfig,
+      ],
+      { env: { ...process.env, ...env, LIFEBOAT_API_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      const url = await eventually('server listening', () =>
+        Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
+      );
+      const passed = await eventually(
+        'a scheduled drill passed',
+        () => metric(url, 'lifeboat_drill_passed'),
+        {
+          timeoutMs: 240_000,
+          intervalMs: 1000,
+        },
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${out}`);
+      });
+      expect(passed).toBe(1);
+      expect(await metric(url, 'lifeboat_drill_rto_seconds')).toBeGreaterThan(0);
+      expect(await metric(url, 'lifeboat_drill_last_success_timestamp_seconds')).toBeGreaterThan(
+        Date.parse('2026-01-01') / 1000,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const drills = JSON.parse(
+      (await lifeboat('drill', 'get', '--cluster', cluster, '-o', 'json')).stdout,
+    ) as { outcome: string; intact: boolean }[];
+    expect(drills.length).toBeGreaterThanOrEqual(1);
+    expect(drills.filter((d) => d.outcome === 'Passed' && d.intact).length).toBeGreaterThanOrEqual(1);
+    expect(await standby.namespaces()).not.toContain(ns);
+  });
+});
