@@ -25,4 +25,6 @@ export {
   findCluster,
   type Fleet,
   removeClusterEntry,
+  type ScheduleClusters,
+  ScheduleClustersSchema,
 } from './clusters.ts';

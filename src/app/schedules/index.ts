@@ -3,6 +3,7 @@
 export { runScheduleBackup, runScheduleNow } from './schedule-run.ts';
 export {
   backupsOfSchedule,
+  type ClusterSlot,
   createSchedule,
   deleteSchedule,
   describeSchedules,
@@ -15,3 +16,4 @@ export {
   type ScheduleStatus,
   setSchedulePaused,
 } from './schedule.ts';
+export { formatScheduleClusters, parseClustersFlag, scheduleTargets } from './schedule-targets.ts';

@@ -6,7 +6,7 @@ import type { Logger } from '../../log/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { profileExtension, readScheduleAttachments, type Attachment } from '../profile/index.ts';
 import { runBackup, type BackupDeps, type BackupRunResult } from '../backup/run-backup.ts';
-import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
+import { type ClusterSlot, findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
 import { writeFailedRecord } from '../sync/sync-recovery.ts';
 import { nullObject } from '../../model/index.ts';
 
@@ -22,6 +22,8 @@ export interface ScheduleRunOptions {
   attachments?: readonly Attachment[];
   /** Default: now. */
   at?: Date;
+  /** A cluster of the fleet's slot (`kube` is then that cluster's): backed up under its prefix. */
+  cluster?: ClusterSlot | undefined;
 }
 
 export interface ScheduleRunResult extends BackupRunResult {
@@ -63,7 +65,12 @@ export async function runScheduleBackup(
         : message;
     let opened;
     try {
-      opened = await openLocation(options.configPath, request.storageLocation, options.logger);
+      opened = await openLocation(
+        options.configPath,
+        request.storageLocation,
+        options.logger,
+        request.cluster,
+      );
     } catch {
       throw err;
     }

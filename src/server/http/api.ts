@@ -3,6 +3,7 @@ import { LifeboatError, redact } from '../../errors/index.ts';
 import { nullObject } from '../../model/index.ts';
 import type { ServerContext } from '../context.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { clusterRoutes } from './cluster-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
@@ -55,5 +56,6 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   backupRoutes(app, ctx);
   statusRoutes(app, ctx);
   restoreRoutes(app, ctx);
+  clusterRoutes(app, ctx);
   return app;
 }
