@@ -1,170 +1,171 @@
 /**
- * `npm run bench -- fleet`: what the fleet costs a server. Each measure is its own function
- * (fleet-memory.ts; takeover figures may be added beside them): server RSS with 0, 100 and 500
- * registered idle clusters, and one registry refresh of N clusters. The registrations point at a few
- * real control planes (the harness's, or `--planes` started here) under distinct names.
+ * `npm run bench -- fleet`: the fleet in the server. Each case is one entry of FLEET_CASES and adds
+ * rows to one table (add a case to measure more, e.g. RSS per registered cluster):
+ * - takeover: replicas share N clusters through their Leases on a private control plane; one is
+ *   abandoned as a crash would leave it (no release); how long until the others own all of them;
+ * - slot overhead: the scheduler runs N clusters' slots whose backups return at once; wall and CPU
+ *   time per slot (scheduling, the concurrency slots, the slot check), not the backups themselves.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { down, readEnv, up } from '../test/harness/harness.ts';
-import { buildForBench, log, machine, parsePositiveInt, table, track, UsageError } from './common.ts';
-import {
-  type FleetPlanes,
-  measureRegistryRefresh,
-  measureServerRss,
-  perCluster,
-  type RegistryRefresh,
-  type ServerRss,
-} from './fleet-memory.ts';
+import { createLogger } from '../src/log/index.ts';
+import { ClusterLeases } from '../src/server/fleet/index.ts';
+import { Scheduler } from '../src/server/scheduler.ts';
+import { log, machine, round, table, UsageError, withControlPlane } from './common.ts';
 
 export const fleetUsage = `npm run bench -- fleet [options]
-  --counts A,B,C       registered clusters per server run (default 0,100,500)
-  --planes N           control planes started for the run (default 3)
-  --harness-state DIR  use the control planes of a running harness instead
-  --settle-s S         idle seconds before RSS is sampled (default 15)
-  --no-build           use the dist/bin/lifeboat.js already built
+  --clusters N         clusters of the fleet (default 60)
+  --replicas N         server replicas sharing them (default 3)
+  --lease-duration S   cluster Lease duration in seconds (default 6)
   --json FILE          also write the JSON result to FILE`;
 
-/** Issue 17's target: server memory per registered idle cluster. */
-const TARGET_MB_PER_CLUSTER = 2;
-
-interface FleetOptions {
-  counts: number[];
-  planes: number;
-  harnessState: string | undefined;
-  settleMs: number;
-  build: boolean;
-  json: string | undefined;
+export interface FleetBenchOptions {
+  clusters: number;
+  replicas: number;
+  leaseDurationMs: number;
 }
 
-function options(argv: string[]): FleetOptions | undefined {
+export interface FleetRow {
+  case: string;
+  figure: string;
+  value: number;
+  unit: string;
+}
+
+export interface FleetCase {
+  name: string;
+  /** Needs a control plane (its kubeconfig); undefined otherwise. */
+  run: (o: FleetBenchOptions, kubeconfig: string | undefined) => Promise<FleetRow[]>;
+  needsControlPlane: boolean;
+}
+
+const quiet = createLogger({ format: 'json', level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function takeover(o: FleetBenchOptions, kubeconfig: string | undefined): Promise<FleetRow[]> {
+  if (kubeconfig === undefined) throw new Error('takeover needs a control plane');
+  const fleet = Array.from({ length: o.clusters }, (_, i) => ({ name: `c${i}`, uid: undefined }));
+  const replicas = Array.from(
+    { length: o.replicas },
+    (_, i) =>
+      new ClusterLeases({
+        kube: { kubeconfig },
+        namespace: 'default',
+        identity: `bench-${i}`,
+        leaseDurationMs: o.leaseDurationMs,
+        logger: quiet,
+        fleet: () => fleet,
+        busy: () => false,
+        onLost: () => undefined,
+      }),
+  );
+  const all = (rs: ClusterLeases[]) => new Set(rs.flatMap((r) => r.owned())).size === o.clusters;
+  const t0 = performance.now();
+  replicas.forEach((r) => r.start());
+  while (!all(replicas)) await sleep(50);
+  const spreadMs = performance.now() - t0;
+  await sleep(o.leaseDurationMs);
+  const victim = replicas[0]!;
+  const orphaned = victim.owned().length;
+  victim.abandon();
+  const killed = performance.now();
+  const survivors = replicas.slice(1);
+  while (!all(survivors)) await sleep(50);
+  const takeoverMs = performance.now() - killed;
+  await Promise.all(survivors.map((r) => r.stop()));
+  log(`takeover: ${orphaned} clusters taken over in ${round(takeoverMs / 1000, 2)} s`);
+  return [
+    {
+      case: 'takeover',
+      figure: `first ownership of ${o.clusters} clusters`,
+      value: round(spreadMs / 1000, 2),
+      unit: 's',
+    },
+    { case: 'takeover', figure: `clusters of the dead replica`, value: orphaned, unit: 'clusters' },
+    {
+      case: 'takeover',
+      figure: 'all owned again after the crash',
+      value: round(takeoverMs / 1000, 2),
+      unit: 's',
+    },
+    { case: 'takeover', figure: 'lease duration', value: o.leaseDurationMs / 1000, unit: 's' },
+  ];
+}
+
+async function slotOverhead(o: FleetBenchOptions): Promise<FleetRow[]> {
+  const schedule = { name: 'bench', schedule: '0 0 1 1 *' };
+  const units = Array.from({ length: o.clusters }, (_, i) => ({ schedule, cluster: `c${i}` }));
+  let done = 0;
+  const scheduler = new Scheduler({
+    logger: quiet,
+    units: () => units,
+    locationOf: (u) => `cluster/${u.cluster ?? ''}`,
+    lastRunStart: () => undefined,
+    run: () => Promise.reject(new Error('not run')),
+    checkSlot: () => Promise.resolve(undefined),
+    onResult: () => void done++,
+    onSkipped: () => undefined,
+    maxPerLocation: 1,
+    maxClusterRuns: 4,
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const due = new Date();
+  for (const u of units) scheduler.trigger(schedule, due, u.cluster);
+  while (done < units.length) await sleep(1);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return [
+    {
+      case: 'slot overhead',
+      figure: `wall per slot (${o.clusters} slots, 4 at a time)`,
+      value: round((wallMs * 1000) / o.clusters, 1),
+      unit: 'µs',
+    },
+    {
+      case: 'slot overhead',
+      figure: 'CPU per slot',
+      value: round((cpu.user + cpu.system) / o.clusters, 1),
+      unit: 'µs',
+    },
+  ];
+}
+
+export const FLEET_CASES: FleetCase[] = [
+  { name: 'slot overhead', run: (o) => slotOverhead(o), needsControlPlane: false },
+  { name: 'takeover', run: takeover, needsControlPlane: true },
+];
+
+export async function benchFleet(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      counts: { type: 'string', default: '0,100,500' },
-      planes: { type: 'string', default: '3' },
-      'harness-state': { type: 'string' },
-      'settle-s': { type: 'string', default: '15' },
-      'no-build': { type: 'boolean', default: false },
+      clusters: { type: 'string', default: '60' },
+      replicas: { type: 'string', default: '3' },
+      'lease-duration': { type: 'string', default: '6' },
       json: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) return undefined;
-  const counts = values.counts
-    .split(',')
-    .map((c) => (c.trim() === '0' ? 0 : parsePositiveInt(c.trim(), '--counts')));
-  if (!counts.includes(0)) throw new UsageError('--counts must include 0 (the baseline)');
-  return {
-    counts: [...new Set(counts)].sort((a, b) => a - b),
-    planes: parsePositiveInt(values.planes, '--planes'),
-    harnessState: values['harness-state'],
-    settleMs: parsePositiveInt(values['settle-s'], '--settle-s') * 1000,
-    build: !values['no-build'],
-    json: values.json,
+  const o: FleetBenchOptions = {
+    clusters: Number(values.clusters),
+    replicas: Number(values.replicas),
+    leaseDurationMs: Number(values['lease-duration']) * 1000,
   };
-}
-
-export async function benchFleet(argv: string[]): Promise<number> {
-  const o = options(argv);
-  if (o === undefined) {
-    process.stdout.write(`${fleetUsage}\n`);
-    return 0;
-  }
-  if (o.build) await buildForBench();
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-fleet-'));
-  try {
-    return await withPlanes(o, dir, async (planes) => {
-      const servers: ServerRss[] = [];
-      for (const count of o.counts) servers.push(await measureServerRss(planes, count, o.settleMs));
-      const refreshes: RegistryRefresh[] = [];
-      for (const count of o.counts.filter((c) => c > 0))
-        refreshes.push(await measureRegistryRefresh(planes, count));
-      return report(o, planes, servers, refreshes);
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The harness's control planes, or `planes` of our own, always stopped at the end. */
-async function withPlanes<T>(
-  o: FleetOptions,
-  dir: string,
-  fn: (planes: FleetPlanes) => Promise<T>,
-): Promise<T> {
-  if (o.harnessState !== undefined) {
-    const env = await readEnv(o.harnessState);
-    return fn({ dir, kubeconfigs: Object.values(env.clusters).map((c) => c.kubeconfig) });
-  }
-  const stateDir = join(dir, 'harness');
-  const teardown = () => down(stateDir, { removeData: true });
-  const untrack = track(teardown);
-  try {
-    const names = Array.from({ length: o.planes }, (_, i) => `fleet-${i}`);
-    log(`starting ${o.planes} control planes`);
-    const env = await up({ stateDir, clusters: names, s3: false, azure: false, log });
-    return await fn({ dir, kubeconfigs: Object.values(env.clusters).map((c) => c.kubeconfig) });
-  } finally {
-    await teardown();
-    untrack();
-  }
-}
-
-async function report(
-  o: FleetOptions,
-  planes: FleetPlanes,
-  servers: ServerRss[],
-  refreshes: RegistryRefresh[],
-): Promise<number> {
-  const base = servers[0];
-  if (base === undefined) throw new Error('no server run');
-  const rows = servers.map((s) => [
-    String(s.clusters),
-    `${s.rssMB} MB`,
-    s.clusters === 0 ? '-' : `${perCluster(base, s)} MB`,
-  ]);
+  if (!Number.isInteger(o.clusters) || o.clusters < 1 || !Number.isInteger(o.replicas) || o.replicas < 2)
+    throw new UsageError('--clusters must be ≥ 1 and --replicas ≥ 2');
+  if (!(o.leaseDurationMs >= 1000)) throw new UsageError('--lease-duration must be ≥ 1 (seconds)');
+  const rows: FleetRow[] = [];
+  for (const c of FLEET_CASES.filter((x) => !x.needsControlPlane)) rows.push(...(await c.run(o, undefined)));
+  await withControlPlane({ keep: false, prefix: 'lifeboat-bench-fleet' }, async (plane) => {
+    for (const c of FLEET_CASES.filter((x) => x.needsControlPlane))
+      rows.push(...(await c.run(o, plane.kubeconfig)));
+  });
   process.stdout.write(
-    `\nServer RSS by registered idle clusters (${planes.kubeconfigs.length} real control planes, distinct names)\n`,
+    `${table([['case', 'figure', 'value', 'unit'], ...rows.map((r) => [r.case, r.figure, String(r.value), r.unit])])}\n`,
   );
-  process.stdout.write(`${table([['clusters', 'RSS', 'per cluster'], ...rows])}\n`);
-  process.stdout.write(
-    '\nRegistry refresh (config read, every registration probed 8 at a time, merged by identity)\n',
-  );
-  process.stdout.write(
-    `${table([
-      ['clusters', 'refresh', 'per cluster', 'heap kept', 'kept per added cluster', 'merged rows'],
-      ...refreshes.map((r, i) => {
-        const prior = refreshes[i - 1];
-        const added =
-          prior === undefined
-            ? r.retainedHeapMB / r.clusters
-            : (r.retainedHeapMB - prior.retainedHeapMB) / (r.clusters - prior.clusters);
-        return [
-          String(r.clusters),
-          `${r.refreshMs} ms`,
-          `${(r.refreshMs / r.clusters).toFixed(2)} ms`,
-          `${r.retainedHeapMB} MB`,
-          `${(added * 1024).toFixed(1)} KB`,
-          String(r.merged),
-        ];
-      }),
-    ])}\n`,
-  );
-  const top = servers[servers.length - 1] ?? base;
-  const worst = perCluster(base, top);
-  const met = worst <= TARGET_MB_PER_CLUSTER;
-  process.stdout.write(
-    `\nTarget ≤ ${TARGET_MB_PER_CLUSTER} MB per registered idle cluster: ${met ? 'met' : 'MISSED'} (${worst} MB at ${top.clusters})\n`,
-  );
-  if (o.json !== undefined)
-    await writeFile(
-      o.json,
-      `${JSON.stringify({ machine: machine(), servers, refreshes, perClusterMB: worst }, null, 2)}\n`,
-    );
-  return met ? 0 : 1;
+  if (values.json !== undefined)
+    await writeFile(values.json, JSON.stringify({ machine: machine(), options: o, rows }, null, 2));
+  return 0;
 }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { backupUsage, benchBackup } from './backup.ts';
 import { UsageError } from './common.ts';
 import { benchFleet, fleetUsage } from './fleet.ts';
+import { benchFleetMemory, fleetMemoryUsage } from './fleet-memory-bench.ts';
 import { benchGojson, gojsonUsage } from './gojson.ts';
 import { benchRestore, restoreUsage } from './restore.ts';
 import { benchVolume, volumeUsage } from './volume.ts';
@@ -13,6 +14,7 @@ import { benchVolume, volumeUsage } from './volume.ts';
 const BENCHMARKS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   backup: { run: benchBackup, usage: backupUsage },
   fleet: { run: benchFleet, usage: fleetUsage },
+  'fleet-memory': { run: benchFleetMemory, usage: fleetMemoryUsage },
   gojson: { run: benchGojson, usage: gojsonUsage },
   restore: { run: benchRestore, usage: restoreUsage },
   volume: { run: benchVolume, usage: volumeUsage },

@@ -6,7 +6,9 @@ import {
   deleteSchedule,
   describeSchedules,
   formatRetention,
+  formatScheduleClusters,
   listSchedules,
+  parseClustersFlag,
   parseRetention,
   setSchedulePaused,
   type Schedule,
@@ -65,6 +67,10 @@ function scheduleCreateCommand(schedule: Command): void {
     .option(
       '--pod-volume-timeout <duration>',
       'how long the pod volumes of a run may take together (default 4h)',
+    )
+    .option(
+      '--clusters <names|selector>',
+      "clusters of the fleet to back up, each under its own prefix with backups named <name>-<cluster>-<yyyyMMddHHmmss>: names (prod-a,prod-b) or a label selector ('env=prod') (default: the server's own cluster)",
     )
     .addOption(attachOption())
     .action(async (name: string, o: CreateOptions, command: Command) => {
@@ -157,6 +163,7 @@ interface CreateOptions {
   storageLocation?: string;
   defaultVolumesToFsBackup?: boolean;
   podVolumeTimeout?: string;
+  clusters?: string;
   attach?: string[];
 }
 
@@ -190,6 +197,7 @@ function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
     catchUp: o.catchUp === 'latest' ? undefined : o.catchUp,
     retention: o.retention === undefined ? undefined : parseRetention(o.retention),
     storageLocation: o.storageLocation,
+    clusters: o.clusters === undefined ? undefined : parseClustersFlag(o.clusters),
     template: Object.keys(t).length > 0 ? t : undefined,
     attachments:
       o.attach === undefined || o.attach.length === 0
@@ -207,6 +215,7 @@ const SCHEDULE_COLUMNS: Column<Schedule>[] = [
   { header: 'RPO', value: (s) => s.rpo ?? '2x interval' },
   { header: 'Retention', value: (s) => formatRetention(s.retention) || 'TTL' },
   { header: 'Location', value: (s) => s.storageLocation ?? '(default)' },
+  { header: 'Clusters', value: (s) => formatScheduleClusters(s.clusters) || '(own)' },
   { header: 'Attachments', value: (s) => (s.attachments ?? []).map((a) => a.kind).join(',') || '<none>' },
 ];
 

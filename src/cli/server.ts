@@ -27,6 +27,12 @@ interface ServerFlags {
   leaseNamespace: string;
   leaseName: string;
   leaseDuration: string;
+  replicaId?: string;
+  maxClustersPerReplica?: string;
+  clusterLeaseDuration: string;
+  fleetRefresh: string;
+  maxConcurrentClusters: string;
+  clusterBackupTimeout: string;
 }
 
 export function registerServerCommands(program: Command): void {
@@ -38,6 +44,7 @@ export function registerServerCommands(program: Command): void {
   apiOptions(server);
   workOptions(server);
   replicaOptions(server);
+  fleetOptions(server);
   server.action(runServer);
 }
 
@@ -57,7 +64,7 @@ function apiOptions(server: Command): void {
     .addOption(
       new Option(
         '--auth <mode>',
-        'API auth: token (the shared bearer token), or kubernetes (a Kubernetes bearer token checked with a TokenReview; RBAC decides through a SubjectAccessReview: verbs list/get/create on backups, schedules, restores, locations, rpo of the API group lifeboat.io)',
+        'API auth: token (the shared bearer token), or kubernetes (a Kubernetes bearer token checked with a TokenReview; RBAC decides through a SubjectAccessReview: verbs list/get/create on backups, schedules, restores, locations, rpo, clusters of the API group lifeboat.io)',
       )
         .choices(['token', 'kubernetes'])
         .default('token'),
@@ -105,6 +112,37 @@ function replicaOptions(server: Command): void {
     );
 }
 
+/** The fleet: which replica owns which cluster (Leases), and per-cluster limits. */
+function fleetOptions(server: Command): void {
+  server
+    .addOption(
+      new Option(
+        '--replica-id <id>',
+        "this replica's identity in the fleet's Leases (default: $POD_NAME, else <hostname>-<pid>)",
+      ).env('LIFEBOAT_REPLICA_ID'),
+    )
+    .option(
+      '--max-clusters-per-replica <n>',
+      'with --leader-elect: clusters one replica owns at most (default: its fair share, ceil(clusters / live replicas), plus one)',
+    )
+    .option(
+      '--cluster-lease-duration <duration>',
+      "with --leader-elect: a cluster's Lease duration (another replica takes a dead one's clusters within it)",
+      '30s',
+    )
+    .option('--fleet-refresh <duration>', 'how often the fleet is discovered and each cluster probed', '1m')
+    .option(
+      '--max-concurrent-clusters <n>',
+      'backups of fleet clusters running at once (each cluster one at a time)',
+      '4',
+    )
+    .option(
+      '--cluster-backup-timeout <duration>',
+      "a fleet cluster's backup is aborted after this long",
+      '1h',
+    );
+}
+
 /** Starts the server, then shuts it down gracefully at the first SIGTERM or SIGINT. */
 async function runServer(flags: ServerFlags, command: Command): Promise<void> {
   const { startServer } = await import('../server/index.ts');
@@ -133,7 +171,7 @@ async function serverOptions(flags: ServerFlags, command: Command): Promise<Serv
       .filter((a) => a !== ''),
     syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
     gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
-    maxPerLocation: positive(flags.maxConcurrentPerLocation),
+    maxPerLocation: positive(flags.maxConcurrentPerLocation, '--max-concurrent-per-location'),
     shutdownGraceMs: ms(flags.shutdownGrace, '--shutdown-grace'),
     orphanAfterMs: ms(flags.orphanGrace, '--orphan-grace'),
     restoreEnabled: flags.enableRestore === true,
@@ -146,6 +184,17 @@ async function serverOptions(flags: ServerFlags, command: Command): Promise<Serv
             leaseDurationMs: ms(flags.leaseDuration, '--lease-duration'),
           }
         : undefined,
+    fleet: {
+      replicaId: flags.replicaId,
+      maxClustersPerReplica:
+        flags.maxClustersPerReplica === undefined
+          ? undefined
+          : positive(flags.maxClustersPerReplica, '--max-clusters-per-replica'),
+      leaseDurationMs: ms(flags.clusterLeaseDuration, '--cluster-lease-duration'),
+      refreshMs: ms(flags.fleetRefresh, '--fleet-refresh'),
+      maxClusterRuns: positive(flags.maxConcurrentClusters, '--max-concurrent-clusters'),
+      clusterRunTimeoutMs: ms(flags.clusterBackupTimeout, '--cluster-backup-timeout'),
+    },
   };
 }
 
@@ -167,13 +216,10 @@ function hostPort(listen: string): [string, number] {
   return [m[1] ?? '127.0.0.1', port];
 }
 
-function positive(text: string): number {
+function positive(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1)
-    throw new LifeboatError(
-      'USAGE',
-      `--max-concurrent-per-location must be a whole number ≥ 1 (got '${text}')`,
-    );
+    throw new LifeboatError('USAGE', `${flag} must be a whole number ≥ 1 (got '${text}')`);
   return n;
 }
 

@@ -77,6 +77,17 @@ export const ClusterEntrySchema = z
   .strict();
 export type ClusterEntry = z.infer<typeof ClusterEntrySchema>;
 
+/**
+ * Which clusters of the fleet a schedule backs up (lifeboat's field beside Velero's Schedule spec,
+ * which has no notion of a cluster): named clusters, or a label selector over the clusters' labels.
+ * A schedule without it backs up the server's own cluster, as before.
+ */
+export const ScheduleClustersSchema = z.union([
+  z.object({ names: z.array(ClusterNameSchema).min(1).max(10_000) }).strict(),
+  z.object({ selector: z.string().min(1).max(1024) }).strict(),
+]);
+export type ScheduleClusters = z.infer<typeof ScheduleClustersSchema>;
+
 export const FleetSchema = z
   .object({
     /** The cluster (an entry of `clusters:`) holding Cluster API objects and kubeconfig Secrets. */

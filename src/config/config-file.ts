@@ -16,7 +16,7 @@ import {
 import { parseDuration } from '../gojson/index.ts';
 import { DrillScheduleListSchema } from './drills.ts';
 import { globListProblem } from '../selection/index.ts';
-import { ClusterListSchema, FleetSchema } from './clusters.ts';
+import { ClusterListSchema, FleetSchema, ScheduleClustersSchema } from './clusters.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -95,6 +95,8 @@ export const ScheduleSchema = z
       .strict()
       .optional(),
     storageLocation: z.string().optional(),
+    /** Clusters of the fleet it backs up, each under its own prefix (default: the server's own cluster). */
+    clusters: ScheduleClustersSchema.optional(),
     template: BackupTemplateSchema.optional(),
     /**
      * Platform configuration stored in each backup's cluster profile (`backup create --attach

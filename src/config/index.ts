@@ -26,5 +26,7 @@ export {
   findCluster,
   type Fleet,
   removeClusterEntry,
+  type ScheduleClusters,
+  ScheduleClustersSchema,
 } from './clusters.ts';
 export { type DrillSchedule, DrillScheduleSchema, type Objectives, ObjectivesSchema } from './drills.ts';

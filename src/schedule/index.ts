@@ -1,7 +1,7 @@
 // Schedules: cron parsing, the next due time, retention (what to keep, what to delete) and RPO.
 // Pure logic: it must never run a backup or read a store.
 export { type CronSchedule } from './cron.ts';
-export { parseScheduleBackupName, scheduleBackupName } from './naming.ts';
+export { clusterScheduleBackupName, fnv32, parseScheduleBackupName, scheduleBackupName } from './naming.ts';
 export { formatRetention, parseRetention, type RetentionDecision, selectRetention } from './retention.ts';
-export { catchUpDue } from './rpo.ts';
+export { catchUpDue, type RpoState } from './rpo.ts';
 export { scheduleCron, scheduleStatus, type ScheduleStatus } from './status.ts';

@@ -4,6 +4,7 @@ import type { BackupIndex } from '../app/sync/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { LifeboatMetrics } from '../metrics/index.ts';
 import type { Scheduler, SkippedRun } from './scheduler.ts';
+import type { FleetRuntime } from './fleet/index.ts';
 
 type KubeTarget = BackupRequest['kube'];
 
@@ -38,4 +39,8 @@ export interface ServerContext {
   restoreKube: KubeTarget;
   /** The identity (kube-system UID) of the cluster the server backs up, once read; GC and recovery act on its backups only. */
   cluster: () => string | undefined;
+  /** The fleet's clusters, their owners and backups. */
+  fleet: FleetRuntime;
+  /** This replica's identity (per-cluster Leases). */
+  replica: string;
 }

@@ -1,5 +1,6 @@
 import { type BackupRecord, configuredLocations, recoverOrphans } from '../app/sync/index.ts';
 import type { BackupRunResult } from '../app/backup/index.ts';
+import { LifeboatError } from '../errors/index.ts';
 import { parseScheduleBackupName } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';
 import type { Job } from './scheduler.ts';
@@ -14,7 +15,19 @@ export function recordRun(
 ): void {
   const schedule = job.schedule ?? '';
   const m = ctx.metrics;
-  m.backupTotal.inc({ schedule, status: result?.phase ?? 'Failed' });
+  const cluster = job.cluster === undefined ? {} : { cluster: job.cluster };
+  if (
+    result === undefined &&
+    job.cluster !== undefined &&
+    err instanceof LifeboatError &&
+    err.code === 'ALREADY_EXISTS'
+  ) {
+    // Another replica stored this slot first (between the check and the claim): not run twice.
+    m.backupTotal.inc({ schedule, status: 'Skipped', ...cluster });
+    ctx.logger.info({ schedule, cluster: job.cluster }, `slot not run here: ${err.message}`);
+    return;
+  }
+  m.backupTotal.inc({ schedule, status: result?.phase ?? 'Failed', ...cluster });
   m.backupDuration.observe({ schedule }, durationMs / 1000);
   if (result === undefined) {
     m.storeRequestErrors.inc({ location: job.location, operation: 'backup' });
@@ -23,7 +36,7 @@ export function recordRun(
   }
   m.backupItems.set({ schedule }, result.itemsBackedUp);
   if (result.phase === 'Completed')
-    m.lastSuccessfulTimestamp.set({ schedule }, Date.parse(result.completionTimestamp) / 1000);
+    m.lastSuccessfulTimestamp.set({ schedule, ...cluster }, Date.parse(result.completionTimestamp) / 1000);
   const record: BackupRecord = {
     name: result.name,
     location: result.location,
@@ -38,7 +51,8 @@ export function recordRun(
     warnings: result.warnings,
     failureReason: result.failureReason,
   };
-  ctx.index.put(record);
+  if (job.cluster === undefined) ctx.index.put(record);
+  else ctx.fleet.index.put(job.cluster, record);
   ctx.logger.info(
     { backup: result.name, phase: result.phase, items: result.itemsBackedUp },
     `backup ${result.name} ${result.phase}`,

@@ -24,10 +24,10 @@ function harness(schedules: Schedule[], overrides: Partial<SchedulerDeps> = {}) 
   const started: string[] = [];
   const scheduler = new Scheduler({
     logger: silentLogger(),
-    schedules: () => schedules,
-    locationOf: (s) => s.storageLocation ?? 'l',
+    units: () => schedules.map((schedule) => ({ schedule, cluster: undefined })),
+    locationOf: ({ schedule: s }) => s.storageLocation ?? 'l',
     lastRunStart: () => new Date(),
-    run: (s, at, signal) =>
+    run: ({ schedule: s }, _due, at, signal) =>
       new Promise((resolve, reject) => {
         started.push(s.name);
         gates.set(s.name, () => resolve(result(`${s.name}-${at.getTime()}`)));
@@ -104,5 +104,69 @@ describe('Scheduler', () => {
     h.scheduler.stop();
     expect(h.started).toEqual(['late']);
     h.scheduler.abortAll('done');
+  });
+
+  it('runs each fleet cluster in its own slot, names the slot by its due time, and skips a stored slot', async () => {
+    const unit = (cluster: string) => ({ schedule: sched('fleet'), cluster });
+    const ran: string[] = [];
+    const gates: (() => void)[] = [];
+    const skipped: SkippedRun[] = [];
+    const scheduler = new Scheduler({
+      logger: silentLogger(),
+      units: () => [unit('a'), unit('b'), unit('stored')],
+      locationOf: (u) => `cluster/${u.cluster ?? ''}`,
+      lastRunStart: () => undefined,
+      run: (u, due) =>
+        new Promise((resolve) => {
+          ran.push(`${u.cluster ?? ''}@${due.toISOString()}`);
+          gates.push(() => resolve(result('x')));
+        }),
+      checkSlot: (u, name) =>
+        Promise.resolve(u.cluster === 'stored' ? `its backup ${name} is already stored` : undefined),
+      onResult: () => undefined,
+      onSkipped: (k) => skipped.push(k),
+      maxPerLocation: 1,
+      maxClusterRuns: 4,
+    });
+    const due = new Date('2025-06-01T10:20:00Z');
+    for (const c of ['a', 'b', 'stored']) scheduler.trigger(sched('fleet'), due, c);
+    expect(scheduler.active().map((r) => r.name)).toEqual([
+      'fleet-a-20250601102000',
+      'fleet-b-20250601102000',
+      'fleet-stored-20250601102000',
+    ]);
+    await flush();
+    // a slow cluster (a never finishes here) does not hold b up
+    expect(ran.sort()).toEqual(['a@2025-06-01T10:20:00.000Z', 'b@2025-06-01T10:20:00.000Z']);
+    expect(skipped).toEqual([
+      expect.objectContaining({
+        cluster: 'stored',
+        reason: 'its backup fleet-stored-20250601102000 is already stored',
+      }),
+    ]);
+    // the same cluster's next slot overlaps its running one: skipped, never queued
+    expect(scheduler.trigger(sched('fleet'), new Date('2025-06-01T10:40:00Z'), 'a').started).toBe(false);
+    gates.forEach((g) => g());
+    await flush();
+    expect(scheduler.active()).toEqual([]);
+  });
+
+  it('catches a taken-over cluster up with its missed slot, by the slot’s name', async () => {
+    const ran: string[] = [];
+    const scheduler = new Scheduler({
+      logger: silentLogger(),
+      units: () => [{ schedule: { name: 'hourly', schedule: '0 * * * *' }, cluster: 'c' }],
+      locationOf: () => 'cluster/c',
+      lastRunStart: () => new Date('2025-06-01T08:00:05Z'),
+      run: (_u, due) => (ran.push(due.toISOString()), Promise.resolve(result('x'))),
+      onResult: () => undefined,
+      onSkipped: () => undefined,
+      maxPerLocation: 1,
+      now: () => new Date('2025-06-01T10:30:00Z'),
+    });
+    scheduler.start();
+    await flush();
+    scheduler.stop();
+    expect(ran).toEqual(['2025-06-01T10:00:00.000Z']);
   });
 });

@@ -1,6 +1,6 @@
 import { runGc } from '../app/gc/index.ts';
 import type { BackupRequest } from '../app/backup/index.ts';
-import { runScheduleBackup, type Schedule, scheduleLocation } from '../app/schedules/index.ts';
+import { runScheduleBackup, scheduleLocation } from '../app/schedules/index.ts';
 import { LeaseElector } from './leader-election.ts';
 import { BackupIndex, ofCluster } from '../app/sync/index.ts';
 import { readClusterUid } from '../app/deps/index.ts';
@@ -13,7 +13,9 @@ import { recoverAll, recordRun } from './housekeeping.ts';
 import { LiveConfig } from './live-config.ts';
 import { Scheduler, type SkippedRun } from './scheduler.ts';
 import { type DrillScheduler, serverDrills } from './drills.ts';
-import { allStatuses, updateScheduleMetrics } from './status.ts';
+import { createFleet, type FleetServerOptions, unitDeps } from './server-fleet.ts';
+import { allStatuses, updateFleetGauges, updateScheduleMetrics } from './status.ts';
+import { defaultReplicaId, type FleetRuntime } from './fleet/index.ts';
 
 export interface ServerOptions {
   configPath: string | undefined;
@@ -39,6 +41,7 @@ export interface ServerOptions {
   restoreEnabled: boolean;
   restoreKube?: BackupRequest['kube'];
   leaderElection?: { namespace: string; name: string; leaseDurationMs: number; identity?: string };
+  fleet?: FleetServerOptions;
 }
 
 export interface RunningServer {
@@ -74,6 +77,9 @@ class Server {
   readonly #scheduler: Scheduler;
   readonly #elector: LeaseElector | undefined;
   readonly #drills: DrillScheduler;
+  readonly #fleet: FleetRuntime;
+  /** Leading: the server's own schedules, GC and recovery run here (after recovery). */
+  #leading = false;
   readonly #skipped: SkippedRun[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
   /** The backed-up cluster's identity: read at the first sync (and again at each one until it is known). */
@@ -94,6 +100,12 @@ class Server {
       onError: (location) => metrics.storeRequestErrors.inc({ location, operation: 'sync' }),
     });
     this.#scheduler = this.#createScheduler(metrics);
+    this.#fleet = createFleet({
+      ...o,
+      config: () => this.#config.current,
+      election: o.leaderElection,
+      scheduler: () => this.#scheduler,
+    });
     this.#elector = this.#createElector();
     this.context = this.#createContext(metrics);
     this.#drills = serverDrills(this.context);
@@ -104,19 +116,25 @@ class Server {
     const config = () => this.#config.current;
     return new Scheduler({
       logger: o.logger,
-      schedules: () => config().schedules ?? [],
-      locationOf: (s: Schedule) => scheduleLocation(config(), s),
-      lastRunStart: (s) =>
-        this.#index
-          .backups(scheduleLocation(config(), s))
-          .find((b) => b.schedule === s.name && ofCluster(b, this.#clusterId))?.started,
-      run: (s, at, signal) =>
-        runScheduleBackup(s, { configPath: o.configPath, kube: o.kube, logger: o.logger, signal, at }),
+      ...unitDeps({
+        config,
+        fleet: () => this.#fleet,
+        leading: () => this.#leading,
+        stopping: () => this.#stopping,
+        options: o.fleet,
+        ownLastRunStart: (s) =>
+          this.#index
+            .backups(scheduleLocation(config(), s))
+            .find((b) => b.schedule === s.name && ofCluster(b, this.#clusterId))?.started,
+        ownRun: (s, at, signal) =>
+          runScheduleBackup(s, { configPath: o.configPath, kube: o.kube, logger: o.logger, signal, at }),
+      }),
       onResult: (job, result, err, ms) => recordRun(this.context, job, result, err, ms),
       onSkipped: (k) => {
         this.#skipped.push(k);
         if (this.#skipped.length > MAX_SKIPPED) this.#skipped.shift();
-        metrics.backupTotal.inc({ schedule: k.schedule, status: 'Skipped' });
+        const cluster = k.cluster === undefined ? {} : { cluster: k.cluster };
+        metrics.backupTotal.inc({ schedule: k.schedule, status: 'Skipped', ...cluster });
       },
       maxPerLocation: o.maxPerLocation,
     });
@@ -131,8 +149,8 @@ class Server {
       logger: o.logger,
       onStartedLeading: () => void this.#lead(),
       onStoppedLeading: (reason) => {
-        this.#scheduler.stop();
-        this.#scheduler.abortAll(`interrupted: lost leadership (${reason})`);
+        this.#leading = false;
+        this.#scheduler.abort((r) => r.cluster === undefined, `interrupted: lost leadership (${reason})`);
       },
     });
   }
@@ -164,6 +182,8 @@ class Server {
       restoring: new Map(),
       restoreKube: o.restoreKube ?? o.kube,
       cluster: () => this.#clusterId,
+      fleet: this.#fleet,
+      replica: this.#fleet.leases?.identity ?? o.fleet?.replicaId ?? defaultReplicaId(),
     };
   }
 
@@ -181,6 +201,10 @@ class Server {
       .syncAll()
       .catch((err: unknown) => this.#o.logger.error({ err }, `sync failed: ${String(err)}`));
     updateScheduleMetrics(this.context, allStatuses(this.context));
+    await this.#fleet
+      .sync()
+      .catch((err: unknown) => this.#o.logger.error({ err }, `fleet sync failed: ${String(err)}`));
+    updateFleetGauges(this.context);
   }
 
   async #learnIdentity(): Promise<void> {
@@ -197,7 +221,7 @@ class Server {
   /** GC and crash recovery: only while the scheduler runs (on the leader). */
   #gcOnce(): void {
     const o = this.#o;
-    if (!this.#scheduler.running) return;
+    if (!this.#leading) return;
     void runGc({
       configPath: o.configPath,
       logger: o.logger,
@@ -247,8 +271,16 @@ class Server {
     return url;
   }
 
-  /** Without leader election the server leads at once; with it, once it holds the lease. */
+  /**
+   * The scheduler runs once synced: the fleet clusters this replica owns at once, the server's own
+   * schedules once it leads (at once without leader election; with it, once it holds the lease).
+   */
   startLeading(): void {
+    void this.#synced?.then(async () => {
+      await this.#fleet.start();
+      await this.#fleet.sync().catch(() => undefined);
+      if (!this.#stopping) this.#scheduler.start();
+    });
     if (this.#elector === undefined) void this.#lead();
     else this.#elector.start();
   }
@@ -257,9 +289,10 @@ class Server {
     await this.#synced;
     if (!this.#mayLead()) return;
     await recoverAll(this.context, this.#o.orphanAfterMs);
-    if (!this.#mayLead()) return;
-    this.#scheduler.start();
-    this.#drills.start();
+    if (this.#mayLead()) {
+      this.#leading = true;
+      this.#drills.start();
+    }
   }
 
   #mayLead(): boolean {
@@ -280,6 +313,7 @@ class Server {
     this.#timers.forEach(clearInterval);
     await this.#scheduler.drain(o.shutdownGraceMs, `interrupted: server shutting down (${reason})`);
     await this.#drills.stop();
+    await this.#fleet.stop();
     await this.#elector?.stop();
     await this.#app?.close();
     this.#reviewer?.close();

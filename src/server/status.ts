@@ -1,6 +1,7 @@
 import { backupsOfSchedule, scheduleLocation, type Schedule } from '../app/schedules/index.ts';
 import { scheduleStatus, type ScheduleStatus } from '../schedule/index.ts';
 import type { ServerContext } from './context.ts';
+import { type ClusterStatus, fleetStatuses, updateFleetMetrics } from './fleet/index.ts';
 
 export interface ServedScheduleStatus extends ScheduleStatus {
   location: string;
@@ -33,6 +34,7 @@ export function statusOf(ctx: ServerContext, s: Schedule, now = new Date()): Ser
 export function allStatuses(ctx: ServerContext, now = new Date()): ServedScheduleStatus[] {
   const out: ServedScheduleStatus[] = [];
   for (const s of ctx.config().schedules ?? []) {
+    if (s.clusters !== undefined) continue; // per cluster: fleetStatuses
     try {
       out.push(statusOf(ctx, s, now));
     } catch (err) {
@@ -77,4 +79,25 @@ export function updateScheduleMetrics(ctx: ServerContext, statuses: readonly Ser
     const good = ctx.index.find(s.lastSuccessful?.name ?? '', s.location);
     if (good?.completed !== undefined) m.lastSuccessfulTimestamp.set(labels, good.completed.getTime() / 1000);
   }
+}
+
+/** The fleet's clusters with owner and per-schedule RPO, as this replica knows them (store truth). */
+export function clusterStatuses(ctx: ServerContext, now = new Date()): ClusterStatus[] {
+  const active = new Map(
+    ctx.scheduler.active().map((r) => [`schedule/${r.schedule ?? ''}/${r.cluster ?? ''}`, r.name]),
+  );
+  return fleetStatuses(ctx.fleet, {
+    now,
+    trackingSince: ctx.startedAt,
+    identity: ctx.replica,
+    running: (key) => active.get(key),
+  });
+}
+
+/** The fleet's gauges: clusters, owned, and per (cluster, schedule) last success and RPO. */
+export function updateFleetGauges(ctx: ServerContext): void {
+  updateFleetMetrics(ctx.metrics, clusterStatuses(ctx), {
+    identity: ctx.replica,
+    owned: ctx.fleet.owned().size,
+  });
 }

@@ -3,6 +3,7 @@
 export { runScheduleBackup, runScheduleNow } from './schedule-run.ts';
 export {
   backupsOfSchedule,
+  type ClusterSlot,
   createSchedule,
   deleteSchedule,
   describeSchedules,
@@ -16,3 +17,4 @@ export {
   setSchedulePaused,
   templateRequest,
 } from './schedule.ts';
+export { formatScheduleClusters, parseClustersFlag, scheduleTargets } from './schedule-targets.ts';

@@ -6,7 +6,7 @@ import type { Logger } from '../../log/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { profileExtension, readScheduleAttachments, type Attachment } from '../profile/index.ts';
 import { runBackup, type BackupDeps, type BackupRunResult } from '../backup/run-backup.ts';
-import { findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
+import { type ClusterSlot, findSchedule, scheduleBackupRequest, type Schedule } from './schedule.ts';
 import { writeFailedRecord } from '../sync/sync-recovery.ts';
 import { nullObject } from '../../model/index.ts';
 
@@ -24,6 +24,8 @@ export interface ScheduleRunOptions {
   at?: Date;
   /** lifeboat's namespace, where the node agents take pod volume work (default lifeboat). */
   podVolumeNamespace?: string | undefined;
+  /** A cluster of the fleet's slot (`kube` is then that cluster's): backed up under its prefix. */
+  cluster?: ClusterSlot | undefined;
 }
 
 export interface ScheduleRunResult extends BackupRunResult {
@@ -65,7 +67,12 @@ export async function runScheduleBackup(
         : message;
     let opened;
     try {
-      opened = await openLocation(options.configPath, request.storageLocation, options.logger);
+      opened = await openLocation(
+        options.configPath,
+        request.storageLocation,
+        options.logger,
+        request.cluster,
+      );
     } catch {
       throw err;
     }

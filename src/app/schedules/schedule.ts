@@ -13,6 +13,7 @@ import { DEFAULT_BACKUP_TTL, nullObject, VeleroLabels } from '../../model/index.
 import type { KubeTarget } from '../../kube/index.ts';
 import { resourceFilters, type ResourceFilters } from '../../selection/index.ts';
 import {
+  clusterScheduleBackupName,
   scheduleBackupName,
   scheduleCron,
   scheduleStatus,
@@ -23,6 +24,12 @@ import type { BackupRequest } from '../backup/run-backup.ts';
 import { BackupIndex, ofCluster, type BackupRecord } from '../sync/sync.ts';
 
 export type { Schedule } from '../../config/index.ts';
+
+/** One cluster's slot of a schedule: the cluster of the fleet and the slot's due time (its backup's name). */
+export interface ClusterSlot {
+  name: string;
+  due: Date;
+}
 export type { ScheduleStatus } from '../../schedule/index.ts';
 export { formatRetention, parseRetention } from '../../schedule/index.ts';
 
@@ -120,15 +127,28 @@ export function templateRequest(
   };
 }
 
-/** The backup a schedule runs at `at`: Velero's name and labels, the schedule's template and TTL. */
+/**
+ * The backup a schedule runs at `at`: Velero's name and labels, the schedule's template and TTL.
+ * For one cluster of the fleet, the slot's name (`<schedule>-<cluster>-<due>`) under its prefix.
+ */
 export function scheduleBackupRequest(
   schedule: Schedule,
   at: Date,
-  target: { kube: KubeTarget; configPath: string | undefined; podVolumeNamespace?: string | undefined },
+  target: {
+    kube: KubeTarget;
+    configPath: string | undefined;
+    cluster?: ClusterSlot | undefined;
+    podVolumeNamespace?: string | undefined;
+  },
 ): BackupRequest {
   const t = schedule.template ?? {};
+  const slot = target.cluster;
   return {
-    name: scheduleBackupName(schedule.name, at),
+    name:
+      slot === undefined
+        ? scheduleBackupName(schedule.name, at)
+        : clusterScheduleBackupName(schedule.name, slot.name, slot.due),
+    cluster: slot?.name,
     ...templateRequest(t),
     podVolumeNamespace: target.podVolumeNamespace,
     storageLocation: schedule.storageLocation,

@@ -7,6 +7,7 @@ import { backupDetailRoutes } from './backup-detail.ts';
 import { backupRoutes } from './backup-routes.ts';
 import { contentsRoutes } from './contents-routes.ts';
 import { responseHeaders } from './response-headers.ts';
+import { clusterRoutes } from './cluster-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
@@ -68,5 +69,6 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   scheduleRoutes(app, ctx);
   accessRoutes(app, ctx, options.security);
   webRoutes(app);
+  clusterRoutes(app, ctx);
   return app;
 }
