@@ -3,7 +3,8 @@
 import { openContent } from '../crypto/content.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
 import type { CryptoPool } from './crypto-pool.ts';
-import type { KopiaRepository } from './repository.ts';
+import type { ContentEncryptor } from '../crypto/encryption.ts';
+import type { HashFunc } from '../crypto/hashing.ts';
 
 /** Opens a content's payload (the caller's, written over) into its plaintext. */
 export type ContentOpener = (entry: IndexEntry, payload: Buffer) => Promise<Buffer>;
@@ -29,7 +30,7 @@ function handOver(payload: Buffer): { data: Uint8Array; buffer: ArrayBuffer } {
  * when it shares its memory), decrypted in place, and its plaintext transferred back.
  */
 export function pooledOpener(
-  repo: Pick<KopiaRepository, 'hash' | 'encryptor'>,
+  repo: { hash: HashFunc; encryptor: ContentEncryptor },
   pool: CryptoPool,
 ): ContentOpener {
   return async (entry, payload) => {

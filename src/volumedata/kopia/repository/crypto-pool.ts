@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ErrorCodes, LifeboatError } from '../../../errors/index.ts';
-import type { KopiaRepository } from './repository.ts';
+import type { RepositoryFormat } from '../format/repository-format.ts';
 
 /** What a worker answers (writer/seal-worker.ts): one of hash, payload or error, by request id. */
 export interface CryptoReply {
@@ -112,7 +112,7 @@ export const SEAL_WORKER_URL = [
  * count below 1, or no worker module), and the caller then works on its own thread.
  */
 export function startCryptoPool(
-  repo: Pick<KopiaRepository, 'format'>,
+  repo: { format: RepositoryFormat },
   options: { workers: number; workerUrl?: URL | undefined },
 ): CryptoPool | undefined {
   const url = options.workerUrl ?? SEAL_WORKER_URL;
