@@ -1,9 +1,10 @@
 /**
  * The kopia CLI as the volume benchmarks run it: its own environment (no update check, nothing under
- * the real home directory) and /usr/bin/time around each run for wall time and peak RSS.
+ * the real home directory) and /usr/bin/time around each run for wall time, CPU time and peak RSS.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MB, round } from './common.ts';
@@ -12,8 +13,15 @@ const exec = promisify(execFile);
 
 export interface Run {
   wallMs: number;
+  /** User + system CPU time of all its threads. */
+  cpuMs: number;
   maxRssMB: number;
+  /** The 1-minute load average when the run ended. */
+  load: number;
 }
+
+/** The 1-minute load average, rounded. */
+export const load1 = () => round(loadavg()[0] ?? 0, 1);
 
 /** kopia's environment: no update check, nothing under the real home directory. */
 export const kopiaEnv = (work: string) => ({
@@ -28,7 +36,7 @@ export async function kopiaRun(program: string, args: string[], work: string): P
   return stdout;
 }
 
-/** Runs a program under /usr/bin/time for its wall time and peak RSS. */
+/** Runs a program under /usr/bin/time for its wall time, CPU time and peak RSS. */
 export async function timed(
   program: string,
   args: string[],
@@ -36,11 +44,17 @@ export async function timed(
 ): Promise<{ run: Run; stdout: string }> {
   const report = join(work, 'time.txt');
   const started = performance.now();
-  const { stdout } = await exec('/usr/bin/time', ['-f', '%M', '-o', report, program, ...args], {
+  const { stdout } = await exec('/usr/bin/time', ['-f', '%M %U %S', '-o', report, program, ...args], {
     maxBuffer: 64 * MB,
     env: kopiaEnv(work),
   });
   const wallMs = performance.now() - started;
-  const rssKiB = Number((await readFile(report, 'utf8')).trim().split('\n').at(-1));
-  return { run: { wallMs, maxRssMB: round((rssKiB * 1024) / MB, 1) }, stdout };
+  const [rssKiB, user, system] = ((await readFile(report, 'utf8')).trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number);
+  const cpuMs = ((user ?? 0) + (system ?? 0)) * 1000;
+  return {
+    run: { wallMs, cpuMs, maxRssMB: round(((rssKiB ?? 0) * 1024) / MB, 1), load: load1() },
+    stdout,
+  };
 }

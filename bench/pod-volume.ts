@@ -43,7 +43,8 @@ const NS = 'bench-pv';
 const RESTORED_NS = 'bench-pv-restored';
 
 export interface PodVolumeStep {
-  lifeboat: Run;
+  /** The CLI command end to end (agents included); their CPU is the agent pod's, not measured here. */
+  lifeboat: Pick<Run, 'wallMs' | 'maxRssMB'>;
   kopia: Run;
   /** The PodVolumeBackup's / PodVolumeRestore's own start → completion in the agent (1 s resolution). */
   agentMs: number | undefined;

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { kopiaBinaries } from '../test/helpers/kopia.ts';
@@ -25,7 +25,7 @@ import {
   UsageError,
   writeBenchConfig,
 } from './common.ts';
-import { kopiaEnv, type Run, timed } from './kopia-cli.ts';
+import { kopiaEnv, load1, type Run, timed } from './kopia-cli.ts';
 import { benchPodVolume, formatPodVolume } from './pod-volume.ts';
 import { type TreeShape, writeTree } from './volume-trees.ts';
 
@@ -38,7 +38,11 @@ export const volumeUsage = `npm run bench -- volume [options]
                      the few-large-files tree is twice as large, in 4 files
   --pod-volume-gib X size of the pod's volume in GiB (default 1): a quarter in many small files,
                      the rest in 3 large ones; lifeboat's agent on a real node against the kopia CLI
-  --json FILE        also write the JSON result to FILE`;
+  --trees LIST       which trees: many-files,large-files (default both)
+  --workers N|auto   lifeboat's --workers for snapshots and restores (default: the CLI's, auto)
+  --json FILE        also write the JSON result to FILE
+Wall time is the whole process (start-up included) on both sides; CPU is user+system seconds of all
+its threads. On a machine other work loads, compare CPU seconds, and wall times of runs side by side.`;
 
 const CASES = ['trees', 'pod-volume'] as const;
 
@@ -95,6 +99,8 @@ export async function benchVolume(argv: string[]): Promise<number> {
       'size-gib': { type: 'string', default: '1' },
       'pod-volume-gib': { type: 'string', default: '1' },
       json: { type: 'string' },
+      trees: { type: 'string', default: 'many-files,large-files' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -107,10 +113,14 @@ export async function benchVolume(argv: string[]): Promise<number> {
   const scale = sizeGiB(values['size-gib'], '--size-gib');
   const podVolumeGiB = sizeGiB(values['pod-volume-gib'], '--pod-volume-gib');
   const cases = chosenCases(values.cases);
+  const wanted = new Set(values.trees.split(','));
   const trees: TreeShape[] = [
     { name: 'many-files', files: Math.max(10, Math.round(10_000 * scale)), bytes: Math.round(GIB * scale) },
     { name: 'large-files', files: 4, bytes: Math.round(2 * GIB * scale) },
-  ];
+  ].filter((t) => wanted.has(t.name));
+  if (trees.length === 0)
+    throw new UsageError(`--trees: '${values.trees}' names neither many-files nor large-files`);
+  const workers = values.workers === undefined ? [] : ['--workers', values.workers];
 
   await buildForBench();
   const results: TreeResult[] = [];
@@ -118,7 +128,7 @@ export async function benchVolume(argv: string[]): Promise<number> {
     const { kopia } = await kopiaBinaries();
     const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-volume-'));
     try {
-      for (const tree of trees) results.push(await benchTree(tree, join(work, tree.name), kopia));
+      for (const tree of trees) results.push(await benchTree(tree, join(work, tree.name), kopia, workers));
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -132,21 +142,49 @@ export async function benchVolume(argv: string[]): Promise<number> {
   return podVolume === undefined || podVolume.identical ? 0 : 1;
 }
 
-async function benchTree(tree: TreeShape, work: string, kopia: string): Promise<TreeResult> {
+async function benchTree(
+  tree: TreeShape,
+  work: string,
+  kopia: string,
+  workers: readonly string[],
+): Promise<TreeResult> {
   const source = join(work, 'source');
   log(`${tree.name}: writing ${tree.files} files, ${round(tree.bytes / MB, 1)} MiB`);
   await writeTree(source, tree, 'lifeboat-bench-volume');
-  const lifeboat = await lifeboatSide(source, work);
-  log(`${tree.name}: lifeboat snapshot ${ms(lifeboat.snapshot)}, restore ${ms(lifeboat.restore)}`);
-  const kopiaSide = await kopiaRuns(source, work, kopia);
-  log(`${tree.name}: kopia snapshot ${ms(kopiaSide.snapshot)}, restore ${ms(kopiaSide.restore)}`);
+  const sides = {
+    lifeboat: await lifeboatSide(source, work, workers),
+    kopia: await kopiaSide(source, work, kopia),
+  };
+  const runs = { lifeboat: new Map<keyof Side, Run>(), kopia: new Map<keyof Side, Run>() };
+  // Step by step, each side right after the other: both see the same load.
+  for (const step of ['snapshot', 'resnapshot', 'restore'] as const) {
+    for (const name of ['lifeboat', 'kopia'] as const) {
+      const run = await sides[name][step]();
+      runs[name].set(step, run);
+      log(`${tree.name}: ${name} ${step} ${ms(run)}`);
+    }
+  }
   await rm(work, { recursive: true, force: true });
-  return { tree, lifeboat, kopia: kopiaSide };
+  return { tree, lifeboat: sideOf(runs.lifeboat), kopia: sideOf(runs.kopia) };
 }
 
-const ms = (r: Run) => `${(r.wallMs / 1000).toFixed(2)} s`;
+function sideOf(runs: Map<keyof Side, Run>): Side {
+  const snapshot = runs.get('snapshot');
+  const resnapshot = runs.get('resnapshot');
+  const restore = runs.get('restore');
+  if (snapshot === undefined || resnapshot === undefined || restore === undefined) {
+    throw new Error('a side is missing a step');
+  }
+  return { snapshot, resnapshot, restore };
+}
 
-async function lifeboatSide(source: string, work: string): Promise<Side> {
+const ms = (r: Run) =>
+  `${(r.wallMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, load ${r.load.toFixed(1)})`;
+
+/** One side's three steps, run in this order: snapshot, no-change re-snapshot, restore of the first. */
+type Steps = Record<keyof Side, () => Promise<Run>>;
+
+async function lifeboatSide(source: string, work: string, workers: readonly string[]): Promise<Steps> {
   const config = join(work, 'lifeboat.yaml');
   await writeBenchConfig(config, join(work, 'lifeboat-location'));
   const nodeArgs = await cliNodeArgs();
@@ -156,22 +194,37 @@ async function lifeboatSide(source: string, work: string): Promise<Side> {
       reportDir: work,
     });
     if (r.code !== 0) throw new Error(`lifeboat ${args.join(' ')} exited ${r.code}:\n${r.stderrTail}`);
-    return { run: { wallMs: r.wallMs, maxRssMB: round(r.maxRssBytes / MB, 1) }, lines: r.lines };
+    const measured: Run = {
+      wallMs: r.processMs,
+      cpuMs: r.cpuMs,
+      maxRssMB: round(r.maxRssBytes / MB, 1),
+      load: load1(),
+    };
+    return { run: measured, lines: r.lines };
   };
-  const snapshot = ['repo', 'snapshot', source, '--namespace', 'bench', '--source', 'bench/data'];
-  const first = await run(snapshot);
-  const id =
-    first.lines
-      .filter((l) => l.trim() !== '')
-      .at(-1)
-      ?.trim() ?? '';
-  const second = await run(snapshot);
-  const restore = await run(['repo', 'restore', id, join(work, 'lifeboat-restore'), '--namespace', 'bench']);
-  await rm(join(work, 'lifeboat-restore'), { recursive: true, force: true });
-  return { snapshot: first.run, resnapshot: second.run, restore: restore.run };
+  const snapshot = ['repo', 'snapshot', source, '--namespace', 'bench', '--source', 'bench/data', ...workers];
+  let id = '';
+  const target = join(work, 'lifeboat-restore');
+  return {
+    snapshot: async () => {
+      const first = await run(snapshot);
+      id =
+        first.lines
+          .filter((l) => l.trim() !== '')
+          .at(-1)
+          ?.trim() ?? '';
+      return first.run;
+    },
+    resnapshot: async () => (await run(snapshot)).run,
+    restore: async () => {
+      const restored = await run(['repo', 'restore', id, target, '--namespace', 'bench', ...workers]);
+      await rm(target, { recursive: true, force: true });
+      return restored.run;
+    },
+  };
 }
 
-async function kopiaRuns(source: string, work: string, kopia: string): Promise<Side> {
+async function kopiaSide(source: string, work: string, kopia: string): Promise<Steps> {
   const base = ['--config-file', join(work, 'kopia.config'), '--password', PASSWORD];
   await mkdir(join(work, 'kopia-repo'), { recursive: true });
   await exec(
@@ -190,17 +243,38 @@ async function kopiaRuns(source: string, work: string, kopia: string): Promise<S
     { env: kopiaEnv(work) },
   );
   const run = (args: string[]) => timed(kopia, [...args, ...base], work);
-  const first = await run(['snapshot', 'create', source, '--json']);
-  const id = (JSON.parse(first.stdout) as { id?: string }).id ?? '';
-  const second = await run(['snapshot', 'create', source, '--json']);
-  const restore = await run(['snapshot', 'restore', id, join(work, 'kopia-restore')]);
-  await rm(join(work, 'kopia-restore'), { recursive: true, force: true });
-  return { snapshot: first.run, resnapshot: second.run, restore: restore.run };
+  let id = '';
+  const target = join(work, 'kopia-restore');
+  return {
+    snapshot: async () => {
+      const first = await run(['snapshot', 'create', source, '--json']);
+      id = (JSON.parse(first.stdout) as { id?: string }).id ?? '';
+      return first.run;
+    },
+    resnapshot: async () => (await run(['snapshot', 'create', source, '--json'])).run,
+    restore: async () => {
+      const restored = await run(['snapshot', 'restore', id, target]);
+      await rm(target, { recursive: true, force: true });
+      return restored.run;
+    },
+  };
 }
 
 function formatTable(results: readonly TreeResult[]): string {
   const rows: string[][] = [
-    ['tree', 'step', 'lifeboat', 'kopia', 'ratio', 'target', 'RSS lifeboat', 'RSS kopia'],
+    [
+      'tree',
+      'step',
+      'lifeboat',
+      'kopia',
+      'ratio',
+      'target',
+      'CPU lifeboat',
+      'CPU kopia',
+      'load',
+      'RSS lifeboat',
+      'RSS kopia',
+    ],
   ];
   for (const r of results) {
     const label = `${r.tree.name} (${r.tree.files} files, ${round(r.tree.bytes / MB, 0)} MiB)`;
@@ -218,6 +292,9 @@ function formatTable(results: readonly TreeResult[]): string {
         `${(kp.wallMs / 1000).toFixed(2)} s`,
         `${round(lb.wallMs / kp.wallMs, 2)}x`,
         target,
+        `${(lb.cpuMs / 1000).toFixed(2)} s`,
+        `${(kp.cpuMs / 1000).toFixed(2)} s`,
+        `${lb.load}/${kp.load}`,
         `${lb.maxRssMB} MB`,
         `${kp.maxRssMB} MB`,
       ]);

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { ExitCode } from '../errors/index.ts';
+import { ExitCode, LifeboatError } from '../errors/index.ts';
 import {
   listRepoSnapshots,
   type RepoProgress,
@@ -16,6 +16,47 @@ import { interruptible } from './interrupt.ts';
 import { progressLine, SNAPSHOT_COLUMNS, verifyText } from './repo-output.ts';
 
 const LOCATION_HELP = 'storage location (default: the default location)';
+const TEXT_OR_JSON = ['text', 'json'] as const;
+
+/** What a repo subcommand takes besides its own arguments: a namespace, a location and an output. */
+interface RepoOptionShape {
+  /** The --namespace help; required makes it mandatory. */
+  namespace: string;
+  required?: boolean;
+  outputs: readonly string[];
+}
+
+/** Adds --namespace, --location and -o/--output, the options every repo subcommand shares. */
+function withRepoOptions(command: Command, shape: RepoOptionShape): Command {
+  if (shape.required === true) command.requiredOption('--namespace <ns>', shape.namespace);
+  else command.option('--namespace <ns>', shape.namespace);
+  const [first] = shape.outputs;
+  return command
+    .option('--location <name>', LOCATION_HELP)
+    .addOption(
+      new Option('-o, --output <format>', shape.outputs.join(', ').replace(/, ([^,]*)$/, ' or $1'))
+        .choices([...shape.outputs])
+        .default(first),
+    );
+}
+
+/** `--workers N|auto`: worker threads for hashing, sealing and opening contents. */
+export function parseWorkers(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  if (/^\d{1,3}$/.test(value)) return Number(value);
+  throw new LifeboatError('USAGE', `--workers: '${value.slice(0, 40)}' is not a number of threads or auto`, {
+    hint: 'e.g. --workers 2, --workers 0 (all on the main thread) or --workers auto (one per core)',
+  });
+}
+
+function workersOption(what: string, byDefault: number | 'auto'): Option {
+  return new Option(
+    '--workers <n|auto>',
+    `worker threads that ${what} (auto: one per core the load average leaves idle)`,
+  )
+    .argParser(parseWorkers)
+    .default(byDefault);
+}
 
 export function registerRepoCommands(program: Command): void {
   const repo = program
@@ -39,40 +80,36 @@ function progressFor(verb: string, json: boolean) {
 }
 
 function registerSnapshots(repo: Command): void {
-  repo
-    .command('snapshots')
-    .description('list the snapshots of a namespace’s repository, or of every namespace')
-    .option('--location <name>', LOCATION_HELP)
-    .option('--namespace <ns>', 'volume namespace (default: all)')
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(OutputFormat.options)
-        .default('table'),
-    )
-    .action(
-      async (opts: { location?: string; namespace?: string; output: OutputFormat }, command: Command) => {
-        const rows = await listRepoSnapshots({
-          configPath: globalOptions(command).config,
-          location: opts.location,
-          namespace: opts.namespace,
-          logger: loggerFor(command),
-        });
-        if (opts.output === 'table' && rows.length === 0) process.stdout.write('No snapshots.\n');
-        else process.stdout.write(formatOutput(rows, opts.output, SNAPSHOT_COLUMNS));
-      },
-    );
+  withRepoOptions(
+    repo
+      .command('snapshots')
+      .description('list the snapshots of a namespace’s repository, or of every namespace'),
+    { namespace: 'volume namespace (default: all)', outputs: OutputFormat.options },
+  ).action(
+    async (opts: { location?: string; namespace?: string; output: OutputFormat }, command: Command) => {
+      const rows = await listRepoSnapshots({
+        configPath: globalOptions(command).config,
+        location: opts.location,
+        namespace: opts.namespace,
+        logger: loggerFor(command),
+      });
+      if (opts.output === 'table' && rows.length === 0) process.stdout.write('No snapshots.\n');
+      else process.stdout.write(formatOutput(rows, opts.output, SNAPSHOT_COLUMNS));
+    },
+  );
 }
 
 function registerRestore(repo: Command): void {
-  repo
-    .command('restore')
-    .description('restore a snapshot into a directory (files, directories, symlinks, modes, owners, times)')
-    .argument('<snapshot-id>', "snapshot ID (see 'lifeboat repo snapshots')")
-    .argument('<dir>', 'target directory (created when missing; must be empty unless --overwrite)')
-    .option('--namespace <ns>', 'volume namespace (default: search every namespace)')
-    .option('--location <name>', LOCATION_HELP)
+  withRepoOptions(
+    repo
+      .command('restore')
+      .description('restore a snapshot into a directory (files, directories, symlinks, modes, owners, times)')
+      .argument('<snapshot-id>', "snapshot ID (see 'lifeboat repo snapshots')")
+      .argument('<dir>', 'target directory (created when missing; must be empty unless --overwrite)'),
+    { namespace: 'volume namespace (default: search every namespace)', outputs: TEXT_OR_JSON },
+  )
     .option('--overwrite', 'replace files that already exist in the target')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(workersOption('decrypt and check file contents while others are written', 0))
     .action(
       async (
         snapshotId: string,
@@ -81,6 +118,7 @@ function registerRestore(repo: Command): void {
           namespace?: string;
           location?: string;
           overwrite?: boolean;
+          workers: number | 'auto';
           output: 'text' | 'json';
         },
         command: Command,
@@ -98,6 +136,7 @@ function registerRestore(repo: Command): void {
             targetDir: resolve(dir),
             namespace: opts.namespace,
             overwrite: opts.overwrite === true,
+            workers: opts.workers,
             onProgress: progress.onProgress,
           }),
         );
@@ -125,26 +164,28 @@ interface SnapshotOptions {
   location?: string;
   tag?: string[];
   description?: string;
+  workers: number | 'auto';
   output: 'text' | 'json';
 }
 
 function registerSnapshot(repo: Command): void {
-  repo
-    .command('snapshot')
-    .description(
-      'snapshot a directory into a namespace’s repository (created with Velero’s defaults when missing);\n' +
-        'the latest snapshot of the same source is the parent, so unchanged files cost only metadata',
-    )
-    .argument('<dir>', 'directory to snapshot')
-    .requiredOption('--namespace <ns>', 'volume namespace (the repository is kopia/<ns>/)')
+  withRepoOptions(
+    repo
+      .command('snapshot')
+      .description(
+        'snapshot a directory into a namespace’s repository (created with Velero’s defaults when missing);\n' +
+          'the latest snapshot of the same source is the parent, so unchanged files cost only metadata',
+      )
+      .argument('<dir>', 'directory to snapshot'),
+    { namespace: 'volume namespace (the repository is kopia/<ns>/)', required: true, outputs: TEXT_OR_JSON },
+  )
     .requiredOption(
       '--source <name>',
       'POD/VOLUME (a pod volume, as Velero files it), PVC (a data-mover volume), or USER@HOST:PATH (kopia’s own)',
     )
-    .option('--location <name>', LOCATION_HELP)
     .option('--tag <k=v>', 'a tag to add to the snapshot (repeatable)', collect)
     .option('--description <text>', 'the snapshot’s description (default: Velero’s, for Velero sources)')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(workersOption('hash file chunks while files are read and split', 'auto'))
     .action(async (dir: string, opts: SnapshotOptions, command: Command) => {
       const identity = snapshotIdentity(opts.source, opts.namespace, {
         tags: keyValues((opts.tag ?? []).join(','), '--tag'),
@@ -160,6 +201,7 @@ function registerSnapshot(repo: Command): void {
           signal,
           dir: resolve(dir),
           namespace: opts.namespace,
+          workers: opts.workers,
           ...identity,
           onProgress: progress.onProgress,
         }),
@@ -170,16 +212,16 @@ function registerSnapshot(repo: Command): void {
 }
 
 function registerVerify(repo: Command): void {
-  repo
-    .command('verify')
-    .description(
-      'verify snapshots: every content decrypts and hashes (with --read-data, all file data is read)',
-    )
-    .argument('[snapshot-id]', 'one snapshot (default: every snapshot)')
-    .option('--namespace <ns>', 'volume namespace (default: all)')
-    .option('--location <name>', LOCATION_HELP)
+  withRepoOptions(
+    repo
+      .command('verify')
+      .description(
+        'verify snapshots: every content decrypts and hashes (with --read-data, all file data is read)',
+      )
+      .argument('[snapshot-id]', 'one snapshot (default: every snapshot)'),
+    { namespace: 'volume namespace (default: all)', outputs: TEXT_OR_JSON },
+  )
     .option('--read-data', 'read back and hash every file’s data, not only the directory tree')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(
       async (
         snapshotId: string | undefined,

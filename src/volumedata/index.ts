@@ -116,6 +116,7 @@ export {
   restoreSnapshot,
   type SnapshotRestoreOptions,
   type SnapshotRestoreProgress,
+  type SnapshotRestoreStats,
   type VerifyError,
   type VerifyOptions,
   type VerifyProgress,

@@ -5,7 +5,7 @@ import {
   type KopiaRepository,
   openRepository,
   restoreSnapshot,
-  type RestoreStats,
+  type SnapshotRestoreStats,
   type SnapshotManifest,
   type SnapshotSource,
 } from '../../volumedata/index.ts';
@@ -147,17 +147,20 @@ export interface RepoRestoreRequest extends RepoTarget {
   targetDir: string;
   namespace?: string | undefined;
   overwrite?: boolean;
+  /** Worker threads opening file contents (default 0: none). */
+  workers?: number | 'auto';
   onProgress?: (p: RepoProgress) => void;
 }
 
 /** Restores a snapshot into a directory; returns where it came from and what was written. */
 export async function restoreRepoSnapshot(
   request: RepoRestoreRequest,
-): Promise<{ namespace: string; snapshot: SnapshotRow; stats: RestoreStats }> {
+): Promise<{ namespace: string; snapshot: SnapshotRow; stats: SnapshotRestoreStats }> {
   return withLocation(request, async (loc) => {
     const found = await findSnapshot(loc, request.snapshotId, request.namespace, request.signal);
     const stats = await restoreSnapshot(found.repo, found.manifest.id, request.targetDir, {
       overwrite: request.overwrite === true,
+      ...(request.workers === undefined ? {} : { workers: request.workers }),
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });

@@ -16,6 +16,8 @@ export interface RepoSnapshotRequest extends RepoTarget {
   tags: Record<string, string>;
   description: string;
   pins: string[];
+  /** Worker threads hashing file chunks (default auto: one per idle core). */
+  workers?: number | 'auto';
   onProgress?: (p: RepoProgress) => void;
 }
 
@@ -33,7 +35,7 @@ async function hasRepository(loc: RepoLocation, namespace: string): Promise<bool
  */
 export async function snapshotDirectory(
   request: RepoSnapshotRequest,
-): Promise<{ snapshot: SnapshotRow; created: boolean }> {
+): Promise<{ snapshot: SnapshotRow; created: boolean; onWorkers: number }> {
   const namespace = checkNamespace(request.namespace);
   return withLocation(request, async (loc) => {
     const password = await loc.password();
@@ -49,9 +51,10 @@ export async function snapshotDirectory(
       description: request.description,
       pin: request.pins,
       parent: 'latest',
+      workers: request.workers ?? 'auto',
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    return { snapshot: snapshotRow(namespace, manifest), created };
+    return { snapshot: snapshotRow(namespace, manifest), created, onWorkers: manifest.stats.onWorkers };
   });
 }

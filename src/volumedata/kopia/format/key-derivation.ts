@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, hkdfSync, pbkdf2, randomBytes, scrypt } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  pbkdf2,
+  randomBytes,
+  scrypt,
+} from 'node:crypto';
 import { LifeboatError } from '../../../errors/index.ts';
 
 /** Kopia's password-based key derivations of the format key (internal/crypto/pb_key_deriver_*.go). */
@@ -14,12 +22,36 @@ const SCRYPT_R = 8;
 /** scrypt needs about 128·N·r bytes (64 MiB); Node refuses above its 32 MiB default maxmem. */
 const SCRYPT_MAXMEM = 2 * 128 * SCRYPT_N * SCRYPT_R;
 
-/** The format key: scrypt or pbkdf2 of the password, salted with the repository's uniqueID. */
-export async function deriveFormatKey(
-  password: string,
-  uniqueId: Buffer,
-  algorithm: string,
-): Promise<Buffer> {
+/** Format keys this process derived, by a digest of (algorithm, salt, password): at most this many. */
+const MAX_CACHED_KEYS = 64;
+const derivedKeys = new Map<string, Promise<Buffer>>();
+
+/**
+ * The format key: scrypt or pbkdf2 of the password, salted with the repository's uniqueID. A key
+ * is derived once per process (scrypt costs ~0.1–0.3 s of CPU and 64 MiB): an agent opening the
+ * same repository for every volume, or a snapshot that creates its repository and then opens it,
+ * derives it once. Only a digest of the password is kept as the cache key.
+ */
+export function deriveFormatKey(password: string, uniqueId: Buffer, algorithm: string): Promise<Buffer> {
+  const key = createHash('sha256')
+    .update(`${algorithm}\0`)
+    .update(uniqueId)
+    .update('\0')
+    .update(password, 'utf8')
+    .digest('hex');
+  const known = derivedKeys.get(key);
+  if (known !== undefined) return known;
+  const deriving = deriveUncached(password, uniqueId, algorithm);
+  derivedKeys.set(key, deriving);
+  deriving.catch(() => derivedKeys.delete(key));
+  for (const old of derivedKeys.keys()) {
+    if (derivedKeys.size <= MAX_CACHED_KEYS) break;
+    derivedKeys.delete(old);
+  }
+  return deriving;
+}
+
+async function deriveUncached(password: string, uniqueId: Buffer, algorithm: string): Promise<Buffer> {
   if (uniqueId.length < MIN_SALT_LENGTH) {
     throw new LifeboatError(
       'CORRUPT',

@@ -8,6 +8,7 @@ import { openContent } from '../crypto/content.ts';
 import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
+import type { ContentOpener } from './content-opener.ts';
 
 /** Prefixes of contents that hold metadata kopia reads often: directories, index objects, manifests. */
 const CACHED_PREFIXES = new Set(['k', 'x', 'm']);
@@ -53,8 +54,12 @@ export class ContentReader {
     this.cacheLimit = options.cacheBytes ?? DEFAULT_METADATA_CACHE_BYTES;
   }
 
-  /** The content's plaintext; NOT_FOUND when the index does not list it, CORRUPT/INTEGRITY naming content and pack otherwise. */
-  async getContent(contentId: string): Promise<Buffer> {
+  /**
+   * The content's plaintext; NOT_FOUND when the index does not list it, CORRUPT/INTEGRITY naming
+   * content and pack otherwise. An opener (worker threads) opens data contents; metadata contents,
+   * small and cached, are opened here.
+   */
+  async getContent(contentId: string, opener?: ContentOpener): Promise<Buffer> {
     const cached = this.cache.get(contentId);
     if (cached !== undefined) {
       this.cache.delete(contentId);
@@ -65,8 +70,8 @@ export class ContentReader {
     if (pending !== undefined) return pending;
     const entry = this.options.lookup(contentId);
     if (entry === undefined) throw contentNotFound(contentId, this.options.blobs.description);
+    if (!CACHED_PREFIXES.has(contentId.charAt(0))) return this.read(entry, opener);
     const read = this.read(entry);
-    if (!CACHED_PREFIXES.has(contentId.charAt(0))) return read;
     this.inFlight.set(contentId, read);
     try {
       const data = await read;
@@ -77,8 +82,8 @@ export class ContentReader {
     }
   }
 
-  /** Reads and opens the content an entry points at. */
-  async read(entry: IndexEntry): Promise<Buffer> {
+  /** Reads and opens the content an entry points at (here, or with opener). */
+  async read(entry: IndexEntry, opener?: ContentOpener): Promise<Buffer> {
     const { packOffset, packedLength, originalLength } = entry;
     if (
       !Number.isSafeInteger(packOffset) ||
@@ -97,6 +102,7 @@ export class ContentReader {
     const payload = await this.readPack(entry);
     try {
       // The payload was read for this call alone: it is decrypted over itself.
+      if (opener !== undefined) return await opener(entry, payload);
       return openContent(this.options.hash, this.options.encryptor, entry, payload, { inPlace: true });
     } catch (err) {
       if (!(err instanceof LifeboatError)) throw err;

@@ -8,6 +8,7 @@ import type { IndexEntry } from '../index/index-entry.ts';
 import type { MergedIndex } from '../index/merge.ts';
 import type { ManifestEntry } from '../object/manifest.ts';
 import type { SnapshotManifest } from '../object/snapshot-manifest.ts';
+import type { ContentOpener } from './content-opener.ts';
 import { ContentReader } from './content-reader.ts';
 import { loadIndex } from './index-loader.ts';
 import { loadManifests, type SnapshotFilter, snapshotById, snapshotsOf } from './snapshots.ts';
@@ -19,8 +20,8 @@ export interface KopiaRepository {
   readonly encryptor: ContentEncryptor;
   /** The merged index's live entry for a content (a deletion marker reads as undefined). */
   contentInfo(contentId: string): IndexEntry | undefined;
-  /** The content's plaintext, checked against its hash. */
-  getContent(contentId: string): Promise<Buffer>;
+  /** The content's plaintext, checked against its hash (data contents opened by opener when given). */
+  getContent(contentId: string, opener?: ContentOpener): Promise<Buffer>;
   /** Re-lists and reloads the index (after another writer flushed). */
   refreshIndex(): Promise<void>;
   listSnapshots(filter?: SnapshotFilter): Promise<SnapshotManifest[]>;
@@ -71,8 +72,8 @@ class OpenRepository implements KopiaRepository {
     return e === undefined || e.deleted ? undefined : e;
   }
 
-  getContent(contentId: string): Promise<Buffer> {
-    return this.reader.getContent(contentId);
+  getContent(contentId: string, opener?: ContentOpener): Promise<Buffer> {
+    return this.reader.getContent(contentId, opener);
   }
 
   async refreshIndex(): Promise<void> {

@@ -12,6 +12,8 @@ import {
   type TreeEntryType,
   type TreeSource,
 } from '../tree/tree-entry.ts';
+import { pooledOpener } from './content-opener.ts';
+import { startCryptoPool, type WorkerCount, workerCount } from './crypto-pool.ts';
 import { type ContentSource, openObject, readObject } from './object-reader.ts';
 import type { KopiaRepository } from './repository.ts';
 
@@ -87,7 +89,17 @@ export interface SnapshotRestoreOptions {
   onProgress?: (progress: SnapshotRestoreProgress) => void;
   /** Contents each file stream has in flight (default 3). */
   readAhead?: number;
+  /**
+   * Worker threads decrypting and hash-checking file contents while this thread reads and writes
+   * (default 0: none). Measured on 2 cores at load 25–30 (512 MiB in 4 files): 2 workers cost 8.0 s
+   * CPU against 6.2 s, and 390–400 MB peak RSS against 230–250 MB, as every content's memory goes to
+   * a worker and back and is freed only by this thread's later GC.
+   */
+  workers?: WorkerCount;
 }
+
+/** What a restore wrote, and how many contents worker threads opened. */
+export type SnapshotRestoreStats = RestoreStats & { onWorkers: number };
 
 /** Restores the snapshot's tree into targetDir (created when absent; must be empty unless overwrite). */
 export async function restoreSnapshot(
@@ -95,7 +107,7 @@ export async function restoreSnapshot(
   snapshotId: string,
   targetDir: string,
   options: SnapshotRestoreOptions = {},
-): Promise<RestoreStats> {
+): Promise<SnapshotRestoreStats> {
   const snapshot = await repo.getSnapshot(snapshotId);
   const root = snapshot.rootEntry;
   if (root === null) {
@@ -108,11 +120,20 @@ export async function restoreSnapshot(
     totalBytes: root.summ?.size ?? snapshot.stats.totalSize,
   };
   const { onProgress } = options;
-  return restoreTree(repositoryTreeSource(repo, options), targetDir, {
-    root: { ...treeEntryOf(root), name: '' },
-    ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(onProgress === undefined ? {} : { onProgress: (p) => onProgress({ ...p, ...totals }) }),
-  });
+  const pool = startCryptoPool(repo, { workers: workerCount(options.workers ?? 0) });
+  const opener = pool === undefined ? undefined : pooledOpener(repo, pool);
+  const contents: ContentSource =
+    opener === undefined ? repo : { getContent: (id) => repo.getContent(id, opener) };
+  try {
+    const stats = await restoreTree(repositoryTreeSource(contents, options), targetDir, {
+      root: { ...treeEntryOf(root), name: '' },
+      ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(onProgress === undefined ? {} : { onProgress: (p) => onProgress({ ...p, ...totals }) }),
+    });
+    return { ...stats, onWorkers: pool?.answered ?? 0 };
+  } finally {
+    await pool?.close();
+  }
 }

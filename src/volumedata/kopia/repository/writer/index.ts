@@ -3,7 +3,7 @@
 export { ContentWriter, type ContentWriterOptions, type ContentWriterStats } from './content-writer.ts';
 export { initializeRepository } from './initialize.ts';
 export { ObjectWriter, type ObjectWriterOptions, writeObject } from './object-writer.ts';
-export { createSealerPool, SEAL_WORKER_URL } from './seal-pool.ts';
+export { pooledSealer } from './seal-pool.ts';
 export { inlineSealer, type Sealed, type Sealer } from './sealer.ts';
 export {
   createSnapshot,

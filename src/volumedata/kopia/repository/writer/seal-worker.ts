@@ -1,11 +1,11 @@
-// A worker thread of the seal pool: hashes and seals contents with the repository's keys, which
-// it receives once in workerData. Messages: {id, op: 'hash', data} → {id, hash};
-// {id, op: 'seal', data, contentId, compressor?} → {id, compressionHeaderId, payload}; errors come
-// back as {id, error, code}.
+// A worker thread of the crypto pool (../crypto-pool.ts): hashes and opens contents with the
+// repository's keys, which it receives once in workerData. Messages: {id, op: 'hash', data} →
+// {id, hash}; {id, op: 'open', data, contentId, compressionHeaderId, originalLength} →
+// {id, payload, length}; errors come back as {id, error, code}.
 import { parentPort, workerData } from 'node:worker_threads';
+import { openContent } from '../../crypto/content.ts';
 import { createEncryptor } from '../../crypto/encryption.ts';
 import { createHasher } from '../../crypto/hashing.ts';
-import { sealSync } from './sealer.ts';
 
 interface Keys {
   hash: string;
@@ -16,10 +16,11 @@ interface Keys {
 
 interface Request {
   id: number;
-  op: 'hash' | 'seal';
+  op: 'hash' | 'open';
   data: Uint8Array;
   contentId?: string;
-  compressor?: string;
+  compressionHeaderId?: number;
+  originalLength?: number;
 }
 
 const keys = workerData as Keys;
@@ -27,17 +28,35 @@ const hash = await createHasher(keys.hash, Buffer.from(keys.secret));
 const encryptor = createEncryptor(keys.encryption, Buffer.from(keys.masterKey));
 const port = parentPort;
 
+/** Bytes that own their whole ArrayBuffer go back transferred; others are copied into one that does. */
+function transferable(bytes: Buffer): { payload: ArrayBuffer; length: number } {
+  const whole = bytes.buffer;
+  if (whole instanceof ArrayBuffer && bytes.byteOffset === 0 && whole.byteLength < 2 * bytes.length + 4096) {
+    return { payload: whole, length: bytes.length };
+  }
+  const payload = new ArrayBuffer(bytes.length);
+  bytes.copy(Buffer.from(payload));
+  return { payload, length: bytes.length };
+}
+
+function open(req: Request): { payload: ArrayBuffer; length: number } {
+  const data = Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength);
+  const entry = {
+    contentId: req.contentId ?? '',
+    compressionHeaderId: req.compressionHeaderId ?? 0,
+    originalLength: req.originalLength ?? 0,
+  };
+  return transferable(openContent(hash, encryptor, entry, data, { inPlace: true }));
+}
+
 port?.on('message', (req: Request) => {
   try {
     if (req.op === 'hash') {
       const h = hash(req.data);
       port.postMessage({ id: req.id, hash: h });
     } else {
-      const sealed = sealSync(encryptor, req.data, req.contentId ?? '', req.compressor);
-      const payload = new ArrayBuffer(sealed.length);
-      sealed.writeTo(Buffer.from(payload), 0);
-      // Transferred, not copied.
-      port.postMessage({ id: req.id, compressionHeaderId: sealed.compressionHeaderId, payload }, [payload]);
+      const opened = open(req);
+      port.postMessage({ id: req.id, ...opened }, [opened.payload]);
     }
   } catch (err) {
     const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;

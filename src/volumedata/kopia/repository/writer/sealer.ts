@@ -13,11 +13,6 @@ export interface Sealed {
   writeTo(out: Buffer, offset: number): void;
 }
 
-/** A content sealed elsewhere (a worker): its encrypted bytes as they are. */
-export function sealedBytes(compressionHeaderId: number, payload: Buffer): Sealed {
-  return { compressionHeaderId, length: payload.length, writeTo: (out, offset) => payload.copy(out, offset) };
-}
-
 /**
  * Hashing and sealing (compress when it saves space, then encrypt) of contents, on this thread or
  * on worker threads. The writer hashes first, looks the content up, and seals only new ones.

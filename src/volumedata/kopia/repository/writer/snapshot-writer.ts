@@ -23,8 +23,9 @@ import {
   writeSymlink,
 } from './entry-writer.ts';
 import { ParentTree } from './parent-tree.ts';
+import { type CryptoPool, startCryptoPool, type WorkerCount, workerCount } from '../crypto-pool.ts';
 import type { KopiaRepository } from '../repository.ts';
-import { createSealerPool } from './seal-pool.ts';
+import { pooledSealer } from './seal-pool.ts';
 import type { Sealer } from './sealer.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -48,13 +49,22 @@ export interface CreateSnapshotOptions {
   signal?: AbortSignal;
   onProgress?: (p: SnapshotProgress) => void;
   /**
-   * Worker threads hashing and sealing file chunks (default 0: on this thread). Chunks reach them in
-   * shared memory, sealed bytes come back transferred; still, on a 2-core machine shared with other
-   * work, a 512 MiB snapshot took 4.2 s CPU with one worker against 3.2 s without, and longer.
+   * Worker threads hashing file chunks, which reach them in shared memory (default 0: all on this
+   * thread; 'auto': one per idle core beyond this thread's, see workerCount).
    */
-  workers?: number;
+  workers?: WorkerCount;
   /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
   sealer?: Sealer;
+}
+
+/** The caller's sealer, or one hashing on a pool of options.workers threads (none: undefined). */
+function sealerOf(
+  repo: KopiaRepository,
+  options: CreateSnapshotOptions,
+): { pool: CryptoPool | undefined; sealer: Sealer | undefined } {
+  if (options.sealer !== undefined) return { pool: undefined, sealer: options.sealer };
+  const pool = startCryptoPool(repo, { workers: workerCount(options.workers ?? 0) });
+  return { pool, sealer: pool === undefined ? undefined : pooledSealer(repo, pool) };
 }
 
 /** What the writer did besides kopia's snapshot statistics. */
@@ -64,6 +74,8 @@ export interface SnapshotWriteStats {
   writtenContents: number;
   packs: number;
   packBytes: number;
+  /** Hashes and seals done on worker threads. */
+  onWorkers: number;
 }
 
 export type CreatedSnapshot = SnapshotManifest & { stats: SnapshotStats & SnapshotWriteStats };
@@ -117,11 +129,7 @@ export async function createSnapshot(
 ): Promise<CreatedSnapshot> {
   const startTime = BigInt(Date.now()) * 1_000_000n;
   const parent = await resolveParent(repo, options);
-  const ownSealer =
-    options.sealer === undefined && options.workers !== undefined && options.workers > 0
-      ? createSealerPool(repo, { workers: options.workers })
-      : undefined;
-  const sealer = options.sealer ?? ownSealer;
+  const { pool, sealer } = sealerOf(repo, options);
   const contents = new ContentWriter(repo, {
     ...(sealer === undefined ? {} : { sealer }),
     username: options.source.userName,
@@ -183,11 +191,12 @@ export async function createSnapshot(
         writtenContents: contents.stats.writtenContents,
         packs: contents.stats.packs,
         packBytes: contents.stats.packBytes,
+        onWorkers: pool?.answered ?? 0,
       },
     };
   } finally {
     await contents.close();
-    await ownSealer?.close();
+    await pool?.close();
   }
 }
 

@@ -1,0 +1,155 @@
+// Worker threads holding the repository's keys: snapshots hash file chunks on them, restores open
+// (decrypt, decompress, hash-check) file contents on them, so both can use every core.
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, ErrorCodes, LifeboatError } from '../../../errors/index.ts';
+import type { RepositoryFormat } from '../format/repository-format.ts';
+
+/** What a worker answers (writer/seal-worker.ts): one of hash, payload or error, by request id. */
+export interface CryptoReply {
+  id: number;
+  hash?: Uint8Array;
+  /** The plaintext (open), transferred. */
+  payload?: ArrayBuffer;
+  /** Of payload, the bytes that count. */
+  length?: number;
+  error?: string;
+  code?: string;
+}
+
+export type CryptoRequest =
+  | { op: 'hash'; data: Uint8Array }
+  | {
+      op: 'open';
+      data: Uint8Array;
+      contentId: string;
+      compressionHeaderId: number;
+      originalLength: number;
+    };
+
+/** Worker threads answering CryptoRequests, the least busy one first. */
+export interface CryptoPool {
+  readonly size: number;
+  /** Requests the workers answered without an error. */
+  readonly answered: number;
+  /** Sends a request; `transfer` lists buffers handed over (unusable here afterwards). */
+  request(message: CryptoRequest, transfer?: ArrayBuffer[]): Promise<CryptoReply>;
+  close(): Promise<void>;
+}
+
+/** Worker threads to use: a number, or `auto` for one per core this process would find idle. */
+export type WorkerCount = number | 'auto';
+
+/**
+ * The number of workers `auto` or a number means on this machine now. `auto` starts one worker per
+ * core beyond this thread's that the 1-minute load average leaves idle: measured on 2 cores at load
+ * 20–30, every worker cost CPU, memory and wall time (the cores were busy with other work), so a
+ * worker is started only for a core no one else is using.
+ */
+export function workerCount(
+  workers: WorkerCount | undefined,
+  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0] ?? 0 },
+): number {
+  if (workers === undefined || workers === 'auto') {
+    // Idle cores, rounded to the nearest, less the one this thread takes.
+    return Math.max(0, Math.round(machine.cores - machine.load) - 1);
+  }
+  return Math.max(0, Math.floor(workers));
+}
+
+interface Pending {
+  resolve: (r: CryptoReply) => void;
+  reject: (e: Error) => void;
+}
+
+function errorCode(code: string | undefined): ErrorCode {
+  return ErrorCodes.find((c) => c === code) ?? 'INTERNAL';
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+
+  constructor(url: URL, keys: object) {
+    this.worker = new Worker(url, { workerData: keys });
+    this.worker.unref();
+    this.worker.on('message', (r: CryptoReply) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (p === undefined) return;
+      if (r.error === undefined) p.resolve(r);
+      else p.reject(new LifeboatError(errorCode(r.code), r.error));
+    });
+    this.worker.on('error', (err: unknown) =>
+      this.failAll(err instanceof Error ? err : new Error(String(err))),
+    );
+    this.worker.on('exit', (code) => {
+      if (this.pending.size > 0) this.failAll(new Error(`a crypto worker exited with code ${code}`));
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Where the worker's module is: in the sources, writer/seal-worker.ts; in the CLI's bundle
+ * (scripts/build.ts), seal-worker.js beside the entry, this module being in a chunk one folder down
+ * or in the entry itself. Absent (a bundle that did not build it), work stays on the calling thread.
+ */
+export const SEAL_WORKER_URL = [
+  new URL('./writer/seal-worker.ts', import.meta.url),
+  new URL('../seal-worker.js', import.meta.url),
+  new URL('./seal-worker.js', import.meta.url),
+].find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
+
+/**
+ * Starts `workers` threads with the repository's keys; undefined when there are none to start (a
+ * count below 1, or no worker module), and the caller then works on its own thread.
+ */
+export function startCryptoPool(
+  repo: { format: RepositoryFormat },
+  options: { workers: number; workerUrl?: URL | undefined },
+): CryptoPool | undefined {
+  const url = options.workerUrl ?? SEAL_WORKER_URL;
+  if (options.workers < 1 || url?.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
+    return undefined;
+  }
+  const { config } = repo.format;
+  const keys = {
+    hash: config.hash,
+    secret: config.secret,
+    encryption: config.encryption,
+    masterKey: config.masterKey,
+  };
+  const workers = Array.from({ length: options.workers }, () => new PoolWorker(url, keys));
+  let nextId = 0;
+  let answered = 0;
+  return {
+    size: workers.length,
+    get answered() {
+      return answered;
+    },
+    async request(message, transfer) {
+      let best = workers[0];
+      for (const w of workers) if (best === undefined || w.pending.size < best.pending.size) best = w;
+      if (best === undefined) throw new Error('the crypto pool is closed');
+      const id = nextId++;
+      const target = best;
+      const reply = await new Promise<CryptoReply>((resolve, reject) => {
+        target.pending.set(id, { resolve, reject });
+        target.worker.postMessage({ ...message, id }, transfer ?? []);
+      });
+      answered++;
+      return reply;
+    },
+    async close() {
+      const all = workers.splice(0);
+      await Promise.all(all.map((w) => w.worker.terminate()));
+    },
+  };
+}
