@@ -254,7 +254,7 @@ describe('pod volume backup (simulated node)', () => {
       path: `/apis/lifeboat.io/v1alpha1/namespaces/${t.agentNs}/podvolumebackups`,
     });
     expect(left.items).toEqual([]);
-  });
+  }, 600_000);
 
   it('a second backup of unchanged data is incremental: the parent snapshot is found, few bytes uploaded', async () => {
     const run = await t.backup('pvb-two', app);
@@ -283,7 +283,7 @@ describe('pod volume backup (simulated node)', () => {
       ['scratch', 'Completed', node.name],
     ]);
     expect(rows[0]!.snapshotID).toMatch(/^[0-9a-f]{32}$/);
-  });
+  }, 600_000);
 
   it('backs up to an S3 location (versitygw): the kopia CLI restores the volume from the bucket', async () => {
     const run = await t.backup('pvb-s3', app, '--storage-location', 's3');
@@ -306,5 +306,5 @@ describe('pod volume backup (simulated node)', () => {
     const out = join(work, 's3-restore');
     await kopia('s3', ['snapshot', 'restore', data[0]!.id, out]);
     expect(await describeTree(out)).toEqual(await describeTree(volumes['data']!));
-  });
+  }, 600_000);
 });

@@ -67,7 +67,7 @@ describe('pod volume backup faults (simulated node)', () => {
       good: 'succeeded',
       lost: 'failed',
     });
-  });
+  }, 600_000);
 
   it('an agent killed mid-upload fails its volume (PartiallyFailed naming it); a new backup with a running agent succeeds', async () => {
     const running = backup('pvf-killed', big);
@@ -98,7 +98,7 @@ describe('pod volume backup faults (simulated node)', () => {
       status: { phase: string; snapshotID: string };
     }[];
     expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
-  });
+  }, 600_000);
 
   it("without the agents' namespace (or CRDs) the pod's volumes fail, saying what to install", async () => {
     const run = await backup('pvf-nowhere', half, '--pod-volume-namespace', `${t.agentNs}-absent`);
@@ -108,5 +108,5 @@ describe('pod volume backup faults (simulated node)', () => {
       `cannot hand pod volumes to the lifeboat agents in namespace ${t.agentNs}-absent`,
     );
     expect(results).toContain('apply deploy/kubernetes/volumes/');
-  });
+  }, 600_000);
 });

@@ -78,5 +78,5 @@ describe('pod volume data across clusters (simulated nodes)', () => {
     expect(described.stdout).toContain('Pod volume restores (kopia): Completed 2');
     expect(described.stdout).toMatch(new RegExp(`${restored}/db\\s+journal\\s+Completed`));
     expect(restoreUid).toMatch(/^[0-9a-f-]{36}$/);
-  });
+  }, 600_000);
 });

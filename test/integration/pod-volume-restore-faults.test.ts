@@ -42,5 +42,5 @@ describe('pod volume restore without an agent on the pod node (simulated node)',
     });
     const pvrs = list.items.map((i) => parsePodVolumeRestore(i));
     expect(pvrs.map((p) => [p.spec.volume, p.spec.cancel])).toEqual([['data', true]]);
-  });
+  }, 600_000);
 });

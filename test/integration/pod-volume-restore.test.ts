@@ -135,7 +135,7 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
     const described = await t.lifeboat('restore', 'describe', `r-${backup}`);
     expect(described.stdout).toContain('Pod volume restores (kopia): Completed 2');
     expect(described.stdout).toMatch(new RegExp(`${target}/db-0\\s+data\\s+Completed`));
-  });
+  }, 600_000);
 
   it('fails only the volume whose snapshot is missing: the restore is PartiallyFailed naming it', async () => {
     const id = randomBytes(3).toString('hex');
@@ -177,7 +177,7 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
     expect(described.stdout).toContain(`pod volume restore failed for volume lost of pod ${source}/web`);
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+kept\\s+Completed`));
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+lost\\s+Failed`));
-  });
+  }, 600_000);
 
   it('restores a claim of a backed-up volume without volumeName onto the mapped class, and its data into the new PV', async () => {
     const id = randomBytes(3).toString('hex');
@@ -298,5 +298,5 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
       () => false,
     );
     expect(oldInTarget).toBe(false);
-  });
+  }, 600_000);
 });

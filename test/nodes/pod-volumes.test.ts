@@ -53,7 +53,7 @@ describe('pod volume data on real nodes', () => {
     await t.deployAgents();
     for (const c of ['source', 'standby'] as const) await t.agentFigure(c, 'at start');
     expect(t.agents.size).toBe(2);
-  });
+  }, 600_000);
 
   it('backs up an emptyDir and a local PV through the source agent; the kopia CLI restores them byte for byte', async () => {
     const node = t.nodes.source;
@@ -92,7 +92,7 @@ describe('pod volume data on real nodes', () => {
       );
     }
     await t.agentFigure('source', 'after the backup');
-  });
+  }, 600_000);
 
   it('restores the pod on the standby: restore-wait holds the application until the agent has written its data', async () => {
     const node = t.nodes.standby;
@@ -124,7 +124,7 @@ describe('pod volume data on real nodes', () => {
     const described = await t.lifeboat('restore', 'describe', `${app}-r`);
     expect(described.stdout).toContain('Pod volume restores (kopia): Completed 2');
     await t.agentFigure('standby', 'after the restore');
-  });
+  }, 600_000);
 
   it("gives a Deployment's pod, restored with its ReplicaSet as a new pod (new UID), its data", async () => {
     const ns = `${app}-web`;
@@ -166,7 +166,7 @@ describe('pod volume data on real nodes', () => {
     expect(await treeOf(podVolumeDir(t.nodes.standby, after, 'empty-dir', 'cache'))).toEqual(
       await treeOf(podVolumeDir(t.nodes.source, before, 'empty-dir', 'cache')),
     );
-  });
+  }, 600_000);
 
   it('fails only the volume whose agent is killed mid-upload (PartiallyFailed), and the next backup succeeds', async () => {
     const ns = `${app}-kill`;
@@ -193,5 +193,5 @@ describe('pod volume data on real nodes', () => {
     expect((await t.lifeboat('backup', 'describe', `${ns}-b2`, '--details')).stdout).toMatch(
       /bulk\s+Completed/,
     );
-  });
+  }, 600_000);
 });
