@@ -86,7 +86,7 @@ export async function realNodes(env: HarnessEnv, title: string): Promise<RealNod
   const agents = new Map<Cluster, AgentPod>();
   const figures: string[] = [];
   const lifeboat = (...args: string[]) =>
-    runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 170_000 });
+    runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 540_000 });
   return {
     env,
     s3,

@@ -88,7 +88,7 @@ export async function simulatedPodVolumes(
   const lifeboat = (...args: string[]) =>
     runCli(['--log-level', 'error', ...args], {
       env: { ...locations.env, LIFEBOAT_NAMESPACE: agentNs },
-      timeoutMs: 170_000,
+      timeoutMs: 540_000,
     });
   return {
     locations,

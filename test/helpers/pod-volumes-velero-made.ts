@@ -58,7 +58,7 @@ export async function veleroMadeStandby(harness: HarnessEnv, prefix: string): Pr
   const node = await simulatedNode(client, uniqueName(`sim-${prefix}`));
   const created = [agentNamespace];
   const lifeboat = (...args: string[]) =>
-    runCli(['--log-level', 'error', ...args], { env: { LIFEBOAT_CONFIG: configPath }, timeoutMs: 170_000 });
+    runCli(['--log-level', 'error', ...args], { env: { LIFEBOAT_CONFIG: configPath }, timeoutMs: 540_000 });
   return {
     client,
     kubeconfig,
