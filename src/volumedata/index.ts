@@ -172,7 +172,9 @@ export {
   RESTORE_HELPER_COMMAND,
   RESTORES_DIR,
   restoreWaitContainer,
+  restoreWaitDone,
   type RestoreWaitOptions,
   restoreWaitRunning,
+  restoreWaitUid,
   withRestoreWait,
 } from './podvolumes/restore-wait.ts';

@@ -9,61 +9,27 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import { runCli } from '../helpers/cli.ts';
 import { kopiaBinaries, kopiaS3Storage } from '../helpers/kopia.ts';
 import { uniqueName } from '../helpers/kube.ts';
-import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
-import {
-  type AgentProcess,
-  createBoundPod,
-  createNamespace,
-  deleteNamespace,
-  fillVolume,
-  installPodVolumeCrds,
-  type SimulatedNode,
-  simulatedNode,
-  startAgentProcess,
-} from '../helpers/pod-volumes.ts';
+import type { LocationsFixture } from '../helpers/locations.ts';
+import { createBoundPod, createNamespace, fillVolume, type SimulatedNode } from '../helpers/pod-volumes.ts';
+import { type SimulatedPodVolumes, simulatedPodVolumes } from '../helpers/pod-volumes-simulated.ts';
 import { describeTree } from '../integration/kopia-write.support.ts';
 
 const exec = promisify(execFile);
 const harness = inject('harness');
 const kubeconfig = harness.clusters['source']!.kubeconfig;
 const client = new KubeClient(loadKubeConfig({ kubeconfig }));
-const agentNs = uniqueName('lb-pvb');
 const app = uniqueName('pvb-app');
 const MiB = 1 << 20;
 
+let t: SimulatedPodVolumes;
 let locations: LocationsFixture;
 let node: SimulatedNode;
 let work: string;
-let agent: AgentProcess | undefined;
 const volumes: Record<string, string> = {};
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env: { ...locations.env, LIFEBOAT_NAMESPACE: agentNs } });
-
-async function backup(name: string, namespace: string, ...extra: string[]) {
-  return lifeboat(
-    'backup',
-    'create',
-    name,
-    '--kubeconfig',
-    kubeconfig,
-    '--include-namespaces',
-    namespace,
-    ...extra,
-  );
-}
-
-async function readSidecar(root: string, backupName: string, file: string): Promise<unknown> {
-  return JSON.parse(
-    gunzipSync(await readFile(join(root, 'backups', backupName, `${backupName}-${file}`))).toString(),
-  );
-}
 
 async function kopia(configName: string, args: string[]): Promise<string> {
   const { kopia: bin } = await kopiaBinaries();
@@ -96,11 +62,10 @@ async function kopiaRestore(configName: string, connect: string[], snapshotId: s
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'lifeboat-pvb-'));
-  locations = await createLocations(harness);
-  await installPodVolumeCrds(client);
-  await createNamespace(client, agentNs);
+  t = await simulatedPodVolumes(harness, 'pvb', { agents: false });
+  ({ locations } = t);
+  node = t.first.node;
   await createNamespace(client, app);
-  node = await simulatedNode(client, uniqueName('sim-node'));
   // A local PV bound to a claim (the PV controller binds them; the agent reads spec.volumeName).
   const pv = `${app}-local`;
   await client.json({
@@ -166,24 +131,14 @@ beforeAll(async () => {
     annotations: { 'backup.velero.io/backup-volumes': 'cache' },
     volumes: [{ name: 'cache', emptyDir: {} }],
   });
-  agent = startAgentProcess({
-    nodeName: node.name,
-    hostPods: node.hostPods,
-    namespace: agentNs,
-    kubeconfig,
-    env: locations.env,
-  });
+  t.first.startAgent();
 }, 300_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await deleteNamespace(client, app);
-  await deleteNamespace(client, agentNs);
+  await t?.close([app]);
   await client
     .json({ method: 'DELETE', path: `/api/v1/persistentvolumes/${app}-local` })
     .catch(() => undefined);
-  await node?.remove();
-  await locations?.cleanup();
   await rm(work, { recursive: true, force: true });
   client.close();
 });
@@ -192,9 +147,9 @@ describe('pod volume backup (simulated node)', () => {
   let firstIncremental = 0;
 
   it('backs up an emptyDir and a local-PV volume; Velero records; the kopia CLI restores them byte for byte', async () => {
-    const run = await backup('pvb-one', app);
+    const run = await t.backup('pvb-one', app);
     expect(run.status, run.stderr + run.stdout).toBe(0);
-    const pvbs = (await readSidecar(locations.fsRoot, 'pvb-one', 'podvolumebackups.json.gz')) as {
+    const pvbs = (await t.sidecar('pvb-one', 'podvolumebackups.json.gz')) as {
       apiVersion: string;
       metadata: {
         generateName: string;
@@ -250,14 +205,11 @@ describe('pod volume backup (simulated node)', () => {
     expect(velero.status.phase).toBe('Completed');
     // Skipped volumes are warnings with their reason: the hostPath volume and the pod not Running.
     expect(velero.status.warnings).toBeGreaterThanOrEqual(2);
-    const results = JSON.stringify(await readSidecar(locations.fsRoot, 'pvb-one', 'results.gz'));
+    const results = JSON.stringify(await t.sidecar('pvb-one', 'results.gz'));
     expect(results).toContain('volume logs skipped by pod volume backup: hostPath volume');
     expect(results).toContain('volume cache skipped by pod volume backup: pod is Pending, not Running');
 
-    const infos = (await readSidecar(locations.fsRoot, 'pvb-one', 'volumeinfo.json.gz')) as Record<
-      string,
-      unknown
-    >[];
+    const infos = (await t.sidecar('pvb-one', 'volumeinfo.json.gz')) as Record<string, unknown>[];
     expect(infos).toHaveLength(2);
     expect(infos.find((i) => i['pvcName'] === 'data')).toMatchObject({
       pvcNamespace: app,
@@ -299,15 +251,15 @@ describe('pod volume backup (simulated node)', () => {
     );
     // The coordination objects are gone once the backup has stored its records.
     const left = await client.json<{ items: unknown[] }>({
-      path: `/apis/lifeboat.io/v1alpha1/namespaces/${agentNs}/podvolumebackups`,
+      path: `/apis/lifeboat.io/v1alpha1/namespaces/${t.agentNs}/podvolumebackups`,
     });
     expect(left.items).toEqual([]);
-  });
+  }, 600_000);
 
   it('a second backup of unchanged data is incremental: the parent snapshot is found, few bytes uploaded', async () => {
-    const run = await backup('pvb-two', app);
+    const run = await t.backup('pvb-two', app);
     expect(run.status, run.stderr).toBe(0);
-    const pvbs = (await readSidecar(locations.fsRoot, 'pvb-two', 'podvolumebackups.json.gz')) as {
+    const pvbs = (await t.sidecar('pvb-two', 'podvolumebackups.json.gz')) as {
       spec: { volume: string };
       status: { incrementalBytes: number; progress: { totalBytes: number } };
     }[];
@@ -316,11 +268,11 @@ describe('pod volume backup (simulated node)', () => {
     expect(data.status.incrementalBytes).toBeLessThan(64 * 1024);
     expect(data.status.progress.totalBytes).toBeGreaterThan(5 * MiB);
 
-    const described = await lifeboat('backup', 'describe', 'pvb-two', '--details');
+    const described = await t.lifeboat('backup', 'describe', 'pvb-two', '--details');
     expect(described.status, described.stderr).toBe(0);
     expect(described.stdout).toContain('Pod volumes (file-system backup): 2 (2 Completed)');
     expect(described.stdout).toMatch(new RegExp(`${app}/db/data +Completed +5\\.\\d MiB`));
-    const json = await lifeboat('backup', 'describe', 'pvb-two', '-o', 'json');
+    const json = await t.lifeboat('backup', 'describe', 'pvb-two', '-o', 'json');
     const rows = (
       JSON.parse(json.stdout) as {
         podVolumes: { volume: string; phase: string; snapshotID: string; node: string }[];
@@ -331,10 +283,10 @@ describe('pod volume backup (simulated node)', () => {
       ['scratch', 'Completed', node.name],
     ]);
     expect(rows[0]!.snapshotID).toMatch(/^[0-9a-f]{32}$/);
-  });
+  }, 600_000);
 
   it('backs up to an S3 location (versitygw): the kopia CLI restores the volume from the bucket', async () => {
-    const run = await backup('pvb-s3', app, '--storage-location', 's3');
+    const run = await t.backup('pvb-s3', app, '--storage-location', 's3');
     expect(run.status, run.stderr).toBe(0);
     const storage = kopiaS3Storage(harness.s3!, locations.bucket, `cluster-a/kopia/${app}/`);
     await kopia('s3', [
@@ -354,5 +306,5 @@ describe('pod volume backup (simulated node)', () => {
     const out = join(work, 's3-restore');
     await kopia('s3', ['snapshot', 'restore', data[0]!.id, out]);
     expect(await describeTree(out)).toEqual(await describeTree(volumes['data']!));
-  });
+  }, 600_000);
 });

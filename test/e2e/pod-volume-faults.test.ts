@@ -4,78 +4,26 @@
  * missing fails that volume only; an agent killed mid-upload fails its volume once its Lease
  * expires, and a new backup with a running agent succeeds.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import { runCli } from '../helpers/cli.ts';
 import { eventually, uniqueName } from '../helpers/kube.ts';
-import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
-import {
-  type AgentProcess,
-  createBoundPod,
-  createNamespace,
-  deleteNamespace,
-  fillVolume,
-  installPodVolumeCrds,
-  type SimulatedNode,
-  simulatedNode,
-  startAgentProcess,
-} from '../helpers/pod-volumes.ts';
+import { createBoundPod, createNamespace, fillVolume } from '../helpers/pod-volumes.ts';
+import { type SimulatedPodVolumes, simulatedPodVolumes } from '../helpers/pod-volumes-simulated.ts';
 
 const harness = inject('harness');
 const kubeconfig = harness.clusters['source']!.kubeconfig;
 const client = new KubeClient(loadKubeConfig({ kubeconfig }));
-const agentNs = uniqueName('lb-pvf');
 const half = uniqueName('pvf-half');
 const big = uniqueName('pvf-big');
 
-let locations: LocationsFixture;
-let node: SimulatedNode;
-let agent: AgentProcess | undefined;
-
-const startAgent = () =>
-  startAgentProcess({
-    nodeName: node.name,
-    hostPods: node.hostPods,
-    namespace: agentNs,
-    kubeconfig,
-    env: locations.env,
-  });
-
-const backup = (name: string, namespace: string, ...extra: string[]) =>
-  runCli(
-    [
-      '--log-level',
-      'error',
-      'backup',
-      'create',
-      name,
-      '--kubeconfig',
-      kubeconfig,
-      '--include-namespaces',
-      namespace,
-      ...extra,
-    ],
-    {
-      env: { ...locations.env, LIFEBOAT_NAMESPACE: agentNs },
-    },
-  );
-
-async function sidecar(backupName: string, file: string): Promise<unknown> {
-  return JSON.parse(
-    gunzipSync(
-      await readFile(join(locations.fsRoot, 'backups', backupName, `${backupName}-${file}`)),
-    ).toString(),
-  );
-}
+let t: SimulatedPodVolumes;
+const backup = (name: string, namespace: string, ...extra: string[]) => t.backup(name, namespace, ...extra);
+const sidecar = (backupName: string, file: string) => t.sidecar(backupName, file);
 
 beforeAll(async () => {
-  locations = await createLocations(harness);
-  await installPodVolumeCrds(client);
-  for (const ns of [agentNs, half, big]) await createNamespace(client, ns);
-  node = await simulatedNode(client, uniqueName('sim-node'));
+  t = await simulatedPodVolumes(harness, 'pvf', { agents: false });
+  const node = t.first.node;
+  for (const ns of [half, big]) await createNamespace(client, ns);
   const halfUid = await createBoundPod(client, {
     namespace: half,
     name: 'app',
@@ -95,14 +43,11 @@ beforeAll(async () => {
     volumes: [{ name: 'data', emptyDir: {} }],
   });
   await fillVolume(await node.volumeDir(bigUid, 'kubernetes.io~empty-dir', 'data'), 'big', 256);
-  agent = startAgent();
+  t.first.startAgent();
 }, 300_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  for (const ns of [half, big, agentNs]) await deleteNamespace(client, ns);
-  await node?.remove();
-  await locations?.cleanup();
+  await t?.close([half, big]);
   client.close();
 });
 
@@ -122,11 +67,11 @@ describe('pod volume backup faults (simulated node)', () => {
       good: 'succeeded',
       lost: 'failed',
     });
-  });
+  }, 600_000);
 
   it('an agent killed mid-upload fails its volume (PartiallyFailed naming it); a new backup with a running agent succeeds', async () => {
     const running = backup('pvf-killed', big);
-    const path = `/apis/lifeboat.io/v1alpha1/namespaces/${agentNs}/podvolumebackups`;
+    const path = `/apis/lifeboat.io/v1alpha1/namespaces/${t.agentNs}/podvolumebackups`;
     await eventually(
       'the upload under way',
       async () => {
@@ -137,29 +82,31 @@ describe('pod volume backup faults (simulated node)', () => {
       },
       { timeoutMs: 120_000, intervalMs: 100 },
     );
-    await agent!.stop('SIGKILL');
+    await t.first.agent?.stop('SIGKILL');
     const run = await running;
     expect(run.status, run.stderr).toBe(3);
     const results = JSON.stringify(await sidecar('pvf-killed', 'results.gz'));
     expect(results).toContain(`pod volume backup of volume data of pod ${big}/db Failed`);
-    expect(results).toContain(`the lifeboat agent on node ${node.name} stopped while backing up the volume`);
+    expect(results).toContain(
+      `the lifeboat agent on node ${t.first.node.name} stopped while backing up the volume`,
+    );
 
-    agent = startAgent();
+    t.first.startAgent();
     const again = await backup('pvf-again', big);
     expect(again.status, again.stderr).toBe(0);
     const pvbs = (await sidecar('pvf-again', 'podvolumebackups.json.gz')) as {
       status: { phase: string; snapshotID: string };
     }[];
     expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
-  });
+  }, 600_000);
 
   it("without the agents' namespace (or CRDs) the pod's volumes fail, saying what to install", async () => {
-    const run = await backup('pvf-nowhere', half, '--pod-volume-namespace', `${agentNs}-absent`);
+    const run = await backup('pvf-nowhere', half, '--pod-volume-namespace', `${t.agentNs}-absent`);
     expect(run.status, run.stderr).toBe(3);
     const results = JSON.stringify(await sidecar('pvf-nowhere', 'results.gz'));
     expect(results).toContain(
-      `cannot hand pod volumes to the lifeboat agents in namespace ${agentNs}-absent`,
+      `cannot hand pod volumes to the lifeboat agents in namespace ${t.agentNs}-absent`,
     );
     expect(results).toContain('apply deploy/kubernetes/volumes/');
-  });
+  }, 600_000);
 });

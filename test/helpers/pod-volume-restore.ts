@@ -213,8 +213,11 @@ export async function runRestoredPod(
   layout: (volume: string) => [string, string] = (v) => ['kubernetes.io~empty-dir', v],
 ): Promise<{ pod: KubeObject; dirs: Map<string, string> }> {
   const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
-  const pod = await eventually(`pod ${namespace}/${name} restored`, () =>
-    client.json<KubeObject>({ path }).catch(() => undefined),
+  // Generous: the restore CLI starts from source, slowly on a loaded machine.
+  const pod = await eventually(
+    `pod ${namespace}/${name} restored`,
+    () => client.json<KubeObject>({ path }).catch(() => undefined),
+    { timeoutMs: 170_000 },
   );
   const uid = String(pod.metadata['uid']);
   await client.json({

@@ -141,8 +141,13 @@ export async function treeOf(root: string, rel = ''): Promise<Map<string, string
   return out;
 }
 
-/** `backups/<b>/<b>-podvolumebackups.json.gz` of a bucket, as Velero reads it. */
-export async function readPodVolumeBackups(s3: S3Env, bucket: string, backup: string): Promise<unknown> {
+/** `backups/<b>/<b>-<file>` of a bucket, gunzipped and parsed, as Velero reads it. */
+export function readBackupSidecar(s3: S3Env, bucket: string, backup: string, file: string): Promise<unknown> {
+  return readGzipJson(s3, bucket, `backups/${backup}/${backup}-${file}`);
+}
+
+/** An object of a bucket, gunzipped and parsed. */
+export async function readGzipJson(s3: S3Env, bucket: string, key: string): Promise<unknown> {
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -150,15 +155,18 @@ export async function readPodVolumeBackups(s3: S3Env, bucket: string, backup: st
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
   try {
-    const got = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: `backups/${backup}/${backup}-podvolumebackups.json.gz` }),
-    );
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = await got.Body?.transformToByteArray();
-    if (body === undefined) throw new Error('empty podvolumebackups object');
+    if (body === undefined) throw new Error(`empty object ${key}`);
     return JSON.parse(gunzipSync(body).toString('utf8')) as unknown;
   } finally {
     client.destroy();
   }
+}
+
+/** `backups/<b>/<b>-podvolumebackups.json.gz` of a bucket, as Velero reads it. */
+export function readPodVolumeBackups(s3: S3Env, bucket: string, backup: string): Promise<unknown> {
+  return readBackupSidecar(s3, bucket, backup, 'podvolumebackups.json.gz');
 }
 
 /** The kopia CLI, connected to `kopia/<namespace>/` of the bucket, restores a snapshot into target. */

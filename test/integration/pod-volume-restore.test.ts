@@ -7,17 +7,13 @@
  * running) and a node agent runs in this process; the data must come back byte for byte.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NodeAgent, podVolumeRestoreWorker } from '../../src/app/agent/index.ts';
-import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import { parsePodVolumeRestore, type PodVolumeRestore } from '../../src/model/index.ts';
-import { runCli } from '../helpers/cli.ts';
-import { eventually, uniqueName } from '../helpers/kube.ts';
-import { writeFilesystemConfig } from '../helpers/locations.ts';
+import { eventually } from '../helpers/kube.ts';
 import {
   backedUpPod,
   runRestoredPod,
@@ -28,53 +24,30 @@ import {
   writeVolumeTree,
 } from '../helpers/pod-volume-restore.ts';
 import {
-  createNamespace,
-  deleteNamespace,
-  installPodVolumeCrds,
-  type SimulatedNode,
-  simulatedNode,
-} from '../helpers/pod-volumes.ts';
+  type VeleroMadeStandby,
+  veleroMadePodBackup,
+  veleroMadeStandby,
+} from '../helpers/pod-volumes-velero-made.ts';
 
-const harness = inject('harness');
-const kubeconfig = harness.clusters['standby']!.kubeconfig;
-const client = new KubeClient(loadKubeConfig({ kubeconfig }));
-const agentNamespace = uniqueName('lb-pvr');
-const created: string[] = [agentNamespace];
-let work: string;
-let fsRoot: string;
-let configPath: string;
-let node: SimulatedNode;
+let t: VeleroMadeStandby;
 let agent: NodeAgent;
 
-function lifeboat(...args: string[]) {
-  return runCli(['--log-level', 'error', ...args], {
-    env: { LIFEBOAT_CONFIG: configPath },
-    timeoutMs: 170_000,
-  });
-}
-
 async function podVolumeRestores(restoreUid: string): Promise<PodVolumeRestore[]> {
-  const list = await client.json<{ items: unknown[] }>({
-    path: `/apis/lifeboat.io/v1alpha1/namespaces/${agentNamespace}/podvolumerestores`,
+  const list = await t.client.json<{ items: unknown[] }>({
+    path: `/apis/lifeboat.io/v1alpha1/namespaces/${t.agentNamespace}/podvolumerestores`,
     query: { labelSelector: `velero.io/restore-uid=${restoreUid}` },
   });
   return list.items.map((i) => parsePodVolumeRestore(i));
 }
 
 beforeAll(async () => {
-  await installPodVolumeCrds(client);
-  await createNamespace(client, agentNamespace);
-  work = await mkdtemp(join(tmpdir(), 'lifeboat-pvr-'));
-  fsRoot = join(work, 'location');
-  configPath = join(work, 'config.yaml');
-  await writeFilesystemConfig(configPath, fsRoot);
-  node = await simulatedNode(client, uniqueName('sim-node'));
+  t = await veleroMadeStandby(inject('harness'), 'pvr');
   agent = new NodeAgent({
-    client,
-    namespace: agentNamespace,
-    nodeName: node.name,
-    hostPods: node.hostPods,
-    configPath,
+    client: t.client,
+    namespace: t.agentNamespace,
+    nodeName: t.node.name,
+    hostPods: t.node.hostPods,
+    configPath: t.configPath,
     workers: [podVolumeRestoreWorker()],
     logger: silentLogger(),
     concurrency: 2,
@@ -86,17 +59,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await agent.stop();
-  for (const name of created) {
-    if (name.startsWith('pv:'))
-      await client
-        .json({ method: 'DELETE', path: `/api/v1/persistentvolumes/${name.slice(3)}` })
-        .catch(() => undefined);
-    else await deleteNamespace(client, name);
-  }
-  client.close();
-  await node.remove();
-  await rm(work, { recursive: true, force: true });
+  await agent?.stop();
+  await t?.close();
 });
 
 describe('pod volume restore of a Velero-made backup (simulated node)', () => {
@@ -104,25 +68,15 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
     const id = randomBytes(3).toString('hex');
     const source = `app-${id}`;
     const target = `app-copy-${id}`;
-    created.push(target);
+    t.created.push(target);
     const backup = `fsb-${id}`;
-    const pvbs: object[] = [];
-    const sources = new Map<string, string>();
-    for (const volume of ['data', 'logs']) {
-      const dir = join(work, `${id}-${volume}`);
-      await writeVolumeTree(dir, `${id}-${volume}`);
-      sources.set(volume, dir);
-      const snap = await veleroSnapshot(work, fsRoot, { namespace: source, pod: 'db-0', volume, dir });
-      pvbs.push(veleroPodVolumeBackup(backup, { namespace: source, name: 'db-0' }, volume, snap));
-    }
-    await writePodVolumeBackup(fsRoot, backup, source, [backedUpPod(source, 'db-0', ['data', 'logs'])], pvbs);
+    const sources = await veleroMadePodBackup(t, backup, source, 'db-0', ['data', 'logs']);
 
-    const run = lifeboat(
-      ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--namespace-mappings', `${source}:${target}`, '--pod-volume-namespace', agentNamespace],
-      ...['--pod-volume-timeout', '2m', '-o', 'json'],
+    const run = t.restore(
+      backup,
+      ...['--namespace-mappings', `${source}:${target}`, '--pod-volume-timeout', '2m', '-o', 'json'],
     );
-    const { pod, dirs } = await runRestoredPod(client, node, target, 'db-0');
+    const { pod, dirs } = await runRestoredPod(t.client, t.node, target, 'db-0');
     const result = await run;
     expect(result.status, result.stdout + result.stderr).toBe(0);
     const last = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
@@ -159,7 +113,7 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
         uploaderType: 'kopia',
       });
       expect(p.spec.pod).toMatchObject({ namespace: target, name: 'db-0', uid: pod.metadata['uid'] });
-      expect(p.status).toMatchObject({ phase: 'Completed', node: node.name });
+      expect(p.status).toMatchObject({ phase: 'Completed', node: t.node.name });
     }
 
     for (const [volume, dir] of dirs) {
@@ -168,24 +122,34 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
     }
 
     // The init container's command finds every marker, removes them and ends.
-    const volumesDir = join(node.hostPods, String(pod.metadata['uid']), 'volumes', 'kubernetes.io~empty-dir');
-    const helper = await lifeboat('restore-helper', restoreUid, '--restores-dir', volumesDir);
+    const volumesDir = join(
+      t.node.hostPods,
+      String(pod.metadata['uid']),
+      'volumes',
+      'kubernetes.io~empty-dir',
+    );
+    const helper = await t.lifeboat('restore-helper', restoreUid, '--restores-dir', volumesDir);
     expect(helper.status, helper.stderr).toBe(0);
     for (const dir of dirs.values()) expect(await readdir(dir)).not.toContain('.velero');
 
-    const described = await lifeboat('restore', 'describe', `r-${backup}`);
+    const described = await t.lifeboat('restore', 'describe', `r-${backup}`);
     expect(described.stdout).toContain('Pod volume restores (kopia): Completed 2');
     expect(described.stdout).toMatch(new RegExp(`${target}/db-0\\s+data\\s+Completed`));
-  });
+  }, 600_000);
 
   it('fails only the volume whose snapshot is missing: the restore is PartiallyFailed naming it', async () => {
     const id = randomBytes(3).toString('hex');
     const source = `lost-${id}`;
-    created.push(source);
+    t.created.push(source);
     const backup = `fsb-lost-${id}`;
-    const dir = join(work, `${id}-kept`);
+    const dir = join(t.work, `${id}-kept`);
     await writeVolumeTree(dir, id);
-    const snap = await veleroSnapshot(work, fsRoot, { namespace: source, pod: 'web', volume: 'kept', dir });
+    const snap = await veleroSnapshot(t.work, t.fsRoot, {
+      namespace: source,
+      pod: 'web',
+      volume: 'kept',
+      dir,
+    });
     const pvbs = [
       veleroPodVolumeBackup(backup, { namespace: source, name: 'web' }, 'kept', snap),
       veleroPodVolumeBackup(backup, { namespace: source, name: 'web' }, 'lost', {
@@ -193,34 +157,37 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
         size: 10,
       }),
     ];
-    await writePodVolumeBackup(fsRoot, backup, source, [backedUpPod(source, 'web', ['kept', 'lost'])], pvbs);
-
-    const run = lifeboat(
-      ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--pod-volume-namespace', agentNamespace, '--pod-volume-timeout', '2m'],
+    await writePodVolumeBackup(
+      t.fsRoot,
+      backup,
+      source,
+      [backedUpPod(source, 'web', ['kept', 'lost'])],
+      pvbs,
     );
-    const { dirs } = await runRestoredPod(client, node, source, 'web');
+
+    const run = t.restore(backup, '--pod-volume-timeout', '2m');
+    const { dirs } = await runRestoredPod(t.client, t.node, source, 'web');
     const result = await run;
     expect(result.status, result.stdout + result.stderr).toBe(3);
     expect(result.stdout).toContain('PartiallyFailed');
     expect(await treeOf(dirs.get('kept') ?? '')).toEqual(await treeOf(dir));
     expect(await readdir(dirs.get('lost') ?? '')).toEqual([]);
 
-    const described = await lifeboat('restore', 'describe', `r-${backup}`);
+    const described = await t.lifeboat('restore', 'describe', `r-${backup}`);
     expect(described.stdout).toContain(`pod volume restore failed for volume lost of pod ${source}/web`);
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+kept\\s+Completed`));
     expect(described.stdout).toMatch(new RegExp(`${source}/web\\s+lost\\s+Failed`));
-  });
+  }, 600_000);
 
   it('restores a claim of a backed-up volume without volumeName onto the mapped class, and its data into the new PV', async () => {
     const id = randomBytes(3).toString('hex');
     const ns = `pvc-${id}`;
-    created.push(ns);
+    t.created.push(ns);
     const backup = `fsb-pvc-${id}`;
     const claim = 'data-db-0';
-    const dir = join(work, `${id}-claim`);
+    const dir = join(t.work, `${id}-claim`);
     await writeVolumeTree(dir, id);
-    const snap = await veleroSnapshot(work, fsRoot, { namespace: ns, pod: 'db-0', volume: claim, dir });
+    const snap = await veleroSnapshot(t.work, t.fsRoot, { namespace: ns, pod: 'db-0', volume: claim, dir });
     const pvb = veleroPodVolumeBackup(backup, { namespace: ns, name: 'db-0' }, 'data', snap) as {
       metadata: { annotations?: Record<string, string> };
     };
@@ -268,22 +235,26 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
         },
       },
     ];
-    await writePodVolumeBackup(fsRoot, backup, ns, [pod], [pvb], others);
+    await writePodVolumeBackup(t.fsRoot, backup, ns, [pod], [pvb], others);
 
-    const run = lifeboat(
-      ...['restore', 'create', `r-${backup}`, '--from-backup', backup, '--kubeconfig', kubeconfig],
-      ...['--storage-class-mappings', 'fast:standby-local', '--pod-volume-namespace', agentNamespace],
-      ...['--pod-volume-timeout', '2m'],
+    const run = t.restore(
+      backup,
+      '--storage-class-mappings',
+      'fast:standby-local',
+      '--pod-volume-timeout',
+      '2m',
     );
     // The provisioner's part: a new local PV for the claim on the (simulated) node, bound to it.
     const claimPath = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claim}`;
-    const restoredClaim = await eventually('claim restored', () =>
-      client.json<{ spec: Record<string, unknown> }>({ path: claimPath }).catch(() => undefined),
+    const restoredClaim = await eventually(
+      'claim restored',
+      () => t.client.json<{ spec: Record<string, unknown> }>({ path: claimPath }).catch(() => undefined),
+      { timeoutMs: 170_000 },
     );
     expect(restoredClaim.spec['volumeName'] ?? '').toBe('');
     expect(restoredClaim.spec['storageClassName']).toBe('standby-local');
     const newPv = `pv-new-${id}`;
-    await client.json({
+    await t.client.json({
       method: 'POST',
       path: '/api/v1/persistentvolumes',
       body: {
@@ -298,7 +269,9 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
             required: {
               nodeSelectorTerms: [
                 {
-                  matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node.name] }],
+                  matchExpressions: [
+                    { key: 'kubernetes.io/hostname', operator: 'In', values: [t.node.name] },
+                  ],
                 },
               ],
             },
@@ -306,24 +279,24 @@ describe('pod volume restore of a Velero-made backup (simulated node)', () => {
         },
       },
     });
-    created.push(`pv:${newPv}`);
-    await client.json({
+    t.created.push(`pv:${newPv}`);
+    await t.client.json({
       method: 'PATCH',
       path: claimPath,
       contentType: 'application/merge-patch+json',
       body: { spec: { volumeName: newPv } },
     });
-    const { dirs } = await runRestoredPod(client, node, ns, 'db-0', () => [
+    const { dirs } = await runRestoredPod(t.client, t.node, ns, 'db-0', () => [
       'kubernetes.io~local-volume',
       newPv,
     ]);
     const result = await run;
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(await treeOf(dirs.get('data') ?? '')).toEqual(await treeOf(dir));
-    const oldInTarget = await client.json({ path: `/api/v1/persistentvolumes/${oldPv}` }).then(
+    const oldInTarget = await t.client.json({ path: `/api/v1/persistentvolumes/${oldPv}` }).then(
       () => true,
       () => false,
     );
     expect(oldInTarget).toBe(false);
-  });
+  }, 600_000);
 });

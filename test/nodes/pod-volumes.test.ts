@@ -7,190 +7,69 @@
  * create` on the standby brings the pod back with restore-wait, and the standby's agent writes the
  * data before the application starts and checks its own checksums.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import type { NodeEnv } from '../harness/node.ts';
-import { runCli } from '../helpers/cli.ts';
-import { eventually, uniqueName } from '../helpers/kube.ts';
-import { createS3Bucket } from '../helpers/locations.ts';
+import { uniqueName } from '../helpers/kube.ts';
+import { agentPod, killAgent, LIFEBOAT_IMAGE } from '../helpers/node-agent.ts';
+import { containerLog, podVolumeDir } from '../helpers/nodes.ts';
 import {
-  AGENT_NAMESPACE,
-  type AgentPod,
-  agentMemory,
-  agentPod,
-  deployAgent,
-  killAgent,
-  importLifeboatImage,
-  LIFEBOAT_IMAGE,
-  s3LocationConfig,
-} from '../helpers/node-agent.ts';
-import { containerLog, onlyNode, podVolumeDir } from '../helpers/nodes.ts';
+  appWithLocalClaim,
+  bulkPod,
+  podLogging,
+  podOfLogging,
+  type RealNodes,
+  realNodes,
+  uploading,
+  withoutDirTimes,
+} from '../helpers/pod-volumes-nodes.ts';
 import {
-  claim,
   createLocalVolume,
   kopiaRestore,
   readPodVolumeBackups,
   treeOf,
   volumePod,
 } from '../helpers/real-pod-volumes.ts';
-const env = inject('harness');
-const clusters = ['source', 'standby'] as const;
-const kube = Object.fromEntries(
-  clusters.map((c) => [c, new KubeClient(loadKubeConfig({ kubeconfig: env.clusters[c]!.kubeconfig }))]),
-) as Record<(typeof clusters)[number], KubeClient>;
-const nodes = {
-  source: onlyNode(env.clusters['source']?.nodes, 'source'),
-  standby: onlyNode(env.clusters['standby']?.nodes, 'standby'),
-};
+
 const app = uniqueName('fsb');
 const storageClass = `${app}-local`;
-const figures: string[] = [];
-const agents = new Map<string, AgentPod>();
 const sourceDirs = new Map<string, string>();
+let t: RealNodes;
 
 interface PodVolumeBackupRecord {
   spec: { volume: string };
   status: { snapshotID: string };
 }
 
-function withoutDirTimes(tree: Map<string, string>): Map<string, string> {
-  return new Map([...tree].map(([k, v]) => [k, v.startsWith('dir ') ? v.replace(/ \d+$/, '') : v]));
-}
-
-/** Waits until a Running pod labelled app=web has logged a line matching `done`; returns it. */
-function deploymentPodLogging(
-  client: KubeClient,
-  node: NodeEnv,
-  namespace: string,
-  done: RegExp,
-): Promise<V1Pod> {
-  return eventually(
-    `a pod of ${namespace}/web logs ${done.source}`,
-    async () => {
-      const list = await client.json<{ items: V1Pod[] }>({
-        path: `/api/v1/namespaces/${namespace}/pods`,
-        query: { labelSelector: 'app=web' },
-      });
-      for (const pod of list.items.filter((p) => p.status?.phase === 'Running'))
-        if (done.test(await containerLog(node, pod, 'app').catch(() => ''))) return pod;
-      return undefined;
-    },
-    { timeoutMs: 150_000, intervalMs: 500 },
-  );
-}
-
-/** Waits until the pod's app container has logged a line matching `done`; returns the pod. */
-function podLogging(
-  client: KubeClient,
-  node: NodeEnv,
-  namespace: string,
-  name: string,
-  done: RegExp,
-): Promise<V1Pod> {
-  return eventually(
-    `pod ${namespace}/${name} logs ${done.source}`,
-    async () => {
-      const pod = await client.json<V1Pod>({ path: `/api/v1/namespaces/${namespace}/pods/${name}` });
-      if (pod.status?.phase !== 'Running') return undefined;
-      return done.test(await containerLog(node, pod, 'app')) ? pod : undefined;
-    },
-    { timeoutMs: 150_000, intervalMs: 500 },
-  );
-}
-let work = '';
-let bucket = '';
-let cliEnv: Record<string, string> = {};
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 170_000 });
-
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'lifeboat-e2e16-'));
-  const s3 = env.s3;
-  if (s3 === undefined) throw new Error('start the nodes harness with --s3');
-  bucket = await createS3Bucket(s3);
-  const credentials = join(work, 'cloud');
-  await writeFile(
-    credentials,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
-  await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
-  cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
-  await importLifeboatImage(work, [nodes.source, nodes.standby]);
-}, 300_000);
+  t = await realNodes(inject('harness'), 'pod volumes on real nodes');
+}, 900_000);
 
 afterAll(async () => {
-  for (const c of clusters) {
-    await kube[c].json({ method: 'DELETE', path: `/api/v1/namespaces/${app}` }).catch(() => undefined);
-    kube[c].close();
-  }
-  await rm(work, { recursive: true, force: true });
-  console.log(`pod volumes on real nodes:\n  ${figures.join('\n  ')}`);
+  await t?.close([app, `${app}-web`, `${app}-kill`]);
 });
 
 describe('pod volume data on real nodes', () => {
   it("runs the agent DaemonSet from deploy/ on each cluster's node", async () => {
-    for (const c of clusters) {
-      const started = Date.now();
-      const agent = await deployAgent(kube[c], {
-        node: nodes[c],
-        apiServer: env.clusters[c]!.server,
-        s3: env.s3!,
-        bucket,
-      });
-      figures.push(`${c}: agent pod Running and ready ${Date.now() - started} ms after apply`);
-      agents.set(c, agent);
-      const memory = await agentMemory(nodes[c], agent.containerId);
-      figures.push(`${c}: agent RSS at start ${Math.round(memory.rssKb / 1024)} MiB`);
-      expect(memory.rssKb).toBeGreaterThan(0);
-    }
-  });
+    await t.deployAgents();
+    for (const c of ['source', 'standby'] as const) await t.agentFigure(c, 'at start');
+    expect(t.agents.size).toBe(2);
+  }, 600_000);
 
   it('backs up an emptyDir and a local PV through the source agent; the kopia CLI restores them byte for byte', async () => {
-    const client = kube.source;
-    const node = nodes.source;
-    await client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: app } } });
+    const node = t.nodes.source;
     const pvName = `${app}-src`;
-    await createLocalVolume(client, node, storageClass, pvName);
-    await client.json({
-      method: 'POST',
-      path: `/api/v1/namespaces/${app}/persistentvolumeclaims`,
-      body: claim('data', storageClass),
-    });
-    const volumes = [
-      { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
-      { name: 'scratch', emptyDir: {} },
-    ];
-    await client.json({
-      method: 'POST',
-      path: `/api/v1/namespaces/${app}/pods`,
-      body: volumePod('db', volumes, ['data', 'scratch']),
-    });
-    const pod = await podLogging(client, node, app, 'db', /WRITTEN/);
+    const pod = await appWithLocalClaim(t.kube.source, node, app, storageClass, pvName);
     sourceDirs.set('data', podVolumeDir(node, pod, 'local-volume', pvName));
     sourceDirs.set('scratch', podVolumeDir(node, pod, 'empty-dir', 'scratch'));
 
-    const backup = await lifeboat(
-      'backup',
-      'create',
-      `${app}-b`,
-      '--kubeconfig',
-      env.clusters['source']!.kubeconfig,
-      '--include-namespaces',
-      app,
-    );
+    const backup = await t.backup(`${app}-b`, app);
     expect(backup.status, backup.stdout + backup.stderr).toBe(0);
-    figures.push(`backup of 2 volumes (2 × ~5 MiB) with the namespace: ${backup.ms} ms`);
-    const described = await lifeboat('backup', 'describe', `${app}-b`, '--details');
+    t.figures.push(`backup of 2 volumes (2 × ~5 MiB) with the namespace: ${backup.ms} ms`);
+    const described = await t.lifeboat('backup', 'describe', `${app}-b`, '--details');
     expect(described.stdout).toMatch(/Phase:\s+Completed/);
     expect(described.stdout).toMatch(/data\s+Completed/);
 
-    const pvbs = (await readPodVolumeBackups(env.s3!, bucket, `${app}-b`)) as PodVolumeBackupRecord[];
+    const pvbs = (await readPodVolumeBackups(t.s3, t.bucket, `${app}-b`)) as PodVolumeBackupRecord[];
     expect(pvbs.map((p) => p.spec.volume).sort()).toEqual(['data', 'scratch']);
     for (const pvb of pvbs) {
       expect(pvb).toMatchObject({
@@ -200,10 +79,11 @@ describe('pod volume data on real nodes', () => {
         spec: { node: node.name, pod: { namespace: app, name: 'db' }, uploaderType: 'kopia' },
         status: { phase: 'Completed' },
       });
-      const target = join(work, `kopia-${pvb.spec.volume}`);
-      const made = await kopiaRestore(work, env.s3!, bucket, app, pvb.status.snapshotID, target);
-      const sourceName = pvb.spec.volume === 'data' ? 'data' : 'scratch';
-      expect(made.source).toBe(`default@default:pod-volume-backup-restore/kopia/${app}/db/${sourceName}`);
+      const target = join(t.work, `kopia-${pvb.spec.volume}`);
+      const made = await kopiaRestore(t.work, t.s3, t.bucket, app, pvb.status.snapshotID, target);
+      expect(made.source).toBe(
+        `default@default:pod-volume-backup-restore/kopia/${app}/db/${pvb.spec.volume}`,
+      );
       // kopia's own restore leaves a directory with the mtime of its newest file (as it does for a
       // snapshot the kopia CLI took of the same directory): directories' mtimes are left out here,
       // and compared to the µs after lifeboat's restore below.
@@ -211,29 +91,21 @@ describe('pod volume data on real nodes', () => {
         withoutDirTimes(await treeOf(sourceDirs.get(pvb.spec.volume) ?? '')),
       );
     }
-    const memory = await agentMemory(node, agents.get('source')?.containerId ?? '');
-    figures.push(
-      `source agent RSS after the backup ${Math.round(memory.rssKb / 1024)} MiB (peak ${Math.round(memory.peakKb / 1024)} MiB)`,
-    );
-  });
+    await t.agentFigure('source', 'after the backup');
+  }, 600_000);
 
   it('restores the pod on the standby: restore-wait holds the application until the agent has written its data', async () => {
-    const client = kube.standby;
-    const node = nodes.standby;
+    const node = t.nodes.standby;
     const pvName = `${app}-dr`;
-    await createLocalVolume(client, node, storageClass, pvName);
-    const restore = await lifeboat(
-      ...['restore', 'create', `${app}-r`, '--from-backup', `${app}-b`],
-      ...['--kubeconfig', env.clusters['standby']!.kubeconfig, '--restore-helper-image', LIFEBOAT_IMAGE],
-      ...['--pod-volume-timeout', '3m'],
-    );
+    await createLocalVolume(t.kube.standby, node, storageClass, pvName);
+    const restore = await t.restore(`${app}-r`, `${app}-b`);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(restore.stdout).toContain(`Restore "${app}-r" Completed`);
-    figures.push(`restore of the namespace with 2 volumes: ${restore.ms} ms`);
+    t.figures.push(`restore of the namespace with 2 volumes: ${restore.ms} ms`);
 
     // The application checks its own checksums: had it started before its data, it would have found
     // no SHA256SUMS and written new files (WRITTEN) instead.
-    const pod = await podLogging(client, node, app, 'db', /VERIFIED|CORRUPT|WRITTEN/);
+    const pod = await podLogging(t.kube.standby, node, app, 'db', /VERIFIED|CORRUPT|WRITTEN/);
     expect(await containerLog(node, pod, 'app')).toBe('VERIFIED');
     const wait = pod.status?.initContainerStatuses?.find((s) => s.name === 'restore-wait');
     expect(wait?.state?.terminated?.exitCode).toBe(0);
@@ -249,17 +121,14 @@ describe('pod volume data on real nodes', () => {
     expect(await treeOf(podVolumeDir(node, pod, 'empty-dir', 'scratch'))).toEqual(
       await treeOf(sourceDirs.get('scratch') ?? ''),
     );
-    const described = await lifeboat('restore', 'describe', `${app}-r`);
+    const described = await t.lifeboat('restore', 'describe', `${app}-r`);
     expect(described.stdout).toContain('Pod volume restores (kopia): Completed 2');
-    const memory = await agentMemory(node, agents.get('standby')?.containerId ?? '');
-    figures.push(
-      `standby agent RSS after the restore ${Math.round(memory.rssKb / 1024)} MiB (peak ${Math.round(memory.peakKb / 1024)} MiB)`,
-    );
-  });
+    await t.agentFigure('standby', 'after the restore');
+  }, 600_000);
 
   it("gives a Deployment's pod, restored with its ReplicaSet as a new pod (new UID), its data", async () => {
     const ns = `${app}-web`;
-    const source = kube.source;
+    const source = t.kube.source;
     await source.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
     const template = volumePod('web', [{ name: 'cache', emptyDir: {} }], ['cache']) as {
       metadata: { annotations: Record<string, string> };
@@ -280,95 +149,49 @@ describe('pod volume data on real nodes', () => {
         },
       },
     });
-    const before = await deploymentPodLogging(source, nodes.source, ns, /WRITTEN/);
-    const backup = await lifeboat(
-      'backup',
-      'create',
-      `${ns}-b`,
-      '--kubeconfig',
-      env.clusters['source']!.kubeconfig,
-      '--include-namespaces',
-      ns,
-    );
+    const before = await podOfLogging(source, t.nodes.source, ns, 'app=web', /WRITTEN/);
+    const backup = await t.backup(`${ns}-b`, ns);
     expect(backup.status, backup.stdout + backup.stderr).toBe(0);
-    const restore = await lifeboat(
-      ...['restore', 'create', `${ns}-r`, '--from-backup', `${ns}-b`],
-      ...['--kubeconfig', env.clusters['standby']!.kubeconfig, '--restore-helper-image', LIFEBOAT_IMAGE],
-      ...['--pod-volume-timeout', '3m'],
-    );
+    const restore = await t.restore(`${ns}-r`, `${ns}-b`);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
-    const after = await deploymentPodLogging(kube.standby, nodes.standby, ns, /VERIFIED|CORRUPT|WRITTEN/);
-    expect(await containerLog(nodes.standby, after, 'app')).toBe('VERIFIED');
-    expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
-    expect(await treeOf(podVolumeDir(nodes.standby, after, 'empty-dir', 'cache'))).toEqual(
-      await treeOf(podVolumeDir(nodes.source, before, 'empty-dir', 'cache')),
+    const after = await podOfLogging(
+      t.kube.standby,
+      t.nodes.standby,
+      ns,
+      'app=web',
+      /VERIFIED|CORRUPT|WRITTEN/,
     );
-    await kube.standby.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
-    await source.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
-  });
+    expect(await containerLog(t.nodes.standby, after, 'app')).toBe('VERIFIED');
+    expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
+    expect(await treeOf(podVolumeDir(t.nodes.standby, after, 'empty-dir', 'cache'))).toEqual(
+      await treeOf(podVolumeDir(t.nodes.source, before, 'empty-dir', 'cache')),
+    );
+  }, 600_000);
 
   it('fails only the volume whose agent is killed mid-upload (PartiallyFailed), and the next backup succeeds', async () => {
     const ns = `${app}-kill`;
-    const source = kube.source;
+    const source = t.kube.source;
     await source.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
-    const pod = volumePod('big', [{ name: 'bulk', emptyDir: {} }], ['bulk']) as {
-      spec: { containers: { command: string[] }[] };
-    };
-    const container = pod.spec.containers[0];
-    if (container === undefined) throw new Error('no container');
     // 200 MiB of random data: an upload long enough to be killed in the middle.
-    container.command[2] = `dd if=/dev/urandom of=/vol/bulk/big.bin bs=1M count=200 2>/dev/null; ${container.command[2]}`;
-    await source.json({ method: 'POST', path: `/api/v1/namespaces/${ns}/pods`, body: pod });
-    await podLogging(source, nodes.source, ns, 'big', /WRITTEN/);
-    const kubeconfig = env.clusters['source']!.kubeconfig;
-    const running = lifeboat(
-      'backup',
-      'create',
-      `${ns}-b`,
-      '--kubeconfig',
-      kubeconfig,
-      '--include-namespaces',
-      ns,
-    );
-    await eventually(
-      'the pod volume backup uploading',
-      async () => {
-        const list = await source.json<{
-          items: { status?: { phase?: string; progress?: { bytesDone?: number } } }[];
-        }>({
-          path: `/apis/lifeboat.io/v1alpha1/namespaces/${AGENT_NAMESPACE}/podvolumebackups`,
-          query: { labelSelector: `velero.io/backup-name=${ns}-b` },
-        });
-        const uploading = (i: (typeof list.items)[number]) =>
-          i.status?.phase === 'InProgress' && (i.status.progress?.bytesDone ?? 0) > 0;
-        return list.items.some(uploading) ? true : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
-    const killed = agents.get('source');
+    await source.json({ method: 'POST', path: `/api/v1/namespaces/${ns}/pods`, body: bulkPod('big', 200) });
+    await podLogging(source, t.nodes.source, ns, 'big', /WRITTEN/);
+    const running = t.backup(`${ns}-b`, ns);
+    await uploading(source, `${ns}-b`);
+    const killed = t.agents.get('source');
     if (killed === undefined) throw new Error('no source agent');
-    await killAgent(nodes.source, killed.containerId);
+    await killAgent(t.nodes.source, killed.containerId);
     const failed = await running;
     expect(failed.stdout + failed.stderr).toMatch(/PartiallyFailed/);
-    const described = await lifeboat('backup', 'describe', `${ns}-b`, '--details');
+    const described = await t.lifeboat('backup', 'describe', `${ns}-b`, '--details');
     expect(described.stdout).toMatch(/bulk\s+Failed/);
 
     // The kubelet restarts the agent's container; the next backup is whole.
-    agents.set('source', await agentPod(source, nodes.source.name));
-    const again = await lifeboat(
-      'backup',
-      'create',
-      `${ns}-b2`,
-      '--kubeconfig',
-      kubeconfig,
-      '--include-namespaces',
-      ns,
-    );
+    t.agents.set('source', await agentPod(source, t.nodes.source.name));
+    const again = await t.backup(`${ns}-b2`, ns);
     expect(again.status, again.stdout + again.stderr).toBe(0);
-    figures.push(`backup of a 200 MiB random volume (new repository data): ${again.ms} ms`);
-    expect((await lifeboat('backup', 'describe', `${ns}-b2`, '--details')).stdout).toMatch(
+    t.figures.push(`backup of a 200 MiB random volume (new repository data): ${again.ms} ms`);
+    expect((await t.lifeboat('backup', 'describe', `${ns}-b2`, '--details')).stdout).toMatch(
       /bulk\s+Completed/,
     );
-    await source.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
-  });
+  }, 600_000);
 });

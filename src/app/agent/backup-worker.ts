@@ -39,6 +39,24 @@ async function currentPod(client: KubeClient, pvb: PodVolumeBackup): Promise<Pod
   return pod;
 }
 
+/**
+ * After (or while) its volume was read: the pod must still be the one the snapshot began with, not
+ * deleted nor being deleted, or its volume directory may have been torn down under the snapshot.
+ */
+async function checkPodStayed(client: KubeClient, pvb: PodVolumeBackup, uid: string): Promise<void> {
+  const { namespace = '', name = '' } = pvb.spec.pod;
+  const raw = await getOrUndefined<{ metadata?: { uid?: unknown; deletionTimestamp?: unknown } }>(client, {
+    path: podPath(namespace, name),
+    retries: 2,
+  });
+  if (raw?.metadata?.uid === uid && raw.metadata.deletionTimestamp === undefined) return;
+  throw new LifeboatError(
+    'NOT_FOUND',
+    `pod ${namespace}/${name} was ${raw === undefined || raw.metadata?.uid !== uid ? 'deleted' : 'being deleted'} while its volume ${pvb.spec.volume} was backed up: the snapshot may be incomplete and is not used`,
+    { hint: 'keep the pod running during the backup (or exclude the volume), then run the backup again' },
+  );
+}
+
 /** Backs up one pod volume: finds its directory on the node and snapshots it as Velero's uploader does. */
 async function backUpVolume(pvb: PodVolumeBackup, ctx: WorkContext): Promise<Record<string, unknown>> {
   const pod = await currentPod(ctx.client, pvb);
@@ -70,7 +88,7 @@ async function backUpVolume(pvb: PodVolumeBackup, ctx: WorkContext): Promise<Rec
     { tags: nullObject<string>() },
   );
   let uploaded = 0;
-  const { snapshot } = await snapshotDirectory({
+  const made = snapshotDirectory({
     configPath: ctx.configPath,
     location: pvb.spec.backupStorageLocation || undefined,
     logger: ctx.logger,
@@ -86,6 +104,12 @@ async function backUpVolume(pvb: PodVolumeBackup, ctx: WorkContext): Promise<Rec
       });
     },
   });
+  // A read that failed because the pod went away is reported as that, not as the read error.
+  const { snapshot } = await made.catch(async (err: unknown) => {
+    await checkPodStayed(ctx.client, pvb, pod.metadata.uid);
+    throw err;
+  });
+  await checkPodStayed(ctx.client, pvb, pod.metadata.uid);
   return {
     path,
     snapshotID: snapshot.id,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getOrUndefined, type KubeClient, KubeApiError } from '../../kube/index.ts';
+import { getOrUndefined, KubeApiError } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import {
   isFinalPodVolumePhase,
@@ -7,56 +7,25 @@ import {
   parsePodVolumeRestore,
   POD_VOLUME_API_VERSION,
   POD_VOLUME_RESTORE_RESOURCE,
-  type PodVolumeBackup,
   PodVolumeLabels,
   type PodVolumeRestore,
 } from '../../model/index.ts';
 import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
 import { agentAlive, agentLeaseName } from '../agent/index.ts';
+import type {
+  PodVolumeProgressEvent,
+  PodVolumeRestoreOptions,
+  PodVolumeRestoreSummary,
+} from './pod-volume-summaries.ts';
+import { claimOfVolume, type PodVolumeRestoreInfo, podVolumeRestoreInfos } from './restore-volume-info.ts';
 import {
   awaitedVolumes,
   podVolumeRestoreFor,
+  restoreWaitDone,
+  restoreWaitUid,
   volumesToRestore,
   withRestoreWait,
 } from '../../volumedata/index.ts';
-
-/** What `restore describe` shows of one volume's data (lifeboat's restore record keeps it). */
-export interface PodVolumeRestoreSummary {
-  namespace: string;
-  pod: string;
-  volume: string;
-  snapshotID: string;
-  sourceNamespace: string;
-  /** The PodVolumeRestore's name, once created. */
-  name?: string | undefined;
-  phase: string;
-  message?: string | undefined;
-  node?: string | undefined;
-  totalBytes?: number | undefined;
-  bytesDone?: number | undefined;
-}
-
-export interface PodVolumeRestoreOptions {
-  client: KubeClient;
-  backups: readonly PodVolumeBackup[];
-  restoreName: string;
-  restoreUid: string;
-  /** lifeboat's namespace: where the node agents watch for PodVolumeRestores. */
-  namespace: string;
-  /** The location the backup is read from: its kopia/ holds the data. */
-  location: string;
-  /** The restore-wait image (default: lifeboat's). */
-  helperImage?: string | undefined;
-  logger: Logger;
-}
-
-export interface PodVolumeProgressEvent {
-  volumes: number;
-  completed: number;
-  failed: number;
-  totalBytes: number;
-  bytesDone: number;
-}
 
 const POLL_MS = 1000;
 /** How often the agents of the pods' nodes are looked at, and how long none may be seen. */
@@ -77,6 +46,8 @@ export class PodVolumeRestores {
   /** Volumes whose node showed no live agent, since when. */
   readonly #noAgentSince = new Map<PodVolumeRestoreSummary, number>();
   #lastAgentCheck = 0;
+  /** A resumed restore's PodVolumeRestores from its earlier run, read once. */
+  #earlier: Promise<Map<string, PodVolumeRestore>> | undefined;
 
   constructor(options: PodVolumeRestoreOptions) {
     this.#options = { ...options };
@@ -100,25 +71,85 @@ export class PodVolumeRestores {
   /** After a pod is created: a PodVolumeRestore per volume its restore-wait awaits. */
   readonly afterCreate = async (created: KubeObject, sourceNamespace: string | undefined): Promise<void> => {
     if (created.kind !== 'Pod') return;
-    const awaited = new Set(awaitedVolumes(created));
+    await this.#ask(created, sourceNamespace, new Map());
+  };
+
+  /**
+   * A pod found already in the cluster, as when a restore is finished by a second run: if its
+   * restore-wait waits for this restore's UID, each awaited volume follows the PodVolumeRestore the
+   * earlier run made for the pod, or is asked for now. A pod held by another restore's UID is failed
+   * with what to do, since no PodVolumeRestore of this restore would end its wait.
+   */
+  readonly afterExisting = async (found: KubeObject, sourceNamespace: string | undefined): Promise<void> => {
+    if (found.kind !== 'Pod' || awaitedVolumes(found).length === 0 || restoreWaitDone(found)) return;
+    const waitsFor = restoreWaitUid(found);
+    if (waitsFor === this.#options.restoreUid) {
+      await this.#ask(found, sourceNamespace, await this.#madeBefore());
+      return;
+    }
+    const namespace = found.metadata.namespace ?? '';
+    for (const volume of awaitedVolumes(found))
+      this.#volumes.push({
+        namespace,
+        pod: found.metadata.name,
+        volume,
+        snapshotID: '',
+        sourceNamespace: sourceNamespace ?? namespace,
+        phase: 'Failed',
+        message: `the pod already exists and its restore-wait waits for restore UID ${waitsFor ?? '(none)'}, not this restore's ${this.#options.restoreUid}: delete pod ${namespace}/${found.metadata.name} (or its namespace) and run the restore again`,
+      });
+  };
+
+  /** The PodVolumeRestores of this restore already in the cluster (read once), by pod UID and volume. */
+  #madeBefore(): Promise<Map<string, PodVolumeRestore>> {
+    this.#earlier ??= this.#list().then((pvrs) => {
+      const byKey = new Map<string, PodVolumeRestore>();
+      for (const pvr of pvrs) byKey.set(`${pvr.spec.pod.uid ?? ''}/${pvr.spec.volume}`, pvr);
+      return byKey;
+    });
+    return this.#earlier;
+  }
+
+  /** A PodVolumeRestore per volume the pod's restore-wait awaits, unless `earlier` has one to follow. */
+  async #ask(
+    pod: KubeObject,
+    sourceNamespace: string | undefined,
+    earlier: ReadonlyMap<string, PodVolumeRestore>,
+  ): Promise<void> {
+    const awaited = new Set(awaitedVolumes(pod));
     if (awaited.size === 0) return;
     const options = this.#options;
     const log = options.logger;
-    const volumes = volumesToRestore(options.backups, created, sourceNamespace ?? '').filter((v) =>
+    const volumes = volumesToRestore(options.backups, pod, sourceNamespace ?? '').filter((v) =>
       awaited.has(v.volume),
     );
+    const podUid = typeof pod.metadata['uid'] === 'string' ? pod.metadata['uid'] : '';
     for (const volume of volumes) {
       const summary: PodVolumeRestoreSummary = {
-        namespace: created.metadata.namespace ?? '',
-        pod: created.metadata.name,
+        namespace: pod.metadata.namespace ?? '',
+        pod: pod.metadata.name,
         volume: volume.volume,
         snapshotID: volume.snapshotID,
         sourceNamespace: volume.sourceNamespace,
+        pvcName: claimOfVolume(pod, volume.volume),
         phase: 'New',
         totalBytes: volume.snapshotSize,
       };
       this.#volumes.push(summary);
-      const body = podVolumeRestoreFor(created, volume, {
+      const before = earlier.get(`${podUid}/${volume.volume}`);
+      if (before?.metadata.name !== undefined) {
+        summary.name = before.metadata.name;
+        log.info(
+          {
+            pod: `${summary.namespace}/${summary.pod}`,
+            volume: volume.volume,
+            podVolumeRestore: summary.name,
+          },
+          `following the earlier request for the data of volume ${volume.volume} of pod ${summary.namespace}/${summary.pod}`,
+        );
+        continue;
+      }
+      const body = podVolumeRestoreFor(pod, volume, {
         restoreName: options.restoreName,
         restoreUid: options.restoreUid,
         namespace: options.namespace,
@@ -144,7 +175,12 @@ export class PodVolumeRestores {
         summary.message = `could not create its PodVolumeRestore in namespace ${options.namespace}: ${createFailure(err)}`;
       }
     }
-  };
+  }
+
+  /** Velero's restore volume info entries of the volumes asked for (claims only, as Velero). */
+  volumeInfos(): Promise<PodVolumeRestoreInfo[]> {
+    return podVolumeRestoreInfos(this.#options.client, this.#volumes);
+  }
 
   /** The volumes asked for so far, as last seen. */
   summaries(): PodVolumeRestoreSummary[] {
@@ -239,26 +275,31 @@ export class PodVolumeRestores {
     return `/apis/${POD_VOLUME_API_VERSION}/namespaces/${encodeURIComponent(this.#options.namespace)}/${POD_VOLUME_RESTORE_RESOURCE}`;
   }
 
-  async #refresh(): Promise<void> {
-    let items: unknown[];
-    try {
-      const list = await this.#options.client.json<{ items?: unknown }>({
-        path: this.#collection(),
-        query: { labelSelector: `${PodVolumeLabels.restoreUid}=${this.#options.restoreUid}` },
-      });
-      items = Array.isArray(list.items) ? list.items : [];
-    } catch (err) {
-      this.#options.logger.warn({}, `could not list the PodVolumeRestores: ${createFailure(err)}`);
-      return;
-    }
-    const byName = new Map<string, PodVolumeRestore>();
-    for (const item of items) {
+  /** This restore's PodVolumeRestores as the API server lists them (unreadable ones left out). */
+  async #list(): Promise<PodVolumeRestore[]> {
+    const list = await this.#options.client.json<{ items?: unknown }>({
+      path: this.#collection(),
+      query: { labelSelector: `${PodVolumeLabels.restoreUid}=${this.#options.restoreUid}` },
+    });
+    const out: PodVolumeRestore[] = [];
+    for (const item of Array.isArray(list.items) ? list.items : []) {
       try {
-        const pvr = parsePodVolumeRestore(item);
-        if (pvr.metadata.name !== undefined) byName.set(pvr.metadata.name, pvr);
+        out.push(parsePodVolumeRestore(item));
       } catch {
         // Not one of ours in a readable shape: ignored.
       }
+    }
+    return out;
+  }
+
+  async #refresh(): Promise<void> {
+    const byName = new Map<string, PodVolumeRestore>();
+    try {
+      for (const pvr of await this.#list())
+        if (pvr.metadata.name !== undefined) byName.set(pvr.metadata.name, pvr);
+    } catch (err) {
+      this.#options.logger.warn({}, `could not list the PodVolumeRestores: ${createFailure(err)}`);
+      return;
     }
     for (const v of this.#volumes) {
       const pvr = v.name === undefined ? undefined : byName.get(v.name);

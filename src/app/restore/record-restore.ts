@@ -55,20 +55,21 @@ export function finishedRecord(
 
 /**
  * Stores what Velero keeps of a restore under restores/<name>/ — logs, results, resource list, item
- * operations, volume info — then lifeboat's record.
+ * operations, volume info (Velero's entries of the pod volumes restored) — then lifeboat's record.
  */
 export async function storeResults(
   store: BackupStore,
   results: RestoreResults,
   logs: Buffer,
   record: RestoreRecord,
+  volumeInfo: readonly unknown[] = [],
 ): Promise<void> {
   const gz = (value: unknown) => gzipSync(goEncodeLine(value));
   await store.putRestoreFile(record.name, 'logs', logs);
   await store.putRestoreFile(record.name, 'results', gz(results.toFile()));
   await store.putRestoreFile(record.name, 'resourceList', gz(results.resourceList()));
   await store.putRestoreFile(record.name, 'itemOperations', gz([]));
-  await store.putRestoreFile(record.name, 'volumeInfo', gz([]));
+  await store.putRestoreFile(record.name, 'volumeInfo', gz(volumeInfo));
   await putRecord(store, record);
 }
 
@@ -76,11 +77,19 @@ export async function putRecord(store: BackupStore, record: RestoreRecord): Prom
   await store.putRestoreRecord(record.name, record);
 }
 
-/** A name is reused only to finish an interrupted restore. */
-export async function checkName(store: BackupStore, name: string): Promise<void> {
-  if (!(await store.listRestoreNames()).includes(name)) return;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A name is reused only to finish an interrupted restore. Returns the UID that restore recorded (its
+ * pods' restore-wait containers wait for it, so the run that finishes it keeps it), if any.
+ */
+export async function checkName(store: BackupStore, name: string): Promise<{ uid?: string } | undefined> {
+  if (!(await store.listRestoreNames()).includes(name)) return undefined;
   const record = await readRestoreRecord(store, name).catch(() => undefined);
-  if (record?.phase === 'Interrupted' || record?.phase === 'InProgress') return;
+  if (record?.phase === 'Interrupted' || record?.phase === 'InProgress') {
+    const uid = typeof record.uid === 'string' && UUID.test(record.uid) ? record.uid : undefined;
+    return uid === undefined ? {} : { uid };
+  }
   throw new LifeboatError('ALREADY_EXISTS', `restore "${name}" already exists in this location`, {
     hint: 'choose another name (or leave it out for <backup>-<timestamp>)',
   });

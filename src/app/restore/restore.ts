@@ -93,7 +93,7 @@ export async function runRestore(
     const backup = await resolveBackup(store, { backup: request.fromBackup, schedule: request.fromSchedule });
     const backupName = backup.metadata.name;
     const name = request.name ?? `${request.fromSchedule ?? backupName}-${timestamp(new Date())}`;
-    if (!request.dryRun) await checkName(store, name);
+    const resumed = request.dryRun ? undefined : await checkName(store, name);
     const spec = specRecord(request, backupName);
     const client = new KubeClient(loadKubeConfig(request.kube), {
       maxSockets: Math.max(16, request.parallelism),
@@ -104,7 +104,7 @@ export async function runRestore(
       const extracted = await extractBackup(store, backupName, request.archiveLimits);
       try {
         const run = { request, spec, name, store, client, extracted, deps, location: opened.location.name };
-        return await restoreBackup(run);
+        return await restoreBackup(run, resumed?.uid ?? randomUUID());
       } finally {
         await extracted.remove();
       }
@@ -144,14 +144,13 @@ function podVolumeRestores(run: Run, uid: string): PodVolumeRestores | undefined
 }
 
 /**
- * The restore, one step after the other: inventory of the archive (each item read, checked and
+ * The restore (under `uid`: new, or the one an interrupted run of the same name recorded), one step after the other: inventory of the archive (each item read, checked and
  * prepared once) → the target inspected → the plan → applied → recorded in the store (then verified
  * when asked). A dry run stops after the plan, compared with the target.
  */
-async function restoreBackup(run: Run): Promise<RestoreRunResult> {
+async function restoreBackup(run: Run, uid: string): Promise<RestoreRunResult> {
   const started = new Date();
   run.deps.onEvent?.({ phase: 'planning' });
-  const uid = randomUUID();
   const podVolumes = podVolumeRestores(run, uid);
   // inventory → target → plan
   const plan = await planRestore(run.spec, run.name, run.client, run.extracted, podVolumes?.restoreWait);
@@ -166,7 +165,8 @@ async function restoreBackup(run: Run): Promise<RestoreRunResult> {
     { phase: finished.phase, ...outcome.results.counts },
     `restore ${run.name} ${finished.phase}`,
   );
-  await storeResults(run.store, outcome.results, await log.finish(), finished);
+  const volumeInfo = podVolumes ? await podVolumes.volumeInfos() : [];
+  await storeResults(run.store, outcome.results, await log.finish(), finished, volumeInfo);
   if (outcome.interrupted) throw interrupted(run, outcome);
   const verify = run.request.verify ? await verifyRestored(run, plan) : undefined;
   run.deps.onEvent?.({ phase: 'done', ...outcome.results.counts });
@@ -220,6 +220,7 @@ async function apply(
     parallelism: run.request.parallelism,
     onProgress: (p) => run.deps.onEvent?.({ phase: 'restoring', ...p }),
     afterCreate: podVolumes && ((created, item) => podVolumes.afterCreate(created, item.namespace)),
+    afterExisting: podVolumes && ((found, item) => podVolumes.afterExisting(found, item.namespace)),
     signal: run.deps.signal,
   });
   for (const f of plan.findings.filter((x) => x.severity !== 'info'))
@@ -232,6 +233,9 @@ async function apply(
       signal: run.deps.signal,
       onProgress: (p) => run.deps.onEvent?.({ phase: 'volumes', podVolumes: p }),
     });
+    // Stopped while the data came back: interrupted, to be finished by the same command (which keeps
+    // this restore's UID and follows the PodVolumeRestores it finds), not failed.
+    if (run.deps.signal?.aborted === true) return { ...outcome, interrupted: true };
     for (const p of podVolumes.problems()) outcome.results.error(p);
   }
   return outcome;

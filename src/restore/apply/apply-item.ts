@@ -19,6 +19,8 @@ export interface ApplyContext {
   readItem: (path: string) => Promise<KubeObject>;
   /** Called with each object this restore created (e.g. a pod whose volume data is then asked for). */
   afterCreate?: ((created: KubeObject, item: PlannedItem) => Promise<void>) | undefined;
+  /** Called with each object found already in the cluster (e.g. a pod an interrupted run created). */
+  afterExisting?: ((found: KubeObject, item: PlannedItem) => Promise<void>) | undefined;
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -99,6 +101,11 @@ async function existing(
     );
     return record('failed');
   }
+  await ctx.afterExisting?.(inCluster, item).catch((err: unknown) => {
+    ctx.results.error(
+      namespaceMessage(item.targetNamespace, `after finding ${id}: ${describeFailure(err).message}`),
+    );
+  });
   const diffs = differences(desired, inCluster);
   if (diffs.length === 0) {
     if (ctx.policy === 'update') await patchLabels(ctx, path, desired, inCluster);

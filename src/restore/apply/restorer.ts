@@ -42,6 +42,8 @@ export interface RestorerOptions {
   onProgress?: (p: RestoreProgress) => void;
   /** Called with each object the restore created. */
   afterCreate?: ApplyContext['afterCreate'];
+  /** Called with each object the restore found already there. */
+  afterExisting?: ApplyContext['afterExisting'];
   signal?: AbortSignal;
   crdTimeoutMs?: number;
 }

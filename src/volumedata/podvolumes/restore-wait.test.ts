@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../model/index.ts';
-import { awaitedVolumes, restoreWaitRunning, withRestoreWait } from './restore-wait.ts';
+import {
+  awaitedVolumes,
+  restoreWaitDone,
+  restoreWaitRunning,
+  restoreWaitUid,
+  withRestoreWait,
+} from './restore-wait.ts';
 
 const pod = (spec: object, status?: object): KubeObject => ({
   apiVersion: 'v1',
@@ -71,5 +77,19 @@ describe('restoreWaitRunning (Velero isInitContainerRunning)', () => {
     expect(restoreWaitRunning(pod({}, status({ waiting: { reason: 'PodInitializing' } })))).toBe(false);
     expect(restoreWaitRunning(pod({}, status({ terminated: { exitCode: 0 } })))).toBe(false);
     expect(restoreWaitRunning(pod({}))).toBe(false);
+  });
+});
+
+describe('restoreWaitUid and restoreWaitDone (a resumed restore reads the pods it made before)', () => {
+  it('reads the UID restore-wait waits for, and whether it has ended with exit code 0', () => {
+    const made = withRestoreWait(pod({ containers: [{ name: 'app' }] }), ['data'], { restoreUid: 'uid-7' });
+    expect(restoreWaitUid(made)).toBe('uid-7');
+    expect(restoreWaitUid(pod({ containers: [{ name: 'app' }] }))).toBeUndefined();
+    expect(restoreWaitUid(pod({ initContainers: [{ name: 'restore-wait', args: [7] }] }))).toBeUndefined();
+    const status = (state: object) => ({ initContainerStatuses: [{ name: 'restore-wait', state }] });
+    expect(restoreWaitDone({ ...made, status: status({ terminated: { exitCode: 0 } }) })).toBe(true);
+    expect(restoreWaitDone({ ...made, status: status({ terminated: { exitCode: 1 } }) })).toBe(false);
+    expect(restoreWaitDone({ ...made, status: status({ running: {} }) })).toBe(false);
+    expect(restoreWaitDone(made)).toBe(false);
   });
 });

@@ -106,3 +106,22 @@ export function restoreWaitRunning(pod: KubeObject): boolean {
   const state = isRecord(wait?.['state']) ? wait['state'] : undefined;
   return isRecord(state?.['running']);
 }
+
+/** The restore UID the pod's restore-wait init container waits for (its first argument), if it has one. */
+export function restoreWaitUid(pod: KubeObject): string | undefined {
+  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
+  const wait = containersOf(spec, 'initContainers').find((c) => c['name'] === RESTORE_WAIT_CONTAINER);
+  const args = wait?.['args'];
+  return Array.isArray(args) && typeof args[0] === 'string' ? args[0] : undefined;
+}
+
+/** Whether the pod's restore-wait init container has ended successfully (its data was all there). */
+export function restoreWaitDone(pod: KubeObject): boolean {
+  const status = isRecord(pod['status']) ? pod['status'] : {};
+  const wait = containersOf(status, 'initContainerStatuses').find(
+    (s) => s['name'] === RESTORE_WAIT_CONTAINER,
+  );
+  const state = isRecord(wait?.['state']) ? wait['state'] : undefined;
+  const terminated = isRecord(state?.['terminated']) ? state['terminated'] : undefined;
+  return terminated?.['exitCode'] === 0;
+}
