@@ -23,8 +23,8 @@ export interface PodVolumeRestoreInfo {
 }
 
 /** The claim a pod's volume mounts, if it is one (read from the restored pod). */
-export function claimOfVolume(pod: { spec?: unknown }, volume: string): string | undefined {
-  const spec = pod.spec as { volumes?: unknown } | undefined;
+export function claimOfVolume(pod: object, volume: string): string | undefined {
+  const spec = (pod as { spec?: unknown }).spec as { volumes?: unknown } | undefined;
   const volumes = Array.isArray(spec?.volumes) ? (spec.volumes as unknown[]) : [];
   for (const v of volumes) {
     const entry = v as { name?: unknown; persistentVolumeClaim?: { claimName?: unknown } } | null;
