@@ -40,6 +40,7 @@ describe('buildProgram', () => {
       'cluster',
       'restore',
       'restore-helper',
+      'drill',
       'schedule',
       'gc',
       'server',

@@ -16,6 +16,7 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   cluster: async () => (await import('./cluster.ts')).registerClusterCommands,
   restore: async () => (await import('./restore.ts')).registerRestoreCommands,
   'restore-helper': async () => (await import('./restore-helper.ts')).registerRestoreHelperCommand,
+  drill: async () => (await import('./drill.ts')).registerDrillCommands,
   schedule: async () => (await import('./schedule.ts')).registerScheduleCommands,
   gc: async () => (await import('./gc.ts')).registerGcCommands,
   server: async () => (await import('./server.ts')).registerServerCommands,
@@ -25,7 +26,6 @@ const commandGroups: Readonly<Record<string, () => Promise<Register>>> = nullObj
   runbook: async () => (await import('./runbook.ts')).registerRunbookCommands,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,
   agent: async () => (await import('./agent.ts')).registerAgentCommands,
-  drill: async () => (await import('./drill.ts')).registerDrillCommands,
 });
 
 /** Names that reach a group under another word (commander aliases). */
