@@ -16,6 +16,8 @@ export interface ClusterScheduleStatus {
   lastBackup: ScheduleStatus['lastBackup'];
   rpo: Omit<ScheduleStatus['rpo'], 'state'> & { state: FleetRpoState };
   missedRuns: ScheduleStatus['missedRuns'];
+  /** When its next slot is due (none while paused). */
+  nextRun: string | undefined;
   /** The backup of this (schedule, cluster) running on this replica. */
   running: string | undefined;
 }
@@ -66,6 +68,7 @@ export function fleetStatuses(
           lastBackup: s.lastBackup,
           rpo: { ...s.rpo, state, reason: [s.rpo.reason, ...problems].join('; ') },
           missedRuns: s.missedRuns,
+          nextRun: s.nextRuns[0],
           running: options.running(`schedule/${u.schedule.name}/${c.name}`),
         };
       });

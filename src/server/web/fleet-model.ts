@@ -34,7 +34,18 @@ function drillOf(v: unknown): FleetRow['lastDrill'] {
   return { passed, rtoSeconds: num(d['rtoSeconds']), at: str(d['completed']) ?? str(d['started']) };
 }
 
-/** One row per cluster of /api/v1/clusters (fields read if present, never trusted to be). */
+/** The fleet API spells RPO states in lower case (ok, at-risk, breached); the pages use the schedules' spelling. */
+function rpoState(v: unknown): string {
+  const s = str(v);
+  if (s === undefined) return 'Unknown';
+  const upper = s.toUpperCase().replaceAll('-', '_');
+  return upper === 'OK' || upper === 'AT_RISK' || upper === 'BREACHED' ? upper : 'Unknown';
+}
+
+/**
+ * The rows of /api/v1/clusters (fields read if present, never trusted to be): one per schedule that
+ * targets a cluster, or one for the cluster when none does (its own RPO state, e.g. unreachable).
+ */
 export function rowsFromClusters(body: unknown): FleetRow[] {
   const items = obj(body)?.['items'];
   if (!Array.isArray(items)) return [];
@@ -42,19 +53,40 @@ export function rowsFromClusters(body: unknown): FleetRow[] {
     const c = obj(raw);
     const name = str(c?.['name']);
     if (c === undefined || name === undefined) return [];
+    const owner = str(c['owner']);
+    const lastDrill = drillOf(c['lastDrill']);
+    const unreachable =
+      c['reachable'] === false ? `unreachable: ${str(c['reason']) ?? 'no answer'}` : undefined;
+    const schedules = Array.isArray(c['schedules']) ? c['schedules'].map(obj) : [];
+    const rows = schedules.flatMap((sc): FleetRow[] => {
+      const schedule = str(sc?.['schedule']);
+      if (sc === undefined || schedule === undefined) return [];
+      const rpo = obj(sc['rpo']);
+      const last = obj(sc['lastSuccessful']);
+      return [
+        {
+          cluster: name,
+          schedule,
+          rpo: rpoState(rpo?.['state']),
+          rpoReason: str(rpo?.['reason']),
+          objectiveSeconds: num(rpo?.['objectiveSeconds']),
+          lastBackup: str(last?.['name']),
+          lastBackupAt: str(last?.['completed']) ?? str(last?.['started']),
+          nextRun: str(sc['nextRun']),
+          lastDrill,
+          owner,
+        },
+      ];
+    });
+    if (rows.length > 0) return rows;
     const rpo = obj(c['rpo']);
-    const last = obj(c['lastSuccessful']) ?? obj(c['lastBackup']);
     return [
       {
         cluster: name,
-        rpo: str(rpo?.['state']) ?? str(c['rpoState']) ?? 'Unknown',
-        rpoReason: str(rpo?.['reason']),
-        objectiveSeconds: num(rpo?.['objectiveSeconds']),
-        lastBackup: str(last?.['name']),
-        lastBackupAt: str(last?.['completed']) ?? str(last?.['started']),
-        nextRun: str(c['nextRun']),
-        lastDrill: drillOf(c['lastDrill']),
-        owner: str(c['owner']) ?? str(obj(c['owner'])?.['replica']),
+        rpo: unreachable === undefined ? rpoState(rpo?.['state']) : 'AT_RISK',
+        rpoReason: unreachable ?? str(rpo?.['reason']),
+        lastDrill,
+        owner,
       },
     ];
   });

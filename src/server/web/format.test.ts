@@ -37,24 +37,45 @@ describe('dashboard formatting', () => {
     expect(days[0]).toEqual({ day: '12-01', good: 1, bad: 0 });
   });
 
-  it('reads the fleet API defensively: rows without a name are dropped, odd fields ignored', () => {
+  it('reads the fleet API defensively: a row per schedule of a cluster, one for a cluster without any', () => {
     const rows = rowsFromClusters({
       items: [
         {
           name: 'prod',
-          rpo: { state: 'BREACHED', reason: 'late' },
+          reachable: true,
           owner: 'replica-1',
+          rpo: { state: 'breached', reason: 'nightly: late' },
           lastDrill: { phase: 'Passed', rtoSeconds: 90 },
+          schedules: [
+            {
+              schedule: 'nightly',
+              rpo: { state: 'breached', reason: 'late', objectiveSeconds: 3600 },
+              lastSuccessful: { name: 'nightly-prod-20261206010000', started: 'a', completed: 'b' },
+              nextRun: '2026-12-08T01:00:00.000Z',
+            },
+            { schedule: 'hourly', rpo: { state: 'at-risk' } },
+            { rpo: { state: 'ok' } },
+          ],
         },
-        { rpo: { state: 'OK' } },
+        { rpo: { state: 'ok' } },
+        { name: 'edge', reachable: false, reason: 'refused', rpo: { state: 'ok' }, schedules: [] },
         { name: 'dev', rpo: 'weird', owner: 7 },
       ],
     });
-    expect(rows.map((r) => [r.cluster, r.rpo, r.owner])).toEqual([
-      ['prod', 'BREACHED', 'replica-1'],
-      ['dev', 'Unknown', undefined],
+    expect(rows.map((r) => [r.cluster, r.schedule, r.rpo, r.owner])).toEqual([
+      ['prod', 'nightly', 'BREACHED', 'replica-1'],
+      ['prod', 'hourly', 'AT_RISK', 'replica-1'],
+      ['edge', undefined, 'AT_RISK', undefined],
+      ['dev', undefined, 'Unknown', undefined],
     ]);
-    expect(rows[0]?.lastDrill).toEqual({ passed: true, rtoSeconds: 90, at: undefined });
+    expect(rows[0]).toMatchObject({
+      lastBackup: 'nightly-prod-20261206010000',
+      lastBackupAt: 'b',
+      nextRun: '2026-12-08T01:00:00.000Z',
+      objectiveSeconds: 3600,
+      lastDrill: { passed: true, rtoSeconds: 90, at: undefined },
+    });
+    expect(rows[2]?.rpoReason).toBe('unreachable: refused');
     expect(rowsFromClusters('nonsense')).toEqual([]);
   });
 });
