@@ -143,6 +143,18 @@ describe('scheduled drills in the server', () => {
       expect(await metric(url, 'lifeboat_drill_last_success_timestamp_seconds')).toBeGreaterThan(
         Date.parse('2026-01-01') / 1000,
       );
+      // The API serves the evidence from the bucket: the list, and the HTML report under its own policy.
+      const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+      const listed = (await (await fetch(`${url}/api/v1/drills?cluster=${cluster}`, auth)).json()) as {
+        items: { name: string; phase: string; intact: boolean }[];
+      };
+      const done = listed.items.find((d) => d.phase === 'Passed' && d.intact);
+      expect(done, JSON.stringify(listed)).toBeDefined();
+      const report = await fetch(`${url}/api/v1/drills/${done?.name ?? ''}/report`, auth);
+      expect(report.status).toBe(200);
+      expect(report.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(await report.text()).toContain(done?.name ?? '');
+      expect((await fetch(`${url}/api/v1/drills`)).status).toBe(401);
     } finally {
       child.kill('SIGTERM');
       await exited;

@@ -33,6 +33,7 @@ const TARGETS: Target[] = [
   { method: 'GET', path: '/api/v1/locations', resource: 'locations', verb: 'list' },
   { method: 'GET', path: '/api/v1/server', resource: 'server', verb: 'list' },
   { method: 'GET', path: '/api/v1/backups/some-backup', resource: 'backups', verb: 'get' },
+  { method: 'GET', path: '/api/v1/drills', resource: 'drills', verb: 'list' },
   { method: 'POST', path: '/api/v1/restores', resource: 'restores', verb: 'create' },
   { method: 'POST', path: '/api/v1/backups', resource: 'backups', verb: 'create' },
 ];

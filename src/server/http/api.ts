@@ -8,6 +8,7 @@ import { backupRoutes } from './backup-routes.ts';
 import { contentsRoutes } from './contents-routes.ts';
 import { responseHeaders } from './response-headers.ts';
 import { clusterRoutes } from './cluster-routes.ts';
+import { drillRoutes } from './drill-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
@@ -70,5 +71,6 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   accessRoutes(app, ctx, options.security);
   webRoutes(app);
   clusterRoutes(app, ctx);
+  drillRoutes(app, ctx);
   return app;
 }
