@@ -240,7 +240,10 @@ describe('lifeboat server', () => {
 
   it('SIGTERM mid-backup leaves Completed or Failed backups, never unfinished ones; crash leftovers are marked Failed', async () => {
     const name = `term-${suffix}`;
-    await addSchedules([{ name, schedule: '* * * * * *', storageLocation: 'fs' }]);
+    // kube-system and the cluster's own resources: long enough to be caught mid-run, and never the pods
+    // other test files create (their pod volumes and hooks would make a backup PartiallyFailed).
+    const wide = { includedNamespaces: ['kube-system'], includeClusterResources: true };
+    await addSchedules([{ name, schedule: '* * * * * *', storageLocation: 'fs', template: wide }]);
     // A crash leftover: objects of a backup but no velero-backup.json.
     const orphan = `${name}-20200101000000`;
     await mkdir(join(locations.fsRoot, 'backups', orphan), { recursive: true });
