@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { LifeboatError } from '../errors/index.ts';
 import { dictionarySchema } from '../model/index.ts';
 import { ObjectivesSchema } from './drills.ts';
+import { ClusterNameSchema, DNS_LABEL } from './names.ts';
 
 /**
  * The fleet in the config file: the clusters lifeboat protects (`clusters:`) and where more are
@@ -9,12 +10,7 @@ import { ObjectivesSchema } from './drills.ts';
  * recorded when it is added: two entries with one identity are one cluster.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export const ClusterNameSchema = z
-  .string()
-  .max(63, 'at most 63 characters (a DNS label)')
-  .regex(DNS_LABEL, 'lower-case letters, digits and "-" (a DNS label)');
+export { ClusterNameSchema };
 
 /** A label key or value as Kubernetes allows them (prefix/name, at most 63 characters a part). */
 const labelKey = z

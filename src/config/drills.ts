@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseDuration } from '../gojson/index.ts';
 import { dictionarySchema } from '../model/index.ts';
+import { ClusterNameSchema, DNS_LABEL } from './names.ts';
 
 /**
  * DR drills in the config file: a cluster's recovery objectives (`clusters[].objectives`) and the
@@ -23,13 +24,11 @@ const goDuration = z.string().refine(
 export const ObjectivesSchema = z.object({ rto: goDuration.optional(), rpo: goDuration.optional() }).strict();
 export type Objectives = z.infer<typeof ObjectivesSchema>;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** A scheduled drill: restore `cluster`'s newest Completed backup into its standby at each cron time. */
 export const DrillScheduleSchema = z
   .object({
     name: z.string().max(63).regex(DNS_LABEL, 'lower-case letters, digits and "-" (a DNS label)'),
-    cluster: z.string().max(63).regex(DNS_LABEL, 'a cluster name of clusters:'),
+    cluster: ClusterNameSchema,
     /** Cron: 5 or 6 fields, @monthly…, optional CRON_TZ= prefix. */
     schedule: z.string().min(1).max(256),
     timezone: z.string().max(64).optional(),

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { getDrill, listDrills } from '../../app/drill/index.ts';
+import { ClusterNameSchema } from '../../config/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import type { ServerContext } from '../context.ts';
 import { on } from './route-access.ts';
-
-/** A cluster's name as the config takes it (DNS-1123 subdomain), checked before it names a prefix. */
-const CLUSTER_NAME = /^[a-z0-9][-a-z0-9.]{0,251}[a-z0-9]$|^[a-z0-9]$/;
 
 /** The evidence report's own policy: its inline styles and SVG, nothing else, no script, sandboxed. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
@@ -24,12 +22,14 @@ export function drillRoutes(app: FastifyInstance, ctx: ServerContext): void {
     cluster,
   });
   app.get<{ Querystring: { cluster?: unknown } }>('/api/v1/drills', on('drills'), async (req) => {
-    const cluster = req.query.cluster;
-    if (cluster !== undefined && (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)))
+    // A cluster's name as the config takes it, checked before it names a prefix.
+    const cluster =
+      req.query.cluster === undefined ? undefined : ClusterNameSchema.safeParse(req.query.cluster);
+    if (cluster?.success === false)
       throw new LifeboatError('USAGE', 'cluster must be the name of a cluster of the fleet', {
         hint: 'list the clusters with GET /api/v1/clusters',
       });
-    const items = await listDrills(query(cluster));
+    const items = await listDrills(query(cluster?.data));
     return { items: items.map((d) => ({ ...d, phase: d.outcome })) };
   });
   app.get<{ Params: { name: string } }>('/api/v1/drills/:name', on('drills'), async (req) => {
