@@ -3,7 +3,7 @@ import { KubeApiError, KubeClient, type KubeTarget, loadKubeConfig } from '../..
 import type { Logger } from '../../log/index.ts';
 import { isFinalPodVolumePhase, nullObject, type PodVolumeProgress } from '../../model/index.ts';
 import { podVolumeBackupWorker } from './backup-worker.ts';
-import { type ConfigWatch, watchAgentConfig } from './config-watch.ts';
+import { watchAgentConfig } from './config-watch.ts';
 import { podVolumeRestoreWorker } from './restore-worker.ts';
 import { NodeHeartbeat } from './heartbeat.ts';
 import { claimWork, failureMessage, listWork, patchWorkStatus } from './work-objects.ts';
@@ -246,7 +246,7 @@ export interface NodeAgentRequest extends Omit<AgentOptions, 'client' | 'workers
 /** Connects to the cluster and starts the agent of a node with every kind of work it does. */
 export async function startNodeAgent(
   request: NodeAgentRequest,
-): Promise<{ agent: NodeAgent; config: ConfigWatch; close(): Promise<void> }> {
+): Promise<{ agent: NodeAgent; close(): Promise<void> }> {
   const client = new KubeClient(loadKubeConfig(request.kube), { maxSockets: 4 });
   const workers: AgentWorker[] = [podVolumeBackupWorker(), podVolumeRestoreWorker()];
   const agent = new NodeAgent({ ...request, client, workers });
@@ -259,7 +259,6 @@ export async function startNodeAgent(
   const config = watchAgentConfig({ configPath: request.configPath, logger: request.logger });
   return {
     agent,
-    config,
     close: async () => {
       config.close();
       await agent.stop();

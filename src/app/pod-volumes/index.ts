@@ -7,4 +7,3 @@ export type {
   PodVolumeRestoreOptions,
   PodVolumeRestoreSummary,
 } from './pod-volume-summaries.ts';
-export { claimOfVolume, type PodVolumeRestoreInfo, podVolumeRestoreInfos } from './restore-volume-info.ts';

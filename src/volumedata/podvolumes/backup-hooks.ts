@@ -78,8 +78,6 @@ function podSchema() {
 }
 let schema: ReturnType<typeof podSchema> | undefined;
 
-/** Whether a pod's JSON can carry a backup hook at all (a cheap test before parsing). */
-
 /** The pre and post hooks a pod's annotations ask for; throws when the object is not a pod. */
 export function podBackupHooks(item: unknown): PodHooks {
   schema ??= podSchema();

@@ -17,13 +17,9 @@ export {
 } from './select.ts';
 export {
   BACKUP_HOOK_KEY,
-  DEFAULT_HOOK_TIMEOUT_MS,
   describeHook,
   type ExecHook,
-  type HookErrorMode,
   type HookPhase,
-  MAX_HOOK_TIMEOUT_MS,
-  parseHookCommand,
   podBackupHooks,
   type PodHooks,
 } from './backup-hooks.ts';

@@ -1,13 +1,7 @@
 // A kopia repository as a whole: open (format, keys, index), contents, objects, snapshots, restore, verify.
-export { type ContentOpener, pooledOpener } from './content-opener.ts';
+export type { ContentOpener } from './content-opener.ts';
 export { ContentReader, contentNotFound } from './content-reader.ts';
-export {
-  type CryptoPool,
-  SEAL_WORKER_URL,
-  startCryptoPool,
-  type WorkerCount,
-  workerCount,
-} from './crypto-pool.ts';
+export type { CryptoPool, WorkerCount } from './crypto-pool.ts';
 export { loadIndex, type LoadedIndex } from './index-loader.ts';
 export { openRepository, type KopiaRepository, type OpenRepositoryOptions } from './repository.ts';
 export { type SnapshotFilter } from './snapshots.ts';

@@ -28,7 +28,7 @@ export interface Sealer {
  * compressed now, encrypted when written into its pack, straight into the pack's buffer. The caller
  * keeps data unchanged until then.
  */
-export function sealSync(
+function sealSync(
   encryptor: ContentEncryptor,
   data: Uint8Array,
   contentId: string,
