@@ -8,7 +8,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildCli, bundle } from '../scripts/build.ts';
-import { down, up } from '../test/harness/harness.ts';
+import { down, type HarnessEnv, up } from '../test/harness/harness.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
@@ -57,45 +57,88 @@ export function track(teardown: () => Promise<void>): () => void {
   };
 }
 
+/** A private harness of a benchmark: its temp directory (also for the bench's own files) and env. */
+export interface BenchHarness {
+  dir: string;
+  stateDir: string;
+  env: HarnessEnv;
+}
+
 /**
- * Starts a private control plane (etcd, kube-apiserver, kube-controller-manager) in a fresh temp
- * directory, runs fn, and always tears it down with its data — on success, failure and SIGINT /
- * SIGTERM — unless keep is set (then it says how to stop it). cluster names it (default bench);
- * quiet leaves out the start and stop lines.
+ * Starts a private harness (control planes named `clusters`; real nodes and S3 when asked) in a
+ * fresh temp directory, runs fn, and always tears it down with its data — on success, failure and
+ * SIGINT / SIGTERM, even in the middle of its start — unless keep is set (then it says how to stop
+ * it). `what` names it in the start and stop lines; quiet leaves those lines out.
  */
-export async function withControlPlane<T>(
-  options: { keep: boolean; prefix: string; cluster?: string; quiet?: boolean },
-  fn: (plane: BenchControlPlane) => Promise<T>,
+export async function withHarness<T>(
+  options: {
+    prefix: string;
+    clusters: string[];
+    what: string;
+    keep?: boolean;
+    nodes?: number;
+    s3?: boolean;
+    quiet?: boolean;
+  },
+  fn: (harness: BenchHarness) => Promise<T>,
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `${options.prefix}-`));
   const stateDir = join(dir, 'harness');
   const say = options.quiet ? () => {} : log;
+  const interrupt = new AbortController();
+  let starting: Promise<unknown> = Promise.resolve();
   let tearingDown: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (tearingDown ??= (async () => {
+      // A start still under way stops what it started itself; then the rest goes.
+      interrupt.abort();
+      await starting.catch(() => undefined);
       if (options.keep) {
-        log(
-          `keeping the control plane: stop it with npm run harness -- down --state-dir ${stateDir} --purge`,
-        );
+        log(`keeping ${options.what}: stop it with npm run harness -- down --state-dir ${stateDir} --purge`);
         return;
       }
-      say('stopping the control plane');
+      say(`stopping ${options.what}`);
       await down(stateDir, { removeData: true });
       await rm(dir, { recursive: true, force: true });
     })());
   const untrack = track(teardown);
   try {
-    say(`starting a private control plane in ${stateDir}`);
-    const name = options.cluster ?? 'bench';
-    const env = await up({ stateDir, clusters: [name], s3: false, azure: false, log: say });
-    const cluster = env.clusters[name];
-    if (cluster === undefined) throw new Error('the harness started no cluster');
-    return await fn({ dir, stateDir, kubeconfig: cluster.kubeconfig, server: cluster.server });
+    say(`starting ${options.what} in ${stateDir}`);
+    const started = up({
+      stateDir,
+      clusters: options.clusters,
+      nodes: options.nodes ?? 0,
+      s3: options.s3 ?? false,
+      azure: false,
+      log: say,
+      signal: interrupt.signal,
+    });
+    starting = started;
+    return await fn({ dir, stateDir, env: await started });
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await teardown();
     untrack();
   }
+}
+
+/**
+ * A private control plane (etcd, kube-apiserver, kube-controller-manager) for fn, torn down as
+ * withHarness does. cluster names it (default bench).
+ */
+export function withControlPlane<T>(
+  options: { keep: boolean; prefix: string; cluster?: string; quiet?: boolean },
+  fn: (plane: BenchControlPlane) => Promise<T>,
+): Promise<T> {
+  const name = options.cluster ?? 'bench';
+  return withHarness(
+    { ...options, clusters: [name], what: 'a private control plane' },
+    ({ dir, stateDir, env }) => {
+      const cluster = env.clusters[name];
+      if (cluster === undefined) throw new Error('the harness started no cluster');
+      return fn({ dir, stateDir, kubeconfig: cluster.kubeconfig, server: cluster.server });
+    },
+  );
 }
 
 /** What bench/measured.js reports about one child run, plus what the parent saw. */

@@ -8,8 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { down, readEnv, up } from '../test/harness/harness.ts';
-import { buildForBench, log, machine, parsePositiveInt, table, track, UsageError } from './common.ts';
+import { readEnv } from '../test/harness/harness.ts';
+import { buildForBench, machine, parsePositiveInt, table, UsageError, withHarness } from './common.ts';
 import {
   type FleetPlanes,
   measureRegistryRefresh,
@@ -101,18 +101,11 @@ async function withPlanes<T>(
     const env = await readEnv(o.harnessState);
     return fn({ dir, kubeconfigs: Object.values(env.clusters).map((c) => c.kubeconfig) });
   }
-  const stateDir = join(dir, 'harness');
-  const teardown = () => down(stateDir, { removeData: true });
-  const untrack = track(teardown);
-  try {
-    const names = Array.from({ length: o.planes }, (_, i) => `fleet-${i}`);
-    log(`starting ${o.planes} control planes`);
-    const env = await up({ stateDir, clusters: names, s3: false, azure: false, log });
-    return await fn({ dir, kubeconfigs: Object.values(env.clusters).map((c) => c.kubeconfig) });
-  } finally {
-    await teardown();
-    untrack();
-  }
+  const names = Array.from({ length: o.planes }, (_, i) => `fleet-${i}`);
+  return withHarness(
+    { prefix: 'lifeboat-bench-fleet-planes', clusters: names, what: `${o.planes} control planes` },
+    ({ env }) => fn({ dir, kubeconfigs: Object.values(env.clusters).map((c) => c.kubeconfig) }),
+  );
 }
 
 async function report(

@@ -9,12 +9,11 @@
  * on the node (VmHWM, reset before each step).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeClient, loadKubeConfig } from '../src/kube/index.ts';
-import { down, up } from '../test/harness/harness.ts';
 import type { NodeEnv } from '../test/harness/node.ts';
 import type { S3Env } from '../test/harness/object-stores.ts';
 import { kopiaBinaries, kopiaS3Storage } from '../test/helpers/kopia.ts';
@@ -31,7 +30,7 @@ import {
 } from '../test/helpers/node-agent.ts';
 import { busyboxContainer, onlyNode, podVolumeDir } from '../test/helpers/nodes.ts';
 import { readPodVolumeBackups, REPO_PASSWORD, treeOf } from '../test/helpers/real-pod-volumes.ts';
-import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round, table, track } from './common.ts';
+import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round, table, withHarness } from './common.ts';
 import { kopiaRun, type Run, timed } from './kopia-cli.ts';
 import { writeTree } from './volume-trees.ts';
 
@@ -76,19 +75,11 @@ interface Bench {
 }
 
 /** Runs the case on a nodes harness of its own, always stopped at the end (and on SIGINT / SIGTERM). */
-export async function benchPodVolume(gib: number): Promise<PodVolumeResult> {
-  const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-podvolume-'));
-  const stateDir = join(work, 'harness');
-  const teardown = async () => {
-    await down(stateDir).catch((err: unknown) => log(`harness down: ${String(err)}`));
-    await rm(work, { recursive: true, force: true });
-  };
-  const untrack = track(teardown);
-  try {
-    log(`pod-volume: starting a nodes harness in ${stateDir}`);
-    const harness = await up({ stateDir, clusters: ['source'], nodes: 1, s3: true, azure: false, log });
-    const cluster = harness.clusters['source'];
-    const s3 = harness.s3;
+export function benchPodVolume(gib: number): Promise<PodVolumeResult> {
+  const options = { prefix: 'lifeboat-bench-podvolume', clusters: ['source'], nodes: 1, s3: true };
+  return withHarness({ ...options, what: 'pod-volume: a nodes harness' }, async ({ dir: work, env }) => {
+    const cluster = env.clusters['source'];
+    const s3 = env.s3;
     if (cluster === undefined || s3 === undefined) throw new Error('the harness has no cluster or S3');
     const node = onlyNode(cluster.nodes, 'source');
     const client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig }));
@@ -98,10 +89,7 @@ export async function benchPodVolume(gib: number): Promise<PodVolumeResult> {
     } finally {
       client.close();
     }
-  } finally {
-    untrack();
-    await teardown();
-  }
+  });
 }
 
 async function prepare(

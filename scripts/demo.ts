@@ -85,6 +85,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const say = (line: string) => process.stdout.write(`   ${line}\n`);
 
 /** Steps 1–2: the clusters (with real nodes and the agents when root), the estate and its ledger. */
+/** The harness's start, interrupted by SIGINT / SIGTERM: a signal waits for it to stop what it started. */
+const interrupt = new AbortController();
+let harnessStart: Promise<unknown> = Promise.resolve();
+
 async function coldStart(stateDir: string, work: string, withData: boolean): Promise<DemoContext> {
   const started = Date.now();
   step(
@@ -100,14 +104,17 @@ async function coldStart(stateDir: string, work: string, withData: boolean): Pro
   // The agent's image is built while the clusters start (a rejection is handled where it is awaited).
   const image = withData ? buildLifeboatImage(work) : undefined;
   image?.catch(() => undefined);
-  const harness = await up({
+  const starting = up({
     stateDir,
     clusters: ['source', 'standby'],
     s3: withData,
     azure: false,
     nodes: withData ? 1 : 0,
     log: say,
+    signal: interrupt.signal,
   });
+  harnessStart = starting;
+  const harness = await starting;
   const harnessMs = Date.now() - started;
   const clients = {
     source: new KubeClient(loadKubeConfig({ kubeconfig: harness.clusters['source']!.kubeconfig })),
@@ -152,9 +159,11 @@ async function main(): Promise<void> {
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
-    void down(stateDir).finally(() =>
-      rm(work, { recursive: true, force: true }).finally(() => process.exit(130)),
-    );
+    interrupt.abort();
+    void harnessStart
+      .catch(() => undefined)
+      .then(() => down(stateDir))
+      .finally(() => rm(work, { recursive: true, force: true }).finally(() => process.exit(130)));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

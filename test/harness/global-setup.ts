@@ -34,23 +34,33 @@ export async function startForRun(
   }
   const stateDir = await mkdtemp(join(tmpdir(), 'lifeboat-harness-'));
   const started = Date.now();
-  const env = await up({
+  // A signal while the harness starts (minutes with nodes) interrupts the start, which stops what it
+  // started; the run's data goes after. Handlers are in place before anything starts.
+  const interrupt = new AbortController();
+  const starting = up({
     stateDir,
     clusters: ['source', 'standby'],
     nodes: options.nodes,
     s3: true,
     azure: true,
     log: (line) => process.stderr.write(`harness: ${line}\n`),
+    signal: interrupt.signal,
+  });
+  const stop = () => down(stateDir, { removeData: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupt.abort();
+    void starting.then(stop, stop).finally(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const env = await starting.catch((err: unknown) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw err;
   });
   process.stderr.write(
     `harness: all components ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${stateDir})\n`,
   );
-  const stop = () => down(stateDir, { removeData: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    void stop().finally(() => process.kill(process.pid, signal));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   project.provide('harness', env);
   return async () => {
     process.off('SIGINT', onSignal);

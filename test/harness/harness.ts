@@ -27,6 +27,11 @@ export interface HarnessOptions {
   /** Import lifeboat's own image (registry.local/lifeboat:dev) into the nodes; needs `npm run build`. */
   lifeboatImage?: boolean;
   log?: (line: string) => void;
+  /**
+   * Interrupts the start (SIGINT while starting): nothing more is started, what was started is
+   * stopped (as after a failed start), and up rejects. Its caller then runs down for the data.
+   */
+  signal?: AbortSignal;
 }
 
 interface HarnessState {
@@ -52,6 +57,9 @@ export async function up(options: HarnessOptions): Promise<HarnessEnv> {
       `a harness is already running in ${stateDir}; run 'harness down --state-dir ${stateDir}' first`,
     );
   }
+  const goOn = () => {
+    if (options.signal?.aborted) throw new Error(`the harness start in ${stateDir} was interrupted`);
+  };
   for (const name of options.clusters) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
       throw new Error(`cluster name '${name}' must be a DNS label`);
@@ -68,15 +76,19 @@ export async function up(options: HarnessOptions): Promise<HarnessEnv> {
 
   const state: HarnessState = { env: { clusters: {} }, processes: [], nodes: [] };
   const save = () => writeFile(join(stateDir, STATE_FILE), JSON.stringify(state, null, 2));
+  // Each start is recorded before anything else begins, and the next one waits for goOn.
   const record = async (procs: ManagedProcess[]) => {
     state.processes.push(...procs);
     await save();
+    goOn();
   };
   const recordNode = async (node: NodeRecord) => {
     state.nodes?.push(node);
     await save();
+    goOn();
   };
   try {
+    goOn();
     const started = await Promise.all(
       [
         ...options.clusters.map(async (name, position) => {
