@@ -7,7 +7,6 @@ import {
   type RunbookPlatform,
 } from '../../profile/index.ts';
 import { loadBackupEvidence, type BackupQueryInput } from './backup-evidence.ts';
-import { drillRunbookSection } from '../drill/drill-runbook.ts';
 
 export { RUNBOOK_PLATFORMS, type RunbookPlatform } from '../../profile/index.ts';
 
@@ -34,13 +33,8 @@ export async function makeRunbook(
     location: request.location,
     platform,
   });
-  const text = request.format === 'markdown' ? renderMarkdown(doc) : renderText(doc);
-  const cluster = request.cluster;
   return {
-    text:
-      cluster === undefined
-        ? text
-        : text + (await drillRunbookSection({ ...request, cluster }, request.format)),
+    text: request.format === 'markdown' ? renderMarkdown(doc) : renderText(doc),
     platform,
     derived: evidence.profile === undefined,
   };

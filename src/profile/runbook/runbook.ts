@@ -48,7 +48,7 @@ export function buildRunbook(input: RunbookInput): RunbookDoc {
 }
 
 /** How to rebuild the cluster: AKS-HCI commands (management, workload or both), else its shape. */
-export function platformSteps(input: RunbookInput): { steps: Step[]; clusterName: string | undefined } {
+function platformSteps(input: RunbookInput): { steps: Step[]; clusterName: string | undefined } {
   const { profile } = input;
   if (input.platform !== 'aks-hci')
     return { steps: clusterShapeSteps(profile, input.platform), clusterName: undefined };
@@ -67,7 +67,7 @@ function kubeconfigFrom(input: RunbookInput, clusterName: string | undefined): s
 }
 
 /** Where the values come from, and the gaps (attachments missing for this part of the site). */
-export function intro(input: RunbookInput): ReturnType<typeof p>[] {
+function intro(input: RunbookInput): ReturnType<typeof p>[] {
   const { profile } = input;
   const m = profile.metadata;
   const blocks = [

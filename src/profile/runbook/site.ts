@@ -1,8 +1,8 @@
 import type { ClusterProfile } from '../schema.ts';
 import type { BackupContents } from '../capture/index.ts';
 import { type Block, list, mdBlock, p, type Step, textBlock } from './doc.ts';
-import { restoreSteps, type RecoveryScope } from './restore-steps.ts';
-import { intro, platformSteps, type RunbookInput, type RunbookPlatform } from './runbook.ts';
+import type { RecoveryScope } from './restore-steps.ts';
+import { buildRunbook, type RunbookInput, type RunbookPlatform } from './runbook.ts';
 
 /** A cluster of the site with the backup it is recovered from. */
 export interface SiteMember {
@@ -103,14 +103,7 @@ function part(m: SiteMember, role: 'management' | 'workload', notes: Block[]): S
     cluster: m.scope,
     part: role,
   };
-  const { steps, clusterName } = platformSteps(input);
-  const from =
-    m.platform !== 'aks-hci'
-      ? undefined
-      : role === 'management'
-        ? '(Get-AksHciConfig).Kva.kubeconfig on the new management cluster'
-        : `Get-AksHciCredential -name ${clusterName ?? '<cluster>'}`;
-  steps.push(...restoreSteps(input, from));
+  const doc = buildRunbook(input);
   return {
     cluster: m.scope.cluster,
     role,
@@ -118,8 +111,8 @@ function part(m: SiteMember, role: 'management' | 'workload', notes: Block[]): S
     prefix: m.scope.prefix,
     platform: m.platform,
     title: `${role === 'management' ? 'Management cluster' : 'Workload cluster'} ${m.scope.cluster} from backup ${m.backup} (prefix ${m.scope.prefix}/ of location ${m.scope.location}, ${m.platform})`,
-    intro: [...intro(input), ...notes],
-    steps,
+    intro: [...doc.intro, ...notes],
+    steps: doc.steps,
   };
 }
 
