@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { DrillReport } from '../../drill/index.ts';
 import { openLocation } from '../deps/index.ts';
-import { type Evidence, hasEvidence, readEvidence } from './evidence.ts';
+import { type Evidence, readEvidence } from './evidence.ts';
 
 export interface DrillQuery {
   configPath: string | undefined;
@@ -40,7 +40,6 @@ export async function listDrills(query: DrillQuery): Promise<DrillSummary[]> {
     const opened = await openLocation(query.configPath, query.location, query.logger, cluster);
     try {
       for (const name of await opened.backupStore.listRestoreNames()) {
-        if (!(await hasEvidence(opened.backupStore, opened.store, name))) continue;
         try {
           const { report, integrity } = await readEvidence(opened.backupStore, opened.store, name);
           out.push({
@@ -55,6 +54,8 @@ export async function listDrills(query: DrillQuery): Promise<DrillSummary[]> {
             intact: integrity.ok,
           });
         } catch (err) {
+          // A restore without a drill's manifest is a plain restore, not a drill.
+          if (err instanceof LifeboatError && err.code === 'NOT_FOUND') continue;
           out.push({
             name,
             cluster,

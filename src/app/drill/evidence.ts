@@ -80,11 +80,6 @@ export interface Evidence {
   html: string | undefined;
 }
 
-/** Whether restores/<name>/ holds a drill's evidence (its manifest). */
-export async function hasEvidence(store: BackupStore, objects: ObjectStore, name: string): Promise<boolean> {
-  return (await objects.head(store.layout.restoreFileKey(name, 'drillChecksums'))) !== undefined;
-}
-
 /** A drill's evidence read back from the bucket alone, each artefact checked against the manifest. */
 export async function readEvidence(
   store: BackupStore,
