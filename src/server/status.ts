@@ -83,14 +83,13 @@ export function updateScheduleMetrics(ctx: ServerContext, statuses: readonly Ser
 
 /** The fleet's clusters with owner and per-schedule RPO, as this replica knows them (store truth). */
 export function clusterStatuses(ctx: ServerContext, now = new Date()): ClusterStatus[] {
-  const active = new Map(
-    ctx.scheduler.active().map((r) => [`schedule/${r.schedule ?? ''}/${r.cluster ?? ''}`, r.name]),
-  );
+  const active = ctx.scheduler.active();
   return fleetStatuses(ctx.fleet, {
     now,
     trackingSince: ctx.startedAt,
     identity: ctx.replica,
-    running: (key) => active.get(key),
+    running: (schedule, cluster) =>
+      active.find((r) => r.schedule === schedule && r.cluster === cluster)?.name,
   });
 }
 

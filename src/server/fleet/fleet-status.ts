@@ -42,7 +42,12 @@ export interface ClusterStatus {
 /** Every cluster of the fleet with its owner and, per schedule that targets it, the RPO from the store. */
 export function fleetStatuses(
   fleet: FleetRuntime,
-  options: { now: Date; trackingSince: Date; identity: string; running: (key: string) => string | undefined },
+  options: {
+    now: Date;
+    trackingSince: Date;
+    identity: string;
+    running: (schedule: string, cluster: string) => string | undefined;
+  },
 ): ClusterStatus[] {
   const units = fleet.units(false);
   const owned = fleet.owned();
@@ -69,7 +74,7 @@ export function fleetStatuses(
           rpo: { ...s.rpo, state, reason: [s.rpo.reason, ...problems].join('; ') },
           missedRuns: s.missedRuns,
           nextRun: s.nextRuns[0],
-          running: options.running(`schedule/${u.schedule.name}/${c.name}`),
+          running: options.running(u.schedule.name, c.name),
         };
       });
     const worst = schedules.reduce<ClusterScheduleStatus | undefined>(
