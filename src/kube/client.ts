@@ -123,20 +123,17 @@ export class KubeClient {
   async webSocket(spec: UpgradeSpec): Promise<WebSocket> {
     const url = new URL(`${this.server}${spec.path}?${spec.query.toString()}`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const o = await this.#options();
-    const headers: Record<string, string> = nullObject(o.headers as Record<string, string>);
+    // The TLS material of every other call; its own socket, not the keep-alive agent's.
+    const { agent: _agent, headers: given, ...tls } = await this.#options();
+    const headers: Record<string, string> = nullObject(given as Record<string, string>);
     headers['User-Agent'] = 'lifeboat';
-    const options: WebSocket.ClientOptions & { servername?: string } = {
+    const options = {
+      ...tls,
       headers,
       handshakeTimeout: spec.timeoutMs,
       maxPayload: spec.maxMessageBytes ?? 1024 * 1024,
       perMessageDeflate: false,
     };
-    if (o.rejectUnauthorized !== undefined) options.rejectUnauthorized = o.rejectUnauthorized;
-    if (o.ca !== undefined) options.ca = o.ca;
-    if (o.cert !== undefined) options.cert = o.cert;
-    if (o.key !== undefined) options.key = o.key;
-    if (o.servername !== undefined) options.servername = o.servername;
     const socket = new WebSocket(url, [...spec.protocols], options);
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(transportError(err, this.server));

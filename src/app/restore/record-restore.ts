@@ -83,12 +83,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * A name is reused only to finish an interrupted restore. Returns the UID that restore recorded (its
  * pods' restore-wait containers wait for it, so the run that finishes it keeps it), if any.
  */
-export async function checkName(store: BackupStore, name: string): Promise<{ uid?: string } | undefined> {
+export async function checkName(store: BackupStore, name: string): Promise<string | undefined> {
   if (!(await store.listRestoreNames()).includes(name)) return undefined;
   const record = await readRestoreRecord(store, name).catch(() => undefined);
   if (record?.phase === 'Interrupted' || record?.phase === 'InProgress') {
-    const uid = typeof record.uid === 'string' && UUID.test(record.uid) ? record.uid : undefined;
-    return uid === undefined ? {} : { uid };
+    return typeof record.uid === 'string' && UUID.test(record.uid) ? record.uid : undefined;
   }
   throw new LifeboatError('ALREADY_EXISTS', `restore "${name}" already exists in this location`, {
     hint: 'choose another name (or leave it out for <backup>-<timestamp>)',

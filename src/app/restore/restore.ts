@@ -93,7 +93,7 @@ export async function runRestore(
     const backup = await resolveBackup(store, { backup: request.fromBackup, schedule: request.fromSchedule });
     const backupName = backup.metadata.name;
     const name = request.name ?? `${request.fromSchedule ?? backupName}-${timestamp(new Date())}`;
-    const resumed = request.dryRun ? undefined : await checkName(store, name);
+    const resumedUid = request.dryRun ? undefined : await checkName(store, name);
     const spec = specRecord(request, backupName);
     const client = new KubeClient(loadKubeConfig(request.kube), {
       maxSockets: Math.max(16, request.parallelism),
@@ -104,7 +104,7 @@ export async function runRestore(
       const extracted = await extractBackup(store, backupName, request.archiveLimits);
       try {
         const run = { request, spec, name, store, client, extracted, deps, location: opened.location.name };
-        return await restoreBackup(run, resumed?.uid ?? randomUUID());
+        return await restoreBackup(run, resumedUid ?? randomUUID());
       } finally {
         await extracted.remove();
       }

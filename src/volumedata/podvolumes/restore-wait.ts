@@ -90,8 +90,7 @@ export function withRestoreWait(
 
 /** The volumes the pod's restore-wait init container waits for (its /restores/<volume> mounts). */
 export function awaitedVolumes(pod: KubeObject): string[] {
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const wait = containersOf(spec, 'initContainers').find((c) => c['name'] === RESTORE_WAIT_CONTAINER);
+  const wait = restoreWaitSpec(pod);
   const mounts = wait && Array.isArray(wait['volumeMounts']) ? wait['volumeMounts'].filter(isRecord) : [];
   return mounts.flatMap((m) =>
     typeof m['name'] === 'string' && m['mountPath'] === `${RESTORES_DIR}/${m['name']}` ? [m['name']] : [],
@@ -100,28 +99,33 @@ export function awaitedVolumes(pod: KubeObject): string[] {
 
 /** Whether the kubelet runs the pod's restore-wait init container (its volumes are mounted): Velero's isInitContainerRunning. */
 export function restoreWaitRunning(pod: KubeObject): boolean {
-  const status = isRecord(pod['status']) ? pod['status'] : {};
-  const statuses = containersOf(status, 'initContainerStatuses');
-  const wait = statuses.find((s) => s['name'] === RESTORE_WAIT_CONTAINER);
-  const state = isRecord(wait?.['state']) ? wait['state'] : undefined;
-  return isRecord(state?.['running']);
+  return isRecord(restoreWaitState(pod)?.['running']);
 }
 
 /** The restore UID the pod's restore-wait init container waits for (its first argument), if it has one. */
 export function restoreWaitUid(pod: KubeObject): string | undefined {
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const wait = containersOf(spec, 'initContainers').find((c) => c['name'] === RESTORE_WAIT_CONTAINER);
-  const args = wait?.['args'];
+  const args = restoreWaitSpec(pod)?.['args'];
   return Array.isArray(args) && typeof args[0] === 'string' ? args[0] : undefined;
 }
 
 /** Whether the pod's restore-wait init container has ended successfully (its data was all there). */
 export function restoreWaitDone(pod: KubeObject): boolean {
+  const state = restoreWaitState(pod);
+  const terminated = isRecord(state?.['terminated']) ? state['terminated'] : undefined;
+  return terminated?.['exitCode'] === 0;
+}
+
+/** The pod's restore-wait init container, as its spec declares it. */
+function restoreWaitSpec(pod: KubeObject): Record<string, unknown> | undefined {
+  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
+  return containersOf(spec, 'initContainers').find((c) => c['name'] === RESTORE_WAIT_CONTAINER);
+}
+
+/** The state the kubelet reports for the pod's restore-wait init container. */
+function restoreWaitState(pod: KubeObject): Record<string, unknown> | undefined {
   const status = isRecord(pod['status']) ? pod['status'] : {};
   const wait = containersOf(status, 'initContainerStatuses').find(
     (s) => s['name'] === RESTORE_WAIT_CONTAINER,
   );
-  const state = isRecord(wait?.['state']) ? wait['state'] : undefined;
-  const terminated = isRecord(state?.['terminated']) ? state['terminated'] : undefined;
-  return terminated?.['exitCode'] === 0;
+  return isRecord(wait?.['state']) ? wait['state'] : undefined;
 }

@@ -21,13 +21,12 @@ const inlineFor = (data: Buffer) =>
 export function pooledSealer(repo: KopiaRepository, pool: CryptoPool): Sealer {
   const inline = inlineSealer(repo.hash, repo.encryptor);
   return {
+    ...inline,
     async hash(data: Buffer): Promise<Buffer> {
       if (inlineFor(data)) return inline.hash(data);
       const r = await pool.request({ op: 'hash', data });
       if (r.hash === undefined) throw new Error('a crypto worker replied without a hash');
       return Buffer.from(r.hash.buffer, r.hash.byteOffset, r.hash.byteLength);
     },
-    seal: (data, contentId, compressor) => inline.seal(data, contentId, compressor),
-    close: () => Promise.resolve(),
   };
 }
