@@ -294,6 +294,50 @@ describe('collectBackupItems', () => {
   });
 });
 
+describe('a watch with several mentions texts', () => {
+  it('sees each listed item containing any of them, once, and parses none of the others', async () => {
+    const labelled = (name: string, label: string) => obj(name, 'app', { labels: { [label]: 'yes' } });
+    const cluster = new FakeCluster()
+      .add('/api/v1/namespaces', obj('app'))
+      .add(
+        '/api/v1/namespaces/app/configmaps',
+        labelled('a', 'alpha'),
+        labelled('b', 'beta'),
+        obj('both', 'app', { labels: { alpha: 'yes', beta: 'yes' } }),
+        labelled('c', 'gamma'),
+      );
+    const scope = new BackupScope(
+      {
+        includedNamespaces: [],
+        excludedNamespaces: [],
+        includedResources: [],
+        excludedResources: [],
+        includeClusterResources: undefined,
+      },
+      [namespaces, configMaps],
+    );
+    const seen: string[] = [];
+    await collectBackupItems({
+      client: cluster.client(),
+      served: [namespaces, configMaps],
+      scope,
+      listing: new MainListing(scope, [namespaces, configMaps], undefined),
+      labelSelector: undefined,
+      actions: [],
+      sink: memorySink(),
+      logger: silentLogger(),
+      watches: [
+        {
+          groupResource: 'configmaps',
+          mentions: ['"alpha"', '"beta"'],
+          see: (item) => seen.push(item.metadata.name),
+        },
+      ],
+    });
+    expect(seen).toEqual(['a', 'b', 'both']);
+  });
+});
+
 describe('a cluster-wide LIST for a namespace selection that fails', () => {
   const cluster = () =>
     new FakeCluster()

@@ -7,10 +7,11 @@ export interface ItemWatch {
   /** Which items, by namespace and name; every item of the type when absent. */
   matches?(namespace: string | undefined, name: string): boolean;
   /**
-   * Text the watch's items contain (in their JSON as listed): a listed item without it is not even
-   * parsed for this watch. An item that does not come from a listing is shown regardless.
+   * Text the watch's items contain (in their JSON as listed), or texts of which they contain one: a
+   * listed item without it is not even parsed for this watch. An item that does not come from a
+   * listing is shown regardless.
    */
-  mentions?: string;
+  mentions?: string | readonly string[];
   /**
    * An item, once: as stored (after item actions) when stored, else as listed (excluded by label, or
    * being deleted). Called inside the collection loop: must be quick.
@@ -23,12 +24,16 @@ export interface ItemWatch {
 /** A backup's watches, by type: shows each item to the watches it concerns. */
 export class Watches {
   readonly #byType = new Map<string, ItemWatch[]>();
-  /** The bytes of each watch's `mentions` text. */
-  readonly #mentions = new Map<ItemWatch, Buffer>();
+  /** The bytes of each watch's `mentions` texts. */
+  readonly #mentions = new Map<ItemWatch, readonly Buffer[]>();
 
   constructor(watches: readonly ItemWatch[]) {
     for (const watch of watches) {
-      if (watch.mentions !== undefined) this.#mentions.set(watch, Buffer.from(watch.mentions));
+      if (watch.mentions !== undefined)
+        this.#mentions.set(
+          watch,
+          [watch.mentions].flat().map((text) => Buffer.from(text)),
+        );
       const list = this.#byType.get(watch.groupResource) ?? [];
       list.push(watch);
       this.#byType.set(watch.groupResource, list);
@@ -37,8 +42,8 @@ export class Watches {
 
   /**
    * Shows an item — listed (parsed only for a watch that matches it), or an object already at hand —
-   * to the watches of its type that match it; a listed item only to the watches whose `mentions` text
-   * its bytes contain.
+   * to the watches of its type that match it; a listed item only to the watches one of whose
+   * `mentions` texts its bytes contain.
    */
   show(groupResource: string, item: PageCursor | KubeObject, stored: boolean): void {
     const watches = this.#byType.get(groupResource);
@@ -50,7 +55,7 @@ export class Watches {
     for (const watch of watches) {
       if (!(watch.matches?.(namespace, name) ?? true)) continue;
       const mentions = this.#mentions.get(watch);
-      if (mentions !== undefined && listed && !item.contains(mentions)) continue;
+      if (mentions !== undefined && listed && !mentions.some((m) => item.contains(m))) continue;
       watch.see(listed ? item.object() : item, stored);
     }
   }

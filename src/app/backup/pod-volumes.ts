@@ -60,13 +60,12 @@ export function podVolumeExtension(options: PodVolumeOptions): BackupExtension {
         watches: [
           {
             groupResource: 'pods',
-            ...(options.defaultVolumesToFsBackup ? {} : { mentions: PodVolumeAnnotations.backupVolumes }),
+            // Every pod with the default on; else those asking for volumes or running hooks.
+            ...(options.defaultVolumesToFsBackup
+              ? {}
+              : { mentions: [PodVolumeAnnotations.backupVolumes, BACKUP_HOOK_KEY] }),
             see,
           },
-          // Pods with hooks and no volumes to back up (every pod is seen above with the default on).
-          ...(options.defaultVolumesToFsBackup
-            ? []
-            : [{ groupResource: 'pods', mentions: BACKUP_HOOK_KEY, see }]),
         ],
         files: (outcome) => run.files(outcome),
         status: () => ({ hooksAttempted: run.hooks.attempted, hooksFailed: run.hooks.failed }),
@@ -83,7 +82,6 @@ class PodVolumeRun {
   readonly #backup: BackupIdentity;
   readonly #created: Created[] = [];
   readonly #notes: ((results: ResultsCollector) => void)[] = [];
-  readonly #seen = new Set<string>();
   readonly #postHooks: Promise<unknown>[] = [];
   #queue: Promise<void> = Promise.resolve();
   #decide: () => void = () => undefined;
@@ -99,11 +97,8 @@ class PodVolumeRun {
     this.hooks = new BackupHookRunner(context.cluster.client, context.logger);
   }
 
-  /** A stored pod, once (two watches may show it): its hooks and volumes, one pod after another. */
+  /** A stored pod (the watch shows each once): its hooks and volumes, one pod after another. */
   enqueue(pod: KubeObject): void {
-    const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
     this.#queue = this.#queue.then(() =>
       this.#pod(pod).catch((err: unknown) => {
         const message = failureMessage(err);
