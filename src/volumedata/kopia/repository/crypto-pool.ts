@@ -108,8 +108,9 @@ export const SEAL_WORKER_URL = [
 ].find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
 
 /**
- * Starts `workers` threads with the repository's keys; undefined when there are none to start (a
- * count below 1, or no worker module), and the caller then works on its own thread.
+ * A pool of `workers` threads with the repository's keys, started at its first request (a volume
+ * whose chunks all stay on the calling thread starts none); undefined when there are none to start
+ * (a count below 1, or no worker module), and the caller then works on its own thread.
  */
 export function startCryptoPool(
   repo: { format: RepositoryFormat },
@@ -126,18 +127,23 @@ export function startCryptoPool(
     encryption: config.encryption,
     masterKey: config.masterKey,
   };
-  const workers = Array.from({ length: options.workers }, () => new PoolWorker(url, keys));
+  let workers: PoolWorker[] | undefined;
+  let closed = false;
+  const started = () =>
+    (workers ??= Array.from({ length: options.workers }, () => new PoolWorker(url, keys)));
   let nextId = 0;
   let answered = 0;
   return {
-    size: workers.length,
+    size: options.workers,
     get answered() {
       return answered;
     },
     async request(message, transfer) {
-      let best = workers[0];
-      for (const w of workers) if (best === undefined || w.pending.size < best.pending.size) best = w;
-      if (best === undefined) throw new Error('the crypto pool is closed');
+      if (closed) throw new Error('the crypto pool is closed');
+      const all = started();
+      let best = all[0];
+      for (const w of all) if (best === undefined || w.pending.size < best.pending.size) best = w;
+      if (best === undefined) throw new Error('the crypto pool has no worker');
       const id = nextId++;
       const target = best;
       const reply = await new Promise<CryptoReply>((resolve, reject) => {
@@ -148,7 +154,9 @@ export function startCryptoPool(
       return reply;
     },
     async close() {
-      const all = workers.splice(0);
+      closed = true;
+      const all = workers ?? [];
+      workers = [];
       await Promise.all(all.map((w) => w.worker.terminate()));
     },
   };
