@@ -107,7 +107,7 @@ async function prepare(
   await writeFile(config, s3LocationConfig(b.s3, bucket, credentials));
   const { kopia } = await kopiaBinaries();
   log("pod-volume: building lifeboat's image and deploying the agent DaemonSet");
-  await importLifeboatImage(b.work, [b.node]);
+  await importLifeboatImage([b.node]);
   const agent = await deployAgent(b.client, { node: b.node, apiServer, s3: b.s3, bucket });
   return { ...b, bucket, config, kopia, agent: agent.containerId };
 }

@@ -82,7 +82,7 @@ export async function realNodes(env: HarnessEnv, title: string): Promise<RealNod
   );
   await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
   const cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
-  await importLifeboatImage(work, [nodes.source, nodes.standby]);
+  await importLifeboatImage([nodes.source, nodes.standby]);
   const agents = new Map<Cluster, AgentPod>();
   const figures: string[] = [];
   const lifeboat = (...args: string[]) =>

@@ -84,7 +84,7 @@ beforeAll(async () => {
   );
   await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
   cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
-  await importLifeboatImage(work, [node]);
+  await importLifeboatImage([node]);
   await deployAgent(client, { node, apiServer: env.clusters['source']!.server, s3, bucket });
 }, 300_000);
 

@@ -140,7 +140,7 @@ beforeAll(async () => {
   );
   await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
   cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
-  await importLifeboatImage(work, [node]);
+  await importLifeboatImage([node]);
   await deployAgent(client, { node, apiServer: env.clusters['source']!.server, s3, bucket });
   await client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
   // No opt-in annotation: only defaultVolumesToFsBackup takes its volume.
