@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          // A guard against a hang, not a speed limit: on a loaded machine (CI runs the real-server
+          // projects beside this one) a test of a few hundred requests can take longer than 5 s.
+          testTimeout: 60_000,
         },
       },
       {
