@@ -1,4 +1,11 @@
-import { formatGoDurationNs, goMarshalIndent, goTime, parseDurationNs, sortedMap } from '../gojson/index.ts';
+import {
+  formatGoDurationNs,
+  goMarshalIndent,
+  goTime,
+  parseDurationNs,
+  parseSignedDurationNs,
+  sortedMap,
+} from '../gojson/index.ts';
 import {
   BACKUP_FORMAT_VERSION,
   DEFAULT_BACKUP_TTL,
@@ -13,7 +20,9 @@ import {
   VELERO_NAMESPACE,
   VeleroAnnotations,
   VeleroLabels,
+  type BackupHooksSpec,
   type BackupPhase,
+  type ExecHookSpec,
   type LabelSelector,
 } from '../model/index.ts';
 
@@ -41,6 +50,8 @@ export interface BackupSpecInput {
   ttl?: string;
   volumeGroupSnapshotLabelKey?: string;
   includeClusterResources?: boolean | null;
+  /** spec.hooks: the resource hooks the backup ran (Velero's BackupHooks). */
+  hooks?: BackupHooksSpec | undefined;
   volumeSnapshotLocations?: string[];
   defaultVolumesToFsBackup?: boolean;
   orderedResources?: Record<string, string>;
@@ -187,7 +198,7 @@ function buildSpec(spec: BackupSpecInput, ttl: string, storageLocation: string):
       spec.volumeGroupSnapshotLabelKey ?? DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY,
     ),
     includeClusterResources: spec.includeClusterResources ?? undefined,
-    hooks: {},
+    hooks: hooksJson(spec.hooks),
     storageLocation: str(storageLocation),
     volumeSnapshotLocations: list(spec.volumeSnapshotLocations),
     defaultVolumesToFsBackup: spec.defaultVolumesToFsBackup ?? false,
@@ -214,6 +225,36 @@ function buildSpec(spec: BackupSpecInput, ttl: string, storageLocation: string):
     uploaderConfig: spec.uploaderConfig && {
       parallelFilesUpload: int(spec.uploaderConfig.parallelFilesUpload),
     },
+  };
+}
+
+/**
+ * BackupHooks in Go declaration order: `name` always (no omitempty), the lists and the selector only
+ * when set, `exec` always (a pointer without omitempty), and `timeout` always: metav1.Duration is a
+ * struct, which omitempty never leaves out, so an absent timeout is written "0s" as Velero writes it.
+ */
+function hooksJson(hooks: BackupHooksSpec | undefined): Record<string, unknown> {
+  const exec = (e: ExecHookSpec) => ({
+    container: str(e.container),
+    command: e.command,
+    onError: str(e.onError),
+    timeout: formatGoDurationNs(
+      e.timeout === undefined ? 0n : parseSignedDurationNs(e.timeout, 'hook timeout'),
+    ),
+  });
+  return {
+    resources: list(
+      hooks?.resources?.map((r) => ({
+        name: r.name,
+        includedNamespaces: list(r.includedNamespaces),
+        excludedNamespaces: list(r.excludedNamespaces),
+        includedResources: list(r.includedResources),
+        excludedResources: list(r.excludedResources),
+        labelSelector: r.labelSelector && labelSelector(r.labelSelector),
+        pre: list(r.pre?.map((h) => ({ exec: exec(h.exec) }))),
+        post: list(r.post?.map((h) => ({ exec: exec(h.exec) }))),
+      })),
+    ),
   };
 }
 

@@ -15,6 +15,7 @@ import { backupClusterUid } from '../app/sync/index.ts';
 import { type Column, formatBytes, formatOutput, renderTable } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { podVolumeLines } from './pod-volume-output.ts';
+import { resourceHookLines } from './backup-hooks-output.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
@@ -259,6 +260,7 @@ function describeText(d: Awaited<ReturnType<typeof describeBackup>>, details: bo
     `Expiration:   ${s.expiration ?? ''}`,
   );
   lines.push(`Items backed up: ${s.progress?.itemsBackedUp ?? 0} of ${s.progress?.totalItems ?? 0}`);
+  lines.push(...resourceHookLines(b.spec.hooks));
   lines.push(...podVolumeLines(d.podVolumes, details));
   const hooks = s.hookStatus;
   if ((hooks?.hooksAttempted ?? 0) > 0)

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
 import {
+  readHooksFile,
   runBackup,
   type BackupDeps,
   type BackupRequest,
@@ -57,6 +58,10 @@ export function registerBackupCommands(program: Command): void {
       'back up every pod volume by file-system backup (opt out per pod: annotation backup.velero.io/backup-volumes-excludes); needs the lifeboat agent (deploy/kubernetes/volumes/)',
     )
     .option('--pod-volume-timeout <duration>', 'how long the pod volumes may take together', '4h')
+    .option(
+      '--hooks-file <file>',
+      "Velero's spec.hooks in YAML or JSON ({resources: [...]}, or a Velero Backup manifest): exec hooks run on the pods backed up, chosen by namespace, resource and labels; a pod's hook annotations take precedence",
+    )
     .addOption(
       new Option('--pod-volume-namespace <ns>', 'namespace of the lifeboat agents and their work objects')
         .env('LIFEBOAT_NAMESPACE')
@@ -117,6 +122,7 @@ interface CreateOptions {
   defaultVolumesToFsBackup?: boolean;
   podVolumeTimeout: string;
   podVolumeNamespace: string;
+  hooksFile?: string;
   output: 'text' | 'json';
 }
 
@@ -142,6 +148,11 @@ function fromSchedule(
 
 async function createBackup(name: string, opts: CreateOptions, command: Command): Promise<BackupRunResult> {
   const backupName = opts.fromSchedule === undefined ? parseWith(ObjectName, name, 'backup name') : '';
+  if (opts.hooksFile !== undefined && opts.fromSchedule !== undefined)
+    throw new LifeboatError('USAGE', '--hooks-file cannot be combined with --from-schedule', {
+      hint: "a schedule's hooks are its own: lifeboat schedule create NAME --hooks-file FILE",
+    });
+  const hooks = opts.hooksFile === undefined ? undefined : await readHooksFile(opts.hooksFile);
   const kube = await kubeTarget(opts, globalOptions(command).config);
   const json = opts.output === 'json';
   const attachments = await readAttachments(opts.attach ?? []);
@@ -169,6 +180,7 @@ async function createBackup(name: string, opts: CreateOptions, command: Command)
         defaultVolumesToFsBackup: opts.defaultVolumesToFsBackup === true,
         podVolumeTimeout: opts.podVolumeTimeout,
         podVolumeNamespace: opts.podVolumeNamespace,
+        hooks,
       },
       {
         logger,

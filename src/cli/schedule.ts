@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseAttachSpec, readAttachments } from '../app/profile/index.ts';
+import { readHooksFile } from '../app/backup/index.ts';
+import type { BackupHooksSpec } from '../model/index.ts';
 import {
   createSchedule,
   deleteSchedule,
@@ -69,6 +71,10 @@ function scheduleCreateCommand(schedule: Command): void {
       'how long the pod volumes of a run may take together (default 4h)',
     )
     .option(
+      '--hooks-file <file>',
+      "Velero's spec.hooks in YAML or JSON ({resources: [...]}, or a Velero Backup manifest), stored in the schedule's template: exec hooks run on the pods each backup takes",
+    )
+    .option(
       '--clusters <names|selector>',
       "clusters of the fleet to back up, each under its own prefix with backups named <name>-<cluster>-<yyyyMMddHHmmss>: names (prod-a,prod-b) or a label selector ('env=prod') (default: the server's own cluster)",
     )
@@ -76,7 +82,8 @@ function scheduleCreateCommand(schedule: Command): void {
     .action(async (name: string, o: CreateOptions, command: Command) => {
       // Read now so a wrong path or a bad export fails here; each run reads the file again.
       await readAttachments(o.attach ?? []);
-      const created = await createSchedule(globalOptions(command).config, scheduleFromFlags(name, o));
+      const hooks = o.hooksFile === undefined ? undefined : await readHooksFile(o.hooksFile);
+      const created = await createSchedule(globalOptions(command).config, scheduleFromFlags(name, o, hooks));
       process.stdout.write(`Schedule "${created.name}" created (${created.schedule}).\n`);
       process.stdout.write(`Run "lifeboat schedule describe ${created.name}" for its next runs.\n`);
     });
@@ -164,10 +171,11 @@ interface CreateOptions {
   defaultVolumesToFsBackup?: boolean;
   podVolumeTimeout?: string;
   clusters?: string;
+  hooksFile?: string;
   attach?: string[];
 }
 
-function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
+function scheduleFromFlags(name: string, o: CreateOptions, hooks: BackupHooksSpec | undefined): Schedule {
   const nonEmpty = (v: string[]) => (v.length > 0 ? v : undefined);
   const labels = backupLabels(o.labels, '--labels');
   const template = {
@@ -179,6 +187,7 @@ function scheduleFromFlags(name: string, o: CreateOptions): Schedule {
     includeClusterResources: tristate(o.includeClusterResources, '--include-cluster-resources'),
     defaultVolumesToFsBackup: o.defaultVolumesToFsBackup === true ? true : undefined,
     podVolumeTimeout: o.podVolumeTimeout,
+    hooks,
     labels: Object.keys(labels).length > 0 ? labels : undefined,
   };
   const defined = <T extends object>(v: T): T => {

@@ -17,6 +17,7 @@ import { parseDuration } from '../gojson/index.ts';
 import { DrillScheduleListSchema } from './drills.ts';
 import { globListProblem } from '../selection/index.ts';
 import { ClusterListSchema, FleetSchema, ScheduleClustersSchema } from './clusters.ts';
+import { BackupHooksSchema } from './backup-hooks.ts';
 
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
@@ -53,6 +54,8 @@ export const BackupTemplateSchema = z
     defaultVolumesToFsBackup: z.boolean().optional(),
     /** How long the pod volumes may take together (Go duration; lifeboat's, default 4h). */
     podVolumeTimeout: goDuration.optional(),
+    /** Velero's spec.hooks: exec hooks run on the pods the backup takes, by namespace, resource and labels. */
+    hooks: BackupHooksSchema.optional(),
     labels: dictionarySchema(z.string())
       .superRefine((labels, ctx) => {
         const reserved = firstReservedLabel(labels);

@@ -119,7 +119,7 @@ export function parseConfigYaml(text: string, file: string): unknown {
 }
 
 /** The path of the first own `__proto__` key in the data (depth is bounded by yamlDepthProblem). */
-function protoKeyPath(value: unknown, path: string[]): string | undefined {
+export function protoKeyPath(value: unknown, path: string[]): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   for (const key of Object.keys(value)) {
     if (key === '__proto__') return [...path, key].join('.');

@@ -29,4 +29,6 @@ export {
   type ScheduleClusters,
   ScheduleClustersSchema,
 } from './clusters.ts';
+export { BackupHooksSchema } from './backup-hooks.ts';
+export { checkHooks, parseHooksText, readHooksFile } from './hooks-file.ts';
 export { type DrillSchedule, DrillScheduleSchema, type Objectives, ObjectivesSchema } from './drills.ts';

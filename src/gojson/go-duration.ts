@@ -29,6 +29,15 @@ const UNIT_NS: Record<string, bigint> = nullObject({
 });
 const MAX_NS = 2n ** 63n - 1n;
 
+/** time.ParseDuration with Go's optional sign: `-5s` is negative (a hook's "no limit" in Velero). */
+export function parseSignedDurationNs(text: string, what = 'duration'): bigint {
+  if (!text.startsWith('-')) return parseDurationNs(text, what);
+  const rest = text.slice(1);
+  if (rest.startsWith('+') || rest.startsWith('-'))
+    throw new InvalidDurationError(`invalid ${what} ${JSON.stringify(text)}: a duration has one sign`);
+  return -parseDurationNs(rest, what);
+}
+
 /**
  * time.ParseDuration for non-negative durations (`720h`, `1h30m`, `720h0m0s`, `1.5s`, `0`), in
  * nanoseconds. Days are not Go syntax: `7d` is refused. Throws InvalidDurationError.

@@ -13,4 +13,5 @@ export {
   InvalidDurationError,
   parseDuration,
   parseDurationNs,
+  parseSignedDurationNs,
 } from './go-duration.ts';

@@ -1,5 +1,13 @@
 // Model: the types and schemas everything shares (Kubernetes objects, Velero's Backup/Restore, locations, labels, null-prototype dictionaries).
 // A leaf of types and pure helpers: it must never do I/O and imports nothing from src/.
+export {
+  type BackupHooksSpec,
+  type BackupResourceHookSpec,
+  type ExecHookSpec,
+  HOOK_LIMITS,
+  type HookErrorMode,
+  type HookLabelSelector,
+} from './backup-hooks.ts';
 export { dictionarySchema } from './dictionary-schema.ts';
 export { nullObject, own } from './dictionary.ts';
 export { isKubeObject, type KubeObject, type KubeObjectMeta } from './kube-object.ts';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { storedHooksSchema } from './backup-hooks.ts';
 import { dictionarySchema } from './dictionary-schema.ts';
 
 /**
@@ -60,6 +61,7 @@ function buildSchemas() {
       snapshotVolumes: z.boolean().optional(),
       ttl: z.string().optional(),
       includeClusterResources: z.boolean().nullable().optional(),
+      hooks: storedHooksSchema(),
       storageLocation: z.string().optional(),
     })
     .loose();

@@ -138,6 +138,7 @@ export {
   type HookPhase,
   podBackupHooks,
   type PodHooks,
+  specExecHook,
   findVolumeHostPath,
   parsePodForVolumes,
   type PodForVolumes,

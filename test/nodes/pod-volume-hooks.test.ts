@@ -4,7 +4,9 @@
  * control-plane.ts). A pre hook writes into the volume and the snapshot the agent takes holds what
  * it wrote; the post hook runs after the snapshot. A pre hook failing with on-error Fail keeps the
  * pod's volume out (PartiallyFailed naming the pod, the hook and the exit code); a Continue hook
- * that cannot run lets the volume be backed up and is an error of the backup, as in Velero.
+ * that cannot run lets the volume be backed up and is an error of the backup, as in Velero. The
+ * backup spec's resource hooks (`--hooks-file`, Velero's spec.hooks) run the same way on the pods
+ * they select, and are recorded in velero-backup.json.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,8 @@ const node = onlyNode(env.clusters['source']?.nodes, 'source');
 const good = uniqueName('hook-ok');
 const failing = uniqueName('hook-fail');
 const continuing = uniqueName('hook-cont');
+const specGood = uniqueName('hook-spec');
+const specFailing = uniqueName('hook-spec-fail');
 let work = '';
 let bucket = '';
 let cliEnv: Record<string, string> = {};
@@ -38,11 +42,15 @@ let cliEnv: Record<string, string> = {};
 const lifeboat = (...args: string[]) =>
   runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 170_000 });
 
-const backup = (name: string, namespace: string) =>
-  lifeboat('backup', 'create', name, '--kubeconfig', kubeconfig, '--include-namespaces', namespace);
+const backup = (name: string, namespace: string, ...more: string[]) =>
+  lifeboat('backup', 'create', name, '--kubeconfig', kubeconfig, '--include-namespaces', namespace, ...more);
 
 /** A busybox pod on the node with an emptyDir at /data, opted in to file-system backup. */
-async function hookPod(namespace: string, annotations: Record<string, string>): Promise<V1Pod> {
+async function hookPod(
+  namespace: string,
+  annotations: Record<string, string>,
+  labels: Record<string, string> = {},
+): Promise<V1Pod> {
   await client.json({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: namespace } } });
   const pod = busyboxPod('db', {
     node: node.name,
@@ -53,7 +61,11 @@ async function hookPod(namespace: string, annotations: Record<string, string>): 
     ],
     volumes: [{ name: 'data', emptyDir: {} }],
   });
-  pod.metadata = { name: 'db', annotations: { 'backup.velero.io/backup-volumes': 'data', ...annotations } };
+  pod.metadata = {
+    name: 'db',
+    labels,
+    annotations: { 'backup.velero.io/backup-volumes': 'data', ...annotations },
+  };
   await client.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod });
   return eventually(
     `pod ${namespace}/db Running`,
@@ -89,7 +101,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const ns of [good, failing, continuing])
+  for (const ns of [good, failing, continuing, specGood, specFailing])
     await client.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
   client.close();
   await rm(work, { recursive: true, force: true });
@@ -151,5 +163,79 @@ describe('backup hooks on a real node', () => {
       status: { phase: string };
     }[];
     expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
+  });
+
+  it("the backup spec's pre hook writes into the volume before its snapshot, and is recorded", async () => {
+    const pod = await hookPod(specGood, {}, { app: 'db' });
+    const hooksFile = join(work, 'spec-hooks.yaml');
+    await writeFile(
+      hooksFile,
+      [
+        'resources:',
+        '  - name: freeze',
+        `    includedNamespaces: [${specGood}]`,
+        '    labelSelector: {matchLabels: {app: db}}',
+        '    pre:',
+        '      - exec: {command: [sh, -c, "echo spec-frozen > /data/spec-hook"], timeout: 1m}',
+        '    post:',
+        '      - exec: {container: app, command: [sh, -c, "echo spec-thawed > /data/spec-post"]}',
+        '  - name: other-pods',
+        '    labelSelector: {matchLabels: {app: web}}',
+        '    pre:',
+        '      - exec: {command: [sh, -c, "exit 9"]}',
+        '',
+      ].join('\n'),
+    );
+    const run = await backup(`${specGood}-b`, specGood, '--hooks-file', hooksFile);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const described = await results(`${specGood}-b`);
+    expect(described).toMatch(/Phase:\s+Completed/);
+    expect(described).toContain('HooksAttempted: 2');
+    expect(described).toContain('HooksFailed:    0');
+    expect(described).toContain('    freeze:');
+    expect(described).toContain(
+      '        - container <first>, command ["sh","-c","echo spec-frozen > /data/spec-hook"], on error Fail, timeout 1m0s',
+    );
+
+    const pvbs = (await readPodVolumeBackups(env.s3!, bucket, `${specGood}-b`)) as {
+      status: { phase: string; snapshotID: string };
+    }[];
+    expect(pvbs.map((p) => p.status.phase)).toEqual(['Completed']);
+    const target = join(work, 'restored-spec');
+    await kopiaRestore(work, env.s3!, bucket, specGood, pvbs[0]?.status.snapshotID ?? '', target);
+    expect(await readFile(join(target, 'spec-hook'), 'utf8')).toBe('spec-frozen\n');
+    await expect(readFile(join(target, 'spec-post'), 'utf8')).rejects.toThrow(/ENOENT/);
+    const live = podVolumeDir(node, pod, 'empty-dir', 'data');
+    expect(await readFile(join(live, 'spec-post'), 'utf8')).toBe('spec-thawed\n');
+  });
+
+  it('a failing Fail spec hook keeps the volume out, naming the pod, the hook, the exit code and stderr', async () => {
+    await hookPod(specFailing, {}, { app: 'db' });
+    const hooksFile = join(work, 'spec-fail.json');
+    const hooks = {
+      resources: [
+        {
+          name: 'quiesce',
+          includedResources: ['pods'],
+          pre: [
+            { exec: { command: ['sh', '-c', 'echo table locked >&2; exit 5'], onError: 'Fail' } },
+            { exec: { command: ['sh', '-c', 'echo never > /data/never'] } },
+          ],
+        },
+      ],
+    };
+    await writeFile(hooksFile, JSON.stringify(hooks));
+    const run = await backup(`${specFailing}-b`, specFailing, '--hooks-file', hooksFile);
+    expect(run.status, run.stdout + run.stderr).toBe(3);
+    const described = await results(`${specFailing}-b`);
+    expect(described).toMatch(/Phase:\s+PartiallyFailed/);
+    expect(described).toContain(
+      `${specFailing}: resource: /pods name: /db message: /Error executing hook: pre hook "quiesce" ["sh","-c","echo table locked >&2; exit 5"] in container app failed (on-error Fail)`,
+    );
+    expect(described).toContain('error: /command terminated with exit code 5: table locked');
+    // The second hook is not run after the failure: attempted, not failed, as Velero counts it.
+    expect(described).toContain('HooksAttempted: 2');
+    expect(described).toContain('HooksFailed:    1 (see Errors)');
+    expect(await readPodVolumeBackups(env.s3!, bucket, `${specFailing}-b`)).toBeNull();
   });
 });

@@ -151,6 +151,7 @@ export async function writeBackupRecord(upload: BackupUpload, input: RecordInput
       spec: {
         ...recordedSpec(request, input.labelSelector, input.ttlMs),
         ...(request.defaultVolumesToFsBackup === true ? { defaultVolumesToFsBackup: true } : {}),
+        ...(request.hooks === undefined ? {} : { hooks: request.hooks }),
       },
       phase,
       startTimestamp: input.started,

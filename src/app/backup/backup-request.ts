@@ -1,4 +1,5 @@
 import type { KubeTarget } from '../../kube/index.ts';
+import type { BackupHooksSpec } from '../../model/index.ts';
 import type { ResourceFilters } from '../../selection/index.ts';
 
 /** What to back up and where: the flags of `backup create`, or a schedule's template. */
@@ -19,4 +20,9 @@ export interface BackupRequest extends ResourceFilters {
   podVolumeNamespace?: string | undefined;
   /** How long the pod volumes may take together (Go duration, default 4h). */
   podVolumeTimeout?: string | undefined;
+  /**
+   * Velero's spec.hooks: exec hooks on the pods the backup takes, chosen by namespace, resource and
+   * labels; checked against BackupHooksSchema (config/) before it gets here.
+   */
+  hooks?: BackupHooksSpec | undefined;
 }

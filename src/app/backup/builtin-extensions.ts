@@ -13,6 +13,7 @@ export function builtinExtensions(request: BackupRequest): BackupExtension[] {
     podVolumeExtension({
       defaultVolumesToFsBackup: request.defaultVolumesToFsBackup === true,
       namespace: request.podVolumeNamespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
+      hooks: request.hooks,
       wait: {
         timeoutMs: parseDuration(request.podVolumeTimeout ?? '4h', '--pod-volume-timeout'),
         acceptTimeoutMs: ACCEPT_TIMEOUT_MS,

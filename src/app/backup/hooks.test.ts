@@ -71,7 +71,7 @@ describe('BackupHookRunner', () => {
     runner.report(results);
     expect(results.toFile().errors.namespaces?.['app']).toEqual([
       ' resource: /pods name: /db-0 message: /Error executing hook: pre hook ["false"] in container db failed (on-error Fail): ' +
-        "the pod's volumes were not backed up and its post hook did not run error: /command terminated with exit code 3: disk full",
+        "the pod's volumes were not backed up and its post hooks did not run error: /command terminated with exit code 3: disk full",
     ]);
     expect([runner.attempted, runner.failed]).toEqual([1, 1]);
   });

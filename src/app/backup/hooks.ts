@@ -16,8 +16,10 @@ import {
   type HookPhase,
   podBackupHooks,
   type PodHooks,
+  specExecHook,
 } from '../../volumedata/index.ts';
 import { failureMessage, workPath } from '../agent/index.ts';
+import { hasSpecHooks, type ResourceHookRule, specHooksFor } from './spec-hooks.ts';
 
 /** What one hook did, for the log, the results and the counts velero-backup.json records. */
 export interface HookRun {
@@ -28,31 +30,44 @@ export interface HookRun {
   error?: string;
 }
 
+const PHASES: readonly HookPhase[] = ['pre', 'post'];
+
 export type PodExec = (target: ExecTarget, options: ExecOptions) => Promise<ExecResult>;
 
 /**
- * Velero's backup exec hooks, run through the API server's pods/exec: a pod's pre hook before its
- * volumes are handed to the agents, its post hook once they have ended. As Velero, a failing hook is
- * an error of the backup whatever its on-error mode (Velero logs "Error executing hook" at error
- * level, which makes the backup PartiallyFailed); with `Fail`, a failed pre hook also keeps the pod's
- * volumes out of the backup and its post hook from running. Hooks of a pod that has Succeeded or
- * Failed are skipped, and count as attempted, not failed.
+ * Velero's backup exec hooks, run through the API server's pods/exec: a pod's pre hooks before its
+ * volumes are handed to the agents, its post hooks once they have ended. For each phase, a hook the
+ * pod's annotations set is the only one; without it, the backup spec's resource hooks that match the
+ * pod run in the spec's order (internal/hook/item_hook_handler.go). As Velero, a failing hook is an
+ * error of the backup whatever its on-error mode (Velero logs "Error executing hook" at error level,
+ * which makes the backup PartiallyFailed); with `Fail`, the phase's later hooks do not run (they count
+ * as attempted, not failed), and a failed pre hook keeps the pod's volumes out of the backup and its
+ * post hooks from running. Hooks of a pod that has Succeeded or Failed are skipped, and count as
+ * attempted, not failed.
  */
 export class BackupHookRunner {
   readonly #exec: PodExec;
   readonly #logger: Logger;
   readonly runs: HookRun[] = [];
   readonly #notes: { namespace: string; pod: string; text: string }[] = [];
+  readonly #rules: readonly ResourceHookRule[];
 
-  constructor(client: KubeClient, logger: Logger, exec?: PodExec) {
+  constructor(client: KubeClient, logger: Logger, exec?: PodExec, rules: readonly ResourceHookRule[] = []) {
     this.#exec = exec ?? ((target, options) => execInPod(client, target, options));
     this.#logger = logger;
+    this.#rules = hasSpecHooks(rules) ? rules : [];
   }
 
-  /** The hooks of a stored pod, or undefined when it asks for none (or cannot be read as a pod). */
+  /** Whether the backup spec has resource hooks: then every stored pod is read for hooks. */
+  get hasSpecHooks(): boolean {
+    return this.#rules.length > 0;
+  }
+
+  /** The hooks of a stored pod, or undefined when it gets none (or cannot be read as a pod). */
   read(item: KubeObject): PodHooks | undefined {
     const annotations = item.metadata.annotations ?? {};
-    if (!Object.keys(annotations).some((k) => k.includes(BACKUP_HOOK_KEY))) return undefined;
+    if (!this.hasSpecHooks && !Object.keys(annotations).some((k) => k.includes(BACKUP_HOOK_KEY)))
+      return undefined;
     let hooks: PodHooks;
     try {
       hooks = podBackupHooks(item);
@@ -61,34 +76,44 @@ export class BackupHookRunner {
       this.#note(item.metadata.namespace ?? '', item.metadata.name, text);
       return undefined;
     }
+    // The spec's hooks of a phase apply only when the annotations set none for it.
+    for (const phase of PHASES)
+      if (hooks[phase].length === 0)
+        for (const { name, exec } of specHooksFor(this.#rules, hooks.namespace, hooks.labels, phase))
+          hooks[phase].push(specExecHook(exec, name, phase, hooks.containers, hooks.notes));
     for (const text of hooks.notes) this.#note(hooks.namespace, hooks.name, text);
-    return hooks.pre === undefined && hooks.post === undefined ? undefined : hooks;
+    return hooks.pre.length === 0 && hooks.post.length === 0 ? undefined : hooks;
   }
 
-  /** Runs one phase's hook of a pod; false when it failed with on-error Fail. */
+  /** Runs one phase's hooks of a pod in order; false when one failed with on-error Fail. */
   async run(hooks: PodHooks, phase: HookPhase): Promise<boolean> {
-    const hook = phase === 'pre' ? hooks.pre : hooks.post;
-    if (hook === undefined) return true;
-    const fields = {
-      namespace: hooks.namespace,
-      pod: hooks.name,
-      hookPhase: phase,
-      hookContainer: hook.container,
-    };
-    if (hooks.finished) {
-      this.#logger.info(fields, `${describeHook(hook)} skipped: the pod has finished`);
-      this.runs.push({ namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Skipped' });
-      return true;
+    let stopped = false;
+    for (const hook of hooks[phase]) {
+      const fields = {
+        namespace: hooks.namespace,
+        pod: hooks.name,
+        hookPhase: phase,
+        hookSource: hook.source,
+        hookName: hook.name,
+        hookContainer: hook.container,
+      };
+      const skipped = hooks.finished ? 'the pod has finished' : stopped ? 'an earlier hook failed' : '';
+      if (skipped !== '') {
+        this.#logger.info(fields, `${describeHook(hook)} skipped: ${skipped}`);
+        this.runs.push({ namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Skipped' });
+        continue;
+      }
+      const error = await this.#attempt(hooks, hook);
+      const run: HookRun = { namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Succeeded' };
+      if (error !== undefined) {
+        run.outcome = 'Failed';
+        run.error = error;
+        this.#logger.error({ ...fields, error }, `${describeHook(hook)} failed (on-error ${hook.onError})`);
+        if (hook.onError === 'Fail') stopped = true;
+      } else this.#logger.info(fields, `${describeHook(hook)} succeeded`);
+      this.runs.push(run);
     }
-    const error = await this.#attempt(hooks, hook);
-    const run: HookRun = { namespace: hooks.namespace, pod: hooks.name, hook, outcome: 'Succeeded' };
-    if (error !== undefined) {
-      run.outcome = 'Failed';
-      run.error = error;
-      this.#logger.error({ ...fields, error }, `${describeHook(hook)} failed (on-error ${hook.onError})`);
-    } else this.#logger.info(fields, `${describeHook(hook)} succeeded`);
-    this.runs.push(run);
-    return error === undefined || hook.onError === 'Continue';
+    return !stopped;
   }
 
   async #attempt(hooks: PodHooks, hook: ExecHook): Promise<string | undefined> {
@@ -124,7 +149,7 @@ export class BackupHookRunner {
       if (run.outcome !== 'Failed') continue;
       const kept =
         run.hook.phase === 'pre' && run.hook.onError === 'Fail'
-          ? ": the pod's volumes were not backed up and its post hook did not run"
+          ? ": the pod's volumes were not backed up and its post hooks did not run"
           : '';
       results.error(
         itemMessage({

@@ -7,3 +7,4 @@ export {
   type BackupRunResult,
   runBackup,
 } from './run-backup.ts';
+export { readHooksFile } from '../../config/index.ts';

@@ -1,10 +1,11 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { goEncodeLine } from '../../gojson/index.ts';
-import { KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { type ApiResource, KubeApiError, type KubeClient, resolveResourceName } from '../../kube/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import {
+  type BackupHooksSpec,
   type KubeObject,
   parsePodVolumeBackup,
   PodVolumeAnnotations,
@@ -17,6 +18,7 @@ import { BACKUP_HOOK_KEY, parsePodForVolumes, selectPodVolumes } from '../../vol
 import { failureMessage, podClaims, workPath } from '../agent/index.ts';
 import type { BackupExtension, BackupExtensionContext } from './backup-record.ts';
 import { BackupHookRunner, podVolumesEnded } from './hooks.ts';
+import { compileResourceHooks } from './spec-hooks.ts';
 import {
   type BackupIdentity,
   newPodVolumeBackup,
@@ -33,6 +35,8 @@ export interface PodVolumeOptions {
   /** lifeboat's namespace, where the agents take the work objects. */
   namespace: string;
   wait: WaitOptions;
+  /** The backup spec's resource hooks (Velero's spec.hooks). */
+  hooks?: BackupHooksSpec | undefined;
 }
 
 interface Created {
@@ -45,8 +49,9 @@ interface Created {
  * gets a PodVolumeBackup per volume to back up while the collection goes on; at the end the backup
  * waits for all of them, records each failed volume as an error and each skipped one as a warning,
  * writes Velero's `-podvolumebackups.json.gz` and `-volumeinfo.json.gz`, and deletes the work objects.
- * A stored pod's Velero backup hooks run around its volumes: the pre hook before they are handed to
- * the agents, the post hook once they have ended (hooks.ts).
+ * A stored pod's Velero backup hooks (its annotations', else the spec's matching resource hooks) run
+ * around its volumes: the pre hooks before they are handed to the agents, the post hooks once they
+ * have ended (hooks.ts).
  */
 export function podVolumeExtension(options: PodVolumeOptions): BackupExtension {
   return {
@@ -60,8 +65,8 @@ export function podVolumeExtension(options: PodVolumeOptions): BackupExtension {
         watches: [
           {
             groupResource: 'pods',
-            // Every pod with the default on; else those asking for volumes or running hooks.
-            ...(options.defaultVolumesToFsBackup
+            // Every pod with the default on or spec hooks; else those asking for volumes or hooks.
+            ...(options.defaultVolumesToFsBackup || run.hooks.hasSpecHooks
               ? {}
               : { mentions: [PodVolumeAnnotations.backupVolumes, BACKUP_HOOK_KEY] }),
             see,
@@ -94,7 +99,8 @@ class PodVolumeRun {
     this.#context = context;
     this.#options = options;
     this.#backup = { name: context.name, uid: context.uid, location: context.location };
-    this.hooks = new BackupHookRunner(context.cluster.client, context.logger);
+    const rules = compileResourceHooks(options.hooks, (name) => resourceName(context.served, name));
+    this.hooks = new BackupHookRunner(context.cluster.client, context.logger, undefined, rules);
   }
 
   /** A stored pod (the watch shows each once): its hooks and volumes, one pod after another. */
@@ -110,21 +116,22 @@ class PodVolumeRun {
   async #pod(pod: KubeObject): Promise<void> {
     const { client } = this.#context.cluster;
     const hooks = this.hooks.read(pod);
-    // A pre hook failing with on-error Fail keeps the pod's volumes out, and its post hook from running.
+    // A pre hook failing with on-error Fail keeps the pod's volumes out, and its post hooks from running.
     if (hooks !== undefined && !(await this.hooks.run(hooks, 'pre'))) return;
     const before = this.#created.length;
     try {
-      await startPod(
-        client,
-        this.#options,
-        this.#backup,
-        pod,
-        this.#created,
-        this.#notes,
-        this.#context.logger,
-      );
+      if (this.#asksForVolumes(pod))
+        await startPod(
+          client,
+          this.#options,
+          this.#backup,
+          pod,
+          this.#created,
+          this.#notes,
+          this.#context.logger,
+        );
     } finally {
-      if (hooks?.post !== undefined) {
+      if (hooks !== undefined && hooks.post.length > 0) {
         const names = this.#created.slice(before).map((c) => c.pvb.metadata.name ?? '');
         this.#postHooks.push(
           podVolumesEnded(client, this.#options.namespace, names, this.#decided).then(() =>
@@ -133,6 +140,14 @@ class PodVolumeRun {
         );
       }
     }
+  }
+
+  /** Shown for its hooks only (spec hooks read every pod): its claims need not be looked up. */
+  #asksForVolumes(pod: KubeObject): boolean {
+    return (
+      this.#options.defaultVolumesToFsBackup ||
+      pod.metadata.annotations?.[PodVolumeAnnotations.backupVolumes] !== undefined
+    );
   }
 
   async files(outcome: CollectOutcome): Promise<{ fileName: string; body: Buffer }[]> {
@@ -167,6 +182,12 @@ class PodVolumeRun {
       { fileName: names.volumeInfo, body: await gzipAsync(goEncodeLine(infos)) },
     ];
   }
+}
+
+/** A resource name of a hook spec as discovery serves it (the core group first); else as given. */
+function resourceName(served: readonly ApiResource[], name: string): string {
+  const found = resolveResourceName(served, name);
+  return (found.find((r) => r.group === '') ?? found[0])?.groupResource ?? name;
 }
 
 function podError(pod: KubeObject, message: string, error?: string) {

@@ -4,6 +4,7 @@ import { captureLogs } from '../../log/index.ts';
 import { InvalidDurationError, parseDuration } from '../../gojson/index.ts';
 import type { LabelSelector, Location } from '../../model/index.ts';
 import { checkPatternLists, parseLabelSelector } from '../../selection/index.ts';
+import { checkHooks } from '../../config/index.ts';
 import { BackupScope, MainListing } from '../../backup/index.ts';
 import { discoverResources, type ApiResource } from '../../kube/index.ts';
 import type { BackupRequest } from './backup-request.ts';
@@ -60,6 +61,7 @@ function checkRequest(request: BackupRequest): CheckedRequest {
   const ttlMs = parseTtl(request.ttl);
   if (request.podVolumeTimeout !== undefined) parseTtl(request.podVolumeTimeout, '--pod-volume-timeout');
   const labelSelector = request.labelSelector ? parseLabelSelector(request.labelSelector) : undefined;
+  if (request.hooks !== undefined) checkHooks(request.hooks, "the backup's hooks");
   checkPatternLists(
     request.includedNamespaces,
     request.excludedNamespaces,

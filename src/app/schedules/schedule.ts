@@ -116,14 +116,15 @@ export async function deleteSchedule(configPath: string | undefined, name: strin
   await saveConfig({ ...config, schedules: (config.schedules ?? []).filter((s) => s.name !== name) });
 }
 
-/** What a template (a schedule's, or the API's ad-hoc backup's) asks of a backup: filters and pod volumes. */
+/** What a template (a schedule's, or the API's ad-hoc backup's) asks of a backup: filters, pod volumes, hooks. */
 export function templateRequest(
   t: BackupTemplate,
-): Pick<BackupRequest, keyof ResourceFilters | 'defaultVolumesToFsBackup' | 'podVolumeTimeout'> {
+): Pick<BackupRequest, keyof ResourceFilters | 'defaultVolumesToFsBackup' | 'podVolumeTimeout' | 'hooks'> {
   return {
     ...resourceFilters(t),
     defaultVolumesToFsBackup: t.defaultVolumesToFsBackup === true,
     podVolumeTimeout: t.podVolumeTimeout,
+    hooks: t.hooks,
   };
 }
 

@@ -44,6 +44,17 @@ describe('API bodies with keys named like Object.prototype members', () => {
     }
   });
 
+  it("takes Velero's spec.hooks in the template, and refuses an unknown onError naming the field", () => {
+    const hooks = {
+      resources: [{ name: 'freeze', pre: [{ exec: { command: ['sync'], onError: 'Fail' } }] }],
+    };
+    expect(BackupBody.parse({ template: { hooks } }).template?.hooks).toEqual(hooks);
+    const bad = { resources: [{ name: 'freeze', pre: [{ exec: { command: ['sync'], onError: 'Retry' } }] }] };
+    const parsed = BackupBody.safeParse({ template: { hooks: bad } });
+    expect(parsed.success).toBe(false);
+    expect(badRequest(parsed.error!).field).toBe('template.hooks.resources.0.pre.0.exec.onError');
+  });
+
   it('keeps template labels named __proto__ and constructor', () => {
     const body = BackupBody.parse(JSON.parse('{"template":{"labels":{"__proto__":"a","constructor":"b"}}}'));
     expect(Object.entries(body.template!.labels!)).toEqual([

@@ -5,6 +5,7 @@ import {
   MAX_HOOK_TIMEOUT_MS,
   parseHookCommand,
   podBackupHooks,
+  specExecHook,
 } from './backup-hooks.ts';
 
 function pod(annotations: Record<string, string>, options: { containers?: string[]; phase?: string } = {}) {
@@ -26,40 +27,48 @@ describe('podBackupHooks', () => {
         'post.hook.backup.velero.io/timeout': '1m30s',
       }),
     );
-    expect(hooks.pre).toEqual({
-      phase: 'pre',
-      container: 'app',
-      command: ['sh', '-c', 'echo frozen > /data/hook'],
-      onError: 'Fail',
-      timeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
-    });
-    expect(hooks.post).toEqual({
-      phase: 'post',
-      container: 'sidecar',
-      command: ['/bin/unfreeze'],
-      onError: 'Continue',
-      timeoutMs: 90_000,
-    });
+    expect(hooks.pre).toEqual([
+      {
+        phase: 'pre',
+        source: 'annotation',
+        name: '<from-annotation>',
+        container: 'app',
+        command: ['sh', '-c', 'echo frozen > /data/hook'],
+        onError: 'Fail',
+        timeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
+      },
+    ]);
+    expect(hooks.post).toEqual([
+      {
+        phase: 'post',
+        source: 'annotation',
+        name: '<from-annotation>',
+        container: 'sidecar',
+        command: ['/bin/unfreeze'],
+        onError: 'Continue',
+        timeoutMs: 90_000,
+      },
+    ]);
     expect(hooks.notes).toEqual([]);
     expect(hooks.finished).toBe(false);
   });
 
   it('reads the legacy un-prefixed keys as the pre hook only when no pre. command is set', () => {
     const legacy = podBackupHooks(pod({ 'hook.backup.velero.io/command': 'sync' }));
-    expect(legacy.pre?.command).toEqual(['sync']);
-    expect(legacy.post).toBeUndefined();
+    expect(legacy.pre[0]?.command).toEqual(['sync']);
+    expect(legacy.post).toEqual([]);
     const both = podBackupHooks(
       pod({ 'hook.backup.velero.io/command': 'old', 'pre.hook.backup.velero.io/command': 'new' }),
     );
-    expect(both.pre?.command).toEqual(['new']);
+    expect(both.pre[0]?.command).toEqual(['new']);
   });
 
   it('has no hook without a command, or with an empty one', () => {
     const hooks = podBackupHooks(
       pod({ 'pre.hook.backup.velero.io/container': 'app', 'post.hook.backup.velero.io/command': '' }),
     );
-    expect(hooks.pre).toBeUndefined();
-    expect(hooks.post).toBeUndefined();
+    expect(hooks.pre).toEqual([]);
+    expect(hooks.post).toEqual([]);
   });
 
   it('makes an unknown on-error mode Fail, and a bad timeout the default with a note', () => {
@@ -70,8 +79,8 @@ describe('podBackupHooks', () => {
         'pre.hook.backup.velero.io/timeout': '10 minutes',
       }),
     );
-    expect(hooks.pre?.onError).toBe('Fail');
-    expect(hooks.pre?.timeoutMs).toBe(DEFAULT_HOOK_TIMEOUT_MS);
+    expect(hooks.pre[0]?.onError).toBe('Fail');
+    expect(hooks.pre[0]?.timeoutMs).toBe(DEFAULT_HOOK_TIMEOUT_MS);
     expect(hooks.notes).toHaveLength(1);
     expect(hooks.notes[0]).toMatch(/pre\.hook\.backup\.velero\.io\/timeout "10 minutes".*default 30s/);
   });
@@ -81,29 +90,29 @@ describe('podBackupHooks', () => {
       podBackupHooks(
         pod({ 'pre.hook.backup.velero.io/command': 'x', 'pre.hook.backup.velero.io/timeout': t }),
       );
-    expect(timeout('-5s').pre?.timeoutMs).toBe(MAX_HOOK_TIMEOUT_MS);
+    expect(timeout('-5s').pre[0]?.timeoutMs).toBe(MAX_HOOK_TIMEOUT_MS);
     expect(timeout('-5s').notes[0]).toMatch(/bounded to 4h/);
-    expect(timeout('100h').pre?.timeoutMs).toBe(MAX_HOOK_TIMEOUT_MS);
-    expect(timeout('0').pre?.timeoutMs).toBe(DEFAULT_HOOK_TIMEOUT_MS);
-    expect(timeout('250ms').pre?.timeoutMs).toBe(250);
+    expect(timeout('100h').pre[0]?.timeoutMs).toBe(MAX_HOOK_TIMEOUT_MS);
+    expect(timeout('0').pre[0]?.timeoutMs).toBe(DEFAULT_HOOK_TIMEOUT_MS);
+    expect(timeout('250ms').pre[0]?.timeoutMs).toBe(250);
   });
 
   it('marks a hook naming a container the pod does not have, or a pod without containers, invalid', () => {
     const missing = podBackupHooks(
       pod({ 'pre.hook.backup.velero.io/command': 'x', 'pre.hook.backup.velero.io/container': 'db' }),
     );
-    expect(missing.pre?.invalid).toBe('no such container: "db"');
+    expect(missing.pre[0]?.invalid).toBe('no such container: "db"');
     const none = podBackupHooks(pod({ 'post.hook.backup.velero.io/command': 'x' }, { containers: [] }));
-    expect(none.post?.invalid).toBe('need at least 1 container');
+    expect(none.post[0]?.invalid).toBe('need at least 1 container');
   });
 
   it('refuses commands over the bounds', () => {
     const many = JSON.stringify(Array.from({ length: 2_000 }, () => 'a'));
-    expect(podBackupHooks(pod({ 'pre.hook.backup.velero.io/command': many })).pre?.invalid).toMatch(
+    expect(podBackupHooks(pod({ 'pre.hook.backup.velero.io/command': many })).pre[0]?.invalid).toMatch(
       /2000 arguments/,
     );
     const long = 'x'.repeat(70_000);
-    expect(podBackupHooks(pod({ 'pre.hook.backup.velero.io/command': long })).pre?.invalid).toMatch(
+    expect(podBackupHooks(pod({ 'pre.hook.backup.velero.io/command': long })).pre[0]?.invalid).toMatch(
       /70000 characters/,
     );
   });
@@ -131,6 +140,8 @@ describe('describeHook', () => {
   it('names the phase, the command and the container, shortening long commands', () => {
     const hook = {
       phase: 'pre' as const,
+      source: 'annotation' as const,
+      name: '<from-annotation>',
       container: 'app',
       command: ['sh', '-c', 'x'.repeat(300)],
       onError: 'Fail' as const,
@@ -139,5 +150,58 @@ describe('describeHook', () => {
     const text = describeHook(hook);
     expect(text.startsWith('pre hook ["sh","-c","xxx')).toBe(true);
     expect(text.endsWith('… in container app')).toBe(true);
+  });
+});
+
+describe('specExecHook', () => {
+  it("takes pkg/podexec's defaults: first container, Fail, 30s for none or zero", () => {
+    const notes: string[] = [];
+    expect(specExecHook({ command: ['sync'] }, 'flush', 'pre', ['app', 'sidecar'], notes)).toEqual({
+      phase: 'pre',
+      source: 'spec',
+      name: 'flush',
+      container: 'app',
+      command: ['sync'],
+      onError: 'Fail',
+      timeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
+    });
+    const zero = specExecHook({ command: ['x'], timeout: '0s' }, 'h', 'post', ['app'], notes);
+    expect(zero.timeoutMs).toBe(DEFAULT_HOOK_TIMEOUT_MS);
+    const given = specExecHook(
+      { command: ['x'], container: 'sidecar', onError: 'Continue', timeout: '2m' },
+      'h',
+      'post',
+      ['app', 'sidecar'],
+      notes,
+    );
+    expect([given.container, given.onError, given.timeoutMs]).toEqual(['sidecar', 'Continue', 120_000]);
+    expect(notes).toEqual([]);
+  });
+
+  it('bounds a negative or huge timeout like the annotations do, with a note', () => {
+    const notes: string[] = [];
+    expect(specExecHook({ command: ['x'], timeout: '-1s' }, 'h', 'pre', ['app'], notes).timeoutMs).toBe(
+      MAX_HOOK_TIMEOUT_MS,
+    );
+    expect(specExecHook({ command: ['x'], timeout: '5h' }, 'h', 'pre', ['app'], notes).timeoutMs).toBe(
+      MAX_HOOK_TIMEOUT_MS,
+    );
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/timeout of pre hook "h" "-1s" is bounded to 4h/);
+  });
+
+  it('marks an empty command, a missing container or an oversized command invalid', () => {
+    const invalid = (spec: { command: string[]; container?: string }, containers = ['app']) =>
+      specExecHook(spec, 'h', 'pre', containers, []).invalid;
+    expect(invalid({ command: [] })).toBe('command is required');
+    expect(invalid({ command: ['x'], container: 'db' })).toBe('no such container: "db"');
+    expect(invalid({ command: ['x'] }, [])).toBe('need at least 1 container');
+    expect(invalid({ command: ['x'.repeat(70_000)] })).toMatch(/70000 characters/);
+    expect(invalid({ command: ['x'] })).toBeUndefined();
+  });
+
+  it('names the spec hook when described', () => {
+    const hook = specExecHook({ command: ['sync'] }, 'flush', 'pre', ['app'], []);
+    expect(describeHook(hook)).toBe('pre hook "flush" ["sync"] in container app');
   });
 });

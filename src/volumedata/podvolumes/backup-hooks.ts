@@ -1,16 +1,22 @@
 import * as z from 'zod';
-import { dictionarySchema } from '../../model/index.ts';
-import { parseDurationNs } from '../../gojson/index.ts';
+import {
+  dictionarySchema,
+  type ExecHookSpec,
+  HOOK_LIMITS,
+  type HookErrorMode,
+  nullObject,
+} from '../../model/index.ts';
+import { parseSignedDurationNs } from '../../gojson/index.ts';
 
 /**
  * Velero's backup exec hooks on pods (internal/hook/item_hook_handler.go, pkg/podexec): the
  * annotations `pre.hook.backup.velero.io/{container,command,on-error,timeout}` and the same with
  * `post.`; the un-prefixed keys are the legacy form of the pre hook, read only when no `pre.` command
  * is set. A hook exists when its command annotation is not empty. Pre hooks run before the pod's
- * volumes are backed up, post hooks once they have ended.
+ * volumes are backed up, post hooks once they have ended. The backup spec's resource hooks
+ * (specExecHook) run on a pod for a phase only when its annotations set no hook for that phase.
  */
 export type HookPhase = 'pre' | 'post';
-export type HookErrorMode = 'Continue' | 'Fail';
 
 export const BACKUP_HOOK_KEY = 'hook.backup.velero.io';
 const KEYS = {
@@ -28,11 +34,15 @@ export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
  */
 export const MAX_HOOK_TIMEOUT_MS = 4 * 3_600_000;
 /** Bounds on what an annotation may ask for: the API server allows 256 KiB of annotations. */
-const MAX_COMMAND_ARGS = 1_024;
-const MAX_COMMAND_CHARS = 64 * 1024;
+const MAX_COMMAND_ARGS = HOOK_LIMITS.commandArgs;
+const MAX_COMMAND_CHARS = HOOK_LIMITS.commandChars;
 
 export interface ExecHook {
   phase: HookPhase;
+  /** Where it comes from: the pod's annotations, or a resource hook of the backup spec (its name). */
+  source: 'annotation' | 'spec';
+  /** The resource hook's name (spec), or `<from-annotation>` as Velero names annotation hooks. */
+  name: string;
   /** The container it runs in: the annotation's, or the pod's first container. */
   container: string;
   command: string[];
@@ -50,8 +60,12 @@ export interface PodHooks {
   name: string;
   /** Velero skips hooks of a pod that has Succeeded or Failed (it logs and counts them as run). */
   finished: boolean;
-  pre?: ExecHook;
-  post?: ExecHook;
+  /** What a resource hook of the backup spec is matched against. */
+  labels: Readonly<Record<string, string>>;
+  containers: readonly string[];
+  /** Each phase's hooks, run in order: the annotation's one, else the matching spec hooks. */
+  pre: ExecHook[];
+  post: ExecHook[];
   /** What was read with a fallback (a timeout that does not parse): warnings, as Velero logs them. */
   notes: string[];
 }
@@ -63,6 +77,7 @@ function podSchema() {
         .object({
           name: z.string().max(253),
           namespace: z.string().max(63),
+          labels: dictionarySchema(z.string()).optional(),
           annotations: dictionarySchema(z.string()).optional(),
         })
         .loose(),
@@ -78,7 +93,7 @@ function podSchema() {
 }
 let schema: ReturnType<typeof podSchema> | undefined;
 
-/** The pre and post hooks a pod's annotations ask for; throws when the object is not a pod. */
+/** The pre and post hooks a pod's annotations ask for (none from the spec yet); throws when it is not a pod. */
 export function podBackupHooks(item: unknown): PodHooks {
   schema ??= podSchema();
   const pod = schema.parse(item);
@@ -89,14 +104,18 @@ export function podBackupHooks(item: unknown): PodHooks {
     namespace: pod.metadata.namespace,
     name: pod.metadata.name,
     finished: phase === 'Succeeded' || phase === 'Failed',
+    labels: pod.metadata.labels ?? nullObject(),
+    containers,
+    pre: [],
+    post: [],
     notes: [],
   };
   const pre =
     hookFromAnnotations(annotations, 'pre', 'pre', containers, hooks.notes) ??
     hookFromAnnotations(annotations, '', 'pre', containers, hooks.notes);
   const post = hookFromAnnotations(annotations, 'post', 'post', containers, hooks.notes);
-  if (pre !== undefined) hooks.pre = pre;
-  if (post !== undefined) hooks.post = post;
+  if (pre !== undefined) hooks.pre.push(pre);
+  if (post !== undefined) hooks.post.push(post);
   return hooks;
 }
 
@@ -114,13 +133,43 @@ function hookFromAnnotations(
   const onErrorText = annotations[key(KEYS.onError)];
   const hook: ExecHook = {
     phase,
+    source: 'annotation',
+    name: '<from-annotation>',
     container: named === '' ? (containers[0] ?? '') : named,
     command: parseHookCommand(commandText),
     // An unknown mode is Fail, as pkg/podexec defaults it.
     onError: onErrorText === 'Continue' ? 'Continue' : 'Fail',
     timeoutMs: hookTimeout(annotations[key(KEYS.timeout)], key(KEYS.timeout), notes),
   };
-  const invalid = invalidReason(hook, named, containers, commandText);
+  const invalid = invalidReason(hook, named, containers, commandText.length);
+  if (invalid !== undefined) hook.invalid = invalid;
+  return hook;
+}
+
+/**
+ * A resource hook of the backup spec for one pod, with pkg/podexec's defaults: the pod's first
+ * container, on-error Fail, a 30s timeout when none or zero is given. Notes say what was bounded.
+ */
+export function specExecHook(
+  spec: ExecHookSpec,
+  name: string,
+  phase: HookPhase,
+  containers: readonly string[],
+  notes: string[],
+): ExecHook {
+  const named = spec.container ?? '';
+  const hook: ExecHook = {
+    phase,
+    source: 'spec',
+    name,
+    container: named === '' ? (containers[0] ?? '') : named,
+    command: spec.command,
+    onError: spec.onError === 'Continue' ? 'Continue' : 'Fail',
+    timeoutMs: hookTimeout(spec.timeout, `timeout of ${phase} hook ${JSON.stringify(name)}`, notes),
+  };
+  const chars = spec.command.reduce((n, a) => n + a.length, 0);
+  const invalid =
+    spec.command.length === 0 ? 'command is required' : invalidReason(hook, named, containers, chars);
   if (invalid !== undefined) hook.invalid = invalid;
   return hook;
 }
@@ -129,12 +178,12 @@ function invalidReason(
   hook: ExecHook,
   named: string,
   containers: readonly string[],
-  commandText: string,
+  commandChars: number,
 ): string | undefined {
   if (named === '' && containers.length === 0) return 'need at least 1 container';
   if (named !== '' && !containers.includes(named)) return `no such container: ${JSON.stringify(named)}`;
-  if (commandText.length > MAX_COMMAND_CHARS)
-    return `the command is ${commandText.length} characters; lifeboat runs at most ${MAX_COMMAND_CHARS}`;
+  if (commandChars > MAX_COMMAND_CHARS)
+    return `the command is ${commandChars} characters; lifeboat runs at most ${MAX_COMMAND_CHARS}`;
   if (hook.command.length > MAX_COMMAND_ARGS)
     return `the command has ${hook.command.length} arguments; lifeboat runs at most ${MAX_COMMAND_ARGS}`;
   return undefined;
@@ -160,9 +209,7 @@ function hookTimeout(text: string | undefined, key: string, notes: string[]): nu
   let ms: number;
   try {
     // Go's time.ParseDuration accepts a sign; a negative timeout means none in Velero.
-    const negative = text.startsWith('-');
-    ms = Number(parseDurationNs(negative ? text.slice(1) : text, key)) / 1e6;
-    if (negative) ms = -ms;
+    ms = Number(parseSignedDurationNs(text, key)) / 1e6;
   } catch (err) {
     notes.push(`${(err as Error).message}: the default ${DEFAULT_HOOK_TIMEOUT_MS / 1000}s is used`);
     return DEFAULT_HOOK_TIMEOUT_MS;
@@ -179,5 +226,6 @@ function hookTimeout(text: string | undefined, key: string, notes: string[]): nu
 export function describeHook(hook: ExecHook): string {
   const command = JSON.stringify(hook.command);
   const shown = command.length > 200 ? `${command.slice(0, 200)}…` : command;
-  return `${hook.phase} hook ${shown} in container ${hook.container || '<none>'}`;
+  const name = hook.source === 'spec' ? ` ${JSON.stringify(hook.name)}` : '';
+  return `${hook.phase} hook${name} ${shown} in container ${hook.container || '<none>'}`;
 }

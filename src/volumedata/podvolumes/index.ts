@@ -22,4 +22,5 @@ export {
   type HookPhase,
   podBackupHooks,
   type PodHooks,
+  specExecHook,
 } from './backup-hooks.ts';
