@@ -14,6 +14,7 @@ import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { statusRoutes } from './status-routes.ts';
+import { verifyRoutes } from './verify-routes.ts';
 import { webRoutes } from './web-routes.ts';
 
 const STATUS: Partial<Record<string, number>> = nullObject({
@@ -72,5 +73,6 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   webRoutes(app);
   clusterRoutes(app, ctx);
   drillRoutes(app, ctx);
+  verifyRoutes(app, ctx);
   return app;
 }
