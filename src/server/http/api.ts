@@ -9,6 +9,7 @@ import { contentsRoutes } from './contents-routes.ts';
 import { responseHeaders } from './response-headers.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { drillRoutes } from './drill-routes.ts';
+import { eventRoutes } from './event-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
@@ -74,5 +75,6 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   clusterRoutes(app, ctx);
   drillRoutes(app, ctx);
   verifyRoutes(app, ctx);
+  eventRoutes(app, ctx);
   return app;
 }
