@@ -11,7 +11,8 @@ export const API_AUTH_GROUP = 'lifeboat.io';
  * /metrics`, what Prometheus's usual ClusterRole grants).
  */
 export type ApiAttributes =
-  { verb: string; resource: string; name?: string | undefined } | { verb: string; path: string };
+  | { verb: string; resource: string; subresource?: string; name?: string | undefined }
+  | { verb: string; path: string };
 
 export type AuthDecision =
   { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
@@ -153,6 +154,7 @@ export class KubeReviewer {
     const resourceAttributes: {
       group: string;
       resource: string;
+      subresource?: string;
       verb: string;
       name?: string;
       namespace?: string;
@@ -161,6 +163,7 @@ export class KubeReviewer {
       resource: attrs.resource,
       verb: attrs.verb,
     };
+    if (attrs.subresource !== undefined) resourceAttributes.subresource = attrs.subresource;
     if (attrs.name !== undefined) resourceAttributes.name = attrs.name;
     if (this.#o.namespace !== undefined && this.#o.namespace !== '')
       resourceAttributes.namespace = this.#o.namespace;
@@ -173,5 +176,6 @@ type ReviewedUser = NonNullable<TokenReviewStatus['user']> & { username: string 
 /** `list backups.lifeboat.io`, `get backups.lifeboat.io nightly-1`, `get /metrics`. */
 export function describeAttributes(attrs: ApiAttributes): string {
   if ('path' in attrs) return `${attrs.verb} ${attrs.path}`;
-  return `${attrs.verb} ${attrs.resource}.${API_AUTH_GROUP}${attrs.name === undefined ? '' : ` ${attrs.name}`}`;
+  const sub = attrs.subresource === undefined ? '' : `/${attrs.subresource}`;
+  return `${attrs.verb} ${attrs.resource}${sub}.${API_AUTH_GROUP}${attrs.name === undefined ? '' : ` ${attrs.name}`}`;
 }

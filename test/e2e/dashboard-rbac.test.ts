@@ -28,6 +28,7 @@ const source = harness.clusters['source']!.kubeconfig;
 const suffix = randomBytes(3).toString('hex');
 const ns = `dash-rbac-${suffix}`;
 const schedule = `nightly-${suffix}`;
+const backup = `verify-${suffix}`;
 const READ = ['get', 'list'];
 const ROLES = {
   viewer: [
@@ -45,6 +46,7 @@ const ROLES = {
     },
     { apiGroups: ['lifeboat.io'], resources: ['backups', 'restores'], verbs: ['create'] },
     { apiGroups: ['lifeboat.io'], resources: ['schedules'], verbs: ['patch'] },
+    { apiGroups: ['lifeboat.io'], resources: ['backups/verify'], verbs: ['create'] },
   ],
 } as const;
 type Who = keyof typeof ROLES;
@@ -114,7 +116,17 @@ beforeAll(async () => {
   ];
   await writeFile(locations.configPath, stringify({ ...config, schedules }));
   server = await startDashboardServer(
-    ['--kubeconfig', source, '--auth', 'kubernetes', '--enable-restore', '--restore-kubeconfig', source],
+    [
+      '--kubeconfig',
+      source,
+      '--auth',
+      'kubernetes',
+      '--sync-period',
+      '1s',
+      '--enable-restore',
+      '--restore-kubeconfig',
+      source,
+    ],
     { ...locations.env, LIFEBOAT_API_TOKEN: '', LIFEBOAT_WEB_DIR: webDir },
   );
   browser = await launchChromium();
@@ -166,5 +178,50 @@ describe('the dashboard with --auth kubernetes', () => {
     await page.goto(`${server.url}/#/restores`);
     await page.getByRole('link', { name: 'New restore' }).waitFor();
     await page.close();
+  });
+
+  it('offers Verify to an operator (create backups/verify) and not to a viewer, whom the API refuses', async () => {
+    const as = (who: Who, method: string, path: string, body?: object) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    await eventually(
+      'backup accepted',
+      async () => {
+        const made = await as('operator', 'POST', '/api/v1/backups', {
+          name: backup,
+          template: { includedNamespaces: [ns] },
+        });
+        return made.status === 202 ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    await eventually(
+      'backup Completed',
+      async () => {
+        const b = (await (await as('viewer', 'GET', `/api/v1/backups/${backup}`)).json()) as {
+          phase?: string;
+        };
+        return b.phase === 'Completed' ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    const viewer = await signIn('viewer');
+    await viewer.goto(`${server.url}/#/backups/${backup}`);
+    await viewer.getByRole('link', { name: 'Browse contents' }).waitFor();
+    await viewer.getByRole('region', { name: 'Items per resource' }).waitFor({ timeout: 60_000 });
+    expect(await viewer.getByRole('button', { name: 'Verify backup' }).count()).toBe(0);
+    expect((await as('viewer', 'POST', `/api/v1/backups/${backup}/verify`, {})).status).toBe(403);
+    await viewer.close();
+    const operator = await signIn('operator');
+    await operator.goto(`${server.url}/#/backups/${backup}`);
+    await operator.getByRole('button', { name: 'Verify backup' }).click();
+    await expect
+      .poll(() => operator.getByRole('region', { name: 'Verification' }).textContent(), { timeout: 120_000 })
+      .toContain('Every check passed');
+    await shot(operator, SHOTS, 'rbac-operator-verify');
+    await operator.close();
   });
 });

@@ -8,6 +8,7 @@ import { AUTHENTICATED } from './route-access.ts';
 /** The actions a client (the dashboard) offers, each as the access review its API route makes. */
 const ACTIONS: ReadonlyMap<string, ApiAttributes> = new Map([
   ['backups.create', { verb: 'create', resource: 'backups' }],
+  ['backups.verify', { verb: 'create', resource: 'backups', subresource: 'verify' }],
   ['restores.create', { verb: 'create', resource: 'restores' }],
   ['schedules.patch', { verb: 'patch', resource: 'schedules' }],
   ['backups.list', { verb: 'list', resource: 'backups' }],

@@ -9,11 +9,13 @@ import { contentsRoutes } from './contents-routes.ts';
 import { responseHeaders } from './response-headers.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { drillRoutes } from './drill-routes.ts';
+import { eventRoutes } from './event-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { statusRoutes } from './status-routes.ts';
+import { verifyRoutes } from './verify-routes.ts';
 import { webRoutes } from './web-routes.ts';
 
 const STATUS: Partial<Record<string, number>> = nullObject({
@@ -72,5 +74,7 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   webRoutes(app);
   clusterRoutes(app, ctx);
   drillRoutes(app, ctx);
+  verifyRoutes(app, ctx);
+  eventRoutes(app, ctx);
   return app;
 }

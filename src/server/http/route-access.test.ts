@@ -17,6 +17,20 @@ describe('routeAttributes', () => {
     ['post', { resource: 'restores' }, {}, { verb: 'create', resource: 'restores', name: undefined }],
     ['DELETE', { resource: 'backups' }, { name: 'x' }, { verb: 'delete', resource: 'backups', name: 'x' }],
     ['GET', { path: '/metrics' }, {}, { verb: 'get', path: '/metrics' }],
+    // An action on an item is a subresource (RBAC `backups/verify`), never the item's own create.
+    [
+      'POST',
+      { resource: 'backups', subresource: 'verify' },
+      { name: 'b-1' },
+      { verb: 'create', resource: 'backups', subresource: 'verify', name: 'b-1' },
+    ],
+    // A POST that only reads (a report ticket) declares its verb.
+    [
+      'POST',
+      { resource: 'drills', verb: 'get' },
+      { name: 'd-1' },
+      { verb: 'get', resource: 'drills', name: 'd-1' },
+    ],
     ['HEAD', { path: '/metrics' }, {}, { verb: 'get', path: '/metrics' }],
   ] as const)('%s %o %o', (method, access, params, want) => {
     expect(routeAttributes(method, access, params)).toEqual(want);

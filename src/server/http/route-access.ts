@@ -9,10 +9,13 @@ import type { ApiAttributes } from '../kube-auth.ts';
  * - `{ resource }`: an API resource of lifeboat.io — the verb follows the method (GET of a
  *   collection is `list`, of one item `get`; POST is `create`), the name is the route's decoded
  *   `:name` parameter;
+ *   `:name` parameter; `subresource` names an action on the item (`backups/verify`), and `verb`
+ *   replaces the method's when a POST only reads (a report ticket is `get drills NAME`);
  * - `{ path }`: a non-resource URL (/metrics), the verb `get`.
  * A route without one cannot be registered.
  */
-export type RouteAccess = 'public' | 'authenticated' | { resource: string } | { path: string };
+export type RouteAccess =
+  'public' | 'authenticated' | { resource: string; subresource?: string; verb?: string } | { path: string };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,9 +40,11 @@ export function routeAttributes(
   if ('path' in access)
     return { verb: m === 'GET' || m === 'HEAD' ? 'get' : m.toLowerCase(), path: access.path };
   const name = nameParam(params);
-  const verb = m === 'GET' || m === 'HEAD' ? (name === undefined ? 'list' : 'get') : VERBS.get(m);
+  const verb =
+    access.verb ?? (m === 'GET' || m === 'HEAD' ? (name === undefined ? 'list' : 'get') : VERBS.get(m));
   // An unknown method cannot reach a route (the router has none for it); never invent a verb.
-  return { verb: verb ?? 'unknown', resource: access.resource, name };
+  const attributes = { verb: verb ?? 'unknown', resource: access.resource, name };
+  return access.subresource === undefined ? attributes : { ...attributes, subresource: access.subresource };
 }
 
 function nameParam(params: unknown): string | undefined {
@@ -54,4 +59,5 @@ export const PUBLIC = access('public');
 /** Valid credentials only: no access review of a resource. */
 export const AUTHENTICATED = access('authenticated');
 /** An API resource of lifeboat.io (RBAC in --auth kubernetes mode). */
-export const on = (resource: string) => access({ resource });
+export const on = (resource: string, more: { subresource?: string; verb?: string } = {}) =>
+  access({ resource, ...more });

@@ -8,7 +8,7 @@ import { accessRoutes } from './access-routes.ts';
 import type { ApiAuth } from './auth.ts';
 import { responseHeaders } from './response-headers.ts';
 import { installGuard } from './guard.ts';
-import { on } from './route-access.ts';
+import { on, PUBLIC } from './route-access.ts';
 import { DASHBOARD_CSP, webRoutes } from './web-routes.ts';
 
 let dir: string;
@@ -40,6 +40,7 @@ beforeAll(async () => {
   webRoutes(app);
   accessRoutes(app, { restoreEnabled: true } as ServerContext, { auth });
   app.get('/api/v1/things', on('things'), () => Promise.resolve({ items: [1, 2] }));
+  app.get('/api/v1/framed', PUBLIC, (_req, reply) => reply.header('x-frame-options', 'SAMEORIGIN').send({}));
   await app.ready();
 });
 afterAll(async () => {
@@ -91,5 +92,14 @@ describe('the dashboard routes', () => {
       allowed: { 'restores.create': false, 'schedules.patch': false, 'backups.list': true },
     });
     expect(reviewed).toContainEqual({ verb: 'create', resource: 'restores' });
+    expect(reviewed).toContainEqual({ verb: 'create', resource: 'backups', subresource: 'verify' });
+  });
+
+  it('never let a page be framed, unless its route allows its own origin (a drill report)', async () => {
+    const page = await app.inject({ url: '/' });
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['content-security-policy']).toContain("frame-src 'self'");
+    expect((await app.inject({ url: '/api/v1/framed' })).headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 });

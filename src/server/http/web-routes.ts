@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC } from './route-access.ts';
 
-/** The dashboard's page may load only its own script, style and API; nothing may frame it. */
+/**
+ * The dashboard's page may load only its own script, style and API, and frame only its own origin
+ * (a drill's report, under that report's own policy); nothing may frame it.
+ */
 export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** The files of the dashboard's bundle (scripts/build.ts buildWeb), by the path they are served at. */
 const FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([

@@ -75,10 +75,3 @@ export async function send<T>(method: 'POST' | 'PATCH', path: string, body: unkn
   }
   return (await res.json()) as T;
 }
-
-/** Fetches text (a drill's HTML report) with the token. */
-export async function getText(path: string): Promise<string> {
-  const res = await fetch(path, { headers: headers(session.token(), false), cache: 'no-store' });
-  if (!res.ok) throw await failure(res);
-  return res.text();
-}

@@ -20,6 +20,7 @@ const TONE: Readonly<Record<string, string>> = {
   OK: 'good',
   Completed: 'good',
   Passed: 'good',
+  Verified: 'good',
   Available: 'good',
   AT_RISK: 'warn',
   PartiallyFailed: 'warn',

@@ -111,26 +111,83 @@ export function rowsFromSchedules(
   }));
 }
 
-/** Per day of the last `days` days (oldest first): backups that Completed and that did not. */
+/** A drill as /api/v1/drills lists it (read defensively). */
+export interface DrillMark {
+  name: string;
+  cluster: string | undefined;
+  passed: boolean;
+  rtoSeconds?: number | undefined;
+  at: string;
+}
+
+/** The drills of /api/v1/drills that name themselves and a time, newest first. */
+export function drillMarks(body: unknown): DrillMark[] {
+  const items = obj(body)?.['items'];
+  if (!Array.isArray(items)) return [];
+  return items
+    .flatMap((raw): DrillMark[] => {
+      const d = obj(raw);
+      const name = str(d?.['name']);
+      const at = str(d?.['completed']) ?? str(d?.['started']);
+      if (d === undefined || name === undefined || at === undefined || Number.isNaN(Date.parse(at)))
+        return [];
+      const outcome = str(d['outcome']) ?? str(d['phase']);
+      return [
+        {
+          name,
+          cluster: str(d['cluster']),
+          passed: outcome === 'Passed',
+          rtoSeconds: num(d['rtoSeconds']),
+          at,
+        },
+      ];
+    })
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+}
+
+/** Each row's last drill: the fleet API's when it has one, else the cluster's newest from the drills API. */
+export function withDrills(rows: readonly FleetRow[], drills: readonly DrillMark[]): FleetRow[] {
+  return rows.map((r) => {
+    if (r.lastDrill !== undefined) return r;
+    const d = drills.find((m) => m.cluster === r.cluster);
+    return d === undefined
+      ? r
+      : { ...r, lastDrill: { passed: d.passed, rtoSeconds: d.rtoSeconds, at: d.at } };
+  });
+}
+
+export interface TimelineDay {
+  day: string;
+  good: number;
+  bad: number;
+  drills: DrillMark[];
+}
+
+/** Per day of the last `days` days (oldest first): backups that Completed and that did not, and the drills. */
 export function timeline(
   backups: readonly { started?: string | undefined; phase: string }[],
+  drills: readonly DrillMark[],
   now: number,
   days = 7,
-): { day: string; good: number; bad: number }[] {
+): TimelineDay[] {
   const DAY = 86_400_000;
   const today = Math.floor(now / DAY);
-  const out = Array.from({ length: days }, (_, i) => ({
+  const out = Array.from({ length: days }, (_, i): TimelineDay => ({
     day: new Date((today - days + 1 + i) * DAY).toISOString().slice(5, 10),
     good: 0,
     bad: 0,
+    drills: [],
   }));
+  const slotOf = (at: string | undefined) => {
+    const t = at === undefined ? NaN : Date.parse(at);
+    return Number.isNaN(t) ? undefined : out[Math.floor(t / DAY) - (today - days + 1)];
+  };
   for (const b of backups) {
-    const t = b.started === undefined ? NaN : Date.parse(b.started);
-    if (Number.isNaN(t)) continue;
-    const slot = out[Math.floor(t / DAY) - (today - days + 1)];
+    const slot = slotOf(b.started);
     if (slot === undefined) continue;
     if (b.phase === 'Completed') slot.good++;
     else if (b.phase !== 'InProgress' && b.phase !== 'New') slot.bad++;
   }
+  for (const d of [...drills].reverse()) slotOf(d.at)?.drills.push(d);
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rowsFromClusters, timeline } from './fleet-model.ts';
+import { drillMarks, rowsFromClusters, timeline, withDrills } from './fleet-model.ts';
 import { bytes, duration, parseList, parseMapping, relative } from './format.ts';
 
 describe('dashboard formatting', () => {
@@ -30,11 +30,61 @@ describe('dashboard formatting', () => {
         { started: '2026-11-20T02:00:00Z', phase: 'Completed' },
         { started: '2026-12-07T03:00:00Z', phase: 'InProgress' },
       ],
+      [],
       now,
     );
     expect(days).toHaveLength(7);
-    expect(days[6]).toEqual({ day: '12-07', good: 1, bad: 1 });
-    expect(days[0]).toEqual({ day: '12-01', good: 1, bad: 0 });
+    expect(days[6]).toEqual({ day: '12-07', good: 1, bad: 1, drills: [] });
+    expect(days[0]).toEqual({ day: '12-01', good: 1, bad: 0, drills: [] });
+  });
+
+  it('puts drills on the timeline, oldest first in a day, and gives a cluster its newest as last drill', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const drills = drillMarks({
+      items: [
+        {
+          name: 'd-old',
+          cluster: 'prod',
+          outcome: 'Failed',
+          started: '2026-12-07T01:00:00Z',
+          completed: '2026-12-07T01:05:00Z',
+        },
+        {
+          name: 'd-new',
+          cluster: 'prod',
+          outcome: 'Passed',
+          rtoSeconds: 42,
+          completed: '2026-12-07T09:00:00Z',
+        },
+        { name: 'd-week', cluster: 'dev', phase: 'Passed', completed: '2026-12-02T09:00:00Z' },
+        { name: 'd-gone', cluster: 'dev', outcome: 'Passed', completed: '2026-10-01T09:00:00Z' },
+        { name: 'no-time', cluster: 'dev', outcome: 'Passed', completed: '' },
+        { cluster: 'dev', outcome: 'Passed', completed: '2026-12-02T09:00:00Z' },
+        'garbage',
+      ],
+    });
+    expect(drills.map((d) => d.name)).toEqual(['d-new', 'd-old', 'd-week', 'd-gone']);
+    const days = timeline([], drills, now);
+    expect(days[6]?.drills.map((d) => [d.name, d.passed])).toEqual([
+      ['d-old', false],
+      ['d-new', true],
+    ]);
+    expect(days[1]?.drills.map((d) => d.name)).toEqual(['d-week']);
+    expect(days.flatMap((d) => d.drills)).toHaveLength(3);
+    const rows = withDrills(
+      [
+        { cluster: 'prod', rpo: 'OK' },
+        { cluster: 'dev', rpo: 'OK', lastDrill: { passed: false } },
+        { cluster: 'none', rpo: 'OK' },
+      ],
+      drills,
+    );
+    expect(rows.map((r) => r.lastDrill)).toEqual([
+      { passed: true, rtoSeconds: 42, at: '2026-12-07T09:00:00Z' },
+      { passed: false },
+      undefined,
+    ]);
+    expect(drillMarks({ items: 'no' })).toEqual([]);
   });
 
   it('reads the fleet API defensively: a row per schedule of a cluster, one for a cluster without any', () => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, get } from './api.ts';
+import { isLive, onChange } from './events.ts';
 
 export interface Polled<T> {
   data: T | undefined;
@@ -11,11 +12,14 @@ export interface Polled<T> {
 
 /** How often a page asks again (an unchanged answer costs a 304 without body). */
 export const POLL_MS = 3000;
+/** While the change feed is live, a poll in this many is still made (a missed event costs little). */
+const LIVE_POLL_EVERY = 10;
 
 /**
- * GET path now and every intervalMs while the tab is visible: live updates without reloads. A
- * path of undefined asks nothing. A 404 is kept as the error (feature detection: an API the
- * server does not have).
+ * GET path now, on every change the server announces (events.ts), and every intervalMs while the
+ * tab is visible — only one tick in LIVE_POLL_EVERY while the change feed is connected: live
+ * updates without reloads. A path of undefined asks nothing; an intervalMs of 0 asks once. A 404
+ * is kept as the error (feature detection: an API the server does not have).
  */
 export function usePoll<T>(path: string | undefined, intervalMs = POLL_MS): Polled<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
@@ -35,10 +39,19 @@ export function usePoll<T>(path: string | undefined, intervalMs = POLL_MS): Poll
       );
     };
     once();
-    const timer = intervalMs > 0 ? setInterval(once, intervalMs) : undefined;
+    if (intervalMs <= 0)
+      return () => {
+        live = false;
+      };
+    let ticks = 0;
+    const timer = setInterval(() => {
+      if (!isLive() || ++ticks % LIVE_POLL_EVERY === 0) once();
+    }, intervalMs);
+    const stop = onChange(once);
     return () => {
       live = false;
-      if (timer !== undefined) clearInterval(timer);
+      clearInterval(timer);
+      stop();
     };
   }, [path, intervalMs, tick]);
   return { data: state.data, error: state.error, loading: state.loading, reload };

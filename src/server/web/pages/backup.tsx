@@ -3,6 +3,7 @@ import { bytes, relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
 import { href } from '../router.ts';
 import type { BackupDetails, BackupRow, Problem } from '../types.ts';
+import { VerifyPanel } from './verify.tsx';
 
 function Problems({ title, items }: { title: string; items: Problem[] }) {
   return (
@@ -173,6 +174,7 @@ export function BackupPage({ name }: { name: string }) {
           </a>
         ) : null}
       </p>
+      {b?.completed === undefined ? null : <VerifyPanel name={name} />}
       <ErrorBox error={details.error} />
       {details.data === undefined ? null : (
         <>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getText } from '../api.ts';
+import { send } from '../api.ts';
 import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
 import { duration, relative } from '../format.ts';
 import { isMissing, usePoll } from '../hooks.ts';
@@ -63,13 +63,48 @@ export function DrillsPage() {
   );
 }
 
-/** A drill's HTML evidence report, opened in place in a sandboxed frame (no scripts, no same origin). */
+interface DrillFacts {
+  cluster?: string;
+  integrity?: { ok?: boolean };
+  report?: { outcome?: string; rtoSeconds?: number; backup?: string };
+}
+
+function Facts({ d }: { d: DrillFacts }) {
+  return (
+    <dl class="facts">
+      <dt>Outcome</dt>
+      <dd>
+        <Badge state={d.report?.outcome} />
+        {d.report?.rtoSeconds === undefined ? '' : ` RTO ${duration(d.report.rtoSeconds)}`}
+      </dd>
+      <dt>Cluster</dt>
+      <dd>{d.cluster ?? '—'}</dd>
+      <dt>Evidence</dt>
+      <dd>
+        {d.integrity?.ok === true
+          ? 'intact (every file matches its manifest)'
+          : 'ALTERED: a file no longer matches the manifest'}
+      </dd>
+    </dl>
+  );
+}
+
+/**
+ * A drill's HTML evidence report, opened in place: a frame cannot send the token, so the page asks
+ * for a ticket (a URL good for this drill for 60 s) and frames it sandboxed (no script, an origin of
+ * its own); the report comes under its own content policy, so its inline styles apply there and
+ * nowhere else.
+ */
 export function DrillPage({ name }: { name: string }) {
-  const [html, setHtml] = useState<string | undefined>();
+  const facts = usePoll<DrillFacts>(`/api/v1/drills/${encodeURIComponent(name)}`, 0);
+  const [url, setUrl] = useState<string | undefined>();
   const [error, setError] = useState<Error | undefined>();
   useEffect(() => {
-    getText(`/api/v1/drills/${encodeURIComponent(name)}/report`).then(setHtml, (e: unknown) =>
-      setError(e instanceof Error ? e : new Error(String(e))),
+    setUrl(undefined);
+    setError(undefined);
+    send<{ url: string }>('POST', `/api/v1/drills/${encodeURIComponent(name)}/report-ticket`, {}).then(
+      (t) => setUrl(t.url),
+      (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))),
     );
   }, [name]);
   return (
@@ -78,13 +113,14 @@ export function DrillPage({ name }: { name: string }) {
       <p>
         <a href={href(['drills'])}>All drills</a>
       </p>
-      {isMissing(error) ? <Empty>{NO_API}</Empty> : <ErrorBox error={error} />}
-      {html === undefined ? (
+      {isMissing(error) ? <Empty>{NO_API}</Empty> : <ErrorBox error={error ?? facts.error} />}
+      {facts.data === undefined ? null : <Facts d={facts.data} />}
+      {url === undefined ? (
         error === undefined ? (
           <Loading />
         ) : null
       ) : (
-        <iframe class="report" title={`Drill report ${name}`} sandbox="" srcdoc={html} />
+        <iframe class="report" title={`Drill report ${name}`} sandbox="" src={url} />
       )}
     </>
   );

@@ -1,5 +1,13 @@
 import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
-import { type FleetRow, rowsFromClusters, rowsFromSchedules, timeline } from '../fleet-model.ts';
+import {
+  type DrillMark,
+  drillMarks,
+  type FleetRow,
+  rowsFromClusters,
+  rowsFromSchedules,
+  timeline,
+  withDrills,
+} from '../fleet-model.ts';
 import { duration, relative } from '../format.ts';
 import { isMissing, usePoll } from '../hooks.ts';
 import { href } from '../router.ts';
@@ -62,17 +70,54 @@ function Rows({ rows }: { rows: FleetRow[] }) {
   );
 }
 
-function Timeline({ backups }: { backups: BackupRow[] }) {
-  const days = timeline(backups, Date.now());
+function Mark({ d }: { d: DrillMark }) {
+  const outcome = d.passed ? 'passed' : 'failed';
+  const what = `Drill ${d.name}${d.cluster === undefined ? '' : ` of ${d.cluster}`} ${outcome}`;
+  return (
+    <li>
+      <a class={`mark mark-${outcome}`} href={href(['drills', d.name])} aria-label={what} title={what}>
+        <span aria-hidden="true">{d.passed ? '✓' : '✗'}</span>
+      </a>
+    </li>
+  );
+}
+
+/** The last 7 days: backups completed and failed, and each drill as a passed or failed mark. */
+function Timeline({ backups, drills }: { backups: BackupRow[]; drills: DrillMark[] }) {
+  const days = timeline(backups, drills, Date.now());
   return (
     <section aria-labelledby="timeline-h">
-      <h2 id="timeline-h">Backups in the last 7 days</h2>
+      <h2 id="timeline-h">Backups and drills in the last 7 days</h2>
+      <ul class="legend" aria-label="Legend">
+        <li>
+          <span class="good">n completed</span>, <span class="bad">n failed</span>: backups started that day
+        </li>
+        <li>
+          <span class="mark mark-passed" aria-hidden="true">
+            ✓
+          </span>{' '}
+          drill passed
+        </li>
+        <li>
+          <span class="mark mark-failed" aria-hidden="true">
+            ✗
+          </span>{' '}
+          drill failed (each mark links to its report)
+        </li>
+      </ul>
       <ol class="timeline">
         {days.map((d) => (
           <li key={d.day}>
             <span class="day">{d.day}</span>
             <span class="good">{d.good} completed</span>
             <span class={d.bad > 0 ? 'bad' : 'muted'}>{d.bad} failed</span>
+            {d.drills.length === 0 ? null : (
+              <ul class="marks" aria-label={`Drills on ${d.day}`}>
+                {d.drills.map((m) => (
+                  <Mark key={m.name} d={m} />
+                ))}
+              </ul>
+            )}
           </li>
         ))}
       </ol>
@@ -89,7 +134,11 @@ export function FleetPage() {
   const schedules = usePoll<List<ScheduleItem>>(fallback ? '/api/v1/schedules' : undefined);
   const server = usePoll<ServerInfo>(fallback ? '/api/v1/server' : undefined, 10_000);
   const backups = usePoll<List<BackupRow>>('/api/v1/backups');
-  const rows = fallback ? rowsFromSchedules(schedules.data?.items ?? [], server.data) : fromFleet;
+  const drills = drillMarks(usePoll<unknown>('/api/v1/drills', 10_000).data);
+  const rows = withDrills(
+    fallback ? rowsFromSchedules(schedules.data?.items ?? [], server.data) : fromFleet,
+    drills,
+  );
   const loading = fallback ? schedules.loading : clusters.loading;
   const breached = rows.filter((r) => r.rpo === 'BREACHED').length;
   return (
@@ -116,7 +165,7 @@ export function FleetPage() {
       ) : (
         <Rows rows={rows} />
       )}
-      <Timeline backups={backups.data?.items ?? []} />
+      <Timeline backups={backups.data?.items ?? []} drills={drills} />
     </>
   );
 }

@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildWeb } from '../../scripts/build.ts';
+import { runCli } from '../helpers/cli.ts';
+import {
+  expectAccessible,
+  launchChromium,
+  SHOTS,
+  shot,
+  startDashboardServer,
+  type ServerProcess,
+} from '../helpers/dashboard.ts';
+import { clients, eventually } from '../helpers/kube.ts';
+import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+
+/**
+ * The dashboard over a registered fleet, in Debian's Chromium against a real `lifeboat server`:
+ * two clusters added with `cluster add` (the harness's source, with the standby as its standby, and
+ * the standby itself), backed up into versitygw S3 by one `--clusters` schedule; a DR drill run into
+ * the standby. The fleet page shows a row per cluster with its RPO state and owner replica, and the
+ * drill on its timeline; the drill's report opens in place with its own styles; a backup is
+ * verified on demand, and a damaged one fails with its findings listed.
+ */
+const harness = inject('harness');
+const source = harness.clusters['source']!.kubeconfig;
+const standby = harness.clusters['standby']!.kubeconfig;
+const TOKEN = randomBytes(24).toString('hex');
+const suffix = randomBytes(3).toString('hex');
+const ns = `dash-fleet-${suffix}`;
+const east = `east-${suffix}`;
+const west = `west-${suffix}`;
+const schedule = `fleet-${suffix}`;
+const replica = `dash-replica-${suffix}`;
+const drill = `drill-${suffix}`;
+const verified = `verify-${suffix}`;
+const damaged = `damaged-${suffix}`;
+
+let locations: LocationsFixture;
+let webDir: string;
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+const cspViolations: string[] = [];
+
+const lifeboat = async (...args: string[]) => {
+  const run = await runCli(['--log-level', 'error', ...args], { env: locations.env, timeoutMs: 600_000 });
+  expect(run.status, `lifeboat ${args.join(' ')}: ${run.stderr}`).toBe(0);
+  return run;
+};
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function open(hash: string): Promise<void> {
+  await page.goto(`${server.url}/${hash}`);
+  await page.locator('main h1').first().waitFor();
+}
+
+async function serverBackup(name: string, storageLocation: string): Promise<void> {
+  const template = { includedNamespaces: [ns], includeClusterResources: false };
+  await eventually(
+    `backup ${name} accepted`,
+    async () => {
+      const made = await api('/api/v1/backups', {
+        method: 'POST',
+        body: JSON.stringify({ name, storageLocation, template }),
+      });
+      if (made.status === 503) return undefined;
+      expect(made.status, JSON.stringify(made.body)).toBe(202);
+      return true;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  await eventually(
+    `backup ${name} Completed and synced`,
+    async () =>
+      (await api<{ phase: string }>(`/api/v1/backups/${name}`)).body.phase === 'Completed' ? true : undefined,
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
+}
+
+beforeAll(async () => {
+  locations = await createLocations(harness);
+  webDir = await buildWeb(await mkdtemp(join(tmpdir(), 'lifeboat-web-')));
+  const { core } = clients(source);
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await core.createNamespacedConfigMap({
+    namespace: ns,
+    body: { metadata: { name: 'settings' }, data: { colour: 'green' } },
+  });
+  await lifeboat(
+    'cluster',
+    'add',
+    east,
+    '--kubeconfig',
+    source,
+    '--standby',
+    standby,
+    '--storage-location',
+    's3',
+  );
+  await lifeboat('cluster', 'add', west, '--kubeconfig', standby, '--storage-location', 's3');
+  await lifeboat(
+    'schedule',
+    'create',
+    schedule,
+    '--schedule',
+    '*/20 * * * * *',
+    '--rpo',
+    '10m',
+    '--ttl',
+    '1h',
+    '--clusters',
+    `${east},${west}`,
+    '--include-namespaces',
+    ns,
+    '--storage-location',
+    's3',
+  );
+  await lifeboat('backup', 'create', `b-${east}`, '--cluster', east, '--include-namespaces', ns);
+  const run = await lifeboat(
+    'drill',
+    'run',
+    '--cluster',
+    east,
+    '--backup',
+    `b-${east}`,
+    '--name',
+    drill,
+    '-o',
+    'json',
+  );
+  expect((JSON.parse(run.stdout) as { outcome: string }).outcome).toBe('Passed');
+  server = await startDashboardServer(
+    ['--kubeconfig', source, '--sync-period', '1s', '--replica-id', replica],
+    {
+      ...locations.env,
+      LIFEBOAT_API_TOKEN: TOKEN,
+      LIFEBOAT_WEB_DIR: webDir,
+    },
+  );
+  await serverBackup(verified, 's3');
+  await serverBackup(damaged, 'fs');
+  // The damaged backup's resource list is replaced: its checksum and its items no longer match.
+  await writeFile(
+    join(locations.fsRoot, 'backups', damaged, `${damaged}-resource-list.json.gz`),
+    gzipSync(JSON.stringify({ 'v1/ConfigMap': [`${ns}/ghost`] })),
+  );
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('API token').fill(TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  for (const kubeconfig of [source, standby])
+    await clients(kubeconfig)
+      .core.deleteNamespace({ name: ns })
+      .catch(() => undefined);
+  await locations?.cleanup();
+  if (webDir !== undefined) await rm(webDir, { recursive: true, force: true });
+});
+
+describe('the dashboard over a registered fleet', () => {
+  it('shows one row per cluster with its RPO state, last backup and owner replica', async () => {
+    for (const cluster of [east, west]) {
+      const row = page.locator('tr', { has: page.getByRole('rowheader', { name: cluster, exact: true }) });
+      await expect.poll(() => row.textContent(), { timeout: 180_000, interval: 1000 }).toContain('OK');
+      const text = (await row.textContent()) ?? '';
+      expect(text).toContain(schedule);
+      expect(text).toContain(replica);
+      expect(text).toMatch(new RegExp(`${schedule}-${cluster}-\\d{14}`));
+    }
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    // The east cluster's last drill, from the drills API.
+    const eastRow = page.locator('tr', { has: page.getByRole('rowheader', { name: east, exact: true }) });
+    await expect.poll(() => eastRow.textContent(), { timeout: 120_000, interval: 1000 }).toContain('Passed');
+    await expectAccessible(page, 'fleet of two clusters');
+    await shot(page, SHOTS, 'fleet-registered');
+  });
+
+  it('marks the drill on the timeline, and its report opens in place with its own styles', async () => {
+    const legend = page.getByRole('list', { name: 'Legend' });
+    expect(await legend.textContent()).toContain('drill passed');
+    const mark = page.getByRole('link', { name: `Drill ${drill} of ${east} passed` });
+    await mark.click();
+    await page.getByRole('heading', { name: `Drill ${drill}` }).waitFor();
+    expect(page.url()).toContain(`#/drills/${drill}`);
+    await page.getByText('intact (every file matches its manifest)').waitFor();
+    const frame = page.frameLocator('iframe.report');
+    const badge = frame.locator('h1 .badge');
+    await badge.waitFor({ timeout: 60_000 });
+    expect(await badge.textContent()).toBe('Passed');
+    // The report's inline styles apply in the frame (under its own policy), not the defaults.
+    type Styled = { getComputedStyle(el: unknown): Record<string, string> };
+    const style = (el: unknown, property: string) =>
+      (globalThis as unknown as Styled).getComputedStyle(el)[property];
+    expect(await badge.evaluate(style, 'backgroundColor')).toBe('rgb(26, 127, 55)');
+    expect(await frame.locator('body').evaluate(style, 'maxWidth')).not.toBe('none');
+    expect(await frame.locator('svg rect').count()).toBeGreaterThan(0);
+    const src = (await page.locator('iframe.report').getAttribute('src')) ?? '';
+    expect(src).toMatch(new RegExp(`^/api/v1/drills/${drill}/report\\.html\\?ticket=`));
+    expect(src).not.toContain(TOKEN);
+    expect(await page.locator('iframe.report').getAttribute('sandbox')).toBe('');
+    await expectAccessible(page, 'drill report');
+    await shot(page, SHOTS, 'drill-report');
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('opens a report only with a ticket issued for that drill, to a caller with the token', async () => {
+    const report = `/api/v1/drills/${drill}/report.html`;
+    expect(
+      (await fetch(`${server.url}/api/v1/drills/${drill}/report-ticket`, { method: 'POST' })).status,
+    ).toBe(401);
+    const issued = await api<{ url: string; expires: string }>(`/api/v1/drills/${drill}/report-ticket`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(issued.status).toBe(200);
+    const good = await fetch(`${server.url}${issued.body.url}`);
+    expect(good.status).toBe(200);
+    expect(good.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox",
+    );
+    expect(good.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(await good.text()).toContain(`DR drill ${drill}`);
+    const ticket = new URL(issued.body.url, server.url).searchParams.get('ticket') ?? '';
+    const [expiry, mac] = ticket.split('.') as [string, string];
+    const forged = `${expiry}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+    const later = `${Number(expiry) + 3_600_000}.${mac}`;
+    const expired = `${Number(expiry) - 120_000}.${mac}`;
+    for (const bad of [forged, later, expired, ''])
+      expect((await fetch(`${server.url}${report}?ticket=${encodeURIComponent(bad)}`)).status).toBe(403);
+    expect((await fetch(`${server.url}${report}`)).status).toBe(403);
+    // Another drill's name with this drill's ticket.
+    expect(
+      (await fetch(`${server.url}/api/v1/drills/other-${suffix}/report.html?ticket=${ticket}`)).status,
+    ).toBe(403);
+  });
+
+  it('verifies a backup on demand, and lists the findings of a damaged one', async () => {
+    await open(`#/backups/${verified}`);
+    await page.getByRole('button', { name: 'Verify backup' }).click();
+    const section = page.getByRole('region', { name: 'Verification' });
+    await expect
+      .poll(() => section.getByRole('status').textContent(), { timeout: 120_000, interval: 1000 })
+      .toContain('Every check passed');
+    expect(await section.getByRole('list', { name: 'Checks' }).textContent()).toContain('checksums');
+    expect(await section.textContent()).toContain('Findings (0)');
+    await expectAccessible(page, 'backup verified');
+    await shot(page, SHOTS, 'backup-verified');
+
+    await open(`#/backups/${damaged}`);
+    await page.getByRole('button', { name: 'Verify backup' }).click();
+    await expect
+      .poll(() => section.getByRole('status').textContent(), { timeout: 120_000, interval: 1000 })
+      .toContain('Verification failed');
+    const findings = (await section.getByRole('list', { name: 'Findings' }).textContent()) ?? '';
+    expect(findings).toContain(`${damaged}-resource-list.json.gz: checksum mismatch`);
+    expect(await section.getByRole('list', { name: 'Checks' }).textContent()).toContain('FAILED');
+    await expectAccessible(page, 'backup failing verification');
+    await shot(page, SHOTS, 'backup-verify-failed');
+    const state = await api<{ phase: string; report: { problems: string[] } }>(
+      `/api/v1/backups/${damaged}/verify`,
+    );
+    expect(state.body.phase).toBe('Failed');
+    expect(state.body.report.problems.length).toBeGreaterThan(0);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('streams a change of the backups to a client with the token, and to no one without', async () => {
+    expect((await fetch(`${server.url}/api/v1/events`)).status).toBe(401);
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/events`, {
+      headers: { authorization: `Bearer ${TOKEN}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    if (res.body === null) throw new Error('the event stream has no body');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    try {
+      await serverBackup(`live-${suffix}`, 'fs');
+      while (!/event: change\ndata: \{"topics":\[[^\]]*"backups"/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+    } finally {
+      controller.abort();
+    }
+    expect(text).toMatch(/event: change\ndata: \{"topics":\[[^\]]*"backups"/);
+  });
+});
