@@ -164,15 +164,19 @@ export async function startNode(
     await run('/usr/bin/ctr', ['-a', node.containerdSocket, '-n', 'k8s.io', 'images', 'import', image]);
   }
   const access = await kubeAccess(cluster.kubeconfig);
+  // A node that never registers or never gets Ready says why from the kubelet's and containerd's own logs.
+  const logs = [join(node.dir, 'kubelet.log'), join(node.dir, 'containerd.log')];
   await waitFor(`${node.name}: address`, () => initializeNode(access, node.name), {
-    timeoutMs: 120_000,
+    timeoutMs: 180_000,
     proc: supervisor,
     intervalMs: 250,
+    logs,
   });
   await waitFor(`${node.name}: Ready`, () => nodeReady(access, node.name), {
-    timeoutMs: 120_000,
+    timeoutMs: 180_000,
     proc: supervisor,
     intervalMs: 250,
+    logs,
   });
   await uncordonNode(access, node.name);
   return record;

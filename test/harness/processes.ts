@@ -109,7 +109,7 @@ export function sleep(ms: number): Promise<void> {
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  options: { timeoutMs: number; proc?: ManagedProcess; intervalMs?: number },
+  options: { timeoutMs: number; proc?: ManagedProcess; intervalMs?: number; logs?: string[] },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError = '';
@@ -126,8 +126,8 @@ export async function waitFor(
     }
     await sleep(options.intervalMs ?? 200);
   }
-  const log =
-    options.proc === undefined ? '' : `\nLast lines of ${options.proc.log}:\n${tailLog(options.proc.log)}`;
+  const logs = [...(options.proc === undefined ? [] : [options.proc.log]), ...(options.logs ?? [])];
+  const log = logs.map((file) => `\nLast lines of ${file}:\n${tailLog(file)}`).join('');
   throw new Error(
     `${what}: not ready after ${options.timeoutMs / 1000} s${lastError ? ` (${lastError})` : ''}${log}`,
   );
