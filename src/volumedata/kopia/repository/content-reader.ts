@@ -9,6 +9,7 @@ import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
 import type { ContentOpener } from './content-opener.ts';
+import { PackReadPlan, type PackReadOptions } from './pack-reads.ts';
 
 /** Prefixes of contents that hold metadata kopia reads often: directories, index objects, manifests. */
 const CACHED_PREFIXES = new Set(['k', 'x', 'm']);
@@ -41,6 +42,16 @@ function corruptEntry(e: IndexEntry, why: string): LifeboatError {
   });
 }
 
+/** The index gives the content a range a pack can have. */
+function plausibleRange({ packOffset, packedLength }: IndexEntry): boolean {
+  return (
+    Number.isSafeInteger(packOffset) &&
+    packOffset >= 0 &&
+    packedLength > 0 &&
+    packedLength <= MAX_CONTENT_BYTES
+  );
+}
+
 /** Reads contents from packs, with a byte-bounded LRU cache of metadata contents and shared in-flight reads. */
 export class ContentReader {
   private readonly cache = new Map<string, Buffer>();
@@ -59,7 +70,7 @@ export class ContentReader {
    * content and pack otherwise. An opener (worker threads) opens data contents; metadata contents,
    * small and cached, are opened here.
    */
-  async getContent(contentId: string, opener?: ContentOpener): Promise<Buffer> {
+  async getContent(contentId: string, opener?: ContentOpener, plan?: PackReadPlan): Promise<Buffer> {
     const cached = this.cache.get(contentId);
     if (cached !== undefined) {
       this.cache.delete(contentId);
@@ -70,7 +81,7 @@ export class ContentReader {
     if (pending !== undefined) return pending;
     const entry = this.options.lookup(contentId);
     if (entry === undefined) throw contentNotFound(contentId, this.options.blobs.description);
-    if (!CACHED_PREFIXES.has(contentId.charAt(0))) return this.read(entry, opener);
+    if (!CACHED_PREFIXES.has(contentId.charAt(0))) return this.read(entry, opener, plan);
     const read = this.read(entry);
     this.inFlight.set(contentId, read);
     try {
@@ -82,15 +93,29 @@ export class ContentReader {
     }
   }
 
-  /** Reads and opens the content an entry points at (here, or with opener). */
-  async read(entry: IndexEntry, opener?: ContentOpener): Promise<Buffer> {
+  /**
+   * A plan of coalesced pack reads for data contents about to be read in this order (a directory's
+   * files): getContent with it serves each planned content from its range once.
+   */
+  plan(contentIds: Iterable<string>, options?: PackReadOptions): PackReadPlan {
+    const entries: IndexEntry[] = [];
+    for (const id of contentIds) {
+      if (CACHED_PREFIXES.has(id.charAt(0))) continue;
+      const entry = this.options.lookup(id);
+      if (entry !== undefined && plausibleRange(entry)) entries.push(entry);
+    }
+    const { blobs } = this.options;
+    return new PackReadPlan(
+      (pack, offset, length) => blobs.getBlob(pack, { offset, length }),
+      entries,
+      options,
+    );
+  }
+
+  /** Reads and opens the content an entry points at (here, or with opener; its payload from plan when planned). */
+  async read(entry: IndexEntry, opener?: ContentOpener, plan?: PackReadPlan): Promise<Buffer> {
     const { packOffset, packedLength, originalLength } = entry;
-    if (
-      !Number.isSafeInteger(packOffset) ||
-      packOffset < 0 ||
-      packedLength <= 0 ||
-      packedLength > MAX_CONTENT_BYTES
-    ) {
+    if (!plausibleRange(entry)) {
       throw corruptEntry(
         entry,
         `the index gives an impossible range (offset ${packOffset}, length ${packedLength})`,
@@ -99,7 +124,7 @@ export class ContentReader {
     if (originalLength < 0 || originalLength > MAX_CONTENT_BYTES) {
       throw corruptEntry(entry, `the index gives an impossible length ${originalLength}`);
     }
-    const payload = await this.readPack(entry);
+    const payload = (await plan?.take(entry)) ?? (await this.readPack(entry));
     try {
       // The payload was read for this call alone: it is decrypted over itself.
       if (opener !== undefined) return await opener(entry, payload);

@@ -22,6 +22,11 @@ export interface KopiaRepository {
   contentInfo(contentId: string): IndexEntry | undefined;
   /** The content's plaintext, checked against its hash (data contents opened by opener when given). */
   getContent(contentId: string, opener?: ContentOpener): Promise<Buffer>;
+  /**
+   * Contents read from coalesced ranges of their packs: the data contents named, in the order
+   * they will be asked for (a directory's files), are read a few at a time ahead of the consumer.
+   */
+  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent'>;
   /** Re-lists and reloads the index (after another writer flushed). */
   refreshIndex(): Promise<void>;
   listSnapshots(filter?: SnapshotFilter): Promise<SnapshotManifest[]>;
@@ -74,6 +79,11 @@ class OpenRepository implements KopiaRepository {
 
   getContent(contentId: string, opener?: ContentOpener): Promise<Buffer> {
     return this.reader.getContent(contentId, opener);
+  }
+
+  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent'> {
+    const plan = this.reader.plan(contentIds);
+    return { getContent: (id, opener) => this.reader.getContent(id, opener, plan) };
   }
 
   async refreshIndex(): Promise<void> {

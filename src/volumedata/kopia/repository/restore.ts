@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../../errors/index.ts';
 import type { DirEntry } from '../object/dir-entry.ts';
 import { decodeDirManifest } from '../object/directory.ts';
-import { formatObjectId } from '../object/object-id.ts';
+import { formatObjectId, parseObjectId } from '../object/object-id.ts';
 import { restoreTree, type RestoreStats } from '../tree/restore-tree.ts';
 import {
   posixModeFromKopia,
@@ -49,18 +49,59 @@ export async function readDirectoryEntries(repo: ContentSource, objectId: string
   return [...decodeDirManifest(data, objectId).entries];
 }
 
+/** The content a file or symlink entry's direct object is (undefined for an indirect or malformed one). */
+function directContentId(entry: TreeEntry): string | undefined {
+  if (entry.objectId.startsWith('I')) return undefined;
+  try {
+    return parseObjectId(entry.objectId, 'object ID').contentId;
+  } catch {
+    return undefined; // reading it reports the problem
+  }
+}
+
+/** Reads for the contents of a directory's files and symlinks, read ahead in coalesced ranges. */
+type PlanReads = (contentIds: string[]) => ContentSource;
+
+export interface TreeSourceOptions {
+  readAhead?: number;
+  signal?: AbortSignal;
+  /**
+   * Plans the reads of a directory's small files (direct objects) together at its first file:
+   * neighbouring contents of a pack are read as one range, ahead of the files being written.
+   */
+  planReads?: PlanReads;
+}
+
 /** A snapshot's tree, read from the repository's directory and file objects. */
-export function repositoryTreeSource(
-  repo: ContentSource,
-  options: { readAhead?: number; signal?: AbortSignal } = {},
-): TreeSource {
+export function repositoryTreeSource(repo: ContentSource, options: TreeSourceOptions = {}): TreeSource {
+  const { planReads } = options;
+  /** The leaves of each directory read, planned at the first one opened. */
+  const groups = new WeakMap<TreeEntry, { leaves: TreeEntry[]; source?: ContentSource }>();
+  const sourceFor = (entry: TreeEntry): ContentSource => {
+    const group = groups.get(entry);
+    if (group === undefined || planReads === undefined) return repo;
+    if (group.source === undefined) {
+      const ids: string[] = [];
+      for (const leaf of group.leaves) {
+        const id = directContentId(leaf);
+        if (id !== undefined) ids.push(id);
+      }
+      group.source = planReads(ids);
+    }
+    return group.source;
+  };
   return {
     async readDirectory(objectId: string): Promise<TreeEntry[]> {
-      return (await readDirectoryEntries(repo, objectId)).map(treeEntryOf);
+      const entries = (await readDirectoryEntries(repo, objectId)).map(treeEntryOf);
+      if (planReads !== undefined) {
+        const group = { leaves: entries.filter((e) => e.type === 'file' || e.type === 'symlink') };
+        for (const leaf of group.leaves) groups.set(leaf, group);
+      }
+      return entries;
     },
     openFile(entry: TreeEntry): Promise<Readable> {
       return Promise.resolve(
-        openObject(repo, entry.objectId, {
+        openObject(sourceFor(entry), entry.objectId, {
           expectedLength: entry.size,
           ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -68,7 +109,11 @@ export function repositoryTreeSource(
       );
     },
     async readSymlink(entry: TreeEntry): Promise<string> {
-      return (await readObject(repo, entry.objectId, MAX_SYMLINK_BYTES)).toString('utf8');
+      return (await readObject(sourceFor(entry), entry.objectId, MAX_SYMLINK_BYTES)).toString('utf8');
+    },
+    async readSmallFile(entry: TreeEntry): Promise<Buffer | undefined> {
+      if (entry.objectId.startsWith('I')) return undefined;
+      return readObject(sourceFor(entry), entry.objectId, entry.size);
     },
   };
 }
@@ -124,8 +169,17 @@ export async function restoreSnapshot(
   const opener = pool === undefined ? undefined : pooledOpener(repo, pool);
   const contents: ContentSource =
     opener === undefined ? repo : { getContent: (id) => repo.getContent(id, opener) };
+  const planReads: PlanReads = (ids) => {
+    const planned = repo.plannedReads(ids);
+    return opener === undefined ? planned : { getContent: (id) => planned.getContent(id, opener) };
+  };
+  const sourceOptions: TreeSourceOptions = {
+    planReads,
+    ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
   try {
-    const stats = await restoreTree(repositoryTreeSource(contents, options), targetDir, {
+    const stats = await restoreTree(repositoryTreeSource(contents, sourceOptions), targetDir, {
       root: { ...treeEntryOf(root), name: '' },
       ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),

@@ -47,7 +47,6 @@ export async function writeContents(
   options: WriteContentsOptions,
 ): Promise<WrittenContents> {
   const { sparse, blockSize, onBytes, signal } = options;
-  const zero = zeroBlock(blockSize);
   let position = 0;
   let holeBytes = 0;
   let endsInHole = false;
@@ -57,7 +56,7 @@ export async function writeContents(
     if (!sparse) {
       await writeAll(handle, chunk, 0, chunk.length, position);
     } else {
-      const skipped = await writeSparseChunk(handle, chunk, position, blockSize, zero);
+      const skipped = await writeSparseChunk(handle, chunk, position, blockSize);
       holeBytes += skipped.bytes;
       if (chunk.length > 0) endsInHole = skipped.atEnd;
     }
@@ -67,28 +66,46 @@ export async function writeContents(
   return { length: position, holeBytes, endsInHole };
 }
 
-/** Writes the non-zero block-aligned runs of chunk at position; returns the zero bytes skipped and whether the chunk ended in them. */
-async function writeSparseChunk(
-  handle: FileHandle,
-  chunk: Buffer,
-  position: number,
-  blockSize: number,
-  zero: Buffer,
-): Promise<{ bytes: number; atEnd: boolean }> {
+/** The runs of a chunk at file offset position that are not whole zero blocks, and the zero bytes between them. */
+interface DataRuns {
+  /** [start, end) offsets into the chunk, in order. */
+  runs: Array<[number, number]>;
+  /** Zero bytes in block-aligned pieces, left out of the runs. */
+  skipped: number;
+  /** The chunk ends in skipped zeros (the file needs a truncate to its size). */
+  atEnd: boolean;
+}
+
+/** Splits chunk (at file offset position) into what must be written and the zero blocks to leave as holes. */
+function dataRuns(chunk: Buffer, position: number, blockSize: number): DataRuns {
+  const zero = zeroBlock(blockSize);
+  const runs: Array<[number, number]> = [];
   let skipped = 0;
   let runStart = 0;
   let at = 0;
   while (at < chunk.length) {
     const end = Math.min(chunk.length, at + blockSize - ((position + at) % blockSize));
     if (chunk.compare(zero, 0, end - at, at, end) === 0) {
-      if (runStart < at) await writeAll(handle, chunk, runStart, at, position + runStart);
+      if (runStart < at) runs.push([runStart, at]);
       skipped += end - at;
       runStart = end;
     }
     at = end;
   }
-  if (runStart < chunk.length) await writeAll(handle, chunk, runStart, chunk.length, position + runStart);
-  return { bytes: skipped, atEnd: runStart === chunk.length };
+  if (runStart < chunk.length) runs.push([runStart, chunk.length]);
+  return { runs, skipped, atEnd: chunk.length > 0 && runStart === chunk.length };
+}
+
+/** Writes the non-zero block-aligned runs of chunk at position; returns the zero bytes skipped and whether the chunk ended in them. */
+async function writeSparseChunk(
+  handle: FileHandle,
+  chunk: Buffer,
+  position: number,
+  blockSize: number,
+): Promise<{ bytes: number; atEnd: boolean }> {
+  const { runs, skipped, atEnd } = dataRuns(chunk, position, blockSize);
+  for (const [start, end] of runs) await writeAll(handle, chunk, start, end, position + start);
+  return { bytes: skipped, atEnd };
 }
 
 async function writeAll(

@@ -59,6 +59,20 @@ export interface RestoreStats {
 
 const maxSkippedListed = 1000;
 
+/** Files up to this size are read whole (TreeSource.readSmallFile) instead of streamed. */
+const SMALL_FILE_BYTES = 256 << 10;
+
+/** The chunks of a file read whole: the one buffer (none for an empty file). */
+function once(data: Buffer | undefined): AsyncIterable<Buffer> {
+  const chunks = data === undefined ? [] : [data];
+  return {
+    [Symbol.asyncIterator]: () => {
+      const it = chunks[Symbol.iterator]();
+      return { next: () => Promise.resolve(it.next()) };
+    },
+  };
+}
+
 /** A counting semaphore for file slots. */
 class Slots {
   private free: number;
@@ -192,14 +206,16 @@ class Restorer {
 
   /** A file's bytes into a temp name in its directory, attributes through the descriptor, then the rename. */
   private async file(directory: string, path: string, entry: TreeEntry): Promise<void> {
+    // A small file's bytes come whole when the source can: no stream to set up for them.
+    const whole = entry.size <= SMALL_FILE_BYTES ? await this.source.readSmallFile?.(entry) : undefined;
     const { path: temp, handle } = await createTempFile(directory);
     let stream: Readable | undefined;
     let closed = false;
     try {
-      stream = await this.source.openFile(entry);
+      stream = whole === undefined ? await this.source.openFile(entry) : undefined;
       const onAbort = () => stream?.destroy(interrupted());
       this.signal.addEventListener('abort', onAbort, { once: true });
-      const written = await writeContents(handle, stream, {
+      const written = await writeContents(handle, stream ?? once(whole), {
         sparse: this.options.sparse ?? true,
         blockSize: this.options.blockSize ?? 4096,
         signal: this.signal,
@@ -208,13 +224,7 @@ class Restorer {
           this.options.onProgress?.({ files: this.stats.files, bytes: this.stats.bytes });
         },
       }).finally(() => this.signal.removeEventListener('abort', onAbort));
-      if (written.length !== entry.size) {
-        throw new LifeboatError(
-          'CORRUPT',
-          `The snapshot file ${path} should hold ${entry.size} bytes but its contents gave ${written.length}.`,
-          { hint: 'Check the repository with verify; restore another snapshot.' },
-        );
-      }
+      if (written.length !== entry.size) throw wrongSize(path, entry, written.length);
       if (written.endsInHole) await handle.truncate(entry.size);
       await setHandleAttributes(handle, entry, this.policy);
       closed = true;
@@ -231,6 +241,15 @@ class Restorer {
       throw err;
     }
   }
+}
+
+/** The CORRUPT error of a file whose contents do not have the size its entry gives. */
+function wrongSize(path: string, entry: TreeEntry, length: number): LifeboatError {
+  return new LifeboatError(
+    'CORRUPT',
+    `The snapshot file ${path} should hold ${entry.size} bytes but its contents gave ${length}.`,
+    { hint: 'Check the repository with verify; restore another snapshot.' },
+  );
 }
 
 /** A filesystem error (a directory where a file goes, no space, no permission) as the restore's failure. */

@@ -24,6 +24,11 @@ export interface TreeSource {
   readDirectory(objectId: string): Promise<TreeEntry[]>;
   openFile(entry: TreeEntry): Promise<Readable>;
   readSymlink(entry: TreeEntry): Promise<string>;
+  /**
+   * A small file's bytes in one buffer (the restore writes them without a stream), or undefined
+   * when this source streams that file (then openFile is used).
+   */
+  readSmallFile?(entry: TreeEntry): Promise<Buffer | undefined>;
 }
 
 // Go's os.FileMode keeps the special bits high; kopia's directory manifests store `mode` in that form.
