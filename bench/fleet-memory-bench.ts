@@ -24,6 +24,7 @@ export const fleetMemoryUsage = `npm run bench -- fleet-memory [options]
   --planes N           control planes started for the run (default 3)
   --harness-state DIR  use the control planes of a running harness instead
   --settle-s S         idle seconds before RSS is sampled (default 15)
+  --no-leases          registrations only: no leader election, Leases or schedule (config reading)
   --no-build           use the dist/bin/lifeboat.js already built
   --json FILE          also write the JSON result to FILE`;
 
@@ -36,6 +37,7 @@ interface FleetOptions {
   harnessState: string | undefined;
   settleMs: number;
   build: boolean;
+  leases: boolean;
   json: string | undefined;
 }
 
@@ -48,6 +50,7 @@ function options(argv: string[]): FleetOptions | undefined {
       'harness-state': { type: 'string' },
       'settle-s': { type: 'string', default: '15' },
       'no-build': { type: 'boolean', default: false },
+      'no-leases': { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -65,6 +68,7 @@ function options(argv: string[]): FleetOptions | undefined {
     harnessState: values['harness-state'],
     settleMs: parsePositiveInt(values['settle-s'], '--settle-s') * 1000,
     build: !values['no-build'],
+    leases: !values['no-leases'],
     json: values.json,
   };
 }
@@ -80,7 +84,7 @@ export async function benchFleetMemory(argv: string[]): Promise<number> {
   try {
     return await withPlanes(o, dir, async (planes) => {
       const servers: ServerRss[] = [];
-      for (const count of o.counts) servers.push(await measureServerRss(planes, count, o.settleMs));
+      for (const count of o.counts) servers.push(await measureServerRss(planes, count, o.settleMs, o.leases));
       const refreshes: RegistryRefresh[] = [];
       for (const count of o.counts.filter((c) => c > 0))
         refreshes.push(await measureRegistryRefresh(planes, count));
@@ -122,7 +126,7 @@ async function report(
     s.clusters === 0 ? '-' : `${perCluster(base, s)} MB`,
   ]);
   process.stdout.write(
-    `\nServer RSS by registered idle clusters (${planes.kubeconfigs.length} real control planes, distinct names)\n`,
+    `\nServer RSS by registered idle clusters (${planes.kubeconfigs.length} real control planes, distinct names; ${o.leases ? 'fleet runtime: a Lease, a schedule unit and a listed prefix per cluster' : 'registrations only'})\n`,
   );
   process.stdout.write(`${table([['clusters', 'RSS', 'per cluster'], ...rows])}\n`);
   process.stdout.write(

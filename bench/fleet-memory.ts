@@ -17,13 +17,24 @@ export interface FleetPlanes {
   dir: string;
 }
 
-/** A config file with one filesystem location and `count` clusters named reg-NNNN over the planes. */
-export async function writeFleetConfig(planes: FleetPlanes, count: number): Promise<string> {
+/**
+ * A config file with one filesystem location and `count` clusters named reg-NNNN over the planes;
+ * with `schedule`, a yearly schedule (no catch-up) targeting every cluster, so that the server holds a
+ * unit, a listed prefix and a Lease per cluster while no backup runs.
+ */
+export async function writeFleetConfig(
+  planes: FleetPlanes,
+  count: number,
+  schedule = false,
+): Promise<string> {
   const path = join(planes.dir, `config-${count}.yaml`);
   await mkdir(join(planes.dir, 'bucket'), { recursive: true });
+  // The fleet runtime merges registrations of one control plane into one cluster (by identity): to
+  // hold `count` clusters, each registration is its own, at an address that refuses connections.
+  const refused = schedule ? await refusedKubeconfig(planes.dir) : undefined;
   const clusters = Array.from({ length: count }, (_, i) => ({
     name: `reg-${String(i).padStart(4, '0')}`,
-    kubeconfig: planes.kubeconfigs[i % planes.kubeconfigs.length],
+    kubeconfig: refused ?? planes.kubeconfigs[i % planes.kubeconfigs.length],
     labels: { env: i % 2 === 0 ? 'prod' : 'test', site: `site-${i % 7}` },
   }));
   await writeFile(
@@ -40,6 +51,36 @@ export async function writeFleetConfig(planes: FleetPlanes, count: number): Prom
         },
       ],
       ...(count > 0 ? { clusters } : {}),
+      ...(schedule && count > 0
+        ? {
+            schedules: [
+              {
+                name: 'yearly',
+                schedule: '0 0 1 1 *',
+                catchUp: 'none',
+                clusters: { selector: 'env in (prod,test)' },
+                template: { includedNamespaces: ['kube-system'] },
+              },
+            ],
+          }
+        : {}),
+    }),
+  );
+  return path;
+}
+
+/** A kubeconfig for an API server that refuses connections (port 9 of the loopback address). */
+async function refusedKubeconfig(dir: string): Promise<string> {
+  const path = join(dir, 'refused.kubeconfig');
+  await writeFile(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'r', cluster: { server: 'https://127.0.0.1:9', 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'r', user: { token: 'bench' } }],
+      contexts: [{ name: 'r', context: { cluster: 'r', user: 'r' } }],
+      'current-context': 'r',
     }),
   );
   return path;
@@ -60,14 +101,20 @@ export interface ServerRss {
 
 /**
  * `lifeboat server` (the built CLI) with `count` registrations: started, ready (/readyz), left idle
- * for `settleMs`, then its RSS sampled five times a second apart; the median is reported.
+ * for `settleMs`, then its RSS sampled five times a second apart; the median is reported. With the
+ * fleet runtime (`leases`), the server elects and holds a Lease per cluster in the first plane, and a
+ * schedule targets every cluster; sampling waits until it owns them all.
  */
 export async function measureServerRss(
   planes: FleetPlanes,
   count: number,
   settleMs: number,
+  leases = true,
 ): Promise<ServerRss> {
-  const config = await writeFleetConfig(planes, count);
+  const config = await writeFleetConfig(planes, count, leases);
+  const fleetArgs = leases
+    ? ['--leader-elect', '--lease-namespace', 'default', '--replica-id', `bench-${process.pid}-${count}`]
+    : [];
   const child = spawn(
     process.execPath,
     [
@@ -81,6 +128,7 @@ export async function measureServerRss(
       '--insecure-no-auth',
       '--kubeconfig',
       planes.kubeconfigs[0] ?? '',
+      ...fleetArgs,
     ],
     {
       cwd: REPO_ROOT,
@@ -91,6 +139,7 @@ export async function measureServerRss(
   try {
     const url = await listeningUrl(child.stderr);
     await waitReady(url);
+    if (leases && count > 0) await waitOwned(url, count);
     await new Promise((r) => setTimeout(r, settleMs));
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -131,6 +180,19 @@ async function waitReady(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the server at ${url} never became ready`);
+}
+
+/** Waits until the server owns `count` clusters (their Leases taken, /api/v1/clusters). */
+async function waitOwned(url: string, count: number): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const owned = await fetch(`${url}/api/v1/clusters`)
+      .then((r) => r.json() as Promise<{ replica?: { owned?: unknown[] } }>)
+      .then((v) => v.replica?.owned?.length ?? 0)
+      .catch(() => 0);
+    if (owned >= count) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the server at ${url} never owned its ${count} clusters`);
 }
 
 /** The server's memory growth per registered cluster between two counts. */

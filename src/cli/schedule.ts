@@ -4,19 +4,28 @@ import { parseAttachSpec, readAttachments } from '../app/profile/index.ts';
 import { readHooksFile } from '../app/backup/index.ts';
 import type { BackupHooksSpec } from '../model/index.ts';
 import {
+  type ClusterScheduleRow,
   createSchedule,
   deleteSchedule,
-  describeSchedules,
+  describeFleetSchedules,
   formatRetention,
   formatScheduleClusters,
   listSchedules,
+  managementTarget,
   parseClustersFlag,
   parseRetention,
   setSchedulePaused,
   type Schedule,
   type ScheduleStatus,
 } from '../app/schedules/index.ts';
-import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/index.ts';
+import {
+  formatOutput,
+  OUTPUT_FORMATS,
+  renderTable,
+  type Column,
+  type OutputFormat,
+} from '../output/index.ts';
+import type { Logger } from '../log/index.ts';
 import { attachOption, backupLabels, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
@@ -105,19 +114,61 @@ function scheduleGetCommand(schedule: Command): void {
 function scheduleDescribeCommand(schedule: Command): void {
   schedule
     .command('describe')
-    .description('next runs, last successful backup, RPO status and missed runs, read from the store')
+    .description(
+      'next runs, last successful backup, RPO status and missed runs, read from the store; a --clusters schedule per target cluster, with the replica owning it',
+    )
     .argument('[names...]', 'only these schedules')
     .addOption(outputOption())
-    .action(async (names: string[], opts: { output: OutputFormat }, command: Command) => {
-      const statuses = await describeSchedules(
-        globalOptions(command).config,
-        loggerFor(command),
-        names.length === 0 ? undefined : names,
-      );
-      process.stdout.write(
-        opts.output === 'table' ? statuses.map(renderStatus).join('\n') : formatOutput(statuses, opts.output),
-      );
-    });
+    .option(
+      '--kubeconfig <file>',
+      "the management cluster holding the fleet's Leases (default: the config's management cluster)",
+    )
+    .addOption(
+      new Option('--lease-namespace <ns>', "namespace of the fleet's Leases (the server's --lease-namespace)")
+        .env('POD_NAMESPACE')
+        .default('default'),
+    )
+    .action(
+      async (
+        names: string[],
+        opts: { output: OutputFormat; kubeconfig?: string; leaseNamespace: string },
+        command: Command,
+      ) => {
+        const configPath = globalOptions(command).config;
+        const logger = loggerFor(command);
+        const statuses = await describeFleetSchedules(
+          configPath,
+          logger,
+          names.length === 0 ? undefined : names,
+          (clusters) => readOwners(configPath, logger, opts, clusters),
+        );
+        process.stdout.write(
+          opts.output === 'table'
+            ? statuses.map(renderStatus).join('\n')
+            : formatOutput(statuses, opts.output),
+        );
+      },
+    );
+}
+
+/** Who holds each cluster's Lease; none known (with a warning) when the management cluster cannot be read. */
+async function readOwners(
+  configPath: string | undefined,
+  logger: Logger,
+  opts: { kubeconfig?: string; leaseNamespace: string },
+  clusters: readonly string[],
+): Promise<ReadonlyMap<string, string>> {
+  try {
+    const kube =
+      opts.kubeconfig === undefined
+        ? await managementTarget(configPath)
+        : { kubeconfig: resolve(opts.kubeconfig) };
+    const { fleetOwners } = await import('../server/index.ts');
+    return await fleetOwners(kube ?? {}, opts.leaseNamespace)(clusters);
+  } catch (err) {
+    logger.warn({ err }, `cannot read the fleet's Leases, owners unknown: ${String(err)}`);
+    return new Map();
+  }
 }
 
 /** pause and unpause: one command each, told apart by whether they pause. */
@@ -228,19 +279,41 @@ const SCHEDULE_COLUMNS: Column<Schedule>[] = [
   { header: 'Attachments', value: (s) => (s.attachments ?? []).map((a) => a.kind).join(',') || '<none>' },
 ];
 
-function renderStatus(s: ScheduleStatus): string {
+function renderStatus(s: ScheduleStatus & { clusters?: ClusterScheduleRow[] }): string {
   const lines = [
     `Name:             ${s.name}`,
     `Status:           ${s.paused ? 'Paused' : 'Enabled'}`,
     `Schedule:         ${s.schedule} (${s.timezone})`,
     `Next runs:        ${s.nextRuns.join(', ') || '<none>'}`,
+  ];
+  if (s.clusters !== undefined)
+    return `${[...lines, 'Clusters:'].join('\n')}\n${renderClusterRows(s.clusters)}`;
+  lines.push(
     `Last backup:      ${s.lastBackup ? `${s.lastBackup.name} (${s.lastBackup.phase ?? 'Unknown'}, ${s.lastBackup.started})` : '<none>'}`,
     `Last successful:  ${s.lastSuccessful ? `${s.lastSuccessful.name} (${s.lastSuccessful.started})` : '<none>'}`,
     `RPO:              ${s.rpo.state} — ${s.rpo.reason} (objective ${s.rpo.objectiveSeconds}s${s.rpo.ageSeconds === undefined ? '' : `, age ${s.rpo.ageSeconds}s`}${s.rpo.deadline ? `, deadline ${s.rpo.deadline}` : ''})`,
     `Missed runs:      ${s.missedRuns.length === 0 ? 'none' : ''}`,
     ...s.missedRuns.map((m) => `  ${m.due}  ${m.reason}`),
-  ];
+  );
   return `${lines.join('\n')}\n`;
+}
+
+const CLUSTER_COLUMNS: Column<ClusterScheduleRow>[] = [
+  { header: 'cluster', value: (r) => r.cluster },
+  { header: 'owner', value: (r) => r.owner ?? '<none>' },
+  { header: 'last successful', value: (r) => r.lastSuccessful?.name ?? '<none>' },
+  { header: 'completed', value: (r) => r.lastSuccessful?.completed ?? '' },
+  { header: 'next run', value: (r) => r.nextRun ?? '<none>' },
+  { header: 'rpo', value: (r) => r.rpo.state },
+  { header: 'reason', value: (r) => r.rpo.reason },
+];
+
+function renderClusterRows(rows: readonly ClusterScheduleRow[]): string {
+  if (rows.length === 0) return '  <no cluster of the fleet matches>\n';
+  return renderTable(rows, CLUSTER_COLUMNS)
+    .split('\n')
+    .map((l) => (l === '' ? l : `  ${l}`))
+    .join('\n');
 }
 
 function outputOption(): Option {

@@ -21,19 +21,22 @@ export function createFleet(o: {
   configPath: string | undefined;
   kube: KubeTarget;
   logger: Logger;
+  gcPeriodMs: number;
+  orphanAfterMs: number;
   config: () => LifeboatConfig;
   election: { namespace: string; identity?: string | undefined } | undefined;
   fleet?: FleetServerOptions | undefined;
   scheduler: () => Scheduler;
 }): FleetRuntime {
   const f = o.fleet;
+  const identity = f?.replicaId ?? o.election?.identity ?? defaultReplicaId();
   const leases =
     o.election === undefined || f === undefined || !FleetRuntime.wanted(o.config())
       ? undefined
       : {
           kube: o.kube,
           namespace: o.election.namespace,
-          identity: f.replicaId ?? o.election.identity ?? defaultReplicaId(),
+          identity,
           leaseDurationMs: f.leaseDurationMs,
           maxPerReplica: f.maxClustersPerReplica,
         };
@@ -50,6 +53,20 @@ export function createFleet(o: {
         .some((r) => r.cluster === cluster),
     onLost: (cluster, reason) =>
       o.scheduler().abort((r) => r.cluster === cluster, `interrupted: cluster ${cluster} lost (${reason})`),
+    housekeeping: {
+      identity,
+      startedAt: new Date(),
+      gcPeriodMs: o.gcPeriodMs,
+      orphanAfterMs: o.orphanAfterMs,
+      running: () =>
+        new Set(
+          o
+            .scheduler()
+            .active()
+            .map((r) => r.name),
+        ),
+      enabled: o.election === undefined || leases !== undefined,
+    },
   });
 }
 

@@ -11,6 +11,8 @@ export interface BackupClaim {
   claimedAt: string;
   /** Makes every claim's bytes unique, so a retried write can tell its own claim from another's. */
   nonce: string;
+  /** The server replica running the backup (fleet slots), so crash recovery knows whose run it was. */
+  writer?: string | undefined;
 }
 
 const MAX_CLAIM_BYTES = 4096;
@@ -36,6 +38,7 @@ export async function claimBackupName(
   name: string,
   cluster: string | undefined,
   settleMs = store.atomicCreate ? 0 : CLAIM_SETTLE_MS,
+  writer?: string,
 ): Promise<{ fileName: string; body: Buffer }> {
   const fileName = backupFileNames(name).claim;
   const claim: BackupClaim = {
@@ -43,6 +46,7 @@ export async function claimBackupName(
     cluster: cluster ?? null,
     claimedAt: new Date().toISOString(),
     nonce: randomBytes(12).toString('hex'),
+    ...(writer === undefined ? {} : { writer }),
   };
   const body = Buffer.from(`${JSON.stringify(claim)}\n`);
   try {
@@ -96,13 +100,14 @@ export async function readBackupClaim(
   }
   const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { backup, cluster, claimedAt, nonce } = parsed as Record<string, unknown>;
+  const { backup, cluster, claimedAt, nonce, writer } = parsed as Record<string, unknown>;
   if (typeof backup !== 'string' || (cluster !== null && typeof cluster !== 'string')) return undefined;
   return {
     backup,
     cluster,
     claimedAt: typeof claimedAt === 'string' ? claimedAt : '',
     nonce: typeof nonce === 'string' ? nonce : '',
+    writer: typeof writer === 'string' && writer.length <= 253 ? writer : undefined,
   };
 }
 

@@ -173,7 +173,10 @@ export class BackupStore {
    * the name with a create-only claim (so of two writers racing for one name, one fails before it
    * writes anything). Every later object of the upload is written create-only too.
    */
-  async beginBackup(name: string, options: { cluster?: string | undefined } = {}): Promise<BackupUpload> {
+  async beginBackup(
+    name: string,
+    options: { cluster?: string | undefined; writer?: string | undefined } = {},
+  ): Promise<BackupUpload> {
     checkName(name, 'backup');
     if (await this.backupExists(name)) {
       const holder = (await readBackupClaim(this.store, this.layout, name).catch(() => undefined))?.cluster;
@@ -187,7 +190,14 @@ export class BackupStore {
         },
       );
     }
-    const claim = await claimBackupName(this.store, this.layout, name, options.cluster);
+    const claim = await claimBackupName(
+      this.store,
+      this.layout,
+      name,
+      options.cluster,
+      undefined,
+      options.writer,
+    );
     return new BackupUpload(this.store, this.layout, name, claim);
   }
 

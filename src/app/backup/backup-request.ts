@@ -13,6 +13,8 @@ export interface BackupRequest extends ResourceFilters {
   kube: KubeTarget;
   /** A cluster of the fleet: the backup goes under its prefix, and must come from its identity. */
   cluster?: string | undefined;
+  /** The server replica running it (a fleet slot): recorded in the name's claim for crash recovery. */
+  writer?: string | undefined;
   configPath?: string | undefined;
   /** Back up every pod volume by file-system backup unless opted out (Velero's spec field). */
   defaultVolumesToFsBackup?: boolean | undefined;

@@ -99,7 +99,10 @@ async function beginRun(
   const listing = new MainListing(scope, resources, checked.labelSelector);
   // The name is claimed create-only: a second writer of the same name (another cluster sharing
   // the bucket) fails here, before it has written anything.
-  const upload = await opened.backupStore.beginBackup(request.name, { cluster: clusterId });
+  const upload = await opened.backupStore.beginBackup(request.name, {
+    cluster: clusterId,
+    writer: request.writer,
+  });
   const started = new Date();
   const log = captureLogs(deps.logger, { backup: request.name });
   for (const g of failedGroups)

@@ -204,7 +204,14 @@ function viewOf(
     unreachable: c.reachable ? undefined : c.kind,
     kubeconfig: c.target.kubeconfig ?? c.origin,
     context: c.target.context,
-    standby: c.standby,
+    // A discovered standby's kubeconfig is a credential: only the Secret it is in is shown.
+    standby:
+      c.standby === undefined
+        ? undefined
+        : {
+            kubeconfig: c.standby.kubeconfig ?? c.standby.kubeconfigData?.source,
+            context: c.standby.context,
+          },
     location,
     prefix,
     alsoFrom: c.alsoFrom,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { LifeboatError } from '../../errors/index.ts';
-import { getOrUndefined, type KubeClient } from '../../kube/index.ts';
+import { getOrUndefined, type KubeClient, type KubeTarget } from '../../kube/index.ts';
 import { dictionarySchema, nullObject } from '../../model/index.ts';
 import type { Fleet } from '../../config/index.ts';
 import type { ClusterCandidate } from './fleet-model.ts';
@@ -13,6 +13,9 @@ import type { ClusterCandidate } from './fleet-model.ts';
  */
 
 const CAPI_GROUP = 'cluster.x-k8s.io';
+/** On a Cluster API `Cluster`: the Secret (same namespace, key `value` or `kubeconfig`) holding its standby's kubeconfig. */
+export const STANDBY_SECRET_ANNOTATION = 'lifeboat.io/standby-kubeconfig-secret';
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** A kubeconfig is a few kilobytes; a larger Secret value is not read as one. */
 const MAX_KUBECONFIG_BYTES = 256 * 1024;
 /** At most this many objects are read from one listing. */
@@ -23,6 +26,7 @@ const Meta = z.object({
   name: z.string().max(253),
   namespace: z.string().max(63).default(''),
   labels: dictionarySchema(z.string()).optional(),
+  annotations: dictionarySchema(z.string()).optional(),
 });
 const ListSchema = z.object({
   metadata: z.object({ continue: z.string().optional() }).optional(),
@@ -64,19 +68,53 @@ async function discoverClusterApi(
   if (typeof version !== 'string' || !/^v[0-9a-z]+$/.test(version)) return;
   const base = `/apis/${CAPI_GROUP}/${version}${ns === undefined ? '' : `/namespaces/${ns}`}/clusters`;
   for (const item of await listAll(client, base)) {
-    const { name, namespace, labels } = item.metadata;
+    const { name, namespace, labels, annotations } = item.metadata;
     const secretName = `${name}-kubeconfig`;
-    const secret = await getOrUndefined<unknown>(client, {
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secretName)}`,
-    });
     const origin = `cluster-api/${namespace}/${name}`;
-    const text = secret === undefined ? undefined : kubeconfigOf(secret, ['value']);
+    const text = await secretKubeconfig(client, namespace, secretName, ['value']);
     if (text === undefined) {
       out.problems.push(`${origin}: no readable kubeconfig in Secret ${namespace}/${secretName} (key value)`);
       continue;
     }
-    out.candidates.push(candidate('cluster-api', name, origin, labels, text));
+    const found = candidate('cluster-api', name, origin, labels, text);
+    const standbySecret = annotations?.[STANDBY_SECRET_ANNOTATION];
+    if (standbySecret !== undefined) found.standby = await standbyOf(client, namespace, standbySecret, out);
+    out.candidates.push(found);
   }
+}
+
+async function secretKubeconfig(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  keys: readonly string[],
+): Promise<string | undefined> {
+  const secret = await getOrUndefined<unknown>(client, {
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+  });
+  return secret === undefined ? undefined : kubeconfigOf(secret, keys);
+}
+
+/** The standby a Cluster's annotation names: the kubeconfig in that Secret, held in memory; a problem when unreadable. */
+async function standbyOf(
+  client: KubeClient,
+  namespace: string,
+  secretName: string,
+  out: Discovered,
+): Promise<KubeTarget | undefined> {
+  if (!SECRET_NAME.test(secretName)) {
+    out.problems.push(`a Cluster in ${namespace}: ${STANDBY_SECRET_ANNOTATION} is not a Secret name`);
+    return undefined;
+  }
+  const source = `secret/${namespace}/${secretName}`;
+  const text = await secretKubeconfig(client, namespace, secretName, ['value', 'kubeconfig']);
+  if (text === undefined) {
+    out.problems.push(
+      `${source} (${STANDBY_SECRET_ANNOTATION}): no readable standby kubeconfig (key value or kubeconfig)`,
+    );
+    return undefined;
+  }
+  return { kubeconfigData: { text, source } };
 }
 
 async function discoverSecrets(

@@ -9,7 +9,7 @@ export {
   removeCluster,
   resolveClusterTarget,
 } from './cluster-admin.ts';
-export { type Discovered, discoverClusters } from './discover.ts';
+export { type Discovered, discoverClusters, STANDBY_SECRET_ANNOTATION } from './discover.ts';
 export {
   type ClusterCandidate,
   type ClusterProbe,
@@ -24,3 +24,4 @@ export {
 export { classifyUnreachable, probeCluster, PROBE_TIMEOUT_MS } from './probe.ts';
 export { clusterRole, managementClusterName } from './role.ts';
 export { ClusterRegistry, configuredCandidates, type FleetConfig, type FleetRefresh } from './registry.ts';
+export { type RecoveryCluster, recoveryCluster, recoveryClusters } from './standby.ts';

@@ -1,4 +1,5 @@
-import { findCluster, loadConfig } from '../../config/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import { recoveryCluster } from '../clusters/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import { parseDuration } from '../../gojson/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
@@ -21,18 +22,19 @@ export async function drillSettings(
   standby: KubeTarget | undefined,
   objectives: { rtoSeconds?: number | undefined; rpoSeconds?: number | undefined },
 ): Promise<DrillSettings> {
-  const entry = findCluster(await loadConfig(configPath), cluster);
-  const kube = standby?.kubeconfig !== undefined ? standby : entry.standby;
+  const found = await recoveryCluster(await loadConfig(configPath), cluster);
+  const entry = found.entry;
+  const kube = standby?.kubeconfig !== undefined ? standby : found.standby;
   if (kube === undefined)
     throw new LifeboatError('USAGE', `cluster '${cluster}' has no standby to drill into`, {
       hint: `give one with --standby KUBECONFIG, or record it: lifeboat cluster add ${cluster} --kubeconfig FILE --standby STANDBY_KUBECONFIG`,
     });
   const seconds = (text: string | undefined, what: string) =>
     text === undefined ? undefined : parseDuration(text, what) / 1000;
-  const rto = objectives.rtoSeconds ?? seconds(entry.objectives?.rto, 'objectives.rto');
-  const rpo = objectives.rpoSeconds ?? seconds(entry.objectives?.rpo, 'objectives.rpo');
+  const rto = objectives.rtoSeconds ?? seconds(entry?.objectives?.rto, 'objectives.rto');
+  const rpo = objectives.rpoSeconds ?? seconds(entry?.objectives?.rpo, 'objectives.rpo');
   return {
-    kube: { kubeconfig: kube.kubeconfig, context: kube.context },
+    kube,
     objectives: {
       ...(rto === undefined ? {} : { rtoSeconds: rto }),
       ...(rpo === undefined ? {} : { rpoSeconds: rpo }),

@@ -29,6 +29,8 @@ export interface GcOptions {
    * Undefined when unknown: then only backups that record no identity can go (at their TTL).
    */
   cluster?: string | undefined;
+  /** A cluster of the fleet: GC acts in its prefix of each location (app/deps clusterScope). */
+  scope?: string | undefined;
   onDeleted?: (location: string, name: string) => void;
 }
 
@@ -100,7 +102,7 @@ export async function runGc(options: GcOptions): Promise<GcReport> {
     const names = doomed.filter((d) => d.location === location).map((d) => d.name);
     let opened;
     try {
-      opened = await openLocation(options.configPath, location, options.logger);
+      opened = await openLocation(options.configPath, location, options.logger, options.scope);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       report.failed.push(...names.map((name) => ({ location, name, message })));
@@ -112,7 +114,10 @@ export async function runGc(options: GcOptions): Promise<GcReport> {
           await opened.backupStore.deleteBackup(name);
           report.deleted.push({ location, name });
           options.onDeleted?.(location, name);
-          options.logger.info({ backup: name, location }, `gc: deleted backup ${name}`);
+          options.logger.info(
+            { backup: name, location, cluster: options.scope },
+            `gc: deleted backup ${name}${options.scope === undefined ? '' : ` of cluster ${options.scope}`}`,
+          );
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           report.failed.push({ location, name, message });

@@ -1,9 +1,9 @@
 import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
-import { findCluster, type LifeboatConfig, loadConfig, resolveLocation } from '../../config/index.ts';
+import { type LifeboatConfig, loadConfig, resolveLocation } from '../../config/index.ts';
 import { listBackups } from '../backups/index.ts';
-import { type ClusterRole, clusterRole, configuredCandidates } from '../clusters/index.ts';
+import { type ClusterRole, clusterRole, recoveryCluster, recoveryClusters } from '../clusters/index.ts';
 import { clusterLocation, type KubeTarget } from '../deps/index.ts';
 
 /**
@@ -22,10 +22,10 @@ export interface FleetMember {
   prefix: string;
 }
 
-/** Every configured cluster, the management cluster first, then by name. */
+/** Every cluster of the fleet (configured, and discovered), the management cluster first, then by name. */
 export async function fleetMembers(configPath: string | undefined): Promise<FleetMember[]> {
   const config = await loadConfig(configPath);
-  const members = configuredCandidates(config).map((c) =>
+  const members = (await recoveryClusters(config)).clusters.map((c) =>
     member(config, c.name, c.location, c.prefix, c.standby),
   );
   if (members.length === 0)
@@ -35,12 +35,10 @@ export async function fleetMembers(configPath: string | undefined): Promise<Flee
   return members.sort((a, b) => roleOrder(a) - roleOrder(b) || a.name.localeCompare(b.name));
 }
 
-/** One configured cluster (NOT_FOUND naming the known ones when there is none). */
+/** One cluster of the fleet, configured or discovered (NOT_FOUND naming the known ones when there is none). */
 export async function fleetMember(configPath: string | undefined, name: string): Promise<FleetMember> {
   const config = await loadConfig(configPath);
-  findCluster(config, name);
-  const found = configuredCandidates(config).find((c) => c.name === name);
-  if (found === undefined) throw new LifeboatError('NOT_FOUND', `no cluster named '${name}'`);
+  const found = await recoveryCluster(config, name);
   return member(config, found.name, found.location, found.prefix, found.standby);
 }
 

@@ -19,7 +19,7 @@ export interface ClusterStandbyCheck {
   /** Where its backups are: location name and the prefix in it. */
   location: string;
   prefix: string;
-  /** The standby's kubeconfig file (never its content). */
+  /** The standby's kubeconfig file, or the Secret a discovered cluster's standby is in (never its content). */
   standbyKubeconfig: string | undefined;
   backup: string | undefined;
   result: StandbyCheckResult | undefined;
@@ -50,7 +50,7 @@ export async function checkClusterStandby(
   const kube = options.kube ?? m.standby;
   if (kube === undefined)
     throw new LifeboatError('USAGE', `cluster '${cluster}' has no standby`, {
-      hint: `give --kubeconfig STANDBY, or set clusters[${cluster}].standby.kubeconfig in the config file`,
+      hint: `give --kubeconfig STANDBY, set clusters[${cluster}].standby.kubeconfig in the config file, or (a Cluster API cluster) annotate its Cluster object with lifeboat.io/standby-kubeconfig-secret: SECRET`,
     });
   const result = await checkMember(request, m, kube, options.backup);
   return { ...result, cluster: m.name, role: m.role, prefix: m.prefix };
@@ -85,7 +85,7 @@ async function checkRow(request: ClusterStandbyRequest, m: FleetMember): Promise
     role: m.role,
     location: m.locationName,
     prefix: m.prefix,
-    standbyKubeconfig: m.standby?.kubeconfig,
+    standbyKubeconfig: m.standby?.kubeconfig ?? m.standby?.kubeconfigData?.source,
     backup: undefined,
     result: undefined,
     error: undefined,

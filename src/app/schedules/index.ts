@@ -18,3 +18,11 @@ export {
   templateRequest,
 } from './schedule.ts';
 export { formatScheduleClusters, parseClustersFlag, scheduleTargets } from './schedule-targets.ts';
+export {
+  type ClusterScheduleRow,
+  type ClusterScheduleState,
+  clusterScheduleState,
+  describeFleetSchedules,
+  type FleetRpoState,
+  managementTarget,
+} from './schedule-clusters.ts';

@@ -29,6 +29,8 @@ export type { Schedule } from '../../config/index.ts';
 export interface ClusterSlot {
   name: string;
   due: Date;
+  /** The server replica running the slot (recorded in the backup's claim). */
+  writer?: string | undefined;
 }
 export type { ScheduleStatus } from '../../schedule/index.ts';
 export { formatRetention, parseRetention } from '../../schedule/index.ts';
@@ -150,6 +152,7 @@ export function scheduleBackupRequest(
         ? scheduleBackupName(schedule.name, at)
         : clusterScheduleBackupName(schedule.name, slot.name, slot.due),
     cluster: slot?.name,
+    writer: slot?.writer,
     ...templateRequest(t),
     podVolumeNamespace: target.podVolumeNamespace,
     storageLocation: schedule.storageLocation,

@@ -91,6 +91,41 @@ describe('crash recovery', () => {
     await expect(readFile(join(root, 'backups', 'theirs', 'velero-backup.json'))).rejects.toThrow();
   });
 
+  it('marks Failed at once a folder whose writer is known gone, and leaves a recent one of a live writer', async () => {
+    for (const [name, writer] of [
+      ['killed', 'r1'],
+      ['live', 'r2'],
+    ] as const) {
+      mkdirSync(join(root, 'backups', name), { recursive: true });
+      const claim = {
+        backup: name,
+        cluster: 'uid-a',
+        claimedAt: new Date().toISOString(),
+        nonce: 'n',
+        writer,
+      };
+      await writeFile(join(root, 'backups', name, `${name}-claim.json`), JSON.stringify(claim));
+    }
+    const reports = await recoverOrphans({
+      configPath,
+      location: location(),
+      logger,
+      running: new Set(),
+      cluster: 'uid-a',
+      scheduleOf: () => undefined,
+      writerGone: (claim) => (claim.writer === 'r1' ? 'replica r1 stopped mid-backup' : undefined),
+    });
+    expect(reports.map((r) => [r.name, r.action]).sort()).toEqual([
+      ['killed', 'marked Failed'],
+      ['live', 'left (recent)'],
+    ]);
+    const failed = (await record('killed')) as { status: { phase: string; failureReason?: string } };
+    expect(failed.status).toMatchObject({
+      phase: 'Failed',
+      failureReason: 'interrupted: replica r1 stopped mid-backup (found by crash recovery)',
+    });
+  });
+
   it('never overwrites a record the writer committed after the folder was listed', async () => {
     await orphan('late', 'uid-a');
     const committed =

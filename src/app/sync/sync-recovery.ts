@@ -8,7 +8,7 @@ import {
   VeleroLabels,
 } from '../../model/index.ts';
 import { buildVeleroBackupJson } from '../../backup/index.ts';
-import { type BackupStore, isAlreadyExists } from '../../store/index.ts';
+import { type BackupClaim, type BackupStore, isAlreadyExists } from '../../store/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
 
@@ -85,6 +85,13 @@ export interface RecoverOptions {
   /** The schedule a backup name belongs to, for the label and TTL. */
   scheduleOf: (name: string) => { name: string; ttl?: string | undefined } | undefined;
   dryRun?: boolean;
+  /** A cluster of the fleet: its prefix of the location is recovered (app/deps clusterScope). */
+  scope?: string | undefined;
+  /**
+   * Why the writer named in a folder's claim is known to be gone (a replica that no longer holds the
+   * cluster's lease): such a folder is marked Failed at once, whatever its age, with this reason.
+   */
+  writerGone?: (claim: BackupClaim) => string | undefined;
 }
 
 /**
@@ -94,7 +101,7 @@ export interface RecoverOptions {
  */
 export async function recoverOrphans(options: RecoverOptions): Promise<OrphanReport[]> {
   const { location } = options;
-  const opened = await openLocation(options.configPath, location.name, options.logger);
+  const opened = await openLocation(options.configPath, location.name, options.logger, options.scope);
   const reports: OrphanReport[] = [];
   try {
     const bs = opened.backupStore;
@@ -114,15 +121,19 @@ export async function recoverOrphans(options: RecoverOptions): Promise<OrphanRep
         action: 'marked Failed',
       };
       reports.push(report);
-      const holder = await claimHolder(bs, name);
-      if (Date.now() - newest < (options.olderThanMs ?? 600_000)) report.action = 'left (recent)';
+      const claim = await bs.readClaim(name).catch(() => undefined);
+      const holder = typeof claim?.cluster === 'string' ? claim.cluster : undefined;
+      const gone = claim === undefined ? undefined : options.writerGone?.(claim);
+      if (gone === undefined && Date.now() - newest < (options.olderThanMs ?? 600_000))
+        report.action = 'left (recent)';
       else if (location.accessMode === 'ReadOnly') report.action = 'left (read-only location)';
       else if (holder !== undefined && holder !== options.cluster) {
         report.action = 'left (another cluster)';
         report.message = `claimed by the cluster with kube-system UID ${holder}`;
       }
       if (report.action !== 'marked Failed' || options.dryRun === true) continue;
-      await markFailed(bs, name, times, newest, holder, options, report);
+      const reason = `interrupted: ${gone ?? 'the writer stopped before the backup finished'} (found by crash recovery)`;
+      await markFailed(bs, name, { times, newest, holder, reason }, options, report);
     }
     return reports;
   } finally {
@@ -130,21 +141,14 @@ export async function recoverOrphans(options: RecoverOptions): Promise<OrphanRep
   }
 }
 
-/** The cluster that claimed a backup folder, or undefined when it has no (readable) claim. */
-async function claimHolder(bs: BackupStore, name: string): Promise<string | undefined> {
-  const claim = await bs.readClaim(name).catch(() => undefined);
-  return typeof claim?.cluster === 'string' ? claim.cluster : undefined;
-}
-
 async function markFailed(
   bs: BackupStore,
   name: string,
-  times: number[],
-  newest: number,
-  holder: string | undefined,
+  found: { times: number[]; newest: number; holder: string | undefined; reason: string },
   options: RecoverOptions,
   report: OrphanReport,
 ): Promise<void> {
+  const { times, newest, holder } = found;
   const schedule = options.scheduleOf(name);
   try {
     await writeFailedRecord(bs, {
@@ -154,7 +158,7 @@ async function markFailed(
       ttl: schedule?.ttl,
       cluster: holder,
       started: new Date(Math.min(...times.filter((t) => t > 0), newest || Date.now())),
-      reason: 'interrupted: the writer stopped before the backup finished (found by crash recovery)',
+      reason: found.reason,
     });
     options.logger.warn(
       { backup: name, location: options.location.name },

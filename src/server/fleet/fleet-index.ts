@@ -1,7 +1,7 @@
 import { resolveLocation, type LifeboatConfig } from '../../config/index.ts';
 import { clusterLocation, type ClusterScope, openStores } from '../../app/deps/index.ts';
 import { type BackupRecord, toBackupRecord } from '../../app/sync/index.ts';
-import { redact } from '../../errors/index.ts';
+import { LifeboatError, redact } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 
 /** One cluster's prefix in one location, as last listed. */
@@ -24,6 +24,8 @@ const key = (cluster: string, location: string) => `${cluster}\n${location}`;
 export class FleetIndex {
   readonly #logger: Logger;
   readonly #records = new Map<string, Map<string, BackupRecord>>();
+  /** Folders without velero-backup.json (being written, or left by a crash), per prefix. */
+  readonly #unfinished = new Map<string, string[]>();
   readonly #states = new Map<string, PrefixState>();
 
   constructor(logger: Logger) {
@@ -37,6 +39,7 @@ export class FleetIndex {
   ): Promise<void> {
     const wanted = new Set(prefixes.map((p) => key(p.scope.name, p.location)));
     for (const k of [...this.#records.keys()]) if (!wanted.has(k)) this.#records.delete(k);
+    for (const k of [...this.#unfinished.keys()]) if (!wanted.has(k)) this.#unfinished.delete(k);
     for (const k of [...this.#states.keys()]) if (!wanted.has(k)) this.#states.delete(k);
     for (let i = 0; i < prefixes.length; i += 8)
       await Promise.all(prefixes.slice(i, i + 8).map((p) => this.#syncOne(config, p.scope, p.location)));
@@ -56,16 +59,22 @@ export class FleetIndex {
       const location = clusterLocation(resolveLocation(config, locationName), scope);
       const opened = await openStores(location, { logger: this.#logger, retry: { maxAttempts: 2 } });
       try {
-        const names = new Set(await opened.backupStore.listBackupNames());
-        for (const name of known.keys()) if (!names.has(name)) known.delete(name);
-        for (const name of names) {
+        // A committed record is never rewritten: each folder's velero-backup.json is read until it exists.
+        const folders = new Set(await opened.backupStore.listBackupFolders());
+        for (const name of known.keys()) if (!folders.has(name)) known.delete(name);
+        const unfinished: string[] = [];
+        for (const name of folders) {
           if (known.has(name)) continue;
-          const record = await opened.backupStore
-            .getBackup(name)
-            .then((b) => toBackupRecord(b, locationName))
-            .catch(() => undefined);
+          const record = await opened.backupStore.getBackup(name).then(
+            (b) => toBackupRecord(b, locationName),
+            (err: unknown) => {
+              if (err instanceof LifeboatError && err.code === 'NOT_FOUND') unfinished.push(name);
+              return undefined;
+            },
+          );
           if (record !== undefined) known.set(name, record);
         }
+        this.#unfinished.set(k, unfinished);
       } finally {
         await opened.close();
       }
@@ -94,6 +103,16 @@ export class FleetIndex {
     const m = this.#records.get(k) ?? new Map<string, BackupRecord>();
     m.set(record.name, record);
     this.#records.set(k, m);
+  }
+
+  /** The prefix's folders without velero-backup.json at the last listing. */
+  unfinished(cluster: string, location: string): readonly string[] {
+    return this.#unfinished.get(key(cluster, location)) ?? [];
+  }
+
+  /** Drops a backup this replica just deleted (GC), without waiting for the next listing. */
+  forget(cluster: string, location: string, name: string): void {
+    this.#records.get(key(cluster, location))?.delete(name);
   }
 
   state(cluster: string, location: string): PrefixState | undefined {

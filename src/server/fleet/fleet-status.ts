@@ -1,23 +1,17 @@
-import { backupsOfSchedule } from '../../app/schedules/index.ts';
+import {
+  type ClusterScheduleState,
+  clusterScheduleState,
+  type FleetRpoState,
+} from '../../app/schedules/index.ts';
 import type { LifeboatMetrics } from '../../metrics/index.ts';
 import { nullObject } from '../../model/index.ts';
-import { type RpoState, scheduleStatus, type ScheduleStatus } from '../../schedule/index.ts';
 import type { FleetRuntime } from './fleet.ts';
 
-/** RPO states as the fleet API spells them. */
-export type FleetRpoState = 'ok' | 'at-risk' | 'breached';
-const STATE: Record<RpoState, FleetRpoState> = { OK: 'ok', AT_RISK: 'at-risk', BREACHED: 'breached' };
 const RANK: Record<FleetRpoState, number> = { ok: 0, 'at-risk': 1, breached: 2 };
 
-export interface ClusterScheduleStatus {
+export interface ClusterScheduleStatus extends ClusterScheduleState {
   schedule: string;
   location: string;
-  lastSuccessful: ScheduleStatus['lastSuccessful'];
-  lastBackup: ScheduleStatus['lastBackup'];
-  rpo: Omit<ScheduleStatus['rpo'], 'state'> & { state: FleetRpoState };
-  missedRuns: ScheduleStatus['missedRuns'];
-  /** When its next slot is due (none while paused). */
-  nextRun: string | undefined;
   /** The backup of this (schedule, cluster) running on this replica. */
   running: string | undefined;
 }
@@ -57,23 +51,24 @@ export function fleetStatuses(
       .filter((u) => u.cluster === c.name)
       .map((u): ClusterScheduleStatus => {
         const location = fleet.locationOf(u.schedule, c.name);
-        const backups = backupsOfSchedule(fleet.index.backups(c.name, location), u.schedule.name, location);
-        const s = scheduleStatus(u.schedule, backups, options.now, { trackingSince: options.trackingSince });
+        const s = clusterScheduleState(
+          u.schedule,
+          fleet.index.backups(c.name, location),
+          location,
+          options.now,
+          options.trackingSince,
+        );
         const listing = fleet.index.state(c.name, location);
         const problems = [
           unreachable,
           listing?.available === false ? `its backups cannot be listed: ${listing.message ?? ''}` : undefined,
         ].filter((p): p is string => p !== undefined);
-        let state = STATE[s.rpo.state];
-        if (state === 'ok' && problems.length > 0) state = 'at-risk';
+        const state = s.rpo.state === 'ok' && problems.length > 0 ? 'at-risk' : s.rpo.state;
         return {
+          ...s,
           schedule: u.schedule.name,
           location,
-          lastSuccessful: s.lastSuccessful,
-          lastBackup: s.lastBackup,
           rpo: { ...s.rpo, state, reason: [s.rpo.reason, ...problems].join('; ') },
-          missedRuns: s.missedRuns,
-          nextRun: s.nextRuns[0],
           running: options.running(u.schedule.name, c.name),
         };
       });

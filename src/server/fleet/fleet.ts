@@ -6,6 +6,7 @@ import { runScheduleBackup, type Schedule, scheduleTargets } from '../../app/sch
 import type { KubeTarget } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { ClusterLeases, type ClusterLeasesOptions } from './cluster-leases.ts';
+import { FleetHousekeeping, type FleetHousekeepingOptions } from './fleet-housekeeping.ts';
 import { FleetIndex } from './fleet-index.ts';
 
 export interface FleetOptions {
@@ -18,6 +19,8 @@ export interface FleetOptions {
   leases?: Omit<ClusterLeasesOptions, 'fleet' | 'logger' | 'busy' | 'onLost'> | undefined;
   busy: (cluster: string) => boolean;
   onLost: (cluster: string, reason: string) => void;
+  /** Crash recovery and GC of the owned clusters' prefixes (this replica's identity, periods, running names). */
+  housekeeping: Omit<FleetHousekeepingOptions, 'configPath' | 'config' | 'logger'>;
 }
 
 /** A schedule's slot for one cluster, as the scheduler asks for it. */
@@ -38,6 +41,7 @@ export class FleetRuntime {
   readonly leases: ClusterLeases | undefined;
   readonly #o: FleetOptions;
   readonly #abort = new AbortController();
+  readonly #housekeeping: FleetHousekeeping;
   #watching: Promise<void> | undefined;
   problems: string[] = [];
 
@@ -45,6 +49,12 @@ export class FleetRuntime {
     this.#o = o;
     this.registry = new ClusterRegistry({ load: () => Promise.resolve(o.config()) });
     this.index = new FleetIndex(o.logger);
+    this.#housekeeping = new FleetHousekeeping({
+      ...o.housekeeping,
+      configPath: o.configPath,
+      config: o.config,
+      logger: o.logger,
+    });
     this.leases =
       o.leases === undefined
         ? undefined
@@ -95,6 +105,11 @@ export class FleetRuntime {
     await this.leases?.stop();
   }
 
+  /** This replica, as its runs' claims name it. */
+  get identity(): string {
+    return this.#o.housekeeping.identity;
+  }
+
   /** Clusters this replica runs the schedules of. */
   owned(): Set<string> {
     return new Set(this.leases?.owned() ?? this.registry.clusters.map((c) => c.name));
@@ -133,8 +148,8 @@ export class FleetRuntime {
     return resolveLocation(this.#o.config(), schedule.storageLocation ?? this.scope(cluster).location).name;
   }
 
-  /** Lists every cluster's prefix in each location its schedules write to. */
-  async sync(): Promise<void> {
+  /** Each (cluster, location) some schedule writes to. */
+  #prefixes(): { scope: ClusterScope; location: string }[] {
     const seen = new Set<string>();
     const prefixes: { scope: ClusterScope; location: string }[] = [];
     for (const u of this.units(false)) {
@@ -143,7 +158,23 @@ export class FleetRuntime {
       seen.add(`${u.cluster}\n${location}`);
       prefixes.push({ scope: this.scope(u.cluster), location });
     }
+    return prefixes;
+  }
+
+  /**
+   * Lists every cluster's prefix in each location its schedules write to; then recovers and collects
+   * the prefixes of the clusters this replica owns.
+   */
+  async sync(): Promise<void> {
+    const prefixes = this.#prefixes();
     await this.index.sync(this.#o.config(), prefixes);
+    await this.#housekeeping.run({
+      owned: () => this.owned(),
+      index: this.index,
+      prefixesOf: (cluster) => prefixes.filter((p) => p.scope.name === cluster).map((p) => p.location),
+      uidOf: (cluster) => this.registry.find(cluster)?.uid,
+      fence: (cluster) => (this.leases === undefined ? Promise.resolve(true) : this.leases.fence(cluster)),
+    });
   }
 
   lastRunStart(u: FleetUnit): Date | undefined {
@@ -161,7 +192,7 @@ export class FleetRuntime {
       logger: this.#o.logger,
       signal,
       at,
-      cluster: { name: u.cluster, due },
+      cluster: { name: u.cluster, due, writer: this.#o.housekeeping.identity },
     });
   }
 
@@ -169,12 +200,17 @@ export class FleetRuntime {
    * Before a slot runs: the cluster must still be this replica's (its lease renewed now, so a replica
    * that lost it never writes), and the slot's backup must not be stored yet (any phase).
    */
-  async checkSlot(u: FleetUnit, name: string): Promise<string | undefined> {
-    if (this.registry.find(u.cluster) === undefined) return `cluster ${u.cluster} is no longer in the fleet`;
-    if (this.leases !== undefined && !(await this.leases.fence(u.cluster)))
-      return `cluster ${u.cluster} is no longer owned by this replica`;
-    const location = resolveLocation(this.#o.config(), this.locationOf(u.schedule, u.cluster));
-    const opened = await openStores(clusterLocation(location, this.scope(u.cluster)), {
+  checkSlot(u: FleetUnit, name: string): Promise<string | undefined> {
+    return this.checkName(u.cluster, this.locationOf(u.schedule, u.cluster), name);
+  }
+
+  /** Before a backup of the cluster runs here: still owned (fenced now), its name not stored yet. */
+  async checkName(cluster: string, locationName: string, name: string): Promise<string | undefined> {
+    if (this.registry.find(cluster) === undefined) return `cluster ${cluster} is no longer in the fleet`;
+    if (this.leases !== undefined && !(await this.leases.fence(cluster)))
+      return `cluster ${cluster} is no longer owned by this replica`;
+    const location = resolveLocation(this.#o.config(), locationName);
+    const opened = await openStores(clusterLocation(location, this.scope(cluster)), {
       logger: this.#o.logger,
     });
     try {

@@ -3,4 +3,6 @@
 export { ClusterLeases, defaultReplicaId } from './cluster-leases.ts';
 export { FleetRuntime, type FleetOptions, type FleetUnit } from './fleet.ts';
 export { type ClusterStatus, fleetStatuses, updateFleetMetrics } from './fleet-status.ts';
-export { clusterLeaseName, replicaLeaseName } from './leases.ts';
+export { clusterLeaseName, readClusterOwners, replicaLeaseName } from './leases.ts';
+export { type ClusterBackupBody, submitClusterBackup } from './fleet-backup.ts';
+export { fleetOwners } from './fleet-owners.ts';

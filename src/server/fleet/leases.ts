@@ -157,3 +157,25 @@ export async function deleteLease(client: KubeClient, namespace: string, name: s
     if (!(err instanceof KubeApiError && err.status === 404)) throw err;
   }
 }
+
+/**
+ * Who holds each cluster's Lease now, as one read sees it (`schedule describe`): the holder while its
+ * renewTime plus its duration is in the future on this machine's clock; released or expired leases
+ * have no owner.
+ */
+export async function readClusterOwners(
+  client: KubeClient,
+  namespace: string,
+  now = Date.now(),
+): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  for (const lease of await listLeases(client, namespace, CLUSTER_LABEL)) {
+    const cluster = lease.metadata.labels?.[CLUSTER_LABEL];
+    const holder = lease.spec?.holderIdentity ?? undefined;
+    const renewed = Date.parse(lease.spec?.renewTime ?? '');
+    const validMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
+    if (cluster === undefined || holder === undefined || holder === '' || !Number.isFinite(renewed)) continue;
+    if (renewed + validMs > now) owners.set(cluster, holder);
+  }
+  return owners;
+}

@@ -12,6 +12,7 @@ import { findSchedule, templateRequest } from '../../app/schedules/index.ts';
 import { resourceFilters } from '../../selection/index.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from '../context.ts';
+import { submitClusterBackup } from '../fleet/index.ts';
 import { nullObject } from '../../model/index.ts';
 
 function requireLeader(ctx: ServerContext): void {
@@ -28,7 +29,11 @@ function requireLeader(ctx: ServerContext): void {
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-T:]/g, '');
 
 /** POST /api/v1/backups: a schedule's run now, or an ad-hoc backup; answers with the backup's name. */
-export function submitBackup(ctx: ServerContext, body: BackupBody): { name: string; schedule?: string } {
+export function submitBackup(
+  ctx: ServerContext,
+  body: BackupBody,
+): { name: string; schedule?: string; cluster?: string } {
+  if (body.cluster !== undefined) return submitClusterBackup(ctx, { ...body, cluster: body.cluster });
   requireLeader(ctx);
   const config = ctx.config();
   if (body.schedule !== undefined) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BackupTemplateSchema, PatternListSchema } from '../../config/index.ts';
+import { BackupTemplateSchema, ClusterNameSchema, PatternListSchema } from '../../config/index.ts';
 import { parseDuration } from '../../gojson/index.ts';
 import { dictionarySchema } from '../../model/index.ts';
 
@@ -23,6 +23,8 @@ const duration = z.string().refine(
 export const BackupBody = z
   .object({
     schedule: z.string().min(1).optional(),
+    /** A cluster of the fleet: backed up under its prefix, by the replica holding its lease. */
+    cluster: ClusterNameSchema.optional(),
     name: objectName.optional(),
     storageLocation: z.string().min(1).optional(),
     ttl: duration.optional(),
