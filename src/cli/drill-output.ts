@@ -37,6 +37,10 @@ export function drillText(r: DrillReport): string {
     lines.push(
       `  volume data: ${r.volumes.filter((v) => v.ok).length}/${r.volumes.length} volumes match their snapshots`,
     );
+  for (const v of r.volumes)
+    lines.push(
+      `    ${v.ok ? 'ok' : 'MISMATCH'} ${v.namespace}/${v.pod}/${v.volume}${v.pvc === undefined ? '' : ` (PVC ${v.pvc})`}: ${v.checked === undefined ? 'not re-read' : `${v.checked.files} files, ${v.checked.bytes} bytes re-hashed`}${v.ok ? '' : `: ${v.reason ?? ''}`}`,
+    );
   for (const f of r.findings.filter((x) => x.severity === 'blocking'))
     lines.push(`  BLOCKING ${f.code}: ${f.message}`);
   lines.push(

@@ -32,6 +32,7 @@ interface RunOptions extends PodVolumeFlags {
   rtoObjective?: string;
   rpoObjective?: string;
   storageLocation?: string;
+  waitLock?: boolean;
   output: 'text' | 'json';
 }
 
@@ -76,6 +77,7 @@ export function registerDrillCommands(program: Command): void {
     .option('--namespace-mappings <src:dst,...>', 'restore namespace src into dst')
     .option('--storage-class-mappings <old:new,...>', 'PVCs of StorageClass old use new')
     .option('--keep', 'leave the restored objects in the standby (not cleaned)')
+    .option('--wait-lock', "wait while a drill or restore holds the standby's lock (default: fail naming it)")
     .option('--timeout <duration>', 'how long each restored workload may take to become ready', '10m')
     .option('--cleanup-timeout <duration>', 'how long the clean-up waits for restored namespaces to go', '5m')
     .option('--rto-objective <duration>', 'the drill fails when the measured RTO is longer')
@@ -115,6 +117,7 @@ export function registerDrillCommands(program: Command): void {
             configPath: globalOptions(command).config,
             storageLocation: opts.storageLocation,
             podVolumes: podVolumeOptions(opts),
+            waitLock: opts.waitLock === true,
           },
           {
             logger: loggerFor(command),

@@ -45,6 +45,7 @@ interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags {
   dryRun?: boolean;
   details?: boolean;
   verify?: boolean;
+  waitLock?: boolean;
   kubeconfig?: string;
   context?: string;
   storageLocation?: string;
@@ -99,6 +100,7 @@ export function registerRestoreCommands(program: Command): void {
     .option('--dry-run', 'print the plan and pre-flight findings; change nothing')
     .option('--details', 'with --dry-run: list every item')
     .option('--verify', 'after restoring, re-read every object and compare it with the backup')
+    .option('--wait-lock', "wait while a drill or restore holds the target's lock (default: fail naming it)")
     .option('--kubeconfig <file>', 'kubeconfig of the TARGET cluster (default: $KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context of the target')
     .addOption(locationOption())
@@ -180,6 +182,7 @@ async function createRestore(
         configPath: globalOptions(command).config,
         archiveLimits: archiveLimits(opts),
         podVolumes: podVolumeOptions(opts),
+        standbyLock: opts.waitLock === true ? 'wait' : 'take',
       },
       {
         logger: loggerFor(command),

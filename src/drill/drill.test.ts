@@ -48,7 +48,7 @@ describe('the outcome of a drill', () => {
     expect(r.reasons[0]).toContain('STORAGE_CLASS_MISSING');
   });
 
-  it('names each workload not ready, a failed verify, a bad volume and an interruption', () => {
+  it('names each workload not ready, a failed verify, bad volumes (claim and paths) and an interruption', () => {
     const r = decideOutcome(
       {
         ...facts({
@@ -63,6 +63,16 @@ describe('the outcome of a drill', () => {
           },
           volumes: [
             { namespace: 'shop', pod: 'db-0', volume: 'data', snapshotID: 's', phase: 'Failed', ok: false },
+            {
+              namespace: 'shop',
+              pod: 'db-1',
+              volume: 'data',
+              pvc: 'data-db-1',
+              snapshotID: 't',
+              phase: 'Completed',
+              ok: false,
+              reason: '1 path(s) differ from the snapshot: pg/base/1 is missing (the snapshot has a file)',
+            },
           ],
           interrupted: true,
         }),
@@ -73,7 +83,7 @@ describe('the outcome of a drill', () => {
       'the drill was interrupted before it ended',
       '1 workload(s) not ready: Deployment shop/web',
       'restore verify found 1 object(s) missing or different',
-      'volume data check failed for shop/db-0/data',
+      'volume data check failed for shop/db-0/data, PVC shop/data-db-1, shop/db-1/data (1 path(s) differ from the snapshot: pg/base/1 is missing (the snapshot has a file))',
     ]);
   });
 

@@ -76,3 +76,10 @@ export function summaryRows(r: DrillReport): [string, string][] {
     ],
   ];
 }
+
+/** What the node agent re-read of a volume: files, bytes and how many paths differ. */
+export function rehashed(v: DrillReport['volumes'][number]): string {
+  const c = v.checked;
+  if (c === undefined) return '—';
+  return `${c.files} files, ${c.bytes} bytes: ${c.mismatchCount === 0 ? 'all match' : `${c.mismatchCount} differ (${c.mismatches.map((m) => m.path).join(', ')})`}`;
+}

@@ -1,4 +1,4 @@
-import { PHASE_LABELS, secondsText, summaryRows } from './format.ts';
+import { PHASE_LABELS, rehashed, secondsText, summaryRows } from './format.ts';
 import type { DrillPhase, DrillReport } from './report.ts';
 
 /**
@@ -116,12 +116,13 @@ function sections(r: DrillReport): string[] {
     out.push(
       '<h2>Volume data</h2>',
       table(
-        ['Volume', 'Snapshot', 'Backed up (bytes)', 'Restored (bytes)', 'Check'],
+        ['Volume', 'Snapshot', 'Backed up (bytes)', 'Restored (bytes)', 'Re-hashed', 'Check'],
         r.volumes.map((v) => [
           esc(`${v.namespace}/${v.pod}/${v.volume}`),
           esc(v.snapshotID),
           String(v.bytesBackedUp ?? '—'),
           String(v.bytesRestored ?? '—'),
+          esc(rehashed(v)),
           v.ok ? '<span class="yes">ok</span>' : `<span class="no">${esc(v.reason ?? 'failed')}</span>`,
         ]),
         [2, 3],

@@ -1,4 +1,4 @@
-import { PHASE_LABELS, secondsText, summaryRows } from './format.ts';
+import { PHASE_LABELS, rehashed, secondsText, summaryRows } from './format.ts';
 import type { DrillReport } from './report.ts';
 
 /** Markdown-safe table cell: pipes, newlines and HTML are escaped. */
@@ -49,12 +49,12 @@ export function renderDrillMarkdown(r: DrillReport): string {
       '',
       '## Volume data',
       '',
-      '| Volume | Snapshot | Backed up | Restored | Check |',
-      '|---|---|---:|---:|---|',
+      '| Volume | Snapshot | Backed up | Restored | Re-hashed | Check |',
+      '|---|---|---:|---:|---|---|',
     );
     for (const v of r.volumes)
       out.push(
-        `| ${cell(`${v.namespace}/${v.pod}/${v.volume}`)} | ${cell(v.snapshotID)} | ${v.bytesBackedUp ?? '—'} | ${v.bytesRestored ?? '—'} | ${v.ok ? 'ok' : `**${cell(v.reason ?? 'failed')}**`} |`,
+        `| ${cell(`${v.namespace}/${v.pod}/${v.volume}`)} | ${cell(v.snapshotID)} | ${v.bytesBackedUp ?? '—'} | ${v.bytesRestored ?? '—'} | ${cell(rehashed(v))} | ${v.ok ? 'ok' : `**${cell(v.reason ?? 'failed')}**`} |`,
       );
   }
   out.push(

@@ -38,7 +38,9 @@ export function failureReasons(facts: DrillFacts, rto: number | undefined): stri
   const badVolumes = facts.volumes.filter((v) => !v.ok);
   if (badVolumes.length > 0)
     out.push(
-      `volume data check failed for ${badVolumes.map((v) => `${v.namespace}/${v.pod}/${v.volume}`).join(', ')}`,
+      capped(
+        `volume data check failed for ${badVolumes.map((v) => `${volumeName(v)}${v.reason === undefined ? '' : ` (${v.reason})`}`).join(', ')}`,
+      ),
     );
   const { rtoSeconds: rtoObjective, rpoSeconds: rpoObjective } = facts.objectives;
   if (rtoObjective !== undefined && rto !== undefined && rto > rtoObjective)
@@ -56,4 +58,14 @@ export function decideOutcome(facts: DrillFacts, reachedReady: boolean): DrillRe
   const report: DrillReport = { ...rest, outcome: reasons.length === 0 ? 'Passed' : 'Failed', reasons };
   if (rto !== undefined) report.rtoSeconds = rto;
   return report;
+}
+
+/** A checked volume as the reasons name it: its claim when it has one, and always the pod's volume. */
+function volumeName(v: DrillFacts['volumes'][number]): string {
+  return `${v.pvc === undefined ? '' : `PVC ${v.namespace}/${v.pvc}, `}${v.namespace}/${v.pod}/${v.volume}`;
+}
+
+/** A reason within the report's bound on one text (4096). */
+function capped(text: string): string {
+  return text.length <= 4000 ? text : `${text.slice(0, 4000)}…`;
 }

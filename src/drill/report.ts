@@ -71,6 +71,19 @@ export const VolumeCheckSchema = z.object({
   bytesBackedUp: count.optional(),
   /** Bytes the node agent wrote back. */
   bytesRestored: count.optional(),
+  /** The claim the volume mounts, when it is one. */
+  pvc: text(253).optional(),
+  /** The agent's re-read of the written volume: files re-hashed against the snapshot, and what differs. */
+  checked: z
+    .object({
+      files: count,
+      directories: count,
+      symlinks: count,
+      bytes: count,
+      mismatchCount: count,
+      mismatches: z.array(z.object({ path: text(4096), reason: text(4096) })).max(1000),
+    })
+    .optional(),
   ok: z.boolean(),
   reason: text().optional(),
 });

@@ -68,7 +68,8 @@ const standbyKey = (s: { kubeconfig: string; context?: string | undefined }) =>
 /**
  * The server's scheduled drills: each fires at its cron times; at most one drill at a time per
  * standby, and none while the server restores into that standby (a due drill is then skipped and
- * reported, never queued). Sets the drill metrics from each result and, at start, from the bucket.
+ * reported, never queued); a restore or drill another process runs there holds the standby's lock,
+ * which the drill waits for. Sets the drill metrics from each result and, at start, from the bucket.
  */
 export class DrillScheduler {
   readonly #d: DrillSchedulerDeps;
@@ -154,6 +155,8 @@ export class DrillScheduler {
         objectives: {},
         configPath: this.#d.configPath,
         storageLocation: s.storageLocation,
+        // Held by a restore or drill of another process: the scheduled drill runs once it ends.
+        waitLock: true,
       },
       { logger: this.#d.logger, signal: controller.signal },
     )

@@ -97,6 +97,10 @@ export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-ent
 export { localEntry, openLocalFile, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
 export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
 export {
+  type CheckRestoredOptions,
+  checkRestoredTree,
+  type RestoredCheck,
+  type RestoredMismatch,
   ContentReader,
   contentNotFound,
   loadIndex,

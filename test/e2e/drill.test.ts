@@ -33,7 +33,8 @@ const lifeboat = (...args: string[]) =>
 async function drill(
   ...args: string[]
 ): Promise<{ status: number | null; report: DrillReport; stderr: string }> {
-  const run = await lifeboat('drill', 'run', '--cluster', cluster, '-o', 'json', ...args);
+  // Other test files' drills and restores may hold the standby's lock: this one waits its turn.
+  const run = await lifeboat('drill', 'run', '--cluster', cluster, '--wait-lock', '-o', 'json', ...args);
   expect(run.stdout, run.stderr).not.toBe('');
   return { status: run.status, report: JSON.parse(run.stdout) as DrillReport, stderr: run.stderr };
 }
@@ -121,8 +122,8 @@ describe('a drill that passes', () => {
       'download',
       'plan',
       'apply',
-      'readiness',
       'verify',
+      'readiness',
       'cleanup',
     ]);
     expect(report.cleanup.mode).toBe('cleaned');
@@ -222,6 +223,7 @@ describe('a drill interrupted with SIGTERM', () => {
         name,
         '--timeout',
         '10m',
+        '--wait-lock',
         '-o',
         'json',
       ],

@@ -265,7 +265,8 @@ describe('the site runbook', () => {
     expect(create).toBeDefined();
     await ok(...(create ?? '').split(' '));
     const restore = /^lifeboat (restore create --from-backup wc1-nightly .*)$/m.exec(md)?.[1] ?? '';
-    await ok(...restore.replace('<standby kubeconfig>', standbyKubeconfig).split(' '));
+    // --wait-lock: a drill of another test file may hold the standby's lock meanwhile.
+    await ok(...restore.replace('<standby kubeconfig>', standbyKubeconfig).split(' '), '--wait-lock');
     const client = new KubeClient(loadKubeConfig({ kubeconfig: standbyKubeconfig }));
     try {
       const cm = await client.json<{ data: Record<string, string> }>({

@@ -7,3 +7,10 @@ export { agentAlive, agentLeaseName } from './heartbeat.ts';
 export { claimWork, failureMessage, listWork, patchWorkStatus, workPath } from './work-objects.ts';
 export type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
 export { type PodClaims, podClaims } from './pod-claims.ts';
+export {
+  type BeforeDataCheck,
+  CHECK_DATA_ANNOTATION,
+  type DataCheck,
+  dataCheckOf,
+  MAX_LISTED_MISMATCHES,
+} from './data-check.ts';

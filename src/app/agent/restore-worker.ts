@@ -17,6 +17,7 @@ import {
   writeRestoreMarker,
 } from '../../volumedata/index.ts';
 import { restoreRepoSnapshot } from '../repo/index.ts';
+import { type BeforeDataCheck, MAX_LISTED_MISMATCHES, wantsDataCheck } from './data-check.ts';
 import { podClaims } from './pod-claims.ts';
 import type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
 
@@ -84,12 +85,14 @@ async function volumeDirectory(pvr: PodVolumeRestore, pod: PodForVolumes, ctx: W
 /**
  * Restores one pod volume (Velero's restore micro-service): the snapshot from kopia/<source
  * namespace>/ of the location, written over the volume's directory on this node, then the marker
- * `.velero/<restore uid>` that lets the pod's restore-wait init container finish.
+ * `.velero/<restore uid>` that lets the pod's restore-wait init container finish. Asked to
+ * (data-check.ts), it re-reads and re-hashes the volume against the snapshot before the marker.
  */
 export async function restorePodVolume(
   pvr: PodVolumeRestore,
   rawPod: unknown,
   ctx: WorkContext,
+  beforeCheck?: BeforeDataCheck,
 ): Promise<Record<string, unknown>> {
   const restoreUid = restoreUidOf(pvr);
   const pod = parsePodForVolumes(rawPod);
@@ -99,7 +102,14 @@ export async function restorePodVolume(
     { volume: pvr.spec.volume, snapshotID: pvr.spec.snapshotID, dir },
     `restoring snapshot ${pvr.spec.snapshotID} into volume ${pvr.spec.volume} of pod ${pod.metadata.namespace}/${pod.metadata.name}`,
   );
-  const { stats, snapshot } = await restoreRepoSnapshot({
+  const check = wantsDataCheck(pvr)
+    ? {
+        maxListed: MAX_LISTED_MISMATCHES,
+        ignoreAtRoot: ['.velero'],
+        ...(beforeCheck === undefined ? {} : { before: () => beforeCheck(dir, pvr) }),
+      }
+    : undefined;
+  const { stats, snapshot, checked } = await restoreRepoSnapshot({
     configPath: ctx.configPath,
     location: pvr.spec.backupStorageLocation || undefined,
     logger: ctx.logger,
@@ -108,16 +118,25 @@ export async function restorePodVolume(
     namespace: pvr.spec.sourceNamespace || undefined,
     targetDir: dir,
     overwrite: true,
+    check,
     onProgress: (p) =>
       ctx.progress({
         bytesDone: p.bytes,
         ...((p.totalBytes ?? snapshotSize) === undefined ? {} : { totalBytes: p.totalBytes ?? snapshotSize }),
       }),
   });
+  if (checked !== undefined)
+    ctx.logger.info(
+      { volume: pvr.spec.volume, checked: { ...checked, mismatches: checked.mismatches.slice(0, 3) } },
+      `volume ${pvr.spec.volume} checked: ${checked.files} files, ${checked.mismatchCount} mismatches`,
+    );
   await writeRestoreMarker(dir, restoreUid);
   const total = snapshot.size;
   ctx.logger.info({ volume: pvr.spec.volume, stats }, `volume ${pvr.spec.volume} restored`);
-  return { progress: { totalBytes: total, bytesDone: total } };
+  return {
+    progress: { totalBytes: total, bytesDone: total },
+    ...(checked === undefined ? {} : { dataCheck: checked }),
+  };
 }
 
 /** The pod a PodVolumeRestore names, as the API server has it now (undefined when gone). */
@@ -134,7 +153,7 @@ function currentPod(client: KubeClient, pvr: PodVolumeRestore): Promise<KubeObje
  * volumes). One whose pod is gone or replaced is taken by any agent, to fail it with that reason;
  * one already claimed stays with the node that claimed it.
  */
-export function podVolumeRestoreWorker(): AgentWorker {
+export function podVolumeRestoreWorker(options: { beforeCheck?: BeforeDataCheck } = {}): AgentWorker {
   return {
     resource: POD_VOLUME_RESTORE_RESOURCE,
     async select(raw, { client, nodeName, logger }): Promise<WorkItem | undefined> {
@@ -163,7 +182,7 @@ export function podVolumeRestoreWorker(): AgentWorker {
       return {
         ...base,
         claimStatus: { node: nodeName },
-        run: (ctx) => restorePodVolume(pvr, pod, ctx),
+        run: (ctx) => restorePodVolume(pvr, pod, ctx, options.beforeCheck),
       };
     },
   };

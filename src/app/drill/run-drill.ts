@@ -1,7 +1,7 @@
 import { LifeboatError } from '../../errors/index.ts';
 import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { DEFAULT_LIFEBOAT_NAMESPACE, type VeleroBackup } from '../../model/index.ts';
+import { DEFAULT_LIFEBOAT_NAMESPACE, type ResourceList, type VeleroBackup } from '../../model/index.ts';
 import { readPodVolumeBackups } from '../../volumedata/index.ts';
 import {
   decideOutcome,
@@ -18,8 +18,8 @@ import {
   type RestoreRunEvent,
   type RestoreRunResult,
   runRestore,
-  verifyRestore,
 } from '../restore/index.ts';
+import { type StandbyLock, takeStandbyLock } from '../standby-lock/index.ts';
 import { cleanUpStandby, namespaceNames } from './clean-up.ts';
 import { checkVolumes } from './data-check.ts';
 import { drillBackup, drillName, drillSettings } from './drill-target.ts';
@@ -45,6 +45,8 @@ export interface DrillRequest {
   configPath?: string | undefined;
   storageLocation?: string | undefined;
   podVolumes?: RestoreRequest['podVolumes'];
+  /** Wait while another drill or a restore holds the standby's lock (default: fail naming it). */
+  waitLock?: boolean | undefined;
 }
 
 export interface DrillEvent {
@@ -65,6 +67,8 @@ interface Drill {
   namespacesBefore: string[];
   /** Set once the restore began to create objects: from then on the standby needs cleaning. */
   restoring: boolean;
+  /** The restore's resource list, read once for readiness and clean-up. */
+  resourceList?: ResourceList | undefined;
 }
 
 const RESTORE_PHASES: Record<RestoreRunEvent['phase'], DrillPhaseName | undefined> = {
@@ -81,7 +85,9 @@ const RESTORE_PHASES: Record<RestoreRunEvent['phase'], DrillPhaseName | undefine
  * findings stop it, nothing restored) → restore into the standby → restored workloads ready →
  * restore verify → volume data check → the standby cleaned back to what it was (unless --keep) →
  * the evidence stored under the restore's folder. Interrupted, it still cleans up and records what
- * it left. Returns the report; the outcome is in it (a failed drill is not an error).
+ * it left. Returns the report; the outcome is in it (a failed drill is not an error). The standby's
+ * lock is held from the check to the end of the clean-up: a drill or restore holding it stops this
+ * one before anything is done (CONFLICT naming the holder), unless waitLock.
  */
 export async function runDrill(request: DrillRequest, deps: Drill['deps']): Promise<DrillReport> {
   const timeline = new PhaseTimeline();
@@ -101,7 +107,7 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
   try {
     const backup = await drillBackup(opened.backupStore, request.backup, request.cluster);
     const name = request.name ?? drillName(request.cluster, started);
-    const client = new KubeClient(loadKubeConfig(kube));
+    const { client, lock } = await lockStandby(kube, name, request, deps);
     const backupStarted = backup.status.startTimestamp;
     const facts: DrillFacts = {
       apiVersion: 'lifeboat.io/v1alpha1',
@@ -144,6 +150,7 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
       deps.logger.warn({ drill: name }, `drill ${name}: ${facts.error}`);
     } finally {
       await finish(drill);
+      await lock.release();
       client.close();
     }
     facts.phases = timeline.phases();
@@ -156,6 +163,29 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
     return report;
   } finally {
     await opened.close();
+  }
+}
+
+/** The standby's client, with the standby's lock taken for the drill (the client closed when not). */
+async function lockStandby(
+  kube: KubeTarget,
+  name: string,
+  request: DrillRequest,
+  deps: Drill['deps'],
+): Promise<{ client: KubeClient; lock: StandbyLock }> {
+  const client = new KubeClient(loadKubeConfig(kube));
+  try {
+    const lock = await takeStandbyLock({
+      client,
+      purpose: `drill ${name}`,
+      wait: request.waitLock,
+      signal: deps.signal,
+      logger: deps.logger,
+    });
+    return { client, lock };
+  } catch (err) {
+    client.close();
+    throw err;
   }
 }
 
@@ -185,9 +215,11 @@ async function drillSteps(drill: Drill): Promise<boolean> {
   if (!check.ready) return false;
   stopIfAborted(deps.signal);
   const restored = await restore(drill, event);
+  facts.verify = restored.verify;
   stopIfAborted(deps.signal);
   event('readiness');
   const list = await drill.opened.backupStore.getRestoreResourceList(facts.name);
+  drill.resourceList = list;
   facts.workloads = await timeline.time('readiness', () =>
     waitUntilReady(drill.client, restoredWorkloads(list), {
       timeoutMs: request.workloadTimeoutMs,
@@ -196,14 +228,6 @@ async function drillSteps(drill: Drill): Promise<boolean> {
     }),
   );
   stopIfAborted(deps.signal);
-  event('verify');
-  const query = {
-    configPath: request.configPath,
-    location: request.storageLocation,
-    logger: deps.logger,
-    cluster: request.cluster,
-  };
-  facts.verify = await timeline.time('verify', () => verifyRestore(query, facts.name, drill.kube));
   if ((restored.podVolumes ?? []).length > 0) {
     event('dataCheck');
     facts.volumes = await timeline.time('dataCheck', async () => {
@@ -228,7 +252,7 @@ async function restore(drill: Drill, event: (phase: DrillPhaseName) => void): Pr
     const phase = RESTORE_PHASES[e.phase];
     if (e.phase === 'restoring') drill.restoring = true;
     if (phase === undefined) timeline.end();
-    else if (phase !== 'verify') {
+    else {
       timeline.begin(phase);
       event(phase);
     }
@@ -252,8 +276,11 @@ async function restore(drill: Drill, event: (phase: DrillPhaseName) => void): Pr
       restoreStatus: [],
       parallelism: DEFAULT_PARALLELISM,
       dryRun: false,
-      verify: false,
-      podVolumes: request.podVolumes,
+      // The restore's own verify, against the plan it read from the archive (no second download).
+      verify: true,
+      // Each agent re-hashes the volume it writes against the snapshot (app/agent/data-check.ts).
+      podVolumes: { ...request.podVolumes, checkData: true },
+      standbyLock: 'held',
     },
     { logger: deps.logger, signal: deps.signal, onEvent },
   ).finally(() => timeline.end());
@@ -282,9 +309,9 @@ async function finish(drill: Drill): Promise<void> {
     try {
       facts.cleanup = await cleanUpStandby(drill.client, {
         restoreName: facts.name,
-        resourceList: await drill.opened.backupStore
-          .getRestoreResourceList(facts.name)
-          .catch(() => undefined),
+        resourceList:
+          drill.resourceList ??
+          (await drill.opened.backupStore.getRestoreResourceList(facts.name).catch(() => undefined)),
         namespacesBefore: drill.namespacesBefore,
         agentNamespace: request.podVolumes?.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
         timeoutMs: request.cleanupTimeoutMs,

@@ -4,6 +4,7 @@ import type { Logger } from '../../log/index.ts';
 import {
   isFinalPodVolumePhase,
   type KubeObject,
+  nullObject,
   parsePodVolumeRestore,
   POD_VOLUME_API_VERSION,
   POD_VOLUME_RESTORE_RESOURCE,
@@ -11,7 +12,7 @@ import {
   type PodVolumeRestore,
 } from '../../model/index.ts';
 import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
-import { agentAlive, agentLeaseName } from '../agent/index.ts';
+import { agentAlive, agentLeaseName, CHECK_DATA_ANNOTATION, dataCheckOf } from '../agent/index.ts';
 import type {
   PodVolumeProgressEvent,
   PodVolumeRestoreOptions,
@@ -155,6 +156,11 @@ export class PodVolumeRestores {
         namespace: options.namespace,
         location: options.location,
       });
+      if (options.checkData === true)
+        body.metadata.annotations = nullObject({
+          ...body.metadata.annotations,
+          [CHECK_DATA_ANNOTATION]: 'true',
+        });
       try {
         const made = await options.client.json<KubeObject>({
           method: 'POST',
@@ -309,6 +315,7 @@ export class PodVolumeRestores {
       v.node = pvr.status?.node;
       v.totalBytes = pvr.status?.progress?.totalBytes ?? v.totalBytes;
       v.bytesDone = pvr.status?.progress?.bytesDone ?? v.bytesDone;
+      v.dataCheck = dataCheckOf(pvr.status) ?? v.dataCheck;
     }
   }
 

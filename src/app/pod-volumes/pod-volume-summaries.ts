@@ -1,6 +1,7 @@
 import type { KubeClient } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { PodVolumeBackup } from '../../model/index.ts';
+import type { DataCheck } from '../agent/index.ts';
 
 /** What `restore describe` shows of one volume's data (lifeboat's restore record keeps it). */
 export interface PodVolumeRestoreSummary {
@@ -18,6 +19,8 @@ export interface PodVolumeRestoreSummary {
   node?: string | undefined;
   totalBytes?: number | undefined;
   bytesDone?: number | undefined;
+  /** The agent's re-read of the written volume against the snapshot, when the restore asked for it. */
+  dataCheck?: DataCheck | undefined;
 }
 
 export interface PodVolumeRestoreOptions {
@@ -31,6 +34,8 @@ export interface PodVolumeRestoreOptions {
   location: string;
   /** The restore-wait image (default: lifeboat's). */
   helperImage?: string | undefined;
+  /** Ask each volume's agent to re-hash what it wrote against the snapshot (agent/data-check.ts). */
+  checkData?: boolean | undefined;
   logger: Logger;
 }
 

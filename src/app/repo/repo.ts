@@ -2,8 +2,11 @@ import { LifeboatError, isLifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { nullObject } from '../../model/index.ts';
 import {
+  type CheckRestoredOptions,
+  checkRestoredTree,
   type KopiaRepository,
   openRepository,
+  type RestoredCheck,
   restoreSnapshot,
   type SnapshotRestoreStats,
   type SnapshotManifest,
@@ -150,12 +153,20 @@ export interface RepoRestoreRequest extends RepoTarget {
   /** Worker threads opening file contents (default 0: none). */
   workers?: number | 'auto';
   onProgress?: (p: RepoProgress) => void;
+  /** Re-read what was written and check it against the snapshot (after `before`, when given). */
+  check?: (CheckRestoredOptions & { before?: () => Promise<void> }) | undefined;
 }
 
-/** Restores a snapshot into a directory; returns where it came from and what was written. */
-export async function restoreRepoSnapshot(
-  request: RepoRestoreRequest,
-): Promise<{ namespace: string; snapshot: SnapshotRow; stats: SnapshotRestoreStats }> {
+/**
+ * Restores a snapshot into a directory; returns where it came from and what was written (and, when
+ * asked, the directory re-read and re-hashed against the snapshot while the repository is open).
+ */
+export async function restoreRepoSnapshot(request: RepoRestoreRequest): Promise<{
+  namespace: string;
+  snapshot: SnapshotRow;
+  stats: SnapshotRestoreStats;
+  checked?: RestoredCheck;
+}> {
   return withLocation(request, async (loc) => {
     const found = await findSnapshot(loc, request.snapshotId, request.namespace, request.signal);
     const stats = await restoreSnapshot(found.repo, found.manifest.id, request.targetDir, {
@@ -164,6 +175,24 @@ export async function restoreRepoSnapshot(
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    return { namespace: found.namespace, snapshot: snapshotRow(found.namespace, found.manifest), stats };
+    const done = {
+      namespace: found.namespace,
+      snapshot: snapshotRow(found.namespace, found.manifest),
+      stats,
+    };
+    const root = found.manifest.rootEntry;
+    if (request.check === undefined || root === null) return done;
+    await request.check.before?.();
+    const checked = await checkRestoredTree(found.repo, root, request.targetDir, {
+      ...request.check,
+      ...(request.signal ? { signal: request.signal } : {}),
+    }).catch((err: unknown): RestoredCheck => {
+      // The data is written: a check that cannot read it says so instead of failing the restore.
+      if (request.signal?.aborted === true) throw err;
+      const reason = `could not be re-read: ${err instanceof Error ? err.message : String(err)}`;
+      const none = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
+      return { ...none, mismatches: [{ path: '.', reason }], mismatchCount: 1 };
+    });
+    return { ...done, checked };
   });
 }

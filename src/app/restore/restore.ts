@@ -20,6 +20,7 @@ import {
   type PodVolumeRestoreSummary,
 } from '../pod-volumes/index.ts';
 import type { BackupStore } from '../../store/index.ts';
+import { isConfiguredStandby, type StandbyLock, takeStandbyLock } from '../standby-lock/index.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { extractBackup, type ExtractedBackup } from './extract-backup.ts';
@@ -46,7 +47,14 @@ export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | '
   /** Caps the tarball is read under (archive/limits.ts); absent ones keep the defaults. */
   archiveLimits?: ArchiveLimits | undefined;
   /** Pod volume data: where the node agents watch (default lifeboat), the restore-wait image, how long to wait. */
-  podVolumes?: { namespace?: string; helperImage?: string; timeoutMs?: number } | undefined;
+  podVolumes?:
+    { namespace?: string; helperImage?: string; timeoutMs?: number; checkData?: boolean } | undefined;
+  /**
+   * The standby's lock (app/standby-lock), never for a dry run. 'take' (default): taken when the
+   * target is the standby of a cluster of the config, failing when a drill or restore holds it;
+   * 'wait': taken whatever the target, waiting while held; 'held': the caller (a drill) holds it.
+   */
+  standbyLock?: 'take' | 'wait' | 'held' | undefined;
 }
 
 export interface RestoreRunEvent extends Partial<RestoreProgress> {
@@ -98,8 +106,17 @@ export async function runRestore(
     const client = new KubeClient(loadKubeConfig(request.kube), {
       maxSockets: Math.max(16, request.parallelism),
     });
+    let lock: StandbyLock | undefined;
     try {
       await serverVersion(client);
+      if (await wantsLock(request, client.server))
+        lock = await takeStandbyLock({
+          client,
+          purpose: `restore ${name}`,
+          wait: request.standbyLock === 'wait',
+          signal: deps.signal,
+          logger: deps.logger,
+        });
       deps.onEvent?.({ phase: 'downloading' });
       const extracted = await extractBackup(store, backupName, request.archiveLimits);
       try {
@@ -109,11 +126,18 @@ export async function runRestore(
         await extracted.remove();
       }
     } finally {
+      await lock?.release();
       client.close();
     }
   } finally {
     await opened.close();
   }
+}
+
+/** Whether the restore takes the standby's lock (see RestoreRequest.standbyLock). */
+async function wantsLock(request: RestoreRequest, server: string): Promise<boolean> {
+  if (request.dryRun || request.standbyLock === 'held') return false;
+  return request.standbyLock === 'wait' || (await isConfiguredStandby(request.configPath, server));
 }
 
 type Run = {
@@ -139,6 +163,7 @@ function podVolumeRestores(run: Run, uid: string): PodVolumeRestores | undefined
     namespace: options?.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE,
     location: run.location,
     helperImage: options?.helperImage,
+    checkData: options?.checkData,
     logger: run.deps.logger,
   });
 }

@@ -1,4 +1,10 @@
 // A kopia repository as a whole: open (format, keys, index), contents, objects, snapshots, restore, verify.
+export {
+  type CheckRestoredOptions,
+  checkRestoredTree,
+  type RestoredCheck,
+  type RestoredMismatch,
+} from './check-restored.ts';
 export type { ContentOpener } from './content-opener.ts';
 export { ContentReader, contentNotFound } from './content-reader.ts';
 export type { CryptoPool, WorkerCount } from './crypto-pool.ts';
