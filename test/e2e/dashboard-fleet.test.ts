@@ -137,6 +137,8 @@ beforeAll(async () => {
     `b-${east}`,
     '--name',
     drill,
+    // Another test file's drill may hold the standby's lock meanwhile.
+    '--wait-lock',
     '-o',
     'json',
   );

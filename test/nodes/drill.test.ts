@@ -98,6 +98,7 @@ describe('a drill on a standby with a real node', () => {
       '--latest',
       '--timeout',
       '4m',
+      '--wait-lock',
       '-o',
       'json',
     );
