@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DataCheckSchema } from '../model/index.ts';
 
 /**
  * A drill's report, the machine-readable evidence stored as `<name>-drill.json.gz`: what was
@@ -74,16 +75,7 @@ export const VolumeCheckSchema = z.object({
   /** The claim the volume mounts, when it is one. */
   pvc: text(253).optional(),
   /** The agent's re-read of the written volume: files re-hashed against the snapshot, and what differs. */
-  checked: z
-    .object({
-      files: count,
-      directories: count,
-      symlinks: count,
-      bytes: count,
-      mismatchCount: count,
-      mismatches: z.array(z.object({ path: text(4096), reason: text(4096) })).max(1000),
-    })
-    .optional(),
+  checked: DataCheckSchema.optional(),
   ok: z.boolean(),
   reason: text().optional(),
 });

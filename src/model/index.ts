@@ -60,4 +60,6 @@ export {
   type PodVolumeRestoreStatus,
   RESTORE_MARKER_DIR,
   RESTORE_WAIT_CONTAINER,
+  DataCheckSchema,
+  type DataCheck,
 } from './pod-volume.ts';

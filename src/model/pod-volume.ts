@@ -56,6 +56,20 @@ export const PodVolumeAnnotations = {
   pvcName: 'velero.io/pvc-name',
 } as const;
 /** The init container Velero prepends to a restored pod, and the marker its data is awaited by. */
+/**
+ * What a node agent's re-read of a restored volume found (a PodVolumeRestore's `status.dataCheck`,
+ * and each volume of a drill's report): entries re-hashed against the snapshot, and what differs.
+ */
+export const DataCheckSchema = z.object({
+  files: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  directories: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  symlinks: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  mismatchCount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  mismatches: z.array(z.object({ path: z.string().max(4096), reason: z.string().max(4096) })).max(1000),
+});
+export type DataCheck = z.infer<typeof DataCheckSchema>;
+
 export const RESTORE_WAIT_CONTAINER = 'restore-wait';
 export const RESTORE_MARKER_DIR = '.velero';
 

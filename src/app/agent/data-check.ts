@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import type { PodVolumeRestore } from '../../model/index.ts';
+import { type DataCheck, DataCheckSchema, type PodVolumeRestore } from '../../model/index.ts';
 
 /**
  * How a restore asks the agent to prove the bytes it wrote: this annotation on the PodVolumeRestore
@@ -15,20 +14,6 @@ export const CHECK_DATA_ANNOTATION = 'lifeboat.io/check-data';
 
 /** Mismatches a PodVolumeRestore's status lists (all are counted). */
 export const MAX_LISTED_MISMATCHES = 20;
-
-const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const text = (max: number) => z.string().max(max);
-
-/** status.dataCheck of a PodVolumeRestore: written by an agent, read back as hostile. */
-export const DataCheckSchema = z.object({
-  files: count,
-  directories: count,
-  symlinks: count,
-  bytes: count,
-  mismatchCount: count,
-  mismatches: z.array(z.object({ path: text(4096), reason: text(4096) })).max(1000),
-});
-export type DataCheck = z.infer<typeof DataCheckSchema>;
 
 /** Whether the restore asked for the data check. */
 export function wantsDataCheck(pvr: Pick<PodVolumeRestore, 'metadata'>): boolean {

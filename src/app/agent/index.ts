@@ -10,7 +10,6 @@ export { type PodClaims, podClaims } from './pod-claims.ts';
 export {
   type BeforeDataCheck,
   CHECK_DATA_ANNOTATION,
-  type DataCheck,
   dataCheckOf,
   MAX_LISTED_MISMATCHES,
 } from './data-check.ts';

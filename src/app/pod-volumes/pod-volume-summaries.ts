@@ -1,7 +1,6 @@
 import type { KubeClient } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
-import type { PodVolumeBackup } from '../../model/index.ts';
-import type { DataCheck } from '../agent/index.ts';
+import type { DataCheck, PodVolumeBackup } from '../../model/index.ts';
 
 /** What `restore describe` shows of one volume's data (lifeboat's restore record keeps it). */
 export interface PodVolumeRestoreSummary {
