@@ -22,3 +22,4 @@ export {
 export { type KubeTarget, loadKubeConfig } from './kubeconfig.ts';
 export { ListBodyError, type RawPage, splitListBody } from './list-body.ts';
 export { objectPath } from './paths.ts';
+export { leasePath, microTime } from './lease.ts';

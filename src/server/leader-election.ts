@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { getOrUndefined, KubeApiError, KubeClient, type KubeTarget, loadKubeConfig } from '../kube/index.ts';
+import {
+  getOrUndefined,
+  KubeApiError,
+  KubeClient,
+  type KubeTarget,
+  leasePath,
+  loadKubeConfig,
+  microTime,
+} from '../kube/index.ts';
 import type { Logger } from '../log/index.ts';
 
 export interface LeaseOptions {
@@ -30,7 +38,6 @@ interface LeaseObject {
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
-const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews the
@@ -131,7 +138,7 @@ export class LeaseElector {
       await this.#client
         .json({
           method: 'POST',
-          path: `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases`,
+          path: leasePath(this.#o.namespace),
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -182,7 +189,7 @@ export class LeaseElector {
 
   #get(): Promise<LeaseObject | undefined> {
     return getOrUndefined<LeaseObject>(this.#client, {
-      path: `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases/${this.#o.name}`,
+      path: leasePath(this.#o.namespace, this.#o.name),
       retries: 1,
       timeoutMs: 5000,
     });
@@ -191,7 +198,7 @@ export class LeaseElector {
   async #put(lease: LeaseObject, spec: NonNullable<LeaseObject['spec']>): Promise<void> {
     await this.#client.json({
       method: 'PUT',
-      path: `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases/${this.#o.name}`,
+      path: leasePath(this.#o.namespace, this.#o.name),
       body: {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',

@@ -1,4 +1,4 @@
-import { getOrUndefined, KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { getOrUndefined, KubeApiError, type KubeClient, leasePath, microTime } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 
 /** The Lease a node's agent renews while it runs, in lifeboat's namespace. */
@@ -10,11 +10,6 @@ interface LeaseObject {
   metadata?: { resourceVersion?: string };
   spec?: { holderIdentity?: string | null; renewTime?: string | null; leaseDurationSeconds?: number };
 }
-
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-const leasePath = (namespace: string, name?: string) =>
-  `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 
 /**
  * Whether a node has a running agent: its Lease was renewed within the lease duration (the agents'

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LifeboatError } from '../../errors/index.ts';
-import { getOrUndefined, KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { getOrUndefined, KubeApiError, type KubeClient, leasePath, microTime } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 
 /** The Lease: in kube-system, which every cluster has (a standby may have no lifeboat namespace yet). */
@@ -47,10 +47,7 @@ interface Lease {
   };
 }
 
-const path = (name?: string) =>
-  `/apis/coordination.k8s.io/v1/namespaces/${STANDBY_LOCK_NAMESPACE}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+const path = (name?: string) => leasePath(STANDBY_LOCK_NAMESPACE, name);
 const conflict = (err: unknown) => err instanceof KubeApiError && (err.status === 409 || err.status === 404);
 
 /** Why a Lease is free to take: nobody holds it, or its holder stopped renewing it; undefined when held. */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
+import { KubeClient, type KubeTarget, loadKubeConfig, microTime } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { nullObject } from '../../model/index.ts';
 import {
@@ -11,7 +11,6 @@ import {
   type Lease,
   listLeases,
   MANAGED_BY,
-  microTime,
   REPLICA_LABEL,
   replicaLeaseName,
   updateLease,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { KubeApiError, type KubeClient } from '../../kube/index.ts';
+import { KubeApiError, type KubeClient, leasePath } from '../../kube/index.ts';
 import { dictionarySchema } from '../../model/index.ts';
 import { fnv32 } from '../../schedule/index.ts';
 
@@ -61,11 +61,7 @@ const LeaseListSchema = z.object({
   items: z.array(z.unknown()).max(100_000),
 });
 
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-export const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-
-const base = (namespace: string) =>
-  `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+const base = (namespace: string) => leasePath(namespace);
 const TIMEOUT_MS = 5000;
 
 /** The Leases with the label `key` (any value), managed by lifeboat; an unreadable one is left out. */
