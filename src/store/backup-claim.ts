@@ -21,7 +21,7 @@ const MAX_CLAIM_BYTES = 4096;
  * How long a claim settles before it is read back. Some S3-compatible servers (versitygw 1.7 among
  * them) check If-None-Match before they write instead of atomically, so two creators a few
  * milliseconds apart can both succeed, the later one's bytes staying: reading the claim back after
- * a pause tells the earlier one it lost. Stores that say their create is atomic (the filesystem,
+ * a pause, until two reads agree, tells the earlier one it lost. Stores that say their create is atomic (the filesystem,
  * Azure, memory: `ObjectStore.atomicCreate`) skip the pause and the read-back.
  */
 export const CLAIM_SETTLE_MS = 300;
@@ -57,14 +57,42 @@ export async function claimBackupName(
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const other = await readBackupClaim(store, layout, name).catch(() => undefined);
-    throw nameTaken(name, store.description, other?.cluster ?? undefined, cluster, err);
+    // A retried PUT whose first attempt landed (its reply lost) finds its own claim: the name is ours.
+    if (other?.nonce !== claim.nonce)
+      throw nameTaken(name, store.description, other?.cluster ?? undefined, cluster, err);
   }
   if (store.atomicCreate) return { fileName, body };
-  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
-  const held = await readBackupClaim(store, layout, name);
+  const held = await settledClaim(store, layout, name, settleMs);
   if (held?.nonce !== claim.nonce)
     throw nameTaken(name, store.description, held?.cluster ?? undefined, cluster);
   return { fileName, body };
+}
+
+const SETTLE_READS = 6;
+
+/**
+ * The claim once it has stopped changing: two reads in a row (the second half a settle later) that
+ * find the same bytes. A racing writer's replacement may still be landing when the first read runs,
+ * and a single read could then tell each writer that the other won; once the stored claim is stable,
+ * every writer reads the same one, so exactly one keeps the name. Undefined when it never settles
+ * (or is gone), which loses the name: nothing has been written yet, and the next run takes it.
+ */
+async function settledClaim(
+  store: ObjectStore,
+  layout: StoreLayout,
+  name: string,
+  settleMs: number,
+): Promise<BackupClaim | undefined> {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  if (settleMs > 0) await pause(settleMs);
+  let previous = await readBackupClaim(store, layout, name).catch(() => undefined);
+  for (let read = 1; read < SETTLE_READS; read++) {
+    if (settleMs > 0) await pause(Math.ceil(settleMs / 2));
+    const current = await readBackupClaim(store, layout, name).catch(() => undefined);
+    if (current !== undefined && current.nonce === previous?.nonce) return current;
+    previous = current;
+  }
+  return undefined;
 }
 
 /** True when the claim at the key still holds exactly these bytes (so it is ours to delete). */

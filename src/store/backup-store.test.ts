@@ -183,6 +183,50 @@ describe('BackupStore name claims (two writers of one name)', () => {
     expect(['uid-a', 'uid-b']).toContain(holder);
   });
 
+  it('a replacement landing after the first read-back still leaves exactly one writer the name', async () => {
+    // The second creator passes the check at once but its bytes land 450 ms later, after the first
+    // creator's first read-back: that read alone would tell each writer the other had won.
+    let creates = 0;
+    class SlowSecondWrite extends MemoryObjectStore {
+      override async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}) {
+        const { ifNoneMatch, ...rest } = options;
+        if (ifNoneMatch === '*') {
+          if ((await this.head(key)) !== undefined) throw alreadyExists(key, 'x');
+          if (creates++ === 1) await new Promise((r) => setTimeout(r, 450));
+        }
+        return super.put(key, body, rest);
+      }
+    }
+    const memory = new SlowSecondWrite({ atomicCreate: false });
+    const backups = new BackupStore(memory, '');
+    const settled = await Promise.allSettled([
+      backups.beginBackup('slow', { cluster: 'uid-a' }),
+      backups.beginBackup('slow', { cluster: 'uid-b' }),
+    ]);
+    const won = settled.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(settled.find((r) => r.status === 'rejected')?.reason).toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect((await backups.readClaim('slow'))?.cluster).toBe('uid-b');
+  });
+
+  it('a retried create whose first attempt landed finds its own claim and keeps the name', async () => {
+    // An S3 client retries a PUT whose reply was lost; the retry's If-None-Match then fails on the
+    // claim the first attempt wrote.
+    class LostReply extends MemoryObjectStore {
+      override async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}) {
+        const { ifNoneMatch, ...rest } = options;
+        await super.put(key, body, rest);
+        if (ifNoneMatch === '*') throw alreadyExists(key, 'x');
+      }
+    }
+    for (const atomicCreate of [true, false]) {
+      const backups = new BackupStore(new LostReply({ atomicCreate }), '');
+      const upload = await backups.beginBackup('retried', { cluster: 'uid-a' });
+      expect((await backups.readClaim('retried'))?.cluster).toBe('uid-a');
+      await upload.abort();
+    }
+  });
+
   it("a write that finds a key taken fails, and abort deletes only the upload's own objects", async () => {
     const { memory, backups } = setup();
     const upload = await backups.beginBackup('mixed', { cluster: 'uid-b' });
