@@ -9,7 +9,7 @@
  * on the node (VmHWM, reset before each step).
  */
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -32,6 +32,7 @@ import { busyboxContainer, onlyNode, podVolumeDir } from '../test/helpers/nodes.
 import { readPodVolumeBackups, REPO_PASSWORD, treeOf } from '../test/helpers/real-pod-volumes.ts';
 import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round, table, withHarness } from './common.ts';
 import { kopiaRun, type Run, timed } from './kopia-cli.ts';
+import { cliLogEvents, formatTimeline, restoreTimeline } from './pod-volume-trace.ts';
 import { writeTree } from './volume-trees.ts';
 
 const GIB = 1024 * MB;
@@ -49,6 +50,8 @@ export interface PodVolumeStep {
   agentMs: number | undefined;
   /** 1-minute load average before and after the lifeboat run. */
   load: [number, number];
+  /** CPU time of the CLI process and of the agent's process during the step (not the pods' own). */
+  cpu: { cliMs: number; agentMs: number };
 }
 
 export interface PodVolumeResult {
@@ -72,6 +75,7 @@ interface Bench {
   config: string;
   kopia: string;
   agent: string;
+  agentPod: { name: string; uid: string };
 }
 
 /** Runs the case on a nodes harness of its own, always stopped at the end (and on SIGINT / SIGTERM). */
@@ -93,7 +97,7 @@ export function benchPodVolume(gib: number): Promise<PodVolumeResult> {
 }
 
 async function prepare(
-  b: Omit<Bench, 'bucket' | 'config' | 'kopia' | 'agent'>,
+  b: Omit<Bench, 'bucket' | 'config' | 'kopia' | 'agent' | 'agentPod'>,
   apiServer: string,
 ): Promise<Bench> {
   const bucket = await createS3Bucket(b.s3);
@@ -109,7 +113,7 @@ async function prepare(
   log("pod-volume: building lifeboat's image and deploying the agent DaemonSet");
   await importLifeboatImage([b.node]);
   const agent = await deployAgent(b.client, { node: b.node, apiServer, s3: b.s3, bucket });
-  return { ...b, bucket, config, kopia, agent: agent.containerId };
+  return { ...b, bucket, config, kopia, agent: agent.containerId, agentPod: agent };
 }
 
 /** A pod that only sleeps, mounting one emptyDir at /data, opted in to file-system backup. */
@@ -188,30 +192,54 @@ async function resetPeak(b: Bench): Promise<void> {
   await writeFile(`/proc/${await taskPid(b.node, b.agent)}/clear_refs`, '5');
 }
 
-async function cli(b: Bench, args: string[]): Promise<number> {
+/** Runs the CLI under /usr/bin/time; its wall and CPU time, and its JSON log lines at `logLevel`. */
+async function cli(
+  b: Bench,
+  args: string[],
+  logLevel = 'error',
+): Promise<{ wallMs: number; cpuMs: number; log: string }> {
   const nodeArgs = await cliNodeArgs();
+  const report = join(b.work, 'cli-time.txt');
   const started = performance.now();
+  let log = '';
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(
-      process.execPath,
-      [...nodeArgs, join(REPO_ROOT, LIFEBOAT_CLI), '--config', b.config, '--log-level', 'error', ...args],
+      '/usr/bin/time',
+      [
+        ...['-f', '%U %S', '-o', report, process.execPath, ...nodeArgs, join(REPO_ROOT, LIFEBOAT_CLI)],
+        ...['--config', b.config, '--log-level', logLevel, '--log-format', 'json', ...args],
+      ],
       {
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, LIFEBOAT_NAMESPACE: AGENT_NAMESPACE },
       },
     );
+    child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
     child.on('error', reject);
     child.on('close', (c) => resolve(c ?? 1));
   });
-  if (code !== 0) throw new Error(`lifeboat ${args.slice(0, 2).join(' ')} exited ${code}`);
-  return performance.now() - started;
+  const wallMs = performance.now() - started;
+  if (code !== 0)
+    throw new Error(`lifeboat ${args.slice(0, 2).join(' ')} exited ${code}: ${log.slice(-2000)}`);
+  const [user, system] = ((await readFile(report, 'utf8')).trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number);
+  return { wallMs, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, log };
+}
+
+/** CPU time of the agent's process so far (utime + stime from /proc, at the kernel's 100 ticks/s). */
+async function agentCpuMs(b: Bench): Promise<number> {
+  const stat = await readFile(`/proc/${await taskPid(b.node, b.agent)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function lifeboatBackup(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> {
   await resetPeak(b);
   const before = loadavg()[0] ?? 0;
   log('pod-volume: lifeboat backup create (objects and the pod volume through the agent)');
-  const wallMs = await cli(b, [
+  const agentCpuBefore = await agentCpuMs(b);
+  const { wallMs, cpuMs } = await cli(b, [
     'backup',
     'create',
     'pv-b',
@@ -221,6 +249,7 @@ async function lifeboatBackup(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> {
     NS,
   ]);
   const memory = await agentMemory(b.node, b.agent);
+  const cpu = { cliMs: cpuMs, agentMs: (await agentCpuMs(b)) - agentCpuBefore };
   // The backup deletes its work objects once stored: the agent's times are in the stored records.
   const agentMs = span((await readPodVolumeBackups(b.s3, b.bucket, 'pv-b')) as StatusTimes[] | null);
   log(
@@ -230,6 +259,7 @@ async function lifeboatBackup(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> {
     lifeboat: { wallMs, maxRssMB: round(memory.peakKb / 1024, 1) },
     agentMs,
     load: [before, loadavg()[0] ?? 0],
+    cpu,
   };
 }
 
@@ -238,13 +268,37 @@ async function lifeboatRestore(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> 
   const before = loadavg()[0] ?? 0;
   log('pod-volume: lifeboat restore create into a mapped namespace, until the pod runs on its data');
   const started = performance.now();
-  await cli(b, [
-    ...['restore', 'create', 'pv-r', '--from-backup', 'pv-b', '--kubeconfig', b.kubeconfig],
-    ...['--namespace-mappings', `${NS}:${RESTORED_NS}`, '--restore-helper-image', LIFEBOAT_IMAGE],
-    ...['--pod-volume-timeout', '2h'],
-  ]);
-  await runningPod(b.client, RESTORED_NS);
+  const startedAt = Date.now();
+  const agentCpuBefore = await agentCpuMs(b);
+  const { cpuMs, log: cliLog } = await cli(
+    b,
+    [
+      ...['restore', 'create', 'pv-r', '--from-backup', 'pv-b', '--kubeconfig', b.kubeconfig],
+      ...['--namespace-mappings', `${NS}:${RESTORED_NS}`, '--restore-helper-image', LIFEBOAT_IMAGE],
+      ...['--pod-volume-timeout', '2h'],
+    ],
+    'info',
+  );
+  const cliExit = Date.now() - startedAt;
+  const pod = await runningPod(b.client, RESTORED_NS);
   const wallMs = performance.now() - started;
+  const cpu = { cliMs: cpuMs, agentMs: (await agentCpuMs(b)) - agentCpuBefore };
+  const timeline = await restoreTimeline({
+    client: b.client,
+    node: b.node,
+    startedAt,
+    pod,
+    agentPod: { ...b.agentPod, namespace: AGENT_NAMESPACE },
+    pvrPath: `/apis/lifeboat.io/v1alpha1/namespaces/${AGENT_NAMESPACE}/podvolumerestores`,
+    pvrSelector: 'velero.io/restore-name=pv-r',
+    extra: [
+      { atMs: 0, what: 'lifeboat restore create started' },
+      { atMs: cliExit, what: 'lifeboat restore create exited' },
+      { atMs: wallMs, what: "the bench saw the pod's application running" },
+      ...cliLogEvents(cliLog, startedAt),
+    ],
+  });
+  log(`pod-volume: the restore's timeline\n${formatTimeline(timeline)}`);
   const memory = await agentMemory(b.node, b.agent);
   const agentMs = await agentSpan(b, 'podvolumerestores', 'velero.io/restore-name=pv-r');
   log(
@@ -254,6 +308,7 @@ async function lifeboatRestore(b: Bench): Promise<Omit<PodVolumeStep, 'kopia'>> 
     lifeboat: { wallMs, maxRssMB: round(memory.peakKb / 1024, 1) },
     agentMs,
     load: [before, loadavg()[0] ?? 0],
+    cpu,
   };
 }
 
@@ -299,7 +354,10 @@ async function kopiaSide(b: Bench, volume: string): Promise<{ snapshot: Run; res
 
 export function formatPodVolume(r: PodVolumeResult): string {
   const rows: string[][] = [
-    ['pod volume', 'step', 'lifeboat', 'agent', 'kopia', 'ratio', 'target', 'agent RSS', 'kopia RSS', 'load'],
+    [
+      ...['pod volume', 'step', 'lifeboat', 'agent', 'kopia', 'ratio', 'target'],
+      ...['CPU CLI+agent', 'kopia CPU', 'agent RSS', 'kopia RSS', 'load'],
+    ],
   ];
   const label = `${r.files} files, ${round(r.bytes / MB, 0)} MiB`;
   for (const step of ['backup', 'restore'] as const) {
@@ -312,6 +370,8 @@ export function formatPodVolume(r: PodVolumeResult): string {
       `${(s.kopia.wallMs / 1000).toFixed(2)} s`,
       `${round(s.lifeboat.wallMs / s.kopia.wallMs, 2)}x`,
       `≤ ${TARGET_RATIO}x`,
+      `${(s.cpu.cliMs / 1000).toFixed(2)}+${(s.cpu.agentMs / 1000).toFixed(2)} s`,
+      `${(s.kopia.cpuMs / 1000).toFixed(2)} s`,
       `${s.lifeboat.maxRssMB} MB`,
       `${s.kopia.maxRssMB} MB`,
       `${s.load[0].toFixed(1)}→${s.load[1].toFixed(1)}`,

@@ -1,12 +1,13 @@
-import type { VeleroBackup } from '../model/index.ts';
+import type { BackupHooksSpec, VeleroBackup } from '../model/index.ts';
 
-type StoredHooks = VeleroBackup['spec']['hooks'];
+/** A stored backup's spec.hooks, or a schedule's template hooks as configured. */
+type StoredHooks = VeleroBackup['spec']['hooks'] | BackupHooksSpec;
 type StoredResourceHook = NonNullable<NonNullable<StoredHooks>['resources']>[number];
 type StoredExec = NonNullable<NonNullable<StoredResourceHook['pre']>[number]['exec']>;
 
 /**
- * `backup describe`'s lines for the backup spec's resource hooks (spec.hooks), as Velero's describe
- * shows them: each named hook spec, what it selects, and its pre and post exec hooks.
+ * `backup describe`'s (and `schedule describe`'s) lines for the resource hooks of a backup spec
+ * (spec.hooks), as Velero's describe shows them: each named hook spec, what it selects, and its pre and post exec hooks.
  */
 export function resourceHookLines(hooks: StoredHooks): string[] {
   const resources = hooks?.resources ?? [];

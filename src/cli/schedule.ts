@@ -5,6 +5,7 @@ import { readHooksFile } from '../app/backup/index.ts';
 import type { BackupHooksSpec } from '../model/index.ts';
 import {
   type ClusterScheduleRow,
+  type DescribedSchedule,
   createSchedule,
   deleteSchedule,
   describeFleetSchedules,
@@ -16,7 +17,6 @@ import {
   parseRetention,
   setSchedulePaused,
   type Schedule,
-  type ScheduleStatus,
 } from '../app/schedules/index.ts';
 import {
   formatOutput,
@@ -28,6 +28,7 @@ import {
 import type { Logger } from '../log/index.ts';
 import { attachOption, backupLabels, list, tristate } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { resourceHookLines } from './backup-hooks-output.ts';
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program
@@ -279,21 +280,23 @@ const SCHEDULE_COLUMNS: Column<Schedule>[] = [
   { header: 'Attachments', value: (s) => (s.attachments ?? []).map((a) => a.kind).join(',') || '<none>' },
 ];
 
-function renderStatus(s: ScheduleStatus & { clusters?: ClusterScheduleRow[] }): string {
+function renderStatus(s: DescribedSchedule): string {
   const lines = [
     `Name:             ${s.name}`,
     `Status:           ${s.paused ? 'Paused' : 'Enabled'}`,
     `Schedule:         ${s.schedule} (${s.timezone})`,
     `Next runs:        ${s.nextRuns.join(', ') || '<none>'}`,
   ];
+  const hooks = resourceHookLines(s.hooks);
   if (s.clusters !== undefined)
-    return `${[...lines, 'Clusters:'].join('\n')}\n${renderClusterRows(s.clusters)}`;
+    return `${[...lines, 'Clusters:'].join('\n')}\n${renderClusterRows(s.clusters)}${hooks.map((l) => `${l}\n`).join('')}`;
   lines.push(
     `Last backup:      ${s.lastBackup ? `${s.lastBackup.name} (${s.lastBackup.phase ?? 'Unknown'}, ${s.lastBackup.started})` : '<none>'}`,
     `Last successful:  ${s.lastSuccessful ? `${s.lastSuccessful.name} (${s.lastSuccessful.started})` : '<none>'}`,
     `RPO:              ${s.rpo.state} — ${s.rpo.reason} (objective ${s.rpo.objectiveSeconds}s${s.rpo.ageSeconds === undefined ? '' : `, age ${s.rpo.ageSeconds}s`}${s.rpo.deadline ? `, deadline ${s.rpo.deadline}` : ''})`,
     `Missed runs:      ${s.missedRuns.length === 0 ? 'none' : ''}`,
     ...s.missedRuns.map((m) => `  ${m.due}  ${m.reason}`),
+    ...hooks,
   );
   return `${lines.join('\n')}\n`;
 }

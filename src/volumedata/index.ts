@@ -179,6 +179,7 @@ export {
   restoreWaitContainer,
   restoreWaitDone,
   type RestoreWaitOptions,
+  restoreWaitEnded,
   restoreWaitRunning,
   restoreWaitUid,
   withRestoreWait,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { runCli } from '../helpers/cli.ts';
 /**
  * `--hooks-file` on the command line: a bad file is refused before anything is reached (no cluster,
  * no location), with the file, the field and what is wrong, and exit 2; a good one is stored in a
- * schedule's template as Velero's spec.hooks.
+ * schedule's template as Velero's spec.hooks, which `schedule describe` shows.
  */
 let dir = '';
 
@@ -124,5 +124,63 @@ describe('--hooks-file on the command line', { timeout: 120_000 }, () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('resources[0].pre[0].exec.timeout: not a Go duration');
     expect(await readFile(config, 'utf8')).toBe(before);
+  });
+
+  it("shows a schedule's hooks in schedule describe, as text, JSON and YAML", async () => {
+    const bucket = join(dir, 'store');
+    await mkdir(bucket);
+    const config = await file(
+      'describe.yaml',
+      `apiVersion: lifeboat.io/v1alpha1\nkind: Config\nlocations:\n  - name: main\n    provider: filesystem\n    objectStorage: {bucket: ${bucket}}\n    default: true\n`,
+    );
+    const env = { LIFEBOAT_CONFIG: config };
+    const hooksFile = await file('describe-hooks.yaml', GOOD);
+    for (const [name, more] of [
+      ['with-hooks', ['--hooks-file', hooksFile]],
+      ['without-hooks', []],
+    ] as const) {
+      const made = await runCli(['schedule', 'create', name, '--schedule', '@daily', ...more], { env });
+      expect(made.status, made.stderr).toBe(0);
+    }
+    const text = await runCli(['schedule', 'describe', 'with-hooks'], { env });
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      [
+        'Hooks:',
+        '  Resources:',
+        '    quiesce:',
+        '      Namespaces:  included shop, excluded <none>',
+        '      Resources:   included *, excluded <none>',
+        '      Label selector: <none>',
+        '      Pre exec hooks:',
+        '        - container <first>, command ["sh","-c","echo frozen > /data/frozen"], on error Fail, timeout 1m',
+      ].join('\n'),
+    );
+    const plain = await runCli(['schedule', 'describe', 'without-hooks'], { env });
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('Name:             without-hooks');
+    expect(plain.stdout).not.toContain('Hooks:');
+    const expected = {
+      resources: [
+        {
+          name: 'quiesce',
+          includedNamespaces: ['shop'],
+          pre: [
+            { exec: { command: ['sh', '-c', 'echo frozen > /data/frozen'], onError: 'Fail', timeout: '1m' } },
+          ],
+        },
+      ],
+    };
+    for (const output of ['json', 'yaml'] as const) {
+      const run = await runCli(['schedule', 'describe', 'with-hooks', 'without-hooks', '-o', output], {
+        env,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const described = parse(run.stdout) as { name: string; hooks?: unknown }[];
+      expect(described.map((d) => [d.name, d.hooks])).toEqual([
+        ['with-hooks', expected],
+        ['without-hooks', undefined],
+      ]);
+    }
   });
 });

@@ -22,6 +22,8 @@ export interface AgentOptions {
   concurrency?: number;
   /** How often the work objects are listed (default 1 s). */
   pollMs?: number;
+  /** How often while some work of this node is pending, about to be ready (default 200 ms). */
+  pendingPollMs?: number;
   /** The least time between two progress updates of one object (default 2 s). */
   progressMs?: number;
   /** How often the node's heartbeat Lease is renewed (default 5 s). */
@@ -37,6 +39,8 @@ interface Running {
 
 const now = () => new Date().toISOString();
 const STOPPED = 'agent stopped';
+/** How long one pending object keeps the agent looking at the short interval (its pod may never start). */
+const PENDING_WINDOW_MS = 60_000;
 
 /**
  * The node agent: lists the work objects of its node, claims new ones (New → InProgress under the
@@ -48,6 +52,8 @@ export class NodeAgent {
   readonly #o: AgentOptions;
   readonly #running = new Map<string, Running>();
   readonly #heartbeat: NodeHeartbeat;
+  /** Pending objects of this node (WorkItem.pending), since when. */
+  readonly #pendingSince = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -76,10 +82,21 @@ export class NodeAgent {
       this.#tick = this.#poll()
         .catch((err: unknown) => this.#o.logger.warn({ err }, 'listing the work objects failed'))
         .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(loop, this.#o.pollMs ?? 1_000);
+          if (!this.#stopped) this.#timer = setTimeout(loop, this.#nextPollMs());
         });
     };
     loop();
+  }
+
+  /**
+   * The short interval while an object of this node is pending (a restore's pod about to start its
+   * restore-wait: the data is wanted as soon as it can be written), for at most PENDING_WINDOW_MS
+   * per object; the poll period otherwise.
+   */
+  #nextPollMs(): number {
+    const since = Date.now() - PENDING_WINDOW_MS;
+    const soon = [...this.#pendingSince.values()].some((t) => t > since);
+    return soon ? (this.#o.pendingPollMs ?? 200) : (this.#o.pollMs ?? 1_000);
   }
 
   /** Stops taking work; running jobs are aborted and marked Failed ("agent stopped"). */
@@ -113,32 +130,45 @@ export class NodeAgent {
   }
 
   async #poll(): Promise<void> {
-    const { client, namespace, nodeName, logger } = this.#o;
-    for (const worker of this.#o.workers) {
-      const seen = new Set<string>();
-      for (const raw of await listWork(client, namespace, worker.resource)) {
-        if (this.#stopped) return;
-        const item = await worker.select(raw, { client, nodeName, logger });
-        if (item === undefined) continue;
-        const key = `${worker.resource}/${item.name}`;
-        seen.add(key);
-        const running = this.#running.get(key);
-        if (running !== undefined) {
-          if (item.cancel) running.controller.abort(new LifeboatError('INTERRUPTED', 'canceled'));
-          continue;
-        }
-        if ((item.phase ?? 'New') !== 'New') continue;
-        if (item.cancel) {
-          await this.#finish(worker, item.name, { phase: 'Canceled', completionTimestamp: now() });
-          continue;
-        }
-        if (this.#running.size >= (this.#o.concurrency ?? 1)) continue;
-        await this.#take(worker, item);
-      }
-      for (const [key, job] of this.#running)
-        if (job.worker === worker && !seen.has(key))
-          job.controller.abort(new LifeboatError('INTERRUPTED', 'the work object was deleted'));
+    const pending = new Set<string>();
+    try {
+      for (const worker of this.#o.workers) await this.#pollWorker(worker, pending);
+    } finally {
+      for (const key of this.#pendingSince.keys()) if (!pending.has(key)) this.#pendingSince.delete(key);
+      for (const key of pending) if (!this.#pendingSince.has(key)) this.#pendingSince.set(key, Date.now());
     }
+  }
+
+  /** One kind of work: new objects of this node taken, canceled or deleted ones stopped. */
+  async #pollWorker(worker: AgentWorker, pending: Set<string>): Promise<void> {
+    const { client, namespace, nodeName, logger } = this.#o;
+    const seen = new Set<string>();
+    for (const raw of await listWork(client, namespace, worker.resource)) {
+      if (this.#stopped) return;
+      const item = await worker.select(raw, { client, nodeName, logger });
+      if (item === undefined) continue;
+      const key = `${worker.resource}/${item.name}`;
+      seen.add(key);
+      if (item.pending === true) {
+        pending.add(key);
+        continue;
+      }
+      const running = this.#running.get(key);
+      if (running !== undefined) {
+        if (item.cancel) running.controller.abort(new LifeboatError('INTERRUPTED', 'canceled'));
+        continue;
+      }
+      if ((item.phase ?? 'New') !== 'New') continue;
+      if (item.cancel) {
+        await this.#finish(worker, item.name, { phase: 'Canceled', completionTimestamp: now() });
+        continue;
+      }
+      if (this.#running.size >= (this.#o.concurrency ?? 1)) continue;
+      await this.#take(worker, item);
+    }
+    for (const [key, job] of this.#running)
+      if (job.worker === worker && !seen.has(key))
+        job.controller.abort(new LifeboatError('INTERRUPTED', 'the work object was deleted'));
   }
 
   async #take(worker: AgentWorker, item: WorkItem): Promise<void> {

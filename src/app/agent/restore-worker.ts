@@ -12,6 +12,7 @@ import {
   findVolumeHostPath,
   parsePodForVolumes,
   type PodForVolumes,
+  restoreWaitEnded,
   restoreWaitRunning,
   selectPodVolumes,
   writeRestoreMarker,
@@ -150,7 +151,7 @@ function currentPod(client: KubeClient, pvr: PodVolumeRestore): Promise<KubeObje
 /**
  * The agent's pod volume restores: a PodVolumeRestore is this node's when its pod runs here and the
  * pod's restore-wait init container is running (Velero's rule: the kubelet has mounted the new
- * volumes). One whose pod is gone or replaced is taken by any agent, to fail it with that reason;
+ * volumes); until then it is pending, and the agent looks again soon. One whose pod is gone or replaced is taken by any agent, to fail it with that reason;
  * one already claimed stays with the node that claimed it.
  */
 export function podVolumeRestoreWorker(options: { beforeCheck?: BeforeDataCheck } = {}): AgentWorker {
@@ -178,7 +179,11 @@ export function podVolumeRestoreWorker(options: { beforeCheck?: BeforeDataCheck 
         return { ...base, claimStatus: { node: nodeName }, run: () => Promise.reject(problem) };
       if (pod === undefined) return undefined;
       const spec = pod['spec'] as { nodeName?: unknown } | undefined;
-      if (spec?.nodeName !== nodeName || !restoreWaitRunning(pod)) return undefined;
+      if (spec?.nodeName !== nodeName) return undefined;
+      if (!restoreWaitRunning(pod))
+        return restoreWaitEnded(pod) || base.cancel
+          ? undefined
+          : { ...base, pending: true, run: () => Promise.reject(new Error('not ready')) };
       return {
         ...base,
         claimStatus: { node: nodeName },

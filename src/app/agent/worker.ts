@@ -24,6 +24,11 @@ export interface WorkItem {
   object: { metadata: { name?: string | undefined; resourceVersion?: string | undefined } };
   phase: string | undefined;
   cancel: boolean;
+  /**
+   * This node's work, not ready to be taken yet (a restore's pod is on this node but its restore-wait
+   * init container has not started): the agent looks again soon instead of at its next poll.
+   */
+  pending?: boolean;
   /** Status fields written with InProgress, besides the phase and timestamps (e.g. a restore's node). */
   claimStatus?: Record<string, unknown>;
   /** Does the work; returns the status fields of the Completed object. Throws to fail it. */

@@ -3,11 +3,15 @@ import {
   type ExecOptions,
   type ExecResult,
   type ExecTarget,
-  KubeApiError,
   type KubeClient,
 } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
-import { isFinalPodVolumePhase, type KubeObject, POD_VOLUME_BACKUP_RESOURCE } from '../../model/index.ts';
+import {
+  isFinalPodVolumePhase,
+  type KubeObject,
+  POD_VOLUME_BACKUP_RESOURCE,
+  PodVolumeLabels,
+} from '../../model/index.ts';
 import { itemMessage, type ResultsCollector } from '../../results/index.ts';
 import {
   BACKUP_HOOK_KEY,
@@ -18,7 +22,7 @@ import {
   type PodHooks,
   specExecHook,
 } from '../../volumedata/index.ts';
-import { failureMessage, workPath } from '../agent/index.ts';
+import { failureMessage, listWork } from '../agent/index.ts';
 import { hasSpecHooks, type ResourceHookRule, specHooksFor } from './spec-hooks.ts';
 
 /** What one hook did, for the log, the results and the counts velero-backup.json records. */
@@ -176,13 +180,15 @@ function printable(text: string): string {
 }
 
 /**
- * Resolves once every named PodVolumeBackup has ended (or can no longer be read), or once `done`
- * resolves (the backup's own wait has decided them all): a pod's post hook waits for its volumes only.
+ * Resolves once every named PodVolumeBackup of the backup has ended (or is gone from the list), or
+ * once `done` resolves (the backup's own wait has decided them all): a pod's post hook waits for its
+ * volumes only. One LIST by the backup's UID label per look, however many volumes the pod has; a
+ * LIST that fails is tried again at the next look.
  */
 export async function podVolumesEnded(
   client: KubeClient,
   namespace: string,
-  names: readonly string[],
+  work: { backupUid: string; names: readonly string[] },
   done: Promise<void>,
   pollMs = 1_000,
 ): Promise<void> {
@@ -190,18 +196,25 @@ export async function podVolumesEnded(
   void done.then(() => {
     over = true;
   });
-  const pending = new Set(names);
+  const pending = new Set(work.names);
+  const selector = `${PodVolumeLabels.backupUid}=${work.backupUid}`;
   while (pending.size > 0 && !over) {
-    for (const name of [...pending]) {
-      const phase = await client
-        .json<{ status?: { phase?: string } }>({
-          path: workPath(namespace, POD_VOLUME_BACKUP_RESOURCE, name),
-          retries: 2,
-        })
-        .then((pvb) => pvb.status?.phase)
-        .catch((err: unknown) => (err instanceof KubeApiError && err.status === 404 ? 'Gone' : undefined));
-      if (phase === 'Gone' || isFinalPodVolumePhase(phase)) pending.delete(name);
-    }
+    const phases = await listWork(client, namespace, POD_VOLUME_BACKUP_RESOURCE, selector)
+      .then((items) => new Map(items.map(phaseByName)))
+      .catch(() => undefined);
+    if (phases !== undefined)
+      for (const name of [...pending]) {
+        const phase = phases.get(name);
+        if (!phases.has(name) || isFinalPodVolumePhase(phase)) pending.delete(name);
+      }
     if (pending.size > 0) await Promise.race([done, new Promise((r) => setTimeout(r, pollMs))]);
   }
+}
+
+/** A listed PodVolumeBackup's name and phase (as far as they can be read). */
+function phaseByName(item: unknown): [string, string | undefined] {
+  const pvb = item as { metadata?: { name?: unknown }; status?: { phase?: unknown } } | null;
+  const name = pvb?.metadata?.name;
+  const phase = pvb?.status?.phase;
+  return [typeof name === 'string' ? name : '', typeof phase === 'string' ? phase : undefined];
 }

@@ -134,9 +134,12 @@ class PodVolumeRun {
       if (hooks !== undefined && hooks.post.length > 0) {
         const names = this.#created.slice(before).map((c) => c.pvb.metadata.name ?? '');
         this.#postHooks.push(
-          podVolumesEnded(client, this.#options.namespace, names, this.#decided).then(() =>
-            this.hooks.run(hooks, 'post'),
-          ),
+          podVolumesEnded(
+            client,
+            this.#options.namespace,
+            { backupUid: this.#backup.uid, names },
+            this.#decided,
+          ).then(() => this.hooks.run(hooks, 'post')),
         );
       }
     }

@@ -13,7 +13,10 @@ export interface RestoreHelperRequest {
   /** Where the pod's restored volumes are mounted (default /restores). */
   restoresDir?: string | undefined;
   logger: Logger;
-  /** Between two looks (default 1 s, as Velero's helper). */
+  /**
+   * Between two looks (default 250 ms; Velero's helper looks every second). A look is one readdir per
+   * volume, and the application starts that much sooner after its data is written.
+   */
   intervalMs?: number;
   /** Between two "still waiting" log lines when nothing changed (default 30 s). */
   reportEveryMs?: number;
@@ -21,7 +24,7 @@ export interface RestoreHelperRequest {
 }
 
 /**
- * The restore-wait init container's work (Velero's velero-restore-helper): looks every second until
+ * The restore-wait init container's work (Velero's velero-restore-helper): looks every 250 ms until
  * every volume under /restores has `.velero/<restore uid>`, then removes the `.velero` dirs (a
  * failure to remove is logged, not fatal, as in Velero) and returns the volumes it waited for.
  */
@@ -32,7 +35,7 @@ export async function waitForRestoredVolumes(request: RestoreHelperRequest): Pro
       hint: "the init container's only argument is the UID of the restore that injected it",
     });
   const dir = request.restoresDir ?? RESTORES_DIR;
-  const interval = request.intervalMs ?? 1000;
+  const interval = request.intervalMs ?? 250;
   let last = '';
   let lastReport = 0;
   let first: string[] | undefined;

@@ -65,11 +65,15 @@ export async function storeResults(
   volumeInfo: readonly unknown[] = [],
 ): Promise<void> {
   const gz = (value: unknown) => gzipSync(goEncodeLine(value));
-  await store.putRestoreFile(record.name, 'logs', logs);
-  await store.putRestoreFile(record.name, 'results', gz(results.toFile()));
-  await store.putRestoreFile(record.name, 'resourceList', gz(results.resourceList()));
-  await store.putRestoreFile(record.name, 'itemOperations', gz([]));
-  await store.putRestoreFile(record.name, 'volumeInfo', gz(volumeInfo));
+  // The files at once (each its own object); the record last, once every file it speaks of is there.
+  const puts = await Promise.allSettled([
+    store.putRestoreFile(record.name, 'logs', logs),
+    store.putRestoreFile(record.name, 'results', gz(results.toFile())),
+    store.putRestoreFile(record.name, 'resourceList', gz(results.resourceList())),
+    store.putRestoreFile(record.name, 'itemOperations', gz([])),
+    store.putRestoreFile(record.name, 'volumeInfo', gz(volumeInfo)),
+  ]);
+  for (const put of puts) if (put.status === 'rejected') throw put.reason;
   await putRecord(store, record);
 }
 

@@ -23,6 +23,7 @@ export {
   type ClusterScheduleState,
   clusterScheduleState,
   describeFleetSchedules,
+  type DescribedSchedule,
   type FleetRpoState,
   managementTarget,
 } from './schedule-clusters.ts';

@@ -1,6 +1,7 @@
 import { type LifeboatConfig, loadConfig, resolveLocation } from '../../config/index.ts';
 import { mapBounded } from '../../concurrency/index.ts';
 import type { Logger } from '../../log/index.ts';
+import type { BackupHooksSpec } from '../../model/index.ts';
 import { type RpoState, scheduleStatus, type ScheduleStatus } from '../../schedule/index.ts';
 import {
   ClusterRegistry,
@@ -150,17 +151,32 @@ export async function describeFleetSchedules(
   names: readonly string[] | undefined,
   owners?: (clusters: readonly string[]) => Promise<ReadonlyMap<string, string>>,
   now = new Date(),
-): Promise<(ScheduleStatus & { clusters?: ClusterScheduleRow[] })[]> {
+): Promise<DescribedSchedule[]> {
   const config = await loadConfig(configPath);
   const schedules =
     names === undefined ? (config.schedules ?? []) : names.map((n) => findSchedule(config, n));
   const statuses = await describeSchedules(configPath, logger, names, now);
   const rows = await describeClusterSchedules(config, { configPath, logger, now, owners }, schedules);
+  const hooksOf = new Map(schedules.map((s) => [s.name, s.template?.hooks]));
   return statuses.map((s) => {
     const clusters = rows.get(s.name);
-    return clusters === undefined ? s : { ...s, clusters };
+    const hooks = hooksOf.get(s.name);
+    return {
+      ...s,
+      ...(hooks?.resources === undefined || hooks.resources.length === 0 ? {} : { hooks }),
+      ...(clusters === undefined ? {} : { clusters }),
+    };
   });
 }
+
+/**
+ * What `schedule describe` shows of a schedule: its status, the hooks its backups run (its template's
+ * spec.hooks, as configured) and, for a --clusters schedule, one row per target cluster.
+ */
+export type DescribedSchedule = ScheduleStatus & {
+  hooks?: BackupHooksSpec;
+  clusters?: ClusterScheduleRow[];
+};
 
 /** Where the fleet's Leases are: the management cluster's entry (its kubeconfig from the config file's folder), if the config names one. */
 export async function managementTarget(configPath: string | undefined): Promise<KubeTarget | undefined> {

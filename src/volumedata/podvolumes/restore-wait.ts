@@ -115,6 +115,11 @@ export function restoreWaitDone(pod: KubeObject): boolean {
   return terminated?.['exitCode'] === 0;
 }
 
+/** Whether the pod's restore-wait init container has ended, well or not (it will not run again to wait). */
+export function restoreWaitEnded(pod: KubeObject): boolean {
+  return isRecord(restoreWaitState(pod)?.['terminated']);
+}
+
 /** The pod's restore-wait init container, as its spec declares it. */
 function restoreWaitSpec(pod: KubeObject): Record<string, unknown> | undefined {
   const spec = isRecord(pod['spec']) ? pod['spec'] : {};
