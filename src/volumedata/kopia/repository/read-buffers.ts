@@ -6,8 +6,12 @@
 const MIN_POOLED = 4 << 10;
 /** Reads above this get a buffer of their own (no content kopia writes is larger than 8 MiB + a header). */
 const MAX_POOLED = 16 << 20;
-/** Free bytes kept for reuse by default; buffers in use are the callers' and not counted. */
-export const DEFAULT_FREE_READ_BYTES = 48 << 20;
+/**
+ * Free bytes kept for reuse by default; buffers in use are the callers' and not counted. Measured
+ * on a restore of 512 MiB in 4 files: 48 MiB, and reusing buffers up to twice the length, kept
+ * 30-50 MB more resident than fresh buffers; 24 MiB and a quarter more kept the same peak.
+ */
+export const DEFAULT_FREE_READ_BYTES = 24 << 20;
 
 /** A new buffer's size: the length rounded up to an eighth of its power of two (≤ 12.5 % unused). */
 export function readBufferSize(length: number): number {
@@ -18,7 +22,7 @@ export function readBufferSize(length: number): number {
 
 /**
  * A bounded set of reusable read buffers. `take` lends a view of exactly the length asked for, cut
- * from the smallest free buffer that holds it with at most as much again unused (else a new one);
+ * from the smallest free buffer that holds it with at most a quarter more unused (else a new one);
  * `give` takes back a view `take` lent (once: a second give, or a view of memory not lent here, is
  * ignored) and keeps its memory while the free bytes stay within the bound. A view never given back
  * is left to the GC: nothing grows without bound, only reuse is lost.
@@ -39,7 +43,7 @@ export class ReadBuffers {
     const at = this.firstHolding(length);
     const found = this.free[at];
     let whole: Buffer;
-    if (found !== undefined && found.length <= 2 * length) {
+    if (found !== undefined && found.length <= length + (length >>> 2)) {
       this.free.splice(at, 1);
       this.freeBytes -= found.length;
       whole = found;
