@@ -149,6 +149,23 @@ export function describeObjectStoreContract(
       await expect(store.getRange('range/blob', -1, 5)).rejects.toMatchObject({ code: 'USAGE' });
     });
 
+    it('reads a byte range into a buffer the caller gives, and into a fresh one when it is too small', async () => {
+      const data = randomBytes(300_000);
+      await store.put('range/into', data);
+      const into = Buffer.alloc(200_000, 0xee);
+      const got = await store.getRange('range/into', 1_000, 150_000, into);
+      expect(got.equals(data.subarray(1_000, 151_000))).toBe(true);
+      expect(got.buffer).toBe(into.buffer);
+      expect(got.byteOffset).toBe(into.byteOffset);
+      expect(into[150_000]).toBe(0xee);
+      const again = await store.getRange('range/into', 250_000, 50_000, into);
+      expect(again.equals(data.subarray(250_000))).toBe(true);
+      const small = Buffer.alloc(10);
+      const fresh = await store.getRange('range/into', 0, 20, small);
+      expect(fresh.equals(data.subarray(0, 20))).toBe(true);
+      expect(small.equals(Buffer.alloc(10))).toBe(true);
+    });
+
     it('lists recursively in key order, only under the prefix', async () => {
       const written = ['order/b/2', 'order/a', 'order/b-1', 'order/b/1', 'order/c/d/e', 'order/a0', 'orderx'];
       for (const key of written) await store.put(key, key);

@@ -46,8 +46,11 @@ export interface ObjectStore {
   /**
    * Exactly `length` bytes of the object from byte `offset`. NOT_FOUND if absent; a range that does
    * not lie inside the object is a CORRUPT error (rangeOutsideObject); a bad offset or length is USAGE.
+   * With `into` (at least `length` bytes), the bytes are read into its first `length` bytes and the
+   * answer is that view of it: memory a caller uses again, instead of a fresh buffer per read. A
+   * store may ignore `into` and answer a buffer of its own; `into`'s bytes are then unspecified.
    */
-  getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer>;
   /** Object metadata, or undefined when absent. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with prefix, in key order, across all pages. */
@@ -157,14 +160,24 @@ export function objectNotFound(key: string, description: string, cause?: unknown
   });
 }
 
+/** The first `length` bytes of `into` when it has room, else a fresh buffer of `length` bytes. */
+export function rangeBuffer(length: number, into: Buffer | undefined): Buffer {
+  return into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+}
+
 /**
- * Reads exactly `length` bytes of a response body into one buffer; false when it holds more or fewer
- * (the caller then reports the range as outside the object). Copies each chunk as it arrives, from
- * the stream's own 'data' events: an async iterator's promise per chunk cost more CPU than the bytes
- * themselves on a restore's thousands of ranged reads.
+ * Reads exactly `length` bytes of a response body into one buffer (`into`'s first bytes when it has
+ * room); false when it holds more or fewer (the caller then reports the range as outside the
+ * object). Copies each chunk as it arrives, from the stream's own 'data' events: an async
+ * iterator's promise per chunk cost more CPU than the bytes themselves on a restore's thousands of
+ * ranged reads, and memory used again is not faulted in afresh for every read.
  */
-export async function readExactly(body: NodeJS.ReadableStream, length: number): Promise<Buffer | false> {
-  const out = Buffer.allocUnsafe(length);
+export async function readExactly(
+  body: NodeJS.ReadableStream,
+  length: number,
+  into?: Buffer,
+): Promise<Buffer | false> {
+  const out = rangeBuffer(length, into);
   let filled = 0;
   let overflow = false;
   const ended = finished(body);

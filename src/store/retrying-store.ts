@@ -84,8 +84,8 @@ export class RetryingObjectStore implements ObjectStore {
     return this.#retry('get', key, () => this.#inner.get(key));
   }
 
-  getRange(key: string, offset: number, length: number): Promise<Buffer> {
-    return this.#retry('getRange', key, () => this.#inner.getRange(key, offset, length));
+  getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    return this.#retry('getRange', key, () => this.#inner.getRange(key, offset, length, into));
   }
 
   head(key: string): Promise<ObjectInfo | undefined> {

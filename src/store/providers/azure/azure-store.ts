@@ -108,7 +108,7 @@ export class AzureObjectStore implements ObjectStore {
   }
 
   /** Download Blob with a range (`download(offset, count)`); an empty range is a Get Properties. */
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
     if (length === 0) return emptyRange((k) => this.head(k), key, offset, this.description);
     const range = { offset, length };
@@ -117,7 +117,7 @@ export class AzureObjectStore implements ObjectStore {
         .getBlobClient(key)
         .download(offset, length, { maxRetryRequests: 5 });
       const body = response.readableStreamBody;
-      const data = body === undefined ? false : await readExactly(body, length);
+      const data = body === undefined ? false : await readExactly(body, length, into);
       if (data === false)
         throw rangeOutsideObject(key, this.description, range, sizeFromContentRange(response.contentRange));
       return data;

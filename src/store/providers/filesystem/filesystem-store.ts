@@ -8,6 +8,7 @@ import { LifeboatError } from '../../../errors/index.ts';
 import {
   alreadyExists,
   checkRange,
+  rangeBuffer,
   rangeOutsideObject,
   type ObjectInfo,
   type ObjectStore,
@@ -113,8 +114,8 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
-  /** Reads only the requested bytes (positioned reads into one buffer). */
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  /** Reads only the requested bytes (positioned reads into one buffer, `into` when it has room). */
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
     const path = this.#path(key);
     let handle;
@@ -133,7 +134,7 @@ export class FilesystemObjectStore implements ObjectStore {
         );
       if (offset + length > info.size)
         throw rangeOutsideObject(key, this.description, { offset, length }, info.size);
-      const out = Buffer.allocUnsafe(length);
+      const out = rangeBuffer(length, into);
       for (let done = 0; done < length;) {
         const { bytesRead } = await handle.read(out, done, length - done, offset + done);
         if (bytesRead === 0) throw rangeOutsideObject(key, this.description, { offset, length });

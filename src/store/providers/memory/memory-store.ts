@@ -3,6 +3,7 @@ import { LifeboatError } from '../../../errors/index.ts';
 import {
   alreadyExists,
   checkRange,
+  rangeBuffer,
   rangeOutsideObject,
   type ObjectInfo,
   type ObjectStore,
@@ -64,14 +65,16 @@ export class MemoryObjectStore implements ObjectStore {
     return Promise.resolve(Readable.from([object.data]));
   }
 
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
     this.#inject('getRange', key);
     const object = this.#objects.get(key);
     if (object === undefined) throw this.#missing(key);
     if (offset + length > object.data.length)
       throw rangeOutsideObject(key, this.description, { offset, length }, object.data.length);
-    return Promise.resolve(Buffer.from(object.data.subarray(offset, offset + length)));
+    const out = rangeBuffer(length, into);
+    object.data.copy(out, 0, offset, offset + length);
+    return Promise.resolve(out);
   }
 
   #missing(key: string): LifeboatError {

@@ -135,7 +135,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** One ranged GET (`Range: bytes=a-b`); an empty range is a HEAD. */
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  async getRange(key: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     checkRange(key, offset, length, this.description);
     if (length === 0) return emptyRange((k) => this.head(k), key, offset, this.description);
     const range = { offset, length };
@@ -148,7 +148,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
       const body = out.Body instanceof Readable ? out.Body : Readable.from([]);
-      const data = await readExactly(body, length);
+      const data = await readExactly(body, length, into);
       if (data === false)
         throw rangeOutsideObject(key, this.description, range, sizeFromContentRange(out.ContentRange));
       return data;

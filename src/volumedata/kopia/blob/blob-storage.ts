@@ -16,9 +16,10 @@ export interface BlobStorage {
   readonly description: string;
   /**
    * The blob's bytes, or exactly the range asked for, in a buffer the caller owns (it may write
-   * over it). NOT_FOUND when absent; a range past the end is CORRUPT.
+   * over it): the range's `into` when given and used (ObjectStore.getRange). NOT_FOUND when absent;
+   * a range past the end is CORRUPT.
    */
-  getBlob(id: string, range?: { offset: number; length: number }): Promise<Buffer>;
+  getBlob(id: string, range?: { offset: number; length: number; into?: Buffer }): Promise<Buffer>;
   /** Writes the blob; with ifNotExists a blob already there is ALREADY_EXISTS and stays untouched. */
   putBlob(id: string, data: Buffer, options?: { ifNotExists?: boolean }): Promise<void>;
   /** Every blob whose ID starts with prefix (in no promised order). */

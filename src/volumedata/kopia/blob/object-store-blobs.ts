@@ -16,7 +16,7 @@ export function objectStoreBlobs(store: ObjectStore, prefix: string): BlobStorag
     description,
     async getBlob(id, range) {
       const k = key(id);
-      if (range !== undefined) return store.getRange(k, range.offset, range.length);
+      if (range !== undefined) return store.getRange(k, range.offset, range.length, range.into);
       return readAll(await store.get(k));
     },
     async putBlob(id, data, options) {

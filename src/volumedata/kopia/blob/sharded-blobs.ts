@@ -54,7 +54,7 @@ export function shardedBlobs(
     description,
     async getBlob(id, range) {
       const k = await key(id);
-      if (range !== undefined) return store.getRange(k, range.offset, range.length);
+      if (range !== undefined) return store.getRange(k, range.offset, range.length, range.into);
       return readAll(await store.get(k));
     },
     async putBlob(id, data, putOptions) {

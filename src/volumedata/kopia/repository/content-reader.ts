@@ -9,7 +9,8 @@ import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
 import type { ContentOpener } from './content-opener.ts';
-import { PackReadPlan, type PackReadOptions } from './pack-reads.ts';
+import { type LentPayload, PackReadPlan, type PackReadOptions } from './pack-reads.ts';
+import { ReadBuffers } from './read-buffers.ts';
 
 /** Prefixes of contents that hold metadata kopia reads often: directories, index objects, manifests. */
 const CACHED_PREFIXES = new Set(['k', 'x', 'm']);
@@ -52,6 +53,32 @@ function plausibleRange({ packOffset, packedLength }: IndexEntry): boolean {
   );
 }
 
+/**
+ * A content's plaintext lent out of the reader's read buffers: `data` is valid until `release`
+ * (call it once the bytes are written out; later calls do nothing), after which its memory is
+ * reused. A lease never released only loses the reuse.
+ */
+export interface ContentLease {
+  readonly data: Buffer;
+  readonly release: () => void;
+}
+
+const KEEP: () => void = () => undefined;
+
+/** The entry's range and length are ones a pack can hold (CORRUPT naming the content otherwise). */
+function checkEntry(entry: IndexEntry): void {
+  const { packOffset, packedLength, originalLength } = entry;
+  if (!plausibleRange(entry)) {
+    throw corruptEntry(
+      entry,
+      `the index gives an impossible range (offset ${packOffset}, length ${packedLength})`,
+    );
+  }
+  if (originalLength < 0 || originalLength > MAX_CONTENT_BYTES) {
+    throw corruptEntry(entry, `the index gives an impossible length ${originalLength}`);
+  }
+}
+
 /** Reads contents from packs, with a byte-bounded LRU cache of metadata contents and shared in-flight reads. */
 export class ContentReader {
   private readonly cache = new Map<string, Buffer>();
@@ -59,6 +86,8 @@ export class ContentReader {
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   private readonly options: ContentReaderOptions;
   private readonly cacheLimit: number;
+  /** Where lent reads land (getContentLease and plans). */
+  private readonly buffers = new ReadBuffers();
 
   constructor(options: ContentReaderOptions) {
     this.options = options;
@@ -94,6 +123,33 @@ export class ContentReader {
   }
 
   /**
+   * Like getContent, but a data content's plaintext is lent (ContentLease): it is read and decrypted
+   * in a reused buffer, which goes back when released. Metadata contents are never lent.
+   */
+  async getContentLease(
+    contentId: string,
+    opener?: ContentOpener,
+    plan?: PackReadPlan,
+  ): Promise<ContentLease> {
+    const entry = CACHED_PREFIXES.has(contentId.charAt(0)) ? undefined : this.options.lookup(contentId);
+    if (entry === undefined) return { data: await this.getContent(contentId, opener, plan), release: KEEP };
+    checkEntry(entry);
+    const lent = (await plan?.takeLent(entry)) ?? (await this.readLent(entry));
+    try {
+      if (opener === undefined) {
+        return { data: await this.open(entry, lent.payload, undefined), release: lent.release };
+      }
+      // A worker's plaintext is its own buffer: the payload goes back at once.
+      const data = await this.open(entry, lent.payload, opener);
+      lent.release();
+      return { data, release: KEEP };
+    } catch (err) {
+      lent.release();
+      throw err;
+    }
+  }
+
+  /**
    * A plan of coalesced pack reads for data contents about to be read in this order (a directory's
    * files): getContent with it serves each planned content from its range once.
    */
@@ -106,49 +162,64 @@ export class ContentReader {
     }
     const { blobs } = this.options;
     return new PackReadPlan(
-      (pack, offset, length) => blobs.getBlob(pack, { offset, length }),
+      (pack, offset, length, into) =>
+        blobs.getBlob(pack, into === undefined ? { offset, length } : { offset, length, into }),
       entries,
-      options,
+      { buffers: this.buffers, ...options },
     );
   }
 
   /** Reads and opens the content an entry points at (here, or with opener; its payload from plan when planned). */
   async read(entry: IndexEntry, opener?: ContentOpener, plan?: PackReadPlan): Promise<Buffer> {
-    const { packOffset, packedLength, originalLength } = entry;
-    if (!plausibleRange(entry)) {
-      throw corruptEntry(
-        entry,
-        `the index gives an impossible range (offset ${packOffset}, length ${packedLength})`,
-      );
-    }
-    if (originalLength < 0 || originalLength > MAX_CONTENT_BYTES) {
-      throw corruptEntry(entry, `the index gives an impossible length ${originalLength}`);
-    }
+    checkEntry(entry);
     const payload = (await plan?.take(entry)) ?? (await this.readPack(entry));
+    return this.open(entry, payload, opener);
+  }
+
+  /** The payload of an entry read into a lent read buffer. */
+  private async readLent(entry: IndexEntry): Promise<LentPayload> {
+    const into = this.buffers.take(entry.packedLength);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.buffers.give(into);
+    };
     try {
-      // The payload was read for this call alone: it is decrypted over itself.
+      return { payload: await this.readPack(entry, into), release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Opens a payload read for this call alone (decrypted over itself); errors name pack and offset. */
+  private async open(entry: IndexEntry, payload: Buffer, opener: ContentOpener | undefined): Promise<Buffer> {
+    try {
       if (opener !== undefined) return await opener(entry, payload);
       return openContent(this.options.hash, this.options.encryptor, entry, payload, { inPlace: true });
     } catch (err) {
       if (!(err instanceof LifeboatError)) throw err;
-      throw new LifeboatError(err.code, `${err.message} (pack ${entry.packBlobId}, offset ${packOffset})`, {
-        hint:
-          err.hint ??
-          'the pack was damaged in storage; run `kopia snapshot verify --verify-files-percent=100`',
-        cause: err,
-        details: { contentId: entry.contentId, packBlobId: entry.packBlobId },
-      });
+      throw new LifeboatError(
+        err.code,
+        `${err.message} (pack ${entry.packBlobId}, offset ${entry.packOffset})`,
+        {
+          hint:
+            err.hint ??
+            'the pack was damaged in storage; run `kopia snapshot verify --verify-files-percent=100`',
+          cause: err,
+          details: { contentId: entry.contentId, packBlobId: entry.packBlobId },
+        },
+      );
     }
   }
 
-  private async readPack(entry: IndexEntry): Promise<Buffer> {
+  private async readPack(entry: IndexEntry, into?: Buffer): Promise<Buffer> {
     const { blobs } = this.options;
     let payload: Buffer;
     try {
-      payload = await blobs.getBlob(entry.packBlobId, {
-        offset: entry.packOffset,
-        length: entry.packedLength,
-      });
+      const range = { offset: entry.packOffset, length: entry.packedLength };
+      payload = await blobs.getBlob(entry.packBlobId, into === undefined ? range : { ...range, into });
     } catch (err) {
       if (!(err instanceof LifeboatError)) throw err;
       if (err.code === 'NOT_FOUND') {

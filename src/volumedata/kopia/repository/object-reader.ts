@@ -7,10 +7,17 @@ import { LifeboatError } from '../../../errors/index.ts';
 import { decompress } from '../crypto/compression.ts';
 import { decodeIndirect } from '../object/indirect.ts';
 import { formatObjectId, indexObjectId, type ObjectId, parseObjectId } from '../object/object-id.ts';
+import type { ContentLease } from './content-reader.ts';
 import type { KopiaRepository } from './repository.ts';
 
-/** What reading objects needs from a repository. */
-export type ContentSource = Pick<KopiaRepository, 'getContent'>;
+/**
+ * What reading objects needs from a repository; with getContentLease, objectChunks reads file
+ * contents into reused buffers.
+ */
+export type ContentSource = Pick<KopiaRepository, 'getContent'> &
+  Partial<Pick<KopiaRepository, 'getContentLease'>>;
+
+const KEEP: () => void = () => undefined;
 
 /** The largest direct object read whole without a known length (a chunk is at most a few MiB). */
 export const MAX_DIRECT_OBJECT_BYTES = 128 << 20;
@@ -50,9 +57,13 @@ function corrupt(objectId: string, why: string, cause?: unknown, contentId?: str
 }
 
 /** A content of an object, with a missing content reported at the object level. */
-async function contentOf(repo: ContentSource, contentId: string, objectId: string): Promise<Buffer> {
+async function contentOf<T>(
+  read: (contentId: string) => Promise<T>,
+  contentId: string,
+  objectId: string,
+): Promise<T> {
   try {
-    return await repo.getContent(contentId);
+    return await read(contentId);
   } catch (err) {
     if (err instanceof LifeboatError && err.code === 'NOT_FOUND') {
       throw corrupt(objectId, `content ${contentId} of object ${objectId} is missing`, err, contentId);
@@ -67,7 +78,7 @@ export async function readPiece(
   piece: ObjectPiece,
   cap = MAX_DIRECT_OBJECT_BYTES,
 ): Promise<Buffer> {
-  let data = await contentOf(repo, piece.contentId, piece.objectId);
+  let data = await contentOf((id) => repo.getContent(id), piece.contentId, piece.objectId);
   if (piece.compressed) {
     try {
       data = decompress(data, piece.length ?? cap);
@@ -75,6 +86,11 @@ export async function readPiece(
       throw corrupt(piece.objectId, `content ${piece.contentId} does not decompress`, err, piece.contentId);
     }
   }
+  checkPieceLength(piece, data);
+  return data;
+}
+
+function checkPieceLength(piece: ObjectPiece, data: Buffer): void {
   if (piece.length !== undefined && data.length !== piece.length) {
     throw corrupt(
       piece.objectId,
@@ -83,7 +99,22 @@ export async function readPiece(
       piece.contentId,
     );
   }
-  return data;
+}
+
+/** readPiece, lent from the source's read buffers when it lends (and the piece needs no decompression). */
+async function lendPiece(repo: ContentSource, piece: ObjectPiece): Promise<ContentLease> {
+  const { getContentLease } = repo;
+  if (getContentLease === undefined || piece.compressed) {
+    return { data: await readPiece(repo, piece), release: KEEP };
+  }
+  const lease = await contentOf((id) => getContentLease.call(repo, id), piece.contentId, piece.objectId);
+  try {
+    checkPieceLength(piece, lease.data);
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
+  return lease;
 }
 
 /**
@@ -151,35 +182,50 @@ export async function readObject(
 }
 
 /**
- * The object's bytes as a stream: its pieces are read in order with `readAhead` of them in flight,
- * so memory stays at a few chunks whatever the object's size.
+ * The object's bytes as chunks: its pieces are read in order with `readAhead` of them in flight, so
+ * memory stays at a few chunks whatever the object's size. A chunk is valid until the next one is
+ * asked for (or the iteration ends): when the source lends, its memory is reused after that.
+ */
+export async function* objectChunks(
+  repo: ContentSource,
+  id: string | ObjectId,
+  options: ObjectReadOptions = {},
+): AsyncGenerator<Buffer> {
+  const oid = parse(id, 'object ID');
+  let pieces = await objectPieces(repo, oid);
+  const expected = options.expectedLength;
+  if (oid.indirection === 0 && expected !== undefined)
+    pieces = pieces.map((p) => ({ ...p, length: expected }));
+  const started = lookahead(pieces, options.readAhead ?? DEFAULT_READ_AHEAD, (p) => {
+    const read = lendPiece(repo, p);
+    read.catch(() => undefined);
+    return read;
+  });
+  let total = 0;
+  for (const pending of started) {
+    options.signal?.throwIfAborted();
+    const lease = await pending;
+    try {
+      total += lease.data.length;
+      if (lease.data.length > 0) yield lease.data;
+    } finally {
+      lease.release();
+    }
+  }
+  if (expected !== undefined && total !== expected) {
+    throw corrupt(formatObjectId(oid), `it holds ${total} bytes where the directory says ${expected}`);
+  }
+}
+
+/**
+ * The object's bytes as a stream (objectChunks, never lent: a stream holds its chunks as long as
+ * its reader wants).
  */
 export function openObject(
   repo: ContentSource,
   id: string | ObjectId,
   options: ObjectReadOptions = {},
 ): Readable {
-  async function* chunks(): AsyncGenerator<Buffer> {
-    const oid = parse(id, 'object ID');
-    let pieces = await objectPieces(repo, oid);
-    const expected = options.expectedLength;
-    if (oid.indirection === 0 && expected !== undefined)
-      pieces = pieces.map((p) => ({ ...p, length: expected }));
-    const started = lookahead(pieces, options.readAhead ?? DEFAULT_READ_AHEAD, (p) => {
-      const read = readPiece(repo, p);
-      read.catch(() => undefined);
-      return read;
-    });
-    let total = 0;
-    for (const pending of started) {
-      options.signal?.throwIfAborted();
-      const data = await pending;
-      total += data.length;
-      if (data.length > 0) yield data;
-    }
-    if (expected !== undefined && total !== expected) {
-      throw corrupt(formatObjectId(oid), `it holds ${total} bytes where the directory says ${expected}`);
-    }
-  }
-  return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+  const own: ContentSource = { getContent: (contentId) => repo.getContent(contentId) };
+  return Readable.from(objectChunks(own, id, options), { objectMode: false, highWaterMark: 1 });
 }

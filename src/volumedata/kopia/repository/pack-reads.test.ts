@@ -36,6 +36,55 @@ function packs(contents: Record<string, Buffer>) {
 }
 
 describe('PackReadPlan', () => {
+  it('lends ranges from reused buffers and gives one back only when every content of it is released', async () => {
+    const p1 = randomBytes(10_000);
+    const { read } = packs({ p1 });
+    const given: Buffer[] = [];
+    const taken: Buffer[] = [];
+    const buffers = {
+      take: (n: number) => {
+        const b = Buffer.alloc(n);
+        taken.push(b);
+        return b;
+      },
+      give: (b: Buffer) => given.push(b),
+    };
+    const into: PackRangeRead = async (pack, offset, length, buf) => {
+      const data = await read(pack, offset, length);
+      return buf === undefined ? data : buf.subarray(0, data.copy(buf));
+    };
+    const list = [entry('a', 'p1', 0, 100), entry('b', 'p1', 100, 100), entry('c', 'p1', 300, 50)];
+    const plan = new PackReadPlan(into, list, { buffers });
+    const a = await plan.takeLent(list[0] as IndexEntry);
+    const b = await plan.takeLent(list[1] as IndexEntry);
+    expect(a?.payload.equals(p1.subarray(0, 100))).toBe(true);
+    expect(b?.payload.equals(p1.subarray(100, 200))).toBe(true);
+    expect(b?.payload.buffer).toBe(taken[0]?.buffer);
+    a?.release();
+    a?.release(); // a second release counts once
+    b?.release();
+    await Promise.resolve();
+    expect(given).toHaveLength(0); // c is not taken yet
+    const c = await plan.takeLent(list[2] as IndexEntry);
+    expect(c?.payload.equals(p1.subarray(300, 350))).toBe(true);
+    c?.release();
+    await new Promise((r) => setImmediate(r));
+    expect(given).toEqual([taken[0]]);
+  });
+
+  it('never gives back a range a content was taken from for good', async () => {
+    const p1 = randomBytes(1_000);
+    const given: Buffer[] = [];
+    const { read } = packs({ p1 });
+    const buffers = { take: (n: number) => Buffer.alloc(n), give: (b: Buffer) => given.push(b) };
+    const list = [entry('a', 'p1', 0, 100), entry('b', 'p1', 100, 100)];
+    const plan = new PackReadPlan(read, list, { buffers });
+    expect((await plan.take(list[0] as IndexEntry))?.equals(p1.subarray(0, 100))).toBe(true);
+    (await plan.takeLent(list[1] as IndexEntry))?.release();
+    await new Promise((r) => setImmediate(r));
+    expect(given).toHaveLength(0);
+  });
+
   it('reads neighbouring contents of a pack as one range and serves each once, at its own bytes', async () => {
     const p1 = randomBytes(10_000);
     const p2 = randomBytes(10_000);

@@ -9,7 +9,7 @@ import type { MergedIndex } from '../index/merge.ts';
 import type { ManifestEntry } from '../object/manifest.ts';
 import type { SnapshotManifest } from '../object/snapshot-manifest.ts';
 import type { ContentOpener } from './content-opener.ts';
-import { ContentReader } from './content-reader.ts';
+import { type ContentLease, ContentReader } from './content-reader.ts';
 import { loadIndex } from './index-loader.ts';
 import { loadManifests, type SnapshotFilter, snapshotById, snapshotsOf } from './snapshots.ts';
 
@@ -22,11 +22,13 @@ export interface KopiaRepository {
   contentInfo(contentId: string): IndexEntry | undefined;
   /** The content's plaintext, checked against its hash (data contents opened by opener when given). */
   getContent(contentId: string, opener?: ContentOpener): Promise<Buffer>;
+  /** getContent whose plaintext is lent from reused read buffers until released (ContentLease). */
+  getContentLease(contentId: string, opener?: ContentOpener): Promise<ContentLease>;
   /**
    * Contents read from coalesced ranges of their packs: the data contents named, in the order
    * they will be asked for (a directory's files), are read a few at a time ahead of the consumer.
    */
-  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent'>;
+  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent' | 'getContentLease'>;
   /** Re-lists and reloads the index (after another writer flushed). */
   refreshIndex(): Promise<void>;
   listSnapshots(filter?: SnapshotFilter): Promise<SnapshotManifest[]>;
@@ -81,9 +83,16 @@ class OpenRepository implements KopiaRepository {
     return this.reader.getContent(contentId, opener);
   }
 
-  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent'> {
+  getContentLease(contentId: string, opener?: ContentOpener): Promise<ContentLease> {
+    return this.reader.getContentLease(contentId, opener);
+  }
+
+  plannedReads(contentIds: Iterable<string>): Pick<KopiaRepository, 'getContent' | 'getContentLease'> {
     const plan = this.reader.plan(contentIds);
-    return { getContent: (id, opener) => this.reader.getContent(id, opener, plan) };
+    return {
+      getContent: (id, opener) => this.reader.getContent(id, opener, plan),
+      getContentLease: (id, opener) => this.reader.getContentLease(id, opener, plan),
+    };
   }
 
   async refreshIndex(): Promise<void> {

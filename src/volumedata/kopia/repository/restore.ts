@@ -14,7 +14,13 @@ import {
 } from '../tree/tree-entry.ts';
 import { pooledOpener } from './content-opener.ts';
 import { startCryptoPool, type WorkerCount, workerCount } from './crypto-pool.ts';
-import { type ContentSource, openObject, readObject } from './object-reader.ts';
+import {
+  type ContentSource,
+  objectChunks,
+  type ObjectReadOptions,
+  openObject,
+  readObject,
+} from './object-reader.ts';
 import type { KopiaRepository } from './repository.ts';
 
 /** A symlink target longer than this is not one any filesystem stores. */
@@ -90,6 +96,11 @@ export function repositoryTreeSource(repo: ContentSource, options: TreeSourceOpt
     }
     return group.source;
   };
+  const readOptions = (entry: TreeEntry): ObjectReadOptions => ({
+    expectedLength: entry.size,
+    ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
   return {
     async readDirectory(objectId: string): Promise<TreeEntry[]> {
       const entries = (await readDirectoryEntries(repo, objectId)).map(treeEntryOf);
@@ -100,13 +111,10 @@ export function repositoryTreeSource(repo: ContentSource, options: TreeSourceOpt
       return entries;
     },
     openFile(entry: TreeEntry): Promise<Readable> {
-      return Promise.resolve(
-        openObject(sourceFor(entry), entry.objectId, {
-          expectedLength: entry.size,
-          ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      );
+      return Promise.resolve(openObject(sourceFor(entry), entry.objectId, readOptions(entry)));
+    },
+    fileChunks(entry: TreeEntry): AsyncIterable<Buffer> {
+      return objectChunks(sourceFor(entry), entry.objectId, readOptions(entry));
     },
     async readSymlink(entry: TreeEntry): Promise<string> {
       return (await readObject(sourceFor(entry), entry.objectId, MAX_SYMLINK_BYTES)).toString('utf8');
@@ -168,10 +176,20 @@ export async function restoreSnapshot(
   const pool = startCryptoPool(repo, { workers: workerCount(options.workers ?? 0) });
   const opener = pool === undefined ? undefined : pooledOpener(repo, pool);
   const contents: ContentSource =
-    opener === undefined ? repo : { getContent: (id) => repo.getContent(id, opener) };
+    opener === undefined
+      ? repo
+      : {
+          getContent: (id) => repo.getContent(id, opener),
+          getContentLease: (id) => repo.getContentLease(id, opener),
+        };
   const planReads: PlanReads = (ids) => {
     const planned = repo.plannedReads(ids);
-    return opener === undefined ? planned : { getContent: (id) => planned.getContent(id, opener) };
+    return opener === undefined
+      ? planned
+      : {
+          getContent: (id) => planned.getContent(id, opener),
+          getContentLease: (id) => planned.getContentLease(id, opener),
+        };
   };
   const sourceOptions: TreeSourceOptions = {
     planReads,

@@ -206,16 +206,21 @@ class Restorer {
 
   /** A file's bytes into a temp name in its directory, attributes through the descriptor, then the rename. */
   private async file(directory: string, path: string, entry: TreeEntry): Promise<void> {
-    // A small file's bytes come whole when the source can: no stream to set up for them.
-    const whole = entry.size <= SMALL_FILE_BYTES ? await this.source.readSmallFile?.(entry) : undefined;
+    // Chunks in reused memory when the source lends them; else a small file's bytes come whole
+    // when the source can (no stream to set up for them), or a stream.
+    const chunks = this.source.fileChunks?.(entry);
+    const whole =
+      chunks === undefined && entry.size <= SMALL_FILE_BYTES
+        ? await this.source.readSmallFile?.(entry)
+        : undefined;
     const { path: temp, handle } = await createTempFile(directory);
     let stream: Readable | undefined;
     let closed = false;
     try {
-      stream = whole === undefined ? await this.source.openFile(entry) : undefined;
+      stream = chunks === undefined && whole === undefined ? await this.source.openFile(entry) : undefined;
       const onAbort = () => stream?.destroy(interrupted());
       this.signal.addEventListener('abort', onAbort, { once: true });
-      const written = await writeContents(handle, stream ?? once(whole), {
+      const written = await writeContents(handle, chunks ?? stream ?? once(whole), {
         sparse: this.options.sparse ?? true,
         blockSize: this.options.blockSize ?? 4096,
         signal: this.signal,

@@ -29,6 +29,12 @@ export interface TreeSource {
    * when this source streams that file (then openFile is used).
    */
   readSmallFile?(entry: TreeEntry): Promise<Buffer | undefined>;
+  /**
+   * A file's bytes as chunks, each valid only until the next is asked for (its memory is then
+   * reused): the restore writes each chunk before it asks for the next. When present, it is used
+   * for every file instead of readSmallFile and openFile.
+   */
+  fileChunks?(entry: TreeEntry): AsyncIterable<Buffer>;
 }
 
 // Go's os.FileMode keeps the special bits high; kopia's directory manifests store `mode` in that form.

@@ -69,7 +69,7 @@ export async function writeFile(
     size = await writer.readFrom(
       async (buf, offset, length) => (await handle.read(buf, offset, length, null)).bytesRead,
       ctx.chunkBuffers,
-      { signal: ctx.signal, onBytes: ctx.onBytes },
+      { signal: ctx.signal, onBytes: ctx.onBytes, shortReadEnds: true },
     );
   } finally {
     await handle.close();

@@ -72,7 +72,15 @@ export class ObjectWriter {
   async readFrom(
     source: ByteSource,
     pool: BufferPool,
-    options: { signal?: AbortSignal | undefined; onBytes?: ((n: number) => void) | undefined } = {},
+    options: {
+      signal?: AbortSignal | undefined;
+      onBytes?: ((n: number) => void) | undefined;
+      /**
+       * A read that gives fewer bytes than asked for is the end (a regular file's read on Linux):
+       * a small file then costs one read instead of two.
+       */
+      shortReadEnds?: boolean;
+    } = {},
   ): Promise<number> {
     if (pool.size < this.splitter.maxSegmentSize || this.pieceBytes > 0) {
       throw new Error('readFrom needs chunk buffers of the maximum segment size and a fresh object');
@@ -85,6 +93,7 @@ export class ObjectWriter {
       const want = Math.min(buf.length - filled, Math.max(READ_BLOCK, this.splitter.minSegmentSize - filled));
       const n = await source(buf, filled, want);
       if (n === 0) break;
+      const ended = options.shortReadEnds === true && n < want;
       total += n;
       options.onBytes?.(n);
       let start = filled;
@@ -103,6 +112,7 @@ export class ObjectWriter {
         start = 0;
         buf = next;
       }
+      if (ended) break;
     }
     if (filled > 0) await this.flushChunk(buf.subarray(0, filled), pool, buf);
     else pool.give(buf);

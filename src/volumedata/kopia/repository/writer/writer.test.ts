@@ -93,6 +93,32 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
     await repo.refreshIndex();
   });
 
+  it('with shortReadEnds, reads a small file once and a large one to its end, as whole writes cut them', async () => {
+    const blobs = memoryBlobs();
+    const splitter = 'DYNAMIC-128K-BUZHASH';
+    await initializeRepository(blobs, PASSWORD, { ...fast, splitter });
+    const repo = await openRepository(blobs, PASSWORD);
+    const w = new ContentWriter(repo);
+    const pool = new BufferPool(256 * 1024, 2);
+    for (const size of [10_000, 700_000]) {
+      const data = randomBytes(size);
+      const whole = await writeObject(w, data, { splitter, metadataCompressor: 'zstd-fastest' });
+      let at = 0;
+      let reads = 0;
+      const read = (buf: Buffer, offset: number, length: number) => {
+        reads++;
+        const n = Math.min(length, data.length - at);
+        data.copy(buf, offset, at, at + n);
+        at += n;
+        return Promise.resolve(n);
+      };
+      const reader = new ObjectWriter(w, { splitter, metadataCompressor: 'zstd-fastest' });
+      expect(await reader.readFrom(read, pool, { shortReadEnds: true })).toBe(size);
+      expect(await reader.result()).toEqual(whole);
+      if (size === 10_000) expect(reads).toBe(1);
+    }
+  });
+
   it('refuses to initialize a storage that is not empty', async () => {
     const blobs = memoryBlobs();
     await blobs.putBlob('stray', Buffer.from('x'));
