@@ -25,6 +25,7 @@ const mayImport = {
     'errors',
     'log',
     'volumedata',
+    'podvolumes',
     'drill',
   ],
   // drill/ is pure: the report model, timeline, outcome rules, readiness and renderers.
@@ -56,7 +57,9 @@ const mayImport = {
   actions: ['model'],
   archive: ['gojson', 'model', 'errors'],
   store: ['concurrency', 'model', 'errors', 'log'],
-  volumedata: ['store', 'concurrency', 'gojson', 'model', 'errors', 'log'],
+  volumedata: ['store', 'concurrency', 'model', 'errors', 'log'],
+  // podvolumes/ is Velero's pod volume rules, apart from the kopia engine so a backup can use them without loading it.
+  podvolumes: ['gojson', 'model', 'errors'],
   kube: ['gojson', 'model', 'errors'],
   schedule: ['gojson', 'model', 'errors'],
   profile: ['kube', 'selection', 'results', 'model', 'errors'],

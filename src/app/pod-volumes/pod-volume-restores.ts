@@ -12,7 +12,7 @@ import {
   type PodVolumeRestore,
 } from '../../model/index.ts';
 import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
-import { agentAlive, agentLeaseName, CHECK_DATA_ANNOTATION, dataCheckOf } from '../agent/index.ts';
+import { agentAlive, agentLeaseName, CHECK_DATA_ANNOTATION, dataCheckOf } from '../agent-work/index.ts';
 import type {
   PodVolumeProgressEvent,
   PodVolumeRestoreOptions,
@@ -26,7 +26,7 @@ import {
   restoreWaitUid,
   volumesToRestore,
   withRestoreWait,
-} from '../../volumedata/index.ts';
+} from '../../podvolumes/index.ts';
 
 const POLL_MS = 1000;
 /** How often the agents of the pods' nodes are looked at, and how long none may be seen. */
