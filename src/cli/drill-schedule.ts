@@ -7,9 +7,8 @@ import {
 } from '../app/drill/index.ts';
 import { type Column, formatOutput, renderTable } from '../output/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import { OutputFormat } from './flags.ts';
+import { mappings, OutputFormat } from './flags.ts';
 import { globalOptions } from './globals.ts';
-import { mappings } from './standby.ts';
 
 const COLUMNS: Column<DrillSchedule>[] = [
   { header: 'NAME', value: (s) => s.name },

@@ -1,11 +1,10 @@
 import { type Command, Option } from 'commander';
 import { getDrill, listDrills, runDrill } from '../app/drill/index.ts';
 import { ExitCode, LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../gojson/index.ts';
 import { createProgress, formatOutput, renderTable } from '../output/index.ts';
 import { describeText, DRILL_COLUMNS, drillText } from './drill-output.ts';
 import { registerDrillScheduleCommands } from './drill-schedule.ts';
-import { ObjectName, OutputFormat, parseWith } from './flags.ts';
+import { durationMs, mappings, ObjectName, OutputFormat, parseWith } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { interruptible } from './interrupt.ts';
 import {
@@ -15,7 +14,6 @@ import {
   podVolumeTimeoutOption,
   type PodVolumeFlags,
 } from './restore-pod-volumes.ts';
-import { mappings } from './standby.ts';
 
 interface RunOptions extends PodVolumeFlags {
   cluster: string;
@@ -36,18 +34,8 @@ interface RunOptions extends PodVolumeFlags {
   output: 'text' | 'json';
 }
 
-function duration(value: string, flag: string): number {
-  try {
-    return parseDuration(value, flag);
-  } catch (err) {
-    throw new LifeboatError('USAGE', err instanceof Error ? err.message : String(err), {
-      hint: `${flag} takes a Go duration, e.g. 90s, 15m or 4h`,
-    });
-  }
-}
-
 const seconds = (value: string | undefined, flag: string) =>
-  value === undefined ? undefined : duration(value, flag) / 1000;
+  value === undefined ? undefined : durationMs(value, flag) / 1000;
 const locationOption = () =>
   new Option('--storage-location <name>', "storage location (default: the cluster's)");
 const query = (command: Command, opts: { storageLocation?: string; cluster?: string }) => ({
@@ -108,8 +96,8 @@ export function registerDrillCommands(program: Command): void {
             namespaceMapping: mappings(opts.namespaceMappings, '--namespace-mappings'),
             storageClassMapping: mappings(opts.storageClassMappings, '--storage-class-mappings'),
             keep: opts.keep === true,
-            workloadTimeoutMs: duration(opts.timeout, '--timeout'),
-            cleanupTimeoutMs: duration(opts.cleanupTimeout, '--cleanup-timeout'),
+            workloadTimeoutMs: durationMs(opts.timeout, '--timeout'),
+            cleanupTimeoutMs: durationMs(opts.cleanupTimeout, '--cleanup-timeout'),
             objectives: {
               rtoSeconds: seconds(opts.rtoObjective, '--rto-objective'),
               rpoSeconds: seconds(opts.rpoObjective, '--rpo-objective'),

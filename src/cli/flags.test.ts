@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupLabels, keyValues } from './flags.ts';
-import { mappings } from './standby.ts';
+import { backupLabels, durationMs, keyValues, mappings } from './flags.ts';
 
 describe('backup --labels', () => {
   it('accepts labels of the user', () => {
@@ -41,5 +40,36 @@ describe('key=value and old:new flags with names of Object.prototype members', (
       ['constructor', 'slow'],
     ]);
     expect(Object.getPrototypeOf(mappings('a:b', '--storage-class-mappings'))).toBeNull();
+  });
+});
+
+describe('duration flags', () => {
+  it('reads a Go duration in milliseconds', () => {
+    expect(durationMs('1h30m', '--timeout')).toBe(5_400_000);
+    expect(durationMs('90s', '--timeout')).toBe(90_000);
+  });
+
+  it.each(['', '10', '5 minutes', '-'])('refuses %j as a usage error naming the flag', (value) => {
+    let err: unknown;
+    try {
+      durationMs(value, '--gc-period');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'USAGE' });
+    expect((err as { hint?: string }).hint).toContain('--gc-period takes a Go duration');
+  });
+});
+
+describe('mapping flags', () => {
+  it('reads pairs, trimming each name', () => {
+    expect({ ...mappings('a:b, c : d', '--namespace-mappings') }).toEqual({ a: 'b', c: 'd' });
+    expect({ ...mappings(undefined, '--namespace-mappings') }).toEqual({});
+  });
+
+  it.each(['a', 'a:', ':b', 'a:b:c'])('refuses %j in the form the command names', (pair) => {
+    expect(() => mappings(pair, '--namespace-mappings', 'src:dst', 'app:app-restored')).toThrow(
+      `--namespace-mappings: '${pair}' is not src:dst`,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Option } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
+import { parseDuration } from '../gojson/index.ts';
 import { firstReservedLabel, nullObject } from '../model/index.ts';
 
 /** Comma-separated list flag ("a,b*") → trimmed, non-empty entries. */
@@ -90,3 +91,36 @@ export const attachOption = () =>
     '--attach <KIND=FILE>',
     'platform configuration to store in the profile (repeatable): aks-hci-config, aks-hci-cluster, aks-hci-nodepool, aks-hci-network, each a PowerShell ConvertTo-Json export',
   ).argParser(collect);
+
+/** A Go duration flag (90s, 15m, 4h) in milliseconds; a bad one is a usage error naming the flag. */
+export function durationMs(value: string, flag: string): number {
+  try {
+    return parseDuration(value, flag);
+  } catch (err) {
+    throw new LifeboatError('USAGE', err instanceof Error ? err.message : String(err), {
+      hint: `${flag} takes a Go duration, e.g. 90s, 15m or 4h`,
+    });
+  }
+}
+
+/**
+ * `from:to,from2:to2` (namespace or StorageClass mappings) → a null-prototype record, each name
+ * trimmed; a pair that is not `form` is a usage error whose hint shows `example`.
+ */
+export function mappings(
+  value: string | undefined,
+  flag: string,
+  form = 'old:new',
+  example = 'fast:managed-premium',
+): Record<string, string> {
+  const out = nullObject<string>();
+  for (const pair of list(value)) {
+    const [from, to, extra] = pair.split(':').map((s) => s.trim());
+    if (!from || !to || extra !== undefined)
+      throw new LifeboatError('USAGE', `${flag}: '${pair}' is not ${form}`, {
+        hint: `e.g. ${flag} ${example}`,
+      });
+    out[from] = to;
+  }
+  return out;
+}

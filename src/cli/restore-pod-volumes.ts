@@ -1,10 +1,8 @@
 import { Option } from 'commander';
 import type { RestoreRequest, RestoreRunEvent } from '../app/restore/index.ts';
-import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../gojson/index.ts';
 import { DEFAULT_LIFEBOAT_NAMESPACE } from '../model/index.ts';
 import { formatBytes } from '../output/index.ts';
-import { ObjectName, parseWith } from './flags.ts';
+import { durationMs, ObjectName, parseWith } from './flags.ts';
 
 /** `restore create`'s flags for pod volume data (Velero's file-system backup restored by lifeboat's node agents). */
 export interface PodVolumeFlags {
@@ -39,14 +37,7 @@ export function progressLine(e: RestoreRunEvent): string {
 
 export function podVolumeOptions(opts: PodVolumeFlags): NonNullable<RestoreRequest['podVolumes']> {
   const ns = parseWith(ObjectName, opts.podVolumeNamespace, '--pod-volume-namespace');
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(opts.podVolumeTimeout, '--pod-volume-timeout');
-  } catch (err) {
-    throw new LifeboatError('USAGE', err instanceof Error ? err.message : String(err), {
-      hint: 'a Go duration, e.g. 30m or 4h',
-    });
-  }
+  const timeoutMs = durationMs(opts.podVolumeTimeout, '--pod-volume-timeout');
   return {
     namespace: ns,
     timeoutMs,

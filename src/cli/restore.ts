@@ -13,11 +13,18 @@ import {
 } from '../app/restore/index.ts';
 import { type Column, createProgress, formatOutput, renderTable, throttledByPhase } from '../output/index.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
-import { list, ObjectName, OutputFormat, parseWith, tristate, requireConfirmation } from './flags.ts';
+import {
+  list,
+  mappings,
+  ObjectName,
+  OutputFormat,
+  parseWith,
+  tristate,
+  requireConfirmation,
+} from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 import { interruptible } from './interrupt.ts';
-import { nullObject } from '../model/index.ts';
 import {
   agentNamespaceOption,
   helperImageOption,
@@ -123,20 +130,6 @@ export function registerRestoreCommands(program: Command): void {
   registerQueries(restore);
 }
 
-function mappings(value: string | undefined, flag: string): Record<string, string> {
-  const out = nullObject<string>();
-  for (const pair of list(value)) {
-    const [from, to, extra] = pair.split(':').map((s) => s.trim());
-    if (!from || !to || extra !== undefined) {
-      throw new LifeboatError('USAGE', `${flag}: '${pair}' is not src:dst`, {
-        hint: `e.g. ${flag} app:app-restored`,
-      });
-    }
-    out[from] = to;
-  }
-  return out;
-}
-
 function parallelism(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 512) {
@@ -169,8 +162,18 @@ async function createRestore(
         excludedResources: list(opts.excludeResources),
         labelSelector: opts.selector,
         includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
-        namespaceMapping: mappings(opts.namespaceMappings, '--namespace-mappings'),
-        storageClassMapping: mappings(opts.storageClassMappings, '--storage-class-mappings'),
+        namespaceMapping: mappings(
+          opts.namespaceMappings,
+          '--namespace-mappings',
+          'src:dst',
+          'app:app-restored',
+        ),
+        storageClassMapping: mappings(
+          opts.storageClassMappings,
+          '--storage-class-mappings',
+          'src:dst',
+          'app:app-restored',
+        ),
         existingResourcePolicy: opts.existingResourcePolicy,
         preserveNodePorts: opts.preserveNodeports === true,
         restoreStatus: list(opts.restoreStatus),

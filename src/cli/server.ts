@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LifeboatError } from '../errors/index.ts';
-import { parseDuration } from '../gojson/index.ts';
 import type { ServerOptions } from '../server/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { untilInterrupted } from './interrupt.ts';
+import { durationMs } from './flags.ts';
 
 interface ServerFlags {
   listen: string;
@@ -169,11 +169,11 @@ async function serverOptions(flags: ServerFlags, command: Command): Promise<Serv
       ?.split(',')
       .map((a) => a.trim())
       .filter((a) => a !== ''),
-    syncPeriodMs: ms(flags.syncPeriod, '--sync-period'),
-    gcPeriodMs: ms(flags.gcPeriod, '--gc-period'),
+    syncPeriodMs: durationMs(flags.syncPeriod, '--sync-period'),
+    gcPeriodMs: durationMs(flags.gcPeriod, '--gc-period'),
     maxPerLocation: positive(flags.maxConcurrentPerLocation, '--max-concurrent-per-location'),
-    shutdownGraceMs: ms(flags.shutdownGrace, '--shutdown-grace'),
-    orphanAfterMs: ms(flags.orphanGrace, '--orphan-grace'),
+    shutdownGraceMs: durationMs(flags.shutdownGrace, '--shutdown-grace'),
+    orphanAfterMs: durationMs(flags.orphanGrace, '--orphan-grace'),
     restoreEnabled: flags.enableRestore === true,
     restoreKube: flags.restoreKubeconfig === undefined ? undefined : { kubeconfig: flags.restoreKubeconfig },
     leaderElection:
@@ -181,7 +181,7 @@ async function serverOptions(flags: ServerFlags, command: Command): Promise<Serv
         ? {
             namespace: flags.leaseNamespace,
             name: flags.leaseName,
-            leaseDurationMs: ms(flags.leaseDuration, '--lease-duration'),
+            leaseDurationMs: durationMs(flags.leaseDuration, '--lease-duration'),
           }
         : undefined,
     fleet: {
@@ -190,20 +190,12 @@ async function serverOptions(flags: ServerFlags, command: Command): Promise<Serv
         flags.maxClustersPerReplica === undefined
           ? undefined
           : positive(flags.maxClustersPerReplica, '--max-clusters-per-replica'),
-      leaseDurationMs: ms(flags.clusterLeaseDuration, '--cluster-lease-duration'),
-      refreshMs: ms(flags.fleetRefresh, '--fleet-refresh'),
+      leaseDurationMs: durationMs(flags.clusterLeaseDuration, '--cluster-lease-duration'),
+      refreshMs: durationMs(flags.fleetRefresh, '--fleet-refresh'),
       maxClusterRuns: positive(flags.maxConcurrentClusters, '--max-concurrent-clusters'),
-      clusterRunTimeoutMs: ms(flags.clusterBackupTimeout, '--cluster-backup-timeout'),
+      clusterRunTimeoutMs: durationMs(flags.clusterBackupTimeout, '--cluster-backup-timeout'),
     },
   };
-}
-
-function ms(text: string, flag: string): number {
-  try {
-    return parseDuration(text, flag);
-  } catch (err) {
-    throw new LifeboatError('USAGE', `${flag}: ${(err as Error).message}`);
-  }
 }
 
 function hostPort(listen: string): [string, number] {

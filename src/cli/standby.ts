@@ -11,8 +11,7 @@ import { type Column, formatOutput, renderTable } from '../output/index.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { list, ObjectName, parseWith } from './flags.ts';
-import { nullObject } from '../model/index.ts';
+import { mappings, ObjectName, parseWith } from './flags.ts';
 
 /** Exit codes of `standby check`, stable for scripts. */
 const READY = 0;
@@ -30,20 +29,6 @@ interface CheckFlags {
   storageLocation?: string;
   storageClassMappings?: string;
   output: Format;
-}
-
-/** `old:new,old2:new2` → record; bad pairs are usage errors. */
-export function mappings(value: string | undefined, flag: string): Record<string, string> {
-  const out = nullObject<string>();
-  for (const pair of list(value)) {
-    const [from, to, ...rest] = pair.split(':');
-    if (!from || !to || rest.length > 0)
-      throw new LifeboatError('USAGE', `${flag}: '${pair}' is not old:new`, {
-        hint: `e.g. ${flag} fast:managed-premium`,
-      });
-    out[from] = to;
-  }
-  return out;
 }
 
 export function registerStandbyCommands(program: Command): void {

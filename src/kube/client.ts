@@ -1,5 +1,5 @@
 import { Agent, request, type RequestOptions } from 'node:https';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { KubeConnection } from './kubeconfig.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
@@ -134,7 +134,9 @@ export class KubeClient {
       maxPayload: spec.maxMessageBytes ?? 1024 * 1024,
       perMessageDeflate: false,
     };
-    const socket = new WebSocket(url, [...spec.protocols], options);
+    // Loaded here: only exec (hooks, probes) opens a WebSocket, so other commands never load ws.
+    const { default: WebSocketClient } = await import('ws');
+    const socket = new WebSocketClient(url, [...spec.protocols], options);
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(transportError(err, this.server));
       socket.once('error', onError);

@@ -4,7 +4,8 @@
  * how the agent coordinates through the objects. The node is simulated (a made-up name).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { agentAlive, type AgentWorker, NodeAgent, workPath } from '../../src/app/agent/index.ts';
+import { type AgentWorker, NodeAgent } from '../../src/app/agent/index.ts';
+import { agentAlive, workPath } from '../../src/app/agent-work/index.ts';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import { LifeboatError } from '../../src/errors/index.ts';

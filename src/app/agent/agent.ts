@@ -5,8 +5,7 @@ import { isFinalPodVolumePhase, nullObject, type PodVolumeProgress } from '../..
 import { podVolumeBackupWorker } from './backup-worker.ts';
 import { watchAgentConfig } from './config-watch.ts';
 import { podVolumeRestoreWorker } from './restore-worker.ts';
-import { NodeHeartbeat } from './heartbeat.ts';
-import { claimWork, failureMessage, listWork, patchWorkStatus } from './work-objects.ts';
+import { claimWork, failureMessage, listWork, NodeHeartbeat, patchWorkStatus } from '../agent-work/index.ts';
 import type { AgentWorker, WorkItem } from './worker.ts';
 
 export interface AgentOptions {

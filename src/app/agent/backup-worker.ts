@@ -11,9 +11,9 @@ import {
   parsePodForVolumes,
   type PodForVolumes,
   selectPodVolumes,
-} from '../../volumedata/index.ts';
+} from '../../podvolumes/index.ts';
 import { snapshotDirectory, snapshotIdentity } from '../repo/index.ts';
-import { podClaims } from './pod-claims.ts';
+import { podClaims } from '../agent-work/index.ts';
 import type { AgentWorker, WorkContext } from './worker.ts';
 
 const podPath = (ns: string, name: string) =>

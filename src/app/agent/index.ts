@@ -3,13 +3,4 @@
 export { type AgentOptions, NodeAgent, type NodeAgentRequest, startNodeAgent } from './agent.ts';
 export { podVolumeBackupWorker } from './backup-worker.ts';
 export { podVolumeRestoreWorker, restorePodVolume } from './restore-worker.ts';
-export { agentAlive, agentLeaseName } from './heartbeat.ts';
-export { claimWork, failureMessage, listWork, patchWorkStatus, workPath } from './work-objects.ts';
 export type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
-export { type PodClaims, podClaims } from './pod-claims.ts';
-export {
-  type BeforeDataCheck,
-  CHECK_DATA_ANNOTATION,
-  dataCheckOf,
-  MAX_LISTED_MISMATCHES,
-} from './data-check.ts';

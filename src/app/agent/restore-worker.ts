@@ -16,10 +16,14 @@ import {
   restoreWaitRunning,
   selectPodVolumes,
   writeRestoreMarker,
-} from '../../volumedata/index.ts';
+} from '../../podvolumes/index.ts';
 import { restoreRepoSnapshot } from '../repo/index.ts';
-import { type BeforeDataCheck, MAX_LISTED_MISMATCHES, wantsDataCheck } from './data-check.ts';
-import { podClaims } from './pod-claims.ts';
+import {
+  type BeforeDataCheck,
+  MAX_LISTED_MISMATCHES,
+  podClaims,
+  wantsDataCheck,
+} from '../agent-work/index.ts';
 import type { AgentWorker, WorkContext, WorkItem } from './worker.ts';
 
 const podPath = (ns: string, name: string) =>

@@ -21,8 +21,8 @@ import {
   podBackupHooks,
   type PodHooks,
   specExecHook,
-} from '../../volumedata/index.ts';
-import { failureMessage, listWork } from '../agent/index.ts';
+} from '../../podvolumes/index.ts';
+import { failureMessage, listWork } from '../agent-work/index.ts';
 import { hasSpecHooks, type ResourceHookRule, specHooksFor } from './spec-hooks.ts';
 
 /** What one hook did, for the log, the results and the counts velero-backup.json records. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePodForVolumes } from '../../volumedata/index.ts';
+import { parsePodForVolumes } from '../../podvolumes/index.ts';
 import {
   newPodVolumeBackup,
   podVolumeInfo,

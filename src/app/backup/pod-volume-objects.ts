@@ -7,7 +7,7 @@ import {
   type PodVolumeBackup,
   PodVolumeLabels,
 } from '../../model/index.ts';
-import type { PodForVolumes, VolumeToBackUp } from '../../volumedata/index.ts';
+import type { PodForVolumes, VolumeToBackUp } from '../../podvolumes/index.ts';
 
 /** Velero's label.GetValidName: a value over 63 characters is cut to 57 plus 6 hex of its SHA-256. */
 export function validLabelValue(value: string): string {

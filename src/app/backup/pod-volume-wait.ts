@@ -1,4 +1,4 @@
-import { agentAlive, patchWorkStatus, workPath } from '../agent/index.ts';
+import { agentAlive, patchWorkStatus, workPath } from '../agent-work/index.ts';
 import type { KubeClient } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import {

@@ -14,8 +14,8 @@ import {
 import { itemMessage, type ResultsCollector } from '../../results/index.ts';
 import { backupFileNames } from '../../store/index.ts';
 import type { CollectOutcome } from '../../backup/index.ts';
-import { BACKUP_HOOK_KEY, parsePodForVolumes, selectPodVolumes } from '../../volumedata/index.ts';
-import { failureMessage, podClaims, workPath } from '../agent/index.ts';
+import { BACKUP_HOOK_KEY, parsePodForVolumes, selectPodVolumes } from '../../podvolumes/index.ts';
+import { failureMessage, podClaims, workPath } from '../agent-work/index.ts';
 import type { BackupExtension, BackupExtensionContext } from './backup-record.ts';
 import { BackupHookRunner, podVolumesEnded } from './hooks.ts';
 import { compileResourceHooks } from './spec-hooks.ts';

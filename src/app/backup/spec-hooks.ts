@@ -1,6 +1,6 @@
 import type { BackupHooksSpec, ExecHookSpec, HookLabelSelector } from '../../model/index.ts';
 import { IncludesExcludes, matchesLabelSelector } from '../../selection/index.ts';
-import type { HookPhase } from '../../volumedata/index.ts';
+import type { HookPhase } from '../../podvolumes/index.ts';
 
 /**
  * The backup spec's resource hooks, ready to match pods (Velero's getResourceHooks and

@@ -8,7 +8,7 @@ const PATHS_IN_REASON = 5;
 /**
  * The volume data check: each restored volume against its snapshot. The drill's restore asks every
  * node agent to re-read the volume it has just written, before the pod's application starts
- * (app/agent/data-check.ts): each file re-split and re-hashed with the repository's keyed hash and
+ * (app/agent-work/data-check.ts): each file re-split and re-hashed with the repository's keyed hash and
  * compared content by content with the snapshot's object, with sizes, modes and symlink targets. A
  * volume passes when its PodVolumeRestore Completed, the snapshot is one the backup recorded, the
  * bytes written equal the bytes the snapshot held at backup time, and the re-read found nothing that

@@ -2,7 +2,7 @@ import { LifeboatError } from '../../errors/index.ts';
 import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { DEFAULT_LIFEBOAT_NAMESPACE, type ResourceList, type VeleroBackup } from '../../model/index.ts';
-import { readPodVolumeBackups } from '../../volumedata/index.ts';
+import { readPodVolumeBackups } from '../../podvolumes/index.ts';
 import {
   decideOutcome,
   type DrillFacts,
@@ -278,7 +278,7 @@ async function restore(drill: Drill, event: (phase: DrillPhaseName) => void): Pr
       dryRun: false,
       // The restore's own verify, against the plan it read from the archive (no second download).
       verify: true,
-      // Each agent re-hashes the volume it writes against the snapshot (app/agent/data-check.ts).
+      // Each agent re-hashes the volume it writes against the snapshot (app/agent-work/data-check.ts).
       podVolumes: { ...request.podVolumes, checkData: true },
       standbyLock: 'held',
     },

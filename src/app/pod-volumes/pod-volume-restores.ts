@@ -12,7 +12,7 @@ import {
   type PodVolumeRestore,
 } from '../../model/index.ts';
 import { namespaceMessage, type ResultMessage } from '../../results/index.ts';
-import { agentAlive, agentLeaseName, CHECK_DATA_ANNOTATION, dataCheckOf } from '../agent/index.ts';
+import { agentAlive, agentLeaseName, CHECK_DATA_ANNOTATION, dataCheckOf } from '../agent-work/index.ts';
 import type {
   PodVolumeProgressEvent,
   PodVolumeRestoreOptions,
@@ -26,7 +26,7 @@ import {
   restoreWaitUid,
   volumesToRestore,
   withRestoreWait,
-} from '../../volumedata/index.ts';
+} from '../../podvolumes/index.ts';
 
 /**
  * Between two LISTs of the restore's PodVolumeRestores: 250 ms, so the restore ends soon after its

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../log/index.ts';
-import { writeRestoreMarker } from '../../volumedata/index.ts';
+import { writeRestoreMarker } from '../../podvolumes/index.ts';
 import { waitForRestoredVolumes } from './restore-helper.ts';
 
 let dir: string;

@@ -6,7 +6,7 @@ import {
   removeRestoreMarkers,
   RESTORES_DIR,
   volumesAwaitingMarker,
-} from '../../volumedata/index.ts';
+} from '../../podvolumes/index.ts';
 
 export interface RestoreHelperRequest {
   restoreUid: string;

@@ -1,6 +1,6 @@
 import { type ClusterProfile, deriveProfile, diffProfiles, type Finding } from '../../profile/index.ts';
 import { loadBackupEvidence, type BackupQueryInput } from './backup-evidence.ts';
-import { captureClusterProfile } from './capture.ts';
+import { captureClusterProfile } from '../profile-capture/index.ts';
 import { readProfileFile } from './profile-file.ts';
 
 export interface ProfileSide {

@@ -6,9 +6,13 @@ export {
   renderFindings,
   summarizeProfile,
 } from '../../profile/index.ts';
-export { parseAttachSpec, readAttachments, readScheduleAttachments } from './attachments.ts';
-export { profileExtension } from './backup-extension.ts';
-export { captureClusterProfile } from './capture.ts';
+export {
+  captureClusterProfile,
+  parseAttachSpec,
+  profileExtension,
+  readAttachments,
+  readScheduleAttachments,
+} from '../profile-capture/index.ts';
 export { backupProfile, diffSides } from './diff.ts';
 export { makeRunbook, RUNBOOK_PLATFORMS, type RunbookPlatform } from './runbook.ts';
 export { runStandbyCheck, type StandbyCheckResult } from './standby.ts';

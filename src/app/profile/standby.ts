@@ -16,7 +16,7 @@ import {
 } from '../../profile/index.ts';
 import { connectCluster } from '../deps/cluster.ts';
 import { loadBackupEvidence } from './backup-evidence.ts';
-import { sanitizeProfile } from './capture.ts';
+import { sanitizeProfile } from '../profile-capture/index.ts';
 
 export interface StandbyCheckRequest {
   backup: string;

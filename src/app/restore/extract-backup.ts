@@ -11,7 +11,7 @@ import {
 import { type BackupArchive, type PreparedItems, volumeEvidence } from '../../restore/index.ts';
 import type { PodVolumeBackup } from '../../model/index.ts';
 import type { BackupStore } from '../../store/index.ts';
-import { podVolumeClaims as podVolumeClaimsOf, readPodVolumeBackups } from '../../volumedata/index.ts';
+import { podVolumeClaims as podVolumeClaimsOf, readPodVolumeBackups } from '../../podvolumes/index.ts';
 import { openPreparedSpool } from './prepared-spool.ts';
 
 /** A backup's archive read into a private temp dir, with room for its prepared items. */

@@ -13,3 +13,4 @@ export {
   type PsObject,
 } from './attachments.ts';
 export { inferVmSize } from './vm-sizes.ts';
+export { AttachmentKinds } from '../schema.ts';

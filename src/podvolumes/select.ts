@@ -1,4 +1,4 @@
-import { PodVolumeAnnotations } from '../../model/index.ts';
+import { PodVolumeAnnotations } from '../model/index.ts';
 import type { PodForVolumes, PodVolumeSource, VolumeFacts } from './pod.ts';
 
 /** A volume of a pod to back up, and the directory name the kubelet gives it (spec §1.2). */

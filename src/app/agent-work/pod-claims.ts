@@ -1,5 +1,5 @@
 import { getOrUndefined, type KubeClient } from '../../kube/index.ts';
-import { type PodForVolumes, volumeFacts, type VolumeFacts } from '../../volumedata/index.ts';
+import { type PodForVolumes, volumeFacts, type VolumeFacts } from '../../podvolumes/index.ts';
 
 /** A pod's claims as file-system backup needs them: the bound PV's facts and the claim's UID. */
 export interface PodClaims {

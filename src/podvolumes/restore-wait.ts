@@ -1,4 +1,4 @@
-import { type KubeObject, RESTORE_WAIT_CONTAINER } from '../../model/index.ts';
+import { type KubeObject, RESTORE_WAIT_CONTAINER } from '../model/index.ts';
 
 /**
  * Velero's PodVolumeRestoreAction (spec/volume-data.md §1.7): a pod whose volumes get their data

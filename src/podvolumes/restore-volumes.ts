@@ -10,7 +10,7 @@ import {
   PodVolumeAnnotations,
   PodVolumeLabels,
   type PodVolumeRestore,
-} from '../../model/index.ts';
+} from '../model/index.ts';
 
 /**
  * Which pod volumes of a backup a restored pod gets data for (Velero's GetVolumeBackupsForPod,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { dictionarySchema } from '../../model/index.ts';
+import { dictionarySchema } from '../model/index.ts';
 
 /** The fields of a Pod that decide which of its volumes are backed up and where they are. */
 export interface PodVolumeSource {

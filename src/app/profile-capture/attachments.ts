@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
+import type { Attachment } from '../../profile/index.ts';
 import {
-  type Attachment,
   AttachmentKinds,
   importAttachment,
   isAttachmentKind,
   neededTruncation,
-} from '../../profile/index.ts';
+} from '../../profile/aks-hci/index.ts';
 
 /** `KIND=FILE` from --attach, checked against the known kinds. */
 export function parseAttachSpec(spec: string): { kind: (typeof AttachmentKinds)[number]; file: string } {

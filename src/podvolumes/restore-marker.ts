@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESTORE_MARKER_DIR } from '../../model/index.ts';
+import { RESTORE_MARKER_DIR } from '../model/index.ts';
 
 /**
  * The done-file handshake between the node agent and the restore-wait init container

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../model/index.ts';
+import type { KubeObject } from '../model/index.ts';
 import {
   awaitedVolumes,
   restoreWaitDone,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KubeObject, parsePodVolumeBackup, type PodVolumeBackup } from '../../model/index.ts';
+import { type KubeObject, parsePodVolumeBackup, type PodVolumeBackup } from '../model/index.ts';
 import {
   podVolumeClaims,
   podVolumeRestoreFor,

@@ -1,6 +1,11 @@
 import { matchesLabelSelector, parseLabelSelector } from '../../selection/index.ts';
 import type { ItemWatch, MainListing } from '../../backup/index.ts';
-import { groupResourceOf, type Obj, type ProfileSource, type ReadTarget } from '../../profile/index.ts';
+import {
+  groupResourceOf,
+  type Obj,
+  type ProfileSource,
+  type ReadTarget,
+} from '../../profile/capture/index.ts';
 
 /**
  * The profile's reads answered from the backup's own listing. For each read whose objects the

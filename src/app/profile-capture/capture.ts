@@ -1,5 +1,6 @@
 import type { KubeTarget } from '../../kube/index.ts';
-import { type Attachment, captureProfile, type ClusterProfile, redactTree } from '../../profile/index.ts';
+import type { Attachment, ClusterProfile } from '../../profile/index.ts';
+import { captureProfile, redactTree } from '../../profile/capture/index.ts';
 import { connectCluster } from '../deps/cluster.ts';
 
 /** Removes credentials anywhere in a profile before it is stored or printed (defence in depth). */

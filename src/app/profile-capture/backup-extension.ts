@@ -1,16 +1,16 @@
 import { redact } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { backupFileNames, gzipJsonLine } from '../../store/index.ts';
+import type { Attachment } from '../../profile/index.ts';
+import { attachmentWarning } from '../../profile/aks-hci/index.ts';
 import {
-  type Attachment,
-  attachmentWarning,
   captureProfile,
   loadBalancerService,
   type LoadBalancerService,
   pvcClass,
   READS_DURING_BACKUP,
   storageClassUsage,
-} from '../../profile/index.ts';
+} from '../../profile/capture/index.ts';
 import { itemMessage, type ResultsCollector } from '../../results/index.ts';
 import type { BackupExtension } from '../backup/run-backup.ts';
 import { sanitizeProfile } from './capture.ts';

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LifeboatError } from '../../errors/index.ts';
+import { LifeboatError } from '../errors/index.ts';
 
 const UID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
 const SEGMENT = /^[^/\0]{1,253}$/;

@@ -5,8 +5,8 @@ import {
   HOOK_LIMITS,
   type HookErrorMode,
   nullObject,
-} from '../../model/index.ts';
-import { parseSignedDurationNs } from '../../gojson/index.ts';
+} from '../model/index.ts';
+import { parseSignedDurationNs } from '../gojson/index.ts';
 
 /**
  * Velero's backup exec hooks on pods (internal/hook/item_hook_handler.go, pkg/podexec): the
