@@ -24,7 +24,9 @@ import { createLocations, type LocationsFixture } from '../helpers/locations.ts'
  * the standby itself), backed up into versitygw S3 by one `--clusters` schedule; a DR drill run into
  * the standby. The fleet page shows a row per cluster with its RPO state and owner replica, and the
  * drill on its timeline; the drill's report opens in place with its own styles; a backup is
- * verified on demand, and a damaged one fails with its findings listed.
+ * verified on demand, and a damaged one fails with its findings listed. A fleet cluster's own backup
+ * (under its prefix) is listed with its cluster, has a detail page, a contents browser with a Secret
+ * masked, and verifies, at links that name the cluster.
  */
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
@@ -39,6 +41,7 @@ const replica = `dash-replica-${suffix}`;
 const drill = `drill-${suffix}`;
 const verified = `verify-${suffix}`;
 const damaged = `damaged-${suffix}`;
+const secretValue = `s3cr3t-${randomBytes(8).toString('hex')}`;
 
 let locations: LocationsFixture;
 let webDir: string;
@@ -97,6 +100,10 @@ beforeAll(async () => {
   await core.createNamespacedConfigMap({
     namespace: ns,
     body: { metadata: { name: 'settings' }, data: { colour: 'green' } },
+  });
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: 'db-creds' }, stringData: { password: secretValue } },
   });
   await lifeboat(
     'cluster',
@@ -284,6 +291,78 @@ describe('the dashboard over a registered fleet', () => {
     );
     expect(state.body.phase).toBe('Failed');
     expect(state.body.report.problems.length).toBeGreaterThan(0);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it("shows a fleet cluster's backup with its cluster: counts, contents with a Secret masked, verified", async () => {
+    const backup = `b-${east}`;
+    const encoded = Buffer.from(secretValue).toString('base64');
+    type Row = { name: string; cluster?: string; phase: string };
+    const listed = await eventually(
+      `backup ${backup} listed under cluster ${east}`,
+      async () => {
+        const got = await api<{ items: Row[] }>(`/api/v1/backups?cluster=${east}`);
+        return got.body.items.some((b) => b.name === backup) ? got.body.items : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    expect(listed.every((b) => b.cluster === east)).toBe(true);
+    const own = await api<{ items: Row[] }>('/api/v1/backups?cluster=-');
+    expect(own.body.items.some((b) => b.name === verified && b.cluster === undefined)).toBe(true);
+    expect(own.body.items.some((b) => b.cluster !== undefined)).toBe(false);
+    // The server's own backups keep their routes; a fleet cluster's is found only under its cluster.
+    expect((await api(`/api/v1/backups/${verified}/details`)).status).toBe(200);
+    expect((await api(`/api/v1/backups/${backup}`)).status).toBe(404);
+    expect((await api(`/api/v1/clusters/${west}/backups/${backup}`)).status).toBe(404);
+    expect((await api(`/api/v1/clusters/nope-${suffix}/backups/${backup}/details`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/v1/clusters/${east}/backups/${backup}`)).status).toBe(401);
+
+    await open(`#/backups?cluster=${east}`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: backup, exact: true }) });
+    await expect.poll(() => row.textContent(), { timeout: 60_000, interval: 1000 }).toContain(east);
+    await row.getByRole('link', { name: backup, exact: true }).click();
+    await page.getByRole('heading', { name: `Backup ${backup}` }).waitFor();
+    expect(page.url()).toContain(`#/clusters/${east}/backups/${backup}`);
+    const perResource = page.getByRole('table', { name: 'Items per resource' });
+    await expect.poll(() => perResource.textContent(), { timeout: 60_000 }).toContain('v1/Secret');
+    expect(await perResource.textContent()).toContain('v1/ConfigMap');
+    expect(await page.getByRole('table', { name: 'Items per namespace' }).textContent()).toContain(ns);
+    await expectAccessible(page, "a fleet cluster's backup");
+    await shot(page, SHOTS, 'fleet-backup');
+
+    await page.getByRole('link', { name: 'Browse contents' }).click();
+    await page.getByRole('link', { name: ns, exact: true }).click();
+    expect(page.url()).toContain(`#/clusters/${east}/backups/${backup}/contents`);
+    await page.getByRole('link', { name: 'secrets', exact: true }).click();
+    await page.getByRole('link', { name: 'db-creds', exact: true }).click();
+    await expect.poll(() => page.locator('pre.yaml').textContent()).toContain('password: ••••••••');
+    expect(await page.content()).not.toContain(encoded);
+    expect(await page.content()).not.toContain(secretValue);
+    await page.getByRole('note').getByText('masked by the server').waitFor();
+    await expectAccessible(page, "a fleet cluster's backup: Secret");
+    await shot(page, SHOTS, 'fleet-backup-secret');
+
+    await open(`#/clusters/${east}/backups/${backup}`);
+    await page.getByRole('button', { name: 'Verify backup' }).click();
+    const section = page.getByRole('region', { name: 'Verification' });
+    await expect
+      .poll(() => section.getByRole('status').textContent(), { timeout: 120_000, interval: 1000 })
+      .toContain('Every check passed');
+    expect(await section.getByRole('list', { name: 'Checks' }).textContent()).toContain('checksums');
+    // Its progress, as the server recorded it while reading: every byte it had to read, read.
+    expect(await section.locator('.progress-text').textContent()).toMatch(
+      /^100% · .+ of .+ read, \d+ items checked/,
+    );
+    const state = await api<{
+      phase: string;
+      cluster: string;
+      progress: { bytesRead: number; bytesTotal: number };
+    }>(`/api/v1/clusters/${east}/backups/${backup}/verify`);
+    expect(state.body).toMatchObject({ phase: 'Verified', cluster: east });
+    expect(state.body.progress.bytesTotal).toBeGreaterThan(0);
+    expect(state.body.progress.bytesRead).toBe(state.body.progress.bytesTotal);
+    await expectAccessible(page, "a fleet cluster's backup verified");
+    await shot(page, SHOTS, 'fleet-backup-verified');
     expect(cspViolations).toEqual([]);
   });
 
