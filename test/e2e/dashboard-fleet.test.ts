@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildWeb } from '../../scripts/build.ts';
+import { TICKET_KEY_SECRET } from '../../src/server/ticket-key.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
+  backupThroughApi,
+  dashboardApi,
   expectAccessible,
   launchChromium,
+  openHash,
+  signIn,
   SHOTS,
   shot,
   startDashboardServer,
@@ -56,41 +62,13 @@ const lifeboat = async (...args: string[]) => {
   return run;
 };
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+const api = dashboardApi(() => server, TOKEN);
+const open = (hash: string) => openHash(page, server, hash);
+const serverBackup = (name: string, storageLocation: string) =>
+  backupThroughApi(api, name, {
+    storageLocation,
+    template: { includedNamespaces: [ns], includeClusterResources: false },
   });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function open(hash: string): Promise<void> {
-  await page.goto(`${server.url}/${hash}`);
-  await page.locator('main h1').first().waitFor();
-}
-
-async function serverBackup(name: string, storageLocation: string): Promise<void> {
-  const template = { includedNamespaces: [ns], includeClusterResources: false };
-  await eventually(
-    `backup ${name} accepted`,
-    async () => {
-      const made = await api('/api/v1/backups', {
-        method: 'POST',
-        body: JSON.stringify({ name, storageLocation, template }),
-      });
-      if (made.status === 503) return undefined;
-      expect(made.status, JSON.stringify(made.body)).toBe(202);
-      return true;
-    },
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
-  await eventually(
-    `backup ${name} Completed and synced`,
-    async () =>
-      (await api<{ phase: string }>(`/api/v1/backups/${name}`)).body.phase === 'Completed' ? true : undefined,
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
-}
 
 beforeAll(async () => {
   locations = await createLocations(harness);
@@ -170,10 +148,7 @@ beforeAll(async () => {
   page.on('console', (m) => {
     if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('API token').fill(TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signIn(page, server, TOKEN);
 }, 900_000);
 
 afterAll(async () => {
@@ -335,7 +310,9 @@ describe('the dashboard over a registered fleet', () => {
     expect(page.url()).toContain(`#/clusters/${east}/backups/${backup}/contents`);
     await page.getByRole('link', { name: 'secrets', exact: true }).click();
     await page.getByRole('link', { name: 'db-creds', exact: true }).click();
-    await expect.poll(() => page.locator('pre.yaml').textContent()).toContain('password: ••••••••');
+    await expect
+      .poll(() => page.locator('pre.yaml').textContent(), { timeout: 60_000, interval: 500 })
+      .toContain('password: ••••••••');
     expect(await page.content()).not.toContain(encoded);
     expect(await page.content()).not.toContain(secretValue);
     await page.getByRole('note').getByText('masked by the server').waitFor();
@@ -389,5 +366,74 @@ describe('the dashboard over a registered fleet', () => {
       controller.abort();
     }
     expect(text).toMatch(/event: change\ndata: \{"topics":\[[^\]]*"backups"/);
+  });
+
+  it('opens a report with a ticket from one replica on another (their shared key), never a forged one', async () => {
+    // Two replicas with leader election in the test's namespace, without schedules: they serve the drills.
+    const config = parse(await readFile(locations.configPath, 'utf8')) as Record<string, unknown>;
+    const replicaConfig = join(webDir, 'replicas.yaml');
+    await writeFile(
+      replicaConfig,
+      stringify(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'schedules'))),
+    );
+    const replicaArgs = (id: string) => [
+      '--kubeconfig',
+      source,
+      '--leader-elect',
+      '--lease-namespace',
+      ns,
+      '--lease-name',
+      `tickets-${suffix}`,
+      '--lease-duration',
+      '5s',
+      '--replica-id',
+      id,
+      '--orphan-grace',
+      '24h',
+    ];
+    const env = {
+      ...locations.env,
+      LIFEBOAT_CONFIG: replicaConfig,
+      LIFEBOAT_API_TOKEN: TOKEN,
+      LIFEBOAT_WEB_DIR: webDir,
+    };
+    // Started together: both may find the Secret absent, one creates it, the other reads the winner's.
+    const replicas = await Promise.all([
+      startDashboardServer(replicaArgs(`a-${suffix}`), env),
+      startDashboardServer(replicaArgs(`b-${suffix}`), env),
+    ]);
+    try {
+      const ticketFrom = async (r: ServerProcess) => {
+        const res = await fetch(`${r.url}/api/v1/drills/${drill}/report-ticket`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { url: string }).url;
+      };
+      for (const [issuer, other] of [replicas, [...replicas].reverse()] as [ServerProcess, ServerProcess][]) {
+        const url = await ticketFrom(issuer);
+        const opened = await fetch(`${other.url}${url}`);
+        expect(opened.status).toBe(200);
+        expect(await opened.text()).toContain(`DR drill ${drill}`);
+        const ticket = new URL(url, other.url).searchParams.get('ticket') ?? '';
+        const [expiry, mac] = ticket.split('.') as [string, string];
+        const forged = `${expiry}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+        const report = `/api/v1/drills/${drill}/report.html`;
+        expect((await fetch(`${other.url}${report}?ticket=${encodeURIComponent(forged)}`)).status).toBe(403);
+        // The key of the server without the shared Secret is its own: its tickets open nothing elsewhere.
+        expect((await fetch(`${server.url}${url}`)).status).toBe(403);
+      }
+      const secret = await clients(source).core.readNamespacedSecret({
+        namespace: ns,
+        name: TICKET_KEY_SECRET,
+      });
+      const key = secret.data?.['key'] ?? '';
+      expect(Buffer.from(key, 'base64').length).toBe(32);
+      for (const r of replicas) expect(r.output()).not.toContain(key);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
   });
 });
