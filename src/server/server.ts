@@ -8,6 +8,7 @@ import type { Logger } from '../log/index.ts';
 import { createMetrics, type LifeboatMetrics } from '../metrics/index.ts';
 import { buildApi, checkAuthSettings, kubernetesAuth, tokenAuth, type AuthMode } from './http/index.ts';
 import { KubeReviewer } from './kube-auth.ts';
+import { sharedTicketKey } from './ticket-key.ts';
 import type { ServerContext } from './context.ts';
 import { recoverAll, recordRun } from './housekeeping.ts';
 import { LiveConfig } from './live-config.ts';
@@ -253,7 +254,13 @@ class Server {
           })
         : undefined;
     this.#reviewer = reviewer;
+    // Replicas (leader election) share the report tickets' key, so any of them opens a ticket's report.
+    const reportTicketKey =
+      o.leaderElection === undefined
+        ? undefined
+        : await sharedTicketKey({ kube: o.kube, namespace: o.leaderElection.namespace, logger: o.logger });
     const app = buildApi(this.context, {
+      reportTicketKey,
       security:
         reviewer !== undefined
           ? { auth: kubernetesAuth(reviewer) }

@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildWeb } from '../../scripts/build.ts';
+import { TICKET_KEY_SECRET } from '../../src/server/ticket-key.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
+  backupThroughApi,
+  dashboardApi,
   expectAccessible,
   launchChromium,
+  openHash,
+  signIn,
   SHOTS,
   shot,
   startDashboardServer,
@@ -24,7 +30,9 @@ import { createLocations, type LocationsFixture } from '../helpers/locations.ts'
  * the standby itself), backed up into versitygw S3 by one `--clusters` schedule; a DR drill run into
  * the standby. The fleet page shows a row per cluster with its RPO state and owner replica, and the
  * drill on its timeline; the drill's report opens in place with its own styles; a backup is
- * verified on demand, and a damaged one fails with its findings listed.
+ * verified on demand, and a damaged one fails with its findings listed. A fleet cluster's own backup
+ * (under its prefix) is listed with its cluster, has a detail page, a contents browser with a Secret
+ * masked, and verifies, at links that name the cluster.
  */
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
@@ -39,6 +47,7 @@ const replica = `dash-replica-${suffix}`;
 const drill = `drill-${suffix}`;
 const verified = `verify-${suffix}`;
 const damaged = `damaged-${suffix}`;
+const secretValue = `s3cr3t-${randomBytes(8).toString('hex')}`;
 
 let locations: LocationsFixture;
 let webDir: string;
@@ -53,41 +62,13 @@ const lifeboat = async (...args: string[]) => {
   return run;
 };
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+const api = dashboardApi(() => server, TOKEN);
+const open = (hash: string) => openHash(page, server, hash);
+const serverBackup = (name: string, storageLocation: string) =>
+  backupThroughApi(api, name, {
+    storageLocation,
+    template: { includedNamespaces: [ns], includeClusterResources: false },
   });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function open(hash: string): Promise<void> {
-  await page.goto(`${server.url}/${hash}`);
-  await page.locator('main h1').first().waitFor();
-}
-
-async function serverBackup(name: string, storageLocation: string): Promise<void> {
-  const template = { includedNamespaces: [ns], includeClusterResources: false };
-  await eventually(
-    `backup ${name} accepted`,
-    async () => {
-      const made = await api('/api/v1/backups', {
-        method: 'POST',
-        body: JSON.stringify({ name, storageLocation, template }),
-      });
-      if (made.status === 503) return undefined;
-      expect(made.status, JSON.stringify(made.body)).toBe(202);
-      return true;
-    },
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
-  await eventually(
-    `backup ${name} Completed and synced`,
-    async () =>
-      (await api<{ phase: string }>(`/api/v1/backups/${name}`)).body.phase === 'Completed' ? true : undefined,
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
-}
 
 beforeAll(async () => {
   locations = await createLocations(harness);
@@ -97,6 +78,10 @@ beforeAll(async () => {
   await core.createNamespacedConfigMap({
     namespace: ns,
     body: { metadata: { name: 'settings' }, data: { colour: 'green' } },
+  });
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: 'db-creds' }, stringData: { password: secretValue } },
   });
   await lifeboat(
     'cluster',
@@ -163,10 +148,7 @@ beforeAll(async () => {
   page.on('console', (m) => {
     if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('API token').fill(TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signIn(page, server, TOKEN);
 }, 900_000);
 
 afterAll(async () => {
@@ -287,6 +269,80 @@ describe('the dashboard over a registered fleet', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it("shows a fleet cluster's backup with its cluster: counts, contents with a Secret masked, verified", async () => {
+    const backup = `b-${east}`;
+    const encoded = Buffer.from(secretValue).toString('base64');
+    type Row = { name: string; cluster?: string; phase: string };
+    const listed = await eventually(
+      `backup ${backup} listed under cluster ${east}`,
+      async () => {
+        const got = await api<{ items: Row[] }>(`/api/v1/backups?cluster=${east}`);
+        return got.body.items.some((b) => b.name === backup) ? got.body.items : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    expect(listed.every((b) => b.cluster === east)).toBe(true);
+    const own = await api<{ items: Row[] }>('/api/v1/backups?cluster=-');
+    expect(own.body.items.some((b) => b.name === verified && b.cluster === undefined)).toBe(true);
+    expect(own.body.items.some((b) => b.cluster !== undefined)).toBe(false);
+    // The server's own backups keep their routes; a fleet cluster's is found only under its cluster.
+    expect((await api(`/api/v1/backups/${verified}/details`)).status).toBe(200);
+    expect((await api(`/api/v1/backups/${backup}`)).status).toBe(404);
+    expect((await api(`/api/v1/clusters/${west}/backups/${backup}`)).status).toBe(404);
+    expect((await api(`/api/v1/clusters/nope-${suffix}/backups/${backup}/details`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/v1/clusters/${east}/backups/${backup}`)).status).toBe(401);
+
+    await open(`#/backups?cluster=${east}`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: backup, exact: true }) });
+    await expect.poll(() => row.textContent(), { timeout: 60_000, interval: 1000 }).toContain(east);
+    await row.getByRole('link', { name: backup, exact: true }).click();
+    await page.getByRole('heading', { name: `Backup ${backup}` }).waitFor();
+    expect(page.url()).toContain(`#/clusters/${east}/backups/${backup}`);
+    const perResource = page.getByRole('table', { name: 'Items per resource' });
+    await expect.poll(() => perResource.textContent(), { timeout: 60_000 }).toContain('v1/Secret');
+    expect(await perResource.textContent()).toContain('v1/ConfigMap');
+    expect(await page.getByRole('table', { name: 'Items per namespace' }).textContent()).toContain(ns);
+    await expectAccessible(page, "a fleet cluster's backup");
+    await shot(page, SHOTS, 'fleet-backup');
+
+    await page.getByRole('link', { name: 'Browse contents' }).click();
+    await page.getByRole('link', { name: ns, exact: true }).click();
+    expect(page.url()).toContain(`#/clusters/${east}/backups/${backup}/contents`);
+    await page.getByRole('link', { name: 'secrets', exact: true }).click();
+    await page.getByRole('link', { name: 'db-creds', exact: true }).click();
+    await expect
+      .poll(() => page.locator('pre.yaml').textContent(), { timeout: 60_000, interval: 500 })
+      .toContain('password: ••••••••');
+    expect(await page.content()).not.toContain(encoded);
+    expect(await page.content()).not.toContain(secretValue);
+    await page.getByRole('note').getByText('masked by the server').waitFor();
+    await expectAccessible(page, "a fleet cluster's backup: Secret");
+    await shot(page, SHOTS, 'fleet-backup-secret');
+
+    await open(`#/clusters/${east}/backups/${backup}`);
+    await page.getByRole('button', { name: 'Verify backup' }).click();
+    const section = page.getByRole('region', { name: 'Verification' });
+    await expect
+      .poll(() => section.getByRole('status').textContent(), { timeout: 120_000, interval: 1000 })
+      .toContain('Every check passed');
+    expect(await section.getByRole('list', { name: 'Checks' }).textContent()).toContain('checksums');
+    // Its progress, as the server recorded it while reading: every byte it had to read, read.
+    expect(await section.locator('.progress-text').textContent()).toMatch(
+      /^100% · .+ of .+ read, \d+ items checked/,
+    );
+    const state = await api<{
+      phase: string;
+      cluster: string;
+      progress: { bytesRead: number; bytesTotal: number };
+    }>(`/api/v1/clusters/${east}/backups/${backup}/verify`);
+    expect(state.body).toMatchObject({ phase: 'Verified', cluster: east });
+    expect(state.body.progress.bytesTotal).toBeGreaterThan(0);
+    expect(state.body.progress.bytesRead).toBe(state.body.progress.bytesTotal);
+    await expectAccessible(page, "a fleet cluster's backup verified");
+    await shot(page, SHOTS, 'fleet-backup-verified');
+    expect(cspViolations).toEqual([]);
+  });
+
   it('streams a change of the backups to a client with the token, and to no one without', async () => {
     expect((await fetch(`${server.url}/api/v1/events`)).status).toBe(401);
     const controller = new AbortController();
@@ -310,5 +366,74 @@ describe('the dashboard over a registered fleet', () => {
       controller.abort();
     }
     expect(text).toMatch(/event: change\ndata: \{"topics":\[[^\]]*"backups"/);
+  });
+
+  it('opens a report with a ticket from one replica on another (their shared key), never a forged one', async () => {
+    // Two replicas with leader election in the test's namespace, without schedules: they serve the drills.
+    const config = parse(await readFile(locations.configPath, 'utf8')) as Record<string, unknown>;
+    const replicaConfig = join(webDir, 'replicas.yaml');
+    await writeFile(
+      replicaConfig,
+      stringify(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'schedules'))),
+    );
+    const replicaArgs = (id: string) => [
+      '--kubeconfig',
+      source,
+      '--leader-elect',
+      '--lease-namespace',
+      ns,
+      '--lease-name',
+      `tickets-${suffix}`,
+      '--lease-duration',
+      '5s',
+      '--replica-id',
+      id,
+      '--orphan-grace',
+      '24h',
+    ];
+    const env = {
+      ...locations.env,
+      LIFEBOAT_CONFIG: replicaConfig,
+      LIFEBOAT_API_TOKEN: TOKEN,
+      LIFEBOAT_WEB_DIR: webDir,
+    };
+    // Started together: both may find the Secret absent, one creates it, the other reads the winner's.
+    const replicas = await Promise.all([
+      startDashboardServer(replicaArgs(`a-${suffix}`), env),
+      startDashboardServer(replicaArgs(`b-${suffix}`), env),
+    ]);
+    try {
+      const ticketFrom = async (r: ServerProcess) => {
+        const res = await fetch(`${r.url}/api/v1/drills/${drill}/report-ticket`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { url: string }).url;
+      };
+      for (const [issuer, other] of [replicas, [...replicas].reverse()] as [ServerProcess, ServerProcess][]) {
+        const url = await ticketFrom(issuer);
+        const opened = await fetch(`${other.url}${url}`);
+        expect(opened.status).toBe(200);
+        expect(await opened.text()).toContain(`DR drill ${drill}`);
+        const ticket = new URL(url, other.url).searchParams.get('ticket') ?? '';
+        const [expiry, mac] = ticket.split('.') as [string, string];
+        const forged = `${expiry}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+        const report = `/api/v1/drills/${drill}/report.html`;
+        expect((await fetch(`${other.url}${report}?ticket=${encodeURIComponent(forged)}`)).status).toBe(403);
+        // The key of the server without the shared Secret is its own: its tickets open nothing elsewhere.
+        expect((await fetch(`${server.url}${url}`)).status).toBe(403);
+      }
+      const secret = await clients(source).core.readNamespacedSecret({
+        namespace: ns,
+        name: TICKET_KEY_SECRET,
+      });
+      const key = secret.data?.['key'] ?? '';
+      expect(Buffer.from(key, 'base64').length).toBe(32);
+      for (const r of replicas) expect(r.output()).not.toContain(key);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   launchChromium,
   SHOTS,
   shot,
+  signIn,
   startDashboardServer,
   type ServerProcess,
 } from '../helpers/dashboard.ts';
@@ -59,12 +60,9 @@ let browser: Browser;
 const tokens: Record<Who, string> = { viewer: '', operator: '' };
 const post = <T>(path: string, body: object) => admin.json<T>({ method: 'POST', path, body });
 
-async function signIn(who: Who): Promise<Page> {
+async function signInAs(who: Who): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('API token').fill(tokens[who]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await signIn(page, server, tokens[who]);
   return page;
 }
 
@@ -148,7 +146,7 @@ afterAll(async () => {
 
 describe('the dashboard with --auth kubernetes', () => {
   it('offers a viewer no button it may not use, and the API refuses the action anyway', async () => {
-    const page = await signIn('viewer');
+    const page = await signInAs('viewer');
     await page.goto(`${server.url}/#/schedules`);
     const row = page.locator('tr', { hasText: schedule });
     await row.waitFor();
@@ -168,7 +166,7 @@ describe('the dashboard with --auth kubernetes', () => {
   });
 
   it('offers an operator pause, run now and new restore, and pausing works', async () => {
-    const page = await signIn('operator');
+    const page = await signInAs('operator');
     await page.goto(`${server.url}/#/schedules`);
     const row = page.locator('tr', { hasText: schedule });
     await row.getByRole('button', { name: `Run now ${schedule}` }).waitFor();
@@ -208,14 +206,14 @@ describe('the dashboard with --auth kubernetes', () => {
       },
       { timeoutMs: 120_000, intervalMs: 1000 },
     );
-    const viewer = await signIn('viewer');
+    const viewer = await signInAs('viewer');
     await viewer.goto(`${server.url}/#/backups/${backup}`);
     await viewer.getByRole('link', { name: 'Browse contents' }).waitFor();
     await viewer.getByRole('region', { name: 'Items per resource' }).waitFor({ timeout: 60_000 });
     expect(await viewer.getByRole('button', { name: 'Verify backup' }).count()).toBe(0);
     expect((await as('viewer', 'POST', `/api/v1/backups/${backup}/verify`, {})).status).toBe(403);
     await viewer.close();
-    const operator = await signIn('operator');
+    const operator = await signInAs('operator');
     await operator.goto(`${server.url}/#/backups/${backup}`);
     await operator.getByRole('button', { name: 'Verify backup' }).click();
     await expect

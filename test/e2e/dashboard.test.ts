@@ -7,14 +7,17 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildWeb } from '../../scripts/build.ts';
 import {
+  backupThroughApi,
+  dashboardApi,
   expectAccessible,
   launchChromium,
+  openHash,
   SHOTS,
   shot,
   startDashboardServer,
   type ServerProcess,
 } from '../helpers/dashboard.ts';
-import { clients, eventually } from '../helpers/kube.ts';
+import { clients } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 
 /**
@@ -40,18 +43,8 @@ let browser: Browser;
 let page: Page;
 const cspViolations: string[] = [];
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function open(hash: string): Promise<void> {
-  await page.goto(`${server.url}/${hash}`);
-  await page.locator('main h1').first().waitFor();
-}
+const api = dashboardApi(() => server, TOKEN);
+const open = (hash: string) => openHash(page, server, hash);
 
 beforeAll(async () => {
   locations = await createLocations(harness);
@@ -75,28 +68,7 @@ beforeAll(async () => {
     ['--kubeconfig', source, '--sync-period', '1s', '--enable-restore', '--restore-kubeconfig', standby],
     { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN, LIFEBOAT_WEB_DIR: webDir },
   );
-  // The scheduler starts after the first sync: until then the API answers 503.
-  await eventually(
-    'backup accepted',
-    async () => {
-      const made = await api('/api/v1/backups', {
-        method: 'POST',
-        body: JSON.stringify({ name: backup, storageLocation: 's3', template }),
-      });
-      if (made.status === 503) return undefined;
-      expect(made.status, JSON.stringify(made.body)).toBe(202);
-      return true;
-    },
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
-  await eventually(
-    'backup Completed and synced',
-    async () =>
-      (await api<{ phase: string }>(`/api/v1/backups/${backup}`)).body.phase === 'Completed'
-        ? true
-        : undefined,
-    { timeoutMs: 120_000, intervalMs: 1000 },
-  );
+  await backupThroughApi(api, backup, { storageLocation: 's3', template });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (m) => {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,13 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
-import { MAIN, runCli } from '../helpers/cli.ts';
+import { stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import {
+  type Replica,
+  startFleetPlanes,
+  startReplica as startFleetReplica,
+} from '../helpers/fleet-planes.ts';
+import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 
 /**
@@ -33,33 +37,7 @@ let workload: ControlPlane;
 let mgmtClient: KubeClient;
 const namespace = `lifeboat-hk-${randomBytes(3).toString('hex')}`;
 
-interface Replica {
-  id: string;
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-  exited: Promise<number | null>;
-}
 const replicas: Replica[] = [];
-
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'clusters.cluster.x-k8s.io' },
-  spec: {
-    group: 'cluster.x-k8s.io',
-    scope: 'Namespaced',
-    names: { plural: 'clusters', singular: 'cluster', kind: 'Cluster', listKind: 'ClusterList' },
-    versions: [
-      {
-        name: 'v1beta1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 const post = (client: KubeClient, path: string, body: unknown) => client.text({ method: 'POST', path, body });
 
@@ -109,22 +87,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-fleet-hk-'));
   fsRoot = join(dir, 'fs');
   await mkdir(fsRoot);
-  const planes = await Promise.all(
-    ['mgmt', 'wl'].map((name) => startControlPlane(name, join(dir, 'planes', name))),
-  );
-  management = planes[0]!;
-  workload = planes[1]!;
-  mgmtClient = new KubeClient(loadKubeConfig({ kubeconfig: management.kubeconfig }));
-  await post(mgmtClient, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CRD);
-  await post(mgmtClient, '/api/v1/namespaces', { metadata: { name: namespace } });
-  await eventually('the Cluster API CRD is served', () =>
-    mgmtClient
-      .json<{ items?: unknown[] }>({
-        path: `/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`,
-        retries: 0,
-      })
-      .then((l) => l.items),
-  );
+  const planes = await startFleetPlanes(dir, namespace, ['wl']);
+  management = planes.management;
+  workload = planes.workloads[0]!;
+  mgmtClient = planes.mgmtClient;
   await registerWorkload();
   await fillWorkload();
   configPath = join(dir, 'config.yaml');
@@ -166,25 +132,25 @@ afterAll(async () => {
 });
 
 async function startReplica(id: string): Promise<Replica> {
-  const args = ['--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0'];
-  args.push('--kubeconfig', management.kubeconfig, '--leader-elect', '--lease-namespace', namespace);
-  args.push('--replica-id', id, '--cluster-lease-duration', '6s', '--fleet-refresh', '3s');
-  args.push('--sync-period', '2s', '--gc-period', '3s', '--shutdown-grace', '5s');
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, LIFEBOAT_CONFIG: configPath, LIFEBOAT_API_TOKEN: TOKEN },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const replica = await startFleetReplica({
+    id,
+    kubeconfig: management.kubeconfig,
+    namespace,
+    configPath,
+    token: TOKEN,
+    args: [
+      '--cluster-lease-duration',
+      '6s',
+      '--fleet-refresh',
+      '3s',
+      '--sync-period',
+      '2s',
+      '--gc-period',
+      '3s',
+      '--shutdown-grace',
+      '5s',
+    ],
   });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    `replica ${id} listening`,
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1]),
-    { timeoutMs: 180_000 },
-  ).catch((e: unknown) => {
-    throw new Error(`${String(e)}\n${err.slice(-2000)}`);
-  });
-  const replica = { id, child, url, log: () => err, exited };
   replicas.push(replica);
   return replica;
 }

@@ -1,14 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeClient } from '../../src/kube/client.ts';
-import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
-import { MAIN } from '../helpers/cli.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import {
+  type Replica,
+  startFleetPlanes,
+  startReplica as startFleetReplica,
+} from '../helpers/fleet-planes.ts';
 import { eventually } from '../helpers/kube.ts';
 
 /**
@@ -33,33 +35,7 @@ const workloads: ControlPlane[] = [];
 let mgmtClient: KubeClient;
 const namespace = `lifeboat-fleet-${randomBytes(3).toString('hex')}`;
 
-interface Replica {
-  id: string;
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-  exited: Promise<number | null>;
-}
 const replicas: Replica[] = [];
-
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'clusters.cluster.x-k8s.io' },
-  spec: {
-    group: 'cluster.x-k8s.io',
-    scope: 'Namespaced',
-    names: { plural: 'clusters', singular: 'cluster', kind: 'Cluster', listKind: 'ClusterList' },
-    versions: [
-      {
-        name: 'v1beta1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 async function registerWorkload(plane: ControlPlane): Promise<void> {
   await mgmtClient.text({
@@ -88,30 +64,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-fleet-server-'));
   fsRoot = join(dir, 'fs');
   await mkdir(fsRoot);
-  const planes = await Promise.all(
-    ['mgmt', 'w1', 'w2', 'w3'].map((name) => startControlPlane(name, join(dir, 'planes', name))),
-  );
-  management = planes[0]!;
-  workloads.push(...planes.slice(1));
-  mgmtClient = new KubeClient(loadKubeConfig({ kubeconfig: management.kubeconfig }));
-  await mgmtClient.text({
-    method: 'POST',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: CRD,
-  });
-  await mgmtClient.text({
-    method: 'POST',
-    path: '/api/v1/namespaces',
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-  });
-  await eventually('the Cluster API CRD is served', () =>
-    mgmtClient
-      .json<{ items?: unknown[] }>({
-        path: `/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`,
-        retries: 0,
-      })
-      .then((l) => l.items),
-  );
+  const planes = await startFleetPlanes(dir, namespace, ['w1', 'w2', 'w3']);
+  management = planes.management;
+  workloads.push(...planes.workloads);
+  mgmtClient = planes.mgmtClient;
   for (const plane of workloads) await registerWorkload(plane);
   configPath = join(dir, 'config.yaml');
   const prod = { env: 'prod' };
@@ -150,34 +106,25 @@ afterAll(async () => {
 });
 
 async function startReplica(id: string): Promise<Replica> {
-  const args = ['--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0'];
-  args.push('--kubeconfig', management.kubeconfig, '--leader-elect', '--lease-namespace', namespace);
-  args.push('--replica-id', id, '--max-clusters-per-replica', String(MAX_PER_REPLICA));
-  args.push(
-    '--cluster-lease-duration',
-    '6s',
-    '--fleet-refresh',
-    '3s',
-    '--sync-period',
-    '2s',
-    '--shutdown-grace',
-    '5s',
-  );
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, LIFEBOAT_CONFIG: configPath, LIFEBOAT_API_TOKEN: TOKEN },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const replica = await startFleetReplica({
+    id,
+    kubeconfig: management.kubeconfig,
+    namespace,
+    configPath,
+    token: TOKEN,
+    args: [
+      '--max-clusters-per-replica',
+      String(MAX_PER_REPLICA),
+      '--cluster-lease-duration',
+      '6s',
+      '--fleet-refresh',
+      '3s',
+      '--sync-period',
+      '2s',
+      '--shutdown-grace',
+      '5s',
+    ],
   });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    `replica ${id} listening`,
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1]),
-    { timeoutMs: 180_000 },
-  ).catch((e: unknown) => {
-    throw new Error(`${String(e)}\n${err.slice(-2000)}`);
-  });
-  const replica = { id, child, url, log: () => err, exited };
   replicas.push(replica);
   return replica;
 }

@@ -92,3 +92,54 @@ export async function shot(page: Page, dir: string, name: string): Promise<strin
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** The API of a server as a caller with `token`: a JSON body in, the status and the JSON answer out. */
+export type DashboardApi = <T>(path: string, init?: RequestInit) => Promise<{ status: number; body: T }>;
+
+/** Calls to the API of the server `server()` gives (started later than the helper is made), with `token`. */
+export function dashboardApi(server: () => ServerProcess, token: string): DashboardApi {
+  return async <T>(path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${server().url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+}
+
+/** Opens a page of the dashboard (`#/…`) and waits for its heading. */
+export async function openHash(page: Page, server: ServerProcess, hash: string): Promise<void> {
+  await page.goto(`${server.url}/${hash}`);
+  await page.locator('main h1').first().waitFor();
+}
+
+/** Signs in at the dashboard's sign-in page with `token` and waits for the fleet overview. */
+export async function signIn(page: Page, server: ServerProcess, token: string): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+}
+
+/**
+ * A backup started with POST /api/v1/backups (asked again while the server answers 503: its
+ * scheduler starts after the first sync), then waited for until it is Completed and synced.
+ */
+export async function backupThroughApi(api: DashboardApi, name: string, body: object): Promise<void> {
+  await eventually(
+    `backup ${name} accepted`,
+    async () => {
+      const made = await api('/api/v1/backups', { method: 'POST', body: JSON.stringify({ name, ...body }) });
+      if (made.status === 503) return undefined;
+      expect(made.status, JSON.stringify(made.body)).toBe(202);
+      return true;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  await eventually(
+    `backup ${name} Completed and synced`,
+    async () =>
+      (await api<{ phase: string }>(`/api/v1/backups/${name}`)).body.phase === 'Completed' ? true : undefined,
+    { timeoutMs: 120_000, intervalMs: 1000 },
+  );
+}

@@ -27,6 +27,11 @@ function recordingContext(): ServerContext {
       find: () => undefined,
       locations: () => [{ name: MARKER }],
     } as unknown as ServerContext['index'],
+    // A fleet without clusters: /api/v1/backups lists the fleet's backups too.
+    fleet: {
+      index: { all: () => [], find: () => undefined },
+      registry: { find: () => undefined },
+    } as unknown as ServerContext['fleet'],
     scheduler: {
       active: () => [],
       running: true,
@@ -187,8 +192,8 @@ describe('kubernetes mode', () => {
         expect(r.status, where).toBe(allowed ? 200 : 403);
       }
     }
-    // Only the allowed list of backups reached a handler.
-    expect(new Set(reached)).toEqual(new Set(['scheduler', 'index']));
+    // Only the allowed list of backups (the server's own and the fleet's) reached a handler.
+    expect(new Set(reached)).toEqual(new Set(['scheduler', 'index', 'fleet']));
   });
 
   it('refuses every case without a token, asking nobody', async () => {

@@ -10,6 +10,8 @@ export interface ContentsQuery {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
+  /** A cluster of the fleet: its backups, under its prefix (app/deps clusterScope). */
+  cluster?: string | undefined;
 }
 
 /** Item names per group-resource, cluster-scoped items apart and namespaced ones per namespace. */
@@ -40,7 +42,7 @@ async function withArchive<T>(
   backup: string,
   read: (body: Readable) => Promise<T>,
 ): Promise<T> {
-  const opened = await openLocation(q.configPath, q.location, q.logger);
+  const opened = await openLocation(q.configPath, q.location, q.logger, q.cluster);
   let body: Readable | undefined;
   try {
     body = await opened.backupStore.getBackupContents(backup);

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { header, tar } from '../../archive/hostile-tar.fixture.ts';
 import { createLogger } from '../../log/index.ts';
-import { verifyBackup } from './verify-backup.ts';
+import { verifyBackup, type VerifyProgress } from './verify-backup.ts';
 
 let dir: string;
 let query: Parameters<typeof verifyBackup>[0];
@@ -63,5 +63,22 @@ describe('backup verify under the archive limits', () => {
       ok: true,
       detail: '1 items read',
     });
+  });
+
+  it("reports its progress: bytes read of the tarball's size, rising to all of it, and items parsed", async () => {
+    const pods = Array.from({ length: 400 }, (_, i) => pod(`p${i}`));
+    const archive = gzipSync(tar(pods), { level: 0 });
+    tarball(archive);
+    const seen: VerifyProgress[] = [];
+    const report = await verifyBackup(query, 'b1', undefined, (p) => seen.push(p));
+    expect(report.ok).toBe(true);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((p) => p.bytesTotal === archive.length)).toBe(true);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.bytesRead).toBeGreaterThanOrEqual(seen[i - 1]!.bytesRead);
+    expect(seen[0]).toMatchObject({ step: 'tarball', bytesRead: 0, items: 0 });
+    expect(seen.some((p) => p.bytesRead > 0 && p.bytesRead < archive.length)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ step: 'resource list', bytesRead: archive.length });
+    expect(seen.at(-1)?.items).toBe(400);
   });
 });

@@ -27,6 +27,31 @@ interface ChecksumsFile {
 
 const MAX_PROBLEMS = 50;
 
+/** How far a verification is: bytes read of the objects it reads, and the tarball's items parsed so far. */
+export interface VerifyProgress {
+  step: 'tarball' | 'checksums' | 'resource list';
+  bytesRead: number;
+  /** What it will read in all (the tarball, and with a checksums file every file it names); undefined when unknown. */
+  bytesTotal: number | undefined;
+  items: number;
+}
+
+/** Sums the sizes of the objects the verification will read (as the store lists them). */
+async function bytesToRead(
+  store: BackupStore,
+  name: string,
+  checksums: ChecksumsFile | undefined,
+): Promise<number | undefined> {
+  const tarball = backupFileNames(name).contents;
+  const wanted = new Set([tarball, ...Object.keys(checksums?.files ?? {})]);
+  try {
+    const objects = await store.listBackupObjects(name);
+    return objects.filter((o) => wanted.has(o.fileName)).reduce((sum, o) => sum + o.size, 0);
+  } catch {
+    return undefined; // progress only: the checks themselves say what cannot be read
+  }
+}
+
 /**
  * Checks a stored backup end to end: velero-backup.json decodes; every object matches the sha256
  * and size in <name>-checksums.json.gz (lifeboat backups; Velero-made ones have none); the tarball
@@ -36,6 +61,7 @@ export async function verifyBackup(
   query: BackupQuery,
   name: string,
   archiveLimits?: ArchiveLimits,
+  onProgress?: (p: VerifyProgress) => void,
 ): Promise<VerifyReport> {
   const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   const checks: VerifyCheck[] = [];
@@ -53,7 +79,21 @@ export async function verifyBackup(
     });
 
     const checksums = await store.getChecksums(name);
-    const tarball = await readTarball(store, name, archiveLimits, problem);
+    const progress: VerifyProgress = {
+      step: 'tarball',
+      bytesRead: 0,
+      bytesTotal: await bytesToRead(store, name, checksums),
+      items: 0,
+    };
+    const report = (more: Partial<VerifyProgress>) => {
+      Object.assign(progress, more);
+      onProgress?.({ ...progress });
+    };
+    report({});
+    const tarball = await readTarball(store, name, archiveLimits, problem, (bytes, items) =>
+      report({ bytesRead: bytes, items }),
+    );
+    report({ step: 'checksums' });
     checks.push(tarball.check);
     if (checksums === undefined) {
       checks.push({
@@ -69,10 +109,12 @@ export async function verifyBackup(
           checksums,
           { tarballName: tarball.name, sha256: tarball.sha256, size: tarball.size },
           problem,
+          (bytes) => report({ bytesRead: progress.bytesRead + bytes }),
         ),
       );
     }
 
+    report({ step: 'resource list' });
     const resourceList = await store.getResourceList(name);
     if (resourceList === undefined) {
       checks.push({
@@ -104,6 +146,7 @@ async function readTarball(
   backup: string,
   archiveLimits: ArchiveLimits | undefined,
   problem: (p: string) => void,
+  progress: (bytes: number, items: number) => void,
 ): Promise<TarballRead> {
   const name = backupFileNames(backup).contents;
   const hash = createHash('sha256');
@@ -117,6 +160,7 @@ async function readTarball(
     body.on('data', (c: Buffer) => {
       hash.update(c);
       size += c.length;
+      progress(size, itemCount);
     });
     const reader = readBackupArchive(body, archiveLimits);
     for await (const entry of reader) {
@@ -137,6 +181,7 @@ async function readTarball(
         problem(`${name}: ${(err as Error).message}`);
       }
     }
+    progress(size, itemCount);
     check = {
       name: 'tarball',
       ok,
@@ -158,6 +203,7 @@ async function verifyChecksums(
   checksums: ChecksumsFile,
   tarball: { tarballName: string; sha256: string; size: number },
   problem: (p: string) => void,
+  read: (bytes: number) => void,
 ): Promise<VerifyCheck> {
   let bad = 0;
   const files = Object.entries(checksums.files ?? {});
@@ -166,7 +212,7 @@ async function verifyChecksums(
     if (file === tarball.tarballName) actual = tarball;
     else {
       try {
-        actual = await hashObject(store, name, file);
+        actual = await hashObject(store, name, file, read);
       } catch (err) {
         bad++;
         problem(`${file}: cannot be read (${(err as Error).message})`);
@@ -191,12 +237,14 @@ async function hashObject(
   store: BackupStore,
   name: string,
   file: string,
+  read: (bytes: number) => void,
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of await store.getBackupObject(name, file)) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
+    read((chunk as Buffer).length);
   }
   return { sha256: hash.digest('hex'), size };
 }

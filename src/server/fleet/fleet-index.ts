@@ -97,6 +97,26 @@ export class FleetIndex {
     );
   }
 
+  /** Every listed backup of every cluster, newest first. */
+  all(): { cluster: string; record: BackupRecord }[] {
+    const out: { cluster: string; record: BackupRecord }[] = [];
+    for (const [k, records] of this.#records) {
+      const cluster = k.slice(0, k.indexOf('\n'));
+      for (const record of records.values()) out.push({ cluster, record });
+    }
+    return out.sort((a, b) => (b.record.started?.getTime() ?? 0) - (a.record.started?.getTime() ?? 0));
+  }
+
+  /** The cluster's backup of that name, in whichever of its locations it was listed. */
+  find(cluster: string, name: string): BackupRecord | undefined {
+    for (const [k, records] of this.#records)
+      if (k.slice(0, k.indexOf('\n')) === cluster) {
+        const found = records.get(name);
+        if (found !== undefined) return found;
+      }
+    return undefined;
+  }
+
   /** Records a backup this replica just wrote, without waiting for the next listing. */
   put(cluster: string, record: BackupRecord): void {
     const k = key(cluster, record.location);

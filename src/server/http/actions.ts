@@ -80,6 +80,18 @@ export function restoresInProgress(
   return [...ctx.restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
 }
 
+/** Where a fleet cluster's backup named in a restore was listed (its schedule's location may not be the cluster's). */
+function clusterBackupLocation(ctx: ServerContext, body: RestoreBody): string | undefined {
+  if (body.cluster === undefined) return undefined;
+  if (ctx.fleet.registry.find(body.cluster) === undefined)
+    throw new LifeboatError('NOT_FOUND', `no cluster named '${body.cluster}' in the fleet`, {
+      hint: 'list the fleet’s clusters: GET /api/v1/clusters',
+    });
+  return body.backupName === undefined
+    ? undefined
+    : ctx.fleet.index.find(body.cluster, body.backupName)?.location;
+}
+
 /** POST /api/v1/restores: dry runs answer with the plan; real restores run in the background. */
 export async function startRestore(
   ctx: ServerContext,
@@ -95,6 +107,7 @@ export async function startRestore(
   const name = body.name ?? `${body.scheduleName ?? body.backupName ?? 'restore'}-${stamp(new Date())}`;
   // A bad filter is the caller's 400, not a restore failing in the background.
   checkRestoreFilters(body);
+  const storageLocation = body.storageLocation ?? clusterBackupLocation(ctx, body);
   const run = () =>
     runRestore(
       {
@@ -110,7 +123,8 @@ export async function startRestore(
         parallelism: body.parallelism ?? DEFAULT_PARALLELISM,
         dryRun: body.dryRun,
         verify: false,
-        storageLocation: body.storageLocation,
+        storageLocation,
+        cluster: body.cluster,
         kube: ctx.restoreKube,
         configPath: ctx.configPath,
       },

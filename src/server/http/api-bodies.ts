@@ -62,6 +62,8 @@ export const RestoreBody = z
     /** Items restored at once within a step; the CLI's default (tuned by the benchmark) when absent. */
     parallelism: z.number().int().min(1).max(512).optional(),
     storageLocation: z.string().min(1).optional(),
+    /** A fleet cluster whose backup (under its prefix) is restored; absent: the server's own backups. */
+    cluster: z.string().min(1).max(253).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -77,6 +79,9 @@ export type RestoreBody = z.infer<typeof RestoreBody>;
 export const ListQuery = z
   .object({ location: z.string().min(1).optional(), schedule: z.string().min(1).optional() })
   .strict();
+
+/** GET /api/v1/backups: ListQuery and `cluster` (a fleet cluster's name; `-` for the server's own backups). */
+export const BackupListQuery = ListQuery.extend({ cluster: z.string().min(1).max(253).optional() }).strict();
 
 /** The 400 answer: the first issue, with the field at fault. */
 export function badRequest(error: z.ZodError): { error: string; field: string; message: string } {

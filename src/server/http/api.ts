@@ -12,6 +12,7 @@ import { drillRoutes } from './drill-routes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { installGuard, type ApiSecurity } from './guard.ts';
 import { probeRoutes } from './probe-routes.ts';
+import { ReportTickets } from './report-tickets.ts';
 import { restoreRoutes } from './restore-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { statusRoutes } from './status-routes.ts';
@@ -46,6 +47,8 @@ export interface ApiOptions {
   security: ApiSecurity;
   /** --metrics-public: /metrics is served to anyone (scrapers without credentials). */
   metricsPublic: boolean;
+  /** The key drill report tickets are signed under (shared by the replicas); default: drawn here. */
+  reportTicketKey?: Buffer | undefined;
 }
 
 /**
@@ -73,7 +76,7 @@ export function buildApi(ctx: ServerContext, options: ApiOptions): FastifyInstan
   accessRoutes(app, ctx, options.security);
   webRoutes(app);
   clusterRoutes(app, ctx);
-  drillRoutes(app, ctx);
+  drillRoutes(app, ctx, new ReportTickets({ key: options.reportTicketKey }));
   verifyRoutes(app, ctx);
   eventRoutes(app, ctx);
   return app;

@@ -4,12 +4,14 @@ import type { BackupTree } from '../../app/contents/index.ts';
 import { backupProfile, summarizeProfile } from '../../app/profile/index.ts';
 import { nullObject, type ResultMessages } from '../../model/index.ts';
 import type { ServerContext } from '../context.ts';
+import {
+  BACKUP_ROOTS,
+  backupNotFound,
+  type BackupParams,
+  backupTarget,
+  targetQuery,
+} from './backup-target.ts';
 import { on } from './route-access.ts';
-
-/** The location of a synced backup (the index holds only backups whose record was written). */
-export function backupLocation(ctx: ServerContext, name: string): string | undefined {
-  return ctx.index.find(name)?.location;
-}
 
 export interface Problem {
   /** `velero`, `cluster`, or the namespace the message is about. */
@@ -69,24 +71,20 @@ export function treeJson(tree: BackupTree) {
 }
 
 /**
- * GET /api/v1/backups/:name/details (counts per resource and namespace, errors and warnings with
- * the items they name, pod volumes) and /profile (the cluster profile's summary): `get backups NAME`.
+ * GET …/backups/:name/details (counts per resource and namespace, errors and warnings with the items
+ * they name, pod volumes) and …/profile (the cluster profile's summary), under both BACKUP_ROOTS:
+ * `get backups NAME`.
  */
 export function backupDetailRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get<{ Params: { name: string } }>(
-    '/api/v1/backups/:name/details',
-    on('backups'),
-    async (req, reply) => {
-      const location = backupLocation(ctx, req.params.name);
-      if (location === undefined)
-        return reply.code(404).send({ error: 'NOT_FOUND', message: `backup ${req.params.name} not found` });
-      const d = await describeBackup(
-        { configPath: ctx.configPath, location, logger: ctx.logger },
-        req.params.name,
-      );
+  for (const root of BACKUP_ROOTS) {
+    app.get<{ Params: BackupParams }>(`${root}/:name/details`, on('backups'), async (req, reply) => {
+      const t = backupTarget(ctx, req.params);
+      if (t === undefined) return backupNotFound(reply, req.params);
+      const d = await describeBackup(targetQuery(ctx, t), t.name);
       return {
-        name: req.params.name,
-        location,
+        name: t.name,
+        location: t.location,
+        cluster: t.cluster,
         phase: d.backup.status.phase ?? 'Unknown',
         includedNamespaces: d.backup.spec.includedNamespaces ?? [],
         ...countResources(d.resourceList),
@@ -95,20 +93,12 @@ export function backupDetailRoutes(app: FastifyInstance, ctx: ServerContext): vo
         podVolumes: d.podVolumes,
         bytes: d.objects.reduce((sum, o) => sum + o.size, 0),
       };
-    },
-  );
-  app.get<{ Params: { name: string } }>(
-    '/api/v1/backups/:name/profile',
-    on('backups'),
-    async (req, reply) => {
-      const location = backupLocation(ctx, req.params.name);
-      if (location === undefined)
-        return reply.code(404).send({ error: 'NOT_FOUND', message: `backup ${req.params.name} not found` });
-      const side = await backupProfile(
-        { configPath: ctx.configPath, location, logger: ctx.logger },
-        req.params.name,
-      );
+    });
+    app.get<{ Params: BackupParams }>(`${root}/:name/profile`, on('backups'), async (req, reply) => {
+      const t = backupTarget(ctx, req.params);
+      if (t === undefined) return backupNotFound(reply, req.params);
+      const side = await backupProfile(targetQuery(ctx, t), t.name);
       return { derived: side.derived, summary: summarizeProfile(side.profile) };
-    },
-  );
+    });
+  }
 }

@@ -2,47 +2,72 @@ import type { FastifyInstance } from 'fastify';
 import type { BackupRecord } from '../../app/sync/index.ts';
 import type { ServerContext } from '../context.ts';
 import { submitBackup } from './actions.ts';
-import { badRequest, BackupBody, ListQuery } from './api-bodies.ts';
+import { badRequest, BackupBody, BackupListQuery } from './api-bodies.ts';
+import { BACKUP_ROOTS, backupNotFound, type BackupParams, backupTarget } from './backup-target.ts';
 import { on } from './route-access.ts';
 
-/** /api/v1/backups: the synced backups with the running ones first; POST starts one. */
+/** `cluster` of the list's query that stands for the server's own backups. */
+const OWN = '-';
+
+/**
+ * /api/v1/backups: the server's own synced backups (running ones first) and every fleet cluster's
+ * backups listed under its prefix, each of those naming its `cluster`; `?cluster=NAME` keeps one
+ * cluster's (`-`: the server's own). POST starts one. GET of one item is under both roots.
+ */
 export function backupRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/api/v1/backups', on('backups'), async (req, reply) => {
-    const q = ListQuery.safeParse(req.query);
+    const q = BackupListQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error));
+    const { location, schedule, cluster } = q.data;
     const running = ctx.scheduler
       .active()
       .filter(
         (r) =>
-          (q.data.location ?? r.location) === r.location && (q.data.schedule ?? r.schedule) === r.schedule,
+          (location ?? r.location) === r.location &&
+          (schedule ?? r.schedule) === r.schedule &&
+          (cluster === undefined || cluster === (r.cluster ?? OWN)),
       )
       .map((r) => ({
         name: r.name,
         location: r.location,
         schedule: r.schedule,
+        cluster: r.cluster,
         phase: r.state === 'running' ? 'InProgress' : 'New',
         started: r.started.toISOString(),
       }));
-    const stored = ctx.index
-      .backups(q.data.location)
-      .filter((b) => q.data.schedule === undefined || b.schedule === q.data.schedule)
-      .map(recordJson);
-    return { items: [...running, ...stored.filter((b) => !running.some((r) => r.name === b.name))] };
+    const own =
+      cluster === undefined || cluster === OWN
+        ? ctx.index.backups(location).map((b) => recordJson(b, undefined))
+        : [];
+    const fleet = ctx.fleet.index
+      .all()
+      .filter(
+        (b) => (cluster ?? b.cluster) === b.cluster && (location ?? b.record.location) === b.record.location,
+      )
+      .map((b) => recordJson(b.record, b.cluster));
+    const stored = [...own, ...fleet].filter((b) => schedule === undefined || b.schedule === schedule);
+    const isRunning = (b: { name: string; cluster?: string | undefined }) =>
+      running.some((r) => r.name === b.name && r.cluster === b.cluster);
+    return { items: [...running, ...stored.filter((b) => !isRunning(b))] };
   });
-  app.get<{ Params: { name: string } }>('/api/v1/backups/:name', on('backups'), async (req, reply) => {
-    const found = ctx.index.find(req.params.name);
-    if (found !== undefined) return recordJson(found);
-    const run = ctx.scheduler.active().find((r) => r.name === req.params.name);
-    if (run !== undefined)
-      return {
-        name: run.name,
-        location: run.location,
-        schedule: run.schedule,
-        phase: 'InProgress',
-        started: run.started.toISOString(),
-      };
-    return reply.code(404).send({ error: 'NOT_FOUND', message: `backup ${req.params.name} not found` });
-  });
+  for (const root of BACKUP_ROOTS)
+    app.get<{ Params: BackupParams }>(`${root}/:name`, on('backups'), async (req, reply) => {
+      const found = backupTarget(ctx, req.params);
+      if (found !== undefined) return recordJson(found.record, found.cluster);
+      const run = ctx.scheduler
+        .active()
+        .find((r) => r.name === req.params.name && r.cluster === req.params.cluster);
+      if (run !== undefined)
+        return {
+          name: run.name,
+          location: run.location,
+          schedule: run.schedule,
+          cluster: run.cluster,
+          phase: 'InProgress',
+          started: run.started.toISOString(),
+        };
+      return backupNotFound(reply, req.params);
+    });
   app.post('/api/v1/backups', on('backups'), async (req, reply) => {
     const body = BackupBody.safeParse(req.body ?? {});
     if (!body.success) return reply.code(400).send(badRequest(body.error));
@@ -50,12 +75,14 @@ export function backupRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-function recordJson(r: BackupRecord) {
+/** A stored backup as the API lists it: `cluster` is the fleet cluster it belongs to (absent: the server's own). */
+function recordJson(r: BackupRecord, cluster: string | undefined) {
   return {
     name: r.name,
     location: r.location,
     schedule: r.schedule,
-    cluster: r.cluster,
+    cluster,
+    clusterUid: r.cluster,
     phase: r.phase ?? 'Unknown',
     started: r.started?.toISOString(),
     completed: r.completed?.toISOString(),

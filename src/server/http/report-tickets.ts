@@ -13,16 +13,16 @@ export interface Ticket {
 /**
  * Tickets that open one drill's HTML report in a frame of the dashboard. A frame cannot send the
  * bearer token, and the token must never be in a cookie or a URL; so an authenticated POST gets a
- * ticket — `<expiry ms>.<HMAC-SHA256 of purpose, drill and expiry>` under a key this process drew at
- * start — that the report's GET accepts instead, for that drill only, until it expires (60 s).
- * Nothing is stored: a ticket is checked by recomputing its MAC (constant time). A key per process
- * means a ticket opens its report on the replica that issued it only.
+ * ticket — `<expiry ms>.<HMAC-SHA256 of purpose, drill and expiry>` under the replicas' shared key
+ * (server/ticket-key.ts; without one, a key this process drew at start) — that the report's GET
+ * accepts instead, for that drill only, until it expires (60 s). Nothing is stored: a ticket is
+ * checked by recomputing its MAC (constant time), so any replica with the key checks it.
  */
 export class ReportTickets {
   readonly #key: Buffer;
   readonly #now: () => number;
 
-  constructor(options: { key?: Buffer; now?: () => number } = {}) {
+  constructor(options: { key?: Buffer | undefined; now?: () => number } = {}) {
     this.#key = options.key ?? randomBytes(32);
     this.#now = options.now ?? Date.now;
   }

@@ -30,9 +30,9 @@ function Page({ route }: { route: Route }) {
     case 'backups':
       return <BackupsPage filters={route.filters} />;
     case 'backup':
-      return <BackupPage name={route.name} />;
+      return <BackupPage name={route.name} cluster={route.cluster} />;
     case 'contents':
-      return <ContentsPage name={route.name} params={route.params} />;
+      return <ContentsPage name={route.name} cluster={route.cluster} params={route.params} />;
     case 'restores':
       return <RestoresPage />;
     case 'restore-new':

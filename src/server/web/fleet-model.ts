@@ -7,6 +7,8 @@ import type { ScheduleItem, ServerInfo } from './types.ts';
 
 export interface FleetRow {
   cluster: string;
+  /** The server's own cluster (its backups are under /api/v1/backups), not a cluster of the fleet. */
+  own?: boolean | undefined;
   /** A schedule of the cluster (the server's own view), or undefined for a whole-cluster row. */
   schedule?: string | undefined;
   rpo: string;
@@ -100,6 +102,7 @@ export function rowsFromSchedules(
   const owner = server?.holder ?? server?.identity ?? (server?.isLeader === true ? 'this server' : undefined);
   return schedules.map((s) => ({
     cluster: 'this cluster',
+    own: true,
     schedule: s.spec.name,
     rpo: s.status?.rpo.state ?? 'Unknown',
     rpoReason: s.status?.rpo.reason,

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { drillMarks, rowsFromClusters, timeline, withDrills } from './fleet-model.ts';
-import { bytes, duration, parseList, parseMapping, relative } from './format.ts';
+import { bytes, duration, parseList, parseMapping, percent, relative } from './format.ts';
 
 describe('dashboard formatting', () => {
+  it('shows a share done only against a known total, never past 100', () => {
+    expect(percent(0, 200)).toBe(0);
+    expect(percent(199, 200)).toBe(99);
+    expect(percent(200, 200)).toBe(100);
+    expect(percent(300, 200)).toBe(100);
+    expect(percent(5, undefined)).toBeUndefined();
+    expect(percent(5, 0)).toBeUndefined();
+  });
+
   it('shows durations, ages and sizes', () => {
     expect(duration(42)).toBe('42s');
     expect(duration(3600 + 300)).toBe('1h 5m');

@@ -62,3 +62,9 @@ export function parseList(text: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
+
+/** The share done, 0–100, rounded down (100 only when all is done); undefined when the total is unknown or zero. */
+export function percent(done: number, total: number | undefined): number | undefined {
+  if (total === undefined || !(total > 0)) return undefined;
+  return Math.max(0, Math.min(100, Math.floor((done / total) * 100)));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, parseRoute } from './router.ts';
+import { backupApi, backupSegments, href, parseRoute } from './router.ts';
 
 describe('dashboard routes', () => {
   it('gives every object a deep link that parses back to it', () => {
@@ -23,6 +23,20 @@ describe('dashboard routes', () => {
     }
     const filtered = parseRoute(href(['backups'], { phase: 'Failed', schedule: '' }));
     expect(filtered.page === 'backups' && Object.fromEntries(filtered.filters)).toEqual({ phase: 'Failed' });
+  });
+
+  it("links a fleet cluster's backup under its cluster, and its API path likewise", () => {
+    expect(parseRoute(href(backupSegments('b-1', 'east')))).toEqual({
+      page: 'backup',
+      name: 'b-1',
+      cluster: 'east',
+    });
+    const contents = parseRoute(href([...backupSegments('b-1', 'east'), 'contents'], { ns: 'shop' }));
+    expect(contents).toMatchObject({ page: 'contents', name: 'b-1', cluster: 'east' });
+    expect(parseRoute('#/clusters/east/backups').page).toBe('not-found');
+    expect(parseRoute('#/clusters/east/backups/b/x').page).toBe('not-found');
+    expect(backupApi('a/b', 'e st')).toBe('/api/v1/clusters/e%20st/backups/a%2Fb');
+    expect(backupApi('b', undefined)).toBe('/api/v1/backups/b');
   });
 
   it('sends anything unknown or malformed to not-found', () => {

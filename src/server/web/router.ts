@@ -1,13 +1,14 @@
 /**
- * Hash routes: every object has a deep link (`#/backups/NAME`, `#/backups/NAME/contents?ns=…`,
- * `#/restores/NAME`, `#/drills/NAME`). Parsing is pure, so it is tested without a browser.
+ * Hash routes: every object has a deep link (`#/backups/NAME`, `#/backups/NAME/contents?ns=…`, a
+ * fleet cluster's backup at `#/clusters/CLUSTER/backups/NAME[/contents]`, `#/restores/NAME`,
+ * `#/drills/NAME`). Parsing is pure, so it is tested without a browser.
  */
 
 export type Route =
   | { page: 'fleet' }
   | { page: 'backups'; filters: URLSearchParams }
-  | { page: 'backup'; name: string }
-  | { page: 'contents'; name: string; params: URLSearchParams }
+  | { page: 'backup'; name: string; cluster?: string }
+  | { page: 'contents'; name: string; cluster?: string; params: URLSearchParams }
   | { page: 'restores' }
   | { page: 'restore-new'; params: URLSearchParams }
   | { page: 'restore'; name: string; params: URLSearchParams }
@@ -34,12 +35,17 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter((p) => p !== '');
   const names = parts.map(decode);
   if (names.some((n) => n === undefined)) return { page: 'not-found', path };
-  const [first, second, third] = names as string[];
+  const [first, second, third, fourth, fifth] = names as string[];
   if (parts.length === 0 || (first === 'fleet' && parts.length === 1)) return { page: 'fleet' };
   if (first === 'backups') {
     if (second === undefined) return { page: 'backups', filters: params };
     if (third === undefined && parts.length === 2) return { page: 'backup', name: second };
     if (third === 'contents' && parts.length === 3) return { page: 'contents', name: second, params };
+  }
+  if (first === 'clusters' && second !== undefined && third === 'backups' && fourth !== undefined) {
+    if (parts.length === 4) return { page: 'backup', name: fourth, cluster: second };
+    if (fifth === 'contents' && parts.length === 5)
+      return { page: 'contents', name: fourth, cluster: second, params };
   }
   if (first === 'restores') {
     if (second === undefined) return { page: 'restores' };
@@ -64,4 +70,14 @@ export function href(
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, v);
   const qs = params.toString();
   return `#/${path}${qs === '' ? '' : `?${qs}`}`;
+}
+
+/** A backup's segments in the dashboard: the server's own under `backups`, a fleet cluster's under its cluster. */
+export function backupSegments(name: string, cluster: string | undefined): string[] {
+  return cluster === undefined ? ['backups', name] : ['clusters', cluster, 'backups', name];
+}
+
+/** The API path of a backup (the server's own, or a fleet cluster's), each segment encoded. */
+export function backupApi(name: string, cluster: string | undefined): string {
+  return `/api/v1/${backupSegments(name, cluster).map(encodeURIComponent).join('/')}`;
 }

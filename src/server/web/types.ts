@@ -8,7 +8,10 @@ export interface BackupRow {
   name: string;
   location: string;
   schedule?: string;
+  /** The fleet cluster whose backup it is (under its prefix); absent for the server's own backups. */
   cluster?: string;
+  /** The kube-system UID of the cluster it was taken of, when recorded. */
+  clusterUid?: string;
   phase: string;
   started?: string;
   completed?: string;

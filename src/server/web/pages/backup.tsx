@@ -1,7 +1,7 @@
 import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox, useCan } from '../components.tsx';
 import { bytes, relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { backupApi, backupSegments, href } from '../router.ts';
 import type { BackupDetails, BackupRow, Problem } from '../types.ts';
 import { VerifyPanel } from './verify.tsx';
 
@@ -99,11 +99,8 @@ function Volumes({ d }: { d: BackupDetails }) {
   );
 }
 
-function Profile({ name }: { name: string }) {
-  const p = usePoll<{ derived: boolean; summary: string }>(
-    `/api/v1/backups/${encodeURIComponent(name)}/profile`,
-    0,
-  );
+function Profile({ api }: { api: string }) {
+  const p = usePoll<{ derived: boolean; summary: string }>(`${api}/profile`, 0);
   return (
     <section aria-labelledby="profile-h">
       <h2 id="profile-h">Cluster profile</h2>
@@ -121,14 +118,11 @@ function Profile({ name }: { name: string }) {
   );
 }
 
-/** One backup: what it holds, what went wrong, its volumes and its cluster's profile. */
-export function BackupPage({ name }: { name: string }) {
-  const enc = encodeURIComponent(name);
-  const row = usePoll<BackupRow>(`/api/v1/backups/${enc}`);
-  const details = usePoll<BackupDetails>(
-    row.data?.completed === undefined ? undefined : `/api/v1/backups/${enc}/details`,
-    0,
-  );
+/** One backup (the server's own, or a fleet cluster's): what it holds, what went wrong, its volumes and its cluster's profile. */
+export function BackupPage({ name, cluster }: { name: string; cluster?: string | undefined }) {
+  const api = backupApi(name, cluster);
+  const row = usePoll<BackupRow>(api);
+  const details = usePoll<BackupDetails>(row.data?.completed === undefined ? undefined : `${api}/details`, 0);
   const canRestore = useCan('restores.create');
   const b = row.data;
   return (
@@ -141,6 +135,8 @@ export function BackupPage({ name }: { name: string }) {
         ) : null
       ) : (
         <dl class="facts">
+          <dt>Cluster</dt>
+          <dd>{cluster ?? 'this server’s cluster'}</dd>
           <dt>Phase</dt>
           <dd>
             <Badge state={b.phase} /> {b.failureReason ?? ''}
@@ -165,16 +161,16 @@ export function BackupPage({ name }: { name: string }) {
         </dl>
       )}
       <p class="actions">
-        <a class="button" href={href(['backups', name, 'contents'])}>
+        <a class="button" href={href([...backupSegments(name, cluster), 'contents'])}>
           Browse contents
         </a>
         {canRestore ? (
-          <a class="button" href={href(['restores', 'new'], { backup: name })}>
+          <a class="button" href={href(['restores', 'new'], { backup: name, cluster })}>
             Restore from this backup
           </a>
         ) : null}
       </p>
-      {b?.completed === undefined ? null : <VerifyPanel name={name} />}
+      {b?.completed === undefined ? null : <VerifyPanel api={api} />}
       <ErrorBox error={details.error} />
       {details.data === undefined ? null : (
         <>
@@ -184,7 +180,7 @@ export function BackupPage({ name }: { name: string }) {
           <Problems title="Warnings" items={details.data.warnings} />
           <h2>Volume data</h2>
           <Volumes d={details.data} />
-          <Profile name={name} />
+          <Profile api={api} />
         </>
       )}
     </>

@@ -1,7 +1,7 @@
 import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
 import { relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { backupSegments, href } from '../router.ts';
 import type { BackupRow, List } from '../types.ts';
 
 const AGES: readonly [string, string, number][] = [
@@ -93,7 +93,7 @@ function Filters({ rows, f }: { rows: BackupRow[]; f: URLSearchParams }) {
   );
 }
 
-/** Every backup the server knows, running ones first, with filters kept in the link. */
+/** Every backup the server knows (its own and each fleet cluster's), running ones first, with filters kept in the link. */
 export function BackupsPage({ filters }: { filters: URLSearchParams }) {
   const list = usePoll<List<BackupRow>>('/api/v1/backups');
   const all = list.data?.items ?? [];
@@ -121,9 +121,9 @@ export function BackupsPage({ filters }: { filters: URLSearchParams }) {
           </thead>
           <tbody>
             {rows.map((b) => (
-              <tr key={`${b.location}/${b.name}`}>
+              <tr key={`${b.cluster ?? ''}/${b.location}/${b.name}`}>
                 <th scope="row">
-                  <a href={href(['backups', b.name])}>{b.name}</a>
+                  <a href={href(backupSegments(b.name, b.cluster))}>{b.name}</a>
                 </th>
                 <td>
                   <Badge state={b.phase} />
@@ -135,7 +135,7 @@ export function BackupsPage({ filters }: { filters: URLSearchParams }) {
                   {b.errors ?? 0} / {b.warnings ?? 0}
                 </td>
                 <td>{b.location}</td>
-                <td class="mono small">{b.cluster ?? '—'}</td>
+                <td title={b.clusterUid}>{b.cluster ?? 'this server’s'}</td>
               </tr>
             ))}
           </tbody>

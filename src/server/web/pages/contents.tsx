@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { Empty, ErrorBox, Loading, PageTitle } from '../components.tsx';
 import { usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { backupApi, backupSegments, href } from '../router.ts';
 import type { ContentsItem, ContentsTree } from '../types.ts';
 
 const CLUSTER = 'cluster';
@@ -13,8 +13,14 @@ interface Pick {
   item: string | undefined;
 }
 
-function link(name: string, p: Partial<Pick>): string {
-  return href(['backups', name, 'contents'], {
+/** Which backup is browsed: its name and, for a fleet cluster's, the cluster. */
+interface Of {
+  name: string;
+  cluster: string | undefined;
+}
+
+function link(of: Of, p: Partial<Pick>): string {
+  return href([...backupSegments(of.name, of.cluster), 'contents'], {
     scope: p.cluster === true ? CLUSTER : undefined,
     ns: p.cluster === true ? undefined : p.ns,
     resource: p.resource,
@@ -54,13 +60,10 @@ function Links({
   );
 }
 
-function Item({ name, pick }: { name: string; pick: Pick }) {
+function Item({ of, pick }: { of: Of; pick: Pick }) {
   const q = new URLSearchParams({ resource: pick.resource ?? '', name: pick.item ?? '' });
   if (!pick.cluster && pick.ns !== undefined) q.set('namespace', pick.ns);
-  const item = usePoll<ContentsItem>(
-    `/api/v1/backups/${encodeURIComponent(name)}/contents/item?${q.toString()}`,
-    0,
-  );
+  const item = usePoll<ContentsItem>(`${backupApi(of.name, of.cluster)}/contents/item?${q.toString()}`, 0);
   return (
     <section class="item" aria-labelledby="item-h">
       <h2 id="item-h">
@@ -83,8 +86,17 @@ function Item({ name, pick }: { name: string; pick: Pick }) {
 }
 
 /** Namespaces (and cluster-scoped resources) → resources → items → an item's YAML, Secrets masked. */
-export function ContentsPage({ name, params }: { name: string; params: URLSearchParams }) {
-  const tree = usePoll<ContentsTree>(`/api/v1/backups/${encodeURIComponent(name)}/contents`, 0);
+export function ContentsPage({
+  name,
+  cluster,
+  params,
+}: {
+  name: string;
+  cluster?: string | undefined;
+  params: URLSearchParams;
+}) {
+  const of: Of = { name, cluster };
+  const tree = usePoll<ContentsTree>(`${backupApi(name, cluster)}/contents`, 0);
   const pick: Pick = {
     cluster: params.get('scope') === CLUSTER,
     ns: params.get('ns') ?? undefined,
@@ -98,7 +110,10 @@ export function ContentsPage({ name, params }: { name: string; params: URLSearch
     <>
       <PageTitle>Contents of {name}</PageTitle>
       <p>
-        <a href={href(['backups', name])}>Back to backup {name}</a>
+        <a href={href(backupSegments(name, cluster))}>
+          Back to backup {name}
+          {cluster === undefined ? '' : ` of ${cluster}`}
+        </a>
         {t === undefined ? null : ` · ${t.items} items`}
       </p>
       <ErrorBox error={tree.error} />
@@ -109,11 +124,11 @@ export function ContentsPage({ name, params }: { name: string; params: URLSearch
             <Links
               items={t.namespaces.map((n) => n.namespace)}
               current={pick.cluster ? undefined : pick.ns}
-              to={(ns) => link(name, { ns })}
+              to={(ns) => link(of, { ns })}
             />
             {t.cluster.length > 0 ? (
               <p>
-                <a href={link(name, { cluster: true })} aria-current={pick.cluster ? 'true' : undefined}>
+                <a href={link(of, { cluster: true })} aria-current={pick.cluster ? 'true' : undefined}>
                   Cluster-scoped resources
                 </a>
               </p>
@@ -126,7 +141,7 @@ export function ContentsPage({ name, params }: { name: string; params: URLSearch
               <Links
                 items={resources.map((r) => r.resource)}
                 current={pick.resource}
-                to={(resource) => link(name, { ...pick, resource, item: undefined })}
+                to={(resource) => link(of, { ...pick, resource, item: undefined })}
               />
             )}
           </Column>
@@ -134,12 +149,12 @@ export function ContentsPage({ name, params }: { name: string; params: URLSearch
             {pick.resource === undefined ? (
               <Empty>Pick a resource.</Empty>
             ) : (
-              <Links items={names} current={pick.item} to={(item) => link(name, { ...pick, item })} />
+              <Links items={names} current={pick.item} to={(item) => link(of, { ...pick, item })} />
             )}
           </Column>
         </div>
       )}
-      {pick.resource !== undefined && pick.item !== undefined ? <Item name={name} pick={pick} /> : null}
+      {pick.resource !== undefined && pick.item !== undefined ? <Item of={of} pick={pick} /> : null}
     </>
   );
 }

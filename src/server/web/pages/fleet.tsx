@@ -10,7 +10,7 @@ import {
 } from '../fleet-model.ts';
 import { duration, relative } from '../format.ts';
 import { isMissing, usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { backupSegments, href } from '../router.ts';
 import type { BackupRow, List, ScheduleItem, ServerInfo } from '../types.ts';
 
 function Drill({ d }: { d: FleetRow['lastDrill'] }) {
@@ -54,7 +54,9 @@ function Rows({ rows }: { rows: FleetRow[] }) {
               {r.lastBackup === undefined ? (
                 'none'
               ) : (
-                <a href={href(['backups', r.lastBackup])}>{r.lastBackup}</a>
+                <a href={href(backupSegments(r.lastBackup, r.own === true ? undefined : r.cluster))}>
+                  {r.lastBackup}
+                </a>
               )}
               <div class="muted small">{relative(r.lastBackupAt)}</div>
             </td>
@@ -90,7 +92,8 @@ function Timeline({ backups, drills }: { backups: BackupRow[]; drills: DrillMark
       <h2 id="timeline-h">Backups and drills in the last 7 days</h2>
       <ul class="legend" aria-label="Legend">
         <li>
-          <span class="good">n completed</span>, <span class="bad">n failed</span>: backups started that day
+          <span class="good">n completed</span>, <span class="bad">n failed</span>: backups started that day,
+          the server’s own and every fleet cluster’s
         </li>
         <li>
           <span class="mark mark-passed" aria-hidden="true">

@@ -8,11 +8,24 @@ import type { BackupRow, List, RestoreResult } from '../types.ts';
 import { Plan } from './restore-plan.tsx';
 
 interface Form {
+  /** The backup's name, or `CLUSTER/NAME` for a fleet cluster's (a name has no slash). */
   backup: string;
   namespaces: string;
   namespaceMapping: string;
   storageClassMapping: string;
   policy: 'none' | 'update';
+}
+
+/** The form's key of a backup: its name, prefixed with its fleet cluster's. */
+export const backupKey = (b: { name: string; cluster?: string | undefined }): string =>
+  b.cluster === undefined ? b.name : `${b.cluster}/${b.name}`;
+
+/** The name and cluster a form key stands for. */
+function fromKey(key: string): { name: string; cluster: string | undefined } {
+  const slash = key.indexOf('/');
+  return slash < 0
+    ? { name: key, cluster: undefined }
+    : { name: key.slice(slash + 1), cluster: key.slice(0, slash) };
 }
 
 /** The API body of the form, or what is wrong with it. */
@@ -27,7 +40,9 @@ export function restoreBody(
   const sc = parseMapping(f.storageClassMapping);
   if ('error' in sc) return { error: `Storage class mappings: ${sc.error}` };
   const included = parseList(f.namespaces);
-  const body: Record<string, unknown> = { backupName: f.backup, dryRun, existingResourcePolicy: f.policy };
+  const picked = fromKey(f.backup);
+  const body: Record<string, unknown> = { backupName: picked.name, dryRun, existingResourcePolicy: f.policy };
+  if (picked.cluster !== undefined) body['cluster'] = picked.cluster;
   if (location !== undefined) body['storageLocation'] = location;
   if (included.length > 0) body['includedNamespaces'] = included;
   if (Object.keys(ns.mapping).length > 0) body['namespaceMapping'] = ns.mapping;
@@ -91,11 +106,12 @@ function RestoreForm({ f, set, busy, backups: completed, plan }: FormProps) {
         <select id="r-backup" value={f.backup} onChange={(e) => set('backup')(e.currentTarget.value)}>
           <option value="">Pick a backup…</option>
           {completed.map((b) => (
-            <option key={b.name} value={b.name}>
-              {b.name} ({b.phase})
+            <option key={backupKey(b)} value={backupKey(b)}>
+              {b.name} ({b.cluster === undefined ? '' : `${b.cluster}, `}
+              {b.phase})
             </option>
           ))}
-          {f.backup !== '' && !completed.some((b) => b.name === f.backup) ? (
+          {f.backup !== '' && !completed.some((b) => backupKey(b) === f.backup) ? (
             <option value={f.backup}>{f.backup}</option>
           ) : null}
         </select>
@@ -142,7 +158,9 @@ export function RestoreNewPage({ params }: { params: URLSearchParams }) {
   const backups = usePoll<List<BackupRow>>('/api/v1/backups', 0);
   const canRestore = useCan('restores.create');
   const [f, setF] = useState<Form>({
-    backup: params.get('backup') ?? '',
+    backup: params.get('backup')
+      ? backupKey({ name: params.get('backup') ?? '', cluster: params.get('cluster') ?? undefined })
+      : '',
     namespaces: '',
     namespaceMapping: '',
     storageClassMapping: '',
@@ -156,7 +174,7 @@ export function RestoreNewPage({ params }: { params: URLSearchParams }) {
     setPlan(undefined);
   };
   const submit = async (dryRun: boolean) => {
-    const location = backups.data?.items.find((x) => x.name === f.backup)?.location;
+    const location = backups.data?.items.find((x) => backupKey(x) === f.backup)?.location;
     const b = restoreBody(f, dryRun, location);
     if ('error' in b) return setError(new Error(b.error));
     setBusy(true);

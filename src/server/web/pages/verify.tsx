@@ -1,28 +1,60 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, send } from '../api.ts';
 import { Badge, ErrorBox, useCan } from '../components.tsx';
-import { relative } from '../format.ts';
+import { bytes, percent, relative } from '../format.ts';
 import { isMissing } from '../hooks.ts';
 
-/** GET|POST /api/v1/backups/NAME/verify: `backup verify` run by the server. */
+/** How far the server's verification is (bytes of the objects it reads, tarball items parsed). */
+interface Progress {
+  step: string;
+  bytesRead: number;
+  bytesTotal?: number;
+  items: number;
+}
+
+/** GET|POST …/backups/NAME/verify: `backup verify` run by the server. */
 interface Verification {
   backup: string;
   phase: 'InProgress' | 'Verified' | 'Failed';
   started: string;
   completed?: string;
+  progress?: Progress;
   report?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[]; problems: string[] };
   error?: { message: string; hint?: string };
 }
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
+function Read({ p, running }: { p: Progress | undefined; running: boolean }) {
+  if (p === undefined) return null;
+  const pct = percent(p.bytesRead, p.bytesTotal);
+  return (
+    <div class="progress-line">
+      {pct === undefined ? null : (
+        <progress max={100} value={pct} aria-label="Verification progress">
+          {pct}%
+        </progress>
+      )}{' '}
+      <span class="progress-text">
+        {pct === undefined ? '' : `${pct}% · `}
+        {bytes(p.bytesRead)}
+        {p.bytesTotal === undefined ? '' : ` of ${bytes(p.bytesTotal)}`} read, {p.items} items checked
+        {running ? ` (reading: ${p.step})` : ''}
+      </span>
+    </div>
+  );
+}
+
 function Outcome({ v }: { v: Verification }) {
   if (v.phase === 'InProgress')
     return (
-      <p class="verifying" role="status">
-        <Badge state="InProgress" /> Verifying: reading every file of the backup against its checksums, every
-        item of its tarball, and its resource list (started {relative(v.started)})…
-      </p>
+      <div class="verifying" role="status">
+        <p>
+          <Badge state="InProgress" /> Verifying: reading every file of the backup against its checksums,
+          every item of its tarball, and its resource list (started {relative(v.started)})…
+        </p>
+        <Read p={v.progress} running />
+      </div>
     );
   const checks = v.report?.checks ?? [];
   const problems = v.report?.problems ?? [];
@@ -32,6 +64,7 @@ function Outcome({ v }: { v: Verification }) {
         <Badge state={v.phase} /> {v.phase === 'Verified' ? 'Every check passed' : 'Verification failed'}{' '}
         <span class="muted">({relative(v.completed)})</span>
       </p>
+      <Read p={v.progress} running={false} />
       {v.error === undefined ? null : (
         <div class="error" role="alert">
           {v.error.message}
@@ -66,8 +99,8 @@ function Outcome({ v }: { v: Verification }) {
  * list) in the background; the panel shows it running, then each check and the findings. The button
  * is there only for a caller whose RBAC allows `create backups/verify`.
  */
-export function VerifyPanel({ name }: { name: string }) {
-  const path = `/api/v1/backups/${encodeURIComponent(name)}/verify`;
+export function VerifyPanel({ api }: { api: string }) {
+  const path = `${api}/verify`;
   const can = useCan('backups.verify');
   const [v, setV] = useState<Verification | undefined>();
   const [error, setError] = useState<Error | undefined>();
