@@ -66,10 +66,13 @@ export function summaryRows(r: DrillReport): [string, string][] {
         ? '—'
         : `${bytesText(restore.archiveBytes)} of backup archive, ${bytesText(restore.volumeBytes)} of volume data`,
     ],
+    ...(r.lockLost === undefined
+      ? []
+      : [['Standby lock', `lost at ${r.lockLost.noticedAt}: ${r.lockLost.message}`] as [string, string]]),
     [
       'Standby after the drill',
       r.cleanup.mode === 'kept'
-        ? 'kept as restored (--keep)'
+        ? `kept as restored (--keep): ${r.cleanup.left.length} object(s) left, see Clean-up`
         : r.cleanup.left.length === 0
           ? `as before (${r.cleanup.deleted.length} object(s) deleted)`
           : `${r.cleanup.left.length} object(s) left: see Clean-up`,

@@ -98,4 +98,21 @@ describe('scheduled drills', () => {
       `lifeboat_drill_last_success_timestamp_seconds{cluster="prod-a"} ${Date.parse('2026-12-01T03:05:00.000Z') / 1000}`,
     );
   });
+
+  it('count a drill that lost the standby lock, and set it failed', async () => {
+    const { s, registry, finish, at } = scheduler();
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    finish.get('prod-a')?.({
+      outcome: 'Failed',
+      rtoSeconds: undefined,
+      lockLost: { holder: 'restore r-1', noticedAt: '2026-12-01T03:01:00.000Z', message: 'taken over' },
+    });
+    await flush();
+    const text = await registry.metrics();
+    expect(text).toContain('lifeboat_drill_passed{cluster="prod-a"} 0');
+    expect(text).toContain('lifeboat_drill_lock_lost_total{cluster="prod-a"} 1');
+    expect(text).not.toContain('lifeboat_drill_last_success_timestamp_seconds{cluster="prod-a"}');
+  });
 });

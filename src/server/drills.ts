@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   type DrillReport,
   type DrillRequest,
@@ -18,6 +18,7 @@ export interface DrillMetrics {
   lastSuccess: Gauge<'cluster'>;
   rto: Gauge<'cluster'>;
   passed: Gauge<'cluster'>;
+  lockLost: Counter<'cluster'>;
 }
 
 export function createDrillMetrics(registry: Registry): DrillMetrics {
@@ -38,6 +39,12 @@ export function createDrillMetrics(registry: Registry): DrillMetrics {
     passed: new Gauge({
       name: 'lifeboat_drill_passed',
       help: '1 when the newest DR drill of the cluster Passed, 0 when it Failed',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    lockLost: new Counter({
+      name: 'lifeboat_drill_lock_lost_total',
+      help: "DR drills of the cluster that lost their standby's lock midway (taken over or expired) and stopped Failed",
       labelNames: ['cluster'],
       registers,
     }),
@@ -176,8 +183,11 @@ export class DrillScheduler {
     this.#running.add(run);
   }
 
-  #record(r: Pick<DrillReport, 'cluster' | 'outcome' | 'rtoSeconds' | 'completionTimestamp'>): void {
+  #record(
+    r: Pick<DrillReport, 'cluster' | 'outcome' | 'rtoSeconds' | 'completionTimestamp' | 'lockLost'>,
+  ): void {
     const m = this.#d.metrics;
+    if (r.lockLost !== undefined) m.lockLost.inc({ cluster: r.cluster });
     m.passed.set({ cluster: r.cluster }, r.outcome === 'Passed' ? 1 : 0);
     if (r.rtoSeconds !== undefined) m.rto.set({ cluster: r.cluster }, r.rtoSeconds);
     if (r.outcome === 'Passed')

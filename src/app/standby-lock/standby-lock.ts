@@ -27,11 +27,28 @@ export interface StandbyLockRequest {
   name?: string;
 }
 
+/** How a holder lost the lock: who holds it now (if anyone) and since when, and when this one saw it. */
+export interface StandbyLockLoss {
+  /** The Lease's holder now; undefined when it could not be read (the lock expired unrenewed). */
+  holder: string | undefined;
+  /** When the new holder took it (its acquireTime). */
+  since: string | undefined;
+  /** When this holder found out. */
+  noticedAt: string;
+  /** Why, in a sentence: the drill's report gives it as its reason. */
+  message: string;
+}
+
 export interface StandbyLock {
   /** The Lease's holderIdentity: the purpose, process and host, and a unique suffix. */
   readonly holder: string;
-  /** Aborted when another holder took the Lease (this one stopped renewing in time). */
+  /**
+   * Aborted (with a CONFLICT LifeboatError) when another holder took the Lease, or when renewing it
+   * kept failing until it expired: whoever holds the lock must stop changing the standby.
+   */
   readonly lost: AbortSignal;
+  /** How it was lost, once it was. */
+  readonly loss: StandbyLockLoss | undefined;
   /** Stops renewing and empties the Lease's holder when it is still this one; never throws. */
   release(): Promise<void>;
 }
@@ -165,11 +182,15 @@ class HeldLock implements StandbyLock {
   readonly #logger: Logger;
   readonly #lost = new AbortController();
   readonly #timer: NodeJS.Timeout;
+  readonly #leaseMs: number;
   #renewing: Promise<void> = Promise.resolve();
   #released = false;
+  #renewedAt = Date.now();
+  #loss: StandbyLockLoss | undefined;
 
   constructor(client: KubeClient, name: string, holder: string, leaseSeconds: number, logger: Logger) {
     this.holder = holder;
+    this.#leaseMs = leaseSeconds * 1000;
     this.#name = name;
     this.#client = client;
     this.#logger = logger;
@@ -186,19 +207,34 @@ class HeldLock implements StandbyLock {
     return this.#lost.signal;
   }
 
+  get loss(): StandbyLockLoss | undefined {
+    return this.#loss;
+  }
+
+  #lose(holder: string | undefined, since: string | undefined, message: string): void {
+    if (this.#lost.signal.aborted || this.#released) return;
+    this.#loss = { holder, since, noticedAt: new Date().toISOString(), message };
+    this.#logger.error({ holder }, message);
+    this.#lost.abort(
+      new LifeboatError('CONFLICT', message, {
+        hint: 'this run stopped renewing the lock in time (a paused process or an unreachable standby): run it again once the new holder ends',
+      }),
+    );
+  }
+
   /** This holder's Lease as it is now; undefined (and the lock marked lost) when another holds it. */
   async #own(): Promise<Lease | undefined> {
     const lease = await getOrUndefined<Lease>(this.#client, { path: path(this.#name), retries: 2 });
     if (lease?.spec?.holderIdentity === this.holder) return lease;
-    if (!this.#lost.signal.aborted && !this.#released) {
-      const other = lease?.spec?.holderIdentity ?? 'nobody';
-      this.#logger.error({ holder: other }, `the standby lock was lost: ${other} holds it now`);
-      this.#lost.abort(
-        new LifeboatError('CONFLICT', `the standby lock was taken over by ${other}`, {
-          hint: 'this run stopped renewing it in time (a paused process or an unreachable standby): run it again',
-        }),
-      );
-    }
+    const other = lease?.spec?.holderIdentity ?? undefined;
+    const since = lease?.spec?.acquireTime ?? undefined;
+    this.#lose(
+      other === undefined || other === '' ? undefined : other,
+      since,
+      other === undefined || other === ''
+        ? `the standby lock was lost: Lease ${STANDBY_LOCK_NAMESPACE}/${this.#name} no longer names this holder`
+        : `the standby lock was taken over by ${other} since ${since ?? '?'}`,
+    );
     return undefined;
   }
 
@@ -207,14 +243,23 @@ class HeldLock implements StandbyLock {
     try {
       const lease = await this.#own();
       if (lease === undefined) return;
+      const now = new Date();
       await this.#client.json({
         method: 'PUT',
         path: path(this.#name),
-        body: { ...lease, spec: { ...lease.spec, renewTime: microTime(new Date()) } },
+        body: { ...lease, spec: { ...lease.spec, renewTime: microTime(now) } },
         retries: 1,
       });
+      this.#renewedAt = now.getTime();
     } catch (err) {
       if (!conflict(err)) this.#logger.warn({ err }, 'renewing the standby lock failed');
+      // Not renewed within the Lease's duration: another taker may have it now, whatever the standby says.
+      if (Date.now() - this.#renewedAt > this.#leaseMs)
+        this.#lose(
+          undefined,
+          undefined,
+          `the standby lock expired unrenewed: the last renewal was at ${new Date(this.#renewedAt).toISOString()} (${err instanceof Error ? err.message : String(err)})`,
+        );
     }
   }
 
