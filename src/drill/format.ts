@@ -80,6 +80,11 @@ export function summaryRows(r: DrillReport): [string, string][] {
   ];
 }
 
+/** A volume as both reports name it: the pod's volume, and its claim when it mounts one. */
+export function volumeLabel(v: DrillReport['volumes'][number]): string {
+  return `${v.namespace}/${v.pod}/${v.volume}${v.pvc === undefined ? '' : ` (PVC ${v.pvc})`}`;
+}
+
 /** What the node agent re-read of a volume: files, bytes and how many paths differ. */
 export function rehashed(v: DrillReport['volumes'][number]): string {
   const c = v.checked;
