@@ -106,6 +106,23 @@ function heldError(
  * lock is renewed at a third of its duration until released.
  */
 export async function takeStandbyLock(request: StandbyLockRequest): Promise<StandbyLock> {
+  try {
+    return await takeLock(request);
+  } catch (err) {
+    throw forbidden(request.client, err) ?? err;
+  }
+}
+
+/** A refusal by RBAC, said as the permission the lock needs (the API's message names the verb). */
+function forbidden(client: KubeClient, err: unknown): LifeboatError | undefined {
+  if (!(err instanceof KubeApiError) || err.status !== 403) return undefined;
+  return new LifeboatError('FORBIDDEN', `cannot take the standby lock in ${client.server}: ${err.message}`, {
+    hint: `the credentials need get, create and update on leases (coordination.k8s.io) in ${STANDBY_LOCK_NAMESPACE}: the Lease rule of the restore role (deploy/kubernetes/restore/rbac-restore.yaml)`,
+    details: { status: 403 },
+  });
+}
+
+async function takeLock(request: StandbyLockRequest): Promise<StandbyLock> {
   const { client, logger } = request;
   const leaseSeconds = request.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const holder = `${request.purpose} (pid ${process.pid} on ${hostname()}, ${randomUUID().slice(0, 8)})`;
