@@ -13,7 +13,7 @@ import {
   LocationSchema,
   nullObject,
 } from '../model/index.ts';
-import { parseDuration } from '../gojson/index.ts';
+import { GoDurationSchema } from './duration.ts';
 import { DrillScheduleListSchema } from './drills.ts';
 import { globListProblem } from '../selection/index.ts';
 import { ClusterListSchema, FleetSchema, ScheduleClustersSchema } from './clusters.ts';
@@ -22,17 +22,7 @@ import { BackupHooksSchema } from './backup-hooks.ts';
 export const CONFIG_API_VERSION = 'lifeboat.io/v1alpha1';
 export const CONFIG_KIND = 'Config';
 
-const goDuration = z.string().refine(
-  (text) => {
-    try {
-      parseDuration(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a Go duration (e.g. 720h, 6h, 1h30m)' },
-);
+const goDuration = GoDurationSchema;
 const count = z.number().int().min(0).max(100_000);
 
 /** An include or exclude filter: namespace or resource globs (Velero's syntax), bounded in size. */

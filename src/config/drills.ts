@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseDuration } from '../gojson/index.ts';
+import { GoDurationSchema } from './duration.ts';
 import { dictionarySchema } from '../model/index.ts';
 import { ClusterNameSchema, DNS_LABEL } from './names.ts';
 
@@ -8,17 +8,7 @@ import { ClusterNameSchema, DNS_LABEL } from './names.ts';
  * drills the server runs on a schedule (`drills:`), stored like backup schedules.
  */
 
-const goDuration = z.string().refine(
-  (text) => {
-    try {
-      parseDuration(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'a Go duration such as 30m, 4h or 720h' },
-);
+const goDuration = GoDurationSchema;
 
 /** A cluster's recovery objectives: a drill fails when its measured RTO (or the backup's age) exceeds them. */
 export const ObjectivesSchema = z.object({ rto: goDuration.optional(), rpo: goDuration.optional() }).strict();

@@ -48,6 +48,27 @@ describe('the outcome of a drill', () => {
     expect(r.reasons[0]).toContain('STORAGE_CLASS_MISSING');
   });
 
+  it('fails a drill that lost the standby lock, naming the new holder, since when and when it stopped', () => {
+    const r = decideOutcome(
+      facts({
+        lockLost: {
+          holder: 'restore r-9 (pid 7 on elsewhere)',
+          since: '2026-01-01T03:00:31.000000Z',
+          noticedAt: '2026-01-01T03:00:40.000Z',
+          message:
+            'the standby lock was taken over by restore r-9 (pid 7 on elsewhere) since 2026-01-01T03:00:31.000000Z',
+        },
+      }),
+      false,
+    );
+    expect(r.outcome).toBe('Failed');
+    expect(r.rtoSeconds).toBeUndefined();
+    expect(r.reasons).toEqual([
+      'the standby lock was taken over by restore r-9 (pid 7 on elsewhere) since 2026-01-01T03:00:31.000000Z; the drill stopped at 2026-01-01T03:00:40.000Z',
+    ]);
+    expect(renderDrillMarkdown(r)).toContain('| Standby lock | lost at 2026-01-01T03:00:40.000Z');
+  });
+
   it('names each workload not ready, a failed verify, bad volumes (claim and paths) and an interruption', () => {
     const r = decideOutcome(
       {

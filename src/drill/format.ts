@@ -66,15 +66,23 @@ export function summaryRows(r: DrillReport): [string, string][] {
         ? '—'
         : `${bytesText(restore.archiveBytes)} of backup archive, ${bytesText(restore.volumeBytes)} of volume data`,
     ],
+    ...(r.lockLost === undefined
+      ? []
+      : [['Standby lock', `lost at ${r.lockLost.noticedAt}: ${r.lockLost.message}`] as [string, string]]),
     [
       'Standby after the drill',
       r.cleanup.mode === 'kept'
-        ? 'kept as restored (--keep)'
+        ? `kept as restored (--keep): ${r.cleanup.left.length} object(s) left, see Clean-up`
         : r.cleanup.left.length === 0
           ? `as before (${r.cleanup.deleted.length} object(s) deleted)`
           : `${r.cleanup.left.length} object(s) left: see Clean-up`,
     ],
   ];
+}
+
+/** A volume as both reports name it: the pod's volume, and its claim when it mounts one. */
+export function volumeLabel(v: DrillReport['volumes'][number]): string {
+  return `${v.namespace}/${v.pod}/${v.volume}${v.pvc === undefined ? '' : ` (PVC ${v.pvc})`}`;
 }
 
 /** What the node agent re-read of a volume: files, bytes and how many paths differ. */

@@ -1,4 +1,4 @@
-import { PHASE_LABELS, rehashed, secondsText, summaryRows } from './format.ts';
+import { PHASE_LABELS, rehashed, secondsText, summaryRows, volumeLabel } from './format.ts';
 import type { DrillPhase, DrillReport } from './report.ts';
 
 /**
@@ -118,7 +118,7 @@ function sections(r: DrillReport): string[] {
       table(
         ['Volume', 'Snapshot', 'Backed up (bytes)', 'Restored (bytes)', 'Re-hashed', 'Check'],
         r.volumes.map((v) => [
-          esc(`${v.namespace}/${v.pod}/${v.volume}`),
+          esc(volumeLabel(v)),
           esc(v.snapshotID),
           String(v.bytesBackedUp ?? '—'),
           String(v.bytesRestored ?? '—'),

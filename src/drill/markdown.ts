@@ -1,4 +1,4 @@
-import { PHASE_LABELS, rehashed, secondsText, summaryRows } from './format.ts';
+import { PHASE_LABELS, rehashed, secondsText, summaryRows, volumeLabel } from './format.ts';
 import type { DrillReport } from './report.ts';
 
 /** Markdown-safe table cell: pipes, newlines and HTML are escaped. */
@@ -54,7 +54,7 @@ export function renderDrillMarkdown(r: DrillReport): string {
     );
     for (const v of r.volumes)
       out.push(
-        `| ${cell(`${v.namespace}/${v.pod}/${v.volume}`)} | ${cell(v.snapshotID)} | ${v.bytesBackedUp ?? '—'} | ${v.bytesRestored ?? '—'} | ${cell(rehashed(v))} | ${v.ok ? 'ok' : `**${cell(v.reason ?? 'failed')}**`} |`,
+        `| ${cell(volumeLabel(v))} | ${cell(v.snapshotID)} | ${v.bytesBackedUp ?? '—'} | ${v.bytesRestored ?? '—'} | ${cell(rehashed(v))} | ${v.ok ? 'ok' : `**${cell(v.reason ?? 'failed')}**`} |`,
       );
   }
   out.push(

@@ -19,6 +19,8 @@ export function rtoSeconds(phases: readonly DrillPhase[], reached: boolean): num
 export function failureReasons(facts: DrillFacts, rto: number | undefined): string[] {
   const out: string[] = [];
   if (facts.error !== undefined) out.push(facts.error);
+  if (facts.lockLost !== undefined)
+    out.push(`${facts.lockLost.message}; the drill stopped at ${facts.lockLost.noticedAt}`);
   if (facts.interrupted === true) out.push('the drill was interrupted before it ended');
   const blocking = facts.findings.filter((f) => f.severity === 'blocking');
   if (blocking.length > 0)

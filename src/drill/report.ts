@@ -152,6 +152,18 @@ export const DrillReportSchema = z.object({
   cleanup: CleanupSchema,
   /** Set when the drill was stopped (SIGTERM, SIGINT) before it ended. */
   interrupted: z.boolean().optional(),
+  /** Set when the drill lost the standby's lock midway (taken over, or expired unrenewed) and stopped. */
+  lockLost: z
+    .object({
+      /** Who holds the lock now, when known. */
+      holder: text(1024).optional(),
+      /** When that holder took it. */
+      since: text(64).optional(),
+      /** When the drill found out and stopped. */
+      noticedAt: text(64),
+      message: text(),
+    })
+    .optional(),
 });
 export type DrillReport = z.infer<typeof DrillReportSchema>;
 export type DrillOutcome = DrillReport['outcome'];

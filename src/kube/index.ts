@@ -22,4 +22,16 @@ export {
 export { type KubeTarget, loadKubeConfig } from './kubeconfig.ts';
 export { ListBodyError, type RawPage, splitListBody } from './list-body.ts';
 export { objectPath } from './paths.ts';
-export { leasePath, microTime } from './lease.ts';
+export {
+  type Lease,
+  LeaseClient,
+  type LeaseClientOptions,
+  leaseHolder,
+  leasePath,
+  LeaseSchema,
+  type LeaseSpec,
+  leaseState,
+  type LeaseWrite,
+  microTime,
+  takeOverSpec,
+} from './lease.ts';

@@ -21,7 +21,14 @@ const config = (overrides: Partial<LifeboatConfig> = {}): LifeboatConfig => ({
   ...overrides,
 });
 
-function scheduler(options: { restoring?: number } = {}) {
+function scheduler(
+  options: {
+    restoring?: number;
+    owns?: (cluster: string) => boolean;
+    standbyOf?: (cluster: string) => { kubeconfig?: string } | undefined;
+    config?: LifeboatConfig;
+  } = {},
+) {
   let now = new Date('2026-11-30T12:00:00Z');
   const registry = new Registry();
   const started: DrillRequest[] = [];
@@ -29,9 +36,11 @@ function scheduler(options: { restoring?: number } = {}) {
   const s = new DrillScheduler({
     configPath: undefined,
     logger: silentLogger(),
-    config: () => config(),
+    config: () => options.config ?? config(),
     metrics: createDrillMetrics(registry),
     restoresInto: () => options.restoring ?? 0,
+    ...(options.owns === undefined ? {} : { owns: options.owns }),
+    ...(options.standbyOf === undefined ? {} : { standbyOf: options.standbyOf }),
     now: () => now,
     run: (request) =>
       new Promise((resolve) => {
@@ -97,5 +106,56 @@ describe('scheduled drills', () => {
     expect(text).toContain(
       `lifeboat_drill_last_success_timestamp_seconds{cluster="prod-a"} ${Date.parse('2026-12-01T03:05:00.000Z') / 1000}`,
     );
+  });
+
+  it('count a drill that lost the standby lock, and set it failed', async () => {
+    const { s, registry, finish, at } = scheduler();
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    finish.get('prod-a')?.({
+      outcome: 'Failed',
+      rtoSeconds: undefined,
+      lockLost: { holder: 'restore r-1', noticedAt: '2026-12-01T03:01:00.000Z', message: 'taken over' },
+    });
+    await flush();
+    const text = await registry.metrics();
+    expect(text).toContain('lifeboat_drill_passed{cluster="prod-a"} 0');
+    expect(text).toContain('lifeboat_drill_lock_lost_total{cluster="prod-a"} 1');
+    expect(text).not.toContain('lifeboat_drill_last_success_timestamp_seconds{cluster="prod-a"}');
+  });
+
+  it('run only on the replica that owns the cluster, and drill a discovered cluster into its own standby', () => {
+    const discovered = config({
+      drills: [
+        { name: 'monthly-a', cluster: 'prod-a', schedule: '0 3 1 * *' },
+        { name: 'monthly-wl', cluster: 'wl', schedule: '0 3 1 * *' },
+      ],
+    });
+    const standbys: Record<string, { kubeconfig?: string } | undefined> = {
+      'prod-a': { kubeconfig: '/standby' },
+      wl: { kubeconfig: '/other-standby' },
+    };
+    const { s, started, at } = scheduler({
+      config: discovered,
+      owns: (c) => c === 'wl',
+      standbyOf: (c) => standbys[c],
+    });
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    expect(started.map((r) => r.cluster)).toEqual(['wl']);
+    expect(started[0]).toMatchObject({ name: 'drill-monthly-wl-20261201030000', waitLock: true });
+    // The cluster this replica does not own is another replica's to run: not skipped here.
+    expect(s.skipped).toEqual([]);
+  });
+
+  it('skip a drill of a cluster without a standby, saying where one is looked for', () => {
+    const { s, started, at } = scheduler({ standbyOf: () => undefined });
+    s.tick();
+    at('2026-12-01T03:00:00Z');
+    s.tick();
+    expect(started).toEqual([]);
+    expect(s.skipped[0]?.reason).toBe('cluster prod-a has no standby (in the config or its annotation)');
   });
 });

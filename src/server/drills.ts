@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   type DrillReport,
   type DrillRequest,
@@ -7,6 +7,7 @@ import {
   runDrill,
 } from '../app/drill/index.ts';
 import type { LifeboatConfig } from '../config/index.ts';
+import { type KubeTarget, loadKubeConfig } from '../kube/index.ts';
 import { parseDuration } from '../gojson/index.ts';
 import type { Logger } from '../log/index.ts';
 import { nullObject } from '../model/index.ts';
@@ -18,6 +19,7 @@ export interface DrillMetrics {
   lastSuccess: Gauge<'cluster'>;
   rto: Gauge<'cluster'>;
   passed: Gauge<'cluster'>;
+  lockLost: Counter<'cluster'>;
 }
 
 export function createDrillMetrics(registry: Registry): DrillMetrics {
@@ -41,6 +43,12 @@ export function createDrillMetrics(registry: Registry): DrillMetrics {
       labelNames: ['cluster'],
       registers,
     }),
+    lockLost: new Counter({
+      name: 'lifeboat_drill_lock_lost_total',
+      help: "DR drills of the cluster that lost their standby's lock midway (taken over or expired) and stopped Failed",
+      labelNames: ['cluster'],
+      registers,
+    }),
   };
 }
 
@@ -49,8 +57,17 @@ export interface DrillSchedulerDeps {
   logger: Logger;
   config: () => LifeboatConfig;
   metrics: DrillMetrics;
-  /** Restores the server runs now into this standby (kubeconfig and context), which a drill must never overlap. */
-  restoresInto: (standby: { kubeconfig: string; context?: string | undefined }) => number;
+  /** Restores the server runs now into this standby, which a drill must never overlap. */
+  restoresInto: (standby: KubeTarget) => number;
+  /**
+   * The cluster's standby: a configured entry's, or a discovered cluster's (from its annotation's
+   * Secret, in memory); default the config entry's only.
+   */
+  standbyOf?: (cluster: string) => KubeTarget | undefined;
+  /** Whether this replica runs the cluster's drills (it owns the cluster); default every one. */
+  owns?: (cluster: string) => boolean;
+  /** Every cluster whose drill metrics are read from the bucket at start; default the configured ones. */
+  clusters?: () => string[];
   run?: (request: DrillRequest, deps: Parameters<typeof runDrill>[1]) => Promise<DrillReport>;
   now?: () => Date;
   tickMs?: number;
@@ -62,8 +79,14 @@ export interface SkippedDrill {
   reason: string;
 }
 
-const standbyKey = (s: { kubeconfig: string; context?: string | undefined }) =>
-  `${s.kubeconfig}\u0000${s.context ?? ''}`;
+/** A standby as its API server (two kubeconfigs may name one standby); its kubeconfig when unreadable. */
+function standbyKey(s: KubeTarget): string {
+  try {
+    return loadKubeConfig(s).server;
+  } catch {
+    return `${s.kubeconfig ?? ''}\u0000${s.context ?? ''}\u0000${s.kubeconfigData?.source ?? ''}`;
+  }
+}
 
 /**
  * The server's scheduled drills: each fires at its cron times; at most one drill at a time per
@@ -130,15 +153,21 @@ export class DrillScheduler {
     );
   }
 
+  #standbyOf(cluster: string): KubeTarget | undefined {
+    if (this.#d.standbyOf !== undefined) return this.#d.standbyOf(cluster);
+    return (this.#d.config().clusters ?? []).find((c) => c.name === cluster)?.standby;
+  }
+
   #fire(s: DrillSchedule, due: Date): void {
-    const entry = (this.#d.config().clusters ?? []).find((c) => c.name === s.cluster);
-    if (entry?.standby === undefined)
-      return this.#skip(s, due, `cluster ${s.cluster} has no standby in the config`);
-    const key = standbyKey(entry.standby);
+    // Another replica owns the cluster: it runs the drill (exactly one replica does).
+    if (this.#d.owns !== undefined && !this.#d.owns(s.cluster)) return;
+    const standby = this.#standbyOf(s.cluster);
+    if (standby === undefined)
+      return this.#skip(s, due, `cluster ${s.cluster} has no standby (in the config or its annotation)`);
+    const key = standbyKey(standby);
     const busy = this.#busy.get(key);
     if (busy !== undefined) return this.#skip(s, due, `drill ${busy} is still running in the same standby`);
-    if (this.#d.restoresInto(entry.standby) > 0)
-      return this.#skip(s, due, 'a restore into the standby is running');
+    if (this.#d.restoresInto(standby) > 0) return this.#skip(s, due, 'a restore into the standby is running');
     const controller = new AbortController();
     const name = `drill-${s.name.slice(0, 40)}-${due.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
     this.#busy.set(key, name);
@@ -176,8 +205,11 @@ export class DrillScheduler {
     this.#running.add(run);
   }
 
-  #record(r: Pick<DrillReport, 'cluster' | 'outcome' | 'rtoSeconds' | 'completionTimestamp'>): void {
+  #record(
+    r: Pick<DrillReport, 'cluster' | 'outcome' | 'rtoSeconds' | 'completionTimestamp' | 'lockLost'>,
+  ): void {
     const m = this.#d.metrics;
+    if (r.lockLost !== undefined) m.lockLost.inc({ cluster: r.cluster });
     m.passed.set({ cluster: r.cluster }, r.outcome === 'Passed' ? 1 : 0);
     if (r.rtoSeconds !== undefined) m.rto.set({ cluster: r.cluster }, r.rtoSeconds);
     if (r.outcome === 'Passed')
@@ -186,7 +218,9 @@ export class DrillScheduler {
 
   /** The gauges from the drills in the bucket: each configured cluster's newest drill and newest Passed one. */
   async refreshMetrics(): Promise<void> {
-    for (const c of this.#d.config().clusters ?? []) {
+    const clusters = this.#d.clusters?.() ?? (this.#d.config().clusters ?? []).map((c) => c.name);
+    for (const name of clusters) {
+      const c = { name };
       try {
         const drills = await listDrills({
           configPath: this.#d.configPath,
@@ -222,17 +256,28 @@ export class DrillScheduler {
   }
 }
 
-/** The server's drill scheduler over its live config, never overlapping the server's own restores. */
-export function serverDrills(context: ServerContext): DrillScheduler {
+/**
+ * The server's drill scheduler over its live config and fleet, never overlapping the server's own
+ * restores. A cluster's drills run on the replica that owns it (per-cluster Leases; without them,
+ * the leader), whether the cluster is configured or discovered.
+ */
+export function serverDrills(context: ServerContext, leading: () => boolean): DrillScheduler {
   const target = context.restoreKube;
+  const fleet = context.fleet;
   return new DrillScheduler({
     configPath: context.configPath,
     logger: context.logger,
     config: context.config,
     metrics: createDrillMetrics(context.metrics.registry),
-    restoresInto: (s) =>
-      s.kubeconfig === target.kubeconfig && (s.context ?? undefined) === (target.context ?? undefined)
-        ? context.restoring.size
-        : 0,
+    restoresInto: (s) => (standbyKey(s) === standbyKey(target) ? context.restoring.size : 0),
+    standbyOf: (cluster) =>
+      fleet.registry.find(cluster)?.standby ??
+      (context.config().clusters ?? []).find((c) => c.name === cluster)?.standby,
+    owns: (cluster) => (fleet.leases === undefined ? leading() : fleet.leases.owned().includes(cluster)),
+    clusters: () => {
+      const names = new Set((context.config().clusters ?? []).map((c) => c.name));
+      for (const c of fleet.registry.clusters) names.add(c.name);
+      return [...names];
+    },
   });
 }

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
-  getOrUndefined,
-  KubeApiError,
   KubeClient,
   type KubeTarget,
-  leasePath,
+  LeaseClient,
+  leaseHolder,
   loadKubeConfig,
   microTime,
 } from '../kube/index.ts';
@@ -26,19 +25,6 @@ export interface LeaseOptions {
   onStoppedLeading: (reason: string) => void;
 }
 
-interface LeaseObject {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: {
-    holderIdentity?: string | null;
-    leaseDurationSeconds?: number;
-    acquireTime?: string | null;
-    renewTime?: string | null;
-    leaseTransitions?: number;
-  };
-}
-
-/** Kubernetes MicroTime: RFC 3339 with microseconds. */
-
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews the
  * lease every retry period; another candidate takes it over once it has seen no renewal for the
@@ -50,6 +36,7 @@ export class LeaseElector {
   readonly identity: string;
   readonly #o: LeaseOptions;
   readonly #client: KubeClient;
+  readonly #leases: LeaseClient;
   #leader = false;
   #holder: string | undefined;
   #observed: { key: string; at: number } | undefined;
@@ -62,6 +49,7 @@ export class LeaseElector {
     this.#o = options;
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.#client = new KubeClient(loadKubeConfig(options.kube), { maxSockets: 2 });
+    this.#leases = new LeaseClient(this.#client, options.namespace);
   }
 
   get isLeader(): boolean {
@@ -91,14 +79,13 @@ export class LeaseElector {
     if (this.#leader) {
       this.#setLeader(false, 'shutting down');
       try {
-        const lease = await this.#get();
-        if (lease?.spec?.holderIdentity === this.identity) {
-          await this.#put(lease, {
-            holderIdentity: null,
+        const lease = await this.#leases.get(this.#o.name);
+        // Released with a short duration and a fresh renewTime, so another replica takes over at once.
+        if (lease !== undefined)
+          await this.#leases.release(lease, this.identity, {
             leaseDurationSeconds: 1,
             renewTime: microTime(new Date()),
           });
-        }
       } catch (err) {
         this.#o.logger.warn({ err }, 'could not release the leader lease; it expires on its own');
       }
@@ -133,80 +120,40 @@ export class LeaseElector {
   async #tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
     const durationSeconds = Math.max(1, Math.round(this.#o.leaseDurationMs / 1000));
-    const lease = await this.#get();
+    const lease = await this.#leases.get(this.#o.name);
     if (lease === undefined) {
-      await this.#client
-        .json({
-          method: 'POST',
-          path: leasePath(this.#o.namespace),
-          body: {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { name: this.#o.name, namespace: this.#o.namespace },
-            spec: {
-              holderIdentity: this.identity,
-              leaseDurationSeconds: durationSeconds,
-              acquireTime: microTime(now),
-              renewTime: microTime(now),
-              leaseTransitions: 0,
-            },
-          },
-          retries: 1,
-          timeoutMs: 5000,
-        })
-        .catch((err: unknown) => {
-          if (err instanceof KubeApiError && err.status === 409) return undefined;
-          throw err;
-        });
+      const created = await this.#leases.takeOverIfExpired(
+        this.#o.name,
+        undefined,
+        this.identity,
+        durationSeconds,
+        {
+          now,
+        },
+      );
       this.#holder = this.identity;
-      return (await this.#get())?.spec?.holderIdentity === this.identity;
+      // Created, or another candidate was first (then it holds it): read who holds it now.
+      return created.ok || leaseHolder(await this.#leases.get(this.#o.name)) === this.identity;
     }
+    this.#holder = leaseHolder(lease);
     const spec = lease.spec ?? {};
-    const holder = spec.holderIdentity ?? undefined;
-    this.#holder = holder === '' ? undefined : holder;
-    const key = `${holder ?? ''}|${spec.renewTime ?? ''}`;
+    const key = `${spec.holderIdentity ?? ''}|${spec.renewTime ?? ''}`;
     if (this.#observed?.key !== key) this.#observed = { key, at: Date.now() };
-    const validFor = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
-    const held = this.#holder !== undefined && this.#holder !== this.identity;
-    if (held && Date.now() - this.#observed.at < validFor) return false;
     const mine = this.#holder === this.identity;
-    try {
-      await this.#put(lease, {
-        holderIdentity: this.identity,
-        leaseDurationSeconds: durationSeconds,
-        acquireTime: mine ? (spec.acquireTime ?? microTime(now)) : microTime(now),
-        renewTime: microTime(now),
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
-      });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 409) return false;
-      throw err;
-    }
+    // Another holder's renewals are timed on this clock (as client-go does): skew does not matter.
+    const written = await this.#leases.takeOverIfExpired(
+      this.#o.name,
+      lease,
+      this.identity,
+      durationSeconds,
+      {
+        now,
+        renewedAt: this.#observed.at,
+      },
+    );
+    if (!written.ok) return false;
     if (!mine) this.#o.logger.info({ previous: this.#holder }, 'leader election: took over the lease');
     this.#holder = this.identity;
     return true;
-  }
-
-  #get(): Promise<LeaseObject | undefined> {
-    return getOrUndefined<LeaseObject>(this.#client, {
-      path: leasePath(this.#o.namespace, this.#o.name),
-      retries: 1,
-      timeoutMs: 5000,
-    });
-  }
-
-  async #put(lease: LeaseObject, spec: NonNullable<LeaseObject['spec']>): Promise<void> {
-    await this.#client.json({
-      method: 'PUT',
-      path: leasePath(this.#o.namespace, this.#o.name),
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: lease.metadata,
-        spec: { ...lease.spec, ...spec },
-      },
-      retries: 1,
-      timeoutMs: 5000,
-    });
   }
 }

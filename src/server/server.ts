@@ -109,7 +109,7 @@ class Server {
     });
     this.#elector = this.#createElector();
     this.context = this.#createContext(metrics);
-    this.#drills = serverDrills(this.context);
+    this.#drills = serverDrills(this.context, () => this.#leading);
   }
 
   #createScheduler(metrics: LifeboatMetrics): Scheduler {
@@ -287,6 +287,8 @@ class Server {
       await this.#fleet.start();
       await this.#fleet.sync().catch(() => undefined);
       if (!this.#stopping) this.#scheduler.start();
+      // Each replica runs the drills of the clusters it owns (without per-cluster Leases: the leader's).
+      if (!this.#stopping) this.#drills.start();
     });
     if (this.#elector === undefined) void this.#lead();
     else this.#elector.start();
@@ -296,10 +298,7 @@ class Server {
     await this.#synced;
     if (!this.#mayLead()) return;
     await recoverAll(this.context, this.#o.orphanAfterMs);
-    if (this.#mayLead()) {
-      this.#leading = true;
-      this.#drills.start();
-    }
+    if (this.#mayLead()) this.#leading = true;
   }
 
   #mayLead(): boolean {

@@ -17,7 +17,11 @@ const SCREENSHOT = process.env['LIFEBOAT_DRILL_SCREENSHOT'] ?? join(tmpdir(), 'l
 
 const failed = sampleReport({
   outcome: 'Failed',
-  reasons: ['1 workload(s) not ready: Deployment shop/api', 'RTO 95.5 s exceeds the objective of 60 s'],
+  reasons: [
+    '1 workload(s) not ready: Deployment shop/api',
+    'volume data check failed for PVC shop/uploads, shop/web-0/uploads (2 path(s) differ)',
+    'RTO 95.5 s exceeds the objective of 60 s',
+  ],
   objectives: { rtoSeconds: 60 },
   workloads: [
     { kind: 'Deployment', namespace: 'shop', name: 'web', ready: true },
@@ -39,7 +43,32 @@ const failed = sampleReport({
       phase: 'Completed',
       bytesBackedUp: 5_242_880,
       bytesRestored: 5_242_880,
+      pvc: 'db-data',
+      checked: { files: 4, directories: 4, symlinks: 2, bytes: 5_242_880, mismatchCount: 0, mismatches: [] },
       ok: true,
+    },
+    {
+      namespace: 'shop',
+      pod: 'web-0',
+      volume: 'uploads',
+      snapshotID: 'k9a7',
+      phase: 'Completed',
+      bytesBackedUp: 1_048_576,
+      bytesRestored: 1_048_576,
+      pvc: 'uploads',
+      checked: {
+        files: 12,
+        directories: 3,
+        symlinks: 0,
+        bytes: 1_048_576,
+        mismatchCount: 2,
+        mismatches: [
+          { path: 'nested/big.bin', reason: 'content differs at byte 4096' },
+          { path: 'index.html', reason: 'size 812, snapshot 810' },
+        ],
+      },
+      ok: false,
+      reason: '2 path(s) differ',
     },
   ],
   cleanup: {
@@ -66,6 +95,14 @@ describe('the HTML drill report in Chromium', () => {
       expect(await page.locator('svg rect').count()).toBe(failed.phases.length);
       expect(await page.locator('script').count()).toBe(0);
       expect(await page.locator('td', { hasText: '<script>alert(1)</script>' }).count()).toBe(1);
+      // The data check: each volume's re-hash, and the paths that differ.
+      expect(await page.locator('th', { hasText: 'Re-hashed' }).count()).toBe(1);
+      expect(await page.locator('td', { hasText: '4 files, 5242880 bytes: all match' }).count()).toBe(1);
+      expect(
+        await page
+          .locator('td', { hasText: '12 files, 1048576 bytes: 2 differ (nested/big.bin, index.html)' })
+          .count(),
+      ).toBe(1);
       const box = await page.locator('svg').boundingBox();
       expect(box?.width).toBeGreaterThan(500);
       await mkdir(dirname(SCREENSHOT), { recursive: true });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/index.ts';
+import { STANDBY_LOCK_NAME, STANDBY_LOCK_NAMESPACE } from '../../src/app/standby-lock/index.ts';
 import { MAIN, runCli } from '../helpers/cli.ts';
 import { Cluster, deployment } from '../helpers/drill.ts';
 import { writeFilesystemConfig } from '../helpers/locations.ts';
@@ -204,48 +205,56 @@ describe('a drill that fails', () => {
   });
 });
 
+/** A drill run as its own process, stopped by the caller; resolves with its exit status and output. */
+function spawnDrill(name: string, backup: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--log-level',
+      'error',
+      'drill',
+      'run',
+      '--cluster',
+      cluster,
+      '--backup',
+      backup,
+      '--name',
+      name,
+      '--timeout',
+      '10m',
+      '--wait-lock',
+      '-o',
+      'json',
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, out, exited };
+}
+
+/** Until the stuck Deployment is restored into the standby: the drill then waits for it to be ready. */
+const stuckRestored = () =>
+  standby.until(async () => {
+    const r = await standby.client
+      .json<{ items: unknown[] }>({ path: `/apis/apps/v1/namespaces/${ns.stuck}/deployments` })
+      .catch(() => ({ items: [] }));
+    return r.items.length > 0;
+  }, 300_000);
+
 describe('a drill interrupted with SIGTERM', () => {
   it('cleans the standby up, records that it was interrupted and what it left', async () => {
     const name = `drill-term-${suffix}`;
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        '--log-level',
-        'error',
-        'drill',
-        'run',
-        '--cluster',
-        cluster,
-        '--backup',
-        `stuck-${suffix}`,
-        '--name',
-        name,
-        '--timeout',
-        '10m',
-        '--wait-lock',
-        '-o',
-        'json',
-      ],
-      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, out, exited } = spawnDrill(name, `stuck-${suffix}`);
     // Interrupted while it waits for the restored Deployment, which never becomes ready.
-    const restored = await standby.until(async () => {
-      const r = await standby.client
-        .json<{ items: unknown[] }>({ path: `/apis/apps/v1/namespaces/${ns.stuck}/deployments` })
-        .catch(() => ({ items: [] }));
-      return r.items.length > 0;
-    }, 300_000);
-    expect(restored, stderr).toBe(true);
+    expect(await stuckRestored(), out.stderr).toBe(true);
     child.kill('SIGTERM');
     const status = await exited;
-    expect(status, stderr).toBe(1);
-    const report = JSON.parse(stdout) as DrillReport;
+    expect(status, out.stderr).toBe(1);
+    const report = JSON.parse(out.stdout) as DrillReport;
     expect(report).toMatchObject({ name, outcome: 'Failed', interrupted: true });
     expect(report.reasons).toContain('the drill was interrupted before it ended');
     expect(report.cleanup.mode).toBe('cleaned');
@@ -256,5 +265,58 @@ describe('a drill interrupted with SIGTERM', () => {
       report: { interrupted: true },
       integrity: { ok: true },
     });
+  });
+});
+
+describe('a drill that loses the standby lock midway', () => {
+  const lockPath = `/apis/coordination.k8s.io/v1/namespaces/${STANDBY_LOCK_NAMESPACE}/leases/${STANDBY_LOCK_NAME}`;
+  type Lease = { metadata: object; spec: Record<string, unknown> & { holderIdentity?: string } };
+  const other = `restore r-takeover-${suffix} (pid 1 on elsewhere)`;
+
+  afterAll(async () => {
+    // The other holder is this test: it lets go, so other files' drills need not wait for it to expire.
+    const lease = await standby.client.json<Lease>({ path: lockPath }).catch(() => undefined);
+    if (lease?.spec.holderIdentity !== other) return;
+    const { holderIdentity: _h, renewTime: _r, ...spec } = lease.spec;
+    await standby.client.json({ method: 'PUT', path: lockPath, body: { ...lease, spec } }).catch(() => 0);
+  });
+
+  it('stops, cleans what it restored and ends Failed naming the new holder and since when', async () => {
+    const name = `drill-lost-${suffix}`;
+    const { out, exited } = spawnDrill(name, `stuck-${suffix}`);
+    expect(await stuckRestored(), out.stderr).toBe(true);
+    // Another lifeboat takes the Lease over as it would after expiry (the drill's renewals raced with it: retried).
+    let since = '';
+    for (let attempt = 0; since === '' && attempt < 20; attempt++) {
+      const lease = await standby.client.json<Lease>({ path: lockPath });
+      expect(lease.spec.holderIdentity).toContain(`drill ${name} `);
+      const now = new Date().toISOString().replace(/Z$/, '000Z');
+      const spec = { ...lease.spec, holderIdentity: other, acquireTime: now, renewTime: now };
+      const put = await standby.client
+        .json({
+          method: 'PUT',
+          path: lockPath,
+          body: { ...lease, spec: { ...spec, leaseDurationSeconds: 20 } },
+        })
+        .then(() => true)
+        .catch(() => false);
+      if (put) since = now;
+    }
+    expect(since).not.toBe('');
+    const status = await exited;
+    expect(status, out.stderr).toBe(1);
+    const report = JSON.parse(out.stdout) as DrillReport;
+    expect(report).toMatchObject({ name, outcome: 'Failed', lockLost: { holder: other, since } });
+    expect(report.interrupted).toBeUndefined();
+    expect(report.reasons[0]).toContain(`the standby lock was taken over by ${other} since ${since}`);
+    expect(report.reasons[0]).toContain(`the drill stopped at ${report.lockLost?.noticedAt ?? '?'}`);
+    expect(report.rtoSeconds).toBeUndefined();
+    expect(report.cleanup).toMatchObject({ mode: 'cleaned', left: [] });
+    expect(report.cleanup.deleted).toContain(`namespace/${ns.stuck}`);
+    expect(await standby.namespaces()).not.toContain(ns.stuck);
+    // The drill never released (nor renewed) a Lease it no longer held.
+    expect((await standby.client.json<Lease>({ path: lockPath })).spec.holderIdentity).toBe(other);
+    const md = await lifeboat('drill', 'report', name, '--cluster', cluster, '-o', 'markdown');
+    expect(md.stdout).toContain(`| Standby lock | lost at ${report.lockLost?.noticedAt ?? '?'}`);
   });
 });

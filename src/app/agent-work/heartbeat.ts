@@ -1,14 +1,9 @@
-import { getOrUndefined, KubeApiError, type KubeClient, leasePath, microTime } from '../../kube/index.ts';
+import { type KubeClient, LeaseClient, microTime } from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 
 /** The Lease a node's agent renews while it runs, in lifeboat's namespace. */
 export function agentLeaseName(nodeName: string): string {
   return `lifeboat-agent-${nodeName}`;
-}
-
-interface LeaseObject {
-  metadata?: { resourceVersion?: string };
-  spec?: { holderIdentity?: string | null; renewTime?: string | null; leaseDurationSeconds?: number };
 }
 
 /**
@@ -22,10 +17,9 @@ export async function agentAlive(
   nodeName: string,
   at = Date.now(),
 ): Promise<boolean> {
-  const lease = await getOrUndefined<LeaseObject>(client, {
-    path: leasePath(namespace, agentLeaseName(nodeName)),
-    retries: 2,
-  });
+  const lease = await new LeaseClient(client, namespace, { retries: 2, timeoutMs: 30_000 }).get(
+    agentLeaseName(nodeName),
+  );
   const renewed = Date.parse(lease?.spec?.renewTime ?? '');
   const duration = lease?.spec?.leaseDurationSeconds ?? 0;
   return Number.isFinite(renewed) && at - renewed <= duration * 1000;
@@ -42,12 +36,14 @@ export interface HeartbeatOptions {
 /** The agent's side: renews the node's Lease every period; deletes it when the agent stops. */
 export class NodeHeartbeat {
   readonly #o: HeartbeatOptions;
+  readonly #leases: LeaseClient;
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
+    this.#leases = new LeaseClient(options.client, options.namespace, { retries: 2, timeoutMs: 30_000 });
   }
 
   async start(): Promise<void> {
@@ -67,44 +63,26 @@ export class NodeHeartbeat {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#busy;
-    const { client, namespace, nodeName } = this.#o;
-    await client
-      .json({ method: 'DELETE', path: leasePath(namespace, agentLeaseName(nodeName)), retries: 1 })
-      .catch((err: unknown) => {
-        if (!(err instanceof KubeApiError && err.status === 404))
-          this.#o.logger.warn({ err }, 'deleting the agent Lease failed');
-      });
+    await this.#leases
+      .delete(agentLeaseName(this.#o.nodeName))
+      .catch((err: unknown) => this.#o.logger.warn({ err }, 'deleting the agent Lease failed'));
   }
 
+  /**
+   * Renews the node's Lease as its holder; creates it when absent. A Lease another agent process of
+   * the node wrote meanwhile (a conflict, or another holder) is simply written again at the next
+   * renewal: the node has one agent, whichever process it is.
+   */
   async #renew(): Promise<void> {
-    const { client, namespace, nodeName, periodMs } = this.#o;
+    const { nodeName, periodMs } = this.#o;
     const name = agentLeaseName(nodeName);
     const spec = {
       holderIdentity: `${nodeName}/${process.pid}`,
       leaseDurationSeconds: Math.max(1, Math.ceil((periodMs * 3) / 1000)),
       renewTime: microTime(new Date()),
     };
-    try {
-      await client.json({
-        method: 'PATCH',
-        path: leasePath(namespace, name),
-        contentType: 'application/merge-patch+json',
-        body: { spec },
-        retries: 2,
-      });
-    } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
-      // Created meanwhile by another agent process of the node: the next renewal patches it.
-      await client
-        .json({
-          method: 'POST',
-          path: leasePath(namespace),
-          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
-          retries: 2,
-        })
-        .catch((created: unknown) => {
-          if (!(created instanceof KubeApiError && created.status === 409)) throw created;
-        });
-    }
+    const lease = await this.#leases.get(name);
+    if (lease === undefined) await this.#leases.createIfAbsent({ name }, spec);
+    else await this.#leases.update(lease, spec);
   }
 }

@@ -142,3 +142,22 @@ async function removePodVolumeRestores(
     // no PodVolumeRestore CRD or namespace on the standby: the restore asked for none
   }
 }
+
+/**
+ * What a kept drill (--keep) left in the standby, each named: the objects its restore created, from
+ * its resource list; without one, where to find them (labelled with the restore's name).
+ */
+export function keptObjects(restoreName: string, list: ResourceList | undefined): string[] {
+  if (list === undefined)
+    return [
+      `the restore's resource list could not be read: its objects carry the label ${VeleroLabels.restoreName}=${getValidLabelValue(restoreName)}`,
+    ];
+  const out: string[] = [];
+  for (const [key, entries] of Object.entries(list))
+    for (const entry of entries) {
+      const item = parseListed(entry);
+      if (item?.result === 'created')
+        out.push(`${key}/${item.namespace === undefined ? '' : `${item.namespace}/`}${item.name}`);
+    }
+  return out.sort();
+}

@@ -1,12 +1,7 @@
-import {
-  type DrillSchedule,
-  DrillScheduleSchema,
-  findCluster,
-  loadConfig,
-  saveConfig,
-} from '../../config/index.ts';
+import { type DrillSchedule, DrillScheduleSchema, loadConfig, saveConfig } from '../../config/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import { scheduleCron } from '../../schedule/index.ts';
+import { recoveryCluster } from '../clusters/index.ts';
 
 export type { DrillSchedule } from '../../config/index.ts';
 
@@ -28,14 +23,15 @@ export async function listDrillSchedules(configPath: string | undefined): Promis
   return (await loadConfig(configPath)).drills ?? [];
 }
 
-/** Adds a drill schedule to the config file (the server picks it up at its next config read). */
+/** Adds a drill schedule of a cluster of the fleet to the config file (the server picks it up at its next config read). */
 export async function createDrillSchedule(
   configPath: string | undefined,
   input: unknown,
 ): Promise<DrillSchedule> {
   const schedule = validateDrillSchedule(input);
   const config = await loadConfig(configPath);
-  findCluster(config, schedule.cluster);
+  // A configured cluster, or one the fleet discovers (its standby from its annotation's Secret).
+  await recoveryCluster(config, schedule.cluster);
   if ((config.drills ?? []).some((s) => s.name === schedule.name))
     throw new LifeboatError(
       'ALREADY_EXISTS',

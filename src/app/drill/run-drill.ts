@@ -19,8 +19,8 @@ import {
   type RestoreRunResult,
   runRestore,
 } from '../restore/index.ts';
-import { type StandbyLock, takeStandbyLock } from '../standby-lock/index.ts';
-import { cleanUpStandby, namespaceNames } from './clean-up.ts';
+import { type StandbyLock, type StandbyLockLoss, takeStandbyLock } from '../standby-lock/index.ts';
+import { cleanUpStandby, keptObjects, namespaceNames } from './clean-up.ts';
 import { checkVolumes } from './data-check.ts';
 import { drillBackup, drillName, drillSettings } from './drill-target.ts';
 import { writeEvidence } from './evidence.ts';
@@ -130,9 +130,11 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
       facts.backupStartTimestamp = backupStarted;
       facts.rpoSeconds = Math.max(0, (started.getTime() - Date.parse(backupStarted)) / 1000);
     }
+    // Losing the standby's lock stops the drill as an interruption does: no more applying, clean-up.
+    const signal = deps.signal === undefined ? lock.lost : AbortSignal.any([deps.signal, lock.lost]);
     const drill: Drill = {
       request,
-      deps,
+      deps: { ...deps, signal },
       opened,
       backup,
       kube,
@@ -146,8 +148,9 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
     try {
       reached = await drillSteps(drill);
     } catch (err) {
-      facts.error = err instanceof Error ? err.message : String(err);
-      deps.logger.warn({ drill: name }, `drill ${name}: ${facts.error}`);
+      // Stopped by the lock's loss: the report gives that reason (lockLost), not the abort it caused.
+      if (lock.loss === undefined) facts.error = err instanceof Error ? err.message : String(err);
+      deps.logger.warn({ drill: name }, `drill ${name}: ${String(err)}`);
     } finally {
       await finish(drill);
       await lock.release();
@@ -156,7 +159,8 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
     facts.phases = timeline.phases();
     facts.completionTimestamp = new Date().toISOString();
     if (deps.signal?.aborted === true) facts.interrupted = true;
-    const report = decideOutcome(facts, reached && deps.signal?.aborted !== true);
+    if (lock.loss !== undefined) facts.lockLost = withoutUndefined(lock.loss);
+    const report = decideOutcome(facts, reached && !signal.aborted);
     deps.onEvent?.({ phase: 'evidence', name });
     await writeEvidence(opened.backupStore, report);
     deps.onEvent?.({ phase: 'done', name, detail: report.outcome });
@@ -187,6 +191,16 @@ async function lockStandby(
     client.close();
     throw err;
   }
+}
+
+/** The lock's loss as the report records it (no undefined fields: the report is compared as stored). */
+function withoutUndefined(loss: StandbyLockLoss): NonNullable<DrillFacts['lockLost']> {
+  return {
+    ...(loss.holder === undefined ? {} : { holder: loss.holder }),
+    ...(loss.since === undefined ? {} : { since: loss.since }),
+    noticedAt: loss.noticedAt,
+    message: loss.message,
+  };
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
@@ -301,7 +315,10 @@ async function finish(drill: Drill): Promise<void> {
   const { facts, request } = drill;
   if (!drill.restoring) return;
   if (request.keep) {
-    facts.cleanup = { mode: 'kept', deleted: [], left: [] };
+    const list =
+      drill.resourceList ??
+      (await drill.opened.backupStore.getRestoreResourceList(facts.name).catch(() => undefined));
+    facts.cleanup = { mode: 'kept', deleted: [], left: keptObjects(facts.name, list) };
     return;
   }
   drill.deps.onEvent?.({ phase: 'cleanup', name: facts.name });

@@ -5,6 +5,7 @@ export {
   STANDBY_LOCK_NAME,
   STANDBY_LOCK_NAMESPACE,
   type StandbyLock,
+  type StandbyLockLoss,
   type StandbyLockRequest,
   takeStandbyLock,
 } from './standby-lock.ts';

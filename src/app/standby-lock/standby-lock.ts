@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LifeboatError } from '../../errors/index.ts';
-import { getOrUndefined, KubeApiError, type KubeClient, leasePath, microTime } from '../../kube/index.ts';
+import {
+  KubeApiError,
+  type KubeClient,
+  type Lease,
+  LeaseClient,
+  leaseHolder,
+  leaseState,
+} from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 
 /** The Lease: in kube-system, which every cluster has (a standby may have no lifeboat namespace yet). */
@@ -27,37 +34,30 @@ export interface StandbyLockRequest {
   name?: string;
 }
 
+/** How a holder lost the lock: who holds it now (if anyone) and since when, and when this one saw it. */
+export interface StandbyLockLoss {
+  /** The Lease's holder now; undefined when it could not be read (the lock expired unrenewed). */
+  holder: string | undefined;
+  /** When the new holder took it (its acquireTime). */
+  since: string | undefined;
+  /** When this holder found out. */
+  noticedAt: string;
+  /** Why, in a sentence: the drill's report gives it as its reason. */
+  message: string;
+}
+
 export interface StandbyLock {
   /** The Lease's holderIdentity: the purpose, process and host, and a unique suffix. */
   readonly holder: string;
-  /** Aborted when another holder took the Lease (this one stopped renewing in time). */
+  /**
+   * Aborted (with a CONFLICT LifeboatError) when another holder took the Lease, or when renewing it
+   * kept failing until it expired: whoever holds the lock must stop changing the standby.
+   */
   readonly lost: AbortSignal;
+  /** How it was lost, once it was. */
+  readonly loss: StandbyLockLoss | undefined;
   /** Stops renewing and empties the Lease's holder when it is still this one; never throws. */
   release(): Promise<void>;
-}
-
-interface Lease {
-  metadata?: { resourceVersion?: string };
-  spec?: {
-    holderIdentity?: string | null;
-    acquireTime?: string | null;
-    renewTime?: string | null;
-    leaseDurationSeconds?: number | null;
-    leaseTransitions?: number | null;
-  };
-}
-
-const path = (name?: string) => leasePath(STANDBY_LOCK_NAMESPACE, name);
-const conflict = (err: unknown) => err instanceof KubeApiError && (err.status === 409 || err.status === 404);
-
-/** Why a Lease is free to take: nobody holds it, or its holder stopped renewing it; undefined when held. */
-function freeBecause(lease: Lease, now: number): 'free' | 'stale' | undefined {
-  const spec = lease.spec ?? {};
-  if (spec.holderIdentity === undefined || spec.holderIdentity === null || spec.holderIdentity === '')
-    return 'free';
-  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
-  const duration = (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-  return !Number.isFinite(renewed) || now - renewed > duration ? 'stale' : undefined;
 }
 
 function heldError(
@@ -89,38 +89,50 @@ function heldError(
  * lock is renewed at a third of its duration until released.
  */
 export async function takeStandbyLock(request: StandbyLockRequest): Promise<StandbyLock> {
+  try {
+    return await takeLock(request);
+  } catch (err) {
+    throw forbidden(request.client, err) ?? err;
+  }
+}
+
+/** A refusal by RBAC, said as the permission the lock needs (the API's message names the verb). */
+function forbidden(client: KubeClient, err: unknown): LifeboatError | undefined {
+  if (!(err instanceof KubeApiError) || err.status !== 403) return undefined;
+  return new LifeboatError('FORBIDDEN', `cannot take the standby lock in ${client.server}: ${err.message}`, {
+    hint: `the credentials need get, create and update on leases (coordination.k8s.io) in ${STANDBY_LOCK_NAMESPACE}: the Lease rule of the restore role (deploy/kubernetes/restore/rbac-restore.yaml)`,
+    details: { status: 403 },
+  });
+}
+
+async function takeLock(request: StandbyLockRequest): Promise<StandbyLock> {
   const { client, logger } = request;
   const leaseSeconds = request.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const holder = `${request.purpose} (pid ${process.pid} on ${hostname()}, ${randomUUID().slice(0, 8)})`;
   const name = request.name ?? STANDBY_LOCK_NAME;
+  const leases = new LeaseClient(client, STANDBY_LOCK_NAMESPACE, { retries: 2, timeoutMs: 30_000 });
   let waitingFor: string | undefined;
   for (;;) {
     request.signal?.throwIfAborted();
-    const lease = await getOrUndefined<Lease>(client, { path: path(name), retries: 2 });
+    const lease = await leases.get(name);
     // A write that succeeded though its answer was lost (then retried into a conflict) made it ours.
-    if (lease?.spec?.holderIdentity === holder)
-      return new HeldLock(client, name, holder, leaseSeconds, logger);
+    if (leaseHolder(lease) === holder) return new HeldLock(leases, name, holder, leaseSeconds, logger);
     const now = new Date();
-    const free = lease === undefined ? 'free' : freeBecause(lease, now.getTime());
-    if (free !== undefined) {
-      const spec = {
-        holderIdentity: holder,
-        acquireTime: microTime(now),
-        renewTime: microTime(now),
-        leaseDurationSeconds: leaseSeconds,
-        leaseTransitions: (lease?.spec?.leaseTransitions ?? -1) + 1,
-      };
-      if (!(await writeLease(client, name, lease, spec))) continue; // another taker was first
-      if (free === 'stale')
+    const taken = await leases.takeOverIfExpired(name, lease, holder, leaseSeconds, { now });
+    if (taken.ok) {
+      if (
+        lease !== undefined &&
+        leaseState(lease, now.getTime(), { defaultDurationSeconds: leaseSeconds }) === 'expired'
+      )
         logger.warn(
-          { previous: lease?.spec?.holderIdentity },
-          `took over the standby lock from ${lease?.spec?.holderIdentity ?? '?'}, which stopped renewing it at ${lease?.spec?.renewTime ?? '?'}`,
+          { previous: lease.spec?.holderIdentity },
+          `took over the standby lock from ${lease.spec?.holderIdentity ?? '?'}, which stopped renewing it at ${lease.spec?.renewTime ?? '?'}`,
         );
-      return new HeldLock(client, name, holder, leaseSeconds, logger);
+      return new HeldLock(leases, name, holder, leaseSeconds, logger);
     }
-    if (lease === undefined || request.wait !== true)
-      throw heldError(client, name, lease ?? {}, now.getTime(), leaseSeconds);
-    const current = lease.spec?.holderIdentity ?? '?';
+    if (taken.reason !== 'held') continue; // another taker was first, or it was deleted meanwhile
+    if (request.wait !== true) throw heldError(client, name, taken.lease, now.getTime(), leaseSeconds);
+    const current = leaseHolder(taken.lease) ?? '?';
     if (current !== waitingFor)
       logger.info({ holder: current }, `waiting for the standby lock held by ${current}`);
     waitingFor = current;
@@ -132,46 +144,24 @@ export async function takeStandbyLock(request: StandbyLockRequest): Promise<Stan
   }
 }
 
-/** Creates the Lease, or replaces the one read (under its resourceVersion); false when another writer was first. */
-async function writeLease(
-  client: KubeClient,
-  name: string,
-  lease: Lease | undefined,
-  spec: NonNullable<Lease['spec']>,
-): Promise<boolean> {
-  const metadata = { name, namespace: STANDBY_LOCK_NAMESPACE };
-  const kind = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
-  try {
-    if (lease === undefined)
-      await client.json({ method: 'POST', path: path(), body: { ...kind, metadata, spec }, retries: 2 });
-    else
-      await client.json({
-        method: 'PUT',
-        path: path(name),
-        body: { ...kind, metadata: { ...metadata, resourceVersion: lease.metadata?.resourceVersion }, spec },
-        retries: 2,
-      });
-    return true;
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 409) return false;
-    throw err;
-  }
-}
-
 class HeldLock implements StandbyLock {
   readonly holder: string;
   readonly #name: string;
-  readonly #client: KubeClient;
+  readonly #leases: LeaseClient;
   readonly #logger: Logger;
   readonly #lost = new AbortController();
   readonly #timer: NodeJS.Timeout;
+  readonly #leaseMs: number;
   #renewing: Promise<void> = Promise.resolve();
   #released = false;
+  #renewedAt = Date.now();
+  #loss: StandbyLockLoss | undefined;
 
-  constructor(client: KubeClient, name: string, holder: string, leaseSeconds: number, logger: Logger) {
+  constructor(leases: LeaseClient, name: string, holder: string, leaseSeconds: number, logger: Logger) {
     this.holder = holder;
+    this.#leaseMs = leaseSeconds * 1000;
     this.#name = name;
-    this.#client = client;
+    this.#leases = leases;
     this.#logger = logger;
     this.#timer = setInterval(
       () => {
@@ -186,36 +176,59 @@ class HeldLock implements StandbyLock {
     return this.#lost.signal;
   }
 
-  /** This holder's Lease as it is now; undefined (and the lock marked lost) when another holds it. */
-  async #own(): Promise<Lease | undefined> {
-    const lease = await getOrUndefined<Lease>(this.#client, { path: path(this.#name), retries: 2 });
-    if (lease?.spec?.holderIdentity === this.holder) return lease;
-    if (!this.#lost.signal.aborted && !this.#released) {
-      const other = lease?.spec?.holderIdentity ?? 'nobody';
-      this.#logger.error({ holder: other }, `the standby lock was lost: ${other} holds it now`);
-      this.#lost.abort(
-        new LifeboatError('CONFLICT', `the standby lock was taken over by ${other}`, {
-          hint: 'this run stopped renewing it in time (a paused process or an unreachable standby): run it again',
-        }),
-      );
-    }
-    return undefined;
+  get loss(): StandbyLockLoss | undefined {
+    return this.#loss;
+  }
+
+  #lose(holder: string | undefined, since: string | undefined, message: string): void {
+    if (this.#lost.signal.aborted || this.#released) return;
+    this.#loss = { holder, since, noticedAt: new Date().toISOString(), message };
+    this.#logger.error({ holder }, message);
+    this.#lost.abort(
+      new LifeboatError('CONFLICT', message, {
+        hint: 'this run stopped renewing the lock in time (a paused process or an unreachable standby): run it again once the new holder ends',
+      }),
+    );
+  }
+
+  /** Marks the lock lost to whoever the Lease names now. */
+  #lostTo(lease: Lease | undefined): void {
+    const other = leaseHolder(lease);
+    const since = lease?.spec?.acquireTime ?? undefined;
+    this.#lose(
+      other,
+      since,
+      other === undefined
+        ? `the standby lock was lost: Lease ${STANDBY_LOCK_NAMESPACE}/${this.#name} no longer names this holder`
+        : `the standby lock was taken over by ${other} since ${since ?? '?'}`,
+    );
   }
 
   async #renew(): Promise<void> {
     if (this.#released || this.#lost.signal.aborted) return;
     try {
-      const lease = await this.#own();
-      if (lease === undefined) return;
-      await this.#client.json({
-        method: 'PUT',
-        path: path(this.#name),
-        body: { ...lease, spec: { ...lease.spec, renewTime: microTime(new Date()) } },
-        retries: 1,
-      });
+      const lease = await this.#leases.get(this.#name);
+      const now = new Date();
+      const renewed =
+        lease === undefined ? undefined : await this.#leases.renewIfHolder(lease, this.holder, now);
+      if (renewed?.ok === true) this.#renewedAt = now.getTime();
+      else if (renewed === undefined || renewed.reason === 'lost') this.#lostTo(lease);
+      // conflict or gone: the next renewal reads it again
     } catch (err) {
-      if (!conflict(err)) this.#logger.warn({ err }, 'renewing the standby lock failed');
+      this.#logger.warn({ err }, 'renewing the standby lock failed');
+      this.#expireUnlessRenewed(err instanceof Error ? err.message : 'the renewal failed');
     }
+    if (!this.#lost.signal.aborted) this.#expireUnlessRenewed(undefined);
+  }
+
+  /** Not renewed within the Lease's duration: another taker may have it now, whatever the standby says. */
+  #expireUnlessRenewed(why: string | undefined): void {
+    if (Date.now() - this.#renewedAt <= this.#leaseMs) return;
+    this.#lose(
+      undefined,
+      undefined,
+      `the standby lock expired unrenewed: the last renewal was at ${new Date(this.#renewedAt).toISOString()}${why === undefined ? '' : ` (${why})`}`,
+    );
   }
 
   async release(): Promise<void> {
@@ -224,18 +237,11 @@ class HeldLock implements StandbyLock {
     clearInterval(this.#timer);
     await this.#renewing;
     try {
-      const lease = await getOrUndefined<Lease>(this.#client, { path: path(this.#name), retries: 2 });
-      if (lease?.spec?.holderIdentity !== this.holder) return;
+      const lease = await this.#leases.get(this.#name);
       // Emptied rather than deleted: the restore's role may update Leases but not delete them.
-      const { holderIdentity: _h, renewTime: _r, ...kept } = lease.spec ?? {};
-      await this.#client.json({
-        method: 'PUT',
-        path: path(this.#name),
-        body: { ...lease, spec: kept },
-        retries: 2,
-      });
+      if (lease !== undefined) await this.#leases.release(lease, this.holder);
     } catch (err) {
-      if (!conflict(err)) this.#logger.warn({ err }, 'releasing the standby lock failed');
+      this.#logger.warn({ err }, 'releasing the standby lock failed');
     }
   }
 }

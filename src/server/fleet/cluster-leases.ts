@@ -1,19 +1,22 @@
 import { hostname } from 'node:os';
-import { KubeClient, type KubeTarget, loadKubeConfig, microTime } from '../../kube/index.ts';
+import {
+  KubeClient,
+  type KubeTarget,
+  type Lease,
+  LeaseClient,
+  loadKubeConfig,
+  microTime,
+} from '../../kube/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { nullObject } from '../../model/index.ts';
 import {
   CLUSTER_LABEL,
   CLUSTER_UID_ANNOTATION,
   clusterLeaseName,
-  createLease,
-  deleteLease,
-  type Lease,
-  listLeases,
   MANAGED_BY,
   REPLICA_LABEL,
   replicaLeaseName,
-  updateLease,
+  selector,
 } from './leases.ts';
 import { decideOwnership } from './ownership.ts';
 
@@ -53,6 +56,7 @@ export class ClusterLeases {
   readonly identity: string;
   readonly #o: ClusterLeasesOptions;
   readonly #client: KubeClient;
+  readonly #leases: LeaseClient;
   /** Clusters held, with the lease as last written and when it was last renewed. */
   readonly #mine = new Map<string, { lease: Lease; renewed: number }>();
   readonly #observed = new Map<string, Observed>();
@@ -67,6 +71,7 @@ export class ClusterLeases {
     this.#o = options;
     this.identity = options.identity;
     this.#client = new KubeClient(loadKubeConfig(options.kube), { maxSockets: 4 });
+    this.#leases = new LeaseClient(this.#client, options.namespace);
   }
 
   /** Clusters this replica holds and renewed recently enough to act on. */
@@ -126,9 +131,7 @@ export class ClusterLeases {
     await this.#busy;
     for (const [cluster, { lease }] of [...this.#mine.entries()])
       await this.#release(cluster, lease, 'shutting down');
-    await deleteLease(this.#client, this.#o.namespace, replicaLeaseName(this.identity)).catch(
-      () => undefined,
-    );
+    await this.#leases.delete(replicaLeaseName(this.identity)).catch(() => undefined);
     this.#client.close();
   }
 
@@ -144,7 +147,7 @@ export class ClusterLeases {
     this.#replicas = await this.#heartbeat();
     const fleet = this.#o.fleet();
     const leases = new Map(
-      (await listLeases(this.#client, this.#o.namespace, CLUSTER_LABEL)).map((l) => [l.metadata.name, l]),
+      (await this.#leases.list(selector(CLUSTER_LABEL))).map((l) => [l.metadata.name, l]),
     );
     await this.#renewAll(leases);
     this.#holders = new Map();
@@ -178,18 +181,14 @@ export class ClusterLeases {
 
   /** Renews this replica's own Lease; answers the live replicas (this one included). */
   async #heartbeat(): Promise<string[]> {
-    const all = await listLeases(this.#client, this.#o.namespace, REPLICA_LABEL);
+    const all = await this.#leases.list(selector(REPLICA_LABEL));
     const name = replicaLeaseName(this.identity);
     const own = all.find((l) => l.metadata.name === name);
     const spec = this.#spec(own?.spec?.acquireTime ?? microTime(new Date()), 0);
+    // A conflict (another write of this replica's own Lease) is settled at the next heartbeat.
     if (own === undefined)
-      await createLease(
-        this.#client,
-        this.#o.namespace,
-        { name, labels: this.#labels(REPLICA_LABEL, 'true') },
-        spec,
-      );
-    else await updateLease(this.#client, this.#o.namespace, own, spec);
+      await this.#leases.createIfAbsent({ name, labels: this.#labels(REPLICA_LABEL, 'true') }, spec);
+    else await this.#leases.update(own, spec);
     const live = new Set([this.identity]);
     for (const l of all) {
       const holder = this.#validHolder(l);
@@ -229,17 +228,15 @@ export class ClusterLeases {
       return false;
     }
     try {
-      const renewed = await updateLease(
-        this.#client,
-        this.#o.namespace,
+      const renewed = await this.#leases.update(
         lease,
         this.#spec(lease.spec.acquireTime ?? microTime(new Date()), lease.spec.leaseTransitions ?? 0),
       );
-      if (renewed === undefined) {
+      if (!renewed.ok) {
         this.#lose(cluster, 'its lease changed under this replica');
         return false;
       }
-      this.#mine.set(cluster, { lease: renewed, renewed: Date.now() });
+      this.#mine.set(cluster, { lease: renewed.lease, renewed: Date.now() });
       return true;
     } catch (err) {
       this.#o.logger.warn({ err, cluster }, `cannot renew the lease of cluster ${cluster}: ${String(err)}`);
@@ -256,27 +253,16 @@ export class ClusterLeases {
     const name = clusterLeaseName(cluster);
     const taken =
       lease === undefined
-        ? await createLease(
-            this.#client,
-            this.#o.namespace,
-            { name, labels, annotations },
-            this.#spec(now, 0),
-          )
-        : await updateLease(
-            this.#client,
-            this.#o.namespace,
-            lease,
-            this.#spec(now, (lease.spec?.leaseTransitions ?? 0) + 1),
-            {
-              labels: nullObject([...Object.entries(lease.metadata.labels ?? {}), ...Object.entries(labels)]),
-              annotations: nullObject([
-                ...Object.entries(lease.metadata.annotations ?? {}),
-                ...Object.entries(annotations),
-              ]),
-            },
-          );
-    if (taken === undefined) return; // another replica was first
-    this.#mine.set(cluster, { lease: taken, renewed: Date.now() });
+        ? await this.#leases.createIfAbsent({ name, labels, annotations }, this.#spec(now, 0))
+        : await this.#leases.update(lease, this.#spec(now, (lease.spec?.leaseTransitions ?? 0) + 1), {
+            labels: nullObject([...Object.entries(lease.metadata.labels ?? {}), ...Object.entries(labels)]),
+            annotations: nullObject([
+              ...Object.entries(lease.metadata.annotations ?? {}),
+              ...Object.entries(annotations),
+            ]),
+          });
+    if (!taken.ok) return; // another replica was first
+    this.#mine.set(cluster, { lease: taken.lease, renewed: Date.now() });
     const previous = lease?.spec?.holderIdentity;
     this.#o.logger.info(
       { cluster, previous },
@@ -286,16 +272,18 @@ export class ClusterLeases {
 
   async #release(cluster: string, lease: Lease, reason: string): Promise<void> {
     this.#lose(cluster, reason);
-    await updateLease(this.#client, this.#o.namespace, lease, {
-      holderIdentity: null,
-      leaseDurationSeconds: 1,
-      renewTime: microTime(new Date()),
-    }).catch((err: unknown) =>
-      this.#o.logger.warn(
-        { err, cluster },
-        `could not release the lease of cluster ${cluster}; it expires on its own`,
-      ),
-    );
+    await this.#leases
+      .update(lease, {
+        holderIdentity: null,
+        leaseDurationSeconds: 1,
+        renewTime: microTime(new Date()),
+      })
+      .catch((err: unknown) =>
+        this.#o.logger.warn(
+          { err, cluster },
+          `could not release the lease of cluster ${cluster}; it expires on its own`,
+        ),
+      );
   }
 
   #lose(cluster: string, reason: string): void {

@@ -1,6 +1,4 @@
-import * as z from 'zod';
-import { KubeApiError, type KubeClient, leasePath } from '../../kube/index.ts';
-import { dictionarySchema } from '../../model/index.ts';
+import { type KubeClient, LeaseClient } from '../../kube/index.ts';
 import { fnv32 } from '../../schedule/index.ts';
 
 /**
@@ -31,128 +29,8 @@ function leaseName(prefix: string, name: string): string {
 export const clusterLeaseName = (cluster: string) => leaseName('lifeboat-cluster-', cluster);
 export const replicaLeaseName = (replica: string) => leaseName('lifeboat-replica-', replica);
 
-const MicroTime = z.string().max(64).nullish();
-export const LeaseSchema = z.object({
-  metadata: z
-    .object({
-      name: z.string().max(253),
-      namespace: z.string().max(63).optional(),
-      resourceVersion: z.string().max(64).optional(),
-      labels: dictionarySchema(z.string().max(63)).optional(),
-      annotations: dictionarySchema(z.string().max(262_144)).optional(),
-    })
-    .passthrough(),
-  spec: z
-    .object({
-      holderIdentity: z.string().max(253).nullish(),
-      leaseDurationSeconds: z.number().int().min(0).max(86_400).nullish(),
-      acquireTime: MicroTime,
-      renewTime: MicroTime,
-      leaseTransitions: z.number().int().min(0).nullish(),
-    })
-    .passthrough()
-    .optional(),
-});
-export type Lease = z.infer<typeof LeaseSchema>;
-export type LeaseSpec = NonNullable<Lease['spec']>;
-
-const LeaseListSchema = z.object({
-  metadata: z.object({ continue: z.string().optional() }).passthrough().optional(),
-  items: z.array(z.unknown()).max(100_000),
-});
-
-const base = (namespace: string) => leasePath(namespace);
-const TIMEOUT_MS = 5000;
-
-/** The Leases with the label `key` (any value), managed by lifeboat; an unreadable one is left out. */
-export async function listLeases(client: KubeClient, namespace: string, key: string): Promise<Lease[]> {
-  const out: Lease[] = [];
-  let token: string | undefined;
-  do {
-    const body = LeaseListSchema.parse(
-      await client.json<unknown>({
-        path: base(namespace),
-        query: { labelSelector: `${MANAGED_BY}=lifeboat,${key}`, limit: 500, continue: token },
-        retries: 1,
-        timeoutMs: TIMEOUT_MS,
-      }),
-    );
-    for (const item of body.items) {
-      const lease = LeaseSchema.safeParse(item);
-      if (lease.success) out.push(lease.data);
-    }
-    token = body.metadata?.continue || undefined;
-  } while (token !== undefined);
-  return out;
-}
-
-/** Creates the lease; undefined when another replica created it first (409). */
-export async function createLease(
-  client: KubeClient,
-  namespace: string,
-  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> },
-  spec: LeaseSpec,
-): Promise<Lease | undefined> {
-  try {
-    const created = await client.json<unknown>({
-      method: 'POST',
-      path: base(namespace),
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { ...metadata, namespace },
-        spec,
-      },
-      retries: 1,
-      timeoutMs: TIMEOUT_MS,
-    });
-    return LeaseSchema.parse(created);
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 409) return undefined;
-    throw err;
-  }
-}
-
-/** Replaces the lease's spec at its resourceVersion; undefined when it changed meanwhile (409). */
-export async function updateLease(
-  client: KubeClient,
-  namespace: string,
-  lease: Lease,
-  spec: LeaseSpec,
-  metadata: Partial<Pick<Lease['metadata'], 'labels' | 'annotations'>> = {},
-): Promise<Lease | undefined> {
-  try {
-    const updated = await client.json<unknown>({
-      method: 'PUT',
-      path: `${base(namespace)}/${encodeURIComponent(lease.metadata.name)}`,
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { ...lease.metadata, ...metadata },
-        spec: { ...lease.spec, ...spec },
-      },
-      retries: 1,
-      timeoutMs: TIMEOUT_MS,
-    });
-    return LeaseSchema.parse(updated);
-  } catch (err) {
-    if (err instanceof KubeApiError && (err.status === 409 || err.status === 404)) return undefined;
-    throw err;
-  }
-}
-
-export async function deleteLease(client: KubeClient, namespace: string, name: string): Promise<void> {
-  try {
-    await client.json({
-      method: 'DELETE',
-      path: `${base(namespace)}/${encodeURIComponent(name)}`,
-      retries: 1,
-      timeoutMs: TIMEOUT_MS,
-    });
-  } catch (err) {
-    if (!(err instanceof KubeApiError && err.status === 404)) throw err;
-  }
-}
+/** The selector of lifeboat's Leases carrying the label `key` (any value). */
+export const selector = (key: string) => `${MANAGED_BY}=lifeboat,${key}`;
 
 /**
  * Who holds each cluster's Lease now, as one read sees it (`schedule describe`): the holder while its
@@ -165,7 +43,7 @@ export async function readClusterOwners(
   now = Date.now(),
 ): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
-  for (const lease of await listLeases(client, namespace, CLUSTER_LABEL)) {
+  for (const lease of await new LeaseClient(client, namespace).list(selector(CLUSTER_LABEL))) {
     const cluster = lease.metadata.labels?.[CLUSTER_LABEL];
     const holder = lease.spec?.holderIdentity ?? undefined;
     const renewed = Date.parse(lease.spec?.renewTime ?? '');

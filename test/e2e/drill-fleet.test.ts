@@ -1,0 +1,254 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import { MAIN, runCli } from '../helpers/cli.ts';
+import { Cluster } from '../helpers/drill.ts';
+import { eventually } from '../helpers/kube.ts';
+
+/**
+ * Scheduled drills of a discovered cluster, on real control planes: a management plane of this file
+ * holds a Cluster API `Cluster` whose kubeconfig Secret reaches the harness's source and whose
+ * annotation names a Secret reaching the harness's standby. `drill schedule create` accepts the
+ * discovered cluster; two server replicas share the fleet through per-cluster Leases, and only the
+ * one owning the cluster runs its drills (one at a time, under the standby's lock): the evidence is
+ * in the bucket under the cluster's prefix, the owner's metrics say Passed, the standby is clean.
+ */
+const harness = inject('harness');
+const TOKEN = randomBytes(24).toString('hex');
+const suffix = randomBytes(3).toString('hex');
+const cluster = `wl-${suffix}`;
+const ns = `drill-fleet-${suffix}`;
+const namespace = `lifeboat-df-${suffix}`;
+let dir: string;
+let configPath: string;
+let management: ControlPlane;
+let mgmt: Cluster;
+let source: Cluster;
+let standby: Cluster;
+
+interface Replica {
+  id: string;
+  child: ChildProcess;
+  url: string;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+const replicas: Replica[] = [];
+
+const lifeboat = (...args: string[]) =>
+  runCli(['--log-level', 'error', ...args], {
+    env: { LIFEBOAT_CONFIG: configPath },
+    timeoutMs: 300_000,
+  });
+
+const CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'clusters.cluster.x-k8s.io' },
+  spec: {
+    group: 'cluster.x-k8s.io',
+    scope: 'Namespaced',
+    names: { plural: 'clusters', singular: 'cluster', kind: 'Cluster', listKind: 'ClusterList' },
+    versions: [
+      {
+        name: 'v1beta1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
+  },
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-fleet-'));
+  await mkdir(join(dir, 'fs'));
+  management = await startControlPlane('mgmt', join(dir, 'planes', 'mgmt'));
+  mgmt = new Cluster(management.kubeconfig);
+  source = new Cluster(harness.clusters['source']!.kubeconfig);
+  standby = new Cluster(harness.clusters['standby']!.kubeconfig);
+  await mgmt.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CRD);
+  await mgmt.post('/api/v1/namespaces', { metadata: { name: namespace } });
+  await eventually('the Cluster API CRD is served', () =>
+    mgmt.client
+      .json<{ items?: unknown[] }>({
+        path: `/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`,
+        retries: 0,
+      })
+      .then((l) => l.items),
+  );
+  await mgmt.post(`/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`, {
+    apiVersion: 'cluster.x-k8s.io/v1beta1',
+    kind: 'Cluster',
+    metadata: {
+      name: cluster,
+      annotations: { 'lifeboat.io/standby-kubeconfig-secret': `${cluster}-standby` },
+    },
+    spec: {},
+  });
+  for (const [name, file] of [
+    [`${cluster}-kubeconfig`, harness.clusters['source']!.kubeconfig],
+    [`${cluster}-standby`, harness.clusters['standby']!.kubeconfig],
+  ] as const)
+    await mgmt.post(`/api/v1/namespaces/${namespace}/secrets`, {
+      metadata: { name },
+      stringData: { value: await readFile(file, 'utf8') },
+    });
+  configPath = join(dir, 'config.yaml');
+  await writeFile(
+    configPath,
+    stringify({
+      apiVersion: 'lifeboat.io/v1alpha1',
+      kind: 'Config',
+      locations: [
+        { name: 'fs', provider: 'filesystem', objectStorage: { bucket: join(dir, 'fs') }, default: true },
+      ],
+      clusters: [{ name: 'mgmt', kubeconfig: management.kubeconfig }],
+      fleet: { managementCluster: 'mgmt', discover: { clusterApi: true, namespaces: [namespace] } },
+    }),
+  );
+  await source.post('/api/v1/namespaces', { metadata: { name: ns } });
+  await source.post(`/api/v1/namespaces/${ns}/configmaps`, {
+    metadata: { name: 'settings' },
+    data: { a: '1' },
+  });
+  const backup = await lifeboat(
+    'backup',
+    'create',
+    `b-${suffix}`,
+    '--cluster',
+    cluster,
+    '--include-namespaces',
+    ns,
+  );
+  expect(backup.status, backup.stderr).toBe(0);
+}, 300_000);
+
+afterAll(async () => {
+  for (const r of replicas) r.child.kill('SIGTERM');
+  await Promise.all(replicas.map((r) => r.exited));
+  await source?.deleteNamespace(ns);
+  await standby?.deleteNamespace(ns);
+  mgmt?.close();
+  source?.close();
+  standby?.close();
+  if (management !== undefined) await stopControlPlane(management);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startReplica(id: string): Promise<Replica> {
+  const args = ['--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0'];
+  args.push('--kubeconfig', management.kubeconfig, '--leader-elect', '--lease-namespace', namespace);
+  args.push('--replica-id', id, '--cluster-lease-duration', '6s', '--fleet-refresh', '3s');
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, LIFEBOAT_CONFIG: configPath, LIFEBOAT_API_TOKEN: TOKEN },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const url = await eventually(
+    `replica ${id} listening`,
+    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1]),
+    { timeoutMs: 180_000 },
+  );
+  const replica = { id, child, url, log: () => err, exited };
+  replicas.push(replica);
+  return replica;
+}
+
+async function metric(r: Replica, name: string): Promise<number | undefined> {
+  const text = await (
+    await fetch(`${r.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{cluster="${cluster}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+/** Whether the replica holds the discovered cluster's Lease now. */
+async function owns(r: Replica): Promise<boolean> {
+  const res = await fetch(`${r.url}/api/v1/clusters`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return ((await res.json()) as { replica: { owned: string[] } }).replica.owned.includes(cluster);
+}
+
+/** The drills a replica's log says it finished: `drill NAME Passed|Failed`. */
+const finished = (r: Replica) =>
+  r
+    .log()
+    .split('\n')
+    .flatMap((l) => /"msg":"drill (drill-[^ "]+) (Passed|Failed)"/.exec(l)?.slice(1, 2) ?? []);
+
+describe('scheduled drills of a discovered cluster', { timeout: 600_000 }, () => {
+  it('are accepted by drill schedule create, naming the discovered cluster', async () => {
+    const missing = await lifeboat(
+      'drill',
+      'schedule',
+      'create',
+      'x',
+      '--cluster',
+      `nope-${suffix}`,
+      '--schedule',
+      '0 3 1 * *',
+    );
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(`nope-${suffix}`);
+    const created = await lifeboat(
+      'drill',
+      'schedule',
+      'create',
+      'often',
+      '--cluster',
+      cluster,
+      '--schedule',
+      '*/20 * * * * *',
+    );
+    expect(created.status, created.stderr).toBe(0);
+  });
+
+  it('run on the replica owning the cluster only, into the standby its annotation names', async () => {
+    const [a, b] = [await startReplica('r-a'), await startReplica('r-b')];
+    const mine = await eventually(
+      'the discovered cluster has an owner',
+      async () => ((await owns(a)) ? a : (await owns(b)) ? b : undefined),
+      { timeoutMs: 120_000 },
+    );
+    const other = mine === a ? b : a;
+    const passed = await eventually(
+      'a scheduled drill passed on the owner',
+      () => metric(mine, 'lifeboat_drill_passed'),
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${mine.log().slice(-3000)}`);
+    });
+    expect(passed, mine.log().slice(-3000)).toBe(1);
+    expect(await metric(mine, 'lifeboat_drill_rto_seconds')).toBeGreaterThan(0);
+    const stillOwner = await owns(mine);
+    // Stopped, each replica interrupts a running drill (it cleans up and records it): every drill is logged.
+    for (const r of [a, b]) r.child.kill('SIGTERM');
+    await Promise.all([a.exited, b.exited]);
+    if (stillOwner) expect(finished(other), 'the replica not owning the cluster ran none').toEqual([]);
+    const ran = [...finished(mine), ...finished(other)];
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ran).size, 'no slot ran twice').toBe(ran.length);
+
+    const listed = JSON.parse(
+      (await lifeboat('drill', 'get', '--cluster', cluster, '-o', 'json')).stdout,
+    ) as { name: string; cluster: string; outcome: string; intact: boolean }[];
+    expect(listed.map((d) => d.name).sort()).toEqual([...ran].sort());
+    const done = listed.find((d) => d.outcome === 'Passed' && d.intact);
+    expect(done).toMatchObject({ cluster });
+    const described = JSON.parse(
+      (await lifeboat('drill', 'describe', done?.name ?? '', '--cluster', cluster, '-o', 'json')).stdout,
+    ) as { report: { standby: string; backup: string } };
+    expect(described.report).toMatchObject({
+      standby: harness.clusters['standby']!.server,
+      backup: `b-${suffix}`,
+    });
+    expect(await standby.namespaces()).not.toContain(ns);
+  });
+});
