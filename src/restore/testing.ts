@@ -26,6 +26,7 @@ export class FakeTarget {
   readonly requests: Recorded[] = [];
   readonly objects = new Map<string, KubeObject>();
   readonly #refused = new Map<string, string>();
+  readonly #forbiddenFor = new Map<string, { times: number; message: string }>();
 
   put(path: string, object: KubeObject): this {
     this.objects.set(path, object);
@@ -34,6 +35,12 @@ export class FakeTarget {
 
   refuse(name: string, message: string): this {
     this.#refused.set(name, message);
+    return this;
+  }
+
+  /** The name's next `times` creates are refused 403 Forbidden with the message (an admission plugin's). */
+  forbid(name: string, times: number, message: string): this {
+    this.#forbiddenFor.set(name, { times, message });
     return this;
   }
 
@@ -63,6 +70,11 @@ export class FakeTarget {
     const object = spec.body as KubeObject;
     const refused = this.#refused.get(object.metadata.name);
     if (refused !== undefined) throw new KubeApiError('OPERATION_FAILED', refused, 500, 'InternalError');
+    const forbidden = this.#forbiddenFor.get(object.metadata.name);
+    if (forbidden !== undefined && forbidden.times > 0) {
+      forbidden.times--;
+      throw new KubeApiError('FORBIDDEN', forbidden.message, 403, 'Forbidden');
+    }
     const path = `${spec.path}/${object.metadata.name}`;
     if (this.objects.has(path)) throw new KubeApiError('CONFLICT', `${path} exists`, 409, 'AlreadyExists');
     this.objects.set(path, object);

@@ -85,4 +85,26 @@ describe('applyItem', () => {
     ]);
     expect(ctx.results.counts.failed).toBe(1);
   });
+
+  it('retries a create an admission plugin refused for a class its cache has not seen yet', async () => {
+    const lag = 'pods "settings" is forbidden: no PriorityClass with name shop-high was found';
+    const target = new FakeTarget().forbid('settings', 2, lag);
+    const ctx = { ...applyContext(target, backup, 'none'), admissionRetriesMs: [1, 1, 1] };
+    expect(await applyItem(item, ctx)).toBe('created');
+    expect(target.calls()).toEqual(Array(3).fill('POST /api/v1/namespaces/app/configmaps'));
+    expect(ctx.results.errorCount).toBe(0);
+  });
+
+  it('fails the item once the retries for an admission cache are spent, and never retries other refusals', async () => {
+    const lag = 'pods "settings" is forbidden: no PriorityClass with name shop-high was found';
+    const lagging = new FakeTarget().forbid('settings', 9, lag);
+    const ctx = { ...applyContext(lagging, backup, 'none'), admissionRetriesMs: [1, 1] };
+    expect(await applyItem(item, ctx)).toBe('failed');
+    expect(lagging.calls()).toHaveLength(3);
+    expect(JSON.stringify(ctx.results.toFile().errors)).toContain('no PriorityClass with name shop-high');
+    const denied = new FakeTarget().forbid('settings', 9, 'configmaps is forbidden: User cannot create');
+    const other = { ...applyContext(denied, backup, 'none'), admissionRetriesMs: [1, 1] };
+    expect(await applyItem(item, other)).toBe('failed');
+    expect(denied.calls()).toHaveLength(1);
+  });
 });

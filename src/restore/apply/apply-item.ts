@@ -2,7 +2,7 @@ import { getOrUndefined, type KubeClient, objectPath } from '../../kube/index.ts
 import type { Logger } from '../../log/index.ts';
 import { type KubeObject, nullObject, VeleroLabels } from '../../model/index.ts';
 import { differences, mergePatchTowards } from './differences.ts';
-import { describeFailure, isAlreadyExists } from './kube-ops.ts';
+import { describeFailure, isAdmissionCacheLag, isAlreadyExists } from './kube-ops.ts';
 import type { PlannedItem } from '../plan/index.ts';
 import type { PreparedItems } from './prepared.ts';
 import type { ItemResult, RestoreResults } from './results.ts';
@@ -21,6 +21,8 @@ export interface ApplyContext {
   afterCreate?: ((created: KubeObject, item: PlannedItem) => Promise<void>) | undefined;
   /** Called with each object found already in the cluster (e.g. a pod an interrupted run created). */
   afterExisting?: ((found: KubeObject, item: PlannedItem) => Promise<void>) | undefined;
+  /** Pauses before retrying a create refused for an admission cache's lag (tests shorten them). */
+  admissionRetriesMs?: readonly number[] | undefined;
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -54,7 +56,7 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
   }
   const collection = objectPath(item.groupResource, item.apiVersion, ns);
   try {
-    const created = await ctx.client.json<KubeObject>({ method: 'POST', path: collection, body: desired });
+    const created = await createObject(ctx, collection, desired);
     if (status !== undefined) await restoreStatus(ctx, item, created, status, id);
     ctx.logger.debug({ item: id }, `created ${id}`);
     await ctx.afterCreate?.(created, item).catch((err: unknown) => {
@@ -65,6 +67,22 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
     if (!isAlreadyExists(err)) return failed(ctx, item, id, err, record);
   }
   return existing(ctx, item, desired, id, record);
+}
+
+/** Pauses between creates an admission plugin refused for its cache's lag (about 3 s in all). */
+export const ADMISSION_LAG_RETRIES_MS = [100, 200, 400, 800, 1600];
+
+/** POSTs the object; a refusal for an admission cache's lag (see isAdmissionCacheLag) is retried. */
+async function createObject(ctx: ApplyContext, collection: string, desired: KubeObject): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.client.json<KubeObject>({ method: 'POST', path: collection, body: desired });
+    } catch (err) {
+      const pause = (ctx.admissionRetriesMs ?? ADMISSION_LAG_RETRIES_MS)[attempt];
+      if (!isAdmissionCacheLag(err) || pause === undefined) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 function failed(

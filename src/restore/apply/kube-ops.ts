@@ -6,6 +6,22 @@ export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
 }
 
+/**
+ * A create refused by an admission plugin that looks its references up in the API server's own
+ * informer cache, for an object this restore has only just created: the Priority plugin answers
+ * "no PriorityClass with name X was found" until its cache has seen the class (the restore creates
+ * PriorityClasses before pods, but the cache can lag it by a moment), and the ServiceAccount plugin
+ * does the same for a pod's service account. Retried a few times before it counts as a failure.
+ */
+export function isAdmissionCacheLag(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.status !== 403) return false;
+  const message = err.message;
+  return (
+    (message.includes('no PriorityClass with name') && message.includes('was found')) ||
+    (message.includes('error looking up service account') && message.includes('not found'))
+  );
+}
+
 /** The API server's message of a failed call (never the request body), and what the operator can do. */
 export function describeFailure(err: unknown): { message: string; hint?: string } {
   const message = err instanceof Error ? err.message : String(err);
