@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ClusterRegistry, type FleetConfig } from '../../src/app/clusters/index.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { CLUSTER_API_CRD } from '../helpers/fleet-planes.ts';
 import { eventually, uniqueName } from '../helpers/kube.ts';
 
 /**
@@ -15,27 +16,8 @@ const managementKubeconfig = env.clusters['standby']!.kubeconfig;
 const sourceKubeconfig = env.clusters['source']!.kubeconfig;
 const client = new KubeClient(loadKubeConfig({ kubeconfig: managementKubeconfig }));
 const namespace = uniqueName('fleet');
-const CRD = 'clusters.cluster.x-k8s.io';
+const CRD = CLUSTER_API_CRD.metadata.name;
 let createdCrd = false;
-
-const crd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: CRD },
-  spec: {
-    group: 'cluster.x-k8s.io',
-    scope: 'Namespaced',
-    names: { plural: 'clusters', singular: 'cluster', kind: 'Cluster', listKind: 'ClusterList' },
-    versions: [
-      {
-        name: 'v1beta1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 async function post(path: string, body: unknown): Promise<void> {
   await client.text({ method: 'POST', path, body });
@@ -67,7 +49,7 @@ const config: FleetConfig = {
 
 beforeAll(async () => {
   try {
-    await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CLUSTER_API_CRD);
     createdCrd = true;
   } catch (err) {
     if (!(err instanceof KubeApiError && err.status === 409)) throw err;

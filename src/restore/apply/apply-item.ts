@@ -70,7 +70,7 @@ export async function applyItem(item: PlannedItem, ctx: ApplyContext): Promise<I
 }
 
 /** Pauses between creates an admission plugin refused for its cache's lag (about 3 s in all). */
-export const ADMISSION_LAG_RETRIES_MS = [100, 200, 400, 800, 1600];
+const ADMISSION_LAG_RETRIES_MS = [100, 200, 400, 800, 1600];
 
 /** POSTs the object; a refusal for an admission cache's lag (see isAdmissionCacheLag) is retried. */
 async function createObject(ctx: ApplyContext, collection: string, desired: KubeObject): Promise<KubeObject> {
