@@ -13,7 +13,15 @@ import {
 } from '../app/restore/index.ts';
 import { type Column, createProgress, formatOutput, renderTable, throttledByPhase } from '../output/index.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
-import { list, mappings, ObjectName, OutputFormat, parseWith, requireConfirmation } from './flags.ts';
+import {
+  list,
+  mappings,
+  ObjectName,
+  outputOption,
+  type OutputFormat,
+  parseWith,
+  requireConfirmation,
+} from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { addResourceFilterOptions, type ResourceFilterFlags, resourceFilters } from './resource-filters.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
@@ -48,8 +56,6 @@ interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags, ResourceFilte
 
 const locationOption = () =>
   new Option('--storage-location <name>', 'storage location (default: the default location)');
-const outputOption = () =>
-  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
 const query = (command: Command, opts: { storageLocation?: string }) => ({
   configPath: globalOptions(command).config,
   location: opts.storageLocation,

@@ -18,15 +18,9 @@ import {
   setSchedulePaused,
   type Schedule,
 } from '../app/schedules/index.ts';
-import {
-  formatOutput,
-  OUTPUT_FORMATS,
-  renderTable,
-  type Column,
-  type OutputFormat,
-} from '../output/index.ts';
+import { formatOutput, renderTable, type Column, type OutputFormat } from '../output/index.ts';
 import type { Logger } from '../log/index.ts';
-import { attachOption, backupLabels } from './flags.ts';
+import { attachOption, backupLabels, outputOption } from './flags.ts';
 import { addResourceFilterOptions, type ResourceFilterFlags, resourceFilters } from './resource-filters.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { resourceHookLines } from './backup-hooks-output.ts';
@@ -304,8 +298,4 @@ function renderClusterRows(rows: readonly ClusterScheduleRow[]): string {
     .split('\n')
     .map((l) => (l === '' ? l : `  ${l}`))
     .join('\n');
-}
-
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
 }
