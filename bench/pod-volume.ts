@@ -18,7 +18,7 @@ import type { NodeEnv } from '../test/harness/node.ts';
 import type { S3Env } from '../test/harness/object-stores.ts';
 import { kopiaBinaries, kopiaS3Storage } from '../test/helpers/kopia.ts';
 import { eventually } from '../test/helpers/kube.ts';
-import { createS3Bucket } from '../test/helpers/locations.ts';
+import { createS3Bucket, writeS3Credentials } from '../test/helpers/locations.ts';
 import {
   AGENT_NAMESPACE,
   agentMemory,
@@ -101,12 +101,7 @@ async function prepare(
   apiServer: string,
 ): Promise<Bench> {
   const bucket = await createS3Bucket(b.s3);
-  const credentials = join(b.work, 'credentials');
-  await writeFile(
-    credentials,
-    `[default]\naws_access_key_id = ${b.s3.accessKeyId}\naws_secret_access_key = ${b.s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
+  const credentials = await writeS3Credentials(join(b.work, 'credentials'), b.s3);
   const config = join(b.work, 'config.yaml');
   await writeFile(config, s3LocationConfig(b.s3, bucket, credentials));
   const { kopia } = await kopiaBinaries();

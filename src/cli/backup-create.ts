@@ -12,19 +12,14 @@ import {
 } from '../app/backup/index.ts';
 import { createProgress, formatBytes } from '../output/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { backupLabels, list, ObjectName, parseWith, tristate } from './flags.ts';
+import { backupLabels, ObjectName, parseWith } from './flags.ts';
+import { type ResourceFilterFlags, resourceFilters } from './resource-filters.ts';
 import { interruptible } from './interrupt.ts';
 import { profileExtension, readAttachments, type Attachment } from '../app/profile-capture/index.ts';
 import type { KubeTarget } from '../app/deps/index.ts';
 
-export interface CreateOptions {
+export interface CreateOptions extends ResourceFilterFlags {
   fromSchedule?: string;
-  includeNamespaces?: string;
-  excludeNamespaces?: string;
-  includeResources?: string;
-  excludeResources?: string;
-  selector?: string;
-  includeClusterResources: string;
   storageLocation?: string;
   ttl: string;
   labels?: string;
@@ -82,12 +77,7 @@ export async function createBackup(
     const result = await run(
       {
         name: backupName,
-        includedNamespaces: list(opts.includeNamespaces),
-        excludedNamespaces: list(opts.excludeNamespaces),
-        includedResources: list(opts.includeResources),
-        excludedResources: list(opts.excludeResources),
-        labelSelector: opts.selector,
-        includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
+        ...resourceFilters(opts),
         storageLocation: opts.storageLocation,
         ttl: opts.ttl,
         labels: backupLabels(opts.labels, '--labels'),

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { archiveLimitOption } from './archive-limits.ts';
 import type * as Run from './backup-query-run.ts';
-import { OutputFormat } from './flags.ts';
+import { outputOption } from './flags.ts';
 
 /** What the commands do, loaded when one runs: registering them (and --help) loads none of it. */
 const run = () => import('./backup-query-run.ts');
@@ -14,8 +14,6 @@ const clusterOption = () =>
 
 const locationOption = () =>
   new Option('--storage-location <name>', 'storage location (default: the default location)');
-const outputOption = () =>
-  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
 
 export function registerBackupQueryCommands(backup: Command): void {
   backupGetCommand(backup);

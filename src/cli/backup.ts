@@ -3,31 +3,20 @@ import { setFlagsFromString } from 'node:v8';
 import { LifeboatError, ExitCode } from '../errors/index.ts';
 import type { CreateOptions } from './backup-create.ts';
 import { attachOption } from './flags.ts';
+import { addResourceFilterOptions } from './resource-filters.ts';
 import { registerBackupQueryCommands } from './backup-query.ts';
 
 export function registerBackupCommands(program: Command): void {
   const backup = program.command('backup').description('create, list, inspect, verify and delete backups');
-  backup
+  const create = backup
     .command('create')
     .description('back up a cluster to a storage location, in Velero’s format')
     .argument('[name]', 'backup name (a Kubernetes object name, unique in the location)')
     .option(
       '--from-schedule <schedule>',
       "run that schedule's backup now, named <schedule>-<yyyyMMddHHmmss> (filters, TTL and location from the schedule)",
-    )
-    .option('--include-namespaces <list>', 'namespaces to include, globs allowed (default: all)')
-    .option('--exclude-namespaces <list>', 'namespaces to exclude, globs allowed')
-    .option('--include-resources <list>', 'resources to include, as resource.group (default: all)')
-    .option('--exclude-resources <list>', 'resources to exclude, as resource.group')
-    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
-    .addOption(
-      new Option(
-        '--include-cluster-resources <mode>',
-        'cluster-scoped resources: true, false, or auto (only for whole-cluster backups)',
-      )
-        .choices(['true', 'false', 'auto'])
-        .default('auto'),
-    )
+    );
+  addResourceFilterOptions(create, 'backup')
     .option('--storage-location <name>', 'storage location (default: the default location)')
     .option('--ttl <duration>', 'how long to keep the backup (Go duration)', '720h0m0s')
     .option('--labels <k=v,...>', 'labels to put on the backup')

@@ -8,10 +8,7 @@ import {
 } from '../app/clusters/index.ts';
 import { type Column, formatOutput, renderTable } from '../output/index.ts';
 import { globalOptions } from './globals.ts';
-import { keyValues, OutputFormat } from './flags.ts';
-
-const outputOption = () =>
-  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
+import { keyValues, outputOption, type OutputFormat } from './flags.ts';
 
 export function registerClusterCommands(program: Command): void {
   const cluster = program

@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import {
   createDrillSchedule,
   deleteDrillSchedule,
@@ -7,7 +7,7 @@ import {
 } from '../app/drill/index.ts';
 import { type Column, formatOutput, renderTable } from '../output/index.ts';
 import { LifeboatError } from '../errors/index.ts';
-import { mappings, OutputFormat } from './flags.ts';
+import { mappings, outputOption, type OutputFormat } from './flags.ts';
 import { globalOptions } from './globals.ts';
 
 const COLUMNS: Column<DrillSchedule>[] = [
@@ -65,11 +65,7 @@ export function registerDrillScheduleCommands(drill: Command): void {
   schedule
     .command('get')
     .description('list the scheduled drills')
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(OutputFormat.options)
-        .default('table'),
-    )
+    .addOption(outputOption())
     .action(async (opts: { output: OutputFormat }, command: Command) => {
       const rows = await listDrillSchedules(globalOptions(command).config);
       if (opts.output !== 'table') process.stdout.write(formatOutput(rows, opts.output));

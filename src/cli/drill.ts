@@ -4,7 +4,7 @@ import { ExitCode, LifeboatError } from '../errors/index.ts';
 import { createProgress, formatOutput, renderTable } from '../output/index.ts';
 import { describeText, DRILL_COLUMNS, drillText } from './drill-output.ts';
 import { registerDrillScheduleCommands } from './drill-schedule.ts';
-import { durationMs, mappings, ObjectName, OutputFormat, parseWith } from './flags.ts';
+import { durationMs, mappings, ObjectName, outputOption, type OutputFormat, parseWith } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { interruptible } from './interrupt.ts';
 import {
@@ -128,11 +128,7 @@ function registerQueries(drill: Command): void {
     .description('list the drills recorded in the bucket, newest first')
     .option('--cluster <name>', "one cluster's drills (default: every configured cluster's)")
     .addOption(locationOption())
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(OutputFormat.options)
-        .default('table'),
-    )
+    .addOption(outputOption())
     .action(
       async (
         opts: { cluster?: string; storageLocation?: string; output: OutputFormat },
@@ -150,11 +146,7 @@ function registerQueries(drill: Command): void {
     .argument('<name>')
     .option('--cluster <name>', 'the cluster drilled (default: search every configured cluster)')
     .addOption(locationOption())
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(OutputFormat.options)
-        .default('table'),
-    )
+    .addOption(outputOption())
     .action(
       async (
         name: string,

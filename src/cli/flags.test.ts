@@ -1,5 +1,6 @@
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { backupLabels, durationMs, keyValues, mappings } from './flags.ts';
+import { backupLabels, durationMs, keyValues, mappings, outputOption } from './flags.ts';
 
 describe('backup --labels', () => {
   it('accepts labels of the user', () => {
@@ -71,5 +72,23 @@ describe('mapping flags', () => {
     expect(() => mappings(pair, '--namespace-mappings', 'src:dst', 'app:app-restored')).toThrow(
       `--namespace-mappings: '${pair}' is not src:dst`,
     );
+  });
+});
+
+describe('-o, --output of a listing', () => {
+  const output = (...args: string[]) =>
+    new Command('get')
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined })
+      .addOption(outputOption())
+      .parse(args, { from: 'user' })
+      .opts<{ output: string }>().output;
+
+  it('is a table unless json or yaml is asked for', () => {
+    expect([output(), output('-o', 'json'), output('--output', 'yaml')]).toEqual(['table', 'json', 'yaml']);
+  });
+
+  it('refuses any other format', () => {
+    expect(() => output('-o', 'xml')).toThrow(/Allowed choices are table, json, yaml/);
   });
 });

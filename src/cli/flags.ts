@@ -69,6 +69,13 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
 export const OutputFormat = z.enum(['table', 'json', 'yaml']);
 export type OutputFormat = z.infer<typeof OutputFormat>;
 
+/** `-o, --output`: a table (the default), JSON or YAML. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'table, json or yaml')
+    .choices(OutputFormat.options)
+    .default('table');
+}
+
 /** Deleting cannot be undone: without --confirm, a usage error that shows the command to run. */
 export function requireConfirmation(
   noun: 'backup' | 'restore',

@@ -1,8 +1,9 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runGc, type GcReport, type RetentionDecision } from '../app/gc/index.ts';
 import { isLifeboatError, LifeboatError } from '../errors/index.ts';
 import { readClusterUid } from '../app/deps/index.ts';
-import { formatOutput, OUTPUT_FORMATS, type Column, type OutputFormat } from '../output/index.ts';
+import { formatOutput, type Column, type OutputFormat } from '../output/index.ts';
+import { outputOption } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 export function registerGcCommands(program: Command): void {
@@ -18,7 +19,7 @@ export function registerGcCommands(program: Command): void {
       'kubeconfig of the cluster whose backups to collect (default: $KUBECONFIG, ~/.kube/config)',
     )
     .option('--context <name>', 'kubeconfig context')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(outputOption())
     .action(async (opts: GcFlags, command: Command) => {
       const report = await runGc({
         configPath: globalOptions(command).config,

@@ -12,13 +12,8 @@ import {
 } from '../app/locations/index.ts';
 import { LifeboatError, type ErrorCode } from '../errors/index.ts';
 import { type Location, nullObject } from '../model/index.ts';
-import {
-  OUTPUT_FORMATS,
-  formatOutput,
-  renderTable,
-  type Column,
-  type OutputFormat,
-} from '../output/index.ts';
+import { formatOutput, renderTable, type Column, type OutputFormat } from '../output/index.ts';
+import { outputOption } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 
 const PROVIDERS = ['aws', 'azure', 'filesystem', 'velero.io/aws', 'velero.io/azure'];
@@ -133,10 +128,6 @@ function configFile(command: Command): string | undefined {
     );
   }
   return path;
-}
-
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
 }
 
 function parseFlags(raw: Record<string, unknown>): z.infer<typeof CreateFlags> {

@@ -11,7 +11,7 @@ import {
 import { formatOutput } from '../output/index.ts';
 import { ExitCode } from '../errors/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { attachOption, ObjectName, parseWith } from './flags.ts';
+import { attachOption, ObjectName, outputOption, parseWith } from './flags.ts';
 
 type ProfileFormat = 'text' | 'yaml' | 'json';
 const formatOption = (fallback: ProfileFormat) =>
@@ -93,11 +93,7 @@ function profileDiffCommand(profile: Command): void {
     .argument('<a>', 'the source: profile file, backup:NAME or cluster:KUBECONFIG')
     .argument('<b>', 'the target: profile file, backup:NAME or cluster:KUBECONFIG')
     .option('--storage-location <name>', 'storage location for backup: sides')
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(['table', 'json', 'yaml'])
-        .default('table'),
-    )
+    .addOption(outputOption())
     .action(
       async (
         a: string,

@@ -17,12 +17,13 @@ import {
   list,
   mappings,
   ObjectName,
-  OutputFormat,
+  outputOption,
+  type OutputFormat,
   parseWith,
-  tristate,
   requireConfirmation,
 } from './flags.ts';
 import { globalOptions, loggerFor } from './globals.ts';
+import { addResourceFilterOptions, type ResourceFilterFlags, resourceFilters } from './resource-filters.ts';
 import { describeText, findingsText, planText, verifyText } from './restore-output.ts';
 import { interruptible } from './interrupt.ts';
 import {
@@ -34,15 +35,9 @@ import {
   progressLine,
 } from './restore-pod-volumes.ts';
 
-interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags {
+interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags, ResourceFilterFlags {
   fromBackup?: string;
   fromSchedule?: string;
-  includeNamespaces?: string;
-  excludeNamespaces?: string;
-  includeResources?: string;
-  excludeResources?: string;
-  selector?: string;
-  includeClusterResources: string;
   namespaceMappings?: string;
   storageClassMappings?: string;
   existingResourcePolicy: 'none' | 'update';
@@ -61,8 +56,6 @@ interface CreateOptions extends ArchiveLimitFlags, PodVolumeFlags {
 
 const locationOption = () =>
   new Option('--storage-location <name>', 'storage location (default: the default location)');
-const outputOption = () =>
-  new Option('-o, --output <format>', 'table, json or yaml').choices(OutputFormat.options).default('table');
 const query = (command: Command, opts: { storageLocation?: string }) => ({
   configPath: globalOptions(command).config,
   location: opts.storageLocation,
@@ -74,22 +67,13 @@ export function registerRestoreCommands(program: Command): void {
   const restore = program
     .command('restore')
     .description('restore backups into a cluster; list, inspect, verify restores');
-  restore
+  const create = restore
     .command('create')
     .description('restore a backup into the target cluster (planned, parallel, resumable)')
     .argument('[name]', 'restore name (default: <backup>-<yyyyMMddHHmmss>)')
     .option('--from-backup <backup>', 'backup to restore')
-    .option('--from-schedule <schedule>', "restore the schedule's newest Completed backup")
-    .option('--include-namespaces <list>', 'namespaces to restore, globs allowed (default: all)')
-    .option('--exclude-namespaces <list>', 'namespaces not to restore, globs allowed')
-    .option('--include-resources <list>', 'resources to restore (default: all)')
-    .option('--exclude-resources <list>', 'resources not to restore')
-    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
-    .addOption(
-      new Option('--include-cluster-resources <mode>', 'cluster-scoped resources: true, false or auto')
-        .choices(['true', 'false', 'auto'])
-        .default('auto'),
-    )
+    .option('--from-schedule <schedule>', "restore the schedule's newest Completed backup");
+  addResourceFilterOptions(create, 'restore')
     .option('--namespace-mappings <src:dst,...>', 'restore namespace src into dst')
     .option('--storage-class-mappings <old:new,...>', 'PVCs/PVs of StorageClass old use new')
     .addOption(
@@ -156,12 +140,7 @@ async function createRestore(
         fromBackup:
           opts.fromBackup === undefined ? undefined : parseWith(ObjectName, opts.fromBackup, 'backup name'),
         fromSchedule: opts.fromSchedule,
-        includedNamespaces: list(opts.includeNamespaces),
-        excludedNamespaces: list(opts.excludeNamespaces),
-        includedResources: list(opts.includeResources),
-        excludedResources: list(opts.excludeResources),
-        labelSelector: opts.selector,
-        includeClusterResources: tristate(opts.includeClusterResources, '--include-cluster-resources'),
+        ...resourceFilters(opts),
         namespaceMapping: mappings(
           opts.namespaceMappings,
           '--namespace-mappings',

@@ -18,15 +18,10 @@ import {
   setSchedulePaused,
   type Schedule,
 } from '../app/schedules/index.ts';
-import {
-  formatOutput,
-  OUTPUT_FORMATS,
-  renderTable,
-  type Column,
-  type OutputFormat,
-} from '../output/index.ts';
+import { formatOutput, renderTable, type Column, type OutputFormat } from '../output/index.ts';
 import type { Logger } from '../log/index.ts';
-import { attachOption, backupLabels, list, tristate } from './flags.ts';
+import { attachOption, backupLabels, outputOption } from './flags.ts';
+import { addResourceFilterOptions, type ResourceFilterFlags, resourceFilters } from './resource-filters.ts';
 import { globalOptions, loggerFor } from './globals.ts';
 import { resourceHookLines } from './backup-hooks-output.ts';
 
@@ -42,7 +37,7 @@ export function registerScheduleCommands(program: Command): void {
 }
 
 function scheduleCreateCommand(schedule: Command): void {
-  schedule
+  const create = schedule
     .command('create')
     .description('add a schedule to the config file (lifeboat server runs it)')
     .argument('<name>', 'schedule name (a DNS label; backups are named <name>-<yyyyMMddHHmmss>)')
@@ -59,17 +54,8 @@ function scheduleCreateCommand(schedule: Command): void {
         .choices(['latest', 'none'])
         .default('latest'),
     )
-    .option('--paused', 'create it paused')
-    .option('--include-namespaces <list>', 'namespaces to include, globs allowed (default: all)')
-    .option('--exclude-namespaces <list>', 'namespaces to exclude, globs allowed')
-    .option('--include-resources <list>', 'resources to include, as resource.group (default: all)')
-    .option('--exclude-resources <list>', 'resources to exclude, as resource.group')
-    .option('-l, --selector <selector>', 'only items with these labels (kubectl syntax)')
-    .addOption(
-      new Option('--include-cluster-resources <mode>', 'cluster-scoped resources: true, false, or auto')
-        .choices(['true', 'false', 'auto'])
-        .default('auto'),
-    )
+    .option('--paused', 'create it paused');
+  addResourceFilterOptions(create, 'backup')
     .option('--labels <k=v,...>', 'labels to put on the backups')
     .option('--storage-location <name>', 'storage location (default: the default location)')
     .option(
@@ -204,7 +190,7 @@ function scheduleDeleteCommand(schedule: Command): void {
     });
 }
 
-interface CreateOptions {
+interface CreateOptions extends ResourceFilterFlags {
   schedule: string;
   timezone?: string;
   ttl?: string;
@@ -212,12 +198,6 @@ interface CreateOptions {
   retention?: string;
   catchUp: 'latest' | 'none';
   paused?: boolean;
-  includeNamespaces?: string;
-  excludeNamespaces?: string;
-  includeResources?: string;
-  excludeResources?: string;
-  selector?: string;
-  includeClusterResources: string;
   labels?: string;
   storageLocation?: string;
   defaultVolumesToFsBackup?: boolean;
@@ -230,13 +210,14 @@ interface CreateOptions {
 function scheduleFromFlags(name: string, o: CreateOptions, hooks: BackupHooksSpec | undefined): Schedule {
   const nonEmpty = (v: string[]) => (v.length > 0 ? v : undefined);
   const labels = backupLabels(o.labels, '--labels');
+  const filters = resourceFilters(o);
   const template = {
-    includedNamespaces: nonEmpty(list(o.includeNamespaces)),
-    excludedNamespaces: nonEmpty(list(o.excludeNamespaces)),
-    includedResources: nonEmpty(list(o.includeResources)),
-    excludedResources: nonEmpty(list(o.excludeResources)),
-    labelSelector: o.selector,
-    includeClusterResources: tristate(o.includeClusterResources, '--include-cluster-resources'),
+    includedNamespaces: nonEmpty(filters.includedNamespaces),
+    excludedNamespaces: nonEmpty(filters.excludedNamespaces),
+    includedResources: nonEmpty(filters.includedResources),
+    excludedResources: nonEmpty(filters.excludedResources),
+    labelSelector: filters.labelSelector,
+    includeClusterResources: filters.includeClusterResources,
     defaultVolumesToFsBackup: o.defaultVolumesToFsBackup === true ? true : undefined,
     podVolumeTimeout: o.podVolumeTimeout,
     hooks,
@@ -317,8 +298,4 @@ function renderClusterRows(rows: readonly ClusterScheduleRow[]): string {
     .split('\n')
     .map((l) => (l === '' ? l : `  ${l}`))
     .join('\n');
-}
-
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
 }

@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import {
   checkClusterStandby,
   checkFleetStandbys,
@@ -11,7 +11,7 @@ import { type Column, formatOutput, renderTable } from '../output/index.ts';
 import { LifeboatError, reportError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { globalOptions, loggerFor } from './globals.ts';
-import { mappings, ObjectName, parseWith } from './flags.ts';
+import { mappings, ObjectName, outputOption, parseWith } from './flags.ts';
 
 /** Exit codes of `standby check`, stable for scripts. */
 const READY = 0;
@@ -47,11 +47,7 @@ export function registerStandbyCommands(program: Command): void {
     .option('--context <name>', 'kubeconfig context')
     .option('--storage-location <name>', 'storage location (default: the default location)')
     .option('--storage-class-mappings <old:new,...>', 'StorageClass mappings the restore will use')
-    .addOption(
-      new Option('-o, --output <format>', 'table, json or yaml')
-        .choices(['table', 'json', 'yaml'])
-        .default('table'),
-    )
+    .addOption(outputOption())
     .action(async (opts: CheckFlags, command: Command) => {
       const g = globalOptions(command);
       try {

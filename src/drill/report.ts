@@ -26,16 +26,7 @@ export const DRILL_PHASES = [
 export type DrillPhaseName = (typeof DRILL_PHASES)[number];
 
 /** The phases that make up the RTO: drill start → restored, verified and ready. */
-export const RTO_PHASES: readonly DrillPhaseName[] = [
-  'check',
-  'download',
-  'plan',
-  'apply',
-  'data',
-  'readiness',
-  'verify',
-  'dataCheck',
-];
+export const RTO_PHASES: readonly DrillPhaseName[] = DRILL_PHASES.filter((p) => p !== 'cleanup');
 
 export const PhaseSchema = z.object({
   name: z.enum(DRILL_PHASES),

@@ -12,7 +12,7 @@ import { parseDuration } from '../gojson/index.ts';
 import type { Logger } from '../log/index.ts';
 import { nullObject } from '../model/index.ts';
 import type { ServerContext } from './context.ts';
-import { type CronSchedule, scheduleCron } from '../schedule/index.ts';
+import { CronSlots } from '../schedule/index.ts';
 
 /** The drill gauges, per cluster, in the server's registry. */
 export interface DrillMetrics {
@@ -96,7 +96,7 @@ function standbyKey(s: KubeTarget): string {
  */
 export class DrillScheduler {
   readonly #d: DrillSchedulerDeps;
-  readonly #next = new Map<string, { signature: string; cron: CronSchedule; next: Date | undefined }>();
+  readonly #slots = new CronSlots();
   readonly #busy = new Map<string, string>();
   readonly #running = new Set<Promise<void>>();
   readonly #controllers = new Set<AbortController>();
@@ -121,27 +121,14 @@ export class DrillScheduler {
   tick(): void {
     const now = this.#now();
     const schedules = this.#d.config().drills ?? [];
+    this.#slots.keepOnly(new Set(schedules.map((s) => s.name)));
     for (const s of schedules) {
-      const signature = `${s.schedule}\u0000${s.timezone ?? ''}`;
-      let slot = this.#next.get(s.name);
-      if (slot === undefined || slot.signature !== signature) {
-        try {
-          const cron = scheduleCron(s);
-          slot = { signature, cron, next: cron.next(now) };
-          this.#next.set(s.name, slot);
-        } catch (err) {
-          this.#d.logger.error({ err }, `drill schedule ${s.name}: ${String(err)}`);
-          continue;
-        }
-        continue;
-      }
-      if (slot.next === undefined || slot.next > now) continue;
-      const due = slot.next;
-      slot.next = slot.cron.next(now);
-      if (s.paused !== true) this.#fire(s, due);
+      const invalid = (err: unknown) =>
+        this.#d.logger.error({ err }, `drill schedule ${s.name}: ${String(err)}`);
+      // A schedule seen for the first time (or changed) learns its next time: nothing is due yet.
+      const due = this.#slots.pass(s.name, s, now, invalid)?.takeDue();
+      if (due !== undefined && s.paused !== true) this.#fire(s, due);
     }
-    for (const name of this.#next.keys())
-      if (!schedules.some((s) => s.name === name)) this.#next.delete(name);
   }
 
   #skip(s: DrillSchedule, due: Date, reason: string): void {

@@ -5,8 +5,8 @@ import {
   catchUpDue,
   clusterScheduleBackupName,
   type CronSchedule,
+  CronSlots,
   scheduleBackupName,
-  scheduleCron,
 } from '../schedule/index.ts';
 
 /** A backup to run: a schedule's (for the server's own cluster or one of the fleet), or an ad-hoc one from the API. */
@@ -76,12 +76,6 @@ export interface SchedulerDeps {
   now?: () => Date;
 }
 
-interface Slot {
-  signature: string;
-  cron: CronSchedule;
-  next: Date | undefined;
-}
-
 const TICK_MS = 250;
 
 /**
@@ -93,7 +87,7 @@ const TICK_MS = 250;
  */
 export class Scheduler {
   readonly #d: SchedulerDeps;
-  readonly #slots = new Map<string, Slot>();
+  readonly #slots = new CronSlots();
   readonly #active = new Map<string, ActiveRun>();
   readonly #promises = new Map<string, Promise<void>>();
   readonly #waiters: (() => void)[] = [];
@@ -163,40 +157,21 @@ export class Scheduler {
     for (const run of this.#active.values()) if (filter(run)) run.controller.abort(new Error(reason));
   }
 
-  #slot(unit: ScheduleUnit, now: Date): { slot: Slot; fresh: boolean } | undefined {
-    const s = unit.schedule;
-    const key = unitKey(unit);
-    const signature = `${s.schedule}|${s.timezone ?? ''}`;
-    const known = this.#slots.get(key);
-    if (known?.signature === signature) return { slot: known, fresh: false };
-    try {
-      const cron = scheduleCron(s);
-      const slot = { signature, cron, next: cron.next(now) };
-      this.#slots.set(key, slot);
-      return { slot, fresh: known === undefined };
-    } catch (err) {
-      if (known === undefined || known.signature !== signature)
-        this.#d.logger.error({ schedule: s.name, err }, `schedule ${s.name} is invalid and does not run`);
-      this.#slots.delete(key);
-      return undefined;
-    }
-  }
-
   #tick(): void {
     const now = this.#now();
     this.#lastTick = Date.now();
     const units = this.#d.units();
-    const keys = new Set(units.map(unitKey));
-    for (const key of this.#slots.keys()) if (!keys.has(key)) this.#slots.delete(key);
+    this.#slots.keepOnly(new Set(units.map(unitKey)));
     for (const unit of units) {
-      const found = this.#slot(unit, now);
-      if (found === undefined || unit.schedule.paused === true) continue;
-      const { slot, fresh } = found;
-      if (fresh) this.#catchUp(unit, slot, now);
-      else if (slot.next !== undefined && slot.next <= now) {
-        const due = slot.next;
-        slot.next = slot.cron.next(now);
-        this.trigger(unit.schedule, due, unit.cluster);
+      const s = unit.schedule;
+      const invalid = (err: unknown) =>
+        this.#d.logger.error({ schedule: s.name, err }, `schedule ${s.name} is invalid and does not run`);
+      const pass = this.#slots.pass(unitKey(unit), s, now, invalid);
+      if (pass === undefined || s.paused === true) continue;
+      if (pass.learnt === 'first') this.#catchUp(unit, pass.cron, now);
+      else {
+        const due = pass.takeDue();
+        if (due !== undefined) this.trigger(s, due, unit.cluster);
       }
     }
   }
@@ -206,10 +181,10 @@ export class Scheduler {
    * its newest due run is run now if it has no backup since (catch-up `latest`). A fleet cluster's
    * catch-up is that slot itself (its name), so a slot another replica ran is not run again.
    */
-  #catchUp(unit: ScheduleUnit, slot: Slot, now: Date): void {
+  #catchUp(unit: ScheduleUnit, cron: CronSchedule, now: Date): void {
     const s = unit.schedule;
-    if (!catchUpDue(slot.cron, this.#d.lastRunStart(unit), now, s.catchUp ?? 'latest')) return;
-    const missed = slot.cron.between(new Date(now.getTime() - 366 * 86_400_000), now, 1)[0] ?? now;
+    if (!catchUpDue(cron, this.#d.lastRunStart(unit), now, s.catchUp ?? 'latest')) return;
+    const missed = cron.between(new Date(now.getTime() - 366 * 86_400_000), now, 1)[0] ?? now;
     const of = unit.cluster === undefined ? '' : ` for cluster ${unit.cluster}`;
     this.#d.logger.info(
       { schedule: s.name, cluster: unit.cluster },

@@ -1,13 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAIN, runCli } from '../helpers/cli.ts';
-import { Cluster } from '../helpers/drill.ts';
+import { DrillFixture } from '../helpers/drill.ts';
 import { eventually } from '../helpers/kube.ts';
-import { writeFilesystemConfig } from '../helpers/locations.ts';
+import { startServer } from '../helpers/server.ts';
 
 /**
  * A drill schedule stored with `drill schedule create` and run by `lifeboat server` against the
@@ -15,55 +10,23 @@ import { writeFilesystemConfig } from '../helpers/locations.ts';
  * standby is left as it was.
  */
 const harness = inject('harness');
-const sourceConfig = harness.clusters['source']!.kubeconfig;
-const standbyConfig = harness.clusters['standby']!.kubeconfig;
 const TOKEN = randomBytes(24).toString('hex');
 const suffix = randomBytes(3).toString('hex');
 const cluster = `drills-${suffix}`;
 const ns = `drill-sched-${suffix}`;
-let dir: string;
-let env: Record<string, string>;
-let source: Cluster;
-let standby: Cluster;
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env, timeoutMs: 300_000 });
+const fixture = new DrillFixture(harness, cluster, [ns]);
+const { source, standby, lifeboat } = fixture;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-server-'));
-  const config = join(dir, 'config.yaml');
-  await writeFilesystemConfig(config, join(dir, 'bucket'));
-  env = { LIFEBOAT_CONFIG: config };
-  source = new Cluster(sourceConfig);
-  standby = new Cluster(standbyConfig);
-  await source.post('/api/v1/namespaces', { metadata: { name: ns } });
+  await fixture.setUp();
   await source.post(`/api/v1/namespaces/${ns}/configmaps`, {
     metadata: { name: 'settings' },
     data: { a: '1' },
   });
-  expect(
-    (await lifeboat('cluster', 'add', cluster, '--kubeconfig', sourceConfig, '--standby', standbyConfig))
-      .status,
-  ).toBe(0);
-  const backup = await lifeboat(
-    'backup',
-    'create',
-    `b-${suffix}`,
-    '--cluster',
-    cluster,
-    '--include-namespaces',
-    ns,
-  );
-  expect(backup.status, backup.stderr).toBe(0);
+  await fixture.backup(`b-${suffix}`, ns);
 });
 
-afterAll(async () => {
-  await source?.deleteNamespace(ns);
-  await standby?.deleteNamespace(ns);
-  source?.close();
-  standby?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 async function metric(url: string, name: string): Promise<number | undefined> {
   const text = await (
@@ -104,30 +67,12 @@ describe('scheduled drills in the server', () => {
   });
 
   it('run in the server, which sets the drill metrics of the cluster', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        '--log-level',
-        'info',
-        '--log-format',
-        'json',
-        'server',
-        '--listen',
-        '127.0.0.1:0',
-        '--kubeconfig',
-        sourceConfig,
-      ],
-      { env: { ...process.env, ...env, LIFEBOAT_API_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const server = await startServer({
+      args: ['--kubeconfig', fixture.kubeconfig.source],
+      env: { ...fixture.env, LIFEBOAT_API_TOKEN: TOKEN },
+    });
+    const url = server.url;
     try {
-      const url = await eventually('server listening', () =>
-        Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-      );
       const passed = await eventually(
         'a scheduled drill passed',
         () => metric(url, 'lifeboat_drill_passed'),
@@ -136,7 +81,7 @@ describe('scheduled drills in the server', () => {
           intervalMs: 1000,
         },
       ).catch((err: unknown) => {
-        throw new Error(`${String(err)}\n${out}`);
+        throw new Error(`${String(err)}\n${server.output()}`);
       });
       expect(passed).toBe(1);
       expect(await metric(url, 'lifeboat_drill_rto_seconds')).toBeGreaterThan(0);
@@ -156,8 +101,7 @@ describe('scheduled drills in the server', () => {
       expect(await report.text()).toContain(done?.name ?? '');
       expect((await fetch(`${url}/api/v1/drills`)).status).toBe(401);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     }
     const drills = JSON.parse(
       (await lifeboat('drill', 'get', '--cluster', cluster, '-o', 'json')).stdout,

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/index.ts';
 import { STANDBY_LOCK_NAME, STANDBY_LOCK_NAMESPACE } from '../../src/app/standby-lock/index.ts';
-import { MAIN, runCli } from '../helpers/cli.ts';
-import { Cluster, deployment } from '../helpers/drill.ts';
-import { writeFilesystemConfig } from '../helpers/locations.ts';
+import { MAIN } from '../helpers/cli.ts';
+import { deployment, DrillFixture } from '../helpers/drill.ts';
 
 /**
  * DR drills against the harness's two control planes: the source's backups restored into the
@@ -17,19 +15,11 @@ import { writeFilesystemConfig } from '../helpers/locations.ts';
  * node: a Deployment of 0 replicas is ready there, one of 1 never is.
  */
 const harness = inject('harness');
-const sourceConfig = harness.clusters['source']!.kubeconfig;
-const standbyConfig = harness.clusters['standby']!.kubeconfig;
 const suffix = randomBytes(3).toString('hex');
 const cluster = `drill-${suffix}`;
 const ns = { pass: `drill-ok-${suffix}`, block: `drill-block-${suffix}`, stuck: `drill-stuck-${suffix}` };
-let dir: string;
-let bucket: string;
-let env: Record<string, string>;
-let source: Cluster;
-let standby: Cluster;
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env, timeoutMs: 600_000 });
+const fixture = new DrillFixture(harness, cluster, Object.values(ns));
+const { source, standby, lifeboat } = fixture;
 
 async function drill(
   ...args: string[]
@@ -40,17 +30,10 @@ async function drill(
   return { status: run.status, report: JSON.parse(run.stdout) as DrillReport, stderr: run.stderr };
 }
 
-const restoreDir = (name: string) => join(bucket, 'clusters', cluster, 'restores', name);
+const restoreDir = (name: string) => join(fixture.bucket, 'clusters', cluster, 'restores', name);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-'));
-  bucket = join(dir, 'bucket');
-  const config = join(dir, 'config.yaml');
-  await writeFilesystemConfig(config, bucket);
-  env = { LIFEBOAT_CONFIG: config };
-  source = new Cluster(sourceConfig);
-  standby = new Cluster(standbyConfig);
-  for (const name of Object.values(ns)) await source.post('/api/v1/namespaces', { metadata: { name } });
+  await fixture.setUp();
   await source.post(`/api/v1/namespaces/${ns.pass}/configmaps`, {
     metadata: { name: 'settings' },
     data: { mode: 'prod' },
@@ -69,39 +52,10 @@ beforeAll(async () => {
     },
   });
   await source.post(`/apis/apps/v1/namespaces/${ns.stuck}/deployments`, deployment('api', 1));
-  const add = await lifeboat(
-    'cluster',
-    'add',
-    cluster,
-    '--kubeconfig',
-    sourceConfig,
-    '--standby',
-    standbyConfig,
-  );
-  expect(add.status, add.stderr).toBe(0);
-  for (const [key, name] of Object.entries(ns)) {
-    const b = await lifeboat(
-      'backup',
-      'create',
-      `${key}-${suffix}`,
-      '--cluster',
-      cluster,
-      '--include-namespaces',
-      name,
-    );
-    expect(b.status, b.stderr).toBe(0);
-  }
+  for (const [key, name] of Object.entries(ns)) await fixture.backup(`${key}-${suffix}`, name);
 });
 
-afterAll(async () => {
-  for (const name of Object.values(ns)) {
-    await source?.deleteNamespace(name);
-    await standby?.deleteNamespace(name);
-  }
-  source?.close();
-  standby?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 describe('a drill that passes', () => {
   let report: DrillReport;
@@ -227,7 +181,7 @@ function spawnDrill(name: string, backup: string) {
       '-o',
       'json',
     ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...fixture.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (c: Buffer) => (out.stdout += c.toString()));

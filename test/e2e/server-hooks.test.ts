@@ -4,15 +4,15 @@
  * whose velero-backup.json carries Velero's spec.hooks and whose `backup describe` lists them; a
  * template with a bad hook is refused with 400 naming the field, and no backup is made.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAIN, runCli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
@@ -56,45 +56,13 @@ const template = (name: string) => ({
   hooks: hooks(name),
 });
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...[MAIN, '--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0'],
-      ...['--kubeconfig', source],
-    ],
-    {
-      env: { ...process.env, ...locations.env, LIFEBOAT_API_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 60_000 },
-  );
-  // The API takes backups once the server runs its scheduler (ready).
-  await eventually(
-    'server ready',
-    async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
-    {
-      timeoutMs: 60_000,
-      intervalMs: 300,
-    },
-  );
-  return { child, url, output: () => out, exited };
-}
+/** `lifeboat server` with this file's config and token, once ready: the API takes backups once its scheduler runs. */
+const serve = () =>
+  startServer({
+    args: ['--kubeconfig', source],
+    env: { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN },
+    ready: true,
+  });
 
 async function post<T>(server: ServerProcess, body: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${server.url}/api/v1/backups`, {
@@ -164,7 +132,7 @@ afterAll(async () => {
 
 describe("the server's backups with the backup spec's hooks", () => {
   it('records the hooks of a posted template and of a schedule run through the API, and refuses a bad hook', async () => {
-    const server = await startServer();
+    const server = await serve();
     try {
       const bad = await post<{ field: string }>(server, {
         name: `bad-${suffix}`,
@@ -205,8 +173,7 @@ describe("the server's backups with the backup spec's hooks", () => {
       }
       expect(await storedPhase(`bad-${suffix}`)).toBeUndefined();
     } finally {
-      server.child.kill('SIGTERM');
-      expect(await server.exited, server.output().slice(-2000)).toBe(0);
+      expect(await server.stop(), server.output().slice(-2000)).toBe(0);
     }
   }, 240_000);
 });

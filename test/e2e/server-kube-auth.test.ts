@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { MAIN } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 import { rawRequest, routeAuthTable } from '../helpers/route-auth.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 /**
  * `lifeboat server --auth kubernetes` against the harness control plane: ServiceAccount tokens are
@@ -19,39 +18,10 @@ const ns = `lbauth-${suffix}`;
 const role = `lifeboat-api-reader-${suffix}`;
 let locations: LocationsFixture;
 let admin: KubeClient;
-let server: { child: ChildProcess; url: string; exited: Promise<number | null> };
+let server: ServerProcess;
 const tokens: Record<'reader' | 'nobody', string> = { reader: '', nobody: '' };
 
 const post = <T>(path: string, body: object) => admin.json<T>({ method: 'POST', path, body });
-
-async function startServer(): Promise<typeof server> {
-  const child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      '--log-level',
-      'info',
-      'server',
-      '--listen',
-      '127.0.0.1:0',
-      '--kubeconfig',
-      source,
-      '--auth',
-      'kubernetes',
-    ],
-    { env: { ...process.env, ...locations.env, LIFEBOAT_API_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 30_000 },
-  );
-  return { child, url, exited };
-}
 
 async function call(path: string, token: string | null, method = 'GET', body?: object) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -107,14 +77,14 @@ beforeAll(async () => {
     },
     { timeoutMs: 30_000 },
   );
-  server = await startServer();
+  server = await startServer({
+    args: ['--kubeconfig', source, '--auth', 'kubernetes'],
+    env: { ...locations.env, LIFEBOAT_API_TOKEN: '' },
+  });
 }, 120_000);
 
 afterAll(async () => {
-  if (server !== undefined) {
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
+  if (server !== undefined) await server.stop();
   for (const path of [
     `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}`,
     `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`,

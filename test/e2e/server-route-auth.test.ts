@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAIN } from '../helpers/cli.ts';
-import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
 import { errorCode, rawRequest, routeAuthTable, type RouteCase } from '../helpers/route-auth.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 /**
  * The route-auth table against the real `lifeboat server` (restores enabled, a standby to restore
@@ -18,43 +16,9 @@ const TOKEN = randomBytes(24).toString('hex');
 const suffix = randomBytes(3).toString('hex');
 let locations: LocationsFixture;
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(args: string[]): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0', ...args],
-    {
-      env: { ...process.env, ...locations.env, LIFEBOAT_API_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 30_000 },
-  );
-  // Ready (locations synced, scheduler running): a request that slipped through would act.
-  await eventually('server ready', async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined), {
-    timeoutMs: 30_000,
-  });
-  return { child, url, output: () => out, exited };
-}
-
-async function stop(server: ServerProcess | undefined): Promise<void> {
-  if (server === undefined) return;
-  server.child.kill('SIGTERM');
-  await server.exited;
-}
+/** `lifeboat server` with this file's config and token, once ready: a request that slipped through would act. */
+const serve = (args: string[]) =>
+  startServer({ args, env: { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN }, ready: true, timeoutMs: 30_000 });
 
 /** Bodies that would start a backup or a restore if a request reached its route. */
 function bodyOf(c: RouteCase): string | undefined {
@@ -89,9 +53,9 @@ afterAll(async () => {
 describe('lifeboat server: the route-auth table (token mode)', () => {
   let server: ServerProcess | undefined;
   beforeAll(async () => {
-    server = await startServer(['--kubeconfig', source, '--enable-restore', '--restore-kubeconfig', standby]);
+    server = await serve(['--kubeconfig', source, '--enable-restore', '--restore-kubeconfig', standby]);
   }, 60_000);
-  afterAll(() => stop(server));
+  afterAll(() => server?.stop());
 
   const table = routeAuthTable();
 
@@ -132,7 +96,7 @@ describe('lifeboat server --insecure-no-auth: requests from another site', () =>
   let server: ServerProcess | undefined;
   let port = '';
   beforeAll(async () => {
-    server = await startServer([
+    server = await serve([
       '--insecure-no-auth',
       '--kubeconfig',
       source,
@@ -142,7 +106,7 @@ describe('lifeboat server --insecure-no-auth: requests from another site', () =>
     ]);
     port = new URL(server.url).port;
   }, 60_000);
-  afterAll(() => stop(server));
+  afterAll(() => server?.stop());
 
   const hostile: [string, () => Record<string, string>][] = [
     ['Host: evil.example', () => ({ host: 'evil.example' })],

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAIN, runCli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
@@ -14,34 +14,8 @@ const standby = harness.clusters['standby']!.kubeconfig;
 const TOKEN = randomBytes(24).toString('hex');
 let locations: LocationsFixture;
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `lifeboat server` as its own process on a free loopback port. */
-async function startServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0', ...args],
-    {
-      env: { ...process.env, ...env, LIFEBOAT_API_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 30_000 },
-  );
-  return { child, url, output: () => out, exited };
-}
+/** `lifeboat server` with this file's config and token. */
+const serve = (args: string[]) => startServer({ args, env: { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN } });
 
 async function api<T>(
   server: ServerProcess,
@@ -94,20 +68,17 @@ describe('lifeboat server', () => {
       { name: s3, schedule: '*/2 * * * * *', ttl: '3s', rpo: '30s', storageLocation: 's3', template },
       { name: az, schedule: '*/2 * * * * *', ttl: '1h', storageLocation: 'azure', template },
     ]);
-    const server = await startServer(
-      [
-        '--kubeconfig',
-        source,
-        '--sync-period',
-        '1s',
-        '--gc-period',
-        '2s',
-        '--enable-restore',
-        '--restore-kubeconfig',
-        standby,
-      ],
-      locations.env,
-    );
+    const server = await serve([
+      '--kubeconfig',
+      source,
+      '--sync-period',
+      '1s',
+      '--gc-period',
+      '2s',
+      '--enable-restore',
+      '--restore-kubeconfig',
+      standby,
+    ]);
     try {
       // Backups pile up on both providers; on S3 they expire after 3 s and GC removes them.
       await eventually(
@@ -233,8 +204,7 @@ describe('lifeboat server', () => {
       const files = await readdir(join(locations.fsRoot, 'backups', `api-${suffix}`));
       expect(files).toContain(`api-${suffix}-cluster-profile.json.gz`);
     } finally {
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
+      expect(await server.stop()).toBe(0);
     }
   }, 150_000);
 
@@ -248,10 +218,16 @@ describe('lifeboat server', () => {
     const orphan = `${name}-20200101000000`;
     await mkdir(join(locations.fsRoot, 'backups', orphan), { recursive: true });
     await writeFile(join(locations.fsRoot, 'backups', orphan, `${orphan}.tar.gz`), 'partial');
-    const server = await startServer(
-      ['--kubeconfig', source, '--sync-period', '1s', '--shutdown-grace', '0s', '--orphan-grace', '0s'],
-      locations.env,
-    );
+    const server = await serve([
+      '--kubeconfig',
+      source,
+      '--sync-period',
+      '1s',
+      '--shutdown-grace',
+      '0s',
+      '--orphan-grace',
+      '0s',
+    ]);
     const inProgress = await eventually(
       'a backup in progress',
       async () => {
@@ -263,8 +239,7 @@ describe('lifeboat server', () => {
       },
       { intervalMs: 20, timeoutMs: 30_000 },
     );
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     const folders = (await readdir(join(locations.fsRoot, 'backups'))).filter((n) =>
       n.startsWith(`${name}-`),
     );

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { MAIN, runCli, type CliResult } from '../helpers/cli.ts';
-import { eventually } from '../helpers/kube.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 /**
  * Two clusters sharing one bucket (the harness's source and standby control planes are two
@@ -161,41 +160,17 @@ describe('retention across clusters sharing a bucket', () => {
 });
 
 describe('the API refuses reserved labels', () => {
-  let server: { child: ChildProcess; url: string } | undefined;
+  let server: ServerProcess | undefined;
   const token = randomBytes(24).toString('hex');
 
   beforeAll(async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        '--log-level',
-        'info',
-        '--log-format',
-        'json',
-        'server',
-        '--listen',
-        '127.0.0.1:0',
-        '--kubeconfig',
-        source,
-      ],
-      { env: { ...process.env, ...loc.env, LIFEBOAT_API_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    const url = await eventually(
-      'server listening',
-      () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-      { timeoutMs: 30_000 },
-    );
-    server = { child, url };
+    server = await startServer({
+      args: ['--kubeconfig', source],
+      env: { ...loc.env, LIFEBOAT_API_TOKEN: token },
+    });
   });
   afterAll(async () => {
-    if (server === undefined) return;
-    const exited = new Promise((r) => server!.child.on('close', r));
-    server.child.kill('SIGTERM');
-    await exited;
+    await server?.stop();
   });
 
   it.each(['velero.io/schedule-name', 'velero.io/storage-location', 'lifeboat.io/cluster-uid'])(

@@ -6,30 +6,19 @@
  * restore of this file waits for the lock first (--wait-lock) where another test file may hold it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STANDBY_LOCK_NAME, STANDBY_LOCK_NAMESPACE } from '../../src/app/standby-lock/index.ts';
 import type { DrillReport } from '../../src/drill/index.ts';
-import { runCli } from '../helpers/cli.ts';
-import { Cluster, deployment } from '../helpers/drill.ts';
-import { writeFilesystemConfig } from '../helpers/locations.ts';
+import { deployment, DrillFixture } from '../helpers/drill.ts';
 
 const harness = inject('harness');
-const sourceConfig = harness.clusters['source']!.kubeconfig;
-const standbyConfig = harness.clusters['standby']!.kubeconfig;
 const suffix = randomBytes(3).toString('hex');
 const cluster = `lock-${suffix}`;
 const ns = { drill: `lock-drill-${suffix}`, restore: `lock-restore-${suffix}` };
 const drillName = `drill-lock-${suffix}`;
-let dir: string;
-let env: Record<string, string>;
-let source: Cluster;
-let standby: Cluster;
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env, timeoutMs: 600_000 });
+const fixture = new DrillFixture(harness, cluster, Object.values(ns));
+const { source, standby, lifeboat } = fixture;
+const standbyConfig = fixture.kubeconfig.standby;
 
 /** The Lease's holder now ('' when free). */
 async function holder(): Promise<string> {
@@ -42,50 +31,19 @@ async function holder(): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-lock-'));
-  const config = join(dir, 'config.yaml');
-  await writeFilesystemConfig(config, join(dir, 'bucket'));
-  env = { LIFEBOAT_CONFIG: config };
-  source = new Cluster(sourceConfig);
-  standby = new Cluster(standbyConfig);
-  for (const name of Object.values(ns)) await source.post('/api/v1/namespaces', { metadata: { name } });
+  await fixture.setUp();
   await source.post(`/apis/apps/v1/namespaces/${ns.drill}/deployments`, deployment('api', 1));
   await source.post(`/api/v1/namespaces/${ns.restore}/configmaps`, {
     metadata: { name: 'settings' },
     data: { mode: 'prod' },
   });
-  const add = await lifeboat(
-    'cluster',
-    'add',
-    cluster,
-    '--kubeconfig',
-    sourceConfig,
-    '--standby',
-    standbyConfig,
-  );
-  expect(add.status, add.stderr).toBe(0);
   // The drill's backup under the cluster's prefix; the restore's in the location itself, restored
   // with --kubeconfig as an operator would (the target is the cluster's standby all the same).
-  const drillBackup = ['--cluster', cluster, '--include-namespaces', ns.drill];
-  const restoreBackup = ['--kubeconfig', sourceConfig, '--include-namespaces', ns.restore];
-  for (const [name, args] of [
-    [`drill-${suffix}`, drillBackup],
-    [`restore-${suffix}`, restoreBackup],
-  ] as const) {
-    const b = await lifeboat('backup', 'create', name, ...args);
-    expect(b.status, b.stderr).toBe(0);
-  }
+  await fixture.backup(`drill-${suffix}`, ns.drill);
+  await fixture.backup(`restore-${suffix}`, ns.restore, ['--kubeconfig', fixture.kubeconfig.source]);
 });
 
-afterAll(async () => {
-  for (const name of Object.values(ns)) {
-    await source?.deleteNamespace(name);
-    await standby?.deleteNamespace(name);
-  }
-  source?.close();
-  standby?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 describe('a drill and a restore into the same standby', () => {
   it('never overlap: the restore is refused naming the drill, and with --wait-lock runs after it', async () => {

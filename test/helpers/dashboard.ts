@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { MAIN } from './cli.ts';
 import { eventually } from './kube.ts';
+import { startServer, type ServerProcess } from './server.ts';
 
 /** Where the dashboard tests save a screenshot of each page (LIFEBOAT_DASH_SHOTS, default /tmp/dash-shots). */
 export const SHOTS = process.env['LIFEBOAT_DASH_SHOTS'] ?? join(tmpdir(), 'dash-shots');
@@ -14,47 +13,11 @@ export const SHOTS = process.env['LIFEBOAT_DASH_SHOTS'] ?? join(tmpdir(), 'dash-
 /** Debian's Chromium (.ci/run and the harness install it). */
 export const CHROMIUM = '/usr/bin/chromium';
 
-export interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
+export type { ServerProcess };
 
 /** `lifeboat server` from source on a free loopback port, serving the dashboard built in webDir. */
-export async function startDashboardServer(
-  args: string[],
-  env: Record<string, string>,
-): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0', ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((r) => child.on('close', () => r()));
-  const url = await eventually(
-    'server listening',
-    () => {
-      if (child.exitCode !== null) throw new Error(`lifeboat server exited ${child.exitCode}: ${out}`);
-      return Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]);
-    },
-    { timeoutMs: 120_000, intervalMs: 500 },
-  ).catch((err: unknown) => {
-    child.kill('SIGKILL');
-    throw new Error(`${String(err)}\n--- server output ---\n${out.slice(-4000)}`);
-  });
-  return {
-    child,
-    url,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function startDashboardServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  return startServer({ args, env, timeoutMs: 120_000 });
 }
 
 export async function launchChromium(): Promise<Browser> {

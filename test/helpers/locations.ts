@@ -28,13 +28,21 @@ export async function createS3Bucket(
   return bucket;
 }
 
-/** A lifeboat location for a bucket of the harness S3 server; its credentials file is written in dir. */
-export async function s3Location(dir: string, s3: S3Env, bucket: string): Promise<Location> {
-  const credentialsFile = join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`);
+/** The harness S3 server's root credentials as an AWS credentials file (Velero's `cloud` file) at path. */
+export async function writeS3Credentials(path: string, s3: S3Env): Promise<string> {
   await writeFile(
-    credentialsFile,
+    path,
     `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
     { mode: 0o600 },
+  );
+  return path;
+}
+
+/** A lifeboat location for a bucket of the harness S3 server; its credentials file is written in dir. */
+export async function s3Location(dir: string, s3: S3Env, bucket: string): Promise<Location> {
+  const credentialsFile = await writeS3Credentials(
+    join(dir, `s3-credentials-${randomBytes(4).toString('hex')}`),
+    s3,
   );
   return {
     name: 'it',
@@ -105,12 +113,7 @@ export async function createLocations(harness: HarnessEnv): Promise<LocationsFix
     .getContainerClient(container)
     .create();
 
-  const awsCreds = join(dir, 'aws-credentials');
-  await writeFile(
-    awsCreds,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
+  const awsCreds = await writeS3Credentials(join(dir, 'aws-credentials'), s3);
   const azureCreds = join(dir, 'azure-credentials');
   await writeFile(
     azureCreds,

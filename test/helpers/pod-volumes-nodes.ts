@@ -13,7 +13,7 @@ import type { NodeEnv } from '../harness/node.ts';
 import type { S3Env } from '../harness/object-stores.ts';
 import { type CliResult, runCli } from './cli.ts';
 import { eventually } from './kube.ts';
-import { createS3Bucket } from './locations.ts';
+import { createS3Bucket, writeS3Credentials } from './locations.ts';
 import {
   AGENT_NAMESPACE,
   type AgentPod,
@@ -74,12 +74,7 @@ export async function realNodes(env: HarnessEnv, title: string): Promise<RealNod
   };
   const work = await mkdtemp(join(tmpdir(), 'lifeboat-nodes-pv-'));
   const bucket = await createS3Bucket(s3);
-  const credentials = join(work, 'cloud');
-  await writeFile(
-    credentials,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
+  const credentials = await writeS3Credentials(join(work, 'cloud'), s3);
   await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
   const cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
   await importLifeboatImage([nodes.source, nodes.standby]);

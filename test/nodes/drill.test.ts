@@ -4,29 +4,17 @@
  * standby back to what it was (the pods stopped by the kubelet), and stores its evidence.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/index.ts';
-import { runCli } from '../helpers/cli.ts';
-import { Cluster } from '../helpers/drill.ts';
-import { writeFilesystemConfig } from '../helpers/locations.ts';
+import { DrillFixture } from '../helpers/drill.ts';
 import { busyboxContainer, busyboxPod } from '../helpers/nodes.ts';
 
 const env = inject('harness');
-const sourceConfig = env.clusters['source']!.kubeconfig;
-const standbyConfig = env.clusters['standby']!.kubeconfig;
 const suffix = randomBytes(3).toString('hex');
 const cluster = `nodes-${suffix}`;
 const ns = `drill-node-${suffix}`;
-let dir: string;
-let cliEnv: Record<string, string>;
-let source: Cluster;
-let standby: Cluster;
-
-const lifeboat = (...args: string[]) =>
-  runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 600_000 });
+const fixture = new DrillFixture(env, cluster, [ns]);
+const { source, standby, lifeboat } = fixture;
 
 function app(name: string): object {
   return {
@@ -52,41 +40,16 @@ function app(name: string): object {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-nodes-'));
-  const config = join(dir, 'config.yaml');
-  await writeFilesystemConfig(config, join(dir, 'bucket'));
-  cliEnv = { LIFEBOAT_CONFIG: config };
-  source = new Cluster(sourceConfig);
-  standby = new Cluster(standbyConfig);
-  await source.post('/api/v1/namespaces', { metadata: { name: ns } });
+  await fixture.setUp();
   await source.post(`/apis/apps/v1/namespaces/${ns}/deployments`, app('web'));
   await source.post(
     `/api/v1/namespaces/${ns}/pods`,
     busyboxPod('solo', { containers: [busyboxContainer('main', 'sleep 3600')] }),
   );
-  expect(
-    (await lifeboat('cluster', 'add', cluster, '--kubeconfig', sourceConfig, '--standby', standbyConfig))
-      .status,
-  ).toBe(0);
-  const backup = await lifeboat(
-    'backup',
-    'create',
-    `b-${suffix}`,
-    '--cluster',
-    cluster,
-    '--include-namespaces',
-    ns,
-  );
-  expect(backup.status, backup.stderr).toBe(0);
+  await fixture.backup(`b-${suffix}`, ns);
 }, 300_000);
 
-afterAll(async () => {
-  await source?.deleteNamespace(ns);
-  await standby?.deleteNamespace(ns);
-  source?.close();
-  standby?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 describe('a drill on a standby with a real node', () => {
   it('waits until the restored pods run on the node, passes, and leaves the standby as it was', async () => {

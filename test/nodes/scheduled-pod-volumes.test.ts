@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
 import { MAIN, runCli } from '../helpers/cli.ts';
 import { eventually, uniqueName } from '../helpers/kube.ts';
-import { createS3Bucket } from '../helpers/locations.ts';
+import { createS3Bucket, writeS3Credentials } from '../helpers/locations.ts';
 import {
   AGENT_NAMESPACE,
   deployAgent,
@@ -132,12 +132,7 @@ beforeAll(async () => {
   const s3 = env.s3;
   if (s3 === undefined) throw new Error('start the nodes harness with --s3');
   bucket = await createS3Bucket(s3);
-  const credentials = join(work, 'cloud');
-  await writeFile(
-    credentials,
-    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-    { mode: 0o600 },
-  );
+  const credentials = await writeS3Credentials(join(work, 'cloud'), s3);
   await writeFile(join(work, 'config.yaml'), s3LocationConfig(s3, bucket, credentials));
   cliEnv = { LIFEBOAT_CONFIG: join(work, 'config.yaml'), LIFEBOAT_NAMESPACE: AGENT_NAMESPACE };
   await importLifeboatImage([node]);

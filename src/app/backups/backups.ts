@@ -2,9 +2,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../../errors/index.ts';
 import { mapBounded } from '../../concurrency/index.ts';
-import type { Logger } from '../../log/index.ts';
 import type { ResourceList, ResultsFile, VeleroBackup } from '../../model/index.ts';
-import { openLocation } from '../deps/index.ts';
+import { type LocationQuery, withLocation } from '../deps/index.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
 import { type PodVolumeRow, podVolumeRows } from './pod-volume-rows.ts';
 import { backupClusterUid } from '../sync/sync.ts';
@@ -25,18 +24,12 @@ export interface BackupSummary {
   problem?: string;
 }
 
-export interface BackupQuery {
-  configPath: string | undefined;
-  location: string | undefined;
-  logger: Logger;
-  /** A cluster of the fleet: its prefix in its location (app/deps clusterScope). */
-  cluster?: string | undefined;
-}
+/** A query of a location's backups (at a fleet cluster's prefix with `cluster`). */
+export type BackupQuery = LocationQuery;
 
 /** Every complete backup in the location (a folder without velero-backup.json is not listed). */
 export async function listBackups(query: BackupQuery, name?: string): Promise<BackupSummary[]> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const names = name === undefined ? await opened.backupStore.listBackupNames() : [name];
     const out = await mapBounded(names, 16, async (n): Promise<BackupSummary> => {
       try {
@@ -49,9 +42,7 @@ export async function listBackups(query: BackupQuery, name?: string): Promise<Ba
     return out.sort(
       (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.name.localeCompare(b.name),
     );
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 function emptySummary(name: string, location: string): BackupSummary {
@@ -100,8 +91,7 @@ export interface BackupDescription {
 }
 
 export async function describeBackup(query: BackupQuery, name: string): Promise<BackupDescription> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
     const [resourceList, results, objects, podVolumes] = await Promise.all([
@@ -117,9 +107,7 @@ export async function describeBackup(query: BackupQuery, name: string): Promise<
       objects: objects.map((o) => ({ key: o.key, size: o.size })),
       podVolumes: podVolumeRows(podVolumes),
     };
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** Streams the decompressed backup log to `out`. */
@@ -128,14 +116,11 @@ export async function backupLogs(
   name: string,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     await opened.backupStore.getBackup(name);
     const body = await opened.backupStore.getBackupLogs(name);
     await pipeline(body, createGunzip(), out, { end: false });
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /**
@@ -149,20 +134,16 @@ export async function downloadBackup(
   replace = false,
 ): Promise<number> {
   await checkOutputPath(file, replace);
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     await opened.backupStore.getBackup(name);
     const body = await opened.backupStore.getBackupContents(name);
     return await writeOutputFile(file, body, replace);
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** Deletes every object of the backup; velero-backup.json first so it is never half-listed. */
 export async function deleteBackup(query: BackupQuery, name: string): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     if (!(await opened.backupStore.backupExists(name))) {
       throw new LifeboatError(
         'NOT_FOUND',
@@ -173,7 +154,5 @@ export async function deleteBackup(query: BackupQuery, name: string): Promise<vo
       );
     }
     await opened.backupStore.deleteBackup(name);
-  } finally {
-    await opened.close();
-  }
+  });
 }

@@ -2,17 +2,11 @@ import type { Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseItem, readBackupArchive } from '../../archive/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
-import type { Logger } from '../../log/index.ts';
-import { openLocation } from '../deps/index.ts';
+import { type LocationQuery, withLocation } from '../deps/index.ts';
 import { maskItem } from './mask.ts';
 
-export interface ContentsQuery {
-  configPath: string | undefined;
-  location: string | undefined;
-  logger: Logger;
-  /** A cluster of the fleet: its backups, under its prefix (app/deps clusterScope). */
-  cluster?: string | undefined;
-}
+/** A query of a location's backups (at a fleet cluster's prefix with `cluster`). */
+export type ContentsQuery = LocationQuery;
 
 /** Item names per group-resource, cluster-scoped items apart and namespaced ones per namespace. */
 export interface BackupTree {
@@ -42,15 +36,14 @@ async function withArchive<T>(
   backup: string,
   read: (body: Readable) => Promise<T>,
 ): Promise<T> {
-  const opened = await openLocation(q.configPath, q.location, q.logger, q.cluster);
-  let body: Readable | undefined;
-  try {
-    body = await opened.backupStore.getBackupContents(backup);
-    return await read(body);
-  } finally {
-    body?.destroy();
-    await opened.close();
-  }
+  return withLocation(q, async (opened) => {
+    const body = await opened.backupStore.getBackupContents(backup);
+    try {
+      return await read(body);
+    } finally {
+      body.destroy();
+    }
+  });
 }
 
 /** Every item of the backup's tarball (classic paths), by namespace and resource, names sorted. */

@@ -7,6 +7,12 @@ export {
   type RaisableLimit,
 } from './archive-limits.ts';
 export { clusterUid, connectCluster, type ConnectedCluster, readClusterUid } from './cluster.ts';
-export { type OpenedLocation, openLocation, openStores } from './locations-open.ts';
+export {
+  type LocationQuery,
+  type OpenedLocation,
+  openLocation,
+  openStores,
+  withLocation,
+} from './locations-open.ts';
 export { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
 export type { KubeTarget } from '../../kube/index.ts';

@@ -33,6 +33,27 @@ export async function openLocation(
   return { ...opened, cluster: scope };
 }
 
+/** What a query of a location names: the config file, the location (default: the default one) and, for a cluster of the fleet, the cluster whose prefix it reads. */
+export interface LocationQuery {
+  configPath: string | undefined;
+  location: string | undefined;
+  logger: Logger;
+  cluster?: string | undefined;
+}
+
+/** Runs `use` with the query's location opened (at its cluster's prefix, if any), and closes it whatever happens. */
+export async function withLocation<T>(
+  query: LocationQuery,
+  use: (opened: OpenedLocation) => Promise<T>,
+): Promise<T> {
+  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
+  try {
+    return await use(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
 /**
  * A location's object store and the BackupStore over it (under the location's prefix); the embedded
  * default folder is created on first use. `retry` overrides the store's retry policy.

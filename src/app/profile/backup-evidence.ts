@@ -1,5 +1,4 @@
 import { LifeboatError } from '../../errors/index.ts';
-import type { Logger } from '../../log/index.ts';
 import { parseItem, readBackupArchive } from '../../archive/index.ts';
 import { nullObject, VeleroAnnotations, type VeleroBackup } from '../../model/index.ts';
 import { backupFileNames, type BackupStore } from '../../store/index.ts';
@@ -11,16 +10,11 @@ import {
   emptyContents,
   namespacesOf,
 } from '../../profile/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { type LocationQuery, withLocation } from '../deps/locations-open.ts';
 import { parseProfile } from './profile-file.ts';
 
-export interface BackupQueryInput {
-  configPath: string | undefined;
-  location: string | undefined;
-  logger: Logger;
-  /** A cluster of the fleet: its backups, under its prefix. */
-  cluster?: string | undefined;
-}
+/** A query of a location's backups (at a fleet cluster's prefix with `cluster`). */
+export type BackupQueryInput = LocationQuery;
 
 export interface BackupEvidence {
   name: string;
@@ -36,13 +30,10 @@ export async function loadBackupProfile(
   query: BackupQueryInput,
   name: string,
 ): Promise<{ profile: ClusterProfile | undefined; location: string }> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     await opened.backupStore.getBackup(name);
     return { profile: await readStoredProfile(opened.backupStore, name), location: opened.location.name };
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 async function readStoredProfile(store: BackupStore, name: string): Promise<ClusterProfile | undefined> {
@@ -61,8 +52,7 @@ export async function loadBackupEvidence(
   name: string,
   options: { archive: boolean } = { archive: true },
 ): Promise<BackupEvidence> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
     const [profile, resourceList] = await Promise.all([
@@ -80,9 +70,7 @@ export async function loadBackupEvidence(
     }
     if (options.archive) await scanArchive(store, name, contents);
     return { name, location: opened.location.name, backup, profile, contents };
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 async function scanArchive(store: BackupStore, name: string, contents: BackupContents): Promise<void> {

@@ -7,7 +7,7 @@ import type { ResourceFilters } from '../../selection/index.ts';
 import type { BackupStore } from '../../store/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
 import type { PodVolumeRestoreSummary } from '../pod-volumes/index.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { withLocation } from '../deps/locations-open.ts';
 
 export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Interrupted';
 
@@ -81,8 +81,7 @@ export interface RestoreSummary {
 }
 
 export async function listRestores(query: BackupQuery): Promise<RestoreSummary[]> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const names = await opened.backupStore.listRestoreNames();
     const rows = await Promise.all(
       names.map(async (name): Promise<RestoreSummary | undefined> => {
@@ -106,9 +105,7 @@ export async function listRestores(query: BackupQuery): Promise<RestoreSummary[]
     return rows
       .filter((r): r is RestoreSummary => r !== undefined)
       .sort((a, b) => b.started.localeCompare(a.started));
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 export interface RestoreDescription {
@@ -118,8 +115,7 @@ export interface RestoreDescription {
 }
 
 export async function describeRestore(query: BackupQuery, name: string): Promise<RestoreDescription> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const store = opened.backupStore;
     const record = await readRestoreRecord(store, name);
     const [results, resourceList] = await Promise.all([
@@ -127,9 +123,7 @@ export async function describeRestore(query: BackupQuery, name: string): Promise
       store.getRestoreResourceList(name),
     ]);
     return { record, results, resourceList };
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 export async function restoreLogs(
@@ -137,20 +131,16 @@ export async function restoreLogs(
   name: string,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     await readRestoreRecord(opened.backupStore, name);
     const body = await opened.backupStore.getRestoreLogs(name);
     await pipeline(body, createGunzip(), out, { end: false });
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** Deletes the restore's files from the location (the restored objects stay in the cluster). */
 export async function deleteRestore(query: BackupQuery, name: string): Promise<number> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const deleted = await opened.backupStore.deleteRestore(name);
     if (deleted.length === 0) {
       throw new LifeboatError(
@@ -162,7 +152,5 @@ export async function deleteRestore(query: BackupQuery, name: string): Promise<n
       );
     }
     return deleted.length;
-  } finally {
-    await opened.close();
-  }
+  });
 }

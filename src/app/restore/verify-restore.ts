@@ -1,7 +1,7 @@
 import { KubeClient, type KubeTarget, loadKubeConfig } from '../../kube/index.ts';
 import { compareWithTarget, type PreparedItems, type RestorePlan } from '../../restore/index.ts';
 import type { BackupQuery } from '../backups/backups.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { withLocation } from '../deps/locations-open.ts';
 import { readRestoreRecord } from './restores.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
 import { extractBackup } from './extract-backup.ts';
@@ -61,8 +61,7 @@ export async function verifyRestore(
   kube: KubeTarget,
   archiveLimits?: ArchiveLimits,
 ): Promise<RestoreVerifyReport> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
-  try {
+  return withLocation(query, async (opened) => {
     const record = await readRestoreRecord(opened.backupStore, name);
     const client = new KubeClient(loadKubeConfig(kube));
     try {
@@ -76,7 +75,5 @@ export async function verifyRestore(
     } finally {
       client.close();
     }
-  } finally {
-    await opened.close();
-  }
+  });
 }

@@ -4,7 +4,7 @@ import { type ArchiveLimits, parseItem, readBackupArchive, resourceListKey } fro
 import { own, type ResourceList } from '../../model/index.ts';
 import { backupFileNames, type BackupStore } from '../../store/index.ts';
 import type { BackupQuery } from '../backups/index.ts';
-import { openLocation } from '../deps/index.ts';
+import { withLocation } from '../deps/index.ts';
 
 export interface VerifyCheck {
   name: string;
@@ -63,13 +63,12 @@ export async function verifyBackup(
   archiveLimits?: ArchiveLimits,
   onProgress?: (p: VerifyProgress) => void,
 ): Promise<VerifyReport> {
-  const opened = await openLocation(query.configPath, query.location, query.logger, query.cluster);
   const checks: VerifyCheck[] = [];
   const problems: string[] = [];
   const problem = (p: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
-  try {
+  return withLocation(query, async (opened) => {
     const store = opened.backupStore;
     const backup = await store.getBackup(name);
     checks.push({
@@ -126,9 +125,7 @@ export async function verifyBackup(
       checks.push(compareResourceList(resourceList, tarball.items, problem));
     }
     return { backup: name, ok: checks.every((c) => c.ok), checks, problems };
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 interface TarballRead {
