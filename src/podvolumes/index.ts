@@ -52,5 +52,6 @@ export {
   restoreWaitEnded,
   restoreWaitRunning,
   restoreWaitUid,
+  restoreWaitUser,
   withRestoreWait,
 } from './restore-wait.ts';

@@ -14,6 +14,7 @@ import {
   type PodForVolumes,
   restoreWaitEnded,
   restoreWaitRunning,
+  restoreWaitUser,
   selectPodVolumes,
   writeRestoreMarker,
 } from '../../podvolumes/index.ts';
@@ -95,7 +96,7 @@ async function volumeDirectory(pvr: PodVolumeRestore, pod: PodForVolumes, ctx: W
  */
 export async function restorePodVolume(
   pvr: PodVolumeRestore,
-  rawPod: unknown,
+  rawPod: KubeObject,
   ctx: WorkContext,
   beforeCheck?: BeforeDataCheck,
 ): Promise<Record<string, unknown>> {
@@ -135,7 +136,7 @@ export async function restorePodVolume(
       { volume: pvr.spec.volume, checked: { ...checked, mismatches: checked.mismatches.slice(0, 3) } },
       `volume ${pvr.spec.volume} checked: ${checked.files} files, ${checked.mismatchCount} mismatches`,
     );
-  await writeRestoreMarker(dir, restoreUid);
+  await writeRestoreMarker(dir, restoreUid, restoreWaitUser(rawPod));
   const total = snapshot.size;
   ctx.logger.info({ volume: pvr.spec.volume, stats }, `volume ${pvr.spec.volume} restored`);
   return {
