@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findVolumeHostPath } from './host-path.ts';
+import { containerStartedOnNode, findVolumeHostPath } from './host-path.ts';
 
 const UID = '5d1f0a4e-0000-4000-8000-000000000001';
 let pods: string;
@@ -49,5 +49,22 @@ describe('findVolumeHostPath: <pods>/<uid>/volumes/*/<dir>, exactly one match', 
     await expect(findVolumeHostPath(pods, '../etc', 'x')).rejects.toMatchObject({ code: 'USAGE' });
     await expect(findVolumeHostPath(pods, UID, '../../x')).rejects.toMatchObject({ code: 'USAGE' });
     await expect(findVolumeHostPath(pods, UID, 'a/b/c')).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe("containerStartedOnNode: the kubelet's <pods>/<uid>/containers/<name>/", () => {
+  it('says yes once the directory exists, and no for a file, another pod or a name that is not one', async () => {
+    expect(await containerStartedOnNode(pods, UID, 'restore-wait')).toBe(false);
+    await mkdir(join(pods, UID, 'containers'), { recursive: true });
+    await writeFile(join(pods, UID, 'containers', 'restore-wait'), '');
+    expect(await containerStartedOnNode(pods, UID, 'restore-wait')).toBe(false);
+    await rm(join(pods, UID, 'containers', 'restore-wait'));
+    await mkdir(join(pods, UID, 'containers', 'restore-wait'));
+    expect(await containerStartedOnNode(pods, UID, 'restore-wait')).toBe(true);
+    expect(await containerStartedOnNode(pods, '5d1f0a4e-0000-4000-8000-000000000002', 'restore-wait')).toBe(
+      false,
+    );
+    expect(await containerStartedOnNode(pods, UID, '..')).toBe(false);
+    expect(await containerStartedOnNode(pods, '../x', 'restore-wait')).toBe(false);
   });
 });

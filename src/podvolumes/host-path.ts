@@ -67,3 +67,19 @@ export async function findVolumeHostPath(
     },
   );
 }
+
+/**
+ * Whether the kubelet of this node has begun to start the pod's container `name`: it makes
+ * `<hostPods>/<podUID>/containers/<name>/` (for the container's termination message) as it creates
+ * the container, which it does only once every volume of the pod is mounted. A restore's agent sees
+ * restore-wait start this way before the pod's status says so: the kubelet reports a started
+ * container at its next relist of the runtime (every second), and the API server then has it.
+ */
+export async function containerStartedOnNode(
+  hostPods: string,
+  podUid: string,
+  name: string,
+): Promise<boolean> {
+  if (!UID.test(podUid) || !SEGMENT.test(name) || name === '.' || name === '..') return false;
+  return isDirectory(join(hostPods, podUid, 'containers', name));
+}

@@ -1,6 +1,6 @@
 // Pod volumes: which volumes of a pod file-system backup takes and why others are skipped, where a volume's data is under the kubelet's pods directory, and a restore's markers and restore-wait (Velero's rules).
 // It must never call a cluster or load the kopia engine (volumedata/); it reads pods and PVs it is given, and the node's directory tree.
-export { findVolumeHostPath } from './host-path.ts';
+export { containerStartedOnNode, findVolumeHostPath } from './host-path.ts';
 export {
   parsePodForVolumes,
   type PodForVolumes,
@@ -52,5 +52,6 @@ export {
   restoreWaitEnded,
   restoreWaitRunning,
   restoreWaitUid,
+  restoreWaitUser,
   withRestoreWait,
 } from './restore-wait.ts';

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,17 @@ describe('the restore done files', () => {
     expect(await readdir(join(dir, 'data'))).toEqual(['keep.txt']);
     expect(await readdir(join(dir, 'logs'))).toEqual([]);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'gives .velero to the user restore-wait runs as, so the helper may remove the marker',
+    async () => {
+      await writeRestoreMarker(dir, 'u1', { uid: 1000, gid: 1001 });
+      expect(await stat(join(dir, '.velero'))).toMatchObject({ uid: 1000, gid: 1001 });
+      await writeRestoreMarker(dir, 'u2', { uid: 1002 });
+      expect(await stat(join(dir, '.velero'))).toMatchObject({ uid: 1002, gid: 0 });
+      expect(await readdir(join(dir, '.velero'))).toEqual(['u2']);
+    },
+  );
 
   it('refuses a restore UID that is not a file name', async () => {
     await expect(writeRestoreMarker(dir, '../x')).rejects.toThrow('not a restore UID');

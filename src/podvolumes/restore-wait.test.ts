@@ -5,6 +5,7 @@ import {
   restoreWaitDone,
   restoreWaitRunning,
   restoreWaitUid,
+  restoreWaitUser,
   withRestoreWait,
 } from './restore-wait.ts';
 
@@ -91,5 +92,29 @@ describe('restoreWaitUid and restoreWaitDone (a resumed restore reads the pods i
     expect(restoreWaitDone({ ...made, status: status({ terminated: { exitCode: 1 } }) })).toBe(false);
     expect(restoreWaitDone({ ...made, status: status({ running: {} }) })).toBe(false);
     expect(restoreWaitDone(made)).toBe(false);
+  });
+});
+
+describe('restoreWaitUser (who may remove the .velero marker)', () => {
+  it("reads restore-wait's own security context first, then the pod's, and nothing else", () => {
+    const wait = (securityContext?: object) => ({
+      name: 'restore-wait',
+      ...(securityContext ? { securityContext } : {}),
+    });
+    const helper = withRestoreWait(pod({ containers: [{ name: 'app' }] }), ['data'], { restoreUid: 'u' });
+    expect(restoreWaitUser(helper)).toEqual({ uid: 1000 });
+    expect(
+      restoreWaitUser(
+        pod({
+          initContainers: [wait({ runAsUser: 70 })],
+          securityContext: { runAsUser: 5, runAsGroup: 6 },
+        }),
+      ),
+    ).toEqual({ uid: 70, gid: 6 });
+    expect(restoreWaitUser(pod({ initContainers: [wait()] }))).toEqual({});
+    expect(restoreWaitUser(pod({ initContainers: [wait({ runAsUser: -1, runAsGroup: '7' })] }))).toEqual({});
+    expect(
+      restoreWaitUser(pod({ initContainers: [{ name: 'other', securityContext: { runAsUser: 9 } }] })),
+    ).toEqual({});
   });
 });

@@ -120,6 +120,24 @@ export function restoreWaitEnded(pod: KubeObject): boolean {
   return isRecord(restoreWaitState(pod)?.['terminated']);
 }
 
+/** A user or group ID a security context gives (a whole number ≥ 0), else undefined. */
+function idOf(context: unknown, key: 'runAsUser' | 'runAsGroup'): number | undefined {
+  const value = isRecord(context) ? context[key] : undefined;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * The user and group the pod's restore-wait runs as, when its spec says (the container's security
+ * context, else the pod's); undefined where the image decides.
+ */
+export function restoreWaitUser(pod: KubeObject): { uid?: number; gid?: number } {
+  const container = restoreWaitSpec(pod)?.['securityContext'];
+  const podContext = isRecord(pod['spec']) ? pod['spec']['securityContext'] : undefined;
+  const uid = idOf(container, 'runAsUser') ?? idOf(podContext, 'runAsUser');
+  const gid = idOf(container, 'runAsGroup') ?? idOf(podContext, 'runAsGroup');
+  return { ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) };
+}
+
 /** The pod's restore-wait init container, as its spec declares it. */
 function restoreWaitSpec(pod: KubeObject): Record<string, unknown> | undefined {
   const spec = isRecord(pod['spec']) ? pod['spec'] : {};

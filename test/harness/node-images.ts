@@ -3,7 +3,7 @@
  * from Debian's busybox-static) and, when asked, lifeboat's own agent image. Built, never pulled.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { writeImageArchive, parentDirs, type ImageSpec, type LayerEntry } from './images.ts';
@@ -53,7 +53,20 @@ export async function pauseImage(): Promise<ImageSpec> {
 }
 
 /**
- * lifeboat's agent image, laid out as deploy/Dockerfile's: the pinned Node runtime as `node` on the
+ * deploy/Dockerfile's ENTRYPOINT (node with its heap flags, then the bundle): the agent runs in the
+ * test image as in the image users build.
+ */
+async function dockerfileEntrypoint(): Promise<string[]> {
+  const dockerfile = await readFile(join(repoRoot, 'deploy', 'Dockerfile'), 'utf8');
+  const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  const parsed: unknown = JSON.parse(line?.slice('ENTRYPOINT '.length) ?? 'null');
+  if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string') || parsed[0] !== 'node')
+    throw new Error('deploy/Dockerfile has no ENTRYPOINT ["node", …] in JSON form');
+  return parsed;
+}
+
+/**
+ * lifeboat's agent image, laid out as deploy/Dockerfile's (its ENTRYPOINT too): the pinned Node runtime as `node` on the
  * PATH, the shared libraries `ldd` names for it, and the bundled CLI at /app/dist/bin (lifeboat.js
  * and its chunks, from `npm run build`; no source maps), run as uid 1000 — the restore-wait init
  * container runs `node /app/dist/bin/lifeboat.js restore-helper` in it.
@@ -86,7 +99,7 @@ export async function lifeboatImage(bundle = join(repoRoot, 'dist', 'bin')): Pro
       'HOME=/tmp',
       'NODE_ENV=production',
     ],
-    entrypoint: ['node', '/app/dist/bin/lifeboat.js'],
+    entrypoint: await dockerfileEntrypoint(),
     workingDir: '/app',
     user: '1000:1000',
   };

@@ -114,10 +114,10 @@ export class NodeAgent {
   }
 
   async #recoverAbandoned(): Promise<void> {
-    const { client, namespace, nodeName, logger } = this.#o;
+    const { client, namespace, nodeName, hostPods, logger } = this.#o;
     for (const worker of this.#o.workers) {
       for (const raw of await listWork(client, namespace, worker.resource)) {
-        const item = await worker.select(raw, { client, nodeName, logger });
+        const item = await worker.select(raw, { client, nodeName, hostPods, logger });
         if (item?.phase !== 'InProgress') continue;
         await this.#finish(worker, item.name, {
           phase: 'Failed',
@@ -140,11 +140,11 @@ export class NodeAgent {
 
   /** One kind of work: new objects of this node taken, canceled or deleted ones stopped. */
   async #pollWorker(worker: AgentWorker, pending: Set<string>): Promise<void> {
-    const { client, namespace, nodeName, logger } = this.#o;
+    const { client, namespace, nodeName, hostPods, logger } = this.#o;
     const seen = new Set<string>();
     for (const raw of await listWork(client, namespace, worker.resource)) {
       if (this.#stopped) return;
-      const item = await worker.select(raw, { client, nodeName, logger });
+      const item = await worker.select(raw, { client, nodeName, hostPods, logger });
       if (item === undefined) continue;
       const key = `${worker.resource}/${item.name}`;
       seen.add(key);

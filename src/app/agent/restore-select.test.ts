@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeApiError, KubeClient, type RequestSpec } from '../../kube/index.ts';
 import { silentLogger } from '../../log/index.ts';
 import { POD_VOLUME_API_VERSION, POD_VOLUME_RESTORE_KIND } from '../../model/index.ts';
@@ -53,11 +56,20 @@ function pod(nodeName: string | undefined, restoreWait?: Record<string, unknown>
   };
 }
 
+let hostPods: string;
+beforeEach(async () => {
+  hostPods = await mkdtemp(join(tmpdir(), 'lifeboat-select-'));
+});
+afterEach(async () => {
+  await rm(hostPods, { recursive: true, force: true });
+});
+
 async function select(podNow: unknown, cancel = false) {
   const worker = podVolumeRestoreWorker();
   return worker.select(pvr(cancel), {
     client: new PodClient(podNow),
     nodeName: 'n1',
+    hostPods,
     logger: silentLogger(),
   });
 }
@@ -69,6 +81,18 @@ describe("the agent's choice of PodVolumeRestores", () => {
     expect(ready?.pending).toBeUndefined();
     for (const state of [undefined, { waiting: { reason: 'PodInitializing' } }])
       expect(await select(pod('n1', state))).toMatchObject({ name: 'r-1', pending: true });
+  });
+
+  it("takes one as soon as this node's kubelet has begun to start restore-wait, before the pod's status says so", async () => {
+    const waiting = pod('n1', { waiting: { reason: 'PodInitializing' } });
+    expect(await select(waiting)).toMatchObject({ pending: true });
+    await mkdir(join(hostPods, 'pod-uid', 'containers', 'restore-wait'), { recursive: true });
+    const ready = await select(waiting);
+    expect(ready).toMatchObject({ name: 'r-1', claimStatus: { node: 'n1' } });
+    expect(ready?.pending).toBeUndefined();
+    // Not for a pod of another node, nor one whose restore-wait has ended.
+    expect(await select(pod('n2', { waiting: {} }))).toBeUndefined();
+    expect(await select(pod('n1', { terminated: { exitCode: 1 } }))).toBeUndefined();
   });
 
   it("leaves alone one of another node, an unscheduled pod's, one whose restore-wait ended and a canceled one", async () => {

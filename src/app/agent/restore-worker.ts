@@ -6,14 +6,17 @@ import {
   POD_VOLUME_RESTORE_RESOURCE,
   PodVolumeLabels,
   type PodVolumeRestore,
+  RESTORE_WAIT_CONTAINER,
 } from '../../model/index.ts';
 import {
   checkRestoreUid,
+  containerStartedOnNode,
   findVolumeHostPath,
   parsePodForVolumes,
   type PodForVolumes,
   restoreWaitEnded,
   restoreWaitRunning,
+  restoreWaitUser,
   selectPodVolumes,
   writeRestoreMarker,
 } from '../../podvolumes/index.ts';
@@ -95,7 +98,7 @@ async function volumeDirectory(pvr: PodVolumeRestore, pod: PodForVolumes, ctx: W
  */
 export async function restorePodVolume(
   pvr: PodVolumeRestore,
-  rawPod: unknown,
+  rawPod: KubeObject,
   ctx: WorkContext,
   beforeCheck?: BeforeDataCheck,
 ): Promise<Record<string, unknown>> {
@@ -135,7 +138,7 @@ export async function restorePodVolume(
       { volume: pvr.spec.volume, checked: { ...checked, mismatches: checked.mismatches.slice(0, 3) } },
       `volume ${pvr.spec.volume} checked: ${checked.files} files, ${checked.mismatchCount} mismatches`,
     );
-  await writeRestoreMarker(dir, restoreUid);
+  await writeRestoreMarker(dir, restoreUid, restoreWaitUser(rawPod));
   const total = snapshot.size;
   ctx.logger.info({ volume: pvr.spec.volume, stats }, `volume ${pvr.spec.volume} restored`);
   return {
@@ -153,15 +156,27 @@ function currentPod(client: KubeClient, pvr: PodVolumeRestore): Promise<KubeObje
 }
 
 /**
+ * Whether this node's kubelet has begun to start the pod's restore-wait, seen in its pods directory:
+ * the volumes are mounted then, as when the pod's status says restore-wait runs, which the API
+ * server learns a second or so later.
+ */
+function restoreWaitStartedHere(pod: KubeObject, hostPods: string): Promise<boolean> {
+  const uid = pod.metadata['uid'];
+  if (typeof uid !== 'string') return Promise.resolve(false);
+  return containerStartedOnNode(hostPods, uid, RESTORE_WAIT_CONTAINER).catch(() => false);
+}
+
+/**
  * The agent's pod volume restores: a PodVolumeRestore is this node's when its pod runs here and the
  * pod's restore-wait init container is running (Velero's rule: the kubelet has mounted the new
- * volumes); until then it is pending, and the agent looks again soon. One whose pod is gone or replaced is taken by any agent, to fail it with that reason;
+ * volumes) or this node's kubelet has begun to start it; until then it is pending, and the agent
+ * looks again soon. One whose pod is gone or replaced is taken by any agent, to fail it with that reason;
  * one already claimed stays with the node that claimed it.
  */
 export function podVolumeRestoreWorker(options: { beforeCheck?: BeforeDataCheck } = {}): AgentWorker {
   return {
     resource: POD_VOLUME_RESTORE_RESOURCE,
-    async select(raw, { client, nodeName, logger }): Promise<WorkItem | undefined> {
+    async select(raw, { client, nodeName, hostPods, logger }): Promise<WorkItem | undefined> {
       let pvr: PodVolumeRestore;
       try {
         pvr = parsePodVolumeRestore(raw);
@@ -184,10 +199,11 @@ export function podVolumeRestoreWorker(options: { beforeCheck?: BeforeDataCheck 
       if (pod === undefined) return undefined;
       const spec = pod['spec'] as { nodeName?: unknown } | undefined;
       if (spec?.nodeName !== nodeName) return undefined;
-      if (!restoreWaitRunning(pod))
-        return restoreWaitEnded(pod) || base.cancel
-          ? undefined
-          : { ...base, pending: true, run: () => Promise.reject(new Error('not ready')) };
+      if (!restoreWaitRunning(pod)) {
+        if (restoreWaitEnded(pod) || base.cancel) return undefined;
+        if (!(await restoreWaitStartedHere(pod, hostPods)))
+          return { ...base, pending: true, run: () => Promise.reject(new Error('not ready')) };
+      }
       return {
         ...base,
         claimStatus: { node: nodeName },

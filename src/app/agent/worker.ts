@@ -35,6 +35,15 @@ export interface WorkItem {
   run(ctx: WorkContext): Promise<Record<string, unknown>>;
 }
 
+/** What a worker's choice of objects may look at: the cluster, and this node's pods directory. */
+export interface SelectContext {
+  client: KubeClient;
+  nodeName: string;
+  /** Where the kubelet's pods directory is seen by the agent. */
+  hostPods: string;
+  logger: Logger;
+}
+
 /** A kind of work (pod volume backups, restores) the agent takes from the API server. */
 export interface AgentWorker {
   /** The plural resource name in lifeboat.io/v1alpha1. */
@@ -43,8 +52,5 @@ export interface AgentWorker {
    * The work item of an object when it belongs to this node (a backup: spec.node; a restore: the
    * node its pod runs on), undefined otherwise or when the object cannot be read.
    */
-  select(
-    raw: unknown,
-    ctx: { client: KubeClient; nodeName: string; logger: Logger },
-  ): Promise<WorkItem | undefined>;
+  select(raw: unknown, ctx: SelectContext): Promise<WorkItem | undefined>;
 }

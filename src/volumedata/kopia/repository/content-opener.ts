@@ -6,38 +6,66 @@ import type { CryptoPool } from './crypto-pool.ts';
 import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 
-/** Opens a content's payload (the caller's, written over) into its plaintext. */
-export type ContentOpener = (entry: IndexEntry, payload: Buffer) => Promise<Buffer>;
+/** The reader's reusable memory, as an opener uses it (read-buffers.ts). */
+export interface OpenerBuffers {
+  take(length: number): Buffer;
+  /** Memory a worker handed back, lent from now on like memory `take` lent. */
+  adopt(memory: ArrayBuffer): void;
+}
+
+/** What the reader knows of a payload it asks to open. */
+export interface OpenContext {
+  /** The payload's whole buffer holds this content alone: it may be handed over entire. */
+  exclusive?: boolean;
+  /** Where a copy handed over is taken from, and where the memory a worker hands back is adopted. */
+  buffers?: OpenerBuffers;
+}
+
+/**
+ * Opens a content's payload (the caller's, written over) into its plaintext: a view of the payload's
+ * memory when opened in place, else memory of its own (adopted by `context.buffers` when a worker
+ * handed it back).
+ */
+export type ContentOpener = (entry: IndexEntry, payload: Buffer, context?: OpenContext) => Promise<Buffer>;
 
 /** Payloads smaller than this are opened on the calling thread (a message costs more). */
 const INLINE_BELOW = 64 * 1024;
 
 /**
- * What goes to a worker: payload itself when it owns its whole buffer (handed over without a copy),
- * else a copy; a view's whole buffer, handed over, would be copied all of it.
+ * What goes to a worker: payload itself when its whole buffer is its own (handed over without a
+ * copy; a view of an exclusive buffer goes with that buffer), else a copy, into the reader's memory
+ * when it has some; a shared buffer, handed over, would be lost to the others.
  */
-function handOver(payload: Buffer): { data: Uint8Array; buffer: ArrayBuffer } {
+function handOver(payload: Buffer, context: OpenContext): { data: Uint8Array; buffer: ArrayBuffer } {
   const whole = payload.buffer;
-  if (whole instanceof ArrayBuffer && payload.byteOffset === 0 && whole.byteLength === payload.length) {
+  if (
+    whole instanceof ArrayBuffer &&
+    payload.byteOffset === 0 &&
+    (whole.byteLength === payload.length || context.exclusive === true)
+  ) {
     return { data: payload, buffer: whole };
   }
-  const copy = new Uint8Array(payload);
-  return { data: copy, buffer: copy.buffer };
+  const copy = context.buffers?.take(payload.length) ?? Buffer.allocUnsafeSlow(payload.length);
+  payload.copy(copy);
+  if (copy.byteOffset === 0 && copy.buffer instanceof ArrayBuffer) return { data: copy, buffer: copy.buffer };
+  const own = new Uint8Array(payload);
+  return { data: own, buffer: own.buffer };
 }
 
 /**
  * Opens contents of at least 64 KiB on the pool's workers: the payload is transferred there (copied
- * when it shares its memory), decrypted in place, and its plaintext transferred back.
+ * when it shares its memory), decrypted in place, and its plaintext transferred back — into the
+ * reader's buffers, so a restore with workers reuses its memory as one without.
  */
 export function pooledOpener(
   repo: { hash: HashFunc; encryptor: ContentEncryptor },
   pool: CryptoPool,
 ): ContentOpener {
-  return async (entry, payload) => {
+  return async (entry, payload, context = {}) => {
     if (payload.length < INLINE_BELOW) {
       return openContent(repo.hash, repo.encryptor, entry, payload, { inPlace: true });
     }
-    const { data, buffer } = handOver(payload);
+    const { data, buffer } = handOver(payload, context);
     const reply = await pool.request(
       {
         op: 'open',
@@ -51,6 +79,7 @@ export function pooledOpener(
     if (reply.payload === undefined || reply.length === undefined) {
       throw new Error('a crypto worker replied without a plaintext');
     }
+    context.buffers?.adopt(reply.payload);
     return Buffer.from(reply.payload, 0, reply.length);
   };
 }

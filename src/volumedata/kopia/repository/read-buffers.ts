@@ -54,7 +54,18 @@ export class ReadBuffers {
     return whole.subarray(0, length);
   }
 
-  /** Gives back a view `take` lent; its bytes may be overwritten by the next `take`. */
+  /**
+   * Counts memory handed back by a worker thread as lent here, so that a view of it can be given
+   * back: a buffer `take` lent comes back from the worker as a new ArrayBuffer of the same memory
+   * (or of the worker's own, also this thread's alone once transferred). Only memory no one else
+   * refers to may be adopted; sizes `take` would not pool are left to the GC.
+   */
+  adopt(memory: ArrayBuffer): void {
+    if (memory.byteLength >= MIN_POOLED && memory.byteLength <= readBufferSize(MAX_POOLED))
+      this.lent.add(memory);
+  }
+
+  /** Gives back a view `take` lent (or of adopted memory); its bytes may be overwritten by the next `take`. */
   give(view: Buffer): void {
     const memory = view.buffer;
     if (!(memory instanceof ArrayBuffer) || !this.lent.has(memory)) return;
