@@ -36,6 +36,7 @@ import {
   machine,
   MB,
   median,
+  pairedRatios,
   parsePositiveInt,
   table,
   UsageError,
@@ -84,6 +85,8 @@ interface SizeResult {
     runs: BackupRun[];
   };
   ratio: number;
+  /** Each round's lifeboat run / the same round's floor run. */
+  ratioByRound: number[];
   /** The selected-namespaces cases on the same estate. */
   selections: SelectionResult[];
   profile?: ProfileSummary & { file: string };
@@ -346,6 +349,7 @@ async function measureSize(
     floor,
     lifeboat,
     ratio: round(lifeboat.wallMs / floor.wallMs, 2),
+    ratioByRound: pairedRatios(backupRuns, floorRuns),
     selections: selections.result(lifeboat.wallMs),
   };
 }
