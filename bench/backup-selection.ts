@@ -43,6 +43,7 @@ interface SelectionCase {
 interface Stats {
   wallMs: number;
   processMs: number;
+  cpuMs: number;
   maxRssMB: number;
   items: number;
 }
@@ -106,6 +107,7 @@ function stats<T extends Stats>(runs: readonly T[]): RunStats<T> {
     minWallMs: wall.min,
     maxWallMs: wall.max,
     processMs: Math.round(median(runs.map((r) => r.processMs))),
+    cpuMs: Math.round(median(runs.map((r) => r.cpuMs))),
     maxRssMB: round(median(runs.map((r) => r.maxRssMB)), 1),
     items: median(runs.map((r) => r.items)),
     runs: [...runs],
@@ -243,7 +245,7 @@ export interface SelectionRow {
   shape: string;
   targetObjects: number;
   floor: { wallMs: number; items: number; runs: readonly { wallMs: number }[] };
-  lifeboat: { wallMs: number; items: number; runs: readonly { wallMs: number }[] };
+  lifeboat: { wallMs: number; cpuMs: number; items: number; runs: readonly { wallMs: number }[] };
   ratio: number;
   selections: SelectionResult[];
 }
@@ -264,6 +266,7 @@ export function formatSelectionTable(results: readonly SelectionRow[]): string {
       'floor min-max',
       'lifeboat s',
       'lifeboat min-max',
+      'lifeboat CPU s',
       'vs whole',
       'target',
       'vs floor',
@@ -285,6 +288,7 @@ export function formatSelectionTable(results: readonly SelectionRow[]): string {
       formatSpread(walls(r.floor.runs), 1000),
       s(r.lifeboat.wallMs),
       formatSpread(walls(r.lifeboat.runs), 1000),
+      s(r.lifeboat.cpuMs),
       '1.00x',
       '',
       `${r.ratio.toFixed(2)}x`,
@@ -304,6 +308,7 @@ export function formatSelectionTable(results: readonly SelectionRow[]): string {
         `${s(sel.floor.minWallMs)}-${s(sel.floor.maxWallMs)}`,
         s(sel.lifeboat.wallMs),
         `${s(sel.lifeboat.minWallMs)}-${s(sel.lifeboat.maxWallMs)}`,
+        s(sel.lifeboat.cpuMs),
         `${sel.vsWhole.toFixed(2)}x`,
         verdict(sel.vsWhole, SELECTION_TARGET_VS_WHOLE),
         `${sel.vsFloor.toFixed(2)}x`,
@@ -320,7 +325,8 @@ export function formatSelectionTable(results: readonly SelectionRow[]): string {
       `filtered client-side, or per-namespace LISTs 16 at a time; * = the cheaper, used as the floor; the glob ` +
       `and the list select the same objects, so their floor runs are pooled into one floor (when their items agree)`,
     `figures are medians; min-max = the spread of the runs; by round = min-max of each round's lifeboat run / ` +
-      `the same round's floor run (runs interleave, so a pair shares the machine's load); verdicts use the medians`,
+      `the same round's floor run (runs interleave, so a pair shares the machine's load); verdicts use the medians; ` +
+      `lifeboat CPU = median CPU time of the lifeboat process (user + system; the API server's is not in it)`,
     `a selection's lifeboat items may exceed its floor's by cluster-scoped items its item actions add ` +
       `(ClusterRoles and bindings of its ServiceAccounts, CRDs of its custom resources)`,
   ];

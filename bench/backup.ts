@@ -74,10 +74,18 @@ interface SizeResult {
   targetObjects: number;
   namespaces: number;
   seeding: { objectsCreated: number; seconds: number; objectsPerSecond: number; controllersSeconds: number };
-  floor: { wallMs: number; processMs: number; maxRssMB: number; items: number; runs: FloorRun[] };
+  floor: {
+    wallMs: number;
+    processMs: number;
+    cpuMs: number;
+    maxRssMB: number;
+    items: number;
+    runs: FloorRun[];
+  };
   lifeboat: {
     wallMs: number;
     processMs: number;
+    cpuMs: number;
     maxRssMB: number;
     items: number;
     archiveBytes: number;
@@ -328,6 +336,7 @@ async function measureSize(
   const floor = {
     wallMs: Math.round(median(floorRuns.map((r) => r.wallMs))),
     processMs: Math.round(median(floorRuns.map((r) => r.processMs))),
+    cpuMs: Math.round(median(floorRuns.map((r) => r.cpuMs))),
     maxRssMB: round(median(floorRuns.map((r) => r.maxRssMB)), 1),
     items: median(floorRuns.map((r) => r.items)),
     runs: floorRuns,
@@ -335,6 +344,7 @@ async function measureSize(
   const lifeboat = {
     wallMs: Math.round(median(backupRuns.map((r) => r.wallMs))),
     processMs: Math.round(median(backupRuns.map((r) => r.processMs))),
+    cpuMs: Math.round(median(backupRuns.map((r) => r.cpuMs))),
     maxRssMB: round(median(backupRuns.map((r) => r.maxRssMB)), 1),
     items: median(backupRuns.map((r) => r.items)),
     archiveBytes: Math.round(median(backupRuns.map((r) => r.archiveBytes))),
@@ -380,6 +390,8 @@ function formatTable(results: readonly SizeResult[]): string {
       'items lifeboat',
       'floor s',
       'lifeboat s',
+      'CPU floor s',
+      'CPU lifeboat s',
       'ratio',
       `target`,
       'RSS floor MB',
@@ -396,6 +408,8 @@ function formatTable(results: readonly SizeResult[]): string {
       String(r.lifeboat.items),
       (r.floor.wallMs / 1000).toFixed(2),
       (r.lifeboat.wallMs / 1000).toFixed(2),
+      (r.floor.cpuMs / 1000).toFixed(2),
+      (r.lifeboat.cpuMs / 1000).toFixed(2),
       `${r.ratio.toFixed(2)}x`,
       r.ratio <= TARGET_RATIO ? `ok <=${TARGET_RATIO}x` : `MISS >${TARGET_RATIO}x`,
       r.floor.maxRssMB.toFixed(1),
