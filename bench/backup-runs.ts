@@ -22,6 +22,8 @@ export const LIFEBOAT_NODE_ARGS = await cliNodeArgs();
 export interface FloorRun {
   wallMs: number;
   processMs: number;
+  /** CPU time of the process (user + system, every thread): steadier than wall time on a busy machine. */
+  cpuMs: number;
   maxRssMB: number;
   items: number;
 }
@@ -44,6 +46,7 @@ export async function runFloor(plane: BenchControlPlane, args: readonly string[]
   return {
     wallMs: Math.round(run.wallMs),
     processMs: Math.round(run.processMs),
+    cpuMs: Math.round(run.cpuMs),
     maxRssMB: round(run.maxRssBytes / MB, 1),
     items: out.items ?? Number.NaN,
   };
@@ -90,6 +93,7 @@ export async function runBackup(
     phase: result.backup?.phase ?? 'unknown',
     wallMs: Math.round(run.wallMs),
     processMs: Math.round(run.processMs),
+    cpuMs: Math.round(run.cpuMs),
     maxRssMB: round(run.maxRssBytes / MB, 1),
     items: result.backup?.itemsBackedUp ?? Number.NaN,
     archiveBytes,

@@ -36,6 +36,7 @@ import {
   machine,
   MB,
   median,
+  pairedRatios,
   parsePositiveInt,
   table,
   UsageError,
@@ -73,10 +74,18 @@ interface SizeResult {
   targetObjects: number;
   namespaces: number;
   seeding: { objectsCreated: number; seconds: number; objectsPerSecond: number; controllersSeconds: number };
-  floor: { wallMs: number; processMs: number; maxRssMB: number; items: number; runs: FloorRun[] };
+  floor: {
+    wallMs: number;
+    processMs: number;
+    cpuMs: number;
+    maxRssMB: number;
+    items: number;
+    runs: FloorRun[];
+  };
   lifeboat: {
     wallMs: number;
     processMs: number;
+    cpuMs: number;
     maxRssMB: number;
     items: number;
     archiveBytes: number;
@@ -84,6 +93,8 @@ interface SizeResult {
     runs: BackupRun[];
   };
   ratio: number;
+  /** Each round's lifeboat run / the same round's floor run. */
+  ratioByRound: number[];
   /** The selected-namespaces cases on the same estate. */
   selections: SelectionResult[];
   profile?: ProfileSummary & { file: string };
@@ -325,6 +336,7 @@ async function measureSize(
   const floor = {
     wallMs: Math.round(median(floorRuns.map((r) => r.wallMs))),
     processMs: Math.round(median(floorRuns.map((r) => r.processMs))),
+    cpuMs: Math.round(median(floorRuns.map((r) => r.cpuMs))),
     maxRssMB: round(median(floorRuns.map((r) => r.maxRssMB)), 1),
     items: median(floorRuns.map((r) => r.items)),
     runs: floorRuns,
@@ -332,6 +344,7 @@ async function measureSize(
   const lifeboat = {
     wallMs: Math.round(median(backupRuns.map((r) => r.wallMs))),
     processMs: Math.round(median(backupRuns.map((r) => r.processMs))),
+    cpuMs: Math.round(median(backupRuns.map((r) => r.cpuMs))),
     maxRssMB: round(median(backupRuns.map((r) => r.maxRssMB)), 1),
     items: median(backupRuns.map((r) => r.items)),
     archiveBytes: Math.round(median(backupRuns.map((r) => r.archiveBytes))),
@@ -346,6 +359,7 @@ async function measureSize(
     floor,
     lifeboat,
     ratio: round(lifeboat.wallMs / floor.wallMs, 2),
+    ratioByRound: pairedRatios(backupRuns, floorRuns),
     selections: selections.result(lifeboat.wallMs),
   };
 }
@@ -376,6 +390,8 @@ function formatTable(results: readonly SizeResult[]): string {
       'items lifeboat',
       'floor s',
       'lifeboat s',
+      'CPU floor s',
+      'CPU lifeboat s',
       'ratio',
       `target`,
       'RSS floor MB',
@@ -392,6 +408,8 @@ function formatTable(results: readonly SizeResult[]): string {
       String(r.lifeboat.items),
       (r.floor.wallMs / 1000).toFixed(2),
       (r.lifeboat.wallMs / 1000).toFixed(2),
+      (r.floor.cpuMs / 1000).toFixed(2),
+      (r.lifeboat.cpuMs / 1000).toFixed(2),
       `${r.ratio.toFixed(2)}x`,
       r.ratio <= TARGET_RATIO ? `ok <=${TARGET_RATIO}x` : `MISS >${TARGET_RATIO}x`,
       r.floor.maxRssMB.toFixed(1),

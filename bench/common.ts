@@ -238,6 +238,29 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The smallest and the largest of values (NaN for none): the spread shown beside a median. */
+export function spread(values: readonly number[]): { min: number; max: number } {
+  if (values.length === 0) return { min: Number.NaN, max: Number.NaN };
+  return { min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** "min-max" of values, each divided by `scale` and given `digits` decimals (e.g. seconds from ms). */
+export function formatSpread(values: readonly number[], scale = 1, digits = 2): string {
+  const { min, max } = spread(values);
+  return `${(min / scale).toFixed(digits)}-${(max / scale).toFixed(digits)}`;
+}
+
+/** Each run's ratio to the run of the other side in the same round (runs interleave, so pairs share the load). */
+export function pairedRatios(
+  runs: readonly { wallMs: number }[],
+  against: readonly { wallMs: number }[],
+): number[] {
+  return runs.flatMap((r, i) => {
+    const other = against[i];
+    return other === undefined ? [] : [round(r.wallMs / other.wallMs, 2)];
+  });
+}
+
 export const MB = 1024 * 1024;
 
 export function machine(): { node: string; cpus: number; cpuModel: string; platform: string } {

@@ -1,16 +1,20 @@
 /**
  * Summarises a V8 .cpuprofile (node --cpu-prof): self and inclusive time per function, and self time
  * per area of the code (list + parse, goMarshal, tar, HTTP/TLS, GC...), to see where a run goes.
- * Main thread only: gzip runs on libuv's thread pool and shows up as wall time, not here.
+ * Main thread only: gzip runs on libuv's thread pool and shows up as wall time, not here. Frames of
+ * the bundled CLI (dist/) are mapped back to their sources through the bundle's source maps, so the
+ * areas and names are those of src/ and node_modules/, whichever build was profiled.
  * Usage as a script: node bench/cpuprofile.ts FILE.cpuprofile [top]
  */
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './common.ts';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -116,7 +120,38 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
 }
 
 export async function summarizeProfileFile(path: string, top = 15): Promise<ProfileSummary> {
-  return summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, top);
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  await mapToSources(profile);
+  return summarizeProfile(profile, top);
+}
+
+/**
+ * Rewrites the frames of bundled files that have a source map (`<file>.map` beside them) to their
+ * original file and line; frames of other files, and those a map does not cover, stay as they are.
+ */
+async function mapToSources(profile: CpuProfile): Promise<void> {
+  const maps = new Map<string, SourceMap | undefined>();
+  for (const { callFrame: frame } of profile.nodes) {
+    if (!frame.url.startsWith('file://') || !frame.url.includes('/dist/')) continue;
+    if (!maps.has(frame.url)) maps.set(frame.url, await loadSourceMap(fileURLToPath(frame.url)));
+    const entry = maps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (entry === undefined || !('originalSource' in entry)) continue;
+    const source = entry.originalSource;
+    const file = source.startsWith('file://')
+      ? fileURLToPath(source)
+      : resolve(dirname(fileURLToPath(frame.url)), source);
+    frame.url = pathToFileURL(file).href;
+    frame.lineNumber = entry.originalLine;
+    frame.columnNumber = entry.originalColumn;
+  }
+}
+
+async function loadSourceMap(file: string): Promise<SourceMap | undefined> {
+  try {
+    return new SourceMap(JSON.parse(await readFile(`${file}.map`, 'utf8')) as SourceMapPayload);
+  } catch {
+    return undefined; // no map: the frame keeps its bundled name
+  }
 }
 
 export function formatProfile(s: ProfileSummary): string {

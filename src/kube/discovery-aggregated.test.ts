@@ -244,4 +244,27 @@ describe('aggregated discovery (apidiscovery.k8s.io)', () => {
       /for \/api is not valid/,
     );
   });
+
+  it('checks the fields it reads, down to an element of a list, and nothing it does not read', () => {
+    const badVerb = groupList() as unknown as {
+      items: { versions: { resources: { verbs: unknown[] }[] }[] }[];
+    };
+    badVerb.items[1]!.versions[0]!.resources[0]!.verbs[2] = 7;
+    expect(() => resourcesFromAggregated(coreList(), badVerb)).toThrow(
+      /\/apis is not valid at items\.1\.versions\.0\.resources\.0\.verbs\.2: expected a string, found number/,
+    );
+    const noItems = { ...coreList(), items: undefined };
+    expect(() => resourcesFromAggregated(noItems, groupList())).toThrow(
+      /\/api is not valid at items: expected an array, found undefined/,
+    );
+    // Subresources and categories are never read, so their shape does not matter.
+    const odd = groupList() as unknown as {
+      items: { versions: { resources: Record<string, unknown>[] }[] }[];
+    };
+    odd.items[0]!.versions[0]!.resources[0]!['subresources'] = [{ subresource: 42 }];
+    odd.items[0]!.versions[0]!.resources[0]!['categories'] = 'all';
+    expect(resourcesFromAggregated(coreList(), odd)).toEqual(
+      resourcesFromAggregated(coreList(), groupList()),
+    );
+  });
 });
