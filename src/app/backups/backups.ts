@@ -8,6 +8,7 @@ import { openLocation } from '../deps/index.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
 import { type PodVolumeRow, podVolumeRows } from './pod-volume-rows.ts';
 import { backupClusterUid } from '../sync/sync.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 export interface BackupSummary {
   name: string;
@@ -29,8 +30,8 @@ export interface BackupQuery {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
-  /** A cluster of the fleet: its prefix in its location (app/deps clusterScope). */
-  cluster?: string | undefined;
+  /** A cluster of the fleet: its prefix in its location (app/clusters resolveClusterScope). */
+  cluster?: ClusterRef | undefined;
 }
 
 /** Every complete backup in the location (a folder without velero-backup.json is not listed). */

@@ -5,13 +5,14 @@ import { LifeboatError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { maskItem } from './mask.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 export interface ContentsQuery {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
-  /** A cluster of the fleet: its backups, under its prefix (app/deps clusterScope). */
-  cluster?: string | undefined;
+  /** A cluster of the fleet: its backups, under its prefix (app/clusters resolveClusterScope). */
+  cluster?: ClusterRef | undefined;
 }
 
 /** Item names per group-resource, cluster-scoped items apart and namespaced ones per namespace. */

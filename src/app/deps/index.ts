@@ -8,5 +8,4 @@ export {
 } from './archive-limits.ts';
 export { clusterUid, connectCluster, type ConnectedCluster, readClusterUid } from './cluster.ts';
 export { type OpenedLocation, openLocation, openStores } from './locations-open.ts';
-export { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
 export type { KubeTarget } from '../../kube/index.ts';

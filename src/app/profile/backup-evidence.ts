@@ -13,13 +13,14 @@ import {
 } from '../../profile/index.ts';
 import { openLocation } from '../deps/locations-open.ts';
 import { parseProfile } from './profile-file.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 export interface BackupQueryInput {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
   /** A cluster of the fleet: its backups, under its prefix. */
-  cluster?: string | undefined;
+  cluster?: ClusterRef | undefined;
 }
 
 export interface BackupEvidence {
