@@ -21,7 +21,10 @@ import { resourceHookLines } from './backup-hooks-output.ts';
 import { archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import { ObjectName, type OutputFormat, parseWith, requireConfirmation } from './flags.ts';
 
-function query(command: Command, opts: { storageLocation?: string; cluster?: string }): BackupQuery {
+function query(
+  command: Command,
+  opts: { storageLocation?: string; cluster?: string },
+): BackupQuery & { cluster?: string | undefined } {
   return {
     configPath: globalOptions(command).config,
     location: opts.storageLocation,

@@ -22,6 +22,7 @@ export {
   CLUSTERS_FOLDER,
   ClusterEntrySchema,
   ClusterNameSchema,
+  ClusterPrefixSchema,
   defaultClusterPrefix,
   findCluster,
   type Fleet,

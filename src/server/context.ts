@@ -34,7 +34,16 @@ export interface ServerContext {
   /** Restores running in the background, by name. */
   restoring: Map<
     string,
-    { backup: string; started: string; step?: string; done?: number; total?: number; failed?: number }
+    {
+      backup: string;
+      /** The fleet cluster whose backup it restores (absent: the server's own). */
+      cluster?: string | undefined;
+      started: string;
+      step?: string;
+      done?: number;
+      total?: number;
+      failed?: number;
+    }
   >;
   restoreKube: KubeTarget;
   /** The identity (kube-system UID) of the cluster the server backs up, once read; GC and recovery act on its backups only. */

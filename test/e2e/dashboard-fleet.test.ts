@@ -48,6 +48,10 @@ const drill = `drill-${suffix}`;
 const verified = `verify-${suffix}`;
 const damaged = `damaged-${suffix}`;
 const secretValue = `s3cr3t-${randomBytes(8).toString('hex')}`;
+/** Where the east cluster's backup is restored in the standby (its namespace mapped). */
+const restored = `${ns}-restored`;
+type BackupItem = { name: string; cluster?: string; phase: string; started?: string };
+type RestoreItem = { name: string; cluster?: string; phase: string };
 
 let locations: LocationsFixture;
 let webDir: string;
@@ -129,7 +133,17 @@ beforeAll(async () => {
   );
   expect((JSON.parse(run.stdout) as { outcome: string }).outcome).toBe('Passed');
   server = await startDashboardServer(
-    ['--kubeconfig', source, '--sync-period', '1s', '--replica-id', replica],
+    [
+      '--kubeconfig',
+      source,
+      '--sync-period',
+      '1s',
+      '--replica-id',
+      replica,
+      '--enable-restore',
+      '--restore-kubeconfig',
+      standby,
+    ],
     {
       ...locations.env,
       LIFEBOAT_API_TOKEN: TOKEN,
@@ -158,26 +172,63 @@ afterAll(async () => {
     await clients(kubeconfig)
       .core.deleteNamespace({ name: ns })
       .catch(() => undefined);
+  await clients(standby)
+    .core.deleteNamespace({ name: restored })
+    .catch(() => undefined);
   await locations?.cleanup();
   if (webDir !== undefined) await rm(webDir, { recursive: true, force: true });
 });
 
 describe('the dashboard over a registered fleet', () => {
   it('shows one row per cluster with its RPO state, last backup and owner replica', async () => {
+    const table = page.getByRole('region', { name: 'Clusters and their recovery point objectives' });
     for (const cluster of [east, west]) {
-      const row = page.locator('tr', { has: page.getByRole('rowheader', { name: cluster, exact: true }) });
+      const row = table.locator('tr', { has: page.getByRole('rowheader', { name: cluster, exact: true }) });
       await expect.poll(() => row.textContent(), { timeout: 180_000, interval: 1000 }).toContain('OK');
       const text = (await row.textContent()) ?? '';
       expect(text).toContain(schedule);
       expect(text).toContain(replica);
       expect(text).toMatch(new RegExp(`${schedule}-${cluster}-\\d{14}`));
     }
-    expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(await table.locator('tbody tr').count()).toBe(2);
     // The east cluster's last drill, from the drills API.
-    const eastRow = page.locator('tr', { has: page.getByRole('rowheader', { name: east, exact: true }) });
+    const eastRow = table.locator('tr', { has: page.getByRole('rowheader', { name: east, exact: true }) });
     await expect.poll(() => eastRow.textContent(), { timeout: 120_000, interval: 1000 }).toContain('Passed');
     await expectAccessible(page, 'fleet of two clusters');
     await shot(page, SHOTS, 'fleet-registered');
+  });
+
+  it("gives each cluster its own row on the 7-day timeline, counting that cluster's backups", async () => {
+    const timeline = page.getByRole('region', { name: 'Backups and drills per cluster and day' });
+    const rowOf = (name: string) =>
+      timeline.locator('tr', { has: page.getByRole('rowheader', { name, exact: true }) });
+    // Today's cell of the cluster's row against the API's count of its backups completed today (UTC).
+    const matches = async (cluster: string) => {
+      const day = new Date().toISOString().slice(0, 10);
+      const got = await api<{ items: BackupItem[] }>(`/api/v1/backups?cluster=${cluster}`);
+      const completed = got.body.items.filter(
+        (b) => b.cluster === cluster && b.phase === 'Completed' && b.started?.startsWith(day) === true,
+      ).length;
+      const cell = (await rowOf(cluster).locator('td').last().textContent()) ?? '';
+      return completed > 0 && cell.includes(`${completed} completed`) ? completed : `${completed}: ${cell}`;
+    };
+    const counts: number[] = [];
+    for (const cluster of [east, west]) {
+      await expect.poll(() => matches(cluster), { timeout: 180_000, interval: 1000 }).toBeTypeOf('number');
+      counts.push((await matches(cluster)) as number);
+    }
+    // The drill of east is on east's row only; the server's own backups have a row of their own.
+    expect(
+      await rowOf(east)
+        .getByRole('link', { name: `Drill ${drill} of ${east} passed` })
+        .count(),
+    ).toBe(1);
+    expect(await rowOf(west).getByRole('link').count()).toBe(0);
+    expect(await rowOf('this server’s cluster').count()).toBe(1);
+    expect(await timeline.locator('tbody tr').count()).toBe(3);
+    expect(await timeline.getByRole('columnheader').count()).toBe(8);
+    await expectAccessible(page, 'fleet timeline per cluster');
+    await shot(page, SHOTS, 'fleet-timeline');
   });
 
   it('marks the drill on the timeline, and its report opens in place with its own styles', async () => {
@@ -340,6 +391,71 @@ describe('the dashboard over a registered fleet', () => {
     expect(state.body.progress.bytesRead).toBe(state.body.progress.bytesTotal);
     await expectAccessible(page, "a fleet cluster's backup verified");
     await shot(page, SHOTS, 'fleet-backup-verified');
+    expect(cspViolations).toEqual([]);
+  });
+
+  it("restores a fleet cluster's backup from the dashboard: its plan first, then into the standby, listed under its cluster", async () => {
+    const backup = `b-${east}`;
+    const standbyNamespace = () =>
+      clients(standby)
+        .core.readNamespace({ name: restored })
+        .then(
+          () => 'exists',
+          () => 'absent',
+        );
+    await open(`#/restores/new?backup=${backup}&cluster=${east}`);
+    await page.getByLabel('Namespace mappings', { exact: true }).fill(`${ns}:${restored}`);
+    await page.getByRole('button', { name: 'Plan restore (dry run)' }).click();
+    const plan = page.getByRole('region', { name: `Plan for backup ${backup}` });
+    await plan.waitFor({ timeout: 120_000 });
+    await expect.poll(() => plan.getByRole('status').textContent()).toMatch(/[1-9]\d* to create/);
+    await plan.getByRole('heading', { name: 'Pre-flight findings' }).waitFor();
+    expect(await plan.getByRole('table', { name: 'Namespace' }).textContent()).toContain(restored);
+    expect(await standbyNamespace()).toBe('absent');
+    await expectAccessible(page, "a fleet cluster's restore plan");
+    await shot(page, SHOTS, 'fleet-restore-plan');
+
+    await plan.getByRole('button', { name: /Start the restore/ }).click();
+    await page.waitForURL(new RegExp(`#/clusters/${east}/restores/[^/?]+`));
+    const name = decodeURIComponent(/restores\/([^/?]+)/.exec(page.url())?.[1] ?? '');
+    await expect
+      .poll(() => page.locator('.progress').textContent(), { timeout: 180_000, interval: 1000 })
+      .toMatch(/Completed|PartiallyFailed|Failed/);
+    expect(await page.locator('.progress').textContent()).toContain('Completed');
+    const cm = await clients(standby).core.readNamespacedConfigMap({ namespace: restored, name: 'settings' });
+    expect(cm.data).toMatchObject({ colour: 'green' });
+    await expectAccessible(page, "a fleet cluster's restore");
+    await shot(page, SHOTS, 'fleet-restore-result');
+
+    // Its record is under east's prefix: listed with its cluster, at its cluster's route only.
+    const ofEast = await api<{ items: RestoreItem[] }>(`/api/v1/restores?cluster=${east}`);
+    expect(ofEast.body.items).toContainEqual(
+      expect.objectContaining({ name, cluster: east, phase: 'Completed' }),
+    );
+    const all = await api<{ items: RestoreItem[] }>('/api/v1/restores');
+    expect(all.body.items.filter((r) => r.name === name)).toEqual([
+      expect.objectContaining({ cluster: east }),
+    ]);
+    const own = await api<{ items: RestoreItem[] }>('/api/v1/restores?cluster=-');
+    expect(own.body.items.some((r) => r.name === name)).toBe(false);
+    const one = await api<RestoreItem & { backup: string; location: string }>(
+      `/api/v1/clusters/${east}/restores/${name}`,
+    );
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ name, cluster: east, backup, phase: 'Completed', location: 's3' });
+    expect((await api(`/api/v1/restores/${name}`)).status).toBe(404);
+    expect((await api(`/api/v1/clusters/${west}/restores/${name}`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/v1/clusters/${east}/restores/${name}`)).status).toBe(401);
+
+    await open('#/restores');
+    const row = page.locator('tr', { has: page.getByRole('link', { name, exact: true }) });
+    await expect.poll(() => row.textContent(), { timeout: 60_000, interval: 1000 }).toContain(east);
+    await expectAccessible(page, 'restores with a fleet cluster’s');
+    await row.getByRole('link', { name, exact: true }).click();
+    await page.waitForURL(new RegExp(`#/clusters/${east}/restores/${name}`));
+    await expect
+      .poll(() => page.locator('.progress').textContent(), { timeout: 30_000 })
+      .toContain('Completed');
     expect(cspViolations).toEqual([]);
   });
 

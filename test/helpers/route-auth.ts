@@ -34,6 +34,12 @@ const TARGETS: Target[] = [
   { method: 'GET', path: '/api/v1/server', resource: 'server', verb: 'list' },
   { method: 'GET', path: '/api/v1/backups/some-backup', resource: 'backups', verb: 'get' },
   { method: 'GET', path: '/api/v1/drills', resource: 'drills', verb: 'list' },
+  {
+    method: 'GET',
+    path: '/api/v1/clusters/some-cluster/restores/some-restore',
+    resource: 'restores',
+    verb: 'get',
+  },
   { method: 'POST', path: '/api/v1/restores', resource: 'restores', verb: 'create' },
   { method: 'POST', path: '/api/v1/backups', resource: 'backups', verb: 'create' },
 ];
@@ -100,7 +106,7 @@ export function routeAuthTable(): RouteCase[] {
         family: `${v.family} (OPTIONS)`,
       });
     }
-  for (const path of ['/', '/nope', '/api', '/api/v1', '/api/v1/secrets', '/api/v1/restores/x', '/.env'])
+  for (const path of ['/', '/nope', '/api', '/api/v1', '/api/v1/secrets', '/api/v1/restores/x/y', '/.env'])
     for (const method of ['GET', 'POST', 'HEAD', 'OPTIONS', 'DELETE', 'PUT']) {
       // GET and HEAD of / are the dashboard's page, public like its assets (web-routes.ts); its data is the API's.
       if (path === '/' && (method === 'GET' || method === 'HEAD')) continue;

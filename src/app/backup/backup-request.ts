@@ -1,6 +1,7 @@
 import type { KubeTarget } from '../../kube/index.ts';
 import type { BackupHooksSpec } from '../../model/index.ts';
 import type { ResourceFilters } from '../../selection/index.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 /** What to back up and where: the flags of `backup create`, or a schedule's template. */
 export interface BackupRequest extends ResourceFilters {
@@ -12,7 +13,7 @@ export interface BackupRequest extends ResourceFilters {
   annotations?: Record<string, string>;
   kube: KubeTarget;
   /** A cluster of the fleet: the backup goes under its prefix, and must come from its identity. */
-  cluster?: string | undefined;
+  cluster?: ClusterRef | undefined;
   /** The server replica running it (a fleet slot): recorded in the name's claim for crash recovery. */
   writer?: string | undefined;
   configPath?: string | undefined;

@@ -18,12 +18,15 @@ export interface FleetBackupList {
 
 type Config = Awaited<ReturnType<typeof loadConfig>>;
 
+/** The CLI's query: a cluster by the name `--cluster` gives. */
+type NamedQuery = Omit<BackupQuery, 'cluster'> & { cluster?: string | undefined };
+
 /**
  * Backups of one cluster (`--cluster`), or across the fleet: the location's own backups and each
  * cluster's prefix (configured clusters, and with discovery the `clusters/<name>/` folders found).
  * A backup whose recorded identity is not its cluster's is listed with a warning.
  */
-export async function listFleetBackups(query: BackupQuery, name?: string): Promise<FleetBackupList> {
+export async function listFleetBackups(query: NamedQuery, name?: string): Promise<FleetBackupList> {
   const config = await loadConfig(query.configPath);
   const fleet = (config.clusters ?? []).length > 0 || config.fleet !== undefined;
   if (query.cluster !== undefined || !fleet) {
@@ -48,7 +51,7 @@ export async function listFleetBackups(query: BackupQuery, name?: string): Promi
 async function addCluster(
   out: FleetBackupList,
   config: Config,
-  query: BackupQuery,
+  query: NamedQuery,
   cluster: string | undefined,
   name: string | undefined,
 ): Promise<void> {
@@ -73,7 +76,7 @@ async function addCluster(
 }
 
 /** Configured clusters, then (when discovery is on) the other `clusters/<name>/` folders of the location. */
-async function fleetClusterNames(config: Config, query: BackupQuery): Promise<string[]> {
+async function fleetClusterNames(config: Config, query: NamedQuery): Promise<string[]> {
   const names = (config.clusters ?? []).map((c) => c.name);
   if (config.fleet === undefined) return names;
   const location = resolveLocation(config, query.location);
@@ -96,7 +99,7 @@ async function fleetClusterNames(config: Config, query: BackupQuery): Promise<st
  * root if it is there, then each cluster's prefix. undefined when not a fleet or not found anywhere
  * (the caller's own lookup then says NOT_FOUND).
  */
-export async function resolveBackupCluster(query: BackupQuery, name: string): Promise<string | undefined> {
+export async function resolveBackupCluster(query: NamedQuery, name: string): Promise<string | undefined> {
   if (query.cluster !== undefined) return query.cluster;
   const config = await loadConfig(query.configPath);
   if ((config.clusters ?? []).length === 0 && config.fleet === undefined) return undefined;

@@ -12,7 +12,7 @@ import {
 } from '../../config/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
 import { nullObject } from '../../model/index.ts';
-import { clusterLocation } from '../deps/index.ts';
+import { clusterLocation } from './cluster-scope.ts';
 import type { ClusterRole, FleetCluster, Unreachable } from './fleet-model.ts';
 import { probeCluster } from './probe.ts';
 import { clusterRole } from './role.ts';

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { LifeboatError } from '../../errors/index.ts';
 import { getOrUndefined, type KubeClient, type KubeTarget } from '../../kube/index.ts';
 import { dictionarySchema, nullObject } from '../../model/index.ts';
-import type { Fleet } from '../../config/index.ts';
+import { ClusterPrefixSchema, type Fleet } from '../../config/index.ts';
 import type { ClusterCandidate } from './fleet-model.ts';
 
 /**
@@ -15,6 +15,11 @@ import type { ClusterCandidate } from './fleet-model.ts';
 const CAPI_GROUP = 'cluster.x-k8s.io';
 /** On a Cluster API `Cluster`: the Secret (same namespace, key `value` or `kubeconfig`) holding its standby's kubeconfig. */
 export const STANDBY_SECRET_ANNOTATION = 'lifeboat.io/standby-kubeconfig-secret';
+/**
+ * On a Cluster API `Cluster` or a discovered kubeconfig Secret: the cluster's prefix in its location,
+ * as a configured entry's `prefix` (default clusters/<name>).
+ */
+export const PREFIX_ANNOTATION = 'lifeboat.io/prefix';
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** A kubeconfig is a few kilobytes; a larger Secret value is not read as one. */
 const MAX_KUBECONFIG_BYTES = 256 * 1024;
@@ -76,7 +81,9 @@ async function discoverClusterApi(
       out.problems.push(`${origin}: no readable kubeconfig in Secret ${namespace}/${secretName} (key value)`);
       continue;
     }
-    const found = candidate('cluster-api', name, origin, labels, text);
+    const prefix = prefixOf(annotations, origin, out);
+    if (prefix === false) continue;
+    const found = { ...candidate('cluster-api', name, origin, labels, text), prefix };
     const standbySecret = annotations?.[STANDBY_SECRET_ANNOTATION];
     if (standbySecret !== undefined) found.standby = await standbyOf(client, namespace, standbySecret, out);
     out.candidates.push(found);
@@ -125,15 +132,34 @@ async function discoverSecrets(
 ): Promise<void> {
   const base = `/api/v1${ns === undefined ? '' : `/namespaces/${ns}`}/secrets`;
   for (const item of await listAll(client, base, selector)) {
-    const { name, namespace, labels } = item.metadata;
+    const { name, namespace, labels, annotations } = item.metadata;
     const origin = `secret/${namespace}/${name}`;
     const text = kubeconfigOf(item, ['value', 'kubeconfig']);
     if (text === undefined) {
       out.problems.push(`${origin}: no readable kubeconfig (key value or kubeconfig)`);
       continue;
     }
-    out.candidates.push(candidate('secret', clusterName(name), origin, labels, text));
+    const prefix = prefixOf(annotations, origin, out);
+    if (prefix === false) continue;
+    out.candidates.push({ ...candidate('secret', clusterName(name), origin, labels, text), prefix });
   }
+}
+
+/**
+ * The prefix an object's annotation names (undefined: the default); false, with a problem, when it
+ * is not a relative folder path — the cluster is then left out rather than backed up elsewhere.
+ */
+function prefixOf(
+  annotations: Record<string, string> | undefined,
+  origin: string,
+  out: Discovered,
+): string | undefined | false {
+  const value = annotations?.[PREFIX_ANNOTATION];
+  if (value === undefined) return undefined;
+  const parsed = ClusterPrefixSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  out.problems.push(`${origin}: ${PREFIX_ANNOTATION} is not a relative folder path such as clusters/prod-a`);
+  return false;
 }
 
 function candidate(

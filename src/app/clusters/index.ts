@@ -9,7 +9,12 @@ export {
   removeCluster,
   resolveClusterTarget,
 } from './cluster-admin.ts';
-export { type Discovered, discoverClusters, STANDBY_SECRET_ANNOTATION } from './discover.ts';
+export {
+  type Discovered,
+  discoverClusters,
+  PREFIX_ANNOTATION,
+  STANDBY_SECRET_ANNOTATION,
+} from './discover.ts';
 export {
   type ClusterCandidate,
   type ClusterProbe,
@@ -23,5 +28,13 @@ export {
 } from './fleet-model.ts';
 export { classifyUnreachable, probeCluster, PROBE_TIMEOUT_MS } from './probe.ts';
 export { clusterRole, managementClusterName } from './role.ts';
+export {
+  clusterLocation,
+  type ClusterRef,
+  clusterRefName,
+  type ClusterScope,
+  resolveClusterScope,
+  scopeOf,
+} from './cluster-scope.ts';
 export { ClusterRegistry, configuredCandidates, type FleetConfig, type FleetRefresh } from './registry.ts';
 export { type RecoveryCluster, recoveryCluster, recoveryClusters } from './standby.ts';

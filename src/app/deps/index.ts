@@ -14,5 +14,4 @@ export {
   openStores,
   withLocation,
 } from './locations-open.ts';
-export { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
 export type { KubeTarget } from '../../kube/index.ts';

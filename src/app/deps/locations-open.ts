@@ -2,7 +2,12 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
 import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
-import { clusterLocation, type ClusterScope, clusterScope } from './cluster-location.ts';
+import {
+  clusterLocation,
+  type ClusterRef,
+  type ClusterScope,
+  resolveClusterScope,
+} from '../clusters/index.ts';
 
 export interface OpenedLocation {
   location: Location;
@@ -16,17 +21,20 @@ export interface OpenedLocation {
 
 /**
  * The named (or default) storage location from the config file, opened as a BackupStore; with a
- * cluster, at that cluster's prefix (in its own location unless one is named).
+ * cluster, at that cluster's prefix (in its own location unless one is named). A cluster given by
+ * name is resolved as the CLI's `--cluster` is (app/clusters resolveClusterScope); the server gives
+ * the scope its fleet registry holds.
  */
 export async function openLocation(
   configPath: string | undefined,
   name: string | undefined,
   logger: Logger,
-  cluster?: string,
+  cluster?: ClusterRef,
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
   if (cluster === undefined) return openStores(resolveLocation(config, name), { logger });
-  const scope = clusterScope(config, cluster);
+  const scope =
+    typeof cluster === 'string' ? await resolveClusterScope(config, cluster, { logger }) : cluster;
   const opened = await openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), {
     logger,
   });
@@ -38,7 +46,8 @@ export interface LocationQuery {
   configPath: string | undefined;
   location: string | undefined;
   logger: Logger;
-  cluster?: string | undefined;
+  /** A cluster of the fleet: its backups, under its prefix (app/clusters resolveClusterScope). */
+  cluster?: ClusterRef | undefined;
 }
 
 /** Runs `use` with the query's location opened (at its cluster's prefix, if any), and closes it whatever happens. */

@@ -3,6 +3,7 @@ import type { Logger } from '../../log/index.ts';
 import { type RetentionDecision, scheduleCron, selectRetention } from '../../schedule/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { BackupIndex, configuredLocations, type BackupRecord } from '../sync/sync.ts';
+import { type ClusterRef, clusterRefName } from '../clusters/index.ts';
 
 export type { RetentionDecision } from '../../schedule/index.ts';
 
@@ -29,8 +30,8 @@ export interface GcOptions {
    * Undefined when unknown: then only backups that record no identity can go (at their TTL).
    */
   cluster?: string | undefined;
-  /** A cluster of the fleet: GC acts in its prefix of each location (app/deps clusterScope). */
-  scope?: string | undefined;
+  /** A cluster of the fleet: GC acts in its prefix of each location (app/clusters resolveClusterScope). */
+  scope?: ClusterRef | undefined;
   onDeleted?: (location: string, name: string) => void;
 }
 
@@ -114,9 +115,10 @@ export async function runGc(options: GcOptions): Promise<GcReport> {
           await opened.backupStore.deleteBackup(name);
           report.deleted.push({ location, name });
           options.onDeleted?.(location, name);
+          const cluster = options.scope === undefined ? undefined : clusterRefName(options.scope);
           options.logger.info(
-            { backup: name, location, cluster: options.scope },
-            `gc: deleted backup ${name}${options.scope === undefined ? '' : ` of cluster ${options.scope}`}`,
+            { backup: name, location, cluster },
+            `gc: deleted backup ${name}${cluster === undefined ? '' : ` of cluster ${cluster}`}`,
           );
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

@@ -3,8 +3,14 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { type LifeboatConfig, loadConfig, resolveLocation } from '../../config/index.ts';
 import { listBackups } from '../backups/index.ts';
-import { type ClusterRole, clusterRole, recoveryCluster, recoveryClusters } from '../clusters/index.ts';
-import { clusterLocation, type KubeTarget } from '../deps/index.ts';
+import {
+  clusterLocation,
+  type ClusterRole,
+  clusterRole,
+  recoveryCluster,
+  recoveryClusters,
+} from '../clusters/index.ts';
+import type { KubeTarget } from '../deps/index.ts';
 
 /**
  * A configured cluster as recovery sees it: its part in the site, its standby, and where its backups

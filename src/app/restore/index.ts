@@ -3,6 +3,7 @@
 export {
   deleteRestore,
   describeRestore,
+  findRestore,
   listRestores,
   type RestoreDescription,
   restoreLogs,

@@ -30,6 +30,7 @@ import { checkName, finishedRecord, putRecord, startedRecord, storeResults } fro
 import { resolveBackup } from './resolve-backup.ts';
 import type { RestorePhase, RestoreRecord, RestoreSpecRecord } from './restores.ts';
 import { verifyAgainstTarget, type RestoreVerifyReport } from './verify-restore.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 export { checkRestoreFilters, DEFAULT_PARALLELISM } from '../../restore/index.ts';
 
@@ -41,7 +42,7 @@ export interface RestoreRequest extends Omit<RestoreSpecRecord, 'backupName' | '
   verify: boolean;
   storageLocation?: string | undefined;
   /** A cluster of the fleet: its backups are under its prefix in its location. */
-  cluster?: string | undefined;
+  cluster?: ClusterRef | undefined;
   kube: KubeTarget;
   configPath?: string | undefined;
   /** Caps the tarball is read under (archive/limits.ts); absent ones keep the defaults. */

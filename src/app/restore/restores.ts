@@ -80,32 +80,48 @@ export interface RestoreSummary {
   completed: string | undefined;
 }
 
+function summaryOf(name: string, r: RestoreRecord): RestoreSummary {
+  return {
+    name,
+    backup: r.spec.backupName,
+    phase: r.phase,
+    created: r.counts.created,
+    errors: r.errors,
+    warnings: r.warnings,
+    started: r.startTimestamp,
+    completed: r.completionTimestamp,
+  };
+}
+
 export async function listRestores(query: BackupQuery): Promise<RestoreSummary[]> {
   return withLocation(query, async (opened) => {
     const names = await opened.backupStore.listRestoreNames();
     const rows = await Promise.all(
-      names.map(async (name): Promise<RestoreSummary | undefined> => {
-        try {
-          const r = await readRestoreRecord(opened.backupStore, name);
-          return {
-            name,
-            backup: r.spec.backupName,
-            phase: r.phase,
-            created: r.counts.created,
-            errors: r.errors,
-            warnings: r.warnings,
-            started: r.startTimestamp,
-            completed: r.completionTimestamp,
-          };
-        } catch {
-          return undefined; // a restore made by Velero, or one being written
-        }
-      }),
+      names.map((name) =>
+        readRestoreRecord(opened.backupStore, name).then(
+          (r) => summaryOf(name, r),
+          // A restore made by Velero, or one being written.
+          () => undefined,
+        ),
+      ),
     );
     return rows
       .filter((r): r is RestoreSummary => r !== undefined)
       .sort((a, b) => b.started.localeCompare(a.started));
   });
+}
+
+/** One restore's summary as listRestores gives it; undefined when the location has no record of it. */
+export async function findRestore(query: BackupQuery, name: string): Promise<RestoreSummary | undefined> {
+  return withLocation(query, (opened) =>
+    readRestoreRecord(opened.backupStore, name).then(
+      (r) => summaryOf(name, r),
+      (err: unknown) => {
+        if (err instanceof LifeboatError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      },
+    ),
+  );
 }
 
 export interface RestoreDescription {

@@ -22,6 +22,7 @@ import {
 import { AttachmentKinds, isAttachmentKind } from '../../profile/index.ts';
 import type { BackupRequest } from '../backup/run-backup.ts';
 import { BackupIndex, ofCluster, type BackupRecord } from '../sync/sync.ts';
+import type { ClusterScope } from '../clusters/index.ts';
 
 export type { Schedule } from '../../config/index.ts';
 
@@ -31,6 +32,8 @@ export interface ClusterSlot {
   due: Date;
   /** The server replica running the slot (recorded in the backup's claim). */
   writer?: string | undefined;
+  /** Where its backups go, as the server's fleet registry holds it (default: resolved from its name). */
+  scope?: ClusterScope | undefined;
 }
 export type { ScheduleStatus } from '../../schedule/index.ts';
 export { formatRetention, parseRetention } from '../../schedule/index.ts';
@@ -151,7 +154,7 @@ export function scheduleBackupRequest(
       slot === undefined
         ? scheduleBackupName(schedule.name, at)
         : clusterScheduleBackupName(schedule.name, slot.name, slot.due),
-    cluster: slot?.name,
+    cluster: slot?.scope ?? slot?.name,
     writer: slot?.writer,
     ...templateRequest(t),
     podVolumeNamespace: target.podVolumeNamespace,

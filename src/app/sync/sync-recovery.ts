@@ -11,6 +11,7 @@ import { buildVeleroBackupJson } from '../../backup/index.ts';
 import { type BackupClaim, type BackupStore, isAlreadyExists } from '../../store/index.ts';
 import { openLocation } from '../deps/index.ts';
 import { toBackupRecord, type BackupRecord } from './sync.ts';
+import type { ClusterRef } from '../clusters/index.ts';
 
 export interface FailedRecordInput {
   name: string;
@@ -85,8 +86,8 @@ export interface RecoverOptions {
   /** The schedule a backup name belongs to, for the label and TTL. */
   scheduleOf: (name: string) => { name: string; ttl?: string | undefined } | undefined;
   dryRun?: boolean;
-  /** A cluster of the fleet: its prefix of the location is recovered (app/deps clusterScope). */
-  scope?: string | undefined;
+  /** A cluster of the fleet: its prefix of the location is recovered (app/clusters resolveClusterScope). */
+  scope?: ClusterRef | undefined;
   /**
    * Why the writer named in a folder's claim is known to be gone (a replica that no longer holds the
    * cluster's lease): such a folder is marked Failed at once, whatever its age, with this reason.

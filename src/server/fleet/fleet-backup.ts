@@ -93,7 +93,7 @@ export function submitClusterBackup(
         {
           name,
           ...templateRequest(t),
-          cluster: cluster.name,
+          cluster: fleet.scope(cluster.name),
           writer: fleet.identity,
           storageLocation: location,
           ttl: body.ttl ?? '720h',

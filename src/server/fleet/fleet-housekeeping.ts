@@ -1,4 +1,5 @@
 import { resolveLocation, type LifeboatConfig, type Schedule } from '../../config/index.ts';
+import type { ClusterScope } from '../../app/clusters/index.ts';
 import { runGc } from '../../app/gc/index.ts';
 import { recoverOrphans } from '../../app/sync/index.ts';
 import type { Logger } from '../../log/index.ts';
@@ -31,6 +32,8 @@ export interface HousekeptFleet {
   index: FleetIndex;
   prefixesOf(cluster: string): string[];
   uidOf(cluster: string): string | undefined;
+  /** Where the cluster's backups are (its registry entry's prefix). */
+  scopeOf(cluster: string): ClusterScope;
   /** Renews the cluster's lease now; false when it is no longer this replica's. */
   fence(cluster: string): Promise<boolean>;
 }
@@ -124,7 +127,7 @@ export class FleetHousekeeping {
         cluster: fleet.uidOf(cluster),
         olderThanMs: this.#o.orphanAfterMs,
         scheduleOf: (name) => slotSchedule(config.schedules ?? [], cluster, name),
-        scope: cluster,
+        scope: fleet.scopeOf(cluster),
         writerGone: (claim) => this.#writerGone(cluster, claim),
       });
       for (const r of reports.filter((x) => x.action === 'marked Failed'))
@@ -149,7 +152,7 @@ export class FleetHousekeeping {
         records: fleet.index.backups(cluster, location),
         running: this.#o.running(),
         cluster: fleet.uidOf(cluster),
-        scope: cluster,
+        scope: fleet.scopeOf(cluster),
         onDeleted: (loc, name) => fleet.index.forget(cluster, loc, name),
       });
       for (const f of report.failed)

@@ -1,5 +1,6 @@
 import { resolveLocation, type LifeboatConfig } from '../../config/index.ts';
-import { clusterLocation, type ClusterScope, openStores } from '../../app/deps/index.ts';
+import { clusterLocation, type ClusterScope } from '../../app/clusters/index.ts';
+import { openStores } from '../../app/deps/index.ts';
 import { type BackupRecord, toBackupRecord } from '../../app/sync/index.ts';
 import { LifeboatError, redact } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
@@ -133,6 +134,11 @@ export class FleetIndex {
   /** Drops a backup this replica just deleted (GC), without waiting for the next listing. */
   forget(cluster: string, location: string, name: string): void {
     this.#records.get(key(cluster, location))?.delete(name);
+  }
+
+  /** Every (cluster, location) the last sync listed (or tried to). */
+  prefixes(): { cluster: string; location: string }[] {
+    return [...this.#states.values()].map((s) => ({ cluster: s.cluster, location: s.location }));
   }
 
   state(cluster: string, location: string): PrefixState | undefined {

@@ -1,6 +1,12 @@
 import { resolveLocation, type LifeboatConfig } from '../../config/index.ts';
-import { ClusterRegistry, type FleetCluster } from '../../app/clusters/index.ts';
-import { type ClusterScope, openStores, clusterLocation } from '../../app/deps/index.ts';
+import {
+  clusterLocation,
+  ClusterRegistry,
+  type ClusterScope,
+  type FleetCluster,
+  scopeOf,
+} from '../../app/clusters/index.ts';
+import { openStores } from '../../app/deps/index.ts';
 import type { BackupRunResult } from '../../app/backup/index.ts';
 import { runScheduleBackup, type Schedule, scheduleTargets } from '../../app/schedules/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
@@ -132,15 +138,10 @@ export class FleetRuntime {
     return out;
   }
 
+  /** Where the cluster's backups are, as the registry knows it (a discovered cluster's prefix included). */
   scope(cluster: string): ClusterScope {
     const c = this.registry.find(cluster);
-    if (c === undefined) return { name: cluster };
-    return {
-      name: c.name,
-      location: c.location,
-      prefix: c.prefix,
-      uid: c.source === 'config' ? c.recordedUid : undefined,
-    };
+    return c === undefined ? { name: cluster } : scopeOf(c);
   }
 
   /** The location a schedule writes a cluster's backups to: the schedule's, else the cluster's, else the default. */
@@ -173,6 +174,7 @@ export class FleetRuntime {
       index: this.index,
       prefixesOf: (cluster) => prefixes.filter((p) => p.scope.name === cluster).map((p) => p.location),
       uidOf: (cluster) => this.registry.find(cluster)?.uid,
+      scopeOf: (cluster) => this.scope(cluster),
       fence: (cluster) => (this.leases === undefined ? Promise.resolve(true) : this.leases.fence(cluster)),
     });
   }
@@ -192,7 +194,7 @@ export class FleetRuntime {
       logger: this.#o.logger,
       signal,
       at,
-      cluster: { name: u.cluster, due, writer: this.#o.housekeeping.identity },
+      cluster: { name: u.cluster, due, writer: this.#o.housekeeping.identity, scope: this.scope(u.cluster) },
     });
   }
 

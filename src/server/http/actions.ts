@@ -74,9 +74,14 @@ export function submitBackup(
   return { name };
 }
 
-export function restoresInProgress(
-  ctx: ServerContext,
-): { name: string; backup: string; phase: 'InProgress'; started: string; step?: string }[] {
+export function restoresInProgress(ctx: ServerContext): {
+  name: string;
+  backup: string;
+  cluster?: string | undefined;
+  phase: 'InProgress';
+  started: string;
+  step?: string;
+}[] {
   return [...ctx.restoring.entries()].map(([name, r]) => ({ name, ...r, phase: 'InProgress' as const }));
 }
 
@@ -124,7 +129,7 @@ export async function startRestore(
         dryRun: body.dryRun,
         verify: false,
         storageLocation,
-        cluster: body.cluster,
+        cluster: body.cluster === undefined ? undefined : ctx.fleet.scope(body.cluster),
         kube: ctx.restoreKube,
         configPath: ctx.configPath,
       },
@@ -142,6 +147,7 @@ export async function startRestore(
   if (body.dryRun) return { accepted: false, name, result: await run() };
   ctx.restoring.set(name, {
     backup: body.backupName ?? body.scheduleName ?? '',
+    cluster: body.cluster,
     started: new Date().toISOString(),
   });
   run()

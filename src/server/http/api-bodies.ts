@@ -3,7 +3,8 @@ import { BackupTemplateSchema, ClusterNameSchema, PatternListSchema } from '../.
 import { parseDuration } from '../../gojson/index.ts';
 import { dictionarySchema } from '../../model/index.ts';
 
-const objectName = z
+/** A Kubernetes object name: a backup's, a restore's. */
+export const objectName = z
   .string()
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name (lower-case, digits, "-", ".")');
@@ -80,8 +81,19 @@ export const ListQuery = z
   .object({ location: z.string().min(1).optional(), schedule: z.string().min(1).optional() })
   .strict();
 
-/** GET /api/v1/backups: ListQuery and `cluster` (a fleet cluster's name; `-` for the server's own backups). */
-export const BackupListQuery = ListQuery.extend({ cluster: z.string().min(1).max(253).optional() }).strict();
+/** `cluster` of a list's query: a fleet cluster's name; `-` for the server's own backups or restores. */
+const clusterFilter = z.string().min(1).max(253).optional();
+
+/** GET /api/v1/backups: ListQuery and `cluster`. */
+export const BackupListQuery = ListQuery.extend({ cluster: clusterFilter }).strict();
+
+/** GET /api/v1/restores: the location and `cluster`. */
+export const RestoreListQuery = z
+  .object({ location: z.string().min(1).optional(), cluster: clusterFilter })
+  .strict();
+
+/** GET of one restore: the location to look in (default: each of the server's, or of the cluster's). */
+export const RestoreGetQuery = z.object({ location: z.string().min(1).optional() }).strict();
 
 /** The 400 answer: the first issue, with the field at fault. */
 export function badRequest(error: z.ZodError): { error: string; field: string; message: string } {

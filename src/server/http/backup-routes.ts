@@ -3,11 +3,8 @@ import type { BackupRecord } from '../../app/sync/index.ts';
 import type { ServerContext } from '../context.ts';
 import { submitBackup } from './actions.ts';
 import { badRequest, BackupBody, BackupListQuery } from './api-bodies.ts';
-import { BACKUP_ROOTS, backupNotFound, type BackupParams, backupTarget } from './backup-target.ts';
+import { BACKUP_ROOTS, backupNotFound, type BackupParams, backupTarget, OWN } from './backup-target.ts';
 import { on } from './route-access.ts';
-
-/** `cluster` of the list's query that stands for the server's own backups. */
-const OWN = '-';
 
 /**
  * /api/v1/backups: the server's own synced backups (running ones first) and every fleet cluster's

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { ClusterScope } from '../../app/clusters/index.ts';
 import type { BackupRecord } from '../../app/sync/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ServerContext } from '../context.ts';
@@ -9,6 +10,9 @@ import type { ServerContext } from '../context.ts';
  * its location). Both answer the same shapes, and both are `backups NAME` to RBAC.
  */
 export const BACKUP_ROOTS = ['/api/v1/backups', '/api/v1/clusters/:cluster/backups'] as const;
+
+/** `cluster` of a list's query that stands for the server's own backups (or restores). */
+export const OWN = '-';
 
 /** The params of a route under one of BACKUP_ROOTS. */
 export interface BackupParams {
@@ -42,8 +46,14 @@ export function backupTarget(ctx: ServerContext, params: BackupParams): BackupTa
 export function targetQuery(
   ctx: ServerContext,
   t: BackupTarget,
-): { configPath: string | undefined; location: string; logger: Logger; cluster: string | undefined } {
-  return { configPath: ctx.configPath, location: t.location, logger: ctx.logger, cluster: t.cluster };
+): { configPath: string | undefined; location: string; logger: Logger; cluster: ClusterScope | undefined } {
+  return {
+    configPath: ctx.configPath,
+    location: t.location,
+    logger: ctx.logger,
+    // The scope the fleet registry holds (a discovered cluster's prefix included), never re-resolved.
+    cluster: t.cluster === undefined ? undefined : ctx.fleet.scope(t.cluster),
+  };
 }
 
 /** The 404 of a backup the params name but the server has not listed. */

@@ -38,7 +38,7 @@ function Page({ route }: { route: Route }) {
     case 'restore-new':
       return <RestoreNewPage params={route.params} />;
     case 'restore':
-      return <RestorePage name={route.name} />;
+      return <RestorePage name={route.name} cluster={route.cluster} params={route.params} />;
     case 'schedules':
       return <SchedulesPage />;
     case 'locations':

@@ -161,12 +161,14 @@ export function withDrills(rows: readonly FleetRow[], drills: readonly DrillMark
 
 export interface TimelineDay {
   day: string;
-  good: number;
-  bad: number;
+  /** Backups started that day, by how they ended: Completed, PartiallyFailed, and every other end. */
+  completed: number;
+  partial: number;
+  failed: number;
   drills: DrillMark[];
 }
 
-/** Per day of the last `days` days (oldest first): backups that Completed and that did not, and the drills. */
+/** Per day of the last `days` days (oldest first): backups by how they ended, and the drills. */
 export function timeline(
   backups: readonly { started?: string | undefined; phase: string }[],
   drills: readonly DrillMark[],
@@ -177,8 +179,9 @@ export function timeline(
   const today = Math.floor(now / DAY);
   const out = Array.from({ length: days }, (_, i): TimelineDay => ({
     day: new Date((today - days + 1 + i) * DAY).toISOString().slice(5, 10),
-    good: 0,
-    bad: 0,
+    completed: 0,
+    partial: 0,
+    failed: 0,
     drills: [],
   }));
   const slotOf = (at: string | undefined) => {
@@ -187,10 +190,60 @@ export function timeline(
   };
   for (const b of backups) {
     const slot = slotOf(b.started);
-    if (slot === undefined) continue;
-    if (b.phase === 'Completed') slot.good++;
-    else if (b.phase !== 'InProgress' && b.phase !== 'New') slot.bad++;
+    if (slot === undefined || b.phase === 'InProgress' || b.phase === 'New') continue;
+    if (b.phase === 'Completed') slot.completed++;
+    else if (b.phase === 'PartiallyFailed') slot.partial++;
+    else slot.failed++;
   }
   for (const d of [...drills].reverse()) slotOf(d.at)?.drills.push(d);
   return out;
+}
+
+/** One cluster's row of the timeline: a fleet cluster, or (own) the cluster the server itself backs up. */
+export interface TimelineRow {
+  cluster: string;
+  own: boolean;
+  days: TimelineDay[];
+}
+
+/** The row name of the server's own cluster (its backups and drills name no fleet cluster). */
+export const OWN_CLUSTER = 'this server’s cluster';
+
+/**
+ * The timeline per cluster: a row for every cluster of the fleet (in the given order, with or
+ * without backups), then for clusters only the backups or drills still name (removed from the
+ * fleet), then the server's own cluster when it has backups or drills in the window — or always
+ * when there is no fleet. Each row counts only its own backups and drills.
+ */
+export function clusterTimelines(
+  clusters: readonly string[],
+  backups: readonly { cluster?: string | undefined; started?: string | undefined; phase: string }[],
+  drills: readonly DrillMark[],
+  now: number,
+  days = 7,
+): TimelineRow[] {
+  const names = [...new Set(clusters)];
+  const seen = new Set(names);
+  const more = new Set<string>();
+  for (const c of [...backups.map((b) => b.cluster), ...drills.map((d) => d.cluster)])
+    if (c !== undefined && !seen.has(c)) more.add(c);
+  const rows = [...names, ...[...more].sort()].map((cluster): TimelineRow => ({
+    cluster,
+    own: false,
+    days: timeline(
+      backups.filter((b) => b.cluster === cluster),
+      drills.filter((d) => d.cluster === cluster),
+      now,
+      days,
+    ),
+  }));
+  const own = timeline(
+    backups.filter((b) => b.cluster === undefined),
+    drills.filter((d) => d.cluster === undefined),
+    now,
+    days,
+  );
+  const active = own.some((d) => d.completed + d.partial + d.failed + d.drills.length > 0);
+  if (active || rows.length === 0) rows.push({ cluster: OWN_CLUSTER, own: true, days: own });
+  return rows;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { drillMarks, rowsFromClusters, timeline, withDrills } from './fleet-model.ts';
+import {
+  clusterTimelines,
+  drillMarks,
+  OWN_CLUSTER,
+  rowsFromClusters,
+  timeline,
+  withDrills,
+} from './fleet-model.ts';
 import { bytes, duration, parseList, parseMapping, percent, relative } from './format.ts';
 
 describe('dashboard formatting', () => {
@@ -29,12 +36,14 @@ describe('dashboard formatting', () => {
     expect(parseList(' a, b  c,')).toEqual(['a', 'b', 'c']);
   });
 
-  it('counts completed and failed backups per day of the last week', () => {
+  it('counts backups per day of the last week by how they ended', () => {
     const now = Date.parse('2026-12-07T12:00:00Z');
     const days = timeline(
       [
         { started: '2026-12-07T01:00:00Z', phase: 'Completed' },
         { started: '2026-12-07T02:00:00Z', phase: 'Failed' },
+        { started: '2026-12-07T02:30:00Z', phase: 'PartiallyFailed' },
+        { started: '2026-12-07T02:40:00Z', phase: 'FailedValidation' },
         { started: '2026-12-01T02:00:00Z', phase: 'Completed' },
         { started: '2026-11-20T02:00:00Z', phase: 'Completed' },
         { started: '2026-12-07T03:00:00Z', phase: 'InProgress' },
@@ -43,8 +52,36 @@ describe('dashboard formatting', () => {
       now,
     );
     expect(days).toHaveLength(7);
-    expect(days[6]).toEqual({ day: '12-07', good: 1, bad: 1, drills: [] });
-    expect(days[0]).toEqual({ day: '12-01', good: 1, bad: 0, drills: [] });
+    expect(days[6]).toEqual({ day: '12-07', completed: 1, partial: 1, failed: 2, drills: [] });
+    expect(days[0]).toEqual({ day: '12-01', completed: 1, partial: 0, failed: 0, drills: [] });
+  });
+
+  it('gives every cluster of the fleet its own row, counting only its own backups and drills', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const at = '2026-12-07T01:00:00Z';
+    const backups = [
+      { cluster: 'east', started: at, phase: 'Completed' },
+      { cluster: 'east', started: at, phase: 'Completed' },
+      { cluster: 'west', started: at, phase: 'Failed' },
+      { cluster: 'gone', started: '2026-12-05T01:00:00Z', phase: 'Completed' },
+      { started: at, phase: 'Completed' },
+    ];
+    const drills = drillMarks({ items: [{ name: 'd', cluster: 'east', outcome: 'Passed', completed: at }] });
+    const rows = clusterTimelines(['west', 'east', 'idle', 'east'], backups, drills, now);
+    expect(rows.map((r) => r.cluster)).toEqual(['west', 'east', 'idle', 'gone', OWN_CLUSTER]);
+    const today = (name: string) => rows.find((r) => r.cluster === name)?.days[6];
+    expect(today('east')).toMatchObject({ completed: 2, failed: 0 });
+    expect(today('east')?.drills.map((d) => d.name)).toEqual(['d']);
+    expect(today('west')).toMatchObject({ completed: 0, failed: 1, drills: [] });
+    expect(rows.find((r) => r.cluster === 'idle')?.days.every((d) => d.completed + d.failed === 0)).toBe(
+      true,
+    );
+    expect(rows.find((r) => r.cluster === 'gone')?.days[4]?.completed).toBe(1);
+    expect(rows.at(-1)).toMatchObject({ own: true });
+    expect(today(OWN_CLUSTER)?.completed).toBe(1);
+    // The server's own row is left out when it has nothing in the window and there is a fleet; kept without one.
+    expect(clusterTimelines(['east'], [], [], now).map((r) => r.cluster)).toEqual(['east']);
+    expect(clusterTimelines([], [], [], now).map((r) => r.cluster)).toEqual([OWN_CLUSTER]);
   });
 
   it('puts drills on the timeline, oldest first in a day, and gives a cluster its newest as last drill', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupApi, backupSegments, href, parseRoute } from './router.ts';
+import { backupApi, backupSegments, href, parseRoute, restoreApi, restoreSegments } from './router.ts';
 
 describe('dashboard routes', () => {
   it('gives every object a deep link that parses back to it', () => {
@@ -37,6 +37,21 @@ describe('dashboard routes', () => {
     expect(parseRoute('#/clusters/east/backups/b/x').page).toBe('not-found');
     expect(backupApi('a/b', 'e st')).toBe('/api/v1/clusters/e%20st/backups/a%2Fb');
     expect(backupApi('b', undefined)).toBe('/api/v1/backups/b');
+  });
+
+  it("links a fleet cluster's restore under its cluster, and its API path likewise", () => {
+    expect(parseRoute(href(restoreSegments('r-1', 'east'), { location: 's3' }))).toMatchObject({
+      page: 'restore',
+      name: 'r-1',
+      cluster: 'east',
+    });
+    expect(parseRoute(href(restoreSegments('r-1', undefined)))).toMatchObject({
+      page: 'restore',
+      name: 'r-1',
+    });
+    expect(parseRoute('#/clusters/east/restores/r/x').page).toBe('not-found');
+    expect(restoreApi('r 1', 'east')).toBe('/api/v1/clusters/east/restores/r%201');
+    expect(restoreApi('r', undefined)).toBe('/api/v1/restores/r');
   });
 
   it('sends anything unknown or malformed to not-found', () => {

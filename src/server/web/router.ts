@@ -1,7 +1,7 @@
 /**
  * Hash routes: every object has a deep link (`#/backups/NAME`, `#/backups/NAME/contents?ns=…`, a
- * fleet cluster's backup at `#/clusters/CLUSTER/backups/NAME[/contents]`, `#/restores/NAME`,
- * `#/drills/NAME`). Parsing is pure, so it is tested without a browser.
+ * fleet cluster's backup at `#/clusters/CLUSTER/backups/NAME[/contents]`, `#/restores/NAME`, a fleet
+ * cluster's restore at `#/clusters/CLUSTER/restores/NAME`, `#/drills/NAME`). Parsing is pure, so it is tested without a browser.
  */
 
 export type Route =
@@ -11,7 +11,7 @@ export type Route =
   | { page: 'contents'; name: string; cluster?: string; params: URLSearchParams }
   | { page: 'restores' }
   | { page: 'restore-new'; params: URLSearchParams }
-  | { page: 'restore'; name: string; params: URLSearchParams }
+  | { page: 'restore'; name: string; cluster?: string; params: URLSearchParams }
   | { page: 'schedules' }
   | { page: 'locations' }
   | { page: 'drills' }
@@ -42,6 +42,10 @@ export function parseRoute(hash: string): Route {
     if (third === undefined && parts.length === 2) return { page: 'backup', name: second };
     if (third === 'contents' && parts.length === 3) return { page: 'contents', name: second, params };
   }
+  if (first === 'clusters' && second !== undefined && third === 'restores' && fourth !== undefined)
+    return parts.length === 4
+      ? { page: 'restore', name: fourth, cluster: second, params }
+      : { page: 'not-found', path };
   if (first === 'clusters' && second !== undefined && third === 'backups' && fourth !== undefined) {
     if (parts.length === 4) return { page: 'backup', name: fourth, cluster: second };
     if (fifth === 'contents' && parts.length === 5)
@@ -80,4 +84,14 @@ export function backupSegments(name: string, cluster: string | undefined): strin
 /** The API path of a backup (the server's own, or a fleet cluster's), each segment encoded. */
 export function backupApi(name: string, cluster: string | undefined): string {
   return `/api/v1/${backupSegments(name, cluster).map(encodeURIComponent).join('/')}`;
+}
+
+/** A restore's segments: the server's own under `restores`, a fleet cluster's under its cluster. */
+export function restoreSegments(name: string, cluster: string | undefined): string[] {
+  return cluster === undefined ? ['restores', name] : ['clusters', cluster, 'restores', name];
+}
+
+/** The API path of a restore (the server's own, or a fleet cluster's), each segment encoded. */
+export function restoreApi(name: string, cluster: string | undefined): string {
+  return `/api/v1/${restoreSegments(name, cluster).map(encodeURIComponent).join('/')}`;
 }

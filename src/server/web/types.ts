@@ -120,6 +120,10 @@ export interface ContentsItem {
 export interface RestoreRow {
   name: string;
   backup: string;
+  /** The fleet cluster whose backup it restored (absent: the server's own). */
+  cluster?: string;
+  /** Where its record is (a stored restore). */
+  location?: string;
   phase: string;
   created?: number;
   errors?: number;

@@ -1,11 +1,13 @@
 import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
 import {
+  clusterTimelines,
   type DrillMark,
   drillMarks,
   type FleetRow,
   rowsFromClusters,
   rowsFromSchedules,
-  timeline,
+  type TimelineDay,
+  type TimelineRow,
   withDrills,
 } from '../fleet-model.ts';
 import { duration, relative } from '../format.ts';
@@ -84,16 +86,48 @@ function Mark({ d }: { d: DrillMark }) {
   );
 }
 
-/** The last 7 days: backups completed and failed, and each drill as a passed or failed mark. */
-function Timeline({ backups, drills }: { backups: BackupRow[]; drills: DrillMark[] }) {
-  const days = timeline(backups, drills, Date.now());
+/** A day's backups and drills of one cluster: each count as text in its phase's colour, each drill a mark. */
+function DayCell({ d }: { d: TimelineDay }) {
+  const counts: [number, string, string][] = [
+    [d.completed, 'good', 'completed'],
+    [d.partial, 'warn', 'partly failed'],
+    [d.failed, 'bad', 'failed'],
+  ];
+  const shown = counts.filter(([n]) => n > 0);
+  return (
+    <td>
+      {shown.length === 0 && d.drills.length === 0 ? (
+        <span class="muted">
+          <span aria-hidden="true">·</span>
+          <span class="sr-only">no backups</span>
+        </span>
+      ) : null}
+      {shown.map(([n, tone, what]) => (
+        <span key={what} class={`count ${tone}`}>
+          {n} {what}
+        </span>
+      ))}
+      {d.drills.length === 0 ? null : (
+        <ul class="marks" aria-label={`Drills on ${d.day}`}>
+          {d.drills.map((m) => (
+            <Mark key={m.name} d={m} />
+          ))}
+        </ul>
+      )}
+    </td>
+  );
+}
+
+/** The last 7 days per cluster: its backups by how they ended, and each drill as a passed or failed mark. */
+function Timeline({ rows }: { rows: TimelineRow[] }) {
+  const days = rows[0]?.days.map((d) => d.day) ?? [];
   return (
     <section aria-labelledby="timeline-h">
       <h2 id="timeline-h">Backups and drills in the last 7 days</h2>
       <ul class="legend" aria-label="Legend">
         <li>
-          <span class="good">n completed</span>, <span class="bad">n failed</span>: backups started that day,
-          the server’s own and every fleet cluster’s
+          <span class="good">n completed</span>, <span class="warn">n partly failed</span>,{' '}
+          <span class="bad">n failed</span>: the cluster’s backups started that day (UTC)
         </li>
         <li>
           <span class="mark mark-passed" aria-hidden="true">
@@ -108,22 +142,28 @@ function Timeline({ backups, drills }: { backups: BackupRow[]; drills: DrillMark
           drill failed (each mark links to its report)
         </li>
       </ul>
-      <ol class="timeline">
-        {days.map((d) => (
-          <li key={d.day}>
-            <span class="day">{d.day}</span>
-            <span class="good">{d.good} completed</span>
-            <span class={d.bad > 0 ? 'bad' : 'muted'}>{d.bad} failed</span>
-            {d.drills.length === 0 ? null : (
-              <ul class="marks" aria-label={`Drills on ${d.day}`}>
-                {d.drills.map((m) => (
-                  <Mark key={m.name} d={m} />
-                ))}
-              </ul>
-            )}
-          </li>
-        ))}
-      </ol>
+      <TableBox label="Backups and drills per cluster and day">
+        <thead>
+          <tr>
+            <th scope="col">Cluster</th>
+            {days.map((day) => (
+              <th scope="col" key={day}>
+                {day}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody class="timeline">
+          {rows.map((r) => (
+            <tr key={r.cluster}>
+              <th scope="row">{r.cluster}</th>
+              {r.days.map((d) => (
+                <DayCell key={d.day} d={d} />
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </TableBox>
     </section>
   );
 }
@@ -168,7 +208,14 @@ export function FleetPage() {
       ) : (
         <Rows rows={rows} />
       )}
-      <Timeline backups={backups.data?.items ?? []} drills={drills} />
+      <Timeline
+        rows={clusterTimelines(
+          fallback ? [] : rows.map((r) => r.cluster),
+          backups.data?.items ?? [],
+          drills,
+          Date.now(),
+        )}
+      />
     </>
   );
 }

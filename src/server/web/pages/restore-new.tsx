@@ -3,7 +3,7 @@ import { send } from '../api.ts';
 import { Empty, ErrorBox, PageTitle, useCan } from '../components.tsx';
 import { parseList, parseMapping } from '../format.ts';
 import { usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { href, restoreSegments } from '../router.ts';
 import type { BackupRow, List, RestoreResult } from '../types.ts';
 import { Plan } from './restore-plan.tsx';
 
@@ -182,8 +182,8 @@ export function RestoreNewPage({ params }: { params: URLSearchParams }) {
     try {
       if (dryRun) setPlan(await send<RestoreResult>('POST', '/api/v1/restores', b.body));
       else {
-        const started = await send<{ name: string }>('POST', '/api/v1/restores', b.body);
-        window.location.hash = href(['restores', started.name], { location });
+        const started = await send<{ name: string; cluster?: string }>('POST', '/api/v1/restores', b.body);
+        window.location.hash = href(restoreSegments(started.name, started.cluster), { location });
       }
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));

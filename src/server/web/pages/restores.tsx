@@ -2,13 +2,18 @@ import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox, useCan } from '..
 import { relative, timestamp } from '../format.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.ts';
-import { POLL_MS, usePoll } from '../hooks.ts';
-import { href } from '../router.ts';
+import { isMissing, POLL_MS, usePoll } from '../hooks.ts';
+import { backupSegments, href, restoreApi, restoreSegments } from '../router.ts';
 import type { List, LocationState, RestoreRow } from '../types.ts';
 
 type LiveRestore = RestoreRow & { step?: string; done?: number; total?: number; failed?: number };
 
-/** Restores of every location (each keeps its own records), running ones first, polled. */
+const restoreKey = (r: { name: string; cluster?: string | undefined }) => `${r.cluster ?? ''}/${r.name}`;
+
+/**
+ * Restores of every location (each keeps its own records; a fleet cluster's are under its prefix
+ * and name their cluster), running ones first, polled.
+ */
 function useRestores(intervalMs = POLL_MS): { data?: LiveRestore[]; error?: Error; loading: boolean } {
   const locations = usePoll<List<LocationState>>('/api/v1/locations', 10_000);
   const names = (locations.data?.items ?? []).map((l) => l.name).join('\n');
@@ -27,8 +32,10 @@ function useRestores(intervalMs = POLL_MS): { data?: LiveRestore[]; error?: Erro
       if (document.hidden) return;
       try {
         const lists = await Promise.all(paths.map((p) => get<List<LiveRestore>>(p)));
+        // A fleet cluster's restore is known by its cluster and name (listed once per location asked).
         const byName = new Map<string, LiveRestore>();
-        for (const r of lists.flatMap((l) => l.items)) if (!byName.has(r.name)) byName.set(r.name, r);
+        for (const r of lists.flatMap((l) => l.items))
+          if (!byName.has(restoreKey(r))) byName.set(restoreKey(r), r);
         const rows = [...byName.values()].sort(
           (a, b) =>
             Number(b.phase === 'InProgress') - Number(a.phase === 'InProgress') ||
@@ -73,6 +80,7 @@ export function RestoresPage() {
           <thead>
             <tr>
               <th scope="col">Name</th>
+              <th scope="col">Cluster</th>
               <th scope="col">Backup</th>
               <th scope="col">Phase</th>
               <th scope="col">Started</th>
@@ -82,12 +90,13 @@ export function RestoresPage() {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.name}>
+              <tr key={restoreKey(r)}>
                 <th scope="row">
-                  <a href={href(['restores', r.name])}>{r.name}</a>
+                  <a href={href(restoreSegments(r.name, r.cluster), { location: r.location })}>{r.name}</a>
                 </th>
+                <td>{r.cluster ?? 'this server’s'}</td>
                 <td>
-                  <a href={href(['backups', r.backup])}>{r.backup}</a>
+                  <a href={href(backupSegments(r.backup, r.cluster))}>{r.backup}</a>
                 </td>
                 <td>
                   <Badge state={r.phase} /> {r.step ?? ''}
@@ -106,16 +115,28 @@ export function RestoresPage() {
   );
 }
 
-/** One restore, live: its step and items while it runs, then what it created and its errors. */
-export function RestorePage({ name }: { name: string }) {
-  const list = useRestores(1500);
-  const r = list.data?.find((x) => x.name === name);
+/** One restore, live (from its own route): its step and items while it runs, then what it created and its errors. */
+export function RestorePage({
+  name,
+  cluster,
+  params,
+}: {
+  name: string;
+  cluster?: string | undefined;
+  params: URLSearchParams;
+}) {
+  const location = params.get('location') ?? '';
+  const path = `${restoreApi(name, cluster)}${location === '' ? '' : `?location=${encodeURIComponent(location)}`}`;
+  const got = usePoll<LiveRestore>(path, 1500);
+  const r = got.data;
   return (
     <>
       <PageTitle>Restore {name}</PageTitle>
-      <ErrorBox error={list.error} />
+      {got.error !== undefined && r === undefined && !isMissing(got.error) ? (
+        <ErrorBox error={got.error} />
+      ) : null}
       {r === undefined ? (
-        list.loading ? (
+        got.loading ? (
           <Loading />
         ) : (
           <Empty>No restore of this name (yet): it appears once it has started.</Empty>
@@ -132,9 +153,15 @@ export function RestorePage({ name }: { name: string }) {
             <progress max={r.total} value={r.done ?? 0} aria-label="Items restored" />
           ) : null}
           <dl class="facts">
+            {r.cluster === undefined ? null : (
+              <>
+                <dt>Cluster</dt>
+                <dd>{r.cluster}</dd>
+              </>
+            )}
             <dt>Backup</dt>
             <dd>
-              <a href={href(['backups', r.backup])}>{r.backup}</a>
+              <a href={href(backupSegments(r.backup, r.cluster))}>{r.backup}</a>
             </dd>
             <dt>Started</dt>
             <dd>{timestamp(r.started)}</dd>
