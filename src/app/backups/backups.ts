@@ -7,7 +7,6 @@ import { type LocationQuery, withLocation } from '../deps/index.ts';
 import { checkOutputPath, writeOutputFile } from './output-file.ts';
 import { type PodVolumeRow, podVolumeRows } from './pod-volume-rows.ts';
 import { backupClusterUid } from '../sync/sync.ts';
-import type { ClusterRef } from '../clusters/index.ts';
 
 export interface BackupSummary {
   name: string;

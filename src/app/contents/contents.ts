@@ -4,7 +4,6 @@ import { parseItem, readBackupArchive } from '../../archive/index.ts';
 import { LifeboatError } from '../../errors/index.ts';
 import { type LocationQuery, withLocation } from '../deps/index.ts';
 import { maskItem } from './mask.ts';
-import type { ClusterRef } from '../clusters/index.ts';
 
 /** A query of a location's backups (at a fleet cluster's prefix with `cluster`). */
 export type ContentsQuery = LocationQuery;

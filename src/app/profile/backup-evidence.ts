@@ -12,7 +12,6 @@ import {
 } from '../../profile/index.ts';
 import { type LocationQuery, withLocation } from '../deps/locations-open.ts';
 import { parseProfile } from './profile-file.ts';
-import type { ClusterRef } from '../clusters/index.ts';
 
 /** A query of a location's backups (at a fleet cluster's prefix with `cluster`). */
 export type BackupQueryInput = LocationQuery;
