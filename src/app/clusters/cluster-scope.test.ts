@@ -45,7 +45,11 @@ describe("a cluster's prefix in its location", () => {
       uid: 'u',
     });
     await expect(resolveClusterScope(config, 'b')).rejects.toThrow(/no cluster named 'b'/);
-    const fleet = { ...config, fleet: { managementCluster: 'a', discover: { clusterApi: true } } };
+    const fleet = {
+      ...config,
+      locations: [{ name: 'fs' }, { name: 's3', default: true }],
+      fleet: { managementCluster: 'a', discover: { clusterApi: true } },
+    };
     const found: Discovered = {
       candidates: [
         {
@@ -73,5 +77,12 @@ describe("a cluster's prefix in its location", () => {
     const logger = { warn: (_o: unknown, m: string) => warnings.push(m) } as unknown as Logger;
     expect(await resolveClusterScope(fleet, 'w1', { discover: down, logger })).toEqual({ name: 'w1' });
     expect(warnings.join('\n')).toMatch(/discovery in management cluster 'a' failed.*default prefix/);
+    // Its annotation names the configured cluster's prefix: refused, never its default folder instead.
+    const sharing = () =>
+      Promise.resolve({ ...found, candidates: found.candidates.map((c) => ({ ...c, prefix: 'p/a/' })) });
+    await expect(resolveClusterScope(fleet, 'w1', { discover: sharing })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/cluster 'w1' would share the prefix p\/a with cluster 'a'/) as unknown,
+    });
   });
 });

@@ -56,7 +56,8 @@ export function scopeOf(c: ClusterCandidate): ClusterScope {
  * The scope of a cluster named on the command line: its config entry at once; else, when a fleet is
  * discovered, the discovered cluster of that name (discovery runs, nothing is probed). A name
  * discovery does not find (a cluster gone from the management cluster, or the management cluster
- * unreachable on the bad day) keeps the default scope, so its backups stay reachable by name.
+ * unreachable on the bad day) keeps the default scope, so its backups stay reachable by name; one
+ * left out because its prefix is another cluster's is refused (CONFLICT), naming both.
  * NOT_FOUND without a fleet when no entry has the name.
  */
 export async function resolveClusterScope(
@@ -78,6 +79,9 @@ export async function resolveClusterScope(
   const refresh = await registry.refresh();
   const found = registry.find(name);
   if (found !== undefined) return scopeOf(found);
+  // Left out because its prefix is another cluster's: never fall back to a folder it did not name.
+  const shared = refresh.problems.find((p) => p.includes(`: cluster '${name}' would share the prefix `));
+  if (shared !== undefined) throw new LifeboatError('CONFLICT', shared);
   for (const problem of refresh.problems)
     options.logger?.warn({ cluster: name }, `cluster ${name}: ${problem}; using its default prefix`);
   return { name };

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { nullObject } from '../../model/index.ts';
-import { type ClusterCandidate, type ClusterProbe, diffFleet, mergeFleet } from './fleet-model.ts';
+import {
+  type ClusterCandidate,
+  type ClusterProbe,
+  diffFleet,
+  mergeFleet,
+  separateFolders,
+} from './fleet-model.ts';
 
 function candidate(name: string, source: ClusterCandidate['source'], extra: Partial<ClusterCandidate> = {}) {
   const origin = source === 'config' ? `config/${name}` : `${source}/fleet/${name}`;
@@ -94,5 +100,27 @@ describe('what changed between refreshes', () => {
       removed: [],
       changed: [],
     });
+  });
+});
+
+describe('one folder per cluster', () => {
+  it('leaves out a discovered cluster whose prefix another cluster has, saying which, and keeps the first', () => {
+    const fleet = mergeFleet([
+      { candidate: candidate('prod-a', 'config', { prefix: 'site/a' }), probe: up('u1') },
+      { candidate: candidate('capi-b', 'cluster-api', { prefix: '/site/a/' }), probe: up('u2') },
+      { candidate: candidate('capi-c', 'cluster-api', { prefix: 'clusters/capi-d' }), probe: up('u3') },
+      { candidate: candidate('capi-d', 'cluster-api'), probe: up('u4') },
+      {
+        candidate: candidate('other', 'secret', { prefix: 'site/a', location: 'elsewhere' }),
+        probe: up('u5'),
+      },
+    ]);
+    const { clusters, problems } = separateFolders(fleet);
+    expect(clusters.map((c) => c.name)).toEqual(['capi-c', 'other', 'prod-a']);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /cluster-api\/fleet\/capi-b: cluster 'capi-b' would share the prefix site\/a with cluster 'prod-a'/,
+    );
+    expect(problems[1]).toMatch(/capi-d.*clusters\/capi-d.*'capi-c'.*lifeboat\.io\/prefix/);
   });
 });

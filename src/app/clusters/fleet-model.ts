@@ -1,3 +1,4 @@
+import { defaultClusterPrefix } from '../../config/index.ts';
 import type { KubeTarget } from '../../kube/index.ts';
 
 /** Where a cluster of the fleet comes from. */
@@ -99,6 +100,42 @@ export function mergeFleet(
     out.push(cluster);
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Leaves out every cluster whose folder (location and prefix) an earlier one already has, with a
+ * problem naming both: two clusters at one prefix would mix their backups, and Velero at that prefix
+ * would see both. Earlier is by the merge's precedence (a configured entry, then a Cluster object,
+ * then a Secret; then by origin), so the cluster that had the folder keeps it. The config refuses
+ * such entries when it is read; discovered clusters can name any prefix in their annotation. A
+ * cluster naming no location is in `defaultLocation`.
+ */
+export function separateFolders(
+  clusters: readonly FleetCluster[],
+  /** The location of a cluster that names none (the config's default). */
+  defaultLocation?: string,
+): { clusters: FleetCluster[]; problems: string[] } {
+  const ordered = [...clusters].sort(
+    (a, b) => PRECEDENCE[a.source] - PRECEDENCE[b.source] || a.origin.localeCompare(b.origin),
+  );
+  const holders = new Map<string, FleetCluster>();
+  const problems: string[] = [];
+  const kept = new Set<FleetCluster>();
+  for (const c of ordered) {
+    const prefix = (c.prefix ?? defaultClusterPrefix(c.name)).replace(/^\/+|\/+$/g, '');
+    const place = `${c.location ?? defaultLocation ?? ''}\u0000${prefix}`;
+    const holder = holders.get(place);
+    if (holder === undefined) {
+      holders.set(place, c);
+      kept.add(c);
+      continue;
+    }
+    problems.push(
+      `${c.origin}: cluster '${c.name}' would share the prefix ${prefix} with cluster '${holder.name}' (${holder.origin}); ` +
+        `left out so that their backups never mix: give it a prefix of its own (annotation lifeboat.io/prefix)`,
+    );
+  }
+  return { clusters: clusters.filter((c) => kept.has(c)), problems };
 }
 
 function identityProblem(candidate: ClusterCandidate, probe: ClusterProbe): string | undefined {

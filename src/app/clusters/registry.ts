@@ -11,6 +11,7 @@ import {
   type FleetChanges,
   type FleetCluster,
   mergeFleet,
+  separateFolders,
 } from './fleet-model.ts';
 import { probeCluster } from './probe.ts';
 
@@ -19,6 +20,9 @@ export interface FleetConfig {
   path?: string | undefined;
   clusters?: ClusterEntry[] | undefined;
   fleet?: Fleet | undefined;
+  /** The storage locations, to tell which one a cluster without its own uses. */
+  locations?: readonly { name: string; default?: boolean | undefined }[] | undefined;
+  defaultLocation?: string | undefined;
 }
 
 export interface RegistryOptions {
@@ -121,7 +125,9 @@ export class ClusterRegistry {
       candidate,
       probe: await this.#options.probe(candidate.target),
     }));
-    const next = mergeFleet(probed);
+    const defaultLocation = config.defaultLocation ?? config.locations?.find((l) => l.default === true)?.name;
+    const { clusters: next, problems: shared } = separateFolders(mergeFleet(probed), defaultLocation);
+    problems.push(...shared);
     const changes = diffFleet(this.#clusters, next);
     this.#clusters = next;
     return { ...changes, clusters: next, problems };
