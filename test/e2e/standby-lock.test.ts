@@ -98,6 +98,9 @@ describe('a drill and a restore into the same standby', () => {
     const cleanedAt = Date.parse(report.startTimestamp) + (cleanup?.endMs ?? 0);
     expect(Date.parse(result.startTimestamp)).toBeGreaterThanOrEqual(cleanedAt - 1);
     expect(await standby.namespaces()).toContain(ns.restore);
-    expect(await holder()).toBe('');
+    // Both let go; another file's drill may hold the shared standby by now, so only ours are checked.
+    const after = await holder();
+    expect(after.startsWith(`drill ${drillName} `), after).toBe(false);
+    expect(after.startsWith(`restore r2-${suffix} `), after).toBe(false);
   });
 });
