@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import { stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { MAIN, runCli } from '../helpers/cli.ts';
 import { Cluster } from '../helpers/drill.ts';
-import { CLUSTER_API_CRD } from '../helpers/fleet-planes.ts';
+import { startFleetPlanes } from '../helpers/fleet-planes.ts';
 import { eventually } from '../helpers/kube.ts';
 
 /**
@@ -50,20 +50,12 @@ const lifeboat = (...args: string[]) =>
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-drill-fleet-'));
   await mkdir(join(dir, 'fs'));
-  management = await startControlPlane('mgmt', join(dir, 'planes', 'mgmt'));
+  const planes = await startFleetPlanes(dir, namespace, []);
+  planes.mgmtClient.close();
+  management = planes.management;
   mgmt = new Cluster(management.kubeconfig);
   source = new Cluster(harness.clusters['source']!.kubeconfig);
   standby = new Cluster(harness.clusters['standby']!.kubeconfig);
-  await mgmt.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CLUSTER_API_CRD);
-  await mgmt.post('/api/v1/namespaces', { metadata: { name: namespace } });
-  await eventually('the Cluster API CRD is served', () =>
-    mgmt.client
-      .json<{ items?: unknown[] }>({
-        path: `/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`,
-        retries: 0,
-      })
-      .then((l) => l.items),
-  );
   await mgmt.post(`/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`, {
     apiVersion: 'cluster.x-k8s.io/v1beta1',
     kind: 'Cluster',

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startControlPlane, stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import { stopControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { runCli } from '../helpers/cli.ts';
 import { dashboardApi, startDashboardServer, type ServerProcess } from '../helpers/dashboard.ts';
 import { Cluster } from '../helpers/drill.ts';
-import { CLUSTER_API_CRD } from '../helpers/fleet-planes.ts';
+import { startFleetPlanes } from '../helpers/fleet-planes.ts';
 import { eventually } from '../helpers/kube.ts';
 
 /**
@@ -45,19 +45,11 @@ const exists = (path: string) =>
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-disc-prefix-'));
   await mkdir(join(dir, 'fs'));
-  management = await startControlPlane('mgmt', join(dir, 'planes', 'mgmt'));
+  const planes = await startFleetPlanes(dir, namespace, []);
+  planes.mgmtClient.close();
+  management = planes.management;
   mgmt = new Cluster(management.kubeconfig);
   source = new Cluster(harness.clusters['source']!.kubeconfig);
-  await mgmt.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CLUSTER_API_CRD);
-  await mgmt.post('/api/v1/namespaces', { metadata: { name: namespace } });
-  await eventually('the Cluster API CRD is served', () =>
-    mgmt.client
-      .json<{ items?: unknown[] }>({
-        path: `/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`,
-        retries: 0,
-      })
-      .then((l) => l.items),
-  );
   await mgmt.post(`/apis/cluster.x-k8s.io/v1beta1/namespaces/${namespace}/clusters`, {
     apiVersion: 'cluster.x-k8s.io/v1beta1',
     kind: 'Cluster',
