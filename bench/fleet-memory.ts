@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
+import { startServer } from '../test/helpers/server.ts';
 import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round } from './common.ts';
 
 export interface FleetPlanes {
@@ -115,35 +115,20 @@ export async function measureServerRss(
   const fleetArgs = leases
     ? ['--leader-elect', '--lease-namespace', 'default', '--replica-id', `bench-${process.pid}-${count}`]
     : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...(await cliNodeArgs()),
-      join(REPO_ROOT, LIFEBOAT_CLI),
-      '--log-level',
-      'warn',
-      'server',
-      '--listen',
-      '127.0.0.1:0',
-      '--insecure-no-auth',
-      '--kubeconfig',
-      planes.kubeconfigs[0] ?? '',
-      ...fleetArgs,
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', LIFEBOAT_CONFIG: config },
-    },
-  );
+  const server = await startServer({
+    node: [...(await cliNodeArgs()), join(REPO_ROOT, LIFEBOAT_CLI)],
+    globals: ['--log-level', 'warn'],
+    args: ['--insecure-no-auth', '--kubeconfig', planes.kubeconfigs[0] ?? '', ...fleetArgs],
+    env: { NO_COLOR: '1', LIFEBOAT_CONFIG: config },
+    ready: true,
+    timeoutMs: 300_000,
+  });
   try {
-    const url = await listeningUrl(child.stderr);
-    await waitReady(url);
-    if (leases && count > 0) await waitOwned(url, count);
+    if (leases && count > 0) await waitOwned(server.url, count);
     await new Promise((r) => setTimeout(r, settleMs));
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
-      samples.push(await rssBytes(child.pid ?? 0));
+      samples.push(await rssBytes(server.child.pid ?? 0));
       await new Promise((r) => setTimeout(r, 1000));
     }
     samples.sort((a, b) => a - b);
@@ -151,35 +136,8 @@ export async function measureServerRss(
     log(`server with ${count} registered clusters: RSS ${rssMB} MB`);
     return { clusters: count, rssMB };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
   }
-}
-
-/** The URL the server prints once it listens; its stderr is read to the end (never left to fill up). */
-function listeningUrl(stderr: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let tail = '';
-    const lines = createInterface({ input: stderr });
-    lines.on('line', (line) => {
-      tail = `${tail}\n${line}`.slice(-2000);
-      const m = /lifeboat server listening on (http:\/\/\S+)/.exec(line);
-      if (m?.[1] !== undefined) resolve(m[1]);
-    });
-    lines.on('close', () => reject(new Error(`the server exited before it listened:${tail}`)));
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`the server at ${url} never became ready`);
 }
 
 /** Waits until the server owns `count` clusters (their Leases taken, /api/v1/clusters). */

@@ -185,7 +185,7 @@ async function record(
 }
 
 /** Each replica's logged run outcomes and GC deletions, by backup name. */
-const logged = (r: Replica, pattern: RegExp) => [...r.log().matchAll(pattern)].map((m) => m[1]!);
+const logged = (r: Replica, pattern: RegExp) => [...r.output().matchAll(pattern)].map((m) => m[1]!);
 const RUNS = /"msg":"backup (\S+) (?:Completed|PartiallyFailed|Failed)"/g;
 
 const GC_MGMT = /^gc: deleted backup (\S+) of cluster mgmt$/;
@@ -193,7 +193,7 @@ const GC_MGMT = /^gc: deleted backup (\S+) of cluster mgmt$/;
 /** A replica's JSON log lines. */
 function entries(r: Replica): { time: number; msg: string }[] {
   return r
-    .log()
+    .output()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { time: number; msg: string });

@@ -273,7 +273,9 @@ describe('the fleet across three server replicas', () => {
     // Never one slot twice: every replica logs each run it made; no backup name was run by two.
     const runsOf = (r: Replica) =>
       new Set(
-        [...r.log().matchAll(/"msg":"backup (\S+) (Completed|PartiallyFailed|Failed)"/g)].map((m) => m[1]!),
+        [...r.output().matchAll(/"msg":"backup (\S+) (Completed|PartiallyFailed|Failed)"/g)].map(
+          (m) => m[1]!,
+        ),
       );
     const perReplica = replicas.map(runsOf);
     const all = new Set(perReplica.flatMap((set) => [...set]));

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import { MAIN } from '../helpers/cli.ts';
 import { eventually } from '../helpers/kube.ts';
 import { createLocations, type LocationsFixture } from '../helpers/locations.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 const harness = inject('harness');
 const source = harness.clusters['source']!.kubeconfig;
@@ -17,45 +16,24 @@ const schedule = `lease-${suffix}`;
 const lease = `lifeboat-e2e-${suffix}`;
 let locations: LocationsFixture;
 
-interface Replica {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-async function startReplica(): Promise<Replica> {
-  const args = ['--log-level', 'warn', 'server', '--listen', '127.0.0.1:0', '--kubeconfig', source];
-  args.push(
-    '--leader-elect',
-    '--lease-namespace',
-    'default',
-    '--lease-name',
-    lease,
-    '--lease-duration',
-    '3s',
-  );
-  args.push('--sync-period', '1s');
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, ...locations.env, LIFEBOAT_API_TOKEN: TOKEN },
-    stdio: ['ignore', 'ignore', 'pipe'],
+async function startReplica(): Promise<ServerProcess> {
+  return startServer({
+    args: [
+      ...['--kubeconfig', source, '--leader-elect', '--lease-namespace', 'default'],
+      ...['--lease-name', lease, '--lease-duration', '3s', '--sync-period', '1s'],
+    ],
+    env: { ...locations.env, LIFEBOAT_API_TOKEN: TOKEN },
+    globals: ['--log-level', 'warn'],
+    timeoutMs: 30_000,
   });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    'replica listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1]),
-    { timeoutMs: 30_000 },
-  );
-  return { child, url, exited };
 }
 
-async function isLeader(r: Replica): Promise<boolean> {
+async function isLeader(r: ServerProcess): Promise<boolean> {
   const res = await fetch(`${r.url}/api/v1/server`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return ((await res.json()) as { isLeader: boolean }).isLeader;
 }
 
-async function runs(r: Replica): Promise<number> {
+async function runs(r: ServerProcess): Promise<number> {
   const res = await fetch(`${r.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
   const text = await res.text();
   const line = text

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
-import { MAIN } from './cli.ts';
 import { eventually } from './kube.ts';
+import { startServer, type ServerProcess } from './server.ts';
 
 /** Cluster API's `Cluster`, as much of it as fleet discovery reads (any fields kept). */
 export const CLUSTER_API_CRD = {
@@ -64,12 +63,8 @@ export async function startFleetPlanes(
 }
 
 /** A `lifeboat server` replica of a fleet test. */
-export interface Replica {
+export interface Replica extends ServerProcess {
   id: string;
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-  exited: Promise<number | null>;
 }
 
 /**
@@ -84,22 +79,13 @@ export async function startReplica(o: {
   token: string;
   args: string[];
 }): Promise<Replica> {
-  const args = ['--log-level', 'info', '--log-format', 'json', 'server', '--listen', '127.0.0.1:0'];
-  args.push('--kubeconfig', o.kubeconfig, '--leader-elect', '--lease-namespace', o.namespace);
-  args.push('--replica-id', o.id, ...o.args);
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, LIFEBOAT_CONFIG: o.configPath, LIFEBOAT_API_TOKEN: o.token },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const server = await startServer({
+    args: [
+      ...['--kubeconfig', o.kubeconfig, '--leader-elect', '--lease-namespace', o.namespace],
+      ...['--replica-id', o.id, ...o.args],
+    ],
+    env: { LIFEBOAT_CONFIG: o.configPath, LIFEBOAT_API_TOKEN: o.token },
+    timeoutMs: 180_000,
   });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const url = await eventually(
-    `replica ${o.id} listening`,
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1]),
-    { timeoutMs: 180_000 },
-  ).catch((e: unknown) => {
-    throw new Error(`${String(e)}\n${err.slice(-2000)}`);
-  });
-  return { id: o.id, child, url, log: () => err, exited };
+  return { ...server, id: o.id };
 }

@@ -15,32 +15,29 @@ export interface ServerProcess {
   stop: () => Promise<number | null>;
 }
 
+/** The CLI's global flags startServer gives unless told otherwise: JSON logs at level info. */
+const LOGS = ['--log-level', 'info', '--log-format', 'json'];
+
 /**
  * `lifeboat server` from source on a free loopback port, with the server's `args` (--kubeconfig, …)
  * and `env` over this process's environment (LIFEBOAT_CONFIG, LIFEBOAT_API_TOKEN). Returns once it
  * listens, or with `ready` once /readyz answers 200 (its locations synced, its scheduler running). A
  * server that exits or does not get there within `timeoutMs` is killed, and the error shows its output.
+ * `globals` replaces the CLI's global flags (LOGS); `node` runs another entry than src/main.ts (node's
+ * flags, then the script: the built CLI).
  */
 export async function startServer(options: {
   args: string[];
   env: Record<string, string>;
   ready?: boolean;
   timeoutMs?: number;
+  globals?: string[];
+  node?: string[];
 }): Promise<ServerProcess> {
-  const { timeoutMs = 60_000 } = options;
+  const { timeoutMs = 60_000, globals = LOGS, node = [MAIN] } = options;
   const child = spawn(
     process.execPath,
-    [
-      MAIN,
-      '--log-level',
-      'info',
-      '--log-format',
-      'json',
-      'server',
-      '--listen',
-      '127.0.0.1:0',
-      ...options.args,
-    ],
+    [...node, ...globals, 'server', '--listen', '127.0.0.1:0', ...options.args],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

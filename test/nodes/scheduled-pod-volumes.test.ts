@@ -6,7 +6,6 @@
  * deploy/ with lifeboat's image); the same API backup without the field takes none.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import { MAIN, runCli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { eventually, uniqueName } from '../helpers/kube.ts';
 import { createS3Bucket, writeS3Credentials } from '../helpers/locations.ts';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../helpers/node-agent.ts';
 import { containerLog, onlyNode } from '../helpers/nodes.ts';
 import { readPodVolumeBackups, volumePod } from '../helpers/real-pod-volumes.ts';
+import { startServer, type ServerProcess } from '../helpers/server.ts';
 
 const env = inject('harness');
 const node = onlyNode(env.clusters['source']?.nodes, 'source');
@@ -35,7 +35,7 @@ const TOKEN = randomBytes(24).toString('hex');
 let work = '';
 let bucket = '';
 let cliEnv: Record<string, string> = {};
-let server: ChildProcess | undefined;
+let server: ServerProcess | undefined;
 
 const lifeboat = (...args: string[]) =>
   runCli(['--log-level', 'error', ...args], { env: cliEnv, timeoutMs: 170_000 });
@@ -68,32 +68,6 @@ async function volumesOf(backup: string): Promise<string[]> {
   const pvbs = ((await readPodVolumeBackups(env.s3!, bucket, backup)) ?? []) as PodVolumeBackupRecord[];
   for (const p of pvbs) expect(p.status.snapshotID).toMatch(/^k?[0-9a-f]{32,}$/);
   return pvbs.map((p) => `${p.spec.pod.name}/${p.spec.volume} ${p.status.phase}`).sort();
-}
-
-/** `lifeboat server` as its own process on a free loopback port; returns its URL. */
-async function startServer(): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--log-level', 'info', 'server', '--listen', '127.0.0.1:0'].concat([
-      '--kubeconfig',
-      kubeconfig,
-      '--sync-period',
-      '1s',
-    ]),
-    {
-      env: { ...process.env, ...cliEnv, LIFEBOAT_API_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  server = child;
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  return eventually(
-    'server listening',
-    () => Promise.resolve(/lifeboat server listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1]),
-    { timeoutMs: 60_000 },
-  );
 }
 
 async function api<T>(url: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -154,11 +128,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (server !== undefined && server.exitCode === null) {
-    const exited = new Promise((r) => server?.once('close', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await client.json({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
   client.close();
   await rm(work, { recursive: true, force: true });
@@ -184,7 +154,12 @@ describe('schedules and the API back up pod volumes with defaultVolumesToFsBacku
   });
 
   it("the server's scheduled run and an API backup with the template field take the volume; without it, none", async () => {
-    const url = await startServer();
+    server = await startServer({
+      args: ['--kubeconfig', kubeconfig, '--sync-period', '1s'],
+      env: { ...cliEnv, LIFEBOAT_API_TOKEN: TOKEN },
+      globals: ['--log-level', 'info'],
+    });
+    const url = server.url;
     const scheduled = await apiBackup(url, { schedule: 'nightly' });
     expect(scheduled.phase).toBe('Completed');
     expect(await veleroBackupSpec(scheduled.name)).toMatchObject({ defaultVolumesToFsBackup: true });

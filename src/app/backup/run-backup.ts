@@ -9,7 +9,7 @@ import { BackupScope, MainListing } from '../../backup/index.ts';
 import { discoverResources, type ApiResource } from '../../kube/index.ts';
 import type { BackupRequest } from './backup-request.ts';
 import { clusterUid, connectCluster, type ConnectedCluster } from '../deps/cluster.ts';
-import { openLocation, type OpenedLocation } from '../deps/locations-open.ts';
+import { type OpenedLocation, requestedLocation, withLocation } from '../deps/locations-open.ts';
 import { storeRun, type BackupDeps, type BackupRun, type BackupRunResult } from './run-backup-write.ts';
 
 export type { BackupExtension, BackupExtensionContext, BackupExtensionRun } from './backup-record.ts';
@@ -31,13 +31,7 @@ const SNAPSHOT_RESOURCES = [
  */
 export async function runBackup(request: BackupRequest, deps: BackupDeps): Promise<BackupRunResult> {
   const checked = checkRequest(request);
-  const opened = await openLocation(
-    request.configPath,
-    request.storageLocation,
-    deps.logger,
-    request.cluster,
-  );
-  try {
+  return withLocation(requestedLocation(request, deps.logger), async (opened) => {
     refuseReadOnly(opened.location);
     const cluster = await connectCluster(request.kube);
     try {
@@ -46,9 +40,7 @@ export async function runBackup(request: BackupRequest, deps: BackupDeps): Promi
     } finally {
       cluster.close();
     }
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** What the request says once parsed: refused here, before anything is opened, if it is malformed. */

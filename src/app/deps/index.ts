@@ -9,9 +9,11 @@ export {
 export { clusterUid, connectCluster, type ConnectedCluster, readClusterUid } from './cluster.ts';
 export {
   type LocationQuery,
+  type LocationRequest,
   type OpenedLocation,
   openLocation,
   openStores,
+  requestedLocation,
   withLocation,
 } from './locations-open.ts';
 export type { KubeTarget } from '../../kube/index.ts';

@@ -50,6 +50,23 @@ export interface LocationQuery {
   cluster?: ClusterRef | undefined;
 }
 
+/** What a run's request names (backup, restore, drill): its storage location, at its cluster's prefix if any. */
+export interface LocationRequest {
+  configPath?: string | undefined;
+  storageLocation?: string | undefined;
+  cluster?: ClusterRef | undefined;
+}
+
+/** The query of the location a run's request names, to open with withLocation. */
+export function requestedLocation(request: LocationRequest, logger: Logger): LocationQuery {
+  return {
+    configPath: request.configPath,
+    location: request.storageLocation,
+    logger,
+    cluster: request.cluster,
+  };
+}
+
 /** Runs `use` with the query's location opened (at its cluster's prefix, if any), and closes it whatever happens. */
 export async function withLocation<T>(
   query: LocationQuery,

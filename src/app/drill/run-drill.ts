@@ -10,7 +10,7 @@ import {
   type DrillReport,
   PhaseTimeline,
 } from '../../drill/index.ts';
-import { openLocation, type OpenedLocation } from '../deps/index.ts';
+import { type OpenedLocation, requestedLocation, withLocation } from '../deps/index.ts';
 import { runStandbyCheck } from '../profile/index.ts';
 import {
   DEFAULT_PARALLELISM,
@@ -98,13 +98,7 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
     request.standby,
     request.objectives,
   );
-  const opened = await openLocation(
-    request.configPath,
-    request.storageLocation,
-    deps.logger,
-    request.cluster,
-  );
-  try {
+  return withLocation(requestedLocation(request, deps.logger), async (opened) => {
     const backup = await drillBackup(opened.backupStore, request.backup, request.cluster);
     const name = request.name ?? drillName(request.cluster, started);
     const { client, lock } = await lockStandby(kube, name, request, deps);
@@ -165,9 +159,7 @@ export async function runDrill(request: DrillRequest, deps: Drill['deps']): Prom
     await writeEvidence(opened.backupStore, report);
     deps.onEvent?.({ phase: 'done', name, detail: report.outcome });
     return report;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** The standby's client, with the standby's lock taken for the drill (the client closed when not). */

@@ -22,7 +22,7 @@ import {
 import type { BackupStore } from '../../store/index.ts';
 import { isConfiguredStandby, type StandbyLock, takeStandbyLock } from '../standby-lock/index.ts';
 import type { ArchiveLimits } from '../deps/archive-limits.ts';
-import { openLocation } from '../deps/locations-open.ts';
+import { requestedLocation, withLocation } from '../deps/locations-open.ts';
 import { extractBackup, type ExtractedBackup } from './extract-backup.ts';
 import { planRestore } from './plan-restore.ts';
 import { type PrintedPlan, printedPlan } from './printed-plan.ts';
@@ -91,13 +91,7 @@ export async function runRestore(
   deps: { logger: Logger; onEvent?: (e: RestoreRunEvent) => void; signal?: AbortSignal },
 ): Promise<RestoreRunResult> {
   checkRestoreFilters(request);
-  const opened = await openLocation(
-    request.configPath,
-    request.storageLocation,
-    deps.logger,
-    request.cluster,
-  );
-  try {
+  return withLocation(requestedLocation(request, deps.logger), async (opened) => {
     const store = opened.backupStore;
     const backup = await resolveBackup(store, { backup: request.fromBackup, schedule: request.fromSchedule });
     const backupName = backup.metadata.name;
@@ -130,9 +124,7 @@ export async function runRestore(
       await lock?.release();
       client.close();
     }
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** Whether the restore takes the standby's lock (see RestoreRequest.standbyLock). */

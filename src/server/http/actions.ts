@@ -12,6 +12,7 @@ import { findSchedule, templateRequest } from '../../app/schedules/index.ts';
 import { resourceFilters } from '../../selection/index.ts';
 import type { BackupBody, RestoreBody } from './api-bodies.ts';
 import type { ServerContext } from '../context.ts';
+import { requestScope } from './backup-target.ts';
 import { submitClusterBackup } from '../fleet/index.ts';
 import { nullObject } from '../../model/index.ts';
 
@@ -129,7 +130,7 @@ export async function startRestore(
         dryRun: body.dryRun,
         verify: false,
         storageLocation,
-        cluster: body.cluster === undefined ? undefined : ctx.fleet.scope(body.cluster),
+        cluster: requestScope(ctx, body.cluster),
         kube: ctx.restoreKube,
         configPath: ctx.configPath,
       },

@@ -9,7 +9,7 @@ import {
   backupNotFound,
   type BackupParams,
   backupTarget,
-  targetQuery,
+  placeQuery,
 } from './backup-target.ts';
 import { on } from './route-access.ts';
 
@@ -80,7 +80,7 @@ export function backupDetailRoutes(app: FastifyInstance, ctx: ServerContext): vo
     app.get<{ Params: BackupParams }>(`${root}/:name/details`, on('backups'), async (req, reply) => {
       const t = backupTarget(ctx, req.params);
       if (t === undefined) return backupNotFound(reply, req.params);
-      const d = await describeBackup(targetQuery(ctx, t), t.name);
+      const d = await describeBackup(placeQuery(ctx, t), t.name);
       return {
         name: t.name,
         location: t.location,
@@ -97,7 +97,7 @@ export function backupDetailRoutes(app: FastifyInstance, ctx: ServerContext): vo
     app.get<{ Params: BackupParams }>(`${root}/:name/profile`, on('backups'), async (req, reply) => {
       const t = backupTarget(ctx, req.params);
       if (t === undefined) return backupNotFound(reply, req.params);
-      const side = await backupProfile(targetQuery(ctx, t), t.name);
+      const side = await backupProfile(placeQuery(ctx, t), t.name);
       return { derived: side.derived, summary: summarizeProfile(side.profile) };
     });
   }

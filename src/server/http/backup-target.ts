@@ -14,7 +14,7 @@ export const BACKUP_ROOTS = ['/api/v1/backups', '/api/v1/clusters/:cluster/backu
 /** `cluster` of a list's query that stands for the server's own backups (or restores). */
 export const OWN = '-';
 
-/** The params of a route under one of BACKUP_ROOTS. */
+/** The params of a route under one of BACKUP_ROOTS (or of a restore's roots). */
 export interface BackupParams {
   name: string;
   cluster?: string;
@@ -42,29 +42,50 @@ export function backupTarget(ctx: ServerContext, params: BackupParams): BackupTa
   return record === undefined ? undefined : { name: params.name, location: record.location, cluster, record };
 }
 
-/** How the app layer reads the target's store: its location, at the cluster's prefix for a fleet backup. */
-export function targetQuery(
+/** Where the API reads: the server's own cluster (cluster undefined) or a fleet cluster, in a location. */
+export interface Place {
+  cluster: string | undefined;
+  location: string;
+}
+
+/**
+ * The scope of the cluster a request names, as the fleet registry holds it (a discovered cluster's
+ * prefix included), never re-resolved; undefined for the server's own cluster.
+ */
+export function requestScope(ctx: ServerContext, cluster: string | undefined): ClusterScope | undefined {
+  return cluster === undefined ? undefined : ctx.fleet.scope(cluster);
+}
+
+/** How the app layer reads a place's store (a backup target is one): its location, at the cluster's prefix for a fleet cluster. */
+export function placeQuery(
   ctx: ServerContext,
-  t: BackupTarget,
+  place: Place,
 ): { configPath: string | undefined; location: string; logger: Logger; cluster: ClusterScope | undefined } {
   return {
     configPath: ctx.configPath,
-    location: t.location,
+    location: place.location,
     logger: ctx.logger,
-    // The scope the fleet registry holds (a discovered cluster's prefix included), never re-resolved.
-    cluster: t.cluster === undefined ? undefined : ctx.fleet.scope(t.cluster),
+    cluster: requestScope(ctx, place.cluster),
   };
 }
 
-/** The 404 of a backup the params name but the server has not listed. */
-export function backupNotFound(reply: FastifyReply, params: BackupParams): FastifyReply {
+/** The 404 of a backup (or a restore, under its own roots) the params name but the server has not listed. */
+export function notListed(
+  reply: FastifyReply,
+  kind: 'backup' | 'restore',
+  params: BackupParams,
+): FastifyReply {
   const of = params.cluster === undefined ? '' : ` of cluster ${params.cluster}`;
   return reply.code(404).send({
     error: 'NOT_FOUND',
-    message: `backup ${params.name}${of} not found`,
+    message: `${kind} ${params.name}${of} not found`,
     hint:
       params.cluster === undefined
-        ? 'list the backups: GET /api/v1/backups'
-        : `list the cluster's backups: GET /api/v1/backups?cluster=${params.cluster}`,
+        ? `list the ${kind}s: GET /api/v1/${kind}s`
+        : `list the cluster's ${kind}s: GET /api/v1/${kind}s?cluster=${params.cluster}`,
   });
 }
+
+/** The 404 of a backup the params name but the server has not listed. */
+export const backupNotFound = (reply: FastifyReply, params: BackupParams): FastifyReply =>
+  notListed(reply, 'backup', params);

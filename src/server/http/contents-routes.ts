@@ -10,7 +10,7 @@ import {
   type BackupParams,
   type BackupTarget,
   backupTarget,
-  targetQuery,
+  placeQuery,
 } from './backup-target.ts';
 import { on } from './route-access.ts';
 
@@ -37,7 +37,7 @@ export function contentsRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const key = `${t.cluster ?? ''}\n${t.location}\n${t.name}`;
     let tree = trees.get(key);
     if (tree === undefined) {
-      tree = backupTree(targetQuery(ctx, t), t.name);
+      tree = backupTree(placeQuery(ctx, t), t.name);
       tree.catch(() => trees.delete(key));
       if (trees.size >= TREES_KEPT) trees.delete(trees.keys().next().value ?? '');
       trees.set(key, tree);
@@ -62,7 +62,7 @@ export function contentsRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (!q.success) return reply.code(400).send(badRequest(q.error));
         const t = backupTarget(ctx, req.params);
         if (t === undefined) return backupNotFound(reply, req.params);
-        return readBackupItem(targetQuery(ctx, t), t.name, {
+        return readBackupItem(placeQuery(ctx, t), t.name, {
           groupResource: q.data.resource,
           namespace: q.data.namespace,
           name: q.data.name,

@@ -4,7 +4,7 @@ import { resolveLocation } from '../../config/index.ts';
 import type { ServerContext } from '../context.ts';
 import { restoresInProgress, startRestore } from './actions.ts';
 import { badRequest, objectName, RestoreBody, RestoreGetQuery, RestoreListQuery } from './api-bodies.ts';
-import { OWN } from './backup-target.ts';
+import { type BackupParams, notListed, OWN, type Place, placeQuery } from './backup-target.ts';
 import { on } from './route-access.ts';
 
 /**
@@ -14,13 +14,8 @@ import { on } from './route-access.ts';
  */
 const RESTORE_ROOTS = ['/api/v1/restores', '/api/v1/clusters/:cluster/restores'] as const;
 
-interface RestoreParams {
-  name: string;
-  cluster?: string;
-}
-
 /** A stored restore, where it was found. */
-type Placed = RestoreSummary & { cluster: string | undefined; location: string };
+type Placed = RestoreSummary & Place;
 
 /**
  * Where the restores of the server's own cluster (cluster undefined) or of a fleet cluster are read:
@@ -32,7 +27,7 @@ function places(
   cluster: string | undefined,
   location: string | undefined,
   every: boolean,
-): { cluster: string | undefined; location: string }[] {
+): Place[] {
   if (cluster !== undefined)
     return ctx.fleet.index
       .prefixes()
@@ -46,22 +41,17 @@ function places(
 }
 
 /** The restores kept in those places, 8 places at a time; a place that cannot be read is logged and left out. */
-async function storedIn(
-  ctx: ServerContext,
-  where: readonly { cluster: string | undefined; location: string }[],
-): Promise<Placed[]> {
+async function storedIn(ctx: ServerContext, where: readonly Place[]): Promise<Placed[]> {
   const out: Placed[] = [];
   for (let i = 0; i < where.length; i += 8)
     for (const rows of await Promise.all(
       where.slice(i, i + 8).map(async (p) => {
-        const query = {
-          configPath: ctx.configPath,
-          location: p.location,
-          logger: ctx.logger,
-          cluster: p.cluster === undefined ? undefined : ctx.fleet.scope(p.cluster),
-        };
         try {
-          return (await listRestores(query)).map((r) => ({ ...r, cluster: p.cluster, location: p.location }));
+          return (await listRestores(placeQuery(ctx, p))).map((r) => ({
+            ...r,
+            cluster: p.cluster,
+            location: p.location,
+          }));
         } catch (err) {
           // The server's own location failing is the caller's error; one fleet prefix is not.
           if (p.cluster === undefined) throw err;
@@ -102,7 +92,7 @@ export function restoreRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { items: [...running, ...stored.sort((a, b) => b.started.localeCompare(a.started))] };
   });
   for (const root of RESTORE_ROOTS)
-    app.get<{ Params: RestoreParams }>(`${root}/:name`, on('restores'), async (req, reply) => {
+    app.get<{ Params: BackupParams }>(`${root}/:name`, on('restores'), async (req, reply) => {
       const q = RestoreGetQuery.safeParse(req.query);
       if (!q.success) return reply.code(400).send(badRequest(q.error));
       const { name, cluster } = req.params;
@@ -112,13 +102,7 @@ export function restoreRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (running !== undefined) return running;
       if (!objectName.safeParse(name).success) return restoreNotFound(reply, req.params);
       for (const p of places(ctx, cluster, q.data.location, true)) {
-        const query = {
-          configPath: ctx.configPath,
-          location: p.location,
-          logger: ctx.logger,
-          cluster: cluster === undefined ? undefined : ctx.fleet.scope(cluster),
-        };
-        const found = await findRestore(query, name);
+        const found = await findRestore(placeQuery(ctx, p), name);
         if (found !== undefined) return { ...found, cluster, location: p.location };
       }
       return restoreNotFound(reply, req.params);
@@ -133,14 +117,6 @@ export function restoreRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-function restoreNotFound(reply: FastifyReply, params: RestoreParams): FastifyReply {
-  const of = params.cluster === undefined ? '' : ` of cluster ${params.cluster}`;
-  return reply.code(404).send({
-    error: 'NOT_FOUND',
-    message: `restore ${params.name}${of} not found`,
-    hint:
-      params.cluster === undefined
-        ? 'list the restores: GET /api/v1/restores'
-        : `list the cluster's restores: GET /api/v1/restores?cluster=${params.cluster}`,
-  });
+function restoreNotFound(reply: FastifyReply, params: BackupParams): FastifyReply {
+  return notListed(reply, 'restore', params);
 }

@@ -7,7 +7,7 @@ import {
   type BackupParams,
   type BackupTarget,
   backupTarget,
-  targetQuery,
+  placeQuery,
 } from './backup-target.ts';
 import { on } from './route-access.ts';
 
@@ -104,7 +104,7 @@ export function verifyRoutes(app: FastifyInstance, ctx: ServerContext): void {
 /** Runs one verification to its end, recording its progress and outcome on `v` (never throws). */
 async function run(ctx: ServerContext, t: BackupTarget, v: Verification): Promise<void> {
   try {
-    const report = await verifyBackup(targetQuery(ctx, t), t.name, undefined, (p) => (v.progress = p));
+    const report = await verifyBackup(placeQuery(ctx, t), t.name, undefined, (p) => (v.progress = p));
     v.phase = report.ok ? 'Verified' : 'Failed';
     v.report = report;
   } catch (err) {

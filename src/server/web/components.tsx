@@ -78,6 +78,31 @@ export function ErrorBox({ error }: { error: Error | undefined }) {
   );
 }
 
+/**
+ * The state of what a page (or a panel) polls, above its data: what failed, "Loading…" until the
+ * first answer, and for a list (`rows`: how many it shows) `empty` once it is answered with none.
+ */
+export function LoadStatus({
+  error,
+  loading,
+  rows,
+  empty,
+}: {
+  error: Error | undefined;
+  loading: boolean;
+  rows?: number;
+  empty?: ComponentChildren;
+}) {
+  const none = (rows ?? 0) === 0;
+  return (
+    <>
+      <ErrorBox error={error} />
+      {loading && none ? <Loading /> : null}
+      {!loading && none && rows !== undefined && empty !== undefined ? <Empty>{empty}</Empty> : null}
+    </>
+  );
+}
+
 export function PageTitle({ children }: { children: ComponentChildren }) {
   return <h1 tabIndex={-1}>{children}</h1>;
 }

@@ -18,6 +18,14 @@ export type Route =
   | { page: 'drill'; name: string }
   | { page: 'not-found'; path: string };
 
+/** What the page of one object (a backup's contents, a restore) takes from its route. */
+export interface ObjectRoute {
+  name: string;
+  /** A fleet cluster's object; undefined for the server's own. */
+  cluster?: string | undefined;
+  params: URLSearchParams;
+}
+
 function decode(segment: string): string | undefined {
   try {
     return decodeURIComponent(segment);

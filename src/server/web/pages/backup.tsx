@@ -1,4 +1,4 @@
-import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox, useCan } from '../components.tsx';
+import { Badge, Empty, ErrorBox, Loading, LoadStatus, PageTitle, TableBox, useCan } from '../components.tsx';
 import { bytes, relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
 import { backupApi, backupSegments, href } from '../router.ts';
@@ -104,8 +104,7 @@ function Profile({ api }: { api: string }) {
   return (
     <section aria-labelledby="profile-h">
       <h2 id="profile-h">Cluster profile</h2>
-      <ErrorBox error={p.error} />
-      {p.loading ? <Loading /> : null}
+      <LoadStatus error={p.error} loading={p.loading} />
       {p.data === undefined ? null : (
         <>
           {p.data.derived ? <p class="note">This backup has no profile: derived from its contents.</p> : null}

@@ -1,4 +1,4 @@
-import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
+import { Badge, LoadStatus, PageTitle, TableBox } from '../components.tsx';
 import { relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
 import { backupSegments, href } from '../router.ts';
@@ -102,9 +102,12 @@ export function BackupsPage({ filters }: { filters: URLSearchParams }) {
     <>
       <PageTitle>Backups</PageTitle>
       <Filters rows={all} f={filters} />
-      <ErrorBox error={list.error} />
-      {list.loading && all.length === 0 ? <Loading /> : null}
-      {!list.loading && rows.length === 0 ? <Empty>No backup matches these filters.</Empty> : null}
+      <LoadStatus
+        error={list.error}
+        loading={list.loading}
+        rows={rows.length}
+        empty="No backup matches these filters."
+      />
       {rows.length > 0 ? (
         <TableBox label="Backups">
           <thead>

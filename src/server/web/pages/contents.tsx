@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
-import { Empty, ErrorBox, Loading, PageTitle } from '../components.tsx';
+import { Empty, LoadStatus, PageTitle } from '../components.tsx';
 import { usePoll } from '../hooks.ts';
-import { backupApi, backupSegments, href } from '../router.ts';
+import { backupApi, backupSegments, href, type ObjectRoute } from '../router.ts';
 import type { ContentsItem, ContentsTree } from '../types.ts';
 
 const CLUSTER = 'cluster';
@@ -69,8 +69,7 @@ function Item({ of, pick }: { of: Of; pick: Pick }) {
       <h2 id="item-h">
         {pick.resource} {pick.item}
       </h2>
-      <ErrorBox error={item.error} />
-      {item.loading ? <Loading /> : null}
+      <LoadStatus error={item.error} loading={item.loading} />
       {item.data?.masked === true ? (
         <p class="note" role="note">
           Secret values are masked by the server; they never reach this page.
@@ -86,15 +85,7 @@ function Item({ of, pick }: { of: Of; pick: Pick }) {
 }
 
 /** Namespaces (and cluster-scoped resources) → resources → items → an item's YAML, Secrets masked. */
-export function ContentsPage({
-  name,
-  cluster,
-  params,
-}: {
-  name: string;
-  cluster?: string | undefined;
-  params: URLSearchParams;
-}) {
+export function ContentsPage({ name, cluster, params }: ObjectRoute) {
   const of: Of = { name, cluster };
   const tree = usePoll<ContentsTree>(`${backupApi(name, cluster)}/contents`, 0);
   const pick: Pick = {
@@ -116,8 +107,7 @@ export function ContentsPage({
         </a>
         {t === undefined ? null : ` · ${t.items} items`}
       </p>
-      <ErrorBox error={tree.error} />
-      {tree.loading ? <Loading /> : null}
+      <LoadStatus error={tree.error} loading={tree.loading} />
       {t === undefined ? null : (
         <div class="browser">
           <Column title="Namespaces">

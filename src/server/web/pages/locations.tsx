@@ -1,4 +1,4 @@
-import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox } from '../components.tsx';
+import { Badge, LoadStatus, PageTitle, TableBox } from '../components.tsx';
 import { relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
 import type { List, LocationState } from '../types.ts';
@@ -10,9 +10,12 @@ export function LocationsPage() {
   return (
     <>
       <PageTitle>Storage locations</PageTitle>
-      <ErrorBox error={list.error} />
-      {list.loading && rows.length === 0 ? <Loading /> : null}
-      {!list.loading && rows.length === 0 ? <Empty>No location synced yet.</Empty> : null}
+      <LoadStatus
+        error={list.error}
+        loading={list.loading}
+        rows={rows.length}
+        empty="No location synced yet."
+      />
       {rows.length === 0 ? null : (
         <TableBox label="Storage locations">
           <thead>

@@ -1,9 +1,9 @@
-import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox, useCan } from '../components.tsx';
+import { Badge, Empty, ErrorBox, Loading, LoadStatus, PageTitle, TableBox, useCan } from '../components.tsx';
 import { relative, timestamp } from '../format.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.ts';
 import { isMissing, POLL_MS, usePoll } from '../hooks.ts';
-import { backupSegments, href, restoreApi, restoreSegments } from '../router.ts';
+import { backupSegments, href, type ObjectRoute, restoreApi, restoreSegments } from '../router.ts';
 import type { List, LocationState, RestoreRow } from '../types.ts';
 
 type LiveRestore = RestoreRow & { step?: string; done?: number; total?: number; failed?: number };
@@ -72,9 +72,7 @@ export function RestoresPage() {
           </a>
         </p>
       ) : null}
-      <ErrorBox error={list.error} />
-      {list.loading && rows.length === 0 ? <Loading /> : null}
-      {!list.loading && rows.length === 0 ? <Empty>No restores yet.</Empty> : null}
+      <LoadStatus error={list.error} loading={list.loading} rows={rows.length} empty="No restores yet." />
       {rows.length === 0 ? null : (
         <TableBox label="Restores">
           <thead>
@@ -116,15 +114,7 @@ export function RestoresPage() {
 }
 
 /** One restore, live (from its own route): its step and items while it runs, then what it created and its errors. */
-export function RestorePage({
-  name,
-  cluster,
-  params,
-}: {
-  name: string;
-  cluster?: string | undefined;
-  params: URLSearchParams;
-}) {
+export function RestorePage({ name, cluster, params }: ObjectRoute) {
   const location = params.get('location') ?? '';
   const path = `${restoreApi(name, cluster)}${location === '' ? '' : `?location=${encodeURIComponent(location)}`}`;
   const got = usePoll<LiveRestore>(path, 1500);

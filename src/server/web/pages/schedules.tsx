@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { send } from '../api.ts';
-import { Badge, Empty, ErrorBox, Loading, PageTitle, TableBox, useCan } from '../components.tsx';
+import { Badge, LoadStatus, PageTitle, TableBox, useCan } from '../components.tsx';
 import { duration, relative, timestamp } from '../format.ts';
 import { usePoll } from '../hooks.ts';
 import { href } from '../router.ts';
@@ -50,9 +50,12 @@ export function SchedulesPage() {
   return (
     <>
       <PageTitle>Schedules</PageTitle>
-      <ErrorBox error={list.error ?? error} />
-      {list.loading && rows.length === 0 ? <Loading /> : null}
-      {!list.loading && rows.length === 0 ? <Empty>No schedules in the server's config.</Empty> : null}
+      <LoadStatus
+        error={list.error ?? error}
+        loading={list.loading}
+        rows={rows.length}
+        empty="No schedules in the server's config."
+      />
       {rows.length === 0 ? null : (
         <TableBox label="Schedules">
           <thead>
