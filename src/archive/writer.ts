@@ -24,6 +24,15 @@ const GZIP_BUFFER = 4 * CHUNK;
 const SPARE_BLOCKS = 6;
 /** The two zero blocks that end a tar stream. */
 const END_OF_ARCHIVE = 2 * BLOCK_SIZE;
+/**
+ * gzip level 3, not zlib's default 6: Velero reads any level. Levels 1-3 match greedily, 4 and up
+ * search lazily for longer matches, which costs three times the CPU. Measured on the tar of a
+ * 12.6k-item backup (44 MB: ConfigMaps, Secrets, Services, ServiceAccounts, Endpoints, slices):
+ * level 6 202 ms and 1.02 MB, level 4 178 ms and 1.28 MB, level 3 61 ms and 1.40 MB, level 1
+ * 56 ms and 1.50 MB. Level 3 saves ~0.14 s of CPU a 10k-object backup (a tenth of it) for an
+ * archive about a third larger; the archive is small beside the cluster it holds either way.
+ */
+const GZIP_LEVEL = 3;
 
 /** Bytes that write themselves where the archive wants them (e.g. a GoJsonPlanner's plan). */
 export interface ItemBytes {
@@ -65,7 +74,10 @@ export class BackupArchiveWriter {
   constructor(options: BackupArchiveWriterOptions = {}) {
     this.#now = options.now ?? (() => new Date());
     // zlib streams hand stream options to their Transform: gzip may hold a few blocks.
-    const gzipOptions: ZlibOptions & TransformOptions = { writableHighWaterMark: GZIP_BUFFER };
+    const gzipOptions: ZlibOptions & TransformOptions = {
+      level: GZIP_LEVEL,
+      writableHighWaterMark: GZIP_BUFFER,
+    };
     this.#gzip = createGzip(gzipOptions);
     const counter = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {

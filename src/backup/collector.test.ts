@@ -338,6 +338,53 @@ describe('a watch with several mentions texts', () => {
   });
 });
 
+describe('the first type of a namespace selection', () => {
+  /** `app` and `app-dev` of 11 namespaces, a ConfigMap in each. */
+  const cluster = () => {
+    const fake = new FakeCluster().add('/api/v1/namespaces', obj('app'), obj('app-dev'));
+    for (let i = 0; i < 9; i++) fake.add('/api/v1/namespaces', obj(`other-${i}`));
+    for (const ns of ['app', 'app-dev', 'other-0'])
+      fake.add(`/api/v1/namespaces/${ns}/configmaps`, obj(`c-${ns}`, ns));
+    return fake;
+  };
+  const configMapLists = (fake: FakeCluster) => fake.requests.filter((r) => r.includes('configmaps'));
+
+  it('is asked for across the cluster while the namespaces are listed, and taken when the selection is large', async () => {
+    const fake = cluster();
+    const { stored } = await collect(fake, [namespaces, configMaps], ['app', 'app-dev']);
+    expect(fake.requests.slice(0, 2)).toEqual(['LIST /api/v1/configmaps', 'LIST /api/v1/namespaces']);
+    expect(configMapLists(fake)).toEqual(['LIST /api/v1/configmaps']);
+    expect(stored).toEqual([
+      'configmaps app-dev/c-app-dev',
+      'configmaps app/c-app',
+      'namespaces -/app',
+      'namespaces -/app-dev',
+    ]);
+  });
+
+  it('is listed per namespace when the selection is a tenth of the namespaces or less, storing the same items', async () => {
+    const fake = cluster();
+    const { stored } = await collect(fake, [namespaces, configMaps], ['app']);
+    // The early LIST across the cluster is left unread.
+    expect(configMapLists(fake)).toEqual([
+      'LIST /api/v1/configmaps',
+      'LIST /api/v1/namespaces/app/configmaps',
+    ]);
+    expect(stored).toEqual(['configmaps app/c-app', 'namespaces -/app']);
+    const forced = await collect(cluster(), [namespaces, configMaps], ['app'], [], 'cluster');
+    expect(forced.stored).toEqual(stored);
+  });
+
+  it('is not asked for across the cluster when per-namespace listing is forced', async () => {
+    const fake = cluster();
+    await collect(fake, [namespaces, configMaps], ['app', 'app-dev'], [], 'per-namespace');
+    expect(configMapLists(fake)).toEqual([
+      'LIST /api/v1/namespaces/app-dev/configmaps',
+      'LIST /api/v1/namespaces/app/configmaps',
+    ]);
+  });
+});
+
 describe('a cluster-wide LIST for a namespace selection that fails', () => {
   const cluster = () =>
     new FakeCluster()

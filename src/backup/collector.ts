@@ -76,9 +76,9 @@ class Collector {
   async #collectAll(): Promise<void> {
     const { scope, logger } = this.#o;
     const resources = this.#o.listing.resources;
-    // Lists across every namespace do not depend on which namespaces exist: the first is asked for
-    // while the namespaces are listed.
-    const early = resources[0] && !this.#lists.needNamespaces ? this.#lists.start(resources[0]) : undefined;
+    // The first type's LIST is asked for while the namespaces are listed (start() takes it, or
+    // lists per namespace when the selection is small).
+    if (resources[0]) this.#lists.startEarly(resources[0]);
     const namespaces = await this.#activeNamespaces();
     const includedNamespaces = namespaces.filter((ns) => scope.namespaces.shouldInclude(ns.metadata.name));
     this.#resourcesTotal = resources.length + 2; // + namespaces, + CRDs
@@ -87,7 +87,7 @@ class Collector {
       namespaces.length,
     );
     // The first page of the next type is requested while this one is written.
-    let next = early ?? (resources[0] && this.#lists.start(resources[0]));
+    let next = resources[0] && this.#lists.start(resources[0]);
     this.#reads.prefetch(this.#lookedUp(resources));
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;

@@ -45,6 +45,8 @@ export class TypeLists {
   readonly #labelSelector: string | undefined;
   #included: readonly string[] = [];
   #namespaced: NamespacedListing = 'per-namespace';
+  /** The first type's cluster-wide LIST, opened before the namespaces were known (startEarly). */
+  #early: { resource: ApiResource; list: TypeList } | undefined;
 
   constructor(options: TypeListsOptions) {
     this.#o = options;
@@ -69,13 +71,30 @@ export class TypeLists {
   }
 
   /**
-   * The LISTs of a type, in order. The first page of the cluster-wide LIST is requested now; per
-   * namespace, the first PER_NAMESPACE_AHEAD LISTs are, and each one taken requests the next.
+   * Opens the first type's LIST while the namespaces are still being listed, so that its first page
+   * is on its way by the time they are known: the LIST across the cluster, which is what start()
+   * gives for a cluster-scoped type, for every namespace in scope, and for a namespace selection
+   * that turns out to cover more than a tenth of the namespaces (namespacedListing). For a smaller
+   * selection start() leaves it unread and lists per namespace: one page of one type requested for
+   * nothing, against a round trip saved whenever the cluster-wide LIST is the one taken. Nothing is
+   * opened when per-namespace listing is forced.
+   */
+  startEarly(resource: ApiResource): void {
+    if (this.selectsNamespaces(resource) && this.#o.namespacedListing === 'per-namespace') return;
+    this.#early = { resource, list: this.#open(resource, undefined) };
+  }
+
+  /**
+   * The LISTs of a type, in order. The first page of the cluster-wide LIST is requested now (or was,
+   * by startEarly); per namespace, the first PER_NAMESPACE_AHEAD LISTs are, and each one taken
+   * requests the next.
    */
   start(resource: ApiResource): Iterable<TypeList> {
-    return this.selectsNamespaces(resource) && this.#namespaced === 'per-namespace'
-      ? this.perNamespace(resource)
-      : [this.#open(resource, undefined)];
+    const early = this.#early?.resource === resource ? this.#early.list : undefined;
+    this.#early = undefined;
+    if (this.selectsNamespaces(resource) && this.#namespaced === 'per-namespace')
+      return this.perNamespace(resource); // an early LIST is left unread: its failure is not reported
+    return [early ?? this.#open(resource, undefined)];
   }
 
   /** The type is namespaced and the backup selects namespaces. */

@@ -1,18 +1,20 @@
 import { Option, type Command } from 'commander';
-import {
-  createLogger,
-  loadTextFormat,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type Logger,
-  type LogFormat,
-} from '../log/index.ts';
+import type * as LogModule from '../log/index.ts';
 import type { LevelWithSilent } from 'pino';
+
+const LOG_FORMATS: readonly LogModule.LogFormat[] = ['text', 'json'];
+const LOG_LEVELS: readonly LevelWithSilent[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/**
+ * The logging module (pino and its streams), loaded before a command runs (the preAction hook below):
+ * `--version` and `--help`, which log nothing, never load it.
+ */
+let log: typeof LogModule | undefined;
 
 /** Options every command understands; they sit on the root program. */
 export interface GlobalOptions {
   debug: boolean;
-  logFormat: LogFormat;
+  logFormat: LogModule.LogFormat;
   logLevel: LevelWithSilent;
   config: string | undefined;
 }
@@ -40,15 +42,16 @@ export function addGlobalOptions(program: Command): Command {
     )
     .addOption(new Option('--debug', 'show stack traces and debug logs').default(false))
     .hook('preAction', async (_program, action) => {
+      log ??= await import('../log/index.ts');
       // Text logs need their printer loaded before a command makes its (synchronous) logger.
-      if (globalOptions(action).logFormat === 'text') await loadTextFormat();
+      if (globalOptions(action).logFormat === 'text') await log.loadTextFormat();
     });
 }
 
 export function globalOptions(command: Command): GlobalOptions {
   const opts = command.optsWithGlobals<{
     debug: boolean;
-    logFormat: LogFormat;
+    logFormat: LogModule.LogFormat;
     logLevel: LevelWithSilent;
     config?: string;
   }>();
@@ -60,7 +63,9 @@ export function globalOptions(command: Command): GlobalOptions {
   };
 }
 
-export function loggerFor(command: Command): Logger {
+/** The command's logger; only in a command's action (the logging module is loaded before it runs). */
+export function loggerFor(command: Command): LogModule.Logger {
+  if (log === undefined) throw new Error('loggerFor: the logging module is loaded before a command runs');
   const g = globalOptions(command);
-  return createLogger({ format: g.logFormat, level: g.logLevel });
+  return log.createLogger({ format: g.logFormat, level: g.logLevel });
 }

@@ -10,16 +10,6 @@ import { redact } from '../errors/index.ts';
 
 export type { Logger } from 'pino';
 export type LogFormat = 'text' | 'json';
-export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
-export const LOG_LEVELS: readonly LevelWithSilent[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'silent',
-];
 
 export interface LoggerOptions {
   format: LogFormat;

@@ -62,7 +62,7 @@ afterAll(async () => {
 /** The archive (uncompressed tar, fixed mtimes) and outcome of a collection with the given listing. */
 async function collect(
   includedNamespaces: string[],
-  namespacedListing: 'cluster' | 'per-namespace',
+  namespacedListing: 'cluster' | 'per-namespace' | undefined,
   selector?: string,
 ) {
   const scope = new BackupScope(
@@ -91,7 +91,7 @@ async function collect(
     sink: writer,
     logger: silentLogger(),
     pageSize: 50, // several pages per LIST
-    namespacedListing,
+    ...(namespacedListing === undefined ? {} : { namespacedListing }),
   });
   await writer.finish();
   await ended;
@@ -115,6 +115,15 @@ describe('listing a namespace selection: one cluster-wide LIST or one per namesp
     const configMaps = cluster.outcome.resourceList['v1/ConfigMap'] ?? [];
     expect(configMaps.length).toBe(expected().length * (selector === undefined ? 7 : 3));
     expect(configMaps.every((e) => expected().includes(e.split('/')[0]!))).toBe(true);
+  });
+
+  it('stores the same archive when the listing is chosen by the share of namespaces (its first type asked for early)', async () => {
+    // Three namespaces of the harness's cluster: per namespace unless it has fewer than 30.
+    const chosen = await collect(selected, undefined);
+    const cluster = await collect(selected, 'cluster');
+    expect(chosen.outcome.results.errorCount).toBe(0);
+    expect(chosen.outcome.itemsBackedUp).toBe(cluster.outcome.itemsBackedUp);
+    expect(chosen.tar.equals(cluster.tar)).toBe(true);
   });
 });
 
