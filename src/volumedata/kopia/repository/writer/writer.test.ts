@@ -7,6 +7,8 @@ import { initializeRepository } from './initialize.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { ObjectWriter, writeObject } from './object-writer.ts';
 import { postamble } from './pack-builder.ts';
+import { startCryptoPool } from '../crypto-pool.ts';
+import { pooledSealer } from './seal-pool.ts';
 
 const PASSWORD = 'pw';
 const fast = { maxPackSize: 1 << 20 } as const;
@@ -49,6 +51,35 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
     await again.flush();
     expect(again.stats.writtenContents).toBe(0); // deduplicated against the committed index
     expect(await listIds(blobs, 'xn0_')).toHaveLength(1);
+  });
+
+  it('has a worker hash shared chunks and seal them straight into shared pack buffers', async () => {
+    const blobs = memoryBlobs();
+    await initializeRepository(blobs, PASSWORD, fast);
+    const repo = await openRepository(blobs, PASSWORD);
+    const pool = startCryptoPool(repo, { workers: 1 });
+    if (pool === undefined) throw new Error('the worker module is missing');
+    try {
+      const w = new ContentWriter(repo, { sealer: pooledSealer(repo, pool) });
+      const chunks = new BufferPool(400_000, 8, { shared: true });
+      const data = Array.from({ length: 7 }, (_, i) => randomBytes(i === 6 ? 1000 : 300_000));
+      // Written at once: contents are encrypted into a pack while the next ones are added to it.
+      const ids = await Promise.all(
+        data.map((d) => {
+          const chunk = chunks.take().subarray(0, d.length);
+          d.copy(chunk);
+          return w.writeContent(chunk);
+        }),
+      );
+      await w.flush();
+      expect(w.stats.packs).toBe(2); // a 1 MiB pack is stored once a content fills it: 4 + 3 contents
+      // 6 hashes and 6 seals of the large contents on the worker; the small one stayed here.
+      expect(pool.answered).toBe(12);
+      await repo.refreshIndex();
+      for (const [i, id] of ids.entries()) expect(await repo.getContent(id)).toEqual(data[i]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('writes a multi-chunk object as an indirect object with an x-prefixed list', async () => {
