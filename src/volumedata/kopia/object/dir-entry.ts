@@ -38,6 +38,43 @@ export interface DirSummary {
   readonly errors?: readonly FailedEntry[] | undefined;
 }
 
+/** Summaries that encode the same (a field left out and its zero value are the same). */
+export function sameDirSummary(a: DirSummary | undefined, b: DirSummary | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const ae = a.errors ?? [];
+  const be = b.errors ?? [];
+  return (
+    a.size === b.size &&
+    a.files === b.files &&
+    a.symlinks === b.symlinks &&
+    a.dirs === b.dirs &&
+    a.maxTime === b.maxTime &&
+    (a.incomplete ?? '') === (b.incomplete ?? '') &&
+    a.numFailed === b.numFailed &&
+    (a.numIgnoredErrors ?? 0) === (b.numIgnoredErrors ?? 0) &&
+    ae.length === be.length &&
+    ae.every((f, i) => f.path === be[i]?.path && f.error === be[i]?.error)
+  );
+}
+
+/** Entries that encode the same: every field, the object ID and a directory's summary. */
+export function sameDirEntry(a: DirEntry, b: DirEntry | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.name === b.name &&
+    a.type === b.type &&
+    a.mode === b.mode &&
+    a.size === b.size &&
+    a.mtime === b.mtime &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    a.obj.contentId === b.obj.contentId &&
+    a.obj.indirection === b.obj.indirection &&
+    a.obj.compressed === b.obj.compressed &&
+    sameDirSummary(a.summ, b.summ)
+  );
+}
+
 const GO_MODE_SETUID = 1 << 23;
 const GO_MODE_SETGID = 1 << 22;
 const GO_MODE_STICKY = 1 << 20;
