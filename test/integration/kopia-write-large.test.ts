@@ -149,7 +149,11 @@ describe('lifeboat writes at size and on Azure, kopia checks', () => {
     try {
       const azure = objectStoreBlobs(store, 'kopia/ns1/');
       await initializeRepository(azure, PASSWORD);
-      const snap = await createSnapshot(await openRepository(azure, PASSWORD), src, velero);
+      // Sealed on a worker into shared pack buffers, which the Azure client then uploads.
+      const snap = await createSnapshot(await openRepository(azure, PASSWORD), src, {
+        ...velero,
+        workers: 1,
+      });
 
       const root = join(work, 'from-azure');
       const local = shardedBlobs(new FilesystemObjectStore({ root, create: true }), 'kopia/ns1/', {

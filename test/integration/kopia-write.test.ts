@@ -280,7 +280,11 @@ describe('on S3 (versitygw)', () => {
     try {
       const blobs = objectStoreBlobs(store, 'velero/kopia/ns1/');
       await initializeRepository(blobs, PASSWORD);
-      const snap = await createSnapshot(await openRepository(blobs, PASSWORD), src, velero);
+      // Sealed on a worker into shared pack buffers, which the S3 client then uploads.
+      const snap = await createSnapshot(await openRepository(blobs, PASSWORD), src, {
+        ...velero,
+        workers: 1,
+      });
       await kopia('s3', [
         'repository',
         'connect',

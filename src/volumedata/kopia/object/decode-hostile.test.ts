@@ -39,6 +39,46 @@ describe('directory manifests from a repository', () => {
     }
   });
 
+  it('refuses every field of the wrong type, naming it', () => {
+    const summary = (summ: unknown) =>
+      Buffer.from(JSON.stringify({ stream: 'kopia:directory', entries: null, summary: summ }));
+    for (const [bad, field] of [
+      [Buffer.from(JSON.stringify({ stream: 'kopia:directory', entries: {} })), 'entries'],
+      [Buffer.from(JSON.stringify({ stream: 'kopia:directory', summary: null })), 'entries'],
+      [dir([42]), 'entries.0'],
+      [dir([file('a'), { ...file('b'), name: 7 }]), 'entries.1.name'],
+      [dir([{ name: 'a', type: 'f' }]), 'entries.0.obj'],
+      [dir([{ ...file('a'), type: 'f'.repeat(17) }]), 'entries.0.type'],
+      [dir([{ ...file('a'), size: 1.5 }]), 'entries.0.size'],
+      [dir([{ ...file('a'), gid: '0' }]), 'entries.0.gid'],
+      [dir([{ ...file('a'), summ: { files: 'many' } }]), 'entries.0.summ.files'],
+      [dir([{ ...file('a'), summ: { errors: [{ path: 'x' }] } }]), 'entries.0.summ.errors.0'],
+      [summary([]), 'summary'],
+      [summary({ maxTime: 5 }), 'summary.maxTime'],
+      [summary({ errors: {} }), 'summary.errors'],
+    ] as const) {
+      expect(() => decodeDirManifest(bad, 'k1'), field).toThrow(corrupt);
+      expect(() => decodeDirManifest(bad, 'k1'), field).toThrow(`k1 is malformed: ${field}:`);
+    }
+    const m = decodeDirManifest(
+      summary({
+        size: 3,
+        files: 1,
+        maxTime: '2024-01-02T03:04:05.000000006Z',
+        errors: [{ path: 'p', error: 'e' }],
+      }),
+      'k1',
+    );
+    expect(m.summary).toMatchObject({
+      size: 3,
+      files: 1,
+      dirs: 0,
+      numFailed: 0,
+      errors: [{ path: 'p', error: 'e' }],
+    });
+    expect(m.summary?.maxTime).toBe(1_704_164_645_000_000_006n);
+  });
+
   it('reads modes as kopia does', () => {
     const m = decodeDirManifest(
       dir([

@@ -38,6 +38,43 @@ export interface DirSummary {
   readonly errors?: readonly FailedEntry[] | undefined;
 }
 
+/** Summaries that encode the same (a field left out and its zero value are the same). */
+export function sameDirSummary(a: DirSummary | undefined, b: DirSummary | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const ae = a.errors ?? [];
+  const be = b.errors ?? [];
+  return (
+    a.size === b.size &&
+    a.files === b.files &&
+    a.symlinks === b.symlinks &&
+    a.dirs === b.dirs &&
+    a.maxTime === b.maxTime &&
+    (a.incomplete ?? '') === (b.incomplete ?? '') &&
+    a.numFailed === b.numFailed &&
+    (a.numIgnoredErrors ?? 0) === (b.numIgnoredErrors ?? 0) &&
+    ae.length === be.length &&
+    ae.every((f, i) => f.path === be[i]?.path && f.error === be[i]?.error)
+  );
+}
+
+/** Entries that encode the same: every field, the object ID and a directory's summary. */
+export function sameDirEntry(a: DirEntry, b: DirEntry | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.name === b.name &&
+    a.type === b.type &&
+    a.mode === b.mode &&
+    a.size === b.size &&
+    a.mtime === b.mtime &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    a.obj.contentId === b.obj.contentId &&
+    a.obj.indirection === b.obj.indirection &&
+    a.obj.compressed === b.obj.compressed &&
+    sameDirSummary(a.summ, b.summ)
+  );
+}
+
 const GO_MODE_SETUID = 1 << 23;
 const GO_MODE_SETGID = 1 << 22;
 const GO_MODE_STICKY = 1 << 20;
@@ -90,20 +127,63 @@ export function encodeDirSummary(s: DirSummary): string {
   return `${out}}`;
 }
 
-const Count = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const Size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const Id32 = z.number().int().nonnegative().max(0xffff_ffff);
-const Time = z.string().transform((text, ctx) => {
-  const ns = parseGoTime(text);
-  if (ns === null) {
-    ctx.addIssue({ code: 'custom', message: `malformed time ${JSON.stringify(text.slice(0, 40))}` });
-    return z.NEVER;
+/**
+ * A field of a directory manifest that has not kopia's shape: where it is (`entries.3.mode`) and
+ * what is wrong with it.
+ */
+export class ShapeError extends Error {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
   }
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** The JSON object at path (not an array, not null), or a ShapeError. */
+export function jsonObject(v: unknown, path: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ShapeError(path, 'expected an object');
+  return v as Json;
+}
+
+function string(o: Json, key: string, path: string, maxLength = Infinity): string | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ShapeError(`${path}.${key}`, 'expected a string');
+  if (v.length > maxLength) throw new ShapeError(`${path}.${key}`, `longer than ${maxLength} characters`);
+  return v;
+}
+
+function integer(o: Json, key: string, path: string, min: number, max: number): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ShapeError(`${path}.${key}`, `expected an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+const count = (o: Json, key: string, path: string) =>
+  integer(o, key, path, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+
+function time(o: Json, key: string, path: string): bigint | undefined {
+  const text = string(o, key, path);
+  if (text === undefined) return undefined;
+  const ns = parseGoTime(text);
+  if (ns === null)
+    throw new ShapeError(`${path}.${key}`, `malformed time ${JSON.stringify(text.slice(0, 40))}`);
   return ns;
-});
+}
+
+const MODE = /^(?:0([0-7]*)|([1-9][0-9]*)|0[xX]([0-9a-fA-F]+))$/;
+
 /** strconv.ParseInt(s, 0, 32) as kopia reads modes: octal with a leading 0, else decimal or 0x hex. */
-const Mode = z.string().transform((text, ctx) => {
-  const m = /^(?:0([0-7]*)|([1-9][0-9]*)|0[xX]([0-9a-fA-F]+))$/.exec(text);
+function mode(o: Json, key: string, path: string): number | undefined {
+  const text = string(o, key, path);
+  if (text === undefined) return undefined;
+  const m = MODE.exec(text);
   const value =
     m === null
       ? NaN
@@ -113,66 +193,78 @@ const Mode = z.string().transform((text, ctx) => {
           ? Number(m[2])
           : parseInt(m[3] ?? '', 16);
   if (!(value >= 0 && value <= 0x7fff_ffff)) {
-    ctx.addIssue({ code: 'custom', message: `malformed mode ${JSON.stringify(text.slice(0, 40))}` });
-    return z.NEVER;
+    throw new ShapeError(`${path}.${key}`, `malformed mode ${JSON.stringify(text.slice(0, 40))}`);
   }
   return value;
-});
+}
 
-export const DirSummarySchema = z.object({
-  size: Count.default(0),
-  files: Count.default(0),
-  symlinks: Count.default(0),
-  dirs: Count.default(0),
-  maxTime: Time.optional(),
-  incomplete: z.string().optional(),
-  numFailed: Count.default(0),
-  numIgnoredErrors: Count.optional(),
-  errors: z
-    .array(z.object({ path: z.string(), error: z.string() }))
-    .nullish()
-    .transform((v) => v ?? undefined),
-});
+function failedEntries(v: unknown, path: string): FailedEntry[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ShapeError(path, 'expected an array');
+  return v.map((item: unknown, i) => {
+    const o = jsonObject(item, `${path}.${i}`);
+    const failedPath = string(o, 'path', `${path}.${i}`);
+    const error = string(o, 'error', `${path}.${i}`);
+    if (failedPath === undefined || error === undefined) {
+      throw new ShapeError(`${path}.${i}`, 'expected a path and an error');
+    }
+    return { path: failedPath, error };
+  });
+}
 
-export const DirEntrySchema = z.object({
-  name: z.string().default(''),
-  type: z.string().max(16).default(''),
-  mode: Mode.optional(),
-  size: Size.default(0),
-  mtime: Time.optional(),
-  uid: Id32.default(0),
-  gid: Id32.default(0),
-  obj: z.string().max(1024),
-  summ: DirSummarySchema.nullish(),
-});
-
-type RawSummary = z.output<typeof DirSummarySchema>;
-
-export function toDirSummary(s: RawSummary): DirSummary {
+/**
+ * A directory summary read from JSON (hostile), as Go's encoding/json fills kopia's struct: missing
+ * fields are zero; a field of the wrong type or out of range is a ShapeError naming it.
+ */
+export function readDirSummary(v: unknown, path: string): DirSummary {
+  const o = jsonObject(v, path);
   return {
-    size: s.size,
-    files: s.files,
-    symlinks: s.symlinks,
-    dirs: s.dirs,
-    maxTime: s.maxTime ?? 0n,
-    incomplete: s.incomplete,
-    numFailed: s.numFailed,
-    numIgnoredErrors: s.numIgnoredErrors,
-    errors: s.errors,
+    size: count(o, 'size', path) ?? 0,
+    files: count(o, 'files', path) ?? 0,
+    symlinks: count(o, 'symlinks', path) ?? 0,
+    dirs: count(o, 'dirs', path) ?? 0,
+    maxTime: time(o, 'maxTime', path) ?? 0n,
+    incomplete: string(o, 'incomplete', path),
+    numFailed: count(o, 'numFailed', path) ?? 0,
+    numIgnoredErrors: count(o, 'numIgnoredErrors', path),
+    errors: failedEntries(o['errors'], `${path}.errors`),
   };
 }
 
-/** A parsed entry as a DirEntry; the object ID is checked (CORRUPT naming `where`). */
-export function toDirEntry(e: z.output<typeof DirEntrySchema>, where: string): DirEntry {
+/** A directory entry read from JSON (hostile), its object ID still text (see toDirEntry). */
+export type RawDirEntry = Omit<DirEntry, 'obj'> & { readonly obj: string };
+
+/** A directory entry read from JSON (hostile): missing fields are zero, except the object ID. */
+export function readDirEntry(v: unknown, path: string): RawDirEntry {
+  const o = jsonObject(v, path);
+  const obj = string(o, 'obj', path, 1024);
+  if (obj === undefined) throw new ShapeError(`${path}.obj`, 'missing');
+  const summ = o['summ'];
   return {
-    name: e.name,
-    type: e.type,
-    mode: e.mode ?? 0,
-    size: e.size,
-    mtime: e.mtime ?? 0n,
-    uid: e.uid,
-    gid: e.gid,
-    obj: parseObjectId(e.obj, where),
-    summ: e.summ == null ? undefined : toDirSummary(e.summ),
+    name: string(o, 'name', path) ?? '',
+    type: string(o, 'type', path, 16) ?? '',
+    mode: mode(o, 'mode', path) ?? 0,
+    size: integer(o, 'size', path, 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    mtime: time(o, 'mtime', path) ?? 0n,
+    uid: integer(o, 'uid', path, 0, 0xffff_ffff) ?? 0,
+    gid: integer(o, 'gid', path, 0, 0xffff_ffff) ?? 0,
+    obj,
+    summ: summ === undefined || summ === null ? undefined : readDirSummary(summ, `${path}.summ`),
   };
+}
+
+/** readDirEntry for zod schemas (a snapshot manifest's root entry). */
+export const DirEntrySchema = z.unknown().transform((v, ctx): RawDirEntry => {
+  try {
+    return readDirEntry(v, 'entry');
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+    return z.NEVER;
+  }
+});
+
+/** A read entry as a DirEntry; the object ID is checked (CORRUPT naming `where`). */
+export function toDirEntry(e: RawDirEntry, where: string): DirEntry {
+  return { ...e, obj: parseObjectId(e.obj, where) };
 }

@@ -1,15 +1,15 @@
-import * as z from 'zod';
 import { LifeboatError } from '../../../errors/index.ts';
 import {
   type DirEntry,
-  DirEntrySchema,
   type DirSummary,
-  DirSummarySchema,
   encodeDirEntry,
   encodeDirSummary,
   type FailedEntry,
+  jsonObject,
+  readDirEntry,
+  readDirSummary,
+  ShapeError,
   toDirEntry,
-  toDirSummary,
 } from './dir-entry.ts';
 
 /**
@@ -36,16 +36,11 @@ export function encodeDirManifest(m: DirManifest): Buffer {
   return Buffer.from(`{"stream":"${DIRECTORY_STREAM}","entries":${entries},"summary":${summary}}\n`);
 }
 
-const DirManifestSchema = z.object({
-  stream: z.literal(DIRECTORY_STREAM),
-  entries: z.array(DirEntrySchema).nullable(),
-  summary: DirSummarySchema.nullish(),
-});
-
 /**
  * Reads a directory manifest (hostile): CORRUPT naming `where` when it is not JSON of kopia's
  * shape, or an entry's name could step out of the directory (empty, `.`, `..`, `/`, NUL) or
- * repeats, or an object ID is malformed.
+ * repeats, or an object ID is malformed. Checked field by field by hand: a parent snapshot's
+ * directories are read for every re-snapshot, and a schema library cost ~10 µs an entry.
  */
 export function decodeDirManifest(data: Uint8Array, where: string): DirManifest {
   const corrupt = (why: string) =>
@@ -59,21 +54,43 @@ export function decodeDirManifest(data: Uint8Array, where: string): DirManifest 
   } catch {
     throw corrupt('not JSON');
   }
-  const parsed = DirManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'unexpected shape'}`);
+  let raw: { entries: readonly unknown[]; summary: DirSummary | undefined };
+  try {
+    raw = manifestShape(json);
+  } catch (err) {
+    if (err instanceof ShapeError) throw corrupt(err.message);
+    throw err;
   }
   const seen = new Set<string>();
-  const entries = (parsed.data.entries ?? []).map((raw, i) => {
-    const problem = nameProblem(raw.name);
+  const entries = raw.entries.map((item, i) => {
+    let entry;
+    try {
+      entry = readDirEntry(item, `entries.${i}`);
+    } catch (err) {
+      if (err instanceof ShapeError) throw corrupt(err.message);
+      throw err;
+    }
+    const problem = nameProblem(entry.name);
     if (problem !== undefined) throw corrupt(`entry ${i} ${problem}`);
-    if (seen.has(raw.name)) throw corrupt(`entry ${i} repeats the name ${JSON.stringify(raw.name)}`);
-    seen.add(raw.name);
-    return toDirEntry(raw, `directory ${where} entry ${JSON.stringify(raw.name)}`);
+    if (seen.has(entry.name)) throw corrupt(`entry ${i} repeats the name ${JSON.stringify(entry.name)}`);
+    seen.add(entry.name);
+    return toDirEntry(entry, `directory ${where} entry ${JSON.stringify(entry.name)}`);
   });
-  const summary = parsed.data.summary == null ? undefined : toDirSummary(parsed.data.summary);
-  return { entries, summary };
+  return { entries, summary: raw.summary };
+}
+
+/** `{"stream":"kopia:directory","entries":[…]|null,"summary":{…}|null}`; entries are read one by one. */
+function manifestShape(json: unknown): { entries: readonly unknown[]; summary: DirSummary | undefined } {
+  const o = jsonObject(json, 'manifest');
+  if (o['stream'] !== DIRECTORY_STREAM) throw new ShapeError('stream', `expected "${DIRECTORY_STREAM}"`);
+  const entries = o['entries'];
+  if (entries !== null && !Array.isArray(entries))
+    throw new ShapeError('entries', 'expected an array or null');
+  const summary = o['summary'];
+  return {
+    entries: entries ?? [],
+    summary: summary === undefined || summary === null ? undefined : readDirSummary(summary, 'summary'),
+  };
 }
 
 /** Why a name read from a repository cannot be a directory entry, or undefined when it can. */

@@ -14,10 +14,11 @@ describe('workerCount', () => {
     expect(workerCount(3)).toBe(3);
   });
 
-  it('starts for auto one worker per idle core beyond the calling thread’s', () => {
+  it('starts for auto one worker on two cores or more, and one per further idle core', () => {
     expect(workerCount('auto', { cores: 2, load: 0.2 })).toBe(1);
-    expect(workerCount('auto', { cores: 2, load: 1.5 })).toBe(0);
-    expect(workerCount('auto', { cores: 2, load: 25 })).toBe(0);
+    expect(workerCount('auto', { cores: 2, load: 1.5 })).toBe(1);
+    expect(workerCount('auto', { cores: 2, load: 25 })).toBe(1);
+    expect(workerCount('auto', { cores: 4, load: 25 })).toBe(1);
     expect(workerCount('auto', { cores: 8, load: 2.4 })).toBe(5);
     expect(workerCount('auto', { cores: 1, load: 0 })).toBe(0);
     expect(workerCount(undefined, { cores: 4, load: 0 })).toBe(3);

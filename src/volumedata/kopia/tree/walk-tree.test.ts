@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../../errors/index.ts';
 import { compareUtf8, kopiaModeFromPosix, posixModeFromKopia } from './tree-entry.ts';
-import { openLocalFile, walkTree, type LocalDirectory } from './walk-tree.ts';
+import {
+  openLocalFile,
+  openLocalFileReader,
+  SYNC_READ_BYTES,
+  walkTree,
+  type LocalDirectory,
+} from './walk-tree.ts';
 
 let base: string;
 let server: Server | undefined;
@@ -83,6 +90,45 @@ describe('walkTree', () => {
     const err: unknown = await openLocalFile(join(base, 'l')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifeboatError);
     expect((err as LifeboatError).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('openLocalFileReader', () => {
+  it('reads a file whole across the switch from synchronous to asynchronous reads', async () => {
+    const data = randomBytes(SYNC_READ_BYTES + 300_000);
+    await writeFile(join(base, 'f'), data);
+    const file = openLocalFileReader(join(base, 'f'));
+    const out = Buffer.alloc(data.length + 10);
+    // A read that starts before the switch and ends after it gives all it asked for.
+    const first = await file.read(out, 0, SYNC_READ_BYTES - 1000);
+    const across = await file.read(out, first, 200_000);
+    expect([first, across]).toEqual([SYNC_READ_BYTES - 1000, 200_000]);
+    let at = first + across;
+    for (;;) {
+      const n = await file.read(out, at, Math.min(64 * 1024, out.length - at));
+      if (n === 0) break;
+      at += n;
+    }
+    file.close();
+    file.close();
+    expect(out.subarray(0, at).equals(data)).toBe(true);
+  });
+
+  it('refuses a symlink and a missing file with NOT_FOUND naming the path', async () => {
+    await writeFile(join(base, 'f'), 'data');
+    await symlink(join(base, 'f'), join(base, 'l'));
+    for (const name of ['l', 'missing']) {
+      const err: unknown = (() => {
+        try {
+          return openLocalFileReader(join(base, name));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(LifeboatError);
+      expect((err as LifeboatError).code).toBe('NOT_FOUND');
+      expect((err as LifeboatError).message).toContain(join(base, name));
+    }
   });
 });
 

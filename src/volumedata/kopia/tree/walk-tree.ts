@@ -1,8 +1,16 @@
 // Reading a local directory tree for a snapshot, the way kopia's localfs and uploader see it.
-import { constants, type BigIntStats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  read,
+  readlinkSync,
+  readSync,
+  type BigIntStats,
+} from 'node:fs';
 import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapBounded } from '../../../concurrency/index.ts';
 import { LifeboatError } from '../../../errors/index.ts';
 import { compareKopiaOrder, type TreeEntryType } from './tree-entry.ts';
 
@@ -75,20 +83,21 @@ export async function localEntry(path: string, name = ''): Promise<LocalEntry> {
   return entry;
 }
 
-const statConcurrency = 16;
-
-/** One name of a listing, lstat'ed (and its link read); what vanished in between is 'vanished'. */
-async function listedEntry(
-  directory: string,
-  name: string,
-): Promise<LocalEntry | 'vanished' | 'unsupported'> {
+/**
+ * One name of a listing, lstat'ed (and its link read); what vanished in between is 'vanished'.
+ * Synchronous: an lstat of a listed name costs a few microseconds, where the promise API's round
+ * trip through the thread pool costs ~50 µs of this thread's time (measured: 0.5 s of a 10k-file
+ * snapshot), and a directory's listing stays one asynchronous readdir.
+ */
+function listedEntry(directory: string, name: string): LocalEntry | 'vanished' | 'unsupported' {
   const path = join(directory, name);
   try {
-    const st = await lstat(path, { bigint: true });
+    const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    if (st === undefined) return 'vanished';
     const type = entryType(st);
     if (type === undefined) return 'unsupported';
     const entry = toEntry(name, st, type);
-    if (type === 'symlink') entry.linkTarget = await readlink(path);
+    if (type === 'symlink') entry.linkTarget = readlinkSync(path);
     return entry;
   } catch (err) {
     if (errno(err) === 'ENOENT') return 'vanished';
@@ -109,7 +118,7 @@ export async function readLocalDirectory(
   let listed: (LocalEntry | 'vanished' | 'unsupported')[];
   try {
     names = await readdir(path);
-    listed = await mapBounded(names, statConcurrency, (name) => listedEntry(path, name));
+    listed = names.map((name) => listedEntry(path, name));
   } catch (err) {
     if (errno(err) === 'ENOENT') throw err;
     throw new LifeboatError('OPERATION_FAILED', `Reading the directory ${path} failed: ${String(err)}`, {
@@ -178,22 +187,96 @@ async function* walkDirectory(
   return true;
 }
 
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/** A file that could not be opened: vanished or replaced by a symlink is NOT_FOUND, naming the path. */
+function openError(path: string, err: unknown): unknown {
+  const code = errno(err);
+  if (code === 'ENOENT' || code === 'ELOOP') {
+    return new LifeboatError(
+      'NOT_FOUND',
+      `${path} vanished or was replaced by a symlink during the snapshot.`,
+      {
+        hint: 'Snapshot again; kopia records such a file as a failed entry.',
+        cause: err,
+      },
+    );
+  }
+  return err;
+}
+
 /** Opens a file for reading without following a symlink that replaced it since the listing. */
 export async function openLocalFile(path: string): Promise<FileHandle> {
   try {
-    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return await open(path, OPEN_FLAGS);
   } catch (err) {
-    const code = errno(err);
-    if (code === 'ENOENT' || code === 'ELOOP') {
-      throw new LifeboatError(
-        'NOT_FOUND',
-        `${path} vanished or was replaced by a symlink during the snapshot.`,
-        {
-          hint: 'Snapshot again; kopia records such a file as a failed entry.',
-          cause: err,
-        },
-      );
-    }
-    throw err;
+    throw openError(path, err);
   }
+}
+
+/**
+ * Bytes of a file read with synchronous calls before the rest is read through the thread pool: a
+ * small file then costs an open, a read or two and a close of a few microseconds each, where each
+ * of those through the promise API costs ~50 µs of this thread (measured: 1.4 s of a 10k-file
+ * snapshot). A larger file's reads leave this thread free (a node agent's event loop is never
+ * blocked for more than this many bytes from the page cache or the disk).
+ */
+export const SYNC_READ_BYTES = 1 << 20;
+
+/** A local file open for reading: read() gives 0 at the end; close() once done (also after a failure). */
+export interface LocalFileReader {
+  read(buf: Buffer, offset: number, length: number): Promise<number>;
+  close(): void;
+}
+
+/**
+ * Opens a file as openLocalFile does (never following a symlink that replaced it) and reads its first
+ * SYNC_READ_BYTES synchronously, the rest asynchronously. Errors name the path.
+ */
+export function openLocalFileReader(path: string): LocalFileReader {
+  let fd: number;
+  try {
+    // Non-blocking: a pipe that replaced the file since the listing must not hang this thread.
+    fd = openSync(path, OPEN_FLAGS | constants.O_NONBLOCK);
+  } catch (err) {
+    throw openError(path, err);
+  }
+  let position = 0;
+  let closed = false;
+  const failed = (err: unknown) =>
+    new LifeboatError('OPERATION_FAILED', `Reading ${path} failed: ${String(err)}`, {
+      hint: 'Check that the snapshot can read every file of the volume (permissions, I/O errors).',
+      cause: err,
+    });
+  const readAsync = (buf: Buffer, offset: number, length: number) =>
+    new Promise<number>((resolve, reject) => {
+      read(fd, buf, offset, length, position, (err, n) => {
+        if (err !== null) reject(failed(err));
+        else {
+          position += n;
+          resolve(n);
+        }
+      });
+    });
+  return {
+    read(buf, offset, length) {
+      if (position >= SYNC_READ_BYTES) return readAsync(buf, offset, length);
+      const now = Math.min(length, SYNC_READ_BYTES - position);
+      let n: number;
+      try {
+        n = readSync(fd, buf, offset, now, position);
+      } catch (err) {
+        return Promise.reject(failed(err));
+      }
+      position += n;
+      // A read as long as asked for: the rest of the request, as one read would have given it.
+      if (n < now || now === length) return Promise.resolve(n);
+      return readAsync(buf, offset + n, length - n).then((more) => n + more);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
 }

@@ -95,7 +95,9 @@ export class ContentWriter {
     this.options = options;
     this.sealer = options.sealer ?? inlineSealer(repo.hash, repo.encryptor);
     this.maxPackSize = config.maxPackSize > 0 ? config.maxPackSize : 20 << 20;
-    this.packBuffers = new BufferPool(this.maxPackSize + PACK_SLACK, MAX_PACK_WRITES + 1);
+    this.packBuffers = new BufferPool(this.maxPackSize + PACK_SLACK, MAX_PACK_WRITES + 1, {
+      shared: this.sealer.sharedPacks === true,
+    });
   }
 
   /** The ID data gets, without writing it. */
@@ -148,7 +150,7 @@ export class ContentWriter {
     if (previousTimestamp !== undefined && timestampSeconds <= previousTimestamp) {
       timestampSeconds = previousTimestamp + 1;
     }
-    const entry = pack.add(
+    const { entry, written } = pack.add(
       {
         contentId: id,
         originalLength: data.length,
@@ -167,6 +169,8 @@ export class ContentWriter {
       this.openPacks.delete(packPrefix);
       this.storePack(pack);
     }
+    // The content's data is read until its bytes are in the pack.
+    await written;
   }
 
   /** Waits until a pack this content fills can be stored with at most MAX_PACK_WRITES under way. */
@@ -199,15 +203,20 @@ export class ContentWriter {
     return this.repo.blobs.getBlob(FORMAT_BLOB_ID);
   }
 
-  /** Starts storing a pack; its buffer is reused once it is stored. */
+  /** Starts storing a pack once its contents are written into it; its buffer is reused once it is stored. */
   private storePack(pack: PackBuilder): void {
-    const data = pack.finish(this.repo.hash, this.repo.encryptor);
-    const write = this.repo.blobs.putBlob(pack.blobId, data, { ifNotExists: true }).then(
-      () => {
+    const store = async () => {
+      await pack.written();
+      const data = pack.finish(this.repo.hash, this.repo.encryptor);
+      await this.repo.blobs.putBlob(pack.blobId, data, { ifNotExists: true });
+      return data.length;
+    };
+    const write = store().then(
+      (length) => {
         this.unindexed.push(...pack.entries);
         this.stats.packs++;
-        this.stats.packBytes += data.length;
-        this.options.onPackWritten?.(pack.blobId, data.length);
+        this.stats.packBytes += length;
+        this.options.onPackWritten?.(pack.blobId, length);
         this.packBuffers.give(pack.buffer);
       },
       (err: unknown) => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type DirEntry, goModeFromPosix } from '../../object/dir-entry.ts';
 import type { ObjectId } from '../../object/object-id.ts';
-import { type LocalEntry, openLocalFile } from '../../tree/walk-tree.ts';
+import { type LocalEntry, openLocalFileReader } from '../../tree/walk-tree.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import type { ContentWriter } from './content-writer.ts';
 import { ObjectWriter } from './object-writer.ts';
@@ -57,7 +57,7 @@ export async function writeFile(
   directory: string,
   e: LocalEntry,
 ): Promise<DirEntry> {
-  const handle = await openLocalFile(join(directory, e.name));
+  const file = openLocalFileReader(join(directory, e.name));
   const writer = new ObjectWriter(ctx.contents, {
     splitter: ctx.splitter,
     metadataCompressor: METADATA_COMPRESSOR,
@@ -66,13 +66,13 @@ export async function writeFile(
   });
   let size: number;
   try {
-    size = await writer.readFrom(
-      async (buf, offset, length) => (await handle.read(buf, offset, length, null)).bytesRead,
-      ctx.chunkBuffers,
-      { signal: ctx.signal, onBytes: ctx.onBytes, shortReadEnds: true },
-    );
+    size = await writer.readFrom((buf, offset, length) => file.read(buf, offset, length), ctx.chunkBuffers, {
+      signal: ctx.signal,
+      onBytes: ctx.onBytes,
+      shortReadEnds: true,
+    });
   } finally {
-    await handle.close();
+    file.close();
   }
   return dirEntryFor(e, await writer.result(), size);
 }

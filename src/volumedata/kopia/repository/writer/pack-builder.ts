@@ -23,6 +23,8 @@ export class PackBuilder {
   readonly entries: IndexEntry[] = [];
   private buf: Buffer;
   private size = 0;
+  /** Contents being encrypted into the buffer on other threads. */
+  private readonly writing = new Set<Promise<void>>();
 
   /** Builds the pack in `buffer` (a larger one replaces it when the pack outgrows it). */
   constructor(blobId: string, buffer: Buffer, formatBytes?: Buffer) {
@@ -48,6 +50,8 @@ export class PackBuilder {
 
   private room(n: number): void {
     if (this.size + n <= this.buf.length) return;
+    if (this.writing.size > 0)
+      throw new Error('a pack outgrew its buffer while contents were written into it');
     const bigger = Buffer.allocUnsafeSlow(Math.max(this.size + n, this.buf.length * 2));
     this.buf.copy(bigger, 0, 0, this.size);
     this.buf = bigger;
@@ -59,8 +63,14 @@ export class PackBuilder {
     this.size += data.length;
   }
 
-  /** Adds a sealed content; the entry's packBlobId, packOffset and packedLength are filled in. */
-  add(entry: Omit<IndexEntry, 'packBlobId' | 'packOffset' | 'packedLength'>, sealed: Sealed): IndexEntry {
+  /**
+   * Adds a sealed content; the entry's packBlobId, packOffset and packedLength are filled in.
+   * `written` settles once its bytes are in the buffer (undefined: they already are).
+   */
+  add(
+    entry: Omit<IndexEntry, 'packBlobId' | 'packOffset' | 'packedLength'>,
+    sealed: Sealed,
+  ): { entry: IndexEntry; written: Promise<void> | undefined } {
     const full: IndexEntry = {
       ...entry,
       packBlobId: this.blobId,
@@ -68,14 +78,26 @@ export class PackBuilder {
       packedLength: sealed.length,
     };
     this.room(sealed.length);
-    sealed.writeTo(this.buf, this.size);
+    const pending = sealed.writeTo(this.buf, this.size);
     this.size += sealed.length;
     this.entries.push(full);
-    return full;
+    if (pending === undefined) return { entry: full, written: undefined };
+    const tracked: Promise<void> = pending.finally(() => this.writing.delete(tracked));
+    this.writing.add(tracked);
+    return { entry: full, written: tracked };
   }
 
-  /** The pack's bytes (a view of its buffer): contents, padding, the encrypted local index and the postamble. */
+  /** Settles once every content added is in the buffer; rejects when one could not be written. */
+  async written(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all(this.writing);
+  }
+
+  /**
+   * The pack's bytes (a view of its buffer): contents, padding, the encrypted local index and the
+   * postamble. Every content must be written (see written()).
+   */
   finish(hash: HashFunc, encryptor: ContentEncryptor): Buffer {
+    if (this.writing.size > 0) throw new Error('a pack was finished while contents were written into it');
     this.append(randomBytes(PACK_PADDING_UNIT - (this.size % PACK_PADDING_UNIT)));
     const localIndex = withRandomSuffix(encodeIndexV2(this.entries), randomBytes(32));
     const iv = hash(localIndex);

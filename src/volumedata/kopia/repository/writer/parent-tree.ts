@@ -10,9 +10,11 @@ import { readDirectoryEntries } from '../restore.ts';
 export class ParentTree {
   private readonly repo: KopiaRepository;
   private readonly dirs = new Map<string, Promise<Map<string, DirEntry> | undefined>>();
+  private readonly root: DirEntry | undefined;
 
   constructor(repo: KopiaRepository, root: DirEntry | null) {
     this.repo = repo;
+    this.root = root ?? undefined;
     this.dirs.set('', root === null || root.type !== 'd' ? Promise.resolve(undefined) : this.load(root));
   }
 
@@ -34,6 +36,18 @@ export class ParentTree {
     });
     this.dirs.set(relativePath, loading);
     return loading;
+  }
+
+  /**
+   * The parent's entry of the directory at relativePath itself (its object and summary), or
+   * undefined; ask before the directory holding it is forgotten.
+   */
+  async self(relativePath: string): Promise<DirEntry | undefined> {
+    if (relativePath === '') return this.root?.type === 'd' ? this.root : undefined;
+    const slash = relativePath.lastIndexOf('/');
+    const up = await this.entries(slash < 0 ? '' : relativePath.slice(0, slash));
+    const e = up?.get(relativePath.slice(slash + 1));
+    return e?.type === 'd' ? e : undefined;
   }
 
   /** Forgets a directory once it is written (its children were asked for before it). */

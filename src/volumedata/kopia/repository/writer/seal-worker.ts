@@ -1,9 +1,11 @@
 // A worker thread of the crypto pool (../crypto-pool.ts): hashes and opens contents with the
 // repository's keys, which it receives once in workerData. Messages: {id, op: 'hash', data} →
 // {id, hash}; {id, op: 'open', data, contentId, compressionHeaderId, originalLength} →
-// {id, payload, length}; errors come back as {id, error, code}.
+// {id, payload, length}; {id, op: 'seal', data, contentId, out, offset} (data and out in shared
+// memory: the content is encrypted straight into a pack buffer) → {id, length}; errors come back as
+// {id, error, code}.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openContent } from '../../crypto/content.ts';
+import { ivForContent, openContent } from '../../crypto/content.ts';
 import { createEncryptor } from '../../crypto/encryption.ts';
 import { createHasher } from '../../crypto/hashing.ts';
 
@@ -16,11 +18,13 @@ interface Keys {
 
 interface Request {
   id: number;
-  op: 'hash' | 'open';
+  op: 'hash' | 'open' | 'seal';
   data: Uint8Array;
   contentId?: string;
   compressionHeaderId?: number;
   originalLength?: number;
+  out?: Uint8Array;
+  offset?: number;
 }
 
 const keys = workerData as Keys;
@@ -49,11 +53,19 @@ function open(req: Request): { payload: ArrayBuffer; length: number } {
   return transferable(openContent(hash, encryptor, entry, data, { inPlace: true }));
 }
 
+function seal(req: Request): number {
+  if (req.out === undefined || req.offset === undefined) throw new Error('a seal request without its output');
+  const out = Buffer.from(req.out.buffer, req.out.byteOffset, req.out.byteLength);
+  return encryptor.encryptInto(req.data, ivForContent(req.contentId ?? ''), out, req.offset);
+}
+
 port?.on('message', (req: Request) => {
   try {
     if (req.op === 'hash') {
       const h = hash(req.data);
       port.postMessage({ id: req.id, hash: h });
+    } else if (req.op === 'seal') {
+      port.postMessage({ id: req.id, length: seal(req) });
     } else {
       const opened = open(req);
       port.postMessage({ id: req.id, ...opened }, [opened.payload]);

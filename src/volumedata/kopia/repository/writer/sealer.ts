@@ -9,8 +9,12 @@ export interface Sealed {
   compressionHeaderId: number;
   /** Bytes it takes in a pack. */
   length: number;
-  /** Writes its encrypted bytes at out[offset..offset + length) (encrypting now when sealed on this thread). */
-  writeTo(out: Buffer, offset: number): void;
+  /**
+   * Writes its encrypted bytes at out[offset..offset + length): now when sealed on this thread, or
+   * on a worker thread when out is shared memory (then out's range must stay untouched, and the
+   * content's data unchanged, until the promise settles).
+   */
+  writeTo(out: Buffer, offset: number): void | Promise<void>;
 }
 
 /**
@@ -18,6 +22,8 @@ export interface Sealed {
  * on worker threads. The writer hashes first, looks the content up, and seals only new ones.
  */
 export interface Sealer {
+  /** Seals into shared memory on worker threads: pack buffers should be SharedArrayBuffers. */
+  readonly sharedPacks?: boolean;
   hash(data: Buffer): Promise<Buffer>;
   seal(data: Buffer, contentId: string, compressor?: string): Promise<Sealed>;
   close(): Promise<void>;
@@ -28,7 +34,7 @@ export interface Sealer {
  * compressed now, encrypted when written into its pack, straight into the pack's buffer. The caller
  * keeps data unchanged until then.
  */
-function sealSync(
+export function sealSync(
   encryptor: ContentEncryptor,
   data: Uint8Array,
   contentId: string,

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { LifeboatError } from '../../../../errors/index.ts';
 import { createSplitter, DEFAULT_SPLITTER } from '../../object/splitter.ts';
-import type { DirEntry } from '../../object/dir-entry.ts';
+import { type DirEntry, sameDirEntry, sameDirSummary } from '../../object/dir-entry.ts';
 import { DirManifestBuilder, encodeDirManifest } from '../../object/directory.ts';
 import { encodeManifestContent, MANIFEST_PREFIX, newManifestId } from '../../object/manifest.ts';
 import {
@@ -84,6 +84,8 @@ export interface SnapshotWriteStats {
   packBytes: number;
   /** Hashes and seals done on worker threads. */
   onWorkers: number;
+  /** Directories equal to the parent snapshot's, whose object was kept unwritten. */
+  unchangedDirs: number;
 }
 
 export type CreatedSnapshot = SnapshotManifest & { stats: SnapshotStats & SnapshotWriteStats };
@@ -118,6 +120,7 @@ function splitterOf(
 }
 
 interface Counters {
+  unchangedDirs: number;
   files: number;
   cachedFiles: number;
   bytes: number;
@@ -143,7 +146,7 @@ export async function createSnapshot(
     username: options.source.userName,
     hostname: options.source.host,
   });
-  const counters: Counters = { files: 0, cachedFiles: 0, bytes: 0, dirs: 0 };
+  const counters: Counters = { files: 0, cachedFiles: 0, bytes: 0, dirs: 0, unchangedDirs: 0 };
   const report = () =>
     options.onProgress?.({
       files: counters.files,
@@ -200,6 +203,7 @@ export async function createSnapshot(
         packs: contents.stats.packs,
         packBytes: contents.stats.packBytes,
         onWorkers: pool?.answered ?? 0,
+        unchangedDirs: counters.unchangedDirs,
       },
     };
   } finally {
@@ -236,6 +240,7 @@ async function writeTree(
     check();
     ctx.signal?.throwIfAborted();
     const before = await previous.entries(d.relativePath);
+    const beforeSelf = before === undefined ? undefined : await previous.self(d.relativePath);
     const children: Array<Promise<DirEntry>> = [];
     for (const e of d.entries) {
       const childPath = d.relativePath === '' ? e.name : `${d.relativePath}/${e.name}`;
@@ -267,7 +272,10 @@ async function writeTree(
       }
     }
     counters.dirs++;
-    const self = writeDirectory(ctx, d, children);
+    const self = writeDirectory(ctx, d, children, beforeSelf, before).then((written) => {
+      if (written.obj === beforeSelf?.obj) counters.unchangedDirs++;
+      return written;
+    });
     self.catch(fail);
     previous.forget(d.relativePath);
     written.set(d.relativePath, self);
@@ -282,15 +290,29 @@ async function writeTree(
   return { ...entry, name: basename(dir) };
 }
 
+/**
+ * Writes a directory's manifest once its children are written. A directory whose entries and
+ * summary equal the parent snapshot's would encode to the same bytes, so to the same object: it
+ * keeps the parent's object unwritten (a no-change re-snapshot then encodes and hashes no
+ * directory).
+ */
 async function writeDirectory(
   ctx: EntryWriterContext,
   d: LocalDirectory,
   children: Array<Promise<DirEntry>>,
+  beforeSelf: DirEntry | undefined,
+  before: ReadonlyMap<string, DirEntry> | undefined,
 ): Promise<DirEntry> {
   const builder = new DirManifestBuilder();
-  for (const child of await Promise.all(children)) builder.addEntry(child);
+  const entries = await Promise.all(children);
+  for (const child of entries) builder.addEntry(child);
   const manifest = builder.build(d.self.mtimeNs);
-  const obj = await writeDirectoryObject(ctx, encodeDirManifest(manifest));
+  const unchanged =
+    beforeSelf !== undefined &&
+    before?.size === entries.length &&
+    sameDirSummary(manifest.summary, beforeSelf.summ) &&
+    entries.every((e) => sameDirEntry(e, before.get(e.name)));
+  const obj = unchanged ? beforeSelf.obj : await writeDirectoryObject(ctx, encodeDirManifest(manifest));
   // kopia's localfs gives directories no size: their entries carry only the summary.
   return { ...dirEntryFor(d.self, obj, 0), summ: manifest.summary };
 }

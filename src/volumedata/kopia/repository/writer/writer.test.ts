@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatObjectId } from '../../object/object-id.ts';
+import { readDirectoryEntries } from '../restore.ts';
+import { createSnapshot } from './snapshot-writer.ts';
 import { describe, expect, it } from 'vitest';
 import { memoryBlobs } from '../../blob/memory-blobs.ts';
 import { openRepository } from '../repository.ts';
@@ -7,6 +13,8 @@ import { initializeRepository } from './initialize.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { ObjectWriter, writeObject } from './object-writer.ts';
 import { postamble } from './pack-builder.ts';
+import { startCryptoPool } from '../crypto-pool.ts';
+import { pooledSealer } from './seal-pool.ts';
 
 const PASSWORD = 'pw';
 const fast = { maxPackSize: 1 << 20 } as const;
@@ -49,6 +57,35 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
     await again.flush();
     expect(again.stats.writtenContents).toBe(0); // deduplicated against the committed index
     expect(await listIds(blobs, 'xn0_')).toHaveLength(1);
+  });
+
+  it('has a worker hash shared chunks and seal them straight into shared pack buffers', async () => {
+    const blobs = memoryBlobs();
+    await initializeRepository(blobs, PASSWORD, fast);
+    const repo = await openRepository(blobs, PASSWORD);
+    const pool = startCryptoPool(repo, { workers: 1 });
+    if (pool === undefined) throw new Error('the worker module is missing');
+    try {
+      const w = new ContentWriter(repo, { sealer: pooledSealer(repo, pool) });
+      const chunks = new BufferPool(400_000, 8, { shared: true });
+      const data = Array.from({ length: 7 }, (_, i) => randomBytes(i === 6 ? 1000 : 300_000));
+      // Written at once: contents are encrypted into a pack while the next ones are added to it.
+      const ids = await Promise.all(
+        data.map((d) => {
+          const chunk = chunks.take().subarray(0, d.length);
+          d.copy(chunk);
+          return w.writeContent(chunk);
+        }),
+      );
+      await w.flush();
+      expect(w.stats.packs).toBe(2); // a 1 MiB pack is stored once a content fills it: 4 + 3 contents
+      // 6 hashes and 6 seals of the large contents on the worker; the small one stayed here.
+      expect(pool.answered).toBe(12);
+      await repo.refreshIndex();
+      for (const [i, id] of ids.entries()) expect(await repo.getContent(id)).toEqual(data[i]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('writes a multi-chunk object as an indirect object with an x-prefixed list', async () => {
@@ -116,6 +153,37 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
       expect(await reader.readFrom(read, pool, { shortReadEnds: true })).toBe(size);
       expect(await reader.result()).toEqual(whole);
       if (size === 10_000) expect(reads).toBe(1);
+    }
+  });
+
+  it("keeps the parent snapshot's object of every directory that did not change", async () => {
+    const src = await mkdtemp(join(tmpdir(), 'lifeboat-unchanged-'));
+    try {
+      for (const d of ['a/b', 'a/c', 'd']) await mkdir(join(src, d), { recursive: true });
+      for (const f of ['a/b/f1', 'a/c/f2', 'd/f3', 'top']) await writeFile(join(src, f), f);
+      const blobs = memoryBlobs();
+      await initializeRepository(blobs, PASSWORD, fast);
+      const source = { host: 'h', userName: 'u', path: '/src' };
+      const snap = async () => createSnapshot(await openRepository(blobs, PASSWORD), src, { source });
+      const first = await snap();
+      expect(first.stats.unchangedDirs).toBe(0);
+      const same = await snap();
+      expect(same.stats.unchangedDirs).toBe(5);
+      expect(same.rootEntry?.obj).toEqual(first.rootEntry?.obj);
+
+      await writeFile(join(src, 'a/b/f1'), 'changed');
+      await utimes(join(src, 'a/b/f1'), 1_700_000_000, 1_700_000_000);
+      const changed = await snap();
+      expect(changed.stats.unchangedDirs).toBe(2); // a/c and d; a/b, a and the root are new
+      expect(changed.rootEntry?.obj).not.toEqual(first.rootEntry?.obj);
+      const repo = await openRepository(blobs, PASSWORD);
+      const root = await readDirectoryEntries(repo, formatObjectId(changed.rootEntry!.obj));
+      const a = root.find((e) => e.name === 'a');
+      const inA = await readDirectoryEntries(repo, formatObjectId(a!.obj));
+      expect(inA.map((e) => e.name)).toEqual(['b', 'c']);
+      expect(a?.summ).toMatchObject({ files: 2, dirs: 3, size: 'changed'.length + 'a/c/f2'.length });
+    } finally {
+      await rm(src, { recursive: true, force: true });
     }
   });
 
