@@ -49,13 +49,12 @@ export function parseWorkers(value: string): number | 'auto' {
   });
 }
 
-function workersOption(what: string, byDefault: number | 'auto'): Option {
-  return new Option(
+function workersOption(what: string, byDefault: number | 'auto' | undefined): Option {
+  const option = new Option(
     '--workers <n|auto>',
     `worker threads that ${what} (auto: one per core the load average leaves idle)`,
-  )
-    .argParser(parseWorkers)
-    .default(byDefault);
+  ).argParser(parseWorkers);
+  return byDefault === undefined ? option : option.default(byDefault);
 }
 
 export function registerRepoCommands(program: Command): void {
@@ -109,7 +108,12 @@ function registerRestore(repo: Command): void {
     { namespace: 'volume namespace (default: search every namespace)', outputs: TEXT_OR_JSON },
   )
     .option('--overwrite', 'replace files that already exist in the target')
-    .addOption(workersOption('decrypt and check file contents while others are written', 0))
+    .addOption(
+      workersOption(
+        'check the hashes of file contents while others are written (default: one per other core, at most 2)',
+        undefined,
+      ),
+    )
     .action(
       async (
         snapshotId: string,
@@ -118,7 +122,7 @@ function registerRestore(repo: Command): void {
           namespace?: string;
           location?: string;
           overwrite?: boolean;
-          workers: number | 'auto';
+          workers?: number | 'auto';
           output: 'text' | 'json';
         },
         command: Command,
@@ -136,7 +140,7 @@ function registerRestore(repo: Command): void {
             targetDir: resolve(dir),
             namespace: opts.namespace,
             overwrite: opts.overwrite === true,
-            workers: opts.workers,
+            ...(opts.workers === undefined ? {} : { workers: opts.workers }),
             onProgress: progress.onProgress,
           }),
         );

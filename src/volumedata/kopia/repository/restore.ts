@@ -1,5 +1,6 @@
 // Restoring a snapshot: its directory objects read as a TreeSource, files and symlink targets as
 // objects, all written by tree/restoreTree (which keeps the target safe and memory bounded).
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../../errors/index.ts';
 import type { DirEntry } from '../object/dir-entry.ts';
@@ -12,7 +13,7 @@ import {
   type TreeEntryType,
   type TreeSource,
 } from '../tree/tree-entry.ts';
-import { pooledOpener } from './content-opener.ts';
+import { hashingOpener } from './content-opener.ts';
 import { startCryptoPool, type WorkerCount, workerCount } from './crypto-pool.ts';
 import {
   type ContentSource,
@@ -143,15 +144,22 @@ export interface SnapshotRestoreOptions {
   /** Contents each file stream has in flight (default 3). */
   readAhead?: number;
   /**
-   * Worker threads decrypting and hash-checking file contents while this thread reads and writes
-   * (default 0: none). Measured on 2 cores at load 25–30 (512 MiB in 4 files): 2 workers cost 8.0 s
-   * CPU against 6.2 s, and 390–400 MB peak RSS against 230–250 MB, as every content's memory goes to
-   * a worker and back and is freed only by this thread's later GC.
+   * Worker threads checking the hashes of file contents while this thread reads, decrypts and
+   * writes (default restoreWorkers()). The contents stay where they were read (shared memory):
+   * a worker costs a message per content and its own heap, no copies.
    */
   workers?: WorkerCount;
 }
 
-/** What a restore wrote, and how many contents worker threads opened. */
+/**
+ * Hash-check workers a restore starts by default: one per core beyond this thread's, at most two
+ * (hashing is about a third of a restore's work on this thread; more workers would wait).
+ */
+export function restoreWorkers(cores = availableParallelism()): number {
+  return Math.max(0, Math.min(2, cores - 1));
+}
+
+/** What a restore wrote, and how many contents worker threads checked. */
 export type SnapshotRestoreStats = RestoreStats & { onWorkers: number };
 
 /** Restores the snapshot's tree into targetDir (created when absent; must be empty unless overwrite). */
@@ -173,8 +181,9 @@ export async function restoreSnapshot(
     totalBytes: root.summ?.size ?? snapshot.stats.totalSize,
   };
   const { onProgress } = options;
-  const pool = startCryptoPool(repo, { workers: workerCount(options.workers ?? 0) });
-  const opener = pool === undefined ? undefined : pooledOpener(repo, pool);
+  const workers = options.workers === undefined ? restoreWorkers() : workerCount(options.workers);
+  const pool = startCryptoPool(repo, { workers });
+  const opener = pool === undefined ? undefined : hashingOpener(repo, pool);
   const contents: ContentSource =
     opener === undefined
       ? repo
