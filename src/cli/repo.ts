@@ -49,12 +49,13 @@ export function parseWorkers(value: string): number | 'auto' {
   });
 }
 
-function workersOption(what: string, byDefault: number | 'auto' | undefined): Option {
-  const option = new Option(
+function workersOption(what: string, byDefault: number | 'auto'): Option {
+  return new Option(
     '--workers <n|auto>',
     `worker threads that ${what} (auto: one per core the load average leaves idle)`,
-  ).argParser(parseWorkers);
-  return byDefault === undefined ? option : option.default(byDefault);
+  )
+    .argParser(parseWorkers)
+    .default(byDefault);
 }
 
 export function registerRepoCommands(program: Command): void {
@@ -108,12 +109,7 @@ function registerRestore(repo: Command): void {
     { namespace: 'volume namespace (default: search every namespace)', outputs: TEXT_OR_JSON },
   )
     .option('--overwrite', 'replace files that already exist in the target')
-    .addOption(
-      workersOption(
-        'check the hashes of file contents while others are written (default: one per other core, at most 2)',
-        undefined,
-      ),
-    )
+    .addOption(workersOption('check the hashes of file contents while others are written', 0))
     .action(
       async (
         snapshotId: string,
@@ -122,7 +118,7 @@ function registerRestore(repo: Command): void {
           namespace?: string;
           location?: string;
           overwrite?: boolean;
-          workers?: number | 'auto';
+          workers: number | 'auto';
           output: 'text' | 'json';
         },
         command: Command,
@@ -140,7 +136,7 @@ function registerRestore(repo: Command): void {
             targetDir: resolve(dir),
             namespace: opts.namespace,
             overwrite: opts.overwrite === true,
-            ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+            workers: opts.workers,
             onProgress: progress.onProgress,
           }),
         );

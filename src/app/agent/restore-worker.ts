@@ -126,8 +126,6 @@ export async function restorePodVolume(
     namespace: pvr.spec.sourceNamespace || undefined,
     targetDir: dir,
     overwrite: true,
-    // No hash-check worker: its heap (~30 MB) would take the agent's peak past its 300 MB budget.
-    workers: 0,
     check,
     onProgress: (p) =>
       ctx.progress({
