@@ -193,6 +193,8 @@ describe('the fleet across three server replicas', () => {
         const vs = await Promise.all(started.map((r) => api<ClustersView>(r, '/api/v1/clusters')));
         const owned = vs.flatMap((v) => v.replica.owned);
         if (owned.length !== 6 || new Set(owned).size !== 6) return undefined;
+        // Every replica lists the whole fleet (one that has not yet read it lists none).
+        if (!vs.every((v) => v.items.length === CLUSTERS.length)) return undefined;
         // Every replica sees each cluster's owner (from the Leases) as the owner sees itself.
         const ownerOf = new Map(vs.flatMap((v) => v.replica.owned.map((c) => [c, v.replica.identity])));
         return vs.every((v) => v.items.every((c) => c.owner === ownerOf.get(c.name))) ? vs : undefined;
