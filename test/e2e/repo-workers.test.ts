@@ -15,7 +15,7 @@ import { writeFilesystemConfig } from '../helpers/locations.ts';
  * What ships hashes and opens contents on worker threads: `npm run build`'s bundle with
  * seal-worker.js beside it snapshots with --workers 2 (the JSON says how many chunks the workers
  * hashed), the kopia CLI verifies every file's data of what it wrote and restores it byte for byte,
- * and lifeboat restores it with --workers 2 (the workers checking the contents’ hashes) byte for byte too.
+ * and lifeboat restores it with --workers 2 (the workers opening the contents) byte for byte too.
  */
 const exec = promisify(execFile);
 const PASSWORD = 'static-passw0rd';
@@ -129,7 +129,7 @@ describe('the built CLI with worker threads', () => {
     expect(await filesOf(target)).toEqual(await filesOf(source));
   });
 
-  it('restores it with --workers 2 byte for byte, the workers checking the contents’ hashes', async () => {
+  it('restores it with --workers 2 byte for byte, the workers opening the contents', async () => {
     const target = join(work, 'lifeboat-restored');
     const r = await lifeboat('repo', 'restore', id, target, '--workers', '2', '-o', 'json');
     expect(r.stderr).toBe('');

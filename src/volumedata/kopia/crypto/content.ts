@@ -79,41 +79,6 @@ function named(id: string, err: unknown): unknown {
 }
 
 /**
- * Decrypts one content read from a pack and decompresses it (its output capped at originalLength),
- * without the hash check (checkContentHash, here or on another thread). Errors name the content.
- * With inPlace, a Buffer payload is decrypted over itself (garbage afterwards): no copy as large.
- */
-export function decryptContent(
-  enc: ContentEncryptor,
-  entry: { contentId: string; compressionHeaderId: number; originalLength: number },
-  payload: Uint8Array,
-  options: { inPlace?: boolean } = {},
-): Buffer {
-  const id = entry.contentId;
-  try {
-    const plain =
-      options.inPlace === true && Buffer.isBuffer(payload)
-        ? enc.decryptInPlace(payload, ivForContent(id))
-        : enc.decrypt(payload, ivForContent(id));
-    if (entry.compressionHeaderId === 0) return plain;
-    return decompress(plain, entry.originalLength, entry.compressionHeaderId);
-  } catch (err) {
-    throw named(id, err);
-  }
-}
-
-/** INTEGRITY unless `digest` (the hash of a content's plaintext) is the one its ID names. */
-export function checkContentHash(contentId: string, digest: Uint8Array): void {
-  const m = CONTENT_ID.exec(contentId);
-  const hex = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex');
-  if (m === null || m[2] !== hex) {
-    throw new LifeboatError('INTEGRITY', `Content ${contentId} does not match its hash.`, {
-      hint: 'The pack holding it was changed or damaged in storage; run `kopia content verify` to list damaged contents.',
-    });
-  }
-}
-
-/**
  * Decrypts one content read from a pack, decompresses it (its output capped at originalLength)
  * and checks that it hashes to its ID. Errors name the content; a hash mismatch is INTEGRITY. With
  * inPlace, a Buffer payload is decrypted over itself (garbage afterwards): no copy as large.
@@ -125,7 +90,24 @@ export function openContent(
   payload: Uint8Array,
   options: { inPlace?: boolean } = {},
 ): Buffer {
-  const plain = decryptContent(enc, entry, payload, options);
-  checkContentHash(entry.contentId, hash(plain));
+  const id = entry.contentId;
+  let plain: Buffer;
+  try {
+    plain =
+      options.inPlace === true && Buffer.isBuffer(payload)
+        ? enc.decryptInPlace(payload, ivForContent(id))
+        : enc.decrypt(payload, ivForContent(id));
+    if (entry.compressionHeaderId !== 0) {
+      plain = decompress(plain, entry.originalLength, entry.compressionHeaderId);
+    }
+  } catch (err) {
+    throw named(id, err);
+  }
+  const m = CONTENT_ID.exec(id);
+  if (m === null || m[2] !== hash(plain).toString('hex')) {
+    throw new LifeboatError('INTEGRITY', `Content ${id} does not match its hash.`, {
+      hint: 'The pack holding it was changed or damaged in storage; run `kopia content verify` to list damaged contents.',
+    });
+  }
   return plain;
 }

@@ -1,41 +1,85 @@
-// Opening a content read from a pack (decrypt, decompress, hash check), on the calling thread or
-// with its hash check on a crypto pool's worker; the content reader keeps the reading and the
-// errors that name packs.
-import { checkContentHash, decryptContent } from '../crypto/content.ts';
+// Opening a content read from a pack (decrypt, decompress, hash check) on the calling thread or on
+// a crypto pool's workers; the content reader keeps the reading and the errors that name packs.
+import { openContent } from '../crypto/content.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 
-/**
- * Opens a content's payload (the caller's, written over) into its plaintext: a view of the
- * payload's memory when opened in place, else memory of its own.
- */
-export type ContentOpener = (entry: IndexEntry, payload: Buffer) => Promise<Buffer>;
+/** The reader's reusable memory, as an opener uses it (read-buffers.ts). */
+export interface OpenerBuffers {
+  take(length: number): Buffer;
+  /** Memory a worker handed back, lent from now on like memory `take` lent. */
+  adopt(memory: ArrayBuffer): void;
+}
 
-/** Plaintexts smaller than this are hashed on the calling thread (a message costs more). */
-const HASH_HERE_BELOW = 32 * 1024;
+/** What the reader knows of a payload it asks to open. */
+export interface OpenContext {
+  /** The payload's whole buffer holds this content alone: it may be handed over entire. */
+  exclusive?: boolean;
+  /** Where a copy handed over is taken from, and where the memory a worker hands back is adopted. */
+  buffers?: OpenerBuffers;
+}
 
 /**
- * Decrypts (OpenSSL, fast) on the calling thread, in place, and has the plaintext's hash checked
- * on the pool's workers when it lies in shared memory (the read buffers are SharedArrayBuffers):
- * the worker reads the very bytes, nothing is copied or transferred, and this thread decrypts the
- * next content meanwhile. Small plaintexts, and ones in memory of their own (decompressed, or read
- * by a store into its own buffer), are hashed here. The plaintext is handed out only once checked.
+ * Opens a content's payload (the caller's, written over) into its plaintext: a view of the payload's
+ * memory when opened in place, else memory of its own (adopted by `context.buffers` when a worker
+ * handed it back).
  */
-export function hashingOpener(
+export type ContentOpener = (entry: IndexEntry, payload: Buffer, context?: OpenContext) => Promise<Buffer>;
+
+/** Payloads smaller than this are opened on the calling thread (a message costs more). */
+const INLINE_BELOW = 64 * 1024;
+
+/**
+ * What goes to a worker: payload itself when its whole buffer is its own (handed over without a
+ * copy; a view of an exclusive buffer goes with that buffer), else a copy, into the reader's memory
+ * when it has some; a shared buffer, handed over, would be lost to the others.
+ */
+function handOver(payload: Buffer, context: OpenContext): { data: Uint8Array; buffer: ArrayBuffer } {
+  const whole = payload.buffer;
+  if (
+    whole instanceof ArrayBuffer &&
+    payload.byteOffset === 0 &&
+    (whole.byteLength === payload.length || context.exclusive === true)
+  ) {
+    return { data: payload, buffer: whole };
+  }
+  const copy = context.buffers?.take(payload.length) ?? Buffer.allocUnsafeSlow(payload.length);
+  payload.copy(copy);
+  if (copy.byteOffset === 0 && copy.buffer instanceof ArrayBuffer) return { data: copy, buffer: copy.buffer };
+  const own = new Uint8Array(payload);
+  return { data: own, buffer: own.buffer };
+}
+
+/**
+ * Opens contents of at least 64 KiB on the pool's workers: the payload is transferred there (copied
+ * when it shares its memory), decrypted in place, and its plaintext transferred back — into the
+ * reader's buffers, so a restore with workers reuses its memory as one without.
+ */
+export function pooledOpener(
   repo: { hash: HashFunc; encryptor: ContentEncryptor },
   pool: CryptoPool,
 ): ContentOpener {
-  return async (entry, payload) => {
-    const plain = decryptContent(repo.encryptor, entry, payload, { inPlace: true });
-    if (plain.length < HASH_HERE_BELOW || !(plain.buffer instanceof SharedArrayBuffer)) {
-      checkContentHash(entry.contentId, repo.hash(plain));
-      return plain;
+  return async (entry, payload, context = {}) => {
+    if (payload.length < INLINE_BELOW) {
+      return openContent(repo.hash, repo.encryptor, entry, payload, { inPlace: true });
     }
-    const reply = await pool.request({ op: 'hash', data: plain });
-    if (reply.hash === undefined) throw new Error('a crypto worker replied without a hash');
-    checkContentHash(entry.contentId, reply.hash);
-    return plain;
+    const { data, buffer } = handOver(payload, context);
+    const reply = await pool.request(
+      {
+        op: 'open',
+        data,
+        contentId: entry.contentId,
+        compressionHeaderId: entry.compressionHeaderId,
+        originalLength: entry.originalLength,
+      },
+      [buffer],
+    );
+    if (reply.payload === undefined || reply.length === undefined) {
+      throw new Error('a crypto worker replied without a plaintext');
+    }
+    context.buffers?.adopt(reply.payload);
+    return Buffer.from(reply.payload, 0, reply.length);
   };
 }

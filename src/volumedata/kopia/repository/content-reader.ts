@@ -8,7 +8,7 @@ import { openContent } from '../crypto/content.ts';
 import type { ContentEncryptor } from '../crypto/encryption.ts';
 import type { HashFunc } from '../crypto/hashing.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
-import type { ContentOpener } from './content-opener.ts';
+import type { ContentOpener, OpenContext } from './content-opener.ts';
 import { type LentPayload, PackReadPlan, type PackReadOptions } from './pack-reads.ts';
 import { ReadBuffers } from './read-buffers.ts';
 
@@ -134,13 +134,17 @@ export class ContentReader {
     const entry = CACHED_PREFIXES.has(contentId.charAt(0)) ? undefined : this.options.lookup(contentId);
     if (entry === undefined) return { data: await this.getContent(contentId, opener, plan), release: KEEP };
     checkEntry(entry);
-    const lent = (await plan?.takeLent(entry)) ?? (await this.readLent(entry));
+    const planned = await plan?.takeLent(entry);
+    const lent = planned === undefined ? await this.readLent(entry) : { ...planned, exclusive: false };
+    const { payload } = lent;
     try {
-      const data = await this.open(entry, lent.payload, opener);
-      if (data.buffer === lent.payload.buffer) return { data, release: lent.release };
-      // Opened into memory of its own (decompressed): the payload's goes back now.
+      const context = { exclusive: lent.exclusive, buffers: this.buffers };
+      const data = await this.open(entry, payload, opener, context);
+      if (data.buffer === payload.buffer) return { data, release: lent.release };
+      // Opened into memory of its own (a worker's, adopted by the buffers): the payload's goes back
+      // now (a whole buffer handed over is gone already), the plaintext's once it is written out.
       lent.release();
-      return { data, release: KEEP };
+      return { data, release: () => this.buffers.give(data) };
     } catch (err) {
       lent.release();
       throw err;
@@ -174,8 +178,11 @@ export class ContentReader {
     return this.open(entry, payload, opener);
   }
 
-  /** The payload of an entry read into a lent read buffer (the storage may answer with memory of its own). */
-  private async readLent(entry: IndexEntry): Promise<LentPayload> {
+  /**
+   * The payload of an entry read into a lent read buffer; exclusive when it is that buffer (the
+   * storage may answer with memory of its own).
+   */
+  private async readLent(entry: IndexEntry): Promise<LentPayload & { exclusive: boolean }> {
     const into = this.buffers.take(entry.packedLength);
     let released = false;
     const release = () => {
@@ -184,7 +191,8 @@ export class ContentReader {
       this.buffers.give(into);
     };
     try {
-      return { payload: await this.readPack(entry, into), release };
+      const payload = await this.readPack(entry, into);
+      return { payload, release, exclusive: payload.buffer === into.buffer };
     } catch (err) {
       release();
       throw err;
@@ -192,9 +200,14 @@ export class ContentReader {
   }
 
   /** Opens a payload read for this call alone (decrypted over itself); errors name pack and offset. */
-  private async open(entry: IndexEntry, payload: Buffer, opener: ContentOpener | undefined): Promise<Buffer> {
+  private async open(
+    entry: IndexEntry,
+    payload: Buffer,
+    opener: ContentOpener | undefined,
+    context?: OpenContext,
+  ): Promise<Buffer> {
     try {
-      if (opener !== undefined) return await opener(entry, payload);
+      if (opener !== undefined) return await opener(entry, payload, context);
       return openContent(this.options.hash, this.options.encryptor, entry, payload, { inPlace: true });
     } catch (err) {
       if (!(err instanceof LifeboatError)) throw err;

@@ -43,12 +43,18 @@ describe('ReadBuffers', () => {
     expect([big.buffer, ...others.map((o) => o.buffer)].filter((m) => got.has(m))).toHaveLength(1);
   });
 
-  it('lends shared memory, so a worker thread can read a content where it lies', () => {
+  it('lends again memory a worker handed back once adopted, and nothing it was not given', () => {
     const pool = new ReadBuffers(1 << 20);
-    const view = pool.take(100_000);
-    expect(view.buffer).toBeInstanceOf(SharedArrayBuffer);
-    pool.give(Buffer.from(new SharedArrayBuffer(readBufferSize(100_000)))); // not lent here: ignored
-    expect(pool.take(100_000).buffer).not.toBe(view.buffer);
+    const back = new ArrayBuffer(readBufferSize(100_000));
+    pool.give(Buffer.from(back, 0, 100_000)); // not adopted: ignored
+    expect(pool.take(100_000).buffer).not.toBe(back);
+    pool.adopt(back);
+    pool.give(Buffer.from(back, 0, 100_000));
+    expect(pool.take(100_000).buffer).toBe(back);
+    const tiny = new ArrayBuffer(100);
+    pool.adopt(tiny); // a size take never pools
+    pool.give(Buffer.from(tiny));
+    expect(pool.take(100).buffer).not.toBe(tiny);
   });
 
   it('leaves very small and very large reads to fresh memory', () => {

@@ -1,7 +1,6 @@
 // Buffers that pack range reads land in, used again once their contents are written out: a restore
 // of gigabytes reads every byte into memory already faulted in, instead of fresh buffers the kernel
 // maps and zeroes and the GC later frees (measured: page faults and GC were a third of its CPU).
-// The memory is shared (SharedArrayBuffer): a crypto worker hashes a content where it lies.
 
 /** Reads below this are left to Node's own small-buffer allocation. */
 const MIN_POOLED = 4 << 10;
@@ -31,7 +30,7 @@ export function readBufferSize(length: number): number {
 export class ReadBuffers {
   /** Free buffers, by size ascending. */
   private readonly free: Buffer[] = [];
-  private readonly lent = new WeakSet<SharedArrayBuffer>();
+  private readonly lent = new WeakSet<ArrayBuffer>();
   private freeBytes = 0;
   private readonly maxFreeBytes: number;
 
@@ -49,18 +48,31 @@ export class ReadBuffers {
       this.freeBytes -= found.length;
       whole = found;
     } else {
-      whole = Buffer.from(new SharedArrayBuffer(readBufferSize(length)));
+      whole = Buffer.allocUnsafeSlow(readBufferSize(length));
     }
-    if (whole.buffer instanceof SharedArrayBuffer) this.lent.add(whole.buffer);
+    if (whole.buffer instanceof ArrayBuffer) this.lent.add(whole.buffer);
     return whole.subarray(0, length);
   }
 
-  /** Gives back a view `take` lent; its bytes may be overwritten by the next `take`. */
+  /**
+   * Counts memory handed back by a worker thread as lent here, so that a view of it can be given
+   * back: a buffer `take` lent comes back from the worker as a new ArrayBuffer of the same memory
+   * (or of the worker's own, also this thread's alone once transferred). Only memory no one else
+   * refers to may be adopted; sizes `take` would not pool are left to the GC.
+   */
+  adopt(memory: ArrayBuffer): void {
+    if (memory.byteLength >= MIN_POOLED && memory.byteLength <= readBufferSize(MAX_POOLED))
+      this.lent.add(memory);
+  }
+
+  /** Gives back a view `take` lent (or of adopted memory); its bytes may be overwritten by the next `take`. */
   give(view: Buffer): void {
     const memory = view.buffer;
-    if (!(memory instanceof SharedArrayBuffer) || !this.lent.has(memory)) return;
+    if (!(memory instanceof ArrayBuffer) || !this.lent.has(memory)) return;
     this.lent.delete(memory);
     const size = memory.byteLength;
+    // 0: handed over to a worker thread (detached), nothing to keep.
+    if (size === 0) return;
     const whole = Buffer.from(memory, 0, size);
     // Over the bound, the smallest free buffers make room (large reads are the costly ones).
     while (this.freeBytes + size > this.maxFreeBytes) {

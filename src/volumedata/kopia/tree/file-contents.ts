@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 export interface WriteContentsOptions {
@@ -30,8 +29,7 @@ function zeroBlock(size: number): Buffer {
   return block;
 }
 
-/** A chunk of a file's contents as a Buffer (no copy); a chunk that is not bytes is a TypeError. */
-export function asBuffer(chunk: unknown): Buffer {
+function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (typeof chunk === 'string') return Buffer.from(chunk);
@@ -108,26 +106,6 @@ async function writeSparseChunk(
   const { runs, skipped, atEnd } = dataRuns(chunk, position, blockSize);
   for (const [start, end] of runs) await writeAll(handle, chunk, start, end, position + start);
   return { bytes: skipped, atEnd };
-}
-
-/**
- * Writes one chunk at file offset position through a descriptor, synchronously (a small file's
- * bytes: one system call instead of a round trip through the thread pool); with `sparse`, zero
- * blocks are skipped as in writeContents.
- */
-export function writeChunkSync(
-  fd: number,
-  chunk: Buffer,
-  position: number,
-  options: Pick<WriteContentsOptions, 'sparse' | 'blockSize'>,
-): { holeBytes: number; atEnd: boolean } {
-  const { runs, skipped, atEnd } = options.sparse
-    ? dataRuns(chunk, position, options.blockSize)
-    : { runs: [[0, chunk.length] as [number, number]], skipped: 0, atEnd: false };
-  for (const [start, end] of runs) {
-    for (let at = start; at < end;) at += writeSync(fd, chunk, at, end - at, position + at);
-  }
-  return { holeBytes: skipped, atEnd };
 }
 
 async function writeAll(

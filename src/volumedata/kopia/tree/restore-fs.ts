@@ -1,19 +1,19 @@
 // Filesystem steps of a restore that never follow a symlink: the target check, directory creation,
 // temp files renamed into place, attributes set through file descriptors or l* calls.
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import {
-  constants,
-  fchmodSync,
-  fchownSync,
-  futimesSync,
-  lchownSync,
-  lutimesSync,
-  openSync,
-  renameSync,
-  symlinkSync,
-  unlinkSync,
-} from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+  lchown,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  symlink,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError } from '../../../errors/index.ts';
 import { mtimeSeconds, type TreeEntry } from './tree-entry.ts';
@@ -109,13 +109,13 @@ export async function createTempFile(directory: string): Promise<{ path: string;
   }
 }
 
-/** createTempFile, synchronously: a small file is written in one go, without thread-pool round trips. */
-export function createTempFileSync(directory: string): { path: string; fd: number } {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** A new symlink under a temporary name in directory. */
+export async function createTempSymlink(directory: string, linkTarget: string): Promise<string> {
   for (;;) {
     const path = join(directory, tempName());
     try {
-      return { path, fd: openSync(path, flags, newFileMode) };
+      await symlink(linkTarget, path);
+      return path;
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw err;
     }
@@ -129,69 +129,6 @@ export async function commitTemp(tempPath: string, finalPath: string): Promise<v
 
 export async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
-}
-
-/** removeQuietly, synchronously. */
-export function removeQuietlySync(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already, or never made
-  }
-}
-
-/** commitTemp, synchronously. */
-export function commitTempSync(tempPath: string, finalPath: string): void {
-  renameSync(tempPath, finalPath);
-}
-
-/** setHandleAttributes through a plain descriptor, synchronously (chown first: it clears setuid). */
-export function setFdAttributesSync(fd: number, entry: TreeEntry, policy: AttributePolicy): void {
-  if (policy.owners && entry.uid !== undefined && entry.gid !== undefined) {
-    try {
-      fchownSync(fd, entry.uid, entry.gid);
-    } catch (err) {
-      ignoreUnlessRoot(err);
-    }
-  }
-  if (policy.permissions) fchmodSync(fd, entry.mode & 0o7777);
-  const mtime = mtimeSeconds(entry);
-  futimesSync(fd, mtime, mtime);
-}
-
-/** A symlink made under a temporary name with its owner and mtime, then renamed into place: all synchronously. */
-export function restoreSymlinkSync(
-  directory: string,
-  finalPath: string,
-  linkTarget: string,
-  entry: TreeEntry,
-  policy: AttributePolicy,
-): void {
-  let path: string;
-  for (;;) {
-    path = join(directory, tempName());
-    try {
-      symlinkSync(linkTarget, path);
-      break;
-    } catch (err) {
-      if (errno(err) !== 'EEXIST') throw err;
-    }
-  }
-  try {
-    if (policy.owners && entry.uid !== undefined && entry.gid !== undefined) {
-      try {
-        lchownSync(path, entry.uid, entry.gid);
-      } catch (err) {
-        ignoreUnlessRoot(err);
-      }
-    }
-    const mtime = symlinkMtime(entry);
-    lutimesSync(path, mtime, mtime);
-    renameSync(path, finalPath);
-  } catch (err) {
-    removeQuietlySync(path);
-    throw err;
-  }
 }
 
 /** chown (first: it clears setuid), chmod, then mtime, all through the open descriptor. */
@@ -222,10 +159,19 @@ export async function setDirectoryAttributes(
   }
 }
 
-/** kopia sets a symlink's times as a timeval rounded up to the microsecond (unix.NsecToTimeval): so do we. */
-function symlinkMtime(entry: TreeEntry): number {
+/** A symlink's owner and mtime (its mode means nothing on Linux), on the link itself. */
+export async function setSymlinkAttributes(
+  path: string,
+  entry: TreeEntry,
+  policy: AttributePolicy,
+): Promise<void> {
+  if (policy.owners && entry.uid !== undefined && entry.gid !== undefined) {
+    await lchown(path, entry.uid, entry.gid).catch(ignoreUnlessRoot);
+  }
+  // kopia sets a symlink's times as a timeval rounded up to the microsecond (unix.NsecToTimeval): so do we.
   const ns = entry.mtimeNs ?? BigInt(entry.mtime.getTime()) * 1_000_000n;
-  return mtimeSeconds({ mtime: entry.mtime, mtimeNs: ((ns + 999n) / 1000n) * 1000n });
+  const mtime = mtimeSeconds({ mtime: entry.mtime, mtimeNs: ((ns + 999n) / 1000n) * 1000n });
+  await lutimes(path, mtime, mtime);
 }
 
 /** A failed chown is an error only for root; anyone else keeps their own ownership, as kopia's ignore-permission-errors does. */

@@ -5,15 +5,15 @@ import { writeContents } from './file-contents.ts';
 import {
   commitTemp,
   createTempFile,
+  createTempSymlink,
   makeDirectory,
   prepareTarget,
   removeQuietly,
-  restoreSymlinkSync,
   setDirectoryAttributes,
   setHandleAttributes,
+  setSymlinkAttributes,
   type AttributePolicy,
 } from './restore-fs.ts';
-import { restoreSmallFile, wrongSize } from './small-file.ts';
 import { checkDirectoryEntries, type TreeEntry, type TreeSource } from './tree-entry.ts';
 
 export interface RestoreProgress {
@@ -59,12 +59,7 @@ export interface RestoreStats {
 
 const maxSkippedListed = 1000;
 
-/**
- * Files up to this size are read whole (TreeSource.readSmallFile) instead of streamed, and written
- * with synchronous system calls once their bytes are here: create, write, chown, chmod, utimes,
- * close and rename cost a few microseconds each that way, against a promise and a thread-pool round
- * trip each (measured: the per-file steps were a third of a 10k-file restore's CPU).
- */
+/** Files up to this size are read whole (TreeSource.readSmallFile) instead of streamed. */
 const SMALL_FILE_BYTES = 256 << 10;
 
 /** The chunks of a file read whole: the one buffer (none for an empty file). */
@@ -195,50 +190,37 @@ class Restorer {
     this.throwIfFailed();
     if (entry.type === 'symlink') {
       const linkTarget = await this.source.readSymlink(entry);
-      this.throwIfFailed();
-      restoreSymlinkSync(directory, path, linkTarget, entry, this.policy);
+      const temp = await createTempSymlink(directory, linkTarget);
+      try {
+        await setSymlinkAttributes(temp, entry, this.policy);
+        await commitTemp(temp, path);
+      } catch (err) {
+        await removeQuietly(temp);
+        throw err;
+      }
       this.stats.symlinks++;
       return;
     }
-    if (entry.size <= SMALL_FILE_BYTES) await this.smallFile(directory, path, entry);
-    else await this.file(directory, path, entry);
-  }
-
-  /** A small file's chunks: lent ones when the source lends, else its bytes whole, else a stream. */
-  private async smallFileChunks(entry: TreeEntry): Promise<AsyncIterable<unknown>> {
-    const lent = this.source.fileChunks?.(entry);
-    if (lent !== undefined) return lent;
-    const whole = await this.source.readSmallFile?.(entry);
-    return whole === undefined ? this.source.openFile(entry) : once(whole);
-  }
-
-  /** A small file, written with synchronous system calls (small-file.ts). */
-  private async smallFile(directory: string, path: string, entry: TreeEntry): Promise<void> {
-    const written = await restoreSmallFile(await this.smallFileChunks(entry), directory, path, entry, {
-      policy: this.policy,
-      sparse: this.options.sparse ?? true,
-      blockSize: this.options.blockSize ?? 4096,
-      signal: this.signal,
-      beforeCommit: () => this.throwIfFailed(),
-    });
-    this.stats.bytes += written.length;
-    this.stats.holeBytes += written.holeBytes;
-    this.stats.files++;
-    this.options.onProgress?.({ files: this.stats.files, bytes: this.stats.bytes });
+    await this.file(directory, path, entry);
   }
 
   /** A file's bytes into a temp name in its directory, attributes through the descriptor, then the rename. */
   private async file(directory: string, path: string, entry: TreeEntry): Promise<void> {
-    // Chunks in reused memory when the source lends them, else a stream.
+    // Chunks in reused memory when the source lends them; else a small file's bytes come whole
+    // when the source can (no stream to set up for them), or a stream.
     const chunks = this.source.fileChunks?.(entry);
+    const whole =
+      chunks === undefined && entry.size <= SMALL_FILE_BYTES
+        ? await this.source.readSmallFile?.(entry)
+        : undefined;
     const { path: temp, handle } = await createTempFile(directory);
     let stream: Readable | undefined;
     let closed = false;
     try {
-      stream = chunks === undefined ? await this.source.openFile(entry) : undefined;
+      stream = chunks === undefined && whole === undefined ? await this.source.openFile(entry) : undefined;
       const onAbort = () => stream?.destroy(interrupted());
       this.signal.addEventListener('abort', onAbort, { once: true });
-      const written = await writeContents(handle, chunks ?? stream ?? once(undefined), {
+      const written = await writeContents(handle, chunks ?? stream ?? once(whole), {
         sparse: this.options.sparse ?? true,
         blockSize: this.options.blockSize ?? 4096,
         signal: this.signal,
@@ -264,6 +246,15 @@ class Restorer {
       throw err;
     }
   }
+}
+
+/** The CORRUPT error of a file whose contents do not have the size its entry gives. */
+function wrongSize(path: string, entry: TreeEntry, length: number): LifeboatError {
+  return new LifeboatError(
+    'CORRUPT',
+    `The snapshot file ${path} should hold ${entry.size} bytes but its contents gave ${length}.`,
+    { hint: 'Check the repository with verify; restore another snapshot.' },
+  );
 }
 
 /** A filesystem error (a directory where a file goes, no space, no permission) as the restore's failure. */
