@@ -94,7 +94,7 @@ export type {
 } from './kopia/tree/restore-tree.ts';
 export { kopiaModeFromPosix, posixModeFromKopia } from './kopia/tree/tree-entry.ts';
 export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-entry.ts';
-export { localEntry, openLocalFile, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
+export { localEntry, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
 export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
 export {
   type CheckRestoredOptions,

@@ -6,13 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../../errors/index.ts';
 import { compareUtf8, kopiaModeFromPosix, posixModeFromKopia } from './tree-entry.ts';
-import {
-  openLocalFile,
-  openLocalFileReader,
-  SYNC_READ_BYTES,
-  walkTree,
-  type LocalDirectory,
-} from './walk-tree.ts';
+import { openLocalFileReader, SYNC_READ_BYTES, walkTree, type LocalDirectory } from './walk-tree.ts';
 
 let base: string;
 let server: Server | undefined;
@@ -79,17 +73,6 @@ describe('walkTree', () => {
     await writeFile(file, 'x');
     const notDir: unknown = await collect(file).catch((e: unknown) => e);
     expect((notDir as LifeboatError).code).toBe('USAGE');
-  });
-
-  it('opens files without following a symlink', async () => {
-    await writeFile(join(base, 'f'), 'data');
-    await symlink(join(base, 'f'), join(base, 'l'));
-    const handle = await openLocalFile(join(base, 'f'));
-    expect((await handle.readFile()).toString()).toBe('data');
-    await handle.close();
-    const err: unknown = await openLocalFile(join(base, 'l')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LifeboatError);
-    expect((err as LifeboatError).code).toBe('NOT_FOUND');
   });
 });
 

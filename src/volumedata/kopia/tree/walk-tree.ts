@@ -9,7 +9,7 @@ import {
   readSync,
   type BigIntStats,
 } from 'node:fs';
-import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError } from '../../../errors/index.ts';
 import { compareKopiaOrder, type TreeEntryType } from './tree-entry.ts';
@@ -205,15 +205,6 @@ function openError(path: string, err: unknown): unknown {
   return err;
 }
 
-/** Opens a file for reading without following a symlink that replaced it since the listing. */
-export async function openLocalFile(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, OPEN_FLAGS);
-  } catch (err) {
-    throw openError(path, err);
-  }
-}
-
 /**
  * Bytes of a file read with synchronous calls before the rest is read through the thread pool: a
  * small file then costs an open, a read or two and a close of a few microseconds each, where each
@@ -230,7 +221,7 @@ export interface LocalFileReader {
 }
 
 /**
- * Opens a file as openLocalFile does (never following a symlink that replaced it) and reads its first
+ * Opens a file for reading without following a symlink that replaced it since the listing, and reads its first
  * SYNC_READ_BYTES synchronously, the rest asynchronously. Errors name the path.
  */
 export function openLocalFileReader(path: string): LocalFileReader {
