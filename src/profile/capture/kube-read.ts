@@ -66,6 +66,9 @@ export interface ProfileSource {
   read(target: ReadTarget): Promise<Obj[] | undefined> | undefined;
 }
 
+/** Prefetched reads sent at once (see ProfileReader.prefetch). */
+const PREFETCH_IN_FLIGHT = 2;
+
 /** A read asked of the API server ahead of its turn (prefetch): what it gave, or how it failed. */
 type Fetched<T> = { ok: true; value: T } | { ok: false; err: unknown };
 
@@ -86,8 +89,11 @@ export class ProfileReader {
   readonly #client: KubeClient;
   readonly #served: ReadonlySet<string>;
   readonly #source: ProfileSource | undefined;
-  /** Requests already under way for reads still to come (prefetch), taken by the read itself. */
+  /** Requests asked for reads still to come (prefetch), taken by the read itself. */
   readonly #ahead = new Map<ReadTarget, Promise<Fetched<unknown>>>();
+  /** Prefetched requests not sent yet, in the order the reads come, and how many are in flight. */
+  readonly #queued: (() => void)[] = [];
+  #inFlight = 0;
 
   /** `served`: group versions the server serves (`v1`, `storage.k8s.io/v1`). */
   constructor(client: KubeClient, served: ReadonlySet<string>, source?: ProfileSource) {
@@ -111,10 +117,32 @@ export class ProfileReader {
     for (const target of targets) {
       if (this.#ahead.has(target) || this.#source?.read(target) !== undefined) continue;
       if (target.name === undefined) {
-        if (this.serves(groupVersionOf(target)))
-          this.#ahead.set(target, settle(this.#listFromServer(target)));
-      } else this.#ahead.set(target, settle(this.#getFromServer(target)));
+        if (this.serves(groupVersionOf(target))) this.#queue(target, () => this.#listFromServer(target));
+      } else this.#queue(target, () => this.#getFromServer(target));
     }
+    this.#send();
+  }
+
+  /**
+   * Queues a prefetched request. PREFETCH_IN_FLIGHT at a time: enough to keep the connections the
+   * client already holds busy, while sending all at once would open a TLS connection per read
+   * (measured: ~60 ms more CPU for a backup, in lifeboat alone).
+   */
+  #queue(target: ReadTarget, request: () => Promise<unknown>): void {
+    const answer = Promise.withResolvers<Fetched<unknown>>();
+    this.#ahead.set(target, answer.promise);
+    this.#queued.push(() => {
+      this.#inFlight++;
+      void settle(request()).then((fetched) => {
+        this.#inFlight--;
+        answer.resolve(fetched);
+        this.#send();
+      });
+    });
+  }
+
+  #send(): void {
+    while (this.#inFlight < PREFETCH_IN_FLIGHT && this.#queued.length > 0) this.#queued.shift()!();
   }
 
   /** Every object the target names, paged; [] and an `absent` entry when they cannot be listed. */
