@@ -2,12 +2,7 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { isEmbeddedDefaultFolder, loadConfig, resolveLocation } from '../../config/index.ts';
 import { BackupStore, openObjectStore, type ObjectStore } from '../../store/index.ts';
-import {
-  clusterLocation,
-  type ClusterRef,
-  type ClusterScope,
-  resolveClusterScope,
-} from '../clusters/index.ts';
+import type { ClusterRef, ClusterScope } from '../clusters/index.ts';
 
 export interface OpenedLocation {
   location: Location;
@@ -33,6 +28,9 @@ export async function openLocation(
 ): Promise<OpenedLocation> {
   const config = await loadConfig(configPath);
   if (cluster === undefined) return openStores(resolveLocation(config, name), { logger });
+  // The fleet (and the Kubernetes client it probes clusters with) is loaded only for a cluster's
+  // prefix: a command on a location's own folder — `repo snapshot` on a filesystem — never needs it.
+  const { clusterLocation, resolveClusterScope } = await import('../clusters/index.ts');
   const scope =
     typeof cluster === 'string' ? await resolveClusterScope(config, cluster, { logger }) : cluster;
   const opened = await openStores(clusterLocation(resolveLocation(config, name ?? scope.location), scope), {

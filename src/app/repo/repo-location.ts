@@ -3,7 +3,9 @@ import type { Logger } from '../../log/index.ts';
 import type { Location } from '../../model/index.ts';
 import { StoreLayout } from '../../store/index.ts';
 import { type BlobStorage, objectStoreBlobs, shardedBlobs } from '../../volumedata/index.ts';
-import { openLocation, type OpenedLocation } from '../deps/index.ts';
+// Not deps/index.ts: that would load the Kubernetes client and the archive code too, which a
+// repository on a location never needs.
+import { openLocation, type OpenedLocation } from '../deps/locations-open.ts';
 import { repositoryPassword } from './password.ts';
 
 /** A location opened for its kopia repositories (one per volume namespace, under kopia/<ns>/). */

@@ -13,7 +13,7 @@ import {
   type WebhookInfo,
 } from '../schema.ts';
 import { arr, rec, str, strings, ProfileReader, type Obj, type ProfileSource } from './kube-read.ts';
-import { Reads } from './reads.ts';
+import { Reads, READS_EVERY_CAPTURE } from './reads.ts';
 import { groupNodePools, isControlPlane, toProfileNode, uniqueSorted } from './nodes.ts';
 import { captureNetwork } from './network.ts';
 import {
@@ -52,6 +52,10 @@ export async function captureProfile(input: CaptureInput): Promise<ClusterProfil
     resources.flatMap((r) => r.versions.map((v) => (r.group ? `${r.group}/${v}` : v))),
   );
   const reader = new ProfileReader(input.client, new Set(apiVersions), input.source);
+  // One round trip for the reads below instead of one after another (they are still taken in order).
+  reader.prefetch(
+    input.loadBalancerServices === undefined ? [...READS_EVERY_CAPTURE, Reads.services] : READS_EVERY_CAPTURE,
+  );
   const kinds = uniqueSorted(
     resources.flatMap((r) => r.versions.map((v) => `${r.group ? `${r.group}/${v}` : v}/${r.kind}`)),
   );

@@ -66,6 +66,19 @@ export interface ProfileSource {
   read(target: ReadTarget): Promise<Obj[] | undefined> | undefined;
 }
 
+/** Prefetched reads sent at once (see ProfileReader.prefetch). */
+const PREFETCH_IN_FLIGHT = 2;
+
+/** A read asked of the API server ahead of its turn (prefetch): what it gave, or how it failed. */
+type Fetched<T> = { ok: true; value: T } | { ok: false; err: unknown };
+
+function settle<T>(request: Promise<T>): Promise<Fetched<T>> {
+  return request.then(
+    (value) => ({ ok: true, value }),
+    (err: unknown) => ({ ok: false, err }),
+  );
+}
+
 /**
  * Tolerant reads for the profile: a resource the cluster does not serve, or that the identity may
  * not read, is recorded as absent (with what to do about it) instead of failing the capture.
@@ -76,6 +89,11 @@ export class ProfileReader {
   readonly #client: KubeClient;
   readonly #served: ReadonlySet<string>;
   readonly #source: ProfileSource | undefined;
+  /** Requests asked for reads still to come (prefetch), taken by the read itself. */
+  readonly #ahead = new Map<ReadTarget, Promise<Fetched<unknown>>>();
+  /** Prefetched requests not sent yet, in the order the reads come, and how many are in flight. */
+  readonly #queued: (() => void)[] = [];
+  #inFlight = 0;
 
   /** `served`: group versions the server serves (`v1`, `storage.k8s.io/v1`). */
   constructor(client: KubeClient, served: ReadonlySet<string>, source?: ProfileSource) {
@@ -88,6 +106,45 @@ export class ProfileReader {
     return this.#served.has(groupVersion);
   }
 
+  /**
+   * Sends now the requests of reads the capture will make one after the other (`list` for a target
+   * without a name, `get` for one with), so that they are answered together instead of one round
+   * trip after another. Only what the reads themselves would ask the API server: a type the cluster
+   * does not serve, or one the source answers, is left to its read. Each read still takes its
+   * answer in its turn, so `absent` comes out in the same order with the same entries.
+   */
+  prefetch(targets: readonly ReadTarget[]): void {
+    for (const target of targets) {
+      if (this.#ahead.has(target) || this.#source?.read(target) !== undefined) continue;
+      if (target.name === undefined) {
+        if (this.serves(groupVersionOf(target))) this.#queue(target, () => this.#listFromServer(target));
+      } else this.#queue(target, () => this.#getFromServer(target));
+    }
+    this.#send();
+  }
+
+  /**
+   * Queues a prefetched request. PREFETCH_IN_FLIGHT at a time: enough to keep the connections the
+   * client already holds busy, while sending all at once would open a TLS connection per read
+   * (measured: ~60 ms more CPU for a backup, in lifeboat alone).
+   */
+  #queue(target: ReadTarget, request: () => Promise<unknown>): void {
+    const answer = Promise.withResolvers<Fetched<unknown>>();
+    this.#ahead.set(target, answer.promise);
+    this.#queued.push(() => {
+      this.#inFlight++;
+      void settle(request()).then((fetched) => {
+        this.#inFlight--;
+        answer.resolve(fetched);
+        this.#send();
+      });
+    });
+  }
+
+  #send(): void {
+    while (this.#inFlight < PREFETCH_IN_FLIGHT && this.#queued.length > 0) this.#queued.shift()!();
+  }
+
   /** Every object the target names, paged; [] and an `absent` entry when they cannot be listed. */
   async list(target: ReadTarget): Promise<Obj[]> {
     const groupVersion = groupVersionOf(target);
@@ -97,16 +154,12 @@ export class ProfileReader {
     }
     const known = await this.#source?.read(target);
     if (known !== undefined) return known;
-    const items: Obj[] = [];
     try {
-      const query = { limit: 500, labelSelector: target.labelSelector, retries: 2 };
-      for await (const page of listJsonPages<Obj>(this.#client, targetPath(target), query))
-        items.push(...page);
+      return await this.#take(target, () => this.#listFromServer(target));
     } catch (err) {
       this.#record(target.what, err);
       return [];
     }
-    return items;
   }
 
   /** One object; undefined when it does not exist (not recorded) or cannot be read (recorded). */
@@ -114,11 +167,32 @@ export class ProfileReader {
     const known = await this.#source?.read(target);
     if (known !== undefined) return known[0];
     try {
-      return await getOrUndefined<Obj>(this.#client, { path: targetPath(target), retries: 2 });
+      return await this.#take(target, () => this.#getFromServer(target));
     } catch (err) {
       this.#record(target.what, err);
       return undefined;
     }
+  }
+
+  /** The prefetched answer of the target's read (once), or the request made now. */
+  async #take<T>(target: ReadTarget, request: () => Promise<T>): Promise<T> {
+    const ahead = this.#ahead.get(target);
+    if (ahead === undefined) return request();
+    this.#ahead.delete(target);
+    const fetched = await ahead;
+    if (!fetched.ok) throw fetched.err;
+    return fetched.value as T; // prefetch stored what the same request gives
+  }
+
+  async #listFromServer(target: ReadTarget): Promise<Obj[]> {
+    const items: Obj[] = [];
+    const query = { limit: 500, labelSelector: target.labelSelector, retries: 2 };
+    for await (const page of listJsonPages<Obj>(this.#client, targetPath(target), query)) items.push(...page);
+    return items;
+  }
+
+  #getFromServer(target: ReadTarget): Promise<Obj | undefined> {
+    return getOrUndefined<Obj>(this.#client, { path: targetPath(target), retries: 2 });
   }
 
   #record(what: string, err: unknown): void {

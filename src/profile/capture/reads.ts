@@ -73,6 +73,29 @@ export const Reads = {
   services: every('Services', '', 'v1', 'services'),
 } as const satisfies Record<string, ReadTarget | readonly ReadTarget[]>;
 
+/**
+ * The reads every capture makes whatever it finds (the others depend on what these gave: flannel and
+ * Calico when kubeadm and kube-proxy name no pod CIDR, CoreDNS and cluster-info when nothing else
+ * names the domain or the endpoint), in the order it makes them: asked for together at its start.
+ */
+export const READS_EVERY_CAPTURE: readonly ReadTarget[] = [
+  Reads.nodes,
+  Reads.kubeadmConfig,
+  Reads.kubeProxy,
+  Reads.kubernetesService,
+  Reads.dnsServices,
+  Reads.daemonSets,
+  Reads.crds,
+  Reads.mutatingWebhooks,
+  Reads.validatingWebhooks,
+  Reads.priorityClasses,
+  Reads.storageClasses,
+  Reads.csiDrivers,
+  Reads.volumeSnapshotClasses,
+  Reads.ingressClasses,
+  Reads.arcConfig,
+];
+
 /** What a capture during a backup reads: everything but the list of every Service. */
 export const READS_DURING_BACKUP: readonly ReadTarget[] = Object.values(Reads)
   .flat()
