@@ -57,8 +57,9 @@ export interface CreateSnapshotOptions {
   signal?: AbortSignal;
   onProgress?: (p: SnapshotProgress) => void;
   /**
-   * Worker threads hashing file chunks, which reach them in shared memory (default 0: all on this
-   * thread; 'auto': one per idle core beyond this thread's, see workerCount).
+   * Worker threads hashing file chunks, which reach them in shared memory, and reading, hashing and
+   * sealing files below the splitter's minimum segment whole (default 0: all on this thread;
+   * 'auto': one per idle core beyond this thread's, see workerCount).
    */
   workers?: WorkerCount;
   /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
@@ -107,16 +108,26 @@ async function resolveParent(
   return best;
 }
 
-/** The repository's splitter (kopia's default when the format names none) and chunk buffers for it. */
+/**
+ * The repository's splitter (kopia's default when the format names none) and chunk buffers for it;
+ * with a sealer that takes whole files, buffers for files below the splitter's minimum segment.
+ */
 function splitterOf(
   repo: KopiaRepository,
   concurrency: number,
-  shared: boolean,
-): { splitter: string; chunkBuffers: BufferPool } {
+  sealer: Sealer | undefined,
+): Pick<EntryWriterContext, 'splitter' | 'chunkBuffers' | 'smallFiles'> {
   const splitter = repo.format.config.splitter === '' ? DEFAULT_SPLITTER : repo.format.config.splitter;
+  const { minSegmentSize, maxSegmentSize } = createSplitter(splitter);
+  const shared = sealer !== undefined;
   // A file being read holds a buffer, and one more while its last chunk waits for room in a pack.
-  const chunkBuffers = new BufferPool(createSplitter(splitter).maxSegmentSize, 2 * concurrency, { shared });
-  return { splitter, chunkBuffers };
+  const chunkBuffers = new BufferPool(maxSegmentSize, 2 * concurrency, { shared });
+  const sealFile = sealer?.sealFile?.bind(sealer);
+  if (sealFile === undefined) return { splitter, chunkBuffers };
+  const limit = minSegmentSize - 1;
+  const { overhead } = repo.encryptor;
+  const buffers = new BufferPool(limit + 1 + overhead, concurrency, { shared: true });
+  return { splitter, chunkBuffers, smallFiles: { limit, buffers, overhead, sealFile } };
 }
 
 interface Counters {
@@ -156,7 +167,7 @@ export async function createSnapshot(
   const concurrency = options.concurrency ?? 4;
   const ctx: EntryWriterContext = {
     contents,
-    ...splitterOf(repo, concurrency, sealer !== undefined),
+    ...splitterOf(repo, concurrency, sealer),
     signal: options.signal,
     onBytes: (n) => {
       counters.bytes += n;
