@@ -268,29 +268,6 @@ describe('a writer killed mid-snapshot', () => {
   }, 60_000);
 });
 
-describe('small files sealed whole on a worker', () => {
-  it('verify with kopia, restore byte for byte, and are the contents kopia writes for them', async () => {
-    const src = join(work, 'small-src');
-    await mkdir(join(src, 'd'), { recursive: true });
-    // Around the sizes that go whole to a worker: from 16 KiB up to the splitter's minimum segment.
-    const sizes = [16 * 1024 - 1, 16 * 1024, 100_000, MiB + 1, 2 * MiB - 1, 2 * MiB, 3 * MiB];
-    for (const [i, size] of sizes.entries()) await writeFile(join(src, 'd', `f${i}`), seeded(size, i + 1));
-    await writeFile(join(src, 'd', 'copy'), seeded(100_000, 3));
-    const { blobs } = await lifeboatRepo('small');
-    const snap = await createSnapshot(await openRepository(blobs, PASSWORD), src, { ...velero, workers: 1 });
-    expect(snap.stats.onWorkers).toBeGreaterThan(0);
-    await verifyWithKopia('small');
-    const out = await restoreWithKopia('small', snap.id);
-    expect(await describeTree(out)).toEqual(await describeTree(src));
-    // kopia snapshotting the same tree writes byte-identical directories over the same file
-    // contents: the same root object.
-    const byKopia = JSON.parse(await kopia('small', ['snapshot', 'create', src, '--json'])) as {
-      rootEntry: { obj: string };
-    };
-    expect(byKopia.rootEntry.obj).toBe(snap.rootEntry === null ? '' : formatObjectId(snap.rootEntry.obj));
-  }, 120_000);
-});
-
 describe('on S3 (versitygw)', () => {
   it('a small snapshot verifies with kopia against the S3 repository', async () => {
     const s3 = env.s3!;

@@ -109,22 +109,6 @@ describe('encryption', () => {
     },
   );
 
-  it.each(Object.keys(KOPIA_CIPHERTEXTS))(
-    '%s encrypts in place, the nonce before the plaintext',
-    (algorithm) => {
-      const enc = createEncryptor(algorithm, KEY);
-      for (const size of [0, 1, 65_536, 200_001]) {
-        const plain = randomBytes(size);
-        const buf = Buffer.alloc(enc.inPlaceOffset + size + enc.overhead + 5, 0xee);
-        plain.copy(buf, enc.inPlaceOffset);
-        expect(enc.encryptInPlace(buf, size, IV)).toBe(size + enc.overhead);
-        expect(buf.subarray(size + enc.overhead).every((b) => b === 0xee)).toBe(true);
-        const sealed = buf.subarray(0, size + enc.overhead);
-        expect(enc.decrypt(sealed, IV)).toEqual(plain);
-      }
-    },
-  );
-
   it('refuses an unknown algorithm', () => {
     expect(codeOf(() => createEncryptor('SALSA20', KEY))).toBe('UNSUPPORTED');
   });

@@ -26,13 +26,6 @@ export interface ContentEncryptor {
    * the bytes written: no ciphertext buffer as large as the plaintext is allocated.
    */
   encryptInto(plain: Uint8Array, iv: Uint8Array, out: Buffer, offset: number): number;
-  /** Where encryptInPlace expects the plaintext in its buffer: the nonce goes before it. */
-  readonly inPlaceOffset: number;
-  /**
-   * Encrypts buf[inPlaceOffset, inPlaceOffset + length) over itself: the ciphertext is
-   * buf[0, length + overhead), and buf needs that much room. Returns its length.
-   */
-  encryptInPlace(buf: Buffer, length: number, iv: Uint8Array): number;
   /** INTEGRITY when the tag does not match (wrong key, tampered or truncated data). */
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer;
   /**
@@ -96,7 +89,6 @@ function deriveSecret(masterKey: Buffer): Buffer {
 
 class HmacKeyedAead implements ContentEncryptor {
   readonly overhead = NONCE_SIZE + TAG_SIZE;
-  readonly inPlaceOffset = NONCE_SIZE;
 
   private readonly cipher: Cipher;
   /**
@@ -135,11 +127,6 @@ class HmacKeyedAead implements ContentEncryptor {
     at += c.final().copy(out, at);
     at += c.getAuthTag().copy(out, at);
     return at - offset;
-  }
-
-  encryptInPlace(buf: Buffer, length: number, iv: Uint8Array): number {
-    // Ciphertext byte i lands where its plaintext byte was (after the nonce), read first.
-    return this.encryptInto(buf.subarray(NONCE_SIZE, NONCE_SIZE + length), iv, buf, 0);
   }
 
   decrypt(cipher: Uint8Array, iv: Uint8Array): Buffer {

@@ -23,12 +23,6 @@ export type CryptoRequest =
   | { op: 'hash'; data: Uint8Array }
   /** Encrypts data (uncompressed) into out at offset, both in shared memory; replies with the length. */
   | { op: 'seal'; data: Uint8Array; contentId: string; out: Uint8Array; offset: number }
-  /**
-   * Reads a file of at most `limit` bytes (never through a symlink) into buf, in shared memory,
-   * hashes it and encrypts it over itself: replies with the hash and the file's length, or with
-   * neither when the file is longer or could not be read (the caller then reads it itself).
-   */
-  | { op: 'file'; path: string; buf: Uint8Array; limit: number }
   | {
       op: 'open';
       data: Uint8Array;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,13 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../../errors/index.ts';
 import { compareUtf8, kopiaModeFromPosix, posixModeFromKopia } from './tree-entry.ts';
-import {
-  openLocalFileReader,
-  readSmallFile,
-  SYNC_READ_BYTES,
-  walkTree,
-  type LocalDirectory,
-} from './walk-tree.ts';
+import { openLocalFileReader, SYNC_READ_BYTES, walkTree, type LocalDirectory } from './walk-tree.ts';
 
 let base: string;
 let server: Server | undefined;
@@ -119,29 +112,6 @@ describe('openLocalFileReader', () => {
       expect((err as LifeboatError).code).toBe('NOT_FOUND');
       expect((err as LifeboatError).message).toContain(join(base, name));
     }
-  });
-});
-
-describe('readSmallFile', () => {
-  it('reads a file of up to the limit whole at an offset, and tells a longer one by one byte', async () => {
-    const data = randomBytes(5000);
-    await writeFile(join(base, 'f'), data);
-    const buf = Buffer.alloc(5012);
-    expect(readSmallFile(join(base, 'f'), buf, 11, 5000)).toBe(5000);
-    expect(buf.subarray(11, 5011).equals(data)).toBe(true);
-    expect(readSmallFile(join(base, 'f'), buf, 11, 4999)).toBeUndefined();
-    await writeFile(join(base, 'empty'), '');
-    expect(readSmallFile(join(base, 'empty'), buf, 0, 100)).toBe(0);
-  });
-
-  it('never reads through a symlink and never waits on a pipe', async () => {
-    await writeFile(join(base, 'f'), 'data');
-    await symlink(join(base, 'f'), join(base, 'l'));
-    expect(() => readSmallFile(join(base, 'l'), Buffer.alloc(10), 0, 5)).toThrow(/ELOOP/);
-    expect(() => readSmallFile(join(base, 'missing'), Buffer.alloc(10), 0, 5)).toThrow(/ENOENT/);
-    // A pipe that replaced a file: opened without waiting for a writer, refused at the first read.
-    execFileSync('mkfifo', [join(base, 'pipe')]);
-    expect(() => readSmallFile(join(base, 'pipe'), Buffer.alloc(10), 0, 5)).toThrow(/ESPIPE/);
   });
 });
 

@@ -271,27 +271,3 @@ export function openLocalFileReader(path: string): LocalFileReader {
     },
   };
 }
-
-/**
- * Reads a whole file of at most `limit` bytes into buf at offset with synchronous calls (for a
- * worker thread, whose blocking stalls no event loop), opened as openLocalFileReader opens it:
- * never through a symlink that replaced it, never waiting on a pipe. Returns its length, or
- * undefined when it has more than `limit` bytes; errors are the system's (the caller reads the
- * file again through openLocalFileReader, whose errors name the path).
- */
-export function readSmallFile(path: string, buf: Buffer, offset: number, limit: number): number | undefined {
-  const fd = openSync(path, OPEN_FLAGS | constants.O_NONBLOCK);
-  try {
-    // One byte more than the limit tells a longer file from one of exactly `limit` bytes.
-    const want = limit + 1;
-    let n = 0;
-    while (n < want) {
-      const got = readSync(fd, buf, offset + n, want - n, n);
-      if (got === 0) break;
-      n += got;
-    }
-    return n > limit ? undefined : n;
-  } finally {
-    closeSync(fd);
-  }
-}

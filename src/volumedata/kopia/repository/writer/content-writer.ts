@@ -11,7 +11,7 @@ import { goTime } from '../../object/go-text.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { PackBuilder } from './pack-builder.ts';
 import type { KopiaRepository } from '../repository.ts';
-import { inlineSealer, type Sealed, type Sealer } from './sealer.ts';
+import { inlineSealer, type Sealer } from './sealer.ts';
 
 /** Pack blob prefixes: `p` for file data, `q` for kopia's own metadata (prefixed contents). */
 export const DATA_PACK_PREFIX = 'p';
@@ -111,23 +111,8 @@ export class ContentWriter {
    */
   async writeContent(data: Buffer, prefix = '', compressor?: string): Promise<string> {
     this.throwIfFailed();
-    const id = makeContentId(prefix, await this.sealer.hash(data));
-    return this.writeHashed(id, prefix, data.length, () => this.sealer.seal(data, id, compressor));
-  }
-
-  /**
-   * Writes a content whose ID is known (its hash, hashed elsewhere) of originalLength plaintext
-   * bytes: seal() is called only when neither the repository nor this session has it, and what it
-   * seals must stay unchanged until this settles.
-   */
-  async writeHashed(
-    id: string,
-    prefix: string,
-    originalLength: number,
-    seal: () => Sealed | Promise<Sealed>,
-  ): Promise<string> {
-    this.throwIfFailed();
     this.stats.contents++;
+    const id = makeContentId(prefix, await this.sealer.hash(data));
     const pending = this.sealing.get(id);
     if (pending !== undefined) {
       await pending;
@@ -136,7 +121,7 @@ export class ContentWriter {
     if (this.written.has(id)) return id;
     const committed = this.repo.contentInfo(id);
     if (committed !== undefined && !committed.deleted) return id;
-    const work = this.addContent(id, originalLength, prefix, seal, committed?.timestampSeconds);
+    const work = this.addContent(id, data, prefix, compressor, committed?.timestampSeconds);
     this.sealing.set(id, work);
     try {
       await work;
@@ -148,12 +133,12 @@ export class ContentWriter {
 
   private async addContent(
     id: string,
-    originalLength: number,
+    data: Buffer,
     prefix: string,
-    seal: () => Sealed | Promise<Sealed>,
+    compressor: string | undefined,
     previousTimestamp: number | undefined,
   ): Promise<void> {
-    const sealed = await seal();
+    const sealed = await this.sealer.seal(data, id, compressor);
     const packPrefix = prefix === '' ? DATA_PACK_PREFIX : METADATA_PACK_PREFIX;
     const session = await this.session();
     this.formatBytes ??= this.readFormatBytes();
@@ -168,7 +153,7 @@ export class ContentWriter {
     const { entry, written } = pack.add(
       {
         contentId: id,
-        originalLength,
+        originalLength: data.length,
         timestampSeconds,
         deleted: false,
         compressionHeaderId: sealed.compressionHeaderId,
@@ -179,12 +164,12 @@ export class ContentWriter {
     );
     this.written.set(id, entry);
     this.stats.writtenContents++;
-    this.stats.writtenBytes += originalLength;
+    this.stats.writtenBytes += data.length;
     if (pack.length >= this.maxPackSize) {
       this.openPacks.delete(packPrefix);
       this.storePack(pack);
     }
-    // The sealed bytes are read until they are in the pack.
+    // The content's data is read until its bytes are in the pack.
     await written;
   }
 

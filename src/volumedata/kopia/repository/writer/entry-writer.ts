@@ -1,18 +1,10 @@
 import { join } from 'node:path';
-import { contentId } from '../../crypto/content.ts';
 import { type DirEntry, goModeFromPosix } from '../../object/dir-entry.ts';
-import { directObjectId, type ObjectId } from '../../object/object-id.ts';
+import type { ObjectId } from '../../object/object-id.ts';
 import { type LocalEntry, openLocalFileReader } from '../../tree/walk-tree.ts';
 import type { BufferPool } from './buffer-pool.ts';
 import type { ContentWriter } from './content-writer.ts';
 import { ObjectWriter } from './object-writer.ts';
-import type { Sealer } from './sealer.ts';
-
-/**
- * Files smaller than this are read on this thread even when workers could take them whole: their
- * read, hash and seal cost less than the round trip of a message.
- */
-const WORKER_FILE_MIN = 16 * 1024;
 
 /** kopia's metadata compression default (snapshot/policy: zstd-fastest) for directories and lists. */
 export const METADATA_COMPRESSOR = 'zstd-fastest';
@@ -57,55 +49,6 @@ export interface EntryWriterContext {
   signal?: AbortSignal | undefined;
   /** Bytes read from files, as they are read. */
   onBytes?: (n: number) => void;
-  /** Small files sealed whole on worker threads (absent: every file is read on this thread). */
-  smallFiles?: SmallFileSealing | undefined;
-}
-
-/** How files too small for the splitter to cut are read, hashed and sealed on worker threads. */
-export interface SmallFileSealing {
-  /** Files of at most this many bytes are one content whatever the splitter (below its minimum segment). */
-  limit: number;
-  /** Shared buffers of limit + 1 + the encryption's overhead bytes. */
-  buffers: BufferPool;
-  /** The encryption's overhead (nonce and tag). */
-  overhead: number;
-  sealFile: NonNullable<Sealer['sealFile']>;
-}
-
-/**
- * A small file as one content sealed on a worker: this thread only looks its ID up and, for a new
- * one, copies the sealed bytes into a pack. Undefined when the worker could not take it (grown
- * past the limit, or unreadable there): the caller reads it itself.
- */
-async function writeSmallFile(
-  ctx: EntryWriterContext,
-  small: SmallFileSealing,
-  path: string,
-  e: LocalEntry,
-): Promise<DirEntry | undefined> {
-  const buf = small.buffers.take();
-  try {
-    const r = await small.sealFile(path, buf, small.limit);
-    if (r === undefined) return undefined;
-    ctx.signal?.throwIfAborted();
-    ctx.onBytes?.(r.length);
-    const length = r.length + small.overhead;
-    const id = await ctx.contents.writeHashed(contentId('', r.hash), '', r.length, () => ({
-      compressionHeaderId: 0,
-      length,
-      writeTo: (out, offset) => {
-        buf.copy(out, offset, 0, length);
-      },
-    }));
-    return dirEntryFor(e, directObjectId(id), r.length);
-  } finally {
-    small.buffers.give(buf);
-  }
-}
-
-/** True when writeFile hands the file whole to ctx.smallFiles (as its listing's size says). */
-function sealedWhole(ctx: EntryWriterContext, e: LocalEntry): boolean {
-  return ctx.smallFiles !== undefined && e.size >= WORKER_FILE_MIN && e.size <= ctx.smallFiles.limit;
 }
 
 /** Writes a file's data as an object (no compression, as Velero's policy) and returns its entry. */
@@ -114,14 +57,7 @@ export async function writeFile(
   directory: string,
   e: LocalEntry,
 ): Promise<DirEntry> {
-  const path = join(directory, e.name);
-  const small = ctx.smallFiles;
-  if (small !== undefined && sealedWhole(ctx, e)) {
-    ctx.signal?.throwIfAborted();
-    const written = await writeSmallFile(ctx, small, path, e);
-    if (written !== undefined) return written;
-  }
-  const file = openLocalFileReader(path);
+  const file = openLocalFileReader(join(directory, e.name));
   const writer = new ObjectWriter(ctx.contents, {
     splitter: ctx.splitter,
     metadataCompressor: METADATA_COMPRESSOR,

@@ -15,11 +15,9 @@ const inlineFor = (data: Buffer) => data.length < (isShared(data) ? SHARED_INLIN
  * Hashing and sealing of file chunks on a pool's workers: a chunk in shared memory (BufferPool's
  * shared buffers) reaches a worker without a copy and only its 16-byte hash comes back; once this
  * thread has looked the content up, a new one is encrypted by a worker straight into the pack
- * buffer (shared too), so this thread only reads files, splits them and keeps the books. A small
- * file goes to a worker whole, by its path: read, hashed and sealed there in one round trip, the
- * system's copy of its bytes included (measured on 10k files of ~100 KiB: this thread then works
- * 1.7 s where it worked 2.8 s). Compressed contents (directories, lists) and small chunks stay on
- * this thread. The pool is the caller's: close() leaves it running.
+ * buffer (shared too), so this thread only reads files, splits them and keeps the books.
+ * Compressed contents (directories, lists) and small chunks stay on this thread. The pool is the
+ * caller's: close() leaves it running.
  */
 export function pooledSealer(repo: KopiaRepository, pool: CryptoPool): Sealer {
   const inline = inlineSealer(repo.hash, repo.encryptor);
@@ -32,11 +30,6 @@ export function pooledSealer(repo: KopiaRepository, pool: CryptoPool): Sealer {
       const r = await pool.request({ op: 'hash', data });
       if (r.hash === undefined) throw new Error('a crypto worker replied without a hash');
       return Buffer.from(r.hash.buffer, r.hash.byteOffset, r.hash.byteLength);
-    },
-    async sealFile(path: string, buf: Buffer, limit: number) {
-      const r = await pool.request({ op: 'file', path, buf, limit });
-      if (r.hash === undefined || r.length === undefined) return undefined;
-      return { hash: Buffer.from(r.hash.buffer, r.hash.byteOffset, r.hash.byteLength), length: r.length };
     },
     seal(data: Buffer, contentId: string, compressor?: string): Promise<Sealed> {
       if (compressor !== undefined || !isShared(data) || inlineFor(data)) {

@@ -2,14 +2,12 @@
 // repository's keys, which it receives once in workerData. Messages: {id, op: 'hash', data} →
 // {id, hash}; {id, op: 'open', data, contentId, compressionHeaderId, originalLength} →
 // {id, payload, length}; {id, op: 'seal', data, contentId, out, offset} (data and out in shared
-// memory: the content is encrypted straight into a pack buffer) → {id, length}; {id, op: 'file',
-// path, buf, limit} (a small file read, hashed and encrypted over itself in buf) → {id, hash,
-// length}, or {id} when the caller must read the file itself; errors come back as {id, error, code}.
+// memory: the content is encrypted straight into a pack buffer) → {id, length}; errors come back as
+// {id, error, code}.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ivForContent, openContent } from '../../crypto/content.ts';
 import { createEncryptor } from '../../crypto/encryption.ts';
 import { createHasher } from '../../crypto/hashing.ts';
-import { sealFileSync } from './sealer.ts';
 
 interface Keys {
   hash: string;
@@ -20,16 +18,13 @@ interface Keys {
 
 interface Request {
   id: number;
-  op: 'hash' | 'open' | 'seal' | 'file';
+  op: 'hash' | 'open' | 'seal';
   data: Uint8Array;
   contentId?: string;
   compressionHeaderId?: number;
   originalLength?: number;
   out?: Uint8Array;
   offset?: number;
-  path?: string;
-  buf?: Uint8Array;
-  limit?: number;
 }
 
 const keys = workerData as Keys;
@@ -64,21 +59,11 @@ function seal(req: Request): number {
   return encryptor.encryptInto(req.data, ivForContent(req.contentId ?? ''), out, req.offset);
 }
 
-function sealFile(req: Request): { hash: Buffer; length: number } | undefined {
-  if (req.path === undefined || req.buf === undefined || req.limit === undefined) {
-    throw new Error('a file request without its path, buffer or limit');
-  }
-  const buf = Buffer.from(req.buf.buffer, req.buf.byteOffset, req.buf.byteLength);
-  return sealFileSync(hash, encryptor, req.path, buf, req.limit);
-}
-
 port?.on('message', (req: Request) => {
   try {
     if (req.op === 'hash') {
       const h = hash(req.data);
       port.postMessage({ id: req.id, hash: h });
-    } else if (req.op === 'file') {
-      port.postMessage({ id: req.id, ...sealFile(req) });
     } else if (req.op === 'seal') {
       port.postMessage({ id: req.id, length: seal(req) });
     } else {

@@ -1,8 +1,7 @@
 import { compress, compressorHeaderId } from '../../crypto/compression.ts';
-import { contentId, ivForContent } from '../../crypto/content.ts';
+import { ivForContent } from '../../crypto/content.ts';
 import type { ContentEncryptor } from '../../crypto/encryption.ts';
 import type { HashFunc } from '../../crypto/hashing.ts';
-import { readSmallFile } from '../../tree/walk-tree.ts';
 
 /** A content ready for a pack: what the index records of its form, and its encrypted bytes. */
 export interface Sealed {
@@ -27,13 +26,6 @@ export interface Sealer {
   readonly sharedPacks?: boolean;
   hash(data: Buffer): Promise<Buffer>;
   seal(data: Buffer, contentId: string, compressor?: string): Promise<Sealed>;
-  /**
-   * Reads a whole file of at most `limit` bytes into buf (shared memory, limit + 1 + the
-   * encryption's overhead long) on another thread, hashes it and encrypts it over itself:
-   * buf[0, length + overhead) is then the sealed content, ready for a pack. Undefined when the file
-   * is longer or could not be read there (read it on this thread). Absent: files are read here.
-   */
-  sealFile?(path: string, buf: Buffer, limit: number): Promise<{ hash: Buffer; length: number } | undefined>;
   close(): Promise<void>;
 }
 
@@ -74,30 +66,4 @@ export function inlineSealer(hash: HashFunc, encryptor: ContentEncryptor): Seale
     seal: (data, contentId, compressor) => Promise.resolve(sealSync(encryptor, data, contentId, compressor)),
     close: () => Promise.resolve(),
   };
-}
-
-/**
- * A small file as one content (Sealer.sealFile), on the calling thread: read into buf after the
- * room for the nonce, hashed, encrypted over itself (file data is never compressed; its ID is
- * unprefixed, so its IV is the hash's last bytes). Undefined when the file is longer than limit or
- * cannot be read: the caller then reads it through openLocalFileReader, which says why with the path.
- */
-export function sealFileSync(
-  hash: HashFunc,
-  encryptor: ContentEncryptor,
-  path: string,
-  buf: Buffer,
-  limit: number,
-): { hash: Buffer; length: number } | undefined {
-  const at = encryptor.inPlaceOffset;
-  let length: number | undefined;
-  try {
-    length = readSmallFile(path, buf, at, limit);
-  } catch {
-    return undefined;
-  }
-  if (length === undefined) return undefined;
-  const h = hash(buf.subarray(at, at + length));
-  encryptor.encryptInPlace(buf, length, ivForContent(contentId('', h)));
-  return { hash: h, length };
 }

@@ -57,9 +57,8 @@ export interface CreateSnapshotOptions {
   signal?: AbortSignal;
   onProgress?: (p: SnapshotProgress) => void;
   /**
-   * Worker threads hashing file chunks, which reach them in shared memory, and reading, hashing and
-   * sealing files below the splitter's minimum segment whole (default 0: all on this thread;
-   * 'auto': one per idle core beyond this thread's, see workerCount).
+   * Worker threads hashing file chunks, which reach them in shared memory (default 0: all on this
+   * thread; 'auto': one per idle core beyond this thread's, see workerCount).
    */
   workers?: WorkerCount;
   /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
@@ -108,26 +107,16 @@ async function resolveParent(
   return best;
 }
 
-/**
- * The repository's splitter (kopia's default when the format names none) and chunk buffers for it;
- * with a sealer that takes whole files, buffers for files below the splitter's minimum segment.
- */
+/** The repository's splitter (kopia's default when the format names none) and chunk buffers for it. */
 function splitterOf(
   repo: KopiaRepository,
   concurrency: number,
-  sealer: Sealer | undefined,
-): Pick<EntryWriterContext, 'splitter' | 'chunkBuffers' | 'smallFiles'> {
+  shared: boolean,
+): { splitter: string; chunkBuffers: BufferPool } {
   const splitter = repo.format.config.splitter === '' ? DEFAULT_SPLITTER : repo.format.config.splitter;
-  const { minSegmentSize, maxSegmentSize } = createSplitter(splitter);
-  const shared = sealer !== undefined;
   // A file being read holds a buffer, and one more while its last chunk waits for room in a pack.
-  const chunkBuffers = new BufferPool(maxSegmentSize, 2 * concurrency, { shared });
-  const sealFile = sealer?.sealFile?.bind(sealer);
-  if (sealFile === undefined) return { splitter, chunkBuffers };
-  const limit = minSegmentSize - 1;
-  const { overhead } = repo.encryptor;
-  const buffers = new BufferPool(limit + 1 + overhead, concurrency, { shared: true });
-  return { splitter, chunkBuffers, smallFiles: { limit, buffers, overhead, sealFile } };
+  const chunkBuffers = new BufferPool(createSplitter(splitter).maxSegmentSize, 2 * concurrency, { shared });
+  return { splitter, chunkBuffers };
 }
 
 interface Counters {
@@ -167,7 +156,7 @@ export async function createSnapshot(
   const concurrency = options.concurrency ?? 4;
   const ctx: EntryWriterContext = {
     contents,
-    ...splitterOf(repo, concurrency, sealer),
+    ...splitterOf(repo, concurrency, sealer !== undefined),
     signal: options.signal,
     onBytes: (n) => {
       counters.bytes += n;

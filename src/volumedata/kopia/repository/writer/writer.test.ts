@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatObjectId } from '../../object/object-id.ts';
-import { readDirectoryEntries, restoreSnapshot } from '../restore.ts';
+import { readDirectoryEntries } from '../restore.ts';
 import { createSnapshot } from './snapshot-writer.ts';
 import { describe, expect, it } from 'vitest';
 import { memoryBlobs } from '../../blob/memory-blobs.ts';
@@ -153,49 +153,6 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
       expect(await reader.readFrom(read, pool, { shortReadEnds: true })).toBe(size);
       expect(await reader.result()).toEqual(whole);
       if (size === 10_000) expect(reads).toBe(1);
-    }
-  });
-
-  it('has a worker read, hash and seal small files whole, into the contents this thread writes', async () => {
-    const src = await mkdtemp(join(tmpdir(), 'lifeboat-small-'));
-    const out = await mkdtemp(join(tmpdir(), 'lifeboat-small-out-'));
-    try {
-      const limit = (2 << 20) - 1; // below DYNAMIC-4M-BUZHASH's minimum segment: one content
-      const sizes = { tiny: 100, a: 20_000, b: 300_000, limit, min: limit + 1 };
-      const data = new Map(Object.entries(sizes).map(([name, size]) => [name, randomBytes(size)]));
-      for (const [name, bytes] of data) await writeFile(join(src, name), bytes);
-      await writeFile(join(src, 'same-as-b'), data.get('b')!);
-      await symlink('b', join(src, 'link'));
-      const blobs = memoryBlobs();
-      await initializeRepository(blobs, PASSWORD, fast);
-      const source = { host: 'h', userName: 'u', path: '/src' };
-      const onWorker = await createSnapshot(await openRepository(blobs, PASSWORD), src, {
-        source,
-        workers: 1,
-      });
-      // a, b, same-as-b and limit whole, one message each (chunk by chunk they would take 7: a
-      // hash and a seal each but for the duplicate's seal); min, as large as the splitter's
-      // minimum segment, is hashed and sealed as one chunk; tiny stays on this thread.
-      expect(onWorker.stats.onWorkers).toBe(4 + 2);
-      // Every file's bytes once (same-as-b deduplicated), and a little metadata.
-      const fileBytes = 100 + 20_000 + 300_000 + limit + limit + 1;
-      expect(onWorker.stats.uploadedBytes).toBeGreaterThan(fileBytes);
-      expect(onWorker.stats.uploadedBytes).toBeLessThan(fileBytes + 4096);
-      // The same tree on this thread alone: the same contents, so the same objects, none written again.
-      const here = await createSnapshot(await openRepository(blobs, PASSWORD), src, {
-        source,
-        workers: 0,
-        parent: 'none',
-      });
-      expect(here.rootEntry?.obj).toEqual(onWorker.rootEntry?.obj);
-      expect(here.stats.uploadedBytes).toBeLessThan(2000); // the snapshot manifest only
-      const repo = await openRepository(blobs, PASSWORD);
-      await restoreSnapshot(repo, onWorker.id, out, { overwrite: true });
-      for (const [name, bytes] of data) expect((await readFile(join(out, name))).equals(bytes)).toBe(true);
-      expect((await readFile(join(out, 'same-as-b'))).equals(data.get('b')!)).toBe(true);
-    } finally {
-      await rm(src, { recursive: true, force: true });
-      await rm(out, { recursive: true, force: true });
     }
   });
 
