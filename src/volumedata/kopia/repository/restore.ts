@@ -156,10 +156,10 @@ export interface SnapshotRestoreOptions {
 /**
  * Contents a restore's file stream reads ahead of the one it writes: one, so reading the next
  * content overlaps writing this one, and eight files at once keep eight reads in flight. Three (the
- * readers' default) kept up to four contents of 4-8 MiB per file in memory for large files, which
- * the restore's speed did not need: measured on 1 GiB in 4 files (built CLI, 2 cores at load 8-9,
- * two runs each), peak RSS 284-285 MB against 243-248 MB from a filesystem location and 300-320 MB
- * against 248-280 MB from S3 (versitygw), with the same CPU time and wall times within the noise.
+ * readers' default) kept up to four contents of 4-8 MiB per file in memory for large files, over
+ * the 300 MB budget: 2 GiB in 4 files from a filesystem location, built CLI, quiet machine,
+ * interleaved, peaked at 254-277 MB with one ahead, 302-310 MB with two, 312-328 MB with three,
+ * in 8.3-9.4 s, 8.0 s and 7.7-8.4 s.
  */
 export const RESTORE_READ_AHEAD = 1;
 

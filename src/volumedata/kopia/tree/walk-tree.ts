@@ -221,8 +221,8 @@ export interface LocalFileReader {
 }
 
 /**
- * Opens a file for reading without following a symlink that replaced it since the listing, and reads its first
- * SYNC_READ_BYTES synchronously, the rest asynchronously. Errors name the path.
+ * Opens a file for reading without following a symlink that replaced it since the listing, and
+ * reads its first SYNC_READ_BYTES synchronously, the rest asynchronously. Errors name the path.
  */
 export function openLocalFileReader(path: string): LocalFileReader {
   let fd: number;
