@@ -36,6 +36,16 @@ export async function kopiaRun(program: string, args: string[], work: string): P
   return stdout;
 }
 
+/**
+ * Writes every dirty page to disk (`sync`) before a measured run, unmeasured: the run before it (or
+ * the tree just written) must not charge its writeback to whichever side runs next. Without it the
+ * first snapshot after a 1 GiB tree was written shared the disk with that tree's writeback, and an
+ * fsync in it waited for the whole tree (ext4 commits the journal with the data it orders).
+ */
+export async function settleWriteback(): Promise<void> {
+  await exec('sync', []);
+}
+
 /** Runs a program under /usr/bin/time for its wall time, CPU time and peak RSS. */
 export async function timed(
   program: string,

@@ -31,7 +31,7 @@ import {
 import { busyboxContainer, onlyNode, podVolumeDir } from '../test/helpers/nodes.ts';
 import { readPodVolumeBackups, REPO_PASSWORD, treeOf } from '../test/helpers/real-pod-volumes.ts';
 import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round, table, withHarness } from './common.ts';
-import { kopiaRun, type Run, timed } from './kopia-cli.ts';
+import { kopiaRun, type Run, settleWriteback, timed } from './kopia-cli.ts';
 import { cliLogEvents, formatTimeline, restoreTimeline } from './pod-volume-trace.ts';
 import { writeTree } from './volume-trees.ts';
 
@@ -159,8 +159,11 @@ async function measure(b: Bench, gib: number): Promise<PodVolumeResult> {
   await writeTree(join(volume, 'large'), large, 'lifeboat-bench-pod-volume');
   const agentIdleRssMB = round((await agentMemory(b.node, b.agent)).rssKb / 1024, 1);
 
+  // Each step after a sync: none pays for the writeback of the tree or of the step before it.
+  await settleWriteback();
   const backup = await lifeboatBackup(b);
   const kopiaSnapshot = await kopiaSide(b, volume);
+  await settleWriteback();
   const restore = await lifeboatRestore(b);
   const restored = await runningPod(b.client, RESTORED_NS);
   const identical = sameTree(
@@ -338,10 +341,12 @@ async function kopiaSide(b: Bench, volume: string): Promise<{ snapshot: Run; res
     b.work,
   );
   log('pod-volume: kopia snapshot create of the same directory');
+  await settleWriteback();
   const snapshot = await timed(b.kopia, ['snapshot', 'create', volume, '--json', ...base], b.work);
   const id = (JSON.parse(snapshot.stdout) as { id?: string }).id ?? '';
   log('pod-volume: kopia snapshot restore');
   const target = join(b.work, 'kopia-restore');
+  await settleWriteback();
   const restore = await timed(b.kopia, ['snapshot', 'restore', id, target, ...base], b.work);
   await rm(target, { recursive: true, force: true });
   return { snapshot: snapshot.run, restore: restore.run };

@@ -25,7 +25,7 @@ import {
   UsageError,
   writeBenchConfig,
 } from './common.ts';
-import { kopiaEnv, load1, type Run, timed } from './kopia-cli.ts';
+import { kopiaEnv, load1, type Run, settleWriteback, timed } from './kopia-cli.ts';
 import { benchPodVolume, formatPodVolume } from './pod-volume.ts';
 import { type TreeShape, writeTree } from './volume-trees.ts';
 
@@ -156,9 +156,11 @@ async function benchTree(
     kopia: await kopiaSide(source, work, kopia),
   };
   const runs = { lifeboat: new Map<keyof Side, Run>(), kopia: new Map<keyof Side, Run>() };
-  // Step by step, each side right after the other: both see the same load.
+  // Step by step, each side right after the other and after a sync: both see the same load, and
+  // neither pays for the writeback of what ran before it.
   for (const step of ['snapshot', 'resnapshot', 'restore'] as const) {
     for (const name of ['lifeboat', 'kopia'] as const) {
+      await settleWriteback();
       const run = await sides[name][step]();
       runs[name].set(step, run);
       log(`${tree.name}: ${name} ${step} ${ms(run)}`);
