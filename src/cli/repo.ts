@@ -109,7 +109,7 @@ function registerRestore(repo: Command): void {
     { namespace: 'volume namespace (default: search every namespace)', outputs: TEXT_OR_JSON },
   )
     .option('--overwrite', 'replace files that already exist in the target')
-    .addOption(workersOption('decrypt and check file contents while others are written', 0))
+    .addOption(workersOption('decrypt file contents while others are written', 0))
     .action(
       async (
         snapshotId: string,

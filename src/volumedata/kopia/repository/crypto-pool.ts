@@ -29,6 +29,8 @@ export type CryptoRequest =
       contentId: string;
       compressionHeaderId: number;
       originalLength: number;
+      /** Hash the plaintext against its ID (false: the authenticated decryption is the check). */
+      checkHash: boolean;
     };
 
 /** Worker threads answering CryptoRequests, the least busy one first. */

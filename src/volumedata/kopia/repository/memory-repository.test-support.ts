@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { BlobStorage } from '../blob/blob-storage.ts';
 import { memoryBlobs } from '../blob/memory-blobs.ts';
 import { encryptBlob } from '../crypto/blob-crypto.ts';
-import { sealContent } from '../crypto/content.ts';
+import { ivForContent, sealContent } from '../crypto/content.ts';
 import { createEncryptor } from '../crypto/encryption.ts';
 import { createHasher } from '../crypto/hashing.ts';
 import { PBKDF2 } from '../format/key-derivation.ts';
@@ -47,6 +47,27 @@ export async function memoryRepository() {
       pack.push(sealed.payload);
       packLength += sealed.payload.length;
       return sealed.contentId;
+    },
+    /**
+     * Seals data under a content ID of the caller's (uncompressed), as a writer holding the keys
+     * but hashing wrongly would: it decrypts, yet does not hash to its ID.
+     */
+    addUnder(contentId: string, data: Buffer): void {
+      const payload = enc.encrypt(data, ivForContent(contentId));
+      pending.push({
+        contentId,
+        packBlobId: current,
+        packOffset: packLength,
+        packedLength: payload.length,
+        originalLength: data.length,
+        timestampSeconds: now,
+        deleted: false,
+        compressionHeaderId: 0,
+        formatVersion: 2,
+        encryptionKeyId: 0,
+      });
+      pack.push(payload);
+      packLength += payload.length;
     },
     /** Adds raw index entries (deletion markers, hostile ones) to the next index blob. */
     addEntry(e: IndexEntry): void {

@@ -6,6 +6,7 @@ import { encodeIndirect, indirectEntries } from '../object/indirect.ts';
 import { directObjectId, formatObjectId, indirectObjectId, type ObjectId } from '../object/object-id.ts';
 import { memoryRepository, PASSWORD } from './memory-repository.test-support.ts';
 import { objectPieces, openObject, readObject } from './object-reader.ts';
+import { authenticatedOpener } from './content-opener.ts';
 import { openRepository } from './repository.ts';
 
 async function drain(stream: AsyncIterable<unknown>): Promise<Buffer> {
@@ -78,6 +79,29 @@ describe('openRepository and contents', () => {
     expect(missing.message).toBe(
       `content ${id} is in pack ${packId}, which is missing from memory repository`,
     );
+  });
+
+  it('file contents are opened like kopia reads them: the cipher authenticates them, the hash is checked where asked', async () => {
+    const m = await memoryRepository();
+    const id = m.add('', randomBytes(1000));
+    const wrongId = 'ab'.repeat(16);
+    const other = randomBytes(700);
+    m.addUnder(wrongId, other); // decrypts under its ID, but does not hash to it
+    const { packId } = await m.flush();
+    const repo = await openRepository(m.blobs, PASSWORD);
+    const restoring = authenticatedOpener(repo);
+    expect((await repo.getContent(wrongId, restoring)).equals(other)).toBe(true);
+    const unhashed = await caught(repo.getContent(wrongId));
+    expect(unhashed.code).toBe('INTEGRITY');
+    expect(unhashed.message).toContain(`Content ${wrongId} does not match its hash`);
+
+    const pack = await m.blobs.getBlob(packId);
+    pack[500] = (pack[500] ?? 0) ^ 1; // in the first content's ciphertext
+    await m.blobs.putBlob(packId, pack);
+    const flipped = await caught((await openRepository(m.blobs, PASSWORD)).getContent(id, restoring));
+    expect(flipped.code).toBe('INTEGRITY');
+    expect(flipped.message).toContain(id);
+    expect(flipped.message).toContain(packId);
   });
 
   it('an index entry past its pack’s end, or with an impossible range, is CORRUPT naming content and pack', async () => {

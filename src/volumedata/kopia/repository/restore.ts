@@ -12,7 +12,7 @@ import {
   type TreeEntryType,
   type TreeSource,
 } from '../tree/tree-entry.ts';
-import { pooledOpener } from './content-opener.ts';
+import { authenticatedOpener, pooledOpener } from './content-opener.ts';
 import { startCryptoPool, type WorkerCount, workerCount } from './crypto-pool.ts';
 import {
   type ContentSource,
@@ -186,22 +186,20 @@ export async function restoreSnapshot(
   };
   const { onProgress } = options;
   const pool = startCryptoPool(repo, { workers: workerCount(options.workers ?? 0) });
-  const opener = pool === undefined ? undefined : pooledOpener(repo, pool);
-  const contents: ContentSource =
-    opener === undefined
-      ? repo
-      : {
-          getContent: (id) => repo.getContent(id, opener),
-          getContentLease: (id) => repo.getContentLease(id, opener),
-        };
+  // File contents are not hashed again: their authenticated decryption is the check, as in kopia's
+  // restore (authenticatedOpener); directories and other metadata are read with their hash checked.
+  const opener =
+    pool === undefined ? authenticatedOpener(repo) : pooledOpener(repo, pool, { checkHash: false });
+  const contents: ContentSource = {
+    getContent: (id) => repo.getContent(id, opener),
+    getContentLease: (id) => repo.getContentLease(id, opener),
+  };
   const planReads: PlanReads = (ids) => {
     const planned = repo.plannedReads(ids);
-    return opener === undefined
-      ? planned
-      : {
-          getContent: (id) => planned.getContent(id, opener),
-          getContentLease: (id) => planned.getContentLease(id, opener),
-        };
+    return {
+      getContent: (id) => planned.getContent(id, opener),
+      getContentLease: (id) => planned.getContentLease(id, opener),
+    };
   };
   const sourceOptions: TreeSourceOptions = {
     planReads,

@@ -23,6 +23,7 @@ interface Request {
   contentId?: string;
   compressionHeaderId?: number;
   originalLength?: number;
+  checkHash?: boolean;
   out?: Uint8Array;
   offset?: number;
 }
@@ -50,7 +51,9 @@ function open(req: Request): { payload: ArrayBuffer; length: number } {
     compressionHeaderId: req.compressionHeaderId ?? 0,
     originalLength: req.originalLength ?? 0,
   };
-  return transferable(openContent(hash, encryptor, entry, data, { inPlace: true }));
+  return transferable(
+    openContent(hash, encryptor, entry, data, { inPlace: true, checkHash: req.checkHash !== false }),
+  );
 }
 
 function seal(req: Request): number {
