@@ -8,7 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer } from '../test/helpers/server.ts';
-import { cliNodeArgs, LIFEBOAT_CLI, log, MB, REPO_ROOT, round } from './common.ts';
+import { dockerfileEntrypoint } from '../test/harness/node-images.ts';
+import { LIFEBOAT_CLI, log, MB, REPO_ROOT, round } from './common.ts';
 
 export interface FleetPlanes {
   /** Kubeconfig files of the real control planes the registrations point at. */
@@ -105,6 +106,14 @@ export interface ServerRss {
  * fleet runtime (`leases`), the server elects and holds a Lease per cluster in the first plane, and a
  * schedule targets every cluster; sampling waits until it owns them all.
  */
+/**
+ * The node flags of the server's image (deploy/Dockerfile's ENTRYPOINT, between `node` and the
+ * bundle): the server is measured as it is deployed, not with the CLI's flags.
+ */
+async function serverNodeArgs(): Promise<string[]> {
+  return (await dockerfileEntrypoint()).slice(1, -1);
+}
+
 export async function measureServerRss(
   planes: FleetPlanes,
   count: number,
@@ -116,7 +125,7 @@ export async function measureServerRss(
     ? ['--leader-elect', '--lease-namespace', 'default', '--replica-id', `bench-${process.pid}-${count}`]
     : [];
   const server = await startServer({
-    node: [...(await cliNodeArgs()), join(REPO_ROOT, LIFEBOAT_CLI)],
+    node: [...(await serverNodeArgs()), join(REPO_ROOT, LIFEBOAT_CLI)],
     globals: ['--log-level', 'warn'],
     args: ['--insecure-no-auth', '--kubeconfig', planes.kubeconfigs[0] ?? '', ...fleetArgs],
     env: { NO_COLOR: '1', LIFEBOAT_CONFIG: config },

@@ -56,7 +56,7 @@ export async function pauseImage(): Promise<ImageSpec> {
  * deploy/Dockerfile's ENTRYPOINT (node with its heap flags, then the bundle): the agent runs in the
  * test image as in the image users build.
  */
-async function dockerfileEntrypoint(): Promise<string[]> {
+export async function dockerfileEntrypoint(): Promise<string[]> {
   const dockerfile = await readFile(join(repoRoot, 'deploy', 'Dockerfile'), 'utf8');
   const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
   const parsed: unknown = JSON.parse(line?.slice('ENTRYPOINT '.length) ?? 'null');
