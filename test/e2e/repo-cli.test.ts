@@ -203,19 +203,9 @@ describe('lifeboat repo failures', () => {
   });
 
   it('a snapshot whose repository fails to open ends with that error while the source is read', async () => {
-    const r = await lifeboat(
-      'repo',
-      'snapshot',
-      source,
-      '--namespace',
-      'app',
-      '--source',
-      'web-0/data',
-      '--location',
-      'fs-wrong',
-    );
+    const flags = '--namespace app --source web-0/data --location fs-wrong'.split(' ');
+    const r = await lifeboat('repo', 'snapshot', source, ...flags);
     expect(r.status).toBe(1); // not null: the process ended by itself
-
     expect(r.stderr).toMatch(/password/i);
     expect(r.stderr).not.toContain('not-the-password');
   });
