@@ -32,7 +32,11 @@ export interface WalkReadAhead extends ReadAhead {
 /**
  * Starts walkTree(root) and reads it ahead (readAhead). Why: reading the source needs nothing from
  * the repository, so it runs while the repository's format key is derived (scrypt in the thread
- * pool, ~190 ms during which this thread had nothing to do) and its index loads.
+ * pool, ~200-250 ms during which this thread had nothing to do) and its index loads. Measured on 10k
+ * files / 1 GiB, filesystem location, 10 interleaved pairs of the built CLI: a no-change re-snapshot
+ * in 0.64 s median (0.61-0.78) against 0.78 s (0.70-0.83) without, the same CPU time; the walk's
+ * ~100 ms now falls in scrypt's window (CPU profile), its peak RSS 13 MB higher (148 MB) as the
+ * two overlap.
  */
 export function readAheadWalk(root: string, options: ReadAheadOptions = {}): WalkReadAhead {
   const self = walkRoot(root);
