@@ -33,10 +33,10 @@ export interface WalkReadAhead extends ReadAhead {
  * Starts walkTree(root) and reads it ahead (readAhead). Why: reading the source needs nothing from
  * the repository, so it runs while the repository's format key is derived (scrypt in the thread
  * pool, ~200-250 ms during which this thread had nothing to do) and its index loads. Measured on 10k
- * files / 1 GiB, filesystem location, 10 interleaved pairs of the built CLI: a no-change re-snapshot
- * in 0.64 s median (0.61-0.78) against 0.78 s (0.70-0.83) without, the same CPU time; the walk's
- * ~100 ms now falls in scrypt's window (CPU profile), its peak RSS 13 MB higher (148 MB) as the
- * two overlap.
+ * files / 1 GiB, filesystem location, two runs of 10 interleaved pairs of the built CLI (load 2.6,
+ * then 1.7 on 2 cores): a no-change re-snapshot in 0.64 s median both times, against 0.78 s and
+ * 0.70 s without, the same CPU time; the walk now falls in scrypt's window (CPU profile), and peak
+ * RSS is 13 MB higher (148 MB) as the two overlap.
  */
 export function readAheadWalk(root: string, options: ReadAheadOptions = {}): WalkReadAhead {
   const self = walkRoot(root);
