@@ -96,6 +96,7 @@ export { kopiaModeFromPosix, posixModeFromKopia } from './kopia/tree/tree-entry.
 export type { TreeEntry, TreeEntryType, TreeSource } from './kopia/tree/tree-entry.ts';
 export { localEntry, readLocalDirectory, walkTree } from './kopia/tree/walk-tree.ts';
 export type { LocalDirectory, LocalEntry, WalkOptions } from './kopia/tree/walk-tree.ts';
+export { readAheadWalk, type WalkReadAhead } from './kopia/tree/walk-read-ahead.ts';
 export {
   type CheckRestoredOptions,
   checkRestoredTree,

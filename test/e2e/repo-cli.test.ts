@@ -192,6 +192,24 @@ describe('lifeboat repo failures', () => {
     expect(r.stderr).toContain('app');
   });
 
+  it('a missing directory fails naming it, and no repository is created for it', async () => {
+    const missing = join(locations.dir, 'no-such-dir');
+    const ns = `missing-${randomBytes(3).toString('hex')}`;
+    const r = await lifeboat('repo', 'snapshot', missing, '--namespace', ns, '--source', 'p/v');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${missing} does not exist.`);
+    const listed = await lifeboat('repo', 'snapshots', '--namespace', ns);
+    expect(listed.stderr).toContain(`no kopia repository for namespace "${ns}"`);
+  });
+
+  it('a snapshot whose repository fails to open ends with that error while the source is read', async () => {
+    const flags = '--namespace app --source web-0/data --location fs-wrong'.split(' ');
+    const r = await lifeboat('repo', 'snapshot', source, ...flags);
+    expect(r.status).toBe(1); // not null: the process ended by itself
+    expect(r.stderr).toMatch(/password/i);
+    expect(r.stderr).not.toContain('not-the-password');
+  });
+
   it('a bad --source is a usage error', async () => {
     const r = await lifeboat('repo', 'snapshot', source, '--namespace', 'app', '--source', 'a/b/c');
     expect(r.status).toBe(2);

@@ -1,4 +1,9 @@
-import { createSnapshot, initializeRepository, type SnapshotSource } from '../../volumedata/index.ts';
+import {
+  createSnapshot,
+  initializeRepository,
+  readAheadWalk,
+  type SnapshotSource,
+} from '../../volumedata/index.ts';
 import { checkNamespace, type RepoLocation } from './repo-location.ts';
 import {
   openNamespace,
@@ -31,30 +36,39 @@ async function hasRepository(loc: RepoLocation, namespace: string): Promise<bool
 
 /**
  * Snapshots a directory into a namespace's repository, creating the repository (Velero's defaults)
- * when the namespace has none; the latest snapshot of the same source is the parent.
+ * when the namespace has none; the latest snapshot of the same source is the parent. The directory
+ * is read from the start, while the repository opens (readAheadWalk); a missing one fails before a
+ * repository is created or opened for it.
  */
 export async function snapshotDirectory(
   request: RepoSnapshotRequest,
 ): Promise<{ snapshot: SnapshotRow; created: boolean; onWorkers: number }> {
   const namespace = checkNamespace(request.namespace);
-  return withLocation(request, async (loc) => {
-    const password = await loc.password();
-    const created = !(await hasRepository(loc, namespace));
-    if (created) {
-      request.logger.info({ namespace }, 'creating the kopia repository of the namespace');
-      await initializeRepository(loc.blobs(namespace, { create: true }), password);
-    }
-    const repo = await openNamespace(loc, namespace, request.signal);
-    const manifest = await createSnapshot(repo, request.dir, {
-      source: request.source,
-      tags: request.tags,
-      description: request.description,
-      pin: request.pins,
-      parent: 'latest',
-      workers: request.workers ?? 'auto',
-      ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  const walk = readAheadWalk(request.dir, { signal: request.signal });
+  try {
+    return await withLocation(request, async (loc) => {
+      const password = await loc.password();
+      const created = !(await hasRepository(loc, namespace));
+      await walk.rootChecked();
+      if (created) {
+        request.logger.info({ namespace }, 'creating the kopia repository of the namespace');
+        await initializeRepository(loc.blobs(namespace, { create: true }), password);
+      }
+      const repo = await openNamespace(loc, namespace, request.signal);
+      const manifest = await createSnapshot(repo, request.dir, {
+        source: request.source,
+        tags: request.tags,
+        description: request.description,
+        pin: request.pins,
+        parent: 'latest',
+        workers: request.workers ?? 'auto',
+        walk,
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      });
+      return { snapshot: snapshotRow(namespace, manifest), created, onWorkers: manifest.stats.onWorkers };
     });
-    return { snapshot: snapshotRow(namespace, manifest), created, onWorkers: manifest.stats.onWorkers };
-  });
+  } finally {
+    walk.stop();
+  }
 }

@@ -143,12 +143,8 @@ export async function readLocalDirectory(
   return { entries, skipped };
 }
 
-/**
- * Walks a directory tree depth-first and yields each directory after all its subdirectories, so a
- * Merkle-tree writer has every child's object ID before it writes the parent. A subdirectory that
- * vanishes before it is read is left out of its parent's entries.
- */
-export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<LocalDirectory> {
+/** The root of a walk, lstat'ed: a missing root is NOT_FOUND, one that is no directory a USAGE error. */
+export async function walkRoot(root: string): Promise<LocalEntry> {
   const self = await localEntry(root).catch((err: unknown) => {
     if (errno(err) !== 'ENOENT') throw err;
     throw new LifeboatError('NOT_FOUND', `${root} does not exist.`, {
@@ -158,6 +154,24 @@ export async function* walkTree(root: string, options: WalkOptions = {}): AsyncG
   if (self.type !== 'directory') {
     throw new LifeboatError('USAGE', `${root} is not a directory.`, { hint: 'Snapshot a directory.' });
   }
+  return self;
+}
+
+/**
+ * Walks a directory tree depth-first and yields each directory after all its subdirectories, so a
+ * Merkle-tree writer has every child's object ID before it writes the parent. A subdirectory that
+ * vanishes before it is read is left out of its parent's entries.
+ */
+export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<LocalDirectory> {
+  yield* walkBelow(root, await walkRoot(root), options);
+}
+
+/** walkTree below a root already read by walkRoot. */
+export async function* walkBelow(
+  root: string,
+  self: LocalEntry,
+  options: WalkOptions = {},
+): AsyncGenerator<LocalDirectory> {
   yield* walkDirectory(root, '', self, options);
 }
 

@@ -63,6 +63,11 @@ export interface CreateSnapshotOptions {
   workers?: WorkerCount;
   /** Hashing and sealing of the caller's own (then workers is ignored; the caller closes it). */
   sealer?: Sealer;
+  /**
+   * The directories of dir as walkTree(dir) yields them, from a walk the caller started (a
+   * readAheadWalk begun before the repository was opened); default: walkTree(dir).
+   */
+  walk?: AsyncIterable<LocalDirectory>;
 }
 
 /** The caller's sealer, or one hashing on a pool of options.workers threads (none: undefined). */
@@ -164,7 +169,8 @@ export async function createSnapshot(
     },
   };
   try {
-    const root = await writeTree(ctx, dir, parent, repo, counters, concurrency);
+    const walk = options.walk ?? walkTree(dir);
+    const root = await writeTree(ctx, dir, walk, parent, repo, counters, concurrency);
     await contents.flush();
     const manifest: SnapshotManifest = {
       id: '',
@@ -220,6 +226,7 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 async function writeTree(
   ctx: EntryWriterContext,
   dir: string,
+  walk: AsyncIterable<LocalDirectory>,
   parent: SnapshotManifest | undefined,
   repo: KopiaRepository,
   counters: Counters,
@@ -236,7 +243,7 @@ async function writeTree(
   const check = () => {
     if (failure !== undefined) throw failure;
   };
-  for await (const d of walkTree(dir)) {
+  for await (const d of walk) {
     check();
     ctx.signal?.throwIfAborted();
     const before = await previous.entries(d.relativePath);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { formatObjectId } from '../../object/object-id.ts';
 import { readDirectoryEntries } from '../restore.ts';
 import { createSnapshot } from './snapshot-writer.ts';
+import { readAheadWalk } from '../../tree/walk-read-ahead.ts';
 import { describe, expect, it } from 'vitest';
 import { memoryBlobs } from '../../blob/memory-blobs.ts';
 import { openRepository } from '../repository.ts';
@@ -182,6 +183,28 @@ describe('ContentWriter', { timeout: 60_000 }, () => {
       const inA = await readDirectoryEntries(repo, formatObjectId(a!.obj));
       expect(inA.map((e) => e.name)).toEqual(['b', 'c']);
       expect(a?.summ).toMatchObject({ files: 2, dirs: 3, size: 'changed'.length + 'a/c/f2'.length });
+    } finally {
+      await rm(src, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the same snapshot from a walk read ahead, bound reached or not', async () => {
+    const src = await mkdtemp(join(tmpdir(), 'lifeboat-read-ahead-'));
+    try {
+      for (const d of ['a/b', 'a/c', 'd', 'e']) await mkdir(join(src, d), { recursive: true });
+      for (const f of ['a/b/f1', 'a/c/f2', 'd/f3', 'top']) await writeFile(join(src, f), f);
+      await writeFile(join(src, 'a/big'), randomBytes(3 << 20));
+      const blobs = memoryBlobs();
+      await initializeRepository(blobs, PASSWORD, fast);
+      const repo = await openRepository(blobs, PASSWORD);
+      const source = { host: 'h', userName: 'u', path: '/src' };
+      const plain = await createSnapshot(repo, src, { source, parent: 'none' });
+      for (const maxEntries of [1, 1000]) {
+        const walk = readAheadWalk(src, { maxEntries });
+        const ahead = await createSnapshot(repo, src, { source, parent: 'none', walk });
+        expect(formatObjectId(ahead.rootEntry!.obj)).toBe(formatObjectId(plain.rootEntry!.obj));
+        expect(ahead.stats).toMatchObject({ fileCount: 5, dirCount: 6, totalSize: plain.stats.totalSize });
+      }
     } finally {
       await rm(src, { recursive: true, force: true });
     }
