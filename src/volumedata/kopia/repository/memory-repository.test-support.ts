@@ -23,7 +23,8 @@ export async function memoryRepository() {
   let pack: Buffer[] = [];
   let packLength = 0;
   let pending: IndexEntry[] = [];
-  const packId = () => `p${randomBytes(16).toString('hex')}`;
+  let packPrefix = 'p';
+  const packId = () => `${packPrefix}${randomBytes(16).toString('hex')}`;
   let current = packId();
   const now = Math.floor(Date.now() / 1000);
 
@@ -68,6 +69,12 @@ export async function memoryRepository() {
       });
       pack.push(payload);
       packLength += payload.length;
+    },
+    /** Names the packs from now on with this prefix (kopia's `q` for metadata); before any add. */
+    usePackPrefix(prefix: string): void {
+      if (pack.length > 0) throw new Error('usePackPrefix after contents were added to the pack');
+      packPrefix = prefix;
+      current = packId();
     },
     /** Adds raw index entries (deletion markers, hostile ones) to the next index blob. */
     addEntry(e: IndexEntry): void {

@@ -24,6 +24,31 @@ async function caught(p: Promise<unknown>): Promise<LifeboatError> {
   return err;
 }
 
+/** Blobs that count the reads of each blob, whole (no range) or not. */
+function counting(blobs: BlobStorage): {
+  blobs: BlobStorage;
+  reads: Map<string, { whole: number; ranges: number }>;
+} {
+  const reads = new Map<string, { whole: number; ranges: number }>();
+  return {
+    reads,
+    blobs: {
+      ...blobs,
+      description: blobs.description,
+      getBlob: (id, range) => {
+        const n = reads.get(id) ?? { whole: 0, ranges: 0 };
+        if (range === undefined) n.whole++;
+        else n.ranges++;
+        reads.set(id, n);
+        return blobs.getBlob(id, range);
+      },
+      putBlob: (id, data, o) => blobs.putBlob(id, data, o),
+      listBlobs: (prefix) => blobs.listBlobs(prefix),
+      deleteBlob: (id) => blobs.deleteBlob(id),
+    },
+  };
+}
+
 /** Blobs whose reads of one blob fail as if it had been deleted. */
 function hiding(blobs: BlobStorage, hidden: string): BlobStorage {
   return {
@@ -102,6 +127,38 @@ describe('openRepository and contents', () => {
     expect(flipped.code).toBe('INTEGRITY');
     expect(flipped.message).toContain(id);
     expect(flipped.message).toContain(packId);
+  });
+
+  it('metadata contents are read from their whole q pack, fetched once; data contents by their range', async () => {
+    const m = await memoryRepository();
+    m.usePackPrefix('q');
+    const dirs = [randomBytes(300), randomBytes(400), randomBytes(500)].map((d) => ({
+      d,
+      id: m.add('k', d),
+    }));
+    const { packId: qPack } = await m.flush();
+    m.usePackPrefix('p');
+    const data = randomBytes(2000);
+    const dataId = m.add('', data);
+    const { packId: pPack } = await m.flush();
+    const { blobs, reads } = counting(m.blobs);
+    const repo = await openRepository(blobs, PASSWORD);
+    for (const { d, id } of dirs) expect((await repo.getContent(id)).equals(d)).toBe(true);
+    expect((await repo.getContent(dataId)).equals(data)).toBe(true);
+    expect(reads.get(qPack)).toEqual({ whole: 1, ranges: 0 });
+    expect(reads.get(pPack)).toEqual({ whole: 0, ranges: 1 });
+
+    // A q pack shorter than its index says is CORRUPT naming content and pack.
+    const shortened = await memoryRepository();
+    shortened.usePackPrefix('q');
+    const id = shortened.add('k', randomBytes(800));
+    const { packId } = await shortened.flush();
+    const whole = await shortened.blobs.getBlob(packId);
+    await shortened.blobs.putBlob(packId, whole.subarray(0, whole.length - 100));
+    const err = await caught((await openRepository(shortened.blobs, PASSWORD)).getContent(id));
+    expect(err.code).toBe('CORRUPT');
+    expect(err.message).toContain(id);
+    expect(err.message).toContain(packId);
   });
 
   it('an index entry past its pack’s end, or with an impossible range, is CORRUPT naming content and pack', async () => {
