@@ -69,6 +69,8 @@ export async function claimBackupName(
 }
 
 const SETTLE_READS = 6;
+/** Tries of one read of the claim while it settles. */
+const CLAIM_READ_ATTEMPTS = 3;
 
 /**
  * The claim once it has stopped changing: two reads in a row (the second half a settle later) that
@@ -84,11 +86,23 @@ async function settledClaim(
   settleMs: number,
 ): Promise<BackupClaim | undefined> {
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // A read that fails (a busy server's error, a claim caught mid-replacement) is tried again before
+  // it counts as no claim: counted at once, a few failures in a row lost the name for every writer.
+  const read = async (): Promise<BackupClaim | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await readBackupClaim(store, layout, name);
+      } catch {
+        if (attempt >= CLAIM_READ_ATTEMPTS) return undefined;
+        await pause(Math.max(50, Math.ceil(settleMs / 2)));
+      }
+    }
+  };
   if (settleMs > 0) await pause(settleMs);
-  let previous = await readBackupClaim(store, layout, name).catch(() => undefined);
-  for (let read = 1; read < SETTLE_READS; read++) {
+  let previous = await read();
+  for (let n = 1; n < SETTLE_READS; n++) {
     if (settleMs > 0) await pause(Math.ceil(settleMs / 2));
-    const current = await readBackupClaim(store, layout, name).catch(() => undefined);
+    const current = await read();
     if (current !== undefined && current.nonce === previous?.nonce) return current;
     previous = current;
   }

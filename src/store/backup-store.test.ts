@@ -209,6 +209,21 @@ describe('BackupStore name claims (two writers of one name)', () => {
     expect((await backups.readClaim('slow'))?.cluster).toBe('uid-b');
   });
 
+  it('a read-back that fails now and then (a busy server) does not cost the only writer its name', async () => {
+    // Every other read of the claim fails: counted as "no claim", no two reads in a row agreed.
+    let reads = 0;
+    class BusyReads extends MemoryObjectStore {
+      override async get(key: string): Promise<Readable> {
+        if (key.endsWith('-claim.json') && reads++ % 2 === 0) throw new Error('503 SlowDown');
+        return super.get(key);
+      }
+    }
+    const backups = new BackupStore(new BusyReads({ atomicCreate: false }), '');
+    const upload = await backups.beginBackup('busy', { cluster: 'uid-a' });
+    expect(reads).toBeGreaterThan(2);
+    await upload.abort();
+  });
+
   it('a retried create whose first attempt landed finds its own claim and keeps the name', async () => {
     // An S3 client retries a PUT whose reply was lost; the retry's If-None-Match then fails on the
     // claim the first attempt wrote.
