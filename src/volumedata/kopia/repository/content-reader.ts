@@ -10,6 +10,7 @@ import type { HashFunc } from '../crypto/hashing.ts';
 import type { IndexEntry } from '../index/index-entry.ts';
 import type { ContentOpener, OpenContext } from './content-opener.ts';
 import { type LentPayload, PackReadPlan, type PackReadOptions } from './pack-reads.ts';
+import { ByteCache } from './byte-cache.ts';
 import { ReadBuffers } from './read-buffers.ts';
 
 /** Prefixes of contents that hold metadata kopia reads often: directories, index objects, manifests. */
@@ -90,21 +91,18 @@ function checkEntry(entry: IndexEntry): void {
 
 /** Reads contents from packs, with a byte-bounded LRU cache of metadata contents and shared in-flight reads. */
 export class ContentReader {
-  private readonly cache = new Map<string, Buffer>();
-  private cachedBytes = 0;
-  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  /** Metadata contents read, and their reads under way. */
+  private readonly cache: ByteCache;
   private readonly options: ContentReaderOptions;
-  private readonly cacheLimit: number;
   /** Where lent reads land (getContentLease and plans). */
   private readonly buffers = new ReadBuffers();
-  /** Whole metadata packs read (LRU by bytes), and their reads under way. */
-  private readonly packs = new Map<string, Buffer>();
-  private packBytes = 0;
-  private readonly packReads = new Map<string, Promise<Buffer>>();
+  /** Whole metadata packs read, and their reads under way. */
+  private readonly packs = new ByteCache(METADATA_PACK_CACHE_BYTES, METADATA_PACK_CACHE_BYTES / 2);
 
   constructor(options: ContentReaderOptions) {
     this.options = options;
-    this.cacheLimit = options.cacheBytes ?? DEFAULT_METADATA_CACHE_BYTES;
+    const limit = options.cacheBytes ?? DEFAULT_METADATA_CACHE_BYTES;
+    this.cache = new ByteCache(limit, limit / 4);
   }
 
   /**
@@ -113,26 +111,12 @@ export class ContentReader {
    * small and cached, are opened here.
    */
   async getContent(contentId: string, opener?: ContentOpener, plan?: PackReadPlan): Promise<Buffer> {
-    const cached = this.cache.get(contentId);
-    if (cached !== undefined) {
-      this.cache.delete(contentId);
-      this.cache.set(contentId, cached);
-      return cached;
-    }
-    const pending = this.inFlight.get(contentId);
-    if (pending !== undefined) return pending;
+    const known = this.cache.find(contentId);
+    if (known !== undefined) return known;
     const entry = this.options.lookup(contentId);
     if (entry === undefined) throw contentNotFound(contentId, this.options.blobs.description);
     if (!CACHED_PREFIXES.has(contentId.charAt(0))) return this.read(entry, opener, plan);
-    const read = this.readMetadata(entry);
-    this.inFlight.set(contentId, read);
-    try {
-      const data = await read;
-      this.remember(contentId, data);
-      return data;
-    } finally {
-      this.inFlight.delete(contentId);
-    }
+    return this.cache.load(contentId, () => this.readMetadata(entry));
   }
 
   /**
@@ -201,36 +185,10 @@ export class ContentReader {
   }
 
   /** A metadata pack whole, from the cache or read once for every content asking for it. */
-  private async metadataPack(entry: IndexEntry): Promise<Buffer> {
-    const id = entry.packBlobId;
-    const kept = this.packs.get(id);
-    if (kept !== undefined) {
-      this.packs.delete(id);
-      this.packs.set(id, kept);
-      return kept;
-    }
-    const pending = this.packReads.get(id);
-    if (pending !== undefined) return pending;
-    const read = this.readWholePack(entry);
-    this.packReads.set(id, read);
-    try {
-      const pack = await read;
-      this.keepPack(id, pack);
-      return pack;
-    } finally {
-      this.packReads.delete(id);
-    }
-  }
-
-  private keepPack(id: string, pack: Buffer): void {
-    if (pack.length > METADATA_PACK_CACHE_BYTES / 2) return;
-    this.packs.set(id, pack);
-    this.packBytes += pack.length;
-    for (const [old, bytes] of this.packs) {
-      if (this.packBytes <= METADATA_PACK_CACHE_BYTES) break;
-      this.packs.delete(old);
-      this.packBytes -= bytes.length;
-    }
+  private metadataPack(entry: IndexEntry): Promise<Buffer> | Buffer {
+    return (
+      this.packs.find(entry.packBlobId) ?? this.packs.load(entry.packBlobId, () => this.readWholePack(entry))
+    );
   }
 
   /** Reads and opens the content an entry points at (here, or with opener; its payload from plan when planned). */
@@ -330,20 +288,8 @@ export class ContentReader {
     return err;
   }
 
-  private remember(contentId: string, data: Buffer): void {
-    if (data.length > this.cacheLimit / 4) return;
-    this.cache.set(contentId, data);
-    this.cachedBytes += data.length;
-    for (const [id, old] of this.cache) {
-      if (this.cachedBytes <= this.cacheLimit) break;
-      this.cache.delete(id);
-      this.cachedBytes -= old.length;
-    }
-  }
-
   /** Drops every cached content (after an index refresh, entries may point elsewhere). */
   clear(): void {
     this.cache.clear();
-    this.cachedBytes = 0;
   }
 }

@@ -1,5 +1,5 @@
 // Worker threads holding the repository's keys: snapshots hash file chunks on them, restores open
-// (decrypt, decompress, hash-check) file contents on them, so both can use every core.
+// (decrypt, decompress) file contents on them, so both can use every core.
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';

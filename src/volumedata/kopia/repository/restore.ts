@@ -145,10 +145,10 @@ export interface SnapshotRestoreOptions {
    */
   readAhead?: number;
   /**
-   * Worker threads decrypting and hash-checking file contents while this thread reads and writes
-   * (default 0: none). Measured on 2 cores at load 25–30 (512 MiB in 4 files): 2 workers cost 8.0 s
-   * CPU against 6.2 s, and 390–400 MB peak RSS against 230–250 MB, as every content's memory goes to
-   * a worker and back and is freed only by this thread's later GC.
+   * Worker threads decrypting file contents (not hashed again: see authenticatedOpener) while this
+   * thread reads and writes (default 0: none). Measured on 2 cores at load 25–30 (512 MiB in 4
+   * files): 2 workers cost 8.0 s CPU against 6.2 s, and 390–400 MB peak RSS against 230–250 MB, as
+   * every content's memory goes to a worker and back and is freed only by this thread's later GC.
    */
   workers?: WorkerCount;
 }

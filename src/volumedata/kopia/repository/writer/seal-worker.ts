@@ -1,9 +1,9 @@
 // A worker thread of the crypto pool (../crypto-pool.ts): hashes and opens contents with the
 // repository's keys, which it receives once in workerData. Messages: {id, op: 'hash', data} →
-// {id, hash}; {id, op: 'open', data, contentId, compressionHeaderId, originalLength} →
-// {id, payload, length}; {id, op: 'seal', data, contentId, out, offset} (data and out in shared
-// memory: the content is encrypted straight into a pack buffer) → {id, length}; errors come back as
-// {id, error, code}.
+// {id, hash}; {id, op: 'open', data, contentId, compressionHeaderId, originalLength, checkHash} →
+// {id, payload, length} (the plaintext hashed against its ID unless checkHash is false); {id, op:
+// 'seal', data, contentId, out, offset} (data and out in shared memory: the content is encrypted
+// straight into a pack buffer) → {id, length}; errors come back as {id, error, code}.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ivForContent, openContent } from '../../crypto/content.ts';
 import { createEncryptor } from '../../crypto/encryption.ts';
