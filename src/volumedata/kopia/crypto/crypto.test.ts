@@ -112,6 +112,13 @@ describe('encryption', () => {
   it('refuses an unknown algorithm', () => {
     expect(codeOf(() => createEncryptor('SALSA20', KEY))).toBe('UNSUPPORTED');
   });
+
+  it('never uses a nonce twice, across draws of the random pool', () => {
+    const enc = createEncryptor('AES256-GCM-HMAC-SHA256', KEY);
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) seen.add(enc.encrypt(WORD, IV).subarray(0, 12).toString('hex'));
+    expect(seen.size).toBe(1000);
+  });
 });
 
 describe('compression', () => {
