@@ -11,7 +11,14 @@ import {
   runRestore,
   verifyRestore,
 } from '../app/restore/index.ts';
-import { type Column, createProgress, formatOutput, renderTable, throttledByPhase } from '../output/index.ts';
+import {
+  type Column,
+  createProgress,
+  formatOutput,
+  JSON_PROGRESS_INTERVAL_MS,
+  renderTable,
+  throttledByPhase,
+} from '../output/index.ts';
 import { archiveLimitOption, archiveLimits, type ArchiveLimitFlags } from './archive-limits.ts';
 import {
   list,
@@ -177,9 +184,6 @@ async function createRestore(
     return result;
   });
 }
-
-/** `-o json` progress: at most one line per interval while restoring (phase changes always pass). */
-const JSON_PROGRESS_INTERVAL_MS = 250;
 
 function printResult(result: RestoreRunResult, opts: CreateOptions): void {
   const { plan, ...rest } = result;

@@ -47,6 +47,9 @@ export function createProgress(options: {
   };
 }
 
+/** `-o json` progress of a backup or restore: at most one line per interval within a phase. */
+export const JSON_PROGRESS_INTERVAL_MS = 250;
+
 /**
  * A sink that passes at most one update per interval within a phase (a phase change always passes):
  * for the `-o json` stream of a restore, whose items arrive far faster than anyone reads them.
