@@ -1,6 +1,7 @@
 import {
   createSnapshot,
   initializeRepository,
+  type KopiaRepository,
   readAheadWalk,
   type SnapshotSource,
 } from '../../volumedata/index.ts';
@@ -47,14 +48,27 @@ export async function snapshotDirectory(
   const walk = readAheadWalk(request.dir, { signal: request.signal });
   try {
     return await withLocation(request, async (loc) => {
+      // The repository is opened (its key derivation, ~0.25 s of scrypt, on the thread pool) while
+      // this thread learns whether it exists and checks the source; an open that finds none is
+      // dropped, and the repository is created, then opened.
+      const opening = openNamespace(loc, namespace, request.signal).then(
+        (repo) => ({ repo }),
+        (err: unknown) => ({ err }),
+      );
       const password = await loc.password();
       const created = !(await hasRepository(loc, namespace));
       await walk.rootChecked();
+      let repo: KopiaRepository;
       if (created) {
         request.logger.info({ namespace }, 'creating the kopia repository of the namespace');
+        await opening;
         await initializeRepository(loc.blobs(namespace, { create: true }), password);
+        repo = await openNamespace(loc, namespace, request.signal);
+      } else {
+        const opened = await opening;
+        if ('err' in opened) throw opened.err;
+        repo = opened.repo;
       }
-      const repo = await openNamespace(loc, namespace, request.signal);
       const manifest = await createSnapshot(repo, request.dir, {
         source: request.source,
         tags: request.tags,
