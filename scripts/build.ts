@@ -20,13 +20,6 @@ import { WEB_ENTRY, WEB_PAGE, WEB_STYLE } from '../src/server/web/index.ts';
 const BUILTINS = new Set(builtinModules);
 
 /**
- * Node's built-in modules are loaded with require(), not as ES modules: importing one as an ES module
- * makes Node build its module namespace, which reads every export — and some exports are getters that
- * load more of Node on first read (node:http's WebSocket loads undici; node:util, node:crypto and
- * node:process load parseArgs, WebCrypto, diagnostic reports…). require() returns the exports object
- * and nothing is loaded until used: ~25 built-in modules fewer for a backup, ~15 ms less start-up.
- */
-/**
  * Built-in modules loaded only when one of their exports is first read, not when a module importing
  * them starts: commander imports node:child_process, the kube client node:http2 and node:tls, the
  * kopia engine node:worker_threads and node:v8, and most commands use none of them. Each is a plain
@@ -64,6 +57,13 @@ function lazyBuiltin(path: string): string {
   ].join('\n');
 }
 
+/**
+ * Node's built-in modules are loaded with require(), not as ES modules: importing one as an ES module
+ * makes Node build its module namespace, which reads every export — and some exports are getters that
+ * load more of Node on first read (node:http's WebSocket loads undici; node:util, node:crypto and
+ * node:process load parseArgs, WebCrypto, diagnostic reports…). require() returns the exports object
+ * and nothing is loaded until used: ~25 built-in modules fewer for a backup, ~15 ms less start-up.
+ */
 const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
   setup(b) {
