@@ -235,7 +235,10 @@ export function describeObjectStoreContract(
     }, 30_000);
 
     it('streams a large object in and out with bounded memory', async () => {
-      const size = options.largeObjectBytes ?? 100 * MiB;
+      // Streamed, the process grows by its stores' part buffers, sockets and allocator arenas (51–82
+      // MiB measured on S3 and Azure, at 100 and 192 MiB alike, whatever the object's size); held
+      // whole, it would grow by at least the object. Half the object tells the two apart.
+      const size = options.largeObjectBytes ?? 256 * MiB;
       const meter = memoryMeter();
       const source = pseudoRandomStream(size);
       await store.put('large/object.bin', source.stream, { size });
@@ -250,7 +253,7 @@ export function describeObjectStoreContract(
       expect(outSize).toBe(size);
       expect(out.digest('hex')).toBe(inHash);
       expect(await store.head('large/object.bin')).toMatchObject({ size });
-      if (options.checkMemory !== false) expect(growth).toBeLessThan(64 * MiB);
+      if (options.checkMemory !== false) expect(growth, 'RSS growth while streaming').toBeLessThan(size / 2);
     }, 60_000);
   });
 }
