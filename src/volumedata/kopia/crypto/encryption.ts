@@ -67,7 +67,6 @@ function fillNonce(out: Buffer): void {
     noncesUsed = 0;
   }
   nonces.copy(out, 0, noncesUsed, noncesUsed + out.length);
-  nonces.fill(0, noncesUsed, noncesUsed + out.length);
   noncesUsed += out.length;
 }
 
